@@ -1,0 +1,63 @@
+//! Errors of the core, each with a message that tells the operator what to do.
+
+use serde::Serialize;
+
+/// Coarse class of a [`CoreError`], sent to the UI so it can react (e.g. show the sign-in
+/// screen on `Unauthorized`, an offline badge on `Offline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Offline,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    InvalidState,
+    BadInput,
+    RateLimited,
+    Server,
+    Cache,
+    Keychain,
+    NotSignedIn,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("Cannot reach the server at {url}: {detail}. Check the address and your network.")]
+    Offline { url: String, detail: String },
+    /// A JSON error reply of the server, passed on with the server's own message.
+    #[error("{message}")]
+    Api {
+        kind: ErrorKind,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("The local cache failed: {0}")]
+    Cache(#[from] rusqlite::Error),
+    #[error("The local cache is damaged ({0}); it will be rebuilt from the server.")]
+    CacheCorrupt(String),
+    #[error("The server sent something unexpected: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("Not signed in.")]
+    NotSignedIn,
+    #[error("File access failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CoreError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Offline { .. } => ErrorKind::Offline,
+            Self::Api { kind, .. } => *kind,
+            Self::Cache(_) | Self::CacheCorrupt(_) | Self::Io(_) => ErrorKind::Cache,
+            Self::Protocol(_) => ErrorKind::Server,
+            Self::BadInput(_) => ErrorKind::BadInput,
+            Self::NotSignedIn => ErrorKind::NotSignedIn,
+        }
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,148 @@
+//! What the UI reads: rows, threads and states computed from the cache. These types cross the
+//! IPC boundary and are exported to TypeScript.
+
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::{
+    ChannelKind, Client, ConversationStatus, Delivery, Id, Me, MessageKind, Millis,
+};
+
+/// The conversation tabs of the seed. All and Blacklist exist only for roles that allow them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Tab {
+    Unassigned,
+    Inbox,
+    Closed,
+    All,
+    Blacklist,
+}
+
+/// A list query: a tab, an optional search (≥ 3 characters, word-prefix) and filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ListQuery {
+    pub tab: Option<Tab>,
+    pub search: Option<String>,
+    pub group_id: Option<Id>,
+    pub status: Option<ConversationStatus>,
+    pub operator_id: Option<Id>,
+}
+
+/// One row of a conversation list, elements #1–#8 of the seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ConversationRow {
+    pub id: Id,
+    /// #1: the client's display name.
+    pub client_name: String,
+    /// #2: channel logo.
+    pub channel_kind: ChannelKind,
+    pub channel_name: String,
+    /// #3: the last message was left by an operator.
+    pub last_message_from_operator: bool,
+    /// #4: responsible operator.
+    pub operator_name: Option<String>,
+    /// #5: a client message nobody (this operator) has read yet.
+    pub unread: bool,
+    /// #6: the operator group.
+    pub group_name: Option<String>,
+    pub group_color: Option<String>,
+    /// #7: processing status.
+    pub status: ConversationStatus,
+    /// #8: time by the tab's rule (Unassigned/Closed: when the status was set; else last
+    /// message).
+    pub time: Millis,
+    pub preview: String,
+    /// Outbox items of this conversation not yet acknowledged by the server.
+    pub pending: i64,
+    pub blacklisted: bool,
+}
+
+/// Counters for the tab bar: #9 (My inbox count) and #10 (unread anywhere).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct TabCounts {
+    pub unassigned: i64,
+    pub inbox: i64,
+    pub inbox_unread: i64,
+    pub closed: i64,
+    /// Unread conversations over every tab the operator has (#10, tray badge).
+    pub unread_total: i64,
+}
+
+/// Where an outgoing item stands in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting for the server (offline, or in flight).
+    Queued,
+    /// The server refused it; it will not be retried by itself.
+    Failed { error: String },
+}
+
+/// One message of a thread as the UI shows it: stored messages and the outbox's pending sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ThreadMessage {
+    /// Stable key for rendering: `m{id}` for stored messages, the client_msg_id for pending.
+    pub key: String,
+    pub id: Option<Id>,
+    pub kind: MessageKind,
+    pub text: String,
+    /// Operator name for operator messages and notes; the client's name for client messages.
+    pub author_name: Option<String>,
+    pub created_at: Millis,
+    pub delivery: Delivery,
+    /// Present while the message is still in the outbox.
+    pub outbox: Option<OutboxState>,
+}
+
+/// What the operator may do with the open conversation right now (the server decides in the
+/// end; this only chooses which buttons to show).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Capabilities {
+    pub start: bool,
+    pub close: bool,
+    pub unassign: bool,
+    pub send: bool,
+    pub note: bool,
+}
+
+/// An open conversation: header data, the newest page of the thread and the allowed actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ConversationView {
+    pub row: ConversationRow,
+    pub client: Client,
+    pub operator_id: Option<Id>,
+    pub group_id: Option<Id>,
+    /// Oldest first.
+    pub messages: Vec<ThreadMessage>,
+    /// More messages are in the cache before the first one.
+    pub has_older: bool,
+    pub can: Capabilities,
+    /// Conversation actions queued in the outbox, described for the operator.
+    pub pending_actions: Vec<PendingAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct PendingAction {
+    pub id: String,
+    pub description: String,
+    pub outbox: OutboxState,
+}
+
+/// Connection to the server, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnState {
+    Connecting,
+    /// Pulling a snapshot or a long delta; `total` is 0 when unknown.
+    Syncing { done: i64, total: i64 },
+    Online,
+    Offline { since: Millis, reason: String },
+}
+
+/// The signed-in session as the UI sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct SessionInfo {
+    pub server_url: String,
+    pub me: Me,
+    /// The token is in the OS keychain (false: session-only sign-in, forgotten on quit).
+    pub remembered: bool,
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Switchboard developer entry point.
+#   ./dev.sh run       install what is missing, build, start a demo server and open the app signed in
+#   ./dev.sh test      install what is missing and run every test (Rust, UI, end to end)
+#   ./dev.sh bench     performance budgets of DESIGN.md, as ratios against baselines
+#   ./dev.sh bindings  regenerate ui/src/lib/bindings.ts from the Rust commands
+# Installing is idempotent: a second run installs nothing.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+# Outside the clone, so a fresh clone reuses the build.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/switchboard/target}
+export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
+export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+export PATH="$CARGO_HOME/bin:$PATH"
+TAURI_DRIVER_VERSION=2.1.0
+
+# Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
+# WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring.
+APT_PACKAGES=(
+  pkg-config build-essential curl file libssl-dev libdbus-1-dev
+  libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
+  xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
+)
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+print_other_platforms() {
+  cat >&2 <<'EOF'
+This script installs system packages with apt (Debian/Ubuntu). Elsewhere, install the equivalents:
+  Fedora:  sudo dnf install webkit2gtk4.1-devel openssl-devel dbus-devel libxdo-devel \
+             libappindicator-gtk3-devel librsvg2-devel xorg-x11-server-Xvfb webkit2gtk4.1 \
+             gnome-keyring libsecret dunst xdotool ImageMagick
+  Arch:    sudo pacman -S webkit2gtk-4.1 openssl dbus xdotool libappindicator-gtk3 librsvg \
+             xorg-server-xvfb gnome-keyring libsecret dunst imagemagick
+  macOS:   xcode-select --install   (WebKit and the Keychain are built in)
+  Windows: install the Visual Studio C++ Build Tools and WebView2 (Credential Manager is built in)
+EOF
+}
+
+ensure_system_packages() {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    print_other_platforms
+    return 0
+  fi
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing system packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_tauri_driver() {
+  if tauri-driver --version 2>/dev/null | grep -q "$TAURI_DRIVER_VERSION"; then return 0; fi
+  log "installing tauri-driver $TAURI_DRIVER_VERSION"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --quiet
+}
+
+# npm ci only when package-lock.json changed since the last install in that folder.
+ensure_npm() {
+  local dir=$1 stamp="$1/node_modules/.switchboard-lock-sha"
+  local sha
+  sha=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then return 0; fi
+  log "installing npm packages in ${dir#"$ROOT"/}"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sha" >"$stamp"
+}
+
+ensure_all() {
+  ensure_system_packages
+  ensure_npm "$ROOT/ui"
+}
+
+build_ui() {
+  log "building the UI"
+  (cd ui && npm run --silent build)
+}
+
+build_rust() {
+  log "building the server and the app"
+  cargo build --quiet -p switchboard-server -p switchboard
+}
+
+cmd_run() {
+  ensure_all
+  build_ui
+  build_rust
+  local data=${XDG_DATA_HOME:-$HOME/.local/share}/switchboard-dev
+  mkdir -p "$data"
+  local db="$data/demo.db" server="$CARGO_TARGET_DIR/debug/switchboard-server"
+  "$server" --db "$db" demo
+  local port=${SWITCHBOARD_PORT:-8080}
+  "$server" --db "$db" serve --listen "127.0.0.1:$port" >"$data/server.out" 2>"$data/server.log" &
+  local server_pid=$!
+  trap 'kill $server_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$data/server.out" 2>/dev/null && break
+    kill -0 $server_pid 2>/dev/null || die "the server did not start; see $data/server.log"
+    sleep 0.1
+  done
+  local url
+  url=$(grep -o 'http://[^ ]*' "$data/server.out" | head -1)
+  log "server on $url (log: $data/server.log); opening the app signed in as admin@demo.test"
+  SWITCHBOARD_SERVER_URL="$url" SWITCHBOARD_SIGN_IN_EMAIL=admin@demo.test SWITCHBOARD_SIGN_IN_PASSWORD=demo \
+    "$CARGO_TARGET_DIR/debug/switchboard"
+}
+
+cmd_bindings() {
+  UPDATE_BINDINGS=1 cargo test --quiet -p switchboard --lib committed_bindings_are_current
+  log "wrote ui/src/lib/bindings.ts"
+}
+
+# Runs one suite, keeps its output, and adds its counts to the totals.
+PASSED=0
+FAILED=0
+SUITES_FAILED=()
+OUT_DIR="$ROOT/test-output"
+
+count_cargo() { # sums "test result: ... N passed; M failed" lines
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } } END { printf "%d %d\n", p, f }' "$1"
+}
+count_vitest() { # "Tests  12 passed | 1 failed (13)"
+  awk '/^ *Tests / { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } } END { printf "%d %d\n", p, f }' "$1"
+}
+count_plain() { # "N passed, N failed"
+  awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 } END { printf "%d %d\n", p, f }' "$1"
+}
+
+suite() {
+  local name=$1 counter=$2
+  shift 2
+  local out="$OUT_DIR/$name.log" rc=0
+  log "test: $name"
+  "$@" >"$out" 2>&1 || rc=$?
+  local p f
+  read -r p f < <("$counter" "$out" "$rc")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [ "$rc" -ne 0 ]; then
+    SUITES_FAILED+=("$name")
+    tail -n 60 "$out" >&2
+  fi
+  printf '    %-14s %4d passed, %d failed\n' "$name" "$p" "$f" >&2
+}
+
+# A check (fmt, clippy, svelte-check) counts as one test.
+count_checks() { if [ "$2" -eq 0 ]; then echo "1 0"; else echo "0 1"; fi; }
+
+cmd_test() {
+  ensure_all
+  ensure_tauri_driver
+  rm -rf "$OUT_DIR"
+  mkdir -p "$OUT_DIR"
+  build_ui
+  suite fmt count_checks cargo fmt --all -- --check
+  suite clippy count_checks cargo clippy --quiet --workspace --all-targets -- -D warnings
+  suite svelte-check count_checks bash -c "cd ui && npm run --silent check"
+  build_rust
+  suite rust count_cargo cargo test --workspace --no-fail-fast
+  suite ui count_vitest bash -c "cd ui && npx vitest run"
+  if [ -x tests/e2e/run.sh ]; then
+    suite e2e count_plain tests/e2e/run.sh "$OUT_DIR/e2e"
+  fi
+  if [ ${#SUITES_FAILED[@]} -gt 0 ]; then
+    echo "failed suites: ${SUITES_FAILED[*]} (logs in test-output/)"
+  fi
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ] && [ ${#SUITES_FAILED[@]} -eq 0 ]
+}
+
+cmd_bench() {
+  ensure_all
+  [ -x bench/run.sh ] || die "no benchmarks yet (bench/run.sh)"
+  bench/run.sh
+}
+
+case "${1:-}" in
+  run) cmd_run ;;
+  test) cmd_test ;;
+  bench) cmd_bench ;;
+  bindings) cmd_bindings ;;
+  *)
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

@@ -1,0 +1,74 @@
+//! Conversation lists, threads, sends and movements: reads come from the cache, writes go to
+//! the outbox.
+
+use switchboard_core::{ConnState, ConversationRow, ConversationView, ListQuery, TabCounts, ThreadMessage};
+use switchboard_protocol::{ConversationAction, Id};
+use tauri::State;
+
+use crate::state::AppState;
+use crate::UiError;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_conversations(
+    state: State<'_, AppState>,
+    query: ListQuery,
+) -> Result<Vec<ConversationRow>, UiError> {
+    Ok(state.current().await?.desk.list(&query)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn tab_counts(state: State<'_, AppState>) -> Result<TabCounts, UiError> {
+    Ok(state.current().await?.desk.counts()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn open_conversation(
+    state: State<'_, AppState>,
+    id: Id,
+) -> Result<ConversationView, UiError> {
+    Ok(state.current().await?.desk.open(id)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn older_messages(
+    state: State<'_, AppState>,
+    id: Id,
+    before_id: Id,
+) -> Result<Vec<ThreadMessage>, UiError> {
+    Ok(state.current().await?.desk.older(id, before_id, 100)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    conversation_id: Id,
+    text: String,
+    note: bool,
+) -> Result<ThreadMessage, UiError> {
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .send(conversation_id, text, note)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn conversation_action(
+    state: State<'_, AppState>,
+    conversation_id: Id,
+    action: ConversationAction,
+) -> Result<(), UiError> {
+    Ok(state.current().await?.desk.act(conversation_id, action)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn conn_state(state: State<'_, AppState>) -> Result<ConnState, UiError> {
+    Ok(state.current().await?.desk.conn_state())
+}

@@ -1,0 +1,76 @@
+//! The session token in the OS keychain (keyring 3 with its native backends: Keychain on
+//! macOS, Credential Manager on Windows, Secret Service on Linux). The token is never written
+//! anywhere else; when no keychain is reachable the app offers a session-only sign-in.
+
+use serde::Serialize;
+
+const SERVICE: &str = "dev.switchboard.desk";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredsError {
+    #[error(
+        "Your system keychain is not available ({0}). Sign in for this session only, or unlock \
+         or install a keychain (on Linux: GNOME Keyring or KWallet) to stay signed in."
+    )]
+    Unavailable(String),
+    #[error("The keychain refused the operation: {0}")]
+    Other(String),
+}
+
+/// Whether tokens can be remembered on this machine, with the reason when not.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct KeychainStatus {
+    pub available: bool,
+    pub detail: String,
+}
+
+fn entry(server_url: &str, email: &str) -> Result<keyring::Entry, CredsError> {
+    keyring::Entry::new(SERVICE, &format!("{email} @ {server_url}")).map_err(map_err)
+}
+
+fn map_err(err: keyring::Error) -> CredsError {
+    match err {
+        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
+            CredsError::Unavailable(err.to_string())
+        }
+        other => CredsError::Other(other.to_string()),
+    }
+}
+
+pub fn store(server_url: &str, email: &str, token: &str) -> Result<(), CredsError> {
+    entry(server_url, email)?
+        .set_password(token)
+        .map_err(map_err)
+}
+
+pub fn load(server_url: &str, email: &str) -> Result<Option<String>, CredsError> {
+    match entry(server_url, email)?.get_password() {
+        Ok(token) => Ok(Some(token)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(err) => Err(map_err(err)),
+    }
+}
+
+pub fn delete(server_url: &str, email: &str) -> Result<(), CredsError> {
+    match entry(server_url, email)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(err) => Err(map_err(err)),
+    }
+}
+
+/// Looks up an entry that does not exist: `NoEntry` means the store answered.
+pub fn probe() -> KeychainStatus {
+    match entry("probe", "availability").and_then(|e| match e.get_password() {
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(err) => Err(map_err(err)),
+    }) {
+        Ok(()) => KeychainStatus {
+            available: true,
+            detail: String::new(),
+        },
+        Err(err) => KeychainStatus {
+            available: false,
+            detail: err.to_string(),
+        },
+    }
+}

@@ -1,0 +1,45 @@
+//! Typed events from the backend to the UI, and the bridge that turns the core's change
+//! notifications into them.
+
+use serde::{Deserialize, Serialize};
+use switchboard_core::{ConnState, DeskEvents};
+use switchboard_protocol::Id;
+use tauri::AppHandle;
+use tauri_specta::Event;
+
+/// Cached conversations changed; `ids` empty means "reload what you show".
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ConversationsChanged {
+    pub ids: Vec<Id>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ConnStateChanged {
+    pub state: ConnState,
+}
+
+/// The session ended without the operator asking (token revoked or expired).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SignedOut {
+    pub reason: String,
+}
+
+pub struct TauriEvents(pub AppHandle);
+
+impl DeskEvents for TauriEvents {
+    fn conversations_changed(&self, ids: &[Id]) {
+        let event = ConversationsChanged { ids: ids.to_vec() };
+        if let Err(err) = event.emit(&self.0) {
+            tracing::warn!(%err, "could not emit conversations-changed");
+        }
+    }
+
+    fn conn_state(&self, state: &ConnState) {
+        let event = ConnStateChanged {
+            state: state.clone(),
+        };
+        if let Err(err) = event.emit(&self.0) {
+            tracing::warn!(%err, "could not emit conn-state-changed");
+        }
+    }
+}

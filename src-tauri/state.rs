@@ -1,0 +1,37 @@
+//! What the shell keeps between commands: the data dir and the signed-in session, if any.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use switchboard_core::{Desk, SessionInfo};
+use tokio::sync::RwLock;
+
+pub struct Session {
+    pub desk: Desk,
+    pub info: SessionInfo,
+    pub email: String,
+    pub token: String,
+}
+
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub session: RwLock<Option<Arc<Session>>>,
+}
+
+impl AppState {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            session: RwLock::new(None),
+        }
+    }
+
+    /// The current session, or the error that sends the UI back to sign-in.
+    pub async fn current(&self) -> Result<Arc<Session>, crate::UiError> {
+        self.session
+            .read()
+            .await
+            .clone()
+            .ok_or_else(crate::UiError::not_signed_in)
+    }
+}
