@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use switchboard_core::{ConnState, DeskEvents};
 use switchboard_protocol::Id;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
 /// Cached conversations changed; `ids` empty means "reload what you show".
@@ -41,5 +41,18 @@ impl DeskEvents for TauriEvents {
         if let Err(err) = event.emit(&self.0) {
             tracing::warn!(%err, "could not emit conn-state-changed");
         }
+    }
+
+    fn signed_out(&self) {
+        let app = self.0.clone();
+        tauri::async_runtime::spawn(async move {
+            crate::commands::session::token_refused(&app.state::<crate::state::AppState>()).await;
+            let event = SignedOut {
+                reason: "The server no longer accepts your sign-in. Please sign in again.".into(),
+            };
+            if let Err(err) = event.emit(&app) {
+                tracing::warn!(%err, "could not emit signed-out");
+            }
+        });
     }
 }

@@ -23,7 +23,11 @@ pub async fn restore_session(
     if let Some(session) = state.session.read().await.clone() {
         return Ok(Some(session.info.clone()));
     }
-    if let Some(remembered) = account::load_remembered(&state.data_dir) {
+    let remembered = account::load_remembered(&state.data_dir).unwrap_or_else(|err| {
+        tracing::warn!(%err, "ignoring the remembered account");
+        None
+    });
+    if let Some(remembered) = remembered {
         match creds::load(&remembered.server_url, &remembered.email) {
             Ok(Some(token)) => {
                 let RememberedAccount {
@@ -104,8 +108,29 @@ pub async fn sign_out(state: State<'_, AppState>) -> Result<(), UiError> {
     }
     creds::delete(&session.info.server_url, &session.email)?;
     account::forget(&state.data_dir)?;
-    session.desk.shutdown().await;
+    close(session).await;
     Ok(())
+}
+
+/// Stops a session's sync and outbox; a command still holding it lets the last drop stop it.
+pub async fn close(session: Arc<Session>) {
+    if let Ok(session) = Arc::try_unwrap(session) {
+        session.desk.shutdown().await;
+    }
+}
+
+/// The server refused the stored token: forget it and tell the UI to show sign-in.
+pub async fn token_refused(state: &AppState) {
+    let Some(session) = state.session.write().await.take() else {
+        return;
+    };
+    if let Err(err) = creds::delete(&session.info.server_url, &session.email) {
+        tracing::warn!(%err, "could not remove the refused token from the keychain");
+    }
+    if let Err(err) = account::forget(&state.data_dir) {
+        tracing::warn!(%err, "could not forget the account");
+    }
+    close(session).await;
 }
 
 async fn open_desk(
@@ -119,7 +144,7 @@ async fn open_desk(
 ) -> Result<SessionInfo, UiError> {
     let mut slot = state.session.write().await;
     if let Some(old) = slot.take() {
-        old.desk.shutdown().await;
+        close(old).await;
     }
     let config = DeskConfig {
         data_dir: state.data_dir.clone(),

@@ -74,7 +74,10 @@ mod tests {
                 group_ids: vec![2],
                 active: true,
             },
-            company: Company { id: 1, name: "Demo".into() },
+            company: Company {
+                id: 1,
+                name: "Demo".into(),
+            },
             permissions: Permissions::default(),
         }
     }

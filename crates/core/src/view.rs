@@ -133,9 +133,15 @@ pub struct PendingAction {
 pub enum ConnState {
     Connecting,
     /// Pulling a snapshot or a long delta; `total` is 0 when unknown.
-    Syncing { done: i64, total: i64 },
+    Syncing {
+        done: i64,
+        total: i64,
+    },
     Online,
-    Offline { since: Millis, reason: String },
+    Offline {
+        since: Millis,
+        reason: String,
+    },
 }
 
 /// The signed-in session as the UI sees it.
@@ -145,4 +151,20 @@ pub struct SessionInfo {
     pub me: Me,
     /// The token is in the OS keychain (false: session-only sign-in, forgotten on quit).
     pub remembered: bool,
+}
+
+/// A client message that just arrived through sync, for a native notification (the shell
+/// groups them per conversation and applies mute / do-not-disturb).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct IncomingMessage {
+    pub conversation_id: Id,
+    pub message_id: Id,
+    pub client_name: String,
+    pub channel_kind: ChannelKind,
+    pub channel_name: String,
+    /// The conversation's last message preview (empty when the server hides it).
+    pub preview: String,
+    pub status: ConversationStatus,
+    /// The conversation is in this operator's inbox.
+    pub mine: bool,
 }

@@ -1,0 +1,435 @@
+//! `ApiClient`: the typed HTTP and WebSocket calls of the server's `/api/v1/` that the app uses,
+//! and the mapping of their failures onto [`CoreError`] (no answer → `Offline`, a JSON error
+//! reply → `Api` with the server's own message).
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use switchboard_protocol::{
+    ActionRequest, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
+    LoginRequest, LoginResponse, Me, Message, MessagesPage, ReadRequest, SendMessageRequest,
+    SnapshotPage, SyncPage,
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::error::{CoreError, ErrorKind, Result};
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The HTTP caller of one server, with or without a token.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for ApiClient {
+    // Never print the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base", &self.base.as_str())
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// Checks and normalizes a server address typed by a person: `http(s)://host[:port][/path]`.
+pub fn parse_server_url(server_url: &str) -> Result<Url> {
+    let trimmed = server_url.trim().trim_end_matches('/');
+    let url = Url::parse(trimmed).map_err(|e| {
+        CoreError::BadInput(format!(
+            "“{trimmed}” is not a server address ({e}); enter it like https://desk.example.com"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CoreError::BadInput(format!(
+            "“{trimmed}” is not a server address; enter it like https://desk.example.com"
+        )));
+    }
+    Ok(url)
+}
+
+impl ApiClient {
+    pub fn new(server_url: &str, token: Option<String>) -> Result<Self> {
+        let base = parse_server_url(server_url)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("switchboard-app/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CoreError::Protocol(format!("cannot set up HTTP: {e}")))?;
+        Ok(Self { http, base, token })
+    }
+
+    pub fn server_url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    /// `/api/v1/…` under the server address (which may itself have a path prefix).
+    fn url(&self, path: &str) -> Result<Url> {
+        let full = format!(
+            "{}/api/v1/{}",
+            self.server_url(),
+            path.trim_start_matches('/')
+        );
+        Url::parse(&full).map_err(|e| CoreError::BadInput(format!("bad request address: {e}")))
+    }
+
+    fn offline(&self, detail: impl std::fmt::Display) -> CoreError {
+        CoreError::Offline {
+            url: self.server_url().to_owned(),
+            detail: detail.to_string(),
+        }
+    }
+
+    async fn call<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response> {
+        let mut req = self.http.request(method, self.url(path)?);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.offline(error_chain(&e)))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        Err(self.error_reply(resp).await)
+    }
+
+    async fn json<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let resp = self.call(method, path, body).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| self.offline(error_chain(&e)))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| CoreError::Protocol(format!("reply of {path} could not be read: {e}")))
+    }
+
+    async fn error_reply(&self, resp: reqwest::Response) -> CoreError {
+        let status = resp.status();
+        let body = resp.bytes().await.unwrap_or_default();
+        let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
+            Ok(b) => (b.error.code, b.error.message),
+            Err(_) => (
+                status.as_str().to_owned(),
+                format!(
+                    "The server answered {status}{}.",
+                    if status.is_server_error() {
+                        "; try again later"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        };
+        CoreError::Api {
+            kind: kind_of(status),
+            status: status.as_u16(),
+            code,
+            message,
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        self.json(Method::POST, "auth/login", Some(&body)).await
+    }
+
+    pub async fn logout(&self) -> Result<()> {
+        self.call::<()>(Method::POST, "auth/logout", None).await?;
+        Ok(())
+    }
+
+    pub async fn me(&self) -> Result<Me> {
+        self.json::<_, ()>(Method::GET, "me", None).await
+    }
+
+    pub async fn directory(&self) -> Result<Directory> {
+        self.json::<_, ()>(Method::GET, "directory", None).await
+    }
+
+    pub async fn snapshot(&self, after_id: Option<Id>, limit: u32) -> Result<SnapshotPage> {
+        let path = match after_id {
+            Some(a) => format!("snapshot?after_id={a}&limit={limit}"),
+            None => format!("snapshot?limit={limit}"),
+        };
+        self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
+    pub async fn sync(&self, after: i64, limit: u32) -> Result<SyncPage> {
+        self.json::<_, ()>(
+            Method::GET,
+            &format!("sync?after={after}&limit={limit}"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn send_message(
+        &self,
+        conversation_id: Id,
+        req: &SendMessageRequest,
+    ) -> Result<Message> {
+        self.json(
+            Method::POST,
+            &format!("conversations/{conversation_id}/messages"),
+            Some(req),
+        )
+        .await
+    }
+
+    pub async fn act(&self, conversation_id: Id, req: &ActionRequest) -> Result<Conversation> {
+        self.json(
+            Method::POST,
+            &format!("conversations/{conversation_id}/actions"),
+            Some(req),
+        )
+        .await
+    }
+
+    pub async fn mark_read(&self, conversation_id: Id, last_read_message_id: Id) -> Result<()> {
+        let body = ReadRequest {
+            last_read_message_id,
+        };
+        self.call(
+            Method::POST,
+            &format!("conversations/{conversation_id}/read"),
+            Some(&body),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A page of history, oldest first, before `before_id` (the newest page when `None`).
+    pub async fn messages(
+        &self,
+        conversation_id: Id,
+        before_id: Option<Id>,
+        limit: u32,
+    ) -> Result<MessagesPage> {
+        let path = match before_id {
+            Some(b) => {
+                format!("conversations/{conversation_id}/messages?before_id={b}&limit={limit}")
+            }
+            None => format!("conversations/{conversation_id}/messages?limit={limit}"),
+        };
+        self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
+    pub async fn conversation(&self, conversation_id: Id) -> Result<ConversationDetail> {
+        self.json::<_, ()>(
+            Method::GET,
+            &format!("conversations/{conversation_id}"),
+            None,
+        )
+        .await
+    }
+
+    /// Opens the events WebSocket resuming after `after`, with the bearer token on the upgrade
+    /// request.
+    pub async fn events(&self, after: i64) -> Result<EventStream> {
+        let mut url = self.url(&format!("events?after={after}"))?;
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        url.set_scheme(scheme)
+            .map_err(|()| CoreError::BadInput("cannot build the events address".into()))?;
+        let mut req = url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| CoreError::BadInput(format!("bad events address: {e}")))?;
+        if let Some(t) = &self.token {
+            let value = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
+                CoreError::BadInput("the token has characters a header cannot carry".into())
+            })?;
+            req.headers_mut().insert(AUTHORIZATION, value);
+        }
+        let connect = tokio_tungstenite::connect_async(req);
+        let (ws, _resp) = match tokio::time::timeout(REQUEST_TIMEOUT, connect).await {
+            Err(_) => return Err(self.offline("the events connection timed out")),
+            Ok(Err(tungstenite::Error::Http(resp))) => {
+                let status = resp.status();
+                let body = resp.body().as_deref().unwrap_or_default();
+                let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+                    Ok(b) => (b.error.code, b.error.message),
+                    Err(_) => (
+                        status.as_str().to_owned(),
+                        format!("The server answered {status}."),
+                    ),
+                };
+                return Err(CoreError::Api {
+                    kind: kind_of(status),
+                    status: status.as_u16(),
+                    code,
+                    message,
+                });
+            }
+            Ok(Err(e)) => return Err(self.offline(e)),
+            Ok(Ok(ok)) => ok,
+        };
+        Ok(EventStream {
+            ws,
+            url: self.server_url().to_owned(),
+        })
+    }
+}
+
+/// A reqwest error with its causes ("error sending request: … connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+pub fn kind_of(status: StatusCode) -> ErrorKind {
+    match status.as_u16() {
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Forbidden,
+        404 => ErrorKind::NotFound,
+        409 => ErrorKind::Conflict,
+        422 => ErrorKind::InvalidState,
+        429 => ErrorKind::RateLimited,
+        400 | 405 | 413 | 415 => ErrorKind::BadInput,
+        _ => ErrorKind::Server,
+    }
+}
+
+/// The open events socket.
+pub struct EventStream {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    url: String,
+}
+
+/// What reading the socket gave.
+#[derive(Debug)]
+pub enum Incoming {
+    Frame(EventFrame),
+    /// A control frame or something we ignore; the connection is alive.
+    Idle,
+}
+
+impl EventStream {
+    /// The next frame; `Offline` when the connection ends.
+    pub async fn next(&mut self) -> Result<Incoming> {
+        let offline = |detail: String| CoreError::Offline {
+            url: self.url.clone(),
+            detail,
+        };
+        match self.ws.next().await {
+            None => Err(offline("the events connection closed".into())),
+            Some(Err(e)) => Err(offline(format!("the events connection failed: {e}"))),
+            Some(Ok(WsMessage::Text(t))) => match serde_json::from_str::<EventFrame>(t.as_str()) {
+                Ok(f) => Ok(Incoming::Frame(f)),
+                Err(e) => {
+                    // An unknown frame type from a newer server is not fatal.
+                    tracing::warn!(error = %e, "ignoring an unreadable event frame");
+                    Ok(Incoming::Idle)
+                }
+            },
+            Some(Ok(WsMessage::Close(frame))) => Err(offline(match frame {
+                Some(f) => format!("the server closed the events connection ({})", f.reason),
+                None => "the server closed the events connection".into(),
+            })),
+            Some(Ok(_)) => Ok(Incoming::Idle),
+        }
+    }
+
+    /// A keep-alive ping; the pong (or any frame) proves the connection still works.
+    pub async fn ping(&mut self) -> Result<()> {
+        use futures_util::SinkExt;
+        self.ws
+            .send(WsMessage::Ping(tungstenite::Bytes::new()))
+            .await
+            .map_err(|e| CoreError::Offline {
+                url: self.url.clone(),
+                detail: format!("the events connection failed: {e}"),
+            })
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_checked() {
+        assert!(parse_server_url("https://desk.example.com/").is_ok());
+        assert!(parse_server_url("http://127.0.0.1:8080").is_ok());
+        assert!(matches!(
+            parse_server_url("desk.example.com"),
+            Err(CoreError::BadInput(_))
+        ));
+        assert!(matches!(
+            parse_server_url("ftp://x"),
+            Err(CoreError::BadInput(_))
+        ));
+    }
+
+    #[test]
+    fn urls_keep_a_path_prefix() {
+        let api = ApiClient::new("https://x.test/desk/", None).expect("client");
+        assert_eq!(
+            api.url("sync?after=1&limit=5").expect("url").as_str(),
+            "https://x.test/desk/api/v1/sync?after=1&limit=5"
+        );
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(kind_of(StatusCode::UNAUTHORIZED), ErrorKind::Unauthorized);
+        assert_eq!(
+            kind_of(StatusCode::UNPROCESSABLE_ENTITY),
+            ErrorKind::InvalidState
+        );
+        assert_eq!(
+            kind_of(StatusCode::TOO_MANY_REQUESTS),
+            ErrorKind::RateLimited
+        );
+        assert_eq!(kind_of(StatusCode::BAD_GATEWAY), ErrorKind::Server);
+        assert_eq!(kind_of(StatusCode::PAYLOAD_TOO_LARGE), ErrorKind::BadInput);
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_offline() {
+        // Port 9 (discard) on loopback is closed on any sane test machine.
+        let api = ApiClient::new("http://127.0.0.1:9", Some("t".into())).expect("client");
+        let err = api.me().await.expect_err("no server");
+        assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
+        let err = api.events(0).await.err().expect("no server");
+        assert_eq!(err.kind(), ErrorKind::Offline, "{err}");
+    }
+}

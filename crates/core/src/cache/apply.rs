@@ -1,0 +1,475 @@
+//! Writes what the server sends into the cache, one transaction per batch (a `/sync` page, a
+//! burst of live events, a snapshot page), with the sync position saved in that same
+//! transaction so a crash can never leave the cache ahead of or behind its `last_seq`.
+
+use std::collections::BTreeSet;
+
+use rusqlite::Connection;
+use switchboard_protocol::{
+    ChangeOp, ChangeRecord, ChannelAccount, Conversation, Directory, Entity, Group, Id, Message,
+    Operator, ReadState, SnapshotPage,
+};
+
+use crate::cache::{conversations, directory, messages, meta, outbox, read_states};
+use crate::error::Result;
+
+/// What a batch changed, for the UI events and the follow-up work of sync.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Conversations whose row or thread changed (including removed ones).
+    pub conversations: BTreeSet<Id>,
+    /// Operators, groups or channel accounts changed: many rows may show other names.
+    pub directory: bool,
+    /// Conversations whose history is missing from the cache and must be fetched.
+    pub backfill: Vec<Id>,
+    /// Outbox sends the server acknowledged through the stream.
+    pub outbox_acked: bool,
+    /// (conversation, message) pairs whose conversation got a newer client message in this
+    /// batch, for notifications. Blacklisted clients notify no one and are left out.
+    pub new_client_messages: Vec<(Id, Id)>,
+}
+
+impl Applied {
+    pub fn is_empty(&self) -> bool {
+        self.conversations.is_empty() && !self.directory
+    }
+
+    pub fn ids(&self) -> Vec<Id> {
+        self.conversations.iter().copied().collect()
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(rec: &ChangeRecord) -> Option<T> {
+    let data = rec.data.clone()?;
+    match serde_json::from_value(data) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            // One record we cannot read must not stall sync forever; the next upsert of the
+            // same row repairs it.
+            tracing::warn!(seq = rec.seq, entity = ?rec.entity, error = %e, "skipping unreadable change record");
+            None
+        }
+    }
+}
+
+/// Applies change records in order and moves `last_seq` to `new_last_seq` (the page's `next`,
+/// or the highest applied seq for live events), all in one transaction. Records at or below
+/// the stored `last_seq` were applied before and are skipped.
+pub fn apply_changes(
+    conn: &mut Connection,
+    records: &[ChangeRecord],
+    new_last_seq: i64,
+) -> Result<Applied> {
+    let tx = conn.transaction()?;
+    let last = meta::last_seq(&tx)?;
+    let gen = meta::generation(&tx)?;
+    let mut out = Applied::default();
+    let mut upserted = BTreeSet::new();
+    for rec in records.iter().filter(|r| r.seq > last) {
+        apply_one(&tx, rec, gen, &mut out, &mut upserted)?;
+    }
+    let upserted: Vec<Id> = upserted.into_iter().collect();
+    out.backfill = conversations::needing_backfill(&tx, &upserted)?;
+    if new_last_seq > last {
+        meta::set_i64(&tx, meta::LAST_SEQ, new_last_seq)?;
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+fn apply_one(
+    tx: &Connection,
+    rec: &ChangeRecord,
+    gen: i64,
+    out: &mut Applied,
+    upserted: &mut BTreeSet<Id>,
+) -> Result<()> {
+    match (rec.entity, rec.op) {
+        (Entity::Conversation, ChangeOp::Upsert) => {
+            if let Some(c) = parse::<Conversation>(rec) {
+                // Judged on the conversation rather than on message records: its upsert comes
+                // whether or not the message itself could be stored yet.
+                let before = conversations::last_client_message_id(tx, c.id)?;
+                if c.last_client_message_id > before && !c.client.blacklisted {
+                    if let Some(m) = c.last_client_message_id {
+                        out.new_client_messages.retain(|(conv, _)| *conv != c.id);
+                        out.new_client_messages.push((c.id, m));
+                    }
+                }
+                conversations::upsert(tx, &c, gen)?;
+                upserted.insert(c.id);
+                out.conversations.insert(c.id);
+            }
+        }
+        (Entity::Conversation, ChangeOp::Remove) => {
+            conversations::remove(tx, rec.id)?;
+            out.new_client_messages.retain(|(conv, _)| *conv != rec.id);
+            upserted.remove(&rec.id);
+            out.conversations.insert(rec.id);
+        }
+        (Entity::Message, ChangeOp::Upsert) => {
+            if let Some(m) = parse::<Message>(rec) {
+                if store_message(tx, &m)? {
+                    out.outbox_acked = true;
+                }
+                out.conversations.insert(m.conversation_id);
+            }
+        }
+        (Entity::Message, ChangeOp::Remove) => {
+            if let Some(conv) = messages::remove(tx, rec.id)? {
+                out.conversations.insert(conv);
+            }
+        }
+        (Entity::ReadState, ChangeOp::Upsert) => {
+            if let Some(r) = parse::<ReadState>(rec) {
+                read_states::advance(tx, r.conversation_id, r.last_read_message_id)?;
+                out.conversations.insert(r.conversation_id);
+            }
+        }
+        (Entity::ReadState, ChangeOp::Remove) => {
+            read_states::remove(tx, rec.id)?;
+            out.conversations.insert(rec.id);
+        }
+        (Entity::Operator, ChangeOp::Upsert) => {
+            if let Some(o) = parse::<Operator>(rec) {
+                directory::upsert_operator(tx, &o)?;
+                out.directory = true;
+            }
+        }
+        (Entity::Operator, ChangeOp::Remove) => {
+            directory::remove_operator(tx, rec.id)?;
+            out.directory = true;
+        }
+        (Entity::Group, ChangeOp::Upsert) => {
+            if let Some(g) = parse::<Group>(rec) {
+                directory::upsert_group(tx, &g)?;
+                out.directory = true;
+            }
+        }
+        (Entity::Group, ChangeOp::Remove) => {
+            directory::remove_group(tx, rec.id)?;
+            out.directory = true;
+        }
+        (Entity::ChannelAccount, ChangeOp::Upsert) => {
+            if let Some(a) = parse::<ChannelAccount>(rec) {
+                directory::upsert_channel_account(tx, &a)?;
+                out.directory = true;
+            }
+        }
+        (Entity::ChannelAccount, ChangeOp::Remove) => {
+            directory::remove_channel_account(tx, rec.id)?;
+            out.directory = true;
+        }
+    }
+    Ok(())
+}
+
+/// Stores a message; if it is one of ours still in the outbox, the server has it, so the
+/// outbox item is done. Returns whether an outbox item was acknowledged that way.
+pub fn store_message(tx: &Connection, m: &Message) -> Result<bool> {
+    messages::upsert(tx, m)?;
+    if let Some(key) = &m.client_msg_id {
+        return Ok(outbox::delete(tx, key)?.is_some());
+    }
+    Ok(false)
+}
+
+/// Stores messages fetched for a conversation's history.
+pub fn apply_messages(conn: &mut Connection, msgs: &[Message]) -> Result<Applied> {
+    let tx = conn.transaction()?;
+    let mut out = Applied::default();
+    for m in msgs {
+        if store_message(&tx, m)? {
+            out.outbox_acked = true;
+        }
+        out.conversations.insert(m.conversation_id);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Progress of a snapshot after one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotProgress {
+    pub applied: Applied,
+    /// Conversations received so far in this snapshot.
+    pub done: i64,
+    pub total: i64,
+    /// The snapshot is complete (last page applied, stale rows swept, `last_seq` set).
+    pub finished: bool,
+}
+
+/// Applies one snapshot page of the snapshot in progress (see [`meta::begin_snapshot`]).
+pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result<SnapshotProgress> {
+    let tx = conn.transaction()?;
+    let gen = meta::generation(&tx)?;
+    let mut out = Applied::default();
+    // The first page's seq is where /sync resumes: records after it may touch rows of pages
+    // read earlier, and replaying them is harmless (upserts).
+    if meta::get_i64(&tx, meta::SNAPSHOT_SEQ)?.is_none() {
+        meta::set_i64(&tx, meta::SNAPSHOT_SEQ, page.seq)?;
+    }
+    for c in &page.conversations {
+        conversations::upsert(&tx, c, gen)?;
+        out.conversations.insert(c.id);
+    }
+    for m in &page.messages {
+        if store_message(&tx, m)? {
+            out.outbox_acked = true;
+        }
+    }
+    for r in &page.read_states {
+        read_states::advance(&tx, r.conversation_id, r.last_read_message_id)?;
+    }
+    let done =
+        meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0) + page.conversations.len() as i64;
+    meta::set_i64(&tx, meta::SNAPSHOT_COUNT, done)?;
+    let finished = match page.next_after_id {
+        Some(after) => {
+            meta::set_i64(&tx, meta::SNAPSHOT_AFTER_ID, after)?;
+            false
+        }
+        None => {
+            let swept = conversations::sweep_older_than(&tx, gen)?;
+            if swept > 0 {
+                out.directory = true; // many rows vanished: tell the UI to reload lists
+            }
+            let seq = meta::get_i64(&tx, meta::SNAPSHOT_SEQ)?.unwrap_or(page.seq);
+            meta::set_i64(&tx, meta::LAST_SEQ, seq)?;
+            meta::set_i64(&tx, meta::SNAPSHOT_DONE, 1)?;
+            meta::clear(&tx, meta::SNAPSHOT_AFTER_ID)?;
+            meta::clear(&tx, meta::SNAPSHOT_SEQ)?;
+            true
+        }
+    };
+    tx.commit()?;
+    Ok(SnapshotProgress {
+        applied: out,
+        done,
+        total: page.total,
+        finished,
+    })
+}
+
+/// Replaces the directory (fetched on every connect).
+pub fn apply_directory(conn: &mut Connection, d: &Directory) -> Result<()> {
+    let tx = conn.transaction()?;
+    directory::replace(&tx, d)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Applies an acknowledged send or action reply and drops its outbox item, atomically, so a
+/// crash in between only means sending it again (which the server dedups).
+pub fn outbox_done_message(conn: &mut Connection, item_id: &str, m: &Message) -> Result<()> {
+    let tx = conn.transaction()?;
+    messages::upsert(&tx, m)?;
+    outbox::delete(&tx, item_id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn outbox_done_conversation(
+    conn: &mut Connection,
+    item_id: &str,
+    c: &Conversation,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    // Only update a conversation still cached and not already newer: if the action moved it
+    // out of this operator's view, the stream's `remove` may already have dropped it, and
+    // writing the reply would bring back a row the operator no longer sees.
+    if let Some(cached_updated) = conversations::updated_at(&tx, c.id)? {
+        if c.updated_at >= cached_updated {
+            let gen = meta::generation(&tx)?;
+            conversations::upsert(&tx, c, gen)?;
+        }
+    }
+    outbox::delete(&tx, item_id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::conversations::tests::sample as conv;
+    use crate::cache::messages::tests::sample as msg;
+    use crate::cache::outbox::Payload;
+    use crate::cache::Cache;
+    use switchboard_protocol::MessageKind;
+
+    fn rec<T: serde::Serialize>(
+        seq: i64,
+        entity: Entity,
+        id: Id,
+        data: Option<&T>,
+    ) -> ChangeRecord {
+        ChangeRecord {
+            seq,
+            entity,
+            id,
+            op: if data.is_some() {
+                ChangeOp::Upsert
+            } else {
+                ChangeOp::Remove
+            },
+            data: data.map(|d| serde_json::to_value(d).expect("json")),
+        }
+    }
+
+    #[test]
+    fn changes_apply_in_one_batch_and_skip_old_seqs() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        let mut cv = conv(1, "Ann");
+        cv.last_message_at = 20;
+        let m = msg(2, 1, MessageKind::Client, "hi"); // created_at 20
+        let recs = vec![
+            rec(5, Entity::Conversation, 1, Some(&cv)),
+            rec(6, Entity::Message, 2, Some(&m)),
+        ];
+        let out = apply_changes(&mut c, &recs, 9).expect("apply");
+        assert_eq!(out.ids(), vec![1]);
+        assert!(out.backfill.is_empty(), "history is complete");
+        assert_eq!(meta::last_seq(&c).expect("seq"), 9);
+
+        // Replayed records (seq ≤ 9) are ignored: the removal below is at seq 8.
+        let out = apply_changes(&mut c, &[rec::<()>(8, Entity::Conversation, 1, None)], 9)
+            .expect("replay");
+        assert!(out.is_empty());
+        assert!(conversations::exists(&c, 1).expect("exists"));
+
+        // A removal takes messages with it.
+        apply_changes(&mut c, &[rec::<()>(10, Entity::Conversation, 1, None)], 10).expect("rm");
+        assert!(!conversations::exists(&c, 1).expect("exists"));
+        assert_eq!(messages::count(&c, 1).expect("count"), 0);
+    }
+
+    #[test]
+    fn a_conversation_arriving_without_history_needs_backfill() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        let mut cv = conv(1, "Ann");
+        cv.last_message_at = 500;
+        // The message came first (its conversation was not cached yet) and is dropped.
+        let m = msg(50, 1, MessageKind::Client, "hi");
+        let recs = vec![
+            rec(1, Entity::Message, 50, Some(&m)),
+            rec(2, Entity::Conversation, 1, Some(&cv)),
+        ];
+        let out = apply_changes(&mut c, &recs, 2).expect("apply");
+        assert_eq!(out.backfill, vec![1]);
+        let out = apply_messages(&mut c, &[m]).expect("backfill");
+        assert_eq!(out.ids(), vec![1]);
+        assert!(conversations::needing_backfill(&c, &[1])
+            .expect("check")
+            .is_empty());
+    }
+
+    #[test]
+    fn newer_client_messages_are_reported_once_per_conversation() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        let mut a = conv(1, "Ann");
+        a.last_client_message_id = Some(5);
+        let mut b = conv(2, "Blacklisted");
+        b.last_client_message_id = Some(6);
+        b.client.blacklisted = true;
+        let recs = vec![
+            rec(1, Entity::Conversation, 1, Some(&a)),
+            rec(2, Entity::Conversation, 2, Some(&b)),
+        ];
+        let out = apply_changes(&mut c, &recs, 2).expect("apply");
+        assert_eq!(out.new_client_messages, vec![(1, 5)]);
+        // An update without a newer client message (e.g. a status change) is no news.
+        a.status = switchboard_protocol::ConversationStatus::Inbox;
+        let out =
+            apply_changes(&mut c, &[rec(3, Entity::Conversation, 1, Some(&a))], 3).expect("apply");
+        assert!(out.new_client_messages.is_empty());
+        let mut a7 = a.clone();
+        a7.last_client_message_id = Some(7);
+        let mut a8 = a.clone();
+        a8.last_client_message_id = Some(8);
+        let recs = vec![
+            rec(4, Entity::Conversation, 1, Some(&a7)),
+            rec(5, Entity::Conversation, 1, Some(&a8)),
+        ];
+        let out = apply_changes(&mut c, &recs, 5).expect("apply");
+        assert_eq!(out.new_client_messages, vec![(1, 8)]);
+    }
+
+    #[test]
+    fn a_streamed_message_acknowledges_its_outbox_send() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        conversations::upsert(&c, &conv(1, "Ann"), 0).expect("conv");
+        let payload = Payload::Send {
+            text: "hi".into(),
+            kind: MessageKind::Operator,
+        };
+        outbox::push(&c, "key-1", 1, &payload, 1).expect("push");
+        let mut m = msg(3, 1, MessageKind::Operator, "hi");
+        m.client_msg_id = Some("key-1".into());
+        let out = apply_changes(&mut c, &[rec(1, Entity::Message, 3, Some(&m))], 1).expect("apply");
+        assert!(out.outbox_acked);
+        assert!(outbox::all(&c).expect("all").is_empty());
+    }
+
+    #[test]
+    fn snapshot_pages_resume_and_sweep() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        conversations::upsert(&c, &conv(99, "stale"), 0).expect("stale");
+        outbox::push(
+            &c,
+            "keep",
+            99,
+            &Payload::Action(switchboard_protocol::ConversationAction::Close),
+            1,
+        )
+        .expect("outbox");
+        meta::begin_snapshot(&c).expect("begin");
+        let page = |seq, convs: Vec<Conversation>, next| SnapshotPage {
+            seq,
+            total: 2,
+            conversations: convs,
+            messages: vec![],
+            read_states: vec![],
+            next_after_id: next,
+        };
+        let p = apply_snapshot_page(&mut c, &page(40, vec![conv(1, "a")], Some(1))).expect("p1");
+        assert_eq!((p.done, p.total, p.finished), (1, 2, false));
+        assert!(conversations::exists(&c, 99).expect("still readable mid-snapshot"));
+        let p = apply_snapshot_page(&mut c, &page(45, vec![conv(2, "b")], None)).expect("p2");
+        assert!(p.finished);
+        assert!(!conversations::exists(&c, 99).expect("swept"));
+        assert_eq!(
+            meta::last_seq(&c).expect("seq"),
+            40,
+            "resume from the first page"
+        );
+        assert!(meta::snapshot_done(&c).expect("done"));
+        assert_eq!(
+            outbox::all(&c).expect("outbox").len(),
+            1,
+            "outbox untouched"
+        );
+    }
+
+    #[test]
+    fn action_reply_does_not_resurrect_a_removed_conversation() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        outbox::push(
+            &c,
+            "a1",
+            1,
+            &Payload::Action(switchboard_protocol::ConversationAction::Close),
+            1,
+        )
+        .expect("push");
+        outbox_done_conversation(&mut c, "a1", &conv(1, "gone")).expect("done");
+        assert!(!conversations::exists(&c, 1).expect("exists"));
+        assert!(outbox::all(&c).expect("all").is_empty());
+    }
+}

@@ -1,0 +1,476 @@
+//! The conversation tabs of the seed, answered from the cache with the operator's rules: which
+//! rows each tab holds, their order, the time each shows, the unread mark and the counters.
+//! The server already sends only what this operator may see, so visibility by group is not
+//! decided again here; the tabs only split what is cached.
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, Row};
+use switchboard_protocol::{ChannelKind, ConversationStatus, Id, Me};
+
+use crate::cache::search;
+use crate::error::Result;
+use crate::view::{ConversationRow, IncomingMessage, ListQuery, Tab, TabCounts};
+
+/// A list never returns more rows than this; narrower tabs, filters or search find the rest.
+pub const MAX_ROWS: i64 = 10_000;
+
+/// Who is looking: decides "mine" and whether All and Blacklist exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub operator_id: Id,
+    pub sees_all: bool,
+}
+
+impl From<&Me> for Viewer {
+    fn from(me: &Me) -> Self {
+        Viewer {
+            operator_id: me.operator.id,
+            sees_all: me.operator.super_admin || me.permissions.sees_all_tabs(),
+        }
+    }
+}
+
+const UNREAD: &str = "(c.last_client_message_id IS NOT NULL \
+     AND c.last_client_message_id > COALESCE(r.last_read_message_id, 0))";
+
+const SELECT: &str = "SELECT c.id, c.client_name, ca.kind, ca.name, c.last_message_from_operator, \
+        op.name, {UNREAD}, g.name, g.color, c.status, c.status_changed_at, c.last_message_at, \
+        c.last_message_preview, \
+        (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id), c.blacklisted \
+     FROM conversations c \
+     LEFT JOIN channel_accounts ca ON ca.id = c.channel_account_id \
+     LEFT JOIN operators op ON op.id = c.operator_id \
+     LEFT JOIN groups g ON g.id = c.group_id \
+     LEFT JOIN read_states r ON r.conversation_id = c.id";
+
+fn select() -> String {
+    SELECT.replace("{UNREAD}", UNREAD)
+}
+
+/// Which time a row shows (seed element #8).
+#[derive(Debug, Clone, Copy)]
+enum TimeRule {
+    StatusChanged,
+    LastMessage,
+    /// By the row's own status (an open conversation, not in a list).
+    ByStatus,
+}
+
+fn row_from(r: &Row<'_>, rule: TimeRule) -> rusqlite::Result<ConversationRow> {
+    let kind: Option<String> = r.get(2)?;
+    let status: String = r.get(9)?;
+    let status = ConversationStatus::parse(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            9,
+            rusqlite::types::Type::Text,
+            format!("unknown status {status}").into(),
+        )
+    })?;
+    let status_changed_at: i64 = r.get(10)?;
+    let last_message_at: i64 = r.get(11)?;
+    let time = match rule {
+        TimeRule::StatusChanged => status_changed_at,
+        TimeRule::LastMessage => last_message_at,
+        TimeRule::ByStatus => match status {
+            ConversationStatus::Unassigned | ConversationStatus::Closed => status_changed_at,
+            ConversationStatus::Inbox => last_message_at,
+        },
+    };
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        client_name: r.get(1)?,
+        // A channel account missing from the directory (not fetched yet) shows as Custom
+        // rather than hiding the conversation.
+        channel_kind: kind
+            .as_deref()
+            .and_then(ChannelKind::parse)
+            .unwrap_or(ChannelKind::Custom),
+        channel_name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        last_message_from_operator: r.get(4)?,
+        operator_name: r.get(5)?,
+        unread: r.get(6)?,
+        group_name: r.get(7)?,
+        group_color: r.get(8)?,
+        status,
+        time,
+        preview: r.get(12)?,
+        pending: r.get(13)?,
+        blacklisted: r.get(14)?,
+    })
+}
+
+/// The WHERE condition of a tab, or `None` when the viewer does not have the tab.
+fn tab_condition(tab: Option<Tab>, v: Viewer) -> Option<String> {
+    let me = v.operator_id;
+    Some(match tab {
+        Some(Tab::Unassigned) => "c.status = 'unassigned' AND NOT c.blacklisted".to_owned(),
+        Some(Tab::Inbox) => {
+            format!("c.status = 'inbox' AND c.operator_id = {me} AND NOT c.blacklisted")
+        }
+        Some(Tab::Closed) => format!("c.status = 'closed' AND c.closed_by = {me}"),
+        Some(Tab::All) if v.sees_all => "NOT c.blacklisted".to_owned(),
+        Some(Tab::Blacklist) if v.sees_all => "c.blacklisted".to_owned(),
+        Some(Tab::All) | Some(Tab::Blacklist) => return None,
+        // No tab: everything cached that is not blacklisted (e.g. a search across tabs).
+        None => "NOT c.blacklisted".to_owned(),
+    })
+}
+
+/// Rows of one tab, filtered and searched, newest first by the tab's rule.
+pub fn list(conn: &Connection, v: Viewer, q: &ListQuery) -> Result<Vec<ConversationRow>> {
+    let Some(cond) = tab_condition(q.tab, v) else {
+        return Ok(Vec::new());
+    };
+    let mut sql = format!("{} WHERE {cond}", select());
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(g) = q.group_id {
+        args.push(Value::Integer(g));
+        sql.push_str(&format!(" AND c.group_id = ?{}", args.len()));
+    }
+    if let Some(s) = q.status {
+        args.push(Value::Text(s.as_str().to_owned()));
+        sql.push_str(&format!(" AND c.status = ?{}", args.len()));
+    }
+    if let Some(o) = q.operator_id {
+        args.push(Value::Integer(o));
+        sql.push_str(&format!(" AND c.operator_id = ?{}", args.len()));
+    }
+    if let Some(fts) = q.search.as_deref().and_then(search::fts_query) {
+        args.push(Value::Text(fts));
+        sql.push_str(&format!(" AND {}", search::condition(args.len())));
+    }
+    let rule = match q.tab {
+        Some(Tab::Unassigned) | Some(Tab::Closed) => TimeRule::StatusChanged,
+        _ => TimeRule::LastMessage,
+    };
+    let order = match rule {
+        TimeRule::StatusChanged => "c.status_changed_at",
+        _ => "c.last_message_at",
+    };
+    sql.push_str(&format!(
+        " ORDER BY {order} DESC, c.id DESC LIMIT {MAX_ROWS}"
+    ));
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), |r| row_from(r, rule))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// One conversation's row, its time by its own status.
+pub fn row(conn: &Connection, id: Id) -> Result<Option<ConversationRow>> {
+    let sql = format!("{} WHERE c.id = ?1", select());
+    Ok(rusqlite::OptionalExtension::optional(
+        conn.prepare_cached(&sql)?
+            .query_row([id], |r| row_from(r, TimeRule::ByStatus)),
+    )?)
+}
+
+/// A notification for a new client message, if the conversation is still unread for the
+/// viewer (they may have opened it meanwhile).
+pub fn incoming(
+    conn: &Connection,
+    v: Viewer,
+    conversation_id: Id,
+    message_id: Id,
+) -> Result<Option<IncomingMessage>> {
+    let Some(row) = row(conn, conversation_id)? else {
+        return Ok(None);
+    };
+    if !row.unread || row.blacklisted {
+        return Ok(None);
+    }
+    let operator_id: Option<Id> = conn
+        .prepare_cached("SELECT operator_id FROM conversations WHERE id = ?1")?
+        .query_row([conversation_id], |r| r.get(0))?;
+    Ok(Some(IncomingMessage {
+        conversation_id,
+        message_id,
+        mine: row.status == ConversationStatus::Inbox && operator_id == Some(v.operator_id),
+        client_name: row.client_name,
+        channel_kind: row.channel_kind,
+        channel_name: row.channel_name,
+        preview: row.preview,
+        status: row.status,
+    }))
+}
+
+/// Tab bar counters (#9, #10).
+pub fn counts(conn: &Connection, v: Viewer) -> Result<TabCounts> {
+    let un = tab_condition(Some(Tab::Unassigned), v).unwrap_or_else(|| "0".into());
+    let inbox = tab_condition(Some(Tab::Inbox), v).unwrap_or_else(|| "0".into());
+    let closed = tab_condition(Some(Tab::Closed), v).unwrap_or_else(|| "0".into());
+    // Unread over every tab the operator has; blacklisted clients notify no one, so the
+    // Blacklist tab does not count.
+    let any = match tab_condition(Some(Tab::All), v) {
+        Some(all) => all,
+        None => format!("({un}) OR ({inbox}) OR ({closed} AND NOT c.blacklisted)"),
+    };
+    let sql = format!(
+        "SELECT
+            COALESCE(sum({un}), 0),
+            COALESCE(sum({inbox}), 0),
+            COALESCE(sum(({inbox}) AND {UNREAD}), 0),
+            COALESCE(sum({closed}), 0),
+            COALESCE(sum(({any}) AND {UNREAD}), 0)
+         FROM conversations c LEFT JOIN read_states r ON r.conversation_id = c.id"
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row([], |r| {
+        Ok(TabCounts {
+            unassigned: r.get(0)?,
+            inbox: r.get(1)?,
+            inbox_unread: r.get(2)?,
+            closed: r.get(3)?,
+            unread_total: r.get(4)?,
+        })
+    })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::conversations::tests::sample as conv;
+    use crate::cache::messages::tests::sample as msg;
+    use crate::cache::{conversations, directory, messages, read_states, Cache};
+    use switchboard_protocol::{ChannelAccount, Conversation, Group, MessageKind, Operator};
+
+    const ME: Id = 7;
+    const OTHER: Id = 8;
+
+    fn put(c: &Connection, mut cv: Conversation, f: impl FnOnce(&mut Conversation)) {
+        f(&mut cv);
+        conversations::upsert(c, &cv, 0).expect("upsert");
+    }
+
+    /// 1 unassigned (t=100), 2 unassigned (t=300), 3 mine inbox, 4 other's inbox,
+    /// 5 closed by me, 6 closed by other, 7 blacklisted unassigned, 8 mine inbox blacklisted.
+    fn fixture() -> Cache {
+        let cache = Cache::open_in_memory().expect("cache");
+        {
+            let c = cache.writer();
+            directory::upsert_operator(
+                &c,
+                &Operator {
+                    id: ME,
+                    name: "Me".into(),
+                    email: "me@x".into(),
+                    super_admin: false,
+                    role_id: None,
+                    group_ids: vec![],
+                    active: true,
+                },
+            )
+            .expect("op");
+            directory::upsert_group(
+                &c,
+                &Group {
+                    id: 3,
+                    name: "Sales".into(),
+                    color: "#f00".into(),
+                },
+            )
+            .expect("group");
+            directory::upsert_channel_account(
+                &c,
+                &ChannelAccount {
+                    id: 1,
+                    kind: ChannelKind::Telegram,
+                    name: "TG".into(),
+                    group_id: None,
+                },
+            )
+            .expect("channel");
+            put(&c, conv(1, "Alice Hello"), |x| {
+                x.status_changed_at = 100;
+                x.last_message_at = 900;
+                x.group_id = Some(3);
+            });
+            put(&c, conv(2, "Bob"), |x| {
+                x.status_changed_at = 300;
+                x.last_message_at = 200;
+                x.last_client_message_id = Some(21);
+            });
+            put(&c, conv(3, "Carol"), |x| {
+                x.status = ConversationStatus::Inbox;
+                x.operator_id = Some(ME);
+                x.last_message_at = 500;
+                x.last_client_message_id = Some(31);
+            });
+            put(&c, conv(4, "Dan"), |x| {
+                x.status = ConversationStatus::Inbox;
+                x.operator_id = Some(OTHER);
+                x.last_client_message_id = Some(41);
+            });
+            put(&c, conv(5, "Eve"), |x| {
+                x.status = ConversationStatus::Closed;
+                x.closed_by = Some(ME);
+                x.operator_id = Some(ME);
+            });
+            put(&c, conv(6, "Fay"), |x| {
+                x.status = ConversationStatus::Closed;
+                x.closed_by = Some(OTHER);
+            });
+            put(&c, conv(7, "Gus"), |x| x.client.blacklisted = true);
+            put(&c, conv(8, "Hal"), |x| {
+                x.status = ConversationStatus::Inbox;
+                x.operator_id = Some(ME);
+                x.client.blacklisted = true;
+            });
+            messages::upsert(&c, &msg(21, 2, MessageKind::Client, "Héllo there")).expect("m");
+            messages::upsert(&c, &msg(31, 3, MessageKind::Client, "my parcel is late")).expect("m");
+            read_states::advance(&c, 3, 31).expect("read");
+        }
+        cache
+    }
+
+    fn ids(cache: &Cache, v: Viewer, q: ListQuery) -> Vec<Id> {
+        list(&cache.reader(), v, &q)
+            .expect("list")
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    fn tab(t: Tab) -> ListQuery {
+        ListQuery {
+            tab: Some(t),
+            ..Default::default()
+        }
+    }
+
+    const OPERATOR: Viewer = Viewer {
+        operator_id: ME,
+        sees_all: false,
+    };
+    const MANAGER: Viewer = Viewer {
+        operator_id: ME,
+        sees_all: true,
+    };
+
+    #[test]
+    fn tabs_hold_the_right_conversations_in_order() {
+        let cache = fixture();
+        assert_eq!(ids(&cache, OPERATOR, tab(Tab::Unassigned)), vec![2, 1]);
+        assert_eq!(ids(&cache, OPERATOR, tab(Tab::Inbox)), vec![3]);
+        assert_eq!(ids(&cache, OPERATOR, tab(Tab::Closed)), vec![5]);
+        assert!(ids(&cache, OPERATOR, tab(Tab::All)).is_empty());
+        assert!(ids(&cache, OPERATOR, tab(Tab::Blacklist)).is_empty());
+        assert_eq!(ids(&cache, MANAGER, tab(Tab::All)), vec![1, 3, 2, 6, 5, 4]);
+        assert_eq!(ids(&cache, MANAGER, tab(Tab::Blacklist)), vec![8, 7]);
+    }
+
+    #[test]
+    fn row_time_follows_the_tab_rule_and_names_are_joined() {
+        let cache = fixture();
+        let un = list(&cache.reader(), OPERATOR, &tab(Tab::Unassigned)).expect("list");
+        let alice = un.iter().find(|r| r.id == 1).expect("alice");
+        assert_eq!(alice.time, 100, "unassigned shows when the status was set");
+        assert_eq!(alice.group_name.as_deref(), Some("Sales"));
+        assert_eq!(alice.channel_kind, ChannelKind::Telegram);
+        let all = list(&cache.reader(), MANAGER, &tab(Tab::All)).expect("list");
+        assert_eq!(all.iter().find(|r| r.id == 1).map(|r| r.time), Some(900));
+        let inbox = list(&cache.reader(), OPERATOR, &tab(Tab::Inbox)).expect("list");
+        assert_eq!(inbox[0].operator_name.as_deref(), Some("Me"));
+    }
+
+    #[test]
+    fn unread_compares_last_client_message_with_read_state() {
+        let cache = fixture();
+        let all = list(&cache.reader(), MANAGER, &tab(Tab::All)).expect("list");
+        let unread: Vec<Id> = all.iter().filter(|r| r.unread).map(|r| r.id).collect();
+        // 2: client message, no read state; 3: read up to it; 1: no client message.
+        assert_eq!(unread, vec![2, 4]);
+        read_states::advance(&cache.writer(), 2, 20).expect("older read");
+        assert!(list(&cache.reader(), OPERATOR, &tab(Tab::Unassigned))
+            .expect("list")
+            .iter()
+            .any(|r| r.id == 2 && r.unread));
+        read_states::advance(&cache.writer(), 2, 21).expect("read");
+        assert!(list(&cache.reader(), OPERATOR, &tab(Tab::Unassigned))
+            .expect("list")
+            .iter()
+            .all(|r| !r.unread));
+    }
+
+    #[test]
+    fn counts_per_tab() {
+        let cache = fixture();
+        let c = counts(&cache.reader(), OPERATOR).expect("counts");
+        assert_eq!(
+            c,
+            TabCounts {
+                unassigned: 2,
+                inbox: 1,
+                inbox_unread: 0,
+                closed: 1,
+                unread_total: 1
+            }
+        );
+        let c = counts(&cache.reader(), MANAGER).expect("counts");
+        assert_eq!(
+            c.unread_total, 2,
+            "the All tab counts other operators' unread too"
+        );
+    }
+
+    #[test]
+    fn filters_apply() {
+        let cache = fixture();
+        let q = ListQuery {
+            group_id: Some(3),
+            ..tab(Tab::Unassigned)
+        };
+        assert_eq!(ids(&cache, OPERATOR, q), vec![1]);
+        let q = ListQuery {
+            status: Some(ConversationStatus::Closed),
+            ..tab(Tab::All)
+        };
+        assert_eq!(ids(&cache, MANAGER, q), vec![6, 5]);
+        let q = ListQuery {
+            operator_id: Some(OTHER),
+            ..tab(Tab::All)
+        };
+        assert_eq!(ids(&cache, MANAGER, q), vec![4]);
+    }
+
+    #[test]
+    fn search_matches_word_prefixes_of_names_and_messages() {
+        let cache = fixture();
+        let s = |text: &str| ListQuery {
+            search: Some(text.into()),
+            ..tab(Tab::All)
+        };
+        assert_eq!(
+            ids(&cache, MANAGER, s("hel")),
+            vec![1, 2],
+            "name and diacritic text"
+        );
+        assert!(
+            ids(&cache, MANAGER, s("llo")).is_empty(),
+            "not from the middle of a word"
+        );
+        assert_eq!(ids(&cache, MANAGER, s("PARC")), vec![3]);
+        assert_eq!(ids(&cache, MANAGER, s("parcel lat")), vec![3]);
+        assert!(ids(&cache, MANAGER, s("parcel xyz")).is_empty());
+        assert_eq!(
+            ids(&cache, MANAGER, s("he")).len(),
+            6,
+            "< 3 chars: no search"
+        );
+        assert!(
+            ids(&cache, MANAGER, s("\"OR* NEAR(")).is_empty(),
+            "syntax is neutral"
+        );
+        // Renamed clients are found by their new name; removed ones no longer.
+        let c = cache.writer();
+        put(&c, conv(2, "Roberto"), |x| {
+            x.status_changed_at = 300;
+            x.client.original_name = "Bob".into();
+        });
+        conversations::remove(&c, 3).expect("rm");
+        drop(c);
+        assert_eq!(ids(&cache, MANAGER, s("rob")), vec![2]);
+        assert_eq!(ids(&cache, MANAGER, s("bob")), vec![2], "original name too");
+        assert!(ids(&cache, MANAGER, s("parc")).is_empty());
+    }
+}

@@ -1,0 +1,169 @@
+//! Cached messages of cached conversations.
+
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{Delivery, Id, Message, MessageKind};
+
+use crate::error::Result;
+
+/// Stores a message if its conversation is cached. A message of a conversation the cache does
+/// not have is dropped on purpose: the conversation's upsert that follows finds its history
+/// missing and fetches it (see `needing_backfill`). Returns whether it was stored.
+pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO messages (id, conversation_id, kind, text, operator_id, created_at,
+                                   delivery, client_msg_id)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+             WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)
+             ON CONFLICT(id) DO UPDATE SET
+                conversation_id = excluded.conversation_id,
+                kind = excluded.kind,
+                text = excluded.text,
+                operator_id = excluded.operator_id,
+                created_at = excluded.created_at,
+                delivery = excluded.delivery,
+                client_msg_id = excluded.client_msg_id",
+        )?
+        .execute(params![
+            m.id,
+            m.conversation_id,
+            m.kind.as_str(),
+            m.text,
+            m.operator_id,
+            m.created_at,
+            m.delivery.as_str(),
+            m.client_msg_id,
+        ])?;
+    Ok(n > 0)
+}
+
+/// Returns the conversation the removed message belonged to.
+pub fn remove(conn: &Connection, id: Id) -> Result<Option<Id>> {
+    let conv: Option<Id> = rusqlite::OptionalExtension::optional(
+        conn.prepare_cached("DELETE FROM messages WHERE id = ?1 RETURNING conversation_id")?
+            .query_row([id], |r| r.get(0)),
+    )?;
+    Ok(conv)
+}
+
+const COLUMNS: &str =
+    "id, conversation_id, kind, text, operator_id, created_at, delivery, client_msg_id";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let bad = |i: usize, v: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown value {v}").into(),
+        )
+    };
+    let kind: String = row.get(2)?;
+    let delivery: String = row.get(6)?;
+    Ok(Message {
+        id: row.get(0)?,
+        conversation_id: row.get(1)?,
+        kind: MessageKind::parse(&kind).ok_or_else(|| bad(2, kind.clone()))?,
+        text: row.get(3)?,
+        operator_id: row.get(4)?,
+        created_at: row.get(5)?,
+        delivery: Delivery::parse(&delivery).ok_or_else(|| bad(6, delivery.clone()))?,
+        client_msg_id: row.get(7)?,
+    })
+}
+
+/// Up to `limit` messages of a conversation older than `before_id` (all when `None`), oldest
+/// first.
+pub fn page(
+    conn: &Connection,
+    conversation_id: Id,
+    before_id: Option<Id>,
+    limit: u32,
+) -> Result<Vec<Message>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM messages
+         WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+    );
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![conversation_id, before_id.unwrap_or(i64::MAX), limit],
+            from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.reverse();
+    Ok(rows)
+}
+
+pub fn has_older(conn: &Connection, conversation_id: Id, before_id: Id) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id < ?2)",
+        )?
+        .query_row([conversation_id, before_id], |r| r.get(0))?)
+}
+
+/// Newest cached message id of a conversation.
+pub fn newest_id(conn: &Connection, conversation_id: Id) -> Result<Option<Id>> {
+    Ok(conn
+        .prepare_cached("SELECT max(id) FROM messages WHERE conversation_id = ?1")?
+        .query_row([conversation_id], |r| r.get(0))?)
+}
+
+/// Newest cached message's `created_at` of a conversation.
+pub fn newest_created_at(conn: &Connection, conversation_id: Id) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT max(created_at) FROM messages WHERE conversation_id = ?1")?
+        .query_row([conversation_id], |r| r.get(0))?)
+}
+
+pub fn count(conn: &Connection, conversation_id: Id) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM messages WHERE conversation_id = ?1")?
+        .query_row([conversation_id], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::cache::{conversations, Cache};
+
+    pub fn sample(id: Id, conversation_id: Id, kind: MessageKind, text: &str) -> Message {
+        Message {
+            id,
+            conversation_id,
+            kind,
+            text: text.to_owned(),
+            operator_id: None,
+            created_at: id * 10,
+            delivery: Delivery::Sent,
+            client_msg_id: None,
+        }
+    }
+
+    #[test]
+    fn messages_need_their_conversation_and_page_oldest_first() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let c = cache.writer();
+        assert!(!upsert(&c, &sample(1, 5, MessageKind::Client, "orphan")).expect("orphan"));
+        conversations::upsert(&c, &conversations::tests::sample(5, "x"), 0).expect("conv");
+        for id in 1..=10 {
+            assert!(upsert(&c, &sample(id, 5, MessageKind::Client, "hi")).expect("msg"));
+        }
+        let newest = page(&c, 5, None, 3).expect("page");
+        assert_eq!(
+            newest.iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![8, 9, 10]
+        );
+        let older = page(&c, 5, Some(8), 3).expect("older");
+        assert_eq!(
+            older.iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![5, 6, 7]
+        );
+        assert!(has_older(&c, 5, 5).expect("older?"));
+        assert!(!has_older(&c, 5, 1).expect("older?"));
+        assert_eq!(remove(&c, 10).expect("rm"), Some(5));
+        assert_eq!(newest_id(&c, 5).expect("newest"), Some(9));
+        conversations::remove(&c, 5).expect("rm conv");
+        assert_eq!(count(&c, 5).expect("count"), 0, "cascade");
+    }
+}

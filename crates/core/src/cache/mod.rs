@@ -1,0 +1,292 @@
+//! The local SQLite cache of one (server, operator): where it lives, opening it (WAL, foreign
+//! keys, migrations, damage check) and the two connections the rest of the core uses. The
+//! entity modules below hold the queries; the cache is the UI's source of truth.
+
+pub mod apply;
+pub mod conversations;
+pub mod directory;
+pub mod list;
+pub mod messages;
+pub mod meta;
+pub mod outbox;
+pub mod read_states;
+mod schema;
+pub mod search;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, ErrorCode};
+use sha2::{Digest, Sha256};
+use switchboard_protocol::Id;
+
+use crate::error::{CoreError, Result};
+use crate::time::now_millis;
+
+pub const CACHE_FILE: &str = "cache.sqlite3";
+
+/// The folder of one (server, operator) inside the app's data dir:
+/// `accounts/<host>-<12 hex of sha256(url)>-op<id>`. The host keeps it readable for support;
+/// the hash keeps two servers on one host (ports, paths) apart.
+pub fn account_dir(data_dir: &Path, server_url: &str, operator_id: Id) -> PathBuf {
+    let url = server_url.trim().trim_end_matches('/');
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "server".to_owned());
+    let host: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let digest = hex::encode(Sha256::digest(url.as_bytes()));
+    data_dir
+        .join("accounts")
+        .join(format!("{host}-{}-op{operator_id}", &digest[..12]))
+}
+
+/// The open cache. Writes go through `writer`; UI reads use `reader` (a second connection on
+/// the same WAL file, so a long sync transaction never blocks a list query). In-memory caches
+/// have a single connection.
+pub struct Cache {
+    writer: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").field("path", &self.path).finish()
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-query; SQLite rolled that
+/// transaction back, so the connection is still usable.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Cache {
+    /// A throwaway cache for tests.
+    pub fn open_in_memory() -> Result<Cache> {
+        let conn = Connection::open_in_memory()?;
+        configure(&conn, false)?;
+        schema::migrate(&conn)?;
+        Ok(Cache {
+            writer: Mutex::new(conn),
+            reader: None,
+            path: None,
+        })
+    }
+
+    /// Opens the cache file, creating it and its folder. A damaged file (or one that is not a
+    /// SQLite database, or was written by a newer app) is moved aside as
+    /// `cache.sqlite3.corrupt-<ms>` and a fresh cache is created: everything in it but the
+    /// outbox can be rebuilt from the server, and a broken file would otherwise lock the
+    /// operator out.
+    pub fn open(path: &Path) -> Result<Cache> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        match Self::open_checked(path) {
+            Ok(cache) => Ok(cache),
+            Err(CoreError::CacheCorrupt(detail)) => {
+                let aside = move_aside(path)?;
+                tracing::warn!(
+                    path = %path.display(),
+                    moved_to = %aside.display(),
+                    %detail,
+                    "local cache was damaged; moved it aside and starting a fresh one"
+                );
+                Self::open_checked(path)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_checked(path: &Path) -> Result<Cache> {
+        let writer = Connection::open(path).map_err(corrupt_or)?;
+        configure(&writer, true).map_err(corrupt_or)?;
+        let check: String = writer
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(corrupt_or)?;
+        if check != "ok" {
+            return Err(CoreError::CacheCorrupt(check));
+        }
+        schema::migrate(&writer)?;
+        let reader = Connection::open(path)?;
+        configure(&reader, true)?;
+        Ok(Cache {
+            writer: Mutex::new(writer),
+            reader: Some(Mutex::new(reader)),
+            path: Some(path.to_owned()),
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The write connection. Hold it only for one short unit of work.
+    pub fn writer(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+
+    /// A connection for UI reads.
+    pub fn reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(r) => lock(r),
+            None => lock(&self.writer),
+        }
+    }
+}
+
+fn configure(conn: &Connection, file: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if file {
+        // journal_mode answers with a row, so it cannot go through execute().
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        // NORMAL is durable across app crashes in WAL mode; only an OS crash may lose the
+        // last commits, which sync fetches again.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+/// Turns SQLite's "this is not a (healthy) database" answers into `CacheCorrupt`.
+fn corrupt_or(e: rusqlite::Error) -> CoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) =>
+        {
+            CoreError::CacheCorrupt(e.to_string())
+        }
+        _ => CoreError::Cache(e),
+    }
+}
+
+/// Renames the damaged file (and its WAL side files, which belong to it) out of the way.
+fn move_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = now_millis();
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".corrupt-{stamp}"));
+    let aside = PathBuf::from(aside);
+    std::fs::rename(path, &aside)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            let mut to = aside.as_os_str().to_owned();
+            to.push(suffix);
+            if let Err(e) = std::fs::rename(&side, PathBuf::from(to)) {
+                tracing::warn!(error = %e, "could not move {} aside", side.display());
+            }
+        }
+    }
+    Ok(aside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_dir_is_readable_and_distinct() {
+        let d = Path::new("/data");
+        let a = account_dir(d, "https://desk.example.com/", 7);
+        let b = account_dir(d, "https://desk.example.com:8443", 7);
+        let name = a.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(name.starts_with("desk.example.com-"), "{name}");
+        assert!(name.ends_with("-op7"), "{name}");
+        assert_eq!(name.len(), "desk.example.com-".len() + 12 + "-op7".len());
+        assert_ne!(a, b);
+        assert_eq!(a, account_dir(d, "https://desk.example.com", 7));
+        assert!(a.starts_with("/data/accounts"));
+    }
+
+    #[test]
+    fn garbage_file_is_moved_aside_and_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("acc").join(CACHE_FILE);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, vec![b'x'; 8192]).expect("write garbage");
+        let cache = Cache::open(&path).expect("open rebuilds");
+        let n: i64 = cache
+            .reader()
+            .query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))
+            .expect("query fresh cache");
+        assert_eq!(n, 0);
+        let moved: Vec<_> = std::fs::read_dir(path.parent().expect("parent"))
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("cache.sqlite3.corrupt-"))
+            .collect();
+        assert_eq!(moved.len(), 1, "{moved:?}");
+    }
+
+    #[test]
+    fn damaged_pages_are_detected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(CACHE_FILE);
+        {
+            let cache = Cache::open(&path).expect("create");
+            let w = cache.writer();
+            w.execute_batch(
+                "CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2000) INSERT INTO filler SELECT hex(randomblob(100)) FROM n; PRAGMA wal_checkpoint(TRUNCATE);",
+            )
+            .expect("fill");
+        }
+        // Keep the header intact (so the file still looks like SQLite) but scribble over
+        // the b-tree pages.
+        let mut bytes = std::fs::read(&path).expect("read");
+        assert!(bytes.len() > 40_000);
+        for b in &mut bytes[8192..40_000] {
+            *b = 0xA5;
+        }
+        std::fs::write(&path, bytes).expect("write");
+        let cache = Cache::open(&path).expect("open rebuilds");
+        let n: i64 = cache
+            .reader()
+            .query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))
+            .expect("fresh");
+        assert_eq!(n, 0);
+        let filler: rusqlite::Result<i64> =
+            cache
+                .reader()
+                .query_row("SELECT count(*) FROM filler", [], |r| r.get(0));
+        assert!(filler.is_err(), "the damaged file was replaced, not reused");
+        let moved = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("cache.sqlite3.corrupt-")
+            })
+            .count();
+        assert_eq!(moved, 1);
+    }
+
+    #[test]
+    fn reopen_keeps_data() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(CACHE_FILE);
+        {
+            let cache = Cache::open(&path).expect("create");
+            meta::set_i64(&cache.writer(), meta::LAST_SEQ, 42).expect("set");
+        }
+        let cache = Cache::open(&path).expect("reopen");
+        assert_eq!(
+            meta::get_i64(&cache.reader(), meta::LAST_SEQ).expect("get"),
+            Some(42)
+        );
+    }
+}

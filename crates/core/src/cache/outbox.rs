@@ -1,0 +1,196 @@
+//! The persisted outbox table: sends and conversation actions in insertion order, each with the
+//! idempotency key the server dedups on (`client_msg_id` / `action_id`).
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use switchboard_protocol::{ConversationAction, Id, MessageKind, Millis};
+
+use crate::error::{CoreError, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    Send { text: String, kind: MessageKind },
+    Action(ConversationAction),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Insertion order.
+    pub seq: i64,
+    /// `client_msg_id` of a send, `action_id` of an action (a UUID).
+    pub id: String,
+    pub conversation_id: Id,
+    pub payload: Payload,
+    pub created_at: Millis,
+    /// The server's refusal; a failed item waits for the operator (retry or discard).
+    pub failed: Option<String>,
+}
+
+pub fn push(
+    conn: &Connection,
+    id: &str,
+    conversation_id: Id,
+    payload: &Payload,
+    created_at: Millis,
+) -> Result<()> {
+    let (item, text, kind, action) = match payload {
+        Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
+        Payload::Action(a) => (
+            "action",
+            None,
+            None,
+            Some(serde_json::to_string(a).map_err(|e| CoreError::Protocol(e.to_string()))?),
+        ),
+    };
+    conn.prepare_cached(
+        "INSERT INTO outbox (id, conversation_id, item, text, kind, action, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        id,
+        conversation_id,
+        item,
+        text,
+        kind,
+        action,
+        created_at
+    ])?;
+    Ok(())
+}
+
+const COLUMNS: &str = "seq, id, conversation_id, item, text, kind, action, created_at, failed";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
+    let bad = |i: usize, what: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into())
+    };
+    let item: String = row.get(3)?;
+    let payload = if item == "send" {
+        let kind: String = row.get(5)?;
+        Payload::Send {
+            text: row.get(4)?,
+            kind: MessageKind::parse(&kind).ok_or_else(|| bad(5, kind.clone()))?,
+        }
+    } else {
+        let action: String = row.get(6)?;
+        Payload::Action(serde_json::from_str(&action).map_err(|e| bad(6, e.to_string()))?)
+    };
+    Ok(Item {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        conversation_id: row.get(2)?,
+        payload,
+        created_at: row.get(7)?,
+        failed: row.get(8)?,
+    })
+}
+
+/// The oldest item not marked failed: the one the flusher must send next.
+pub fn next_ready(conn: &Connection) -> Result<Option<Item>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE failed IS NULL ORDER BY seq LIMIT 1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([], from_row)
+        .optional()?)
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<Item>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+pub fn for_conversation(conn: &Connection, conversation_id: Id) -> Result<Vec<Item>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE conversation_id = ?1 ORDER BY seq");
+    let items = conn
+        .prepare_cached(&sql)?
+        .query_map([conversation_id], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(items)
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<Item>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY seq");
+    let items = conn
+        .prepare_cached(&sql)?
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(items)
+}
+
+/// Returns the conversation of the deleted item.
+pub fn delete(conn: &Connection, id: &str) -> Result<Option<Id>> {
+    Ok(conn
+        .prepare_cached("DELETE FROM outbox WHERE id = ?1 RETURNING conversation_id")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn mark_failed(conn: &Connection, id: &str, error: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE outbox SET failed = ?2 WHERE id = ?1")?
+        .execute(params![id, error])?;
+    Ok(())
+}
+
+/// Puts a failed item back in the queue (at its original place). Returns its conversation.
+pub fn retry(conn: &Connection, id: &str) -> Result<Option<Id>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET failed = NULL WHERE id = ?1 AND failed IS NOT NULL
+             RETURNING conversation_id",
+        )?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::Cache;
+
+    fn send(text: &str) -> Payload {
+        Payload::Send {
+            text: text.into(),
+            kind: MessageKind::Operator,
+        }
+    }
+
+    #[test]
+    fn items_come_out_in_insertion_order_skipping_failed() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let c = cache.writer();
+        push(&c, "a", 1, &send("one"), 1).expect("push");
+        push(&c, "b", 2, &Payload::Action(ConversationAction::Close), 2).expect("push");
+        push(&c, "c", 1, &send("three"), 3).expect("push");
+        assert!(push(&c, "a", 1, &send("dup"), 4).is_err(), "ids are unique");
+
+        assert_eq!(
+            next_ready(&c).expect("next").map(|i| i.id),
+            Some("a".into())
+        );
+        delete(&c, "a").expect("ack");
+        let b = next_ready(&c).expect("next").expect("b");
+        assert_eq!(b.payload, Payload::Action(ConversationAction::Close));
+        mark_failed(&c, "b", "not allowed").expect("fail");
+        assert_eq!(
+            next_ready(&c).expect("next").map(|i| i.id),
+            Some("c".into())
+        );
+        assert_eq!(retry(&c, "b").expect("retry"), Some(2));
+        assert_eq!(retry(&c, "b").expect("retry twice"), None);
+        assert_eq!(
+            next_ready(&c).expect("next").map(|i| i.id),
+            Some("b".into())
+        );
+        assert_eq!(
+            all(&c)
+                .expect("all")
+                .iter()
+                .map(|i| i.id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["b", "c"]
+        );
+        assert_eq!(for_conversation(&c, 1).expect("conv").len(), 1);
+    }
+}

@@ -1,0 +1,319 @@
+//! The sync task: keeps the cache in step with the server. On every (re)connect it fetches the
+//! directory, takes a snapshot if the cache has none (first run, or after `reset`), pulls
+//! `/sync` from the last applied `seq` until caught up, then follows the events WebSocket,
+//! applying live records as they come. Push makes it fast; the pull on every reconnect and
+//! on `resync` makes it correct. A dropped connection retries with backoff (0.5 s → 10 s).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use switchboard_protocol::{ChangeRecord, EventFrame, Id, Millis};
+use tokio::sync::watch;
+
+use crate::api::Incoming;
+use crate::cache::{apply, conversations, messages, meta};
+use crate::desk::Shared;
+use crate::error::{CoreError, ErrorKind, Result};
+use crate::time::{now_millis, Backoff};
+use crate::view::ConnState;
+
+/// Conversations per snapshot page (each comes with all its messages).
+pub const SNAPSHOT_LIMIT: u32 = 200;
+/// Change records per `/sync` page.
+pub const SYNC_LIMIT: u32 = 1000;
+/// Messages per history page when backfilling a conversation.
+pub const BACKFILL_LIMIT: u32 = 200;
+/// A history longer than this many pages is not fetched further on upsert.
+const BACKFILL_MAX_PAGES: usize = 50;
+/// Live frames applied in one transaction when they arrive in a burst.
+const EVENT_BATCH: usize = 500;
+/// Silence on the socket after which a ping is sent; a second silence drops the connection.
+const IDLE: Duration = Duration::from_secs(30);
+
+pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
+    let mut offline_since: Option<Millis> = None;
+    loop {
+        if *shutdown.borrow() || shared.signed_out.load(Ordering::SeqCst) {
+            return;
+        }
+        let result = tokio::select! {
+            r = session(&shared, &mut backoff, &mut offline_since) => r,
+            _ = shutdown.changed() => return,
+        };
+        let Err(e) = result;
+        if e.kind() == ErrorKind::Unauthorized {
+            shared.token_refused();
+            return;
+        }
+        let since = *offline_since.get_or_insert_with(now_millis);
+        tracing::info!(error = %e, "sync interrupted; retrying");
+        shared.set_state(ConnState::Offline {
+            since,
+            reason: e.to_string(),
+        });
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// One connection's life: catch up, then follow live events until something fails.
+async fn session(
+    shared: &Arc<Shared>,
+    backoff: &mut Backoff,
+    offline_since: &mut Option<Millis>,
+) -> Result<std::convert::Infallible> {
+    let dir = shared.api.directory().await?;
+    shared
+        .write(move |c| apply::apply_directory(c, &dir))
+        .await?;
+    shared.events.conversations_changed(&[]);
+
+    catch_up(shared).await?;
+
+    let after = shared.write(|c| meta::last_seq(c)).await?;
+    let mut ws = shared.api.events(after).await?;
+    *offline_since = None;
+    backoff.reset();
+    shared.set_state(ConnState::Online);
+    shared.outbox_wake.notify_one();
+
+    // History lost to an earlier disconnect, fetched now that we are connected.
+    let behind = shared
+        .write(|c| conversations::all_needing_backfill(c, 200))
+        .await?;
+    backfill(shared, &behind).await?;
+
+    let mut awaiting_pong = false;
+    loop {
+        let incoming = match tokio::time::timeout(IDLE, ws.next()).await {
+            Err(_) if awaiting_pong => {
+                return Err(CoreError::Offline {
+                    url: shared.api.server_url().to_owned(),
+                    detail: "the events connection stopped answering".into(),
+                })
+            }
+            Err(_) => {
+                ws.ping().await?;
+                awaiting_pong = true;
+                continue;
+            }
+            Ok(r) => r?,
+        };
+        awaiting_pong = false;
+        let frame = match incoming {
+            Incoming::Idle => continue,
+            Incoming::Frame(f) => f,
+        };
+        match frame {
+            EventFrame::Hello { seq } => tracing::debug!(seq, "events connected"),
+            EventFrame::Resync => {
+                tracing::info!("server asked for a resync");
+                catch_up(shared).await?;
+                shared.set_state(ConnState::Online);
+            }
+            EventFrame::Change(first) => {
+                let mut batch = vec![first];
+                // Drain whatever else is already here (a replay burst) into one transaction.
+                let mut resync = false;
+                while batch.len() < EVENT_BATCH {
+                    match ws.next().now_or_never() {
+                        Some(Ok(Incoming::Frame(EventFrame::Change(r)))) => batch.push(r),
+                        Some(Ok(Incoming::Frame(EventFrame::Resync))) => {
+                            resync = true;
+                            break;
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => {
+                            apply_live(shared, batch).await?;
+                            return Err(e);
+                        }
+                        None => break,
+                    }
+                }
+                apply_live(shared, batch).await?;
+                if resync {
+                    catch_up(shared).await?;
+                    shared.set_state(ConnState::Online);
+                }
+            }
+        }
+    }
+}
+
+/// Brings the cache up to the server's present: snapshot when needed, then `/sync` until
+/// caught up (again from a snapshot if the server answers `reset`).
+async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
+    let mut fresh_snapshot = false;
+    loop {
+        let done = shared.write(|c| meta::snapshot_done(c)).await?;
+        if !done {
+            snapshot(shared).await?;
+            fresh_snapshot = true;
+        }
+        if pull(shared).await? {
+            return Ok(());
+        }
+        if fresh_snapshot {
+            // `reset` right after a snapshot: position 0 means the company had no changes
+            // yet (after=0 always answers reset), so there is nothing to pull. Anything else
+            // would loop snapshot after snapshot; back off instead.
+            if shared.write(|c| meta::last_seq(c)).await? == 0 {
+                return Ok(());
+            }
+            return Err(CoreError::Protocol(
+                "the server asked for a rebuild right after one; will try again".into(),
+            ));
+        }
+        tracing::warn!(
+            "the server no longer has our position; rebuilding the cache from a snapshot"
+        );
+        shared
+            .write(|c| meta::begin_snapshot(c).map(|_| ()))
+            .await?;
+    }
+}
+
+/// Pages the snapshot in (resuming one that was interrupted). The outbox is never touched.
+async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
+    let (mut after_id, done) = shared
+        .write(|c| {
+            if meta::get_i64(c, meta::SNAPSHOT_SEQ)?.is_none() {
+                meta::begin_snapshot(c)?;
+            }
+            Ok((
+                meta::get_i64(c, meta::SNAPSHOT_AFTER_ID)?,
+                meta::get_i64(c, meta::SNAPSHOT_COUNT)?.unwrap_or(0),
+            ))
+        })
+        .await?;
+    shared.set_state(ConnState::Syncing { done, total: 0 });
+    let mut page = shared.api.snapshot(after_id, SNAPSHOT_LIMIT).await?;
+    loop {
+        let next = page.next_after_id;
+        if next.is_some() && next <= after_id {
+            return Err(CoreError::Protocol(
+                "the snapshot did not advance (next_after_id went backwards)".into(),
+            ));
+        }
+        // Fetch the next page while this one is written: network and SQLite overlap.
+        let apply = shared.write(move |c| apply::apply_snapshot_page(c, &page));
+        let (progress, following) = match next {
+            Some(n) => {
+                let (applied, fetched) =
+                    tokio::join!(apply, shared.api.snapshot(Some(n), SNAPSHOT_LIMIT));
+                (applied?, Some(fetched?))
+            }
+            None => (apply.await?, None),
+        };
+        // Snapshot pages touch many rows: tell the UI to reload rather than list ids.
+        shared.events.conversations_changed(&[]);
+        shared.set_state(ConnState::Syncing {
+            done: progress.done,
+            total: progress.total,
+        });
+        match following {
+            _ if progress.finished => return Ok(()),
+            Some(p) => {
+                after_id = next;
+                page = p;
+            }
+            None => {
+                return Err(CoreError::Protocol(
+                    "the snapshot ended without its last page".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// Pulls `/sync` from the last applied seq until `has_more` is false. Returns false when the
+/// server answered `reset`.
+async fn pull(shared: &Arc<Shared>) -> Result<bool> {
+    let mut after = shared.write(|c| meta::last_seq(c)).await?;
+    let mut received: i64 = 0;
+    loop {
+        let page = shared.api.sync(after, SYNC_LIMIT).await?;
+        if page.reset {
+            return Ok(false);
+        }
+        let has_more = page.has_more;
+        let next = page.next;
+        if has_more && next <= after {
+            return Err(CoreError::Protocol(
+                "sync did not advance (next is not after the position asked for)".into(),
+            ));
+        }
+        received += page.changes.len() as i64;
+        let changes = page.changes;
+        let applied = shared
+            .write(move |c| apply::apply_changes(c, &changes, next))
+            .await?;
+        shared.changed(&applied);
+        shared.notify_incoming(&applied);
+        backfill(shared, &applied.backfill).await?;
+        if !has_more {
+            return Ok(true);
+        }
+        after = next.max(after);
+        shared.set_state(ConnState::Syncing {
+            done: received,
+            total: 0,
+        });
+    }
+}
+
+async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()> {
+    let top = batch.iter().map(|r| r.seq).max().unwrap_or(0);
+    let applied = shared
+        .write(move |c| apply::apply_changes(c, &batch, top))
+        .await?;
+    shared.changed(&applied);
+    shared.notify_incoming(&applied);
+    if applied.outbox_acked {
+        shared.outbox_wake.notify_one();
+    }
+    backfill(shared, &applied.backfill).await
+}
+
+/// Fetches the history of conversations that arrived without it (newly visible to this
+/// operator), newest page first, until it meets what the cache already has.
+async fn backfill(shared: &Arc<Shared>, ids: &[Id]) -> Result<()> {
+    for &id in ids {
+        match backfill_one(shared, id).await {
+            Ok(()) => shared.events.conversations_changed(&[id]),
+            // Gone from view meanwhile: the stream's `remove` follows.
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Forbidden) => {
+                tracing::debug!(error = %e, id, "history not available")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn backfill_one(shared: &Arc<Shared>, id: Id) -> Result<()> {
+    let newest_cached = shared.write(move |c| messages::newest_id(c, id)).await?;
+    let mut before = None;
+    for _ in 0..BACKFILL_MAX_PAGES {
+        let page = shared.api.messages(id, before, BACKFILL_LIMIT).await?;
+        let oldest = page.messages.iter().map(|m| m.id).min();
+        let reached = matches!((oldest, newest_cached), (Some(o), Some(n)) if o <= n);
+        let msgs = page.messages;
+        shared
+            .write(move |c| apply::apply_messages(c, &msgs))
+            .await?;
+        match oldest {
+            Some(o) if page.has_more && !reached && before.is_none_or(|b| o < b) => {
+                before = Some(o)
+            }
+            _ => break,
+        }
+    }
+    Ok(())
+}

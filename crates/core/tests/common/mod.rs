@@ -1,0 +1,291 @@
+//! Shared harness of the core's integration tests: the real `switchboard-server` binary on a
+//! temp database and an ephemeral loopback port, a recorder for desk events and bounded waits.
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage};
+use switchboard_protocol::{ChannelKind, Id, InboundAccepted, InboundMessage, LoginResponse};
+
+pub const DEMO_PASSWORD: &str = "demo";
+pub const DEMO_ADMIN: &str = "admin@demo.test";
+pub const DEMO_CHANNEL_SECRET: &str = "demo-custom-secret";
+
+/// The server binary: `$SWITCHBOARD_SERVER_BIN`, else `$CARGO_TARGET_DIR/debug/…`, else the
+/// `target/debug` of this workspace. Missing → a failure that says how to build it.
+pub fn server_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("SWITCHBOARD_SERVER_BIN") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "SWITCHBOARD_SERVER_BIN={} does not exist",
+            p.display()
+        );
+        return p;
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let bin = target.join("debug").join("switchboard-server");
+    assert!(
+        bin.is_file(),
+        "the server binary {} is missing: build it first with `cargo build -p switchboard-server` \
+         (same CARGO_TARGET_DIR), or point SWITCHBOARD_SERVER_BIN at it",
+        bin.display()
+    );
+    bin
+}
+
+fn run_cli(db: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(server_bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .context("running switchboard-server")?;
+    if !out.status.success() {
+        bail!(
+            "switchboard-server {args:?} failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A running server on a temp database; killed on drop.
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub url: String,
+    child: Option<Child>,
+}
+
+impl Server {
+    /// A fresh database with the demo company, served on a free port.
+    pub fn demo() -> Result<Server> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("server.sqlite3");
+        run_cli(&db, &["demo"])?;
+        let (child, url) = spawn(&db, "127.0.0.1:0")?;
+        Ok(Server {
+            dir,
+            db,
+            url,
+            child: Some(child),
+        })
+    }
+
+    /// `host:port` the server listens on.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// kill -9, like a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts again on the same database and port.
+    pub fn restart(&mut self) -> Result<()> {
+        self.kill();
+        let addr = self.addr();
+        // The port was just released; retry briefly in case the OS holds it a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match spawn(&self.db, &addr) {
+                Ok((child, url)) => {
+                    assert_eq!(url, self.url, "restarted on another address");
+                    self.child = Some(child);
+                    return Ok(());
+                }
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("restart failed, retrying: {e:#}");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts `serve` and reads its one stdout line `switchboard-server listening on http://…`.
+fn spawn(db: &Path, listen: &str) -> Result<(Child, String)> {
+    let mut child = Command::new(server_bin())
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", listen])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting switchboard-server")?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.trim().strip_prefix("switchboard-server listening on ") {
+                let _ = tx.send(url.trim().to_owned());
+                break;
+            }
+        }
+        // Keep draining so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(url) => Ok((child, url)),
+        Err(_) => {
+            let _ = child.kill();
+            let status = child.wait().ok();
+            bail!("switchboard-server did not report its address (exit: {status:?})")
+        }
+    }
+}
+
+/// Records what a desk reports.
+#[derive(Default)]
+pub struct Recorder {
+    pub changed: Mutex<Vec<Vec<Id>>>,
+    pub states: Mutex<Vec<ConnState>>,
+    pub signed_out: Mutex<bool>,
+    pub incoming: Mutex<Vec<IncomingMessage>>,
+}
+
+impl DeskEvents for Recorder {
+    fn conversations_changed(&self, ids: &[Id]) {
+        self.changed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ids.to_vec());
+    }
+    fn conn_state(&self, state: &ConnState) {
+        self.states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(state.clone());
+    }
+    fn client_messages(&self, messages: &[IncomingMessage]) {
+        self.incoming
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(messages);
+    }
+    fn signed_out(&self) {
+        *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+}
+
+pub async fn login(server: &Server, email: &str) -> Result<LoginResponse> {
+    Ok(switchboard_core::login(&server.url, email, DEMO_PASSWORD).await?)
+}
+
+/// Signs in and starts a desk with its data in `data_dir`.
+pub async fn start_desk(
+    server: &Server,
+    email: &str,
+    data_dir: &Path,
+) -> Result<(Desk, Arc<Recorder>)> {
+    let session = login(server, email).await?;
+    let events = Arc::new(Recorder::default());
+    let desk = Desk::start(
+        DeskConfig {
+            data_dir: data_dir.to_owned(),
+            server_url: server.url.clone(),
+            token: session.token,
+            me: session.me,
+        },
+        events.clone(),
+    )
+    .await?;
+    Ok((desk, events))
+}
+
+/// Polls `check` until it returns `Some`, failing after `secs` seconds with `what`.
+pub async fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn wait_online(desk: &Desk, secs: u64) {
+    wait_for(secs, "the desk to be online", || {
+        (desk.conn_state() == ConnState::Online).then_some(())
+    })
+    .await
+}
+
+pub async fn wait_offline(desk: &Desk, secs: u64) {
+    wait_for(secs, "the desk to be offline", || {
+        matches!(desk.conn_state(), ConnState::Offline { .. }).then_some(())
+    })
+    .await
+}
+
+/// A client writes in through the demo's Custom app channel.
+pub async fn ingest(
+    server: &Server,
+    channel_id: Id,
+    external_id: &str,
+    name: &str,
+    text: &str,
+) -> Result<InboundAccepted> {
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/channels/{channel_id}/inbound",
+            server.url
+        ))
+        .header("X-Channel-Secret", DEMO_CHANNEL_SECRET)
+        .json(&InboundMessage {
+            external_id: external_id.into(),
+            name: name.into(),
+            text: text.into(),
+        })
+        .send()
+        .await?;
+    let status = resp.status();
+    let body = resp.text().await?;
+    if !status.is_success() {
+        bail!("ingest answered {status}: {body}");
+    }
+    Ok(serde_json::from_str(&body)?)
+}
+
+/// The demo's Custom app channel account (the one the channel secret opens).
+pub async fn custom_channel(api: &switchboard_core::ApiClient) -> Result<Id> {
+    let dir = api.directory().await?;
+    dir.channel_accounts
+        .iter()
+        .find(|a| a.kind == ChannelKind::Custom)
+        .map(|a| a.id)
+        .ok_or_else(|| anyhow!("the demo has no Custom app channel"))
+}
+
+pub fn admin_api(server: &Server, token: &str) -> Result<switchboard_core::ApiClient> {
+    Ok(switchboard_core::ApiClient::new(
+        &server.url,
+        Some(token.to_owned()),
+    )?)
+}

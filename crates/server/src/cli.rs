@@ -1,0 +1,175 @@
+//! The command line: `init`, `token create`, `demo` and `serve`, all on one `--db` file.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::auth::LoginLimiter;
+use crate::http::{router, AppState};
+use crate::hub::Hub;
+use crate::service::admin;
+use crate::storage::Db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard-server",
+    version,
+    about = "Switchboard server: seed Conversation API, app API, sync and events"
+)]
+pub struct Cli {
+    /// SQLite database file (created with its folders if missing).
+    #[arg(long, env = "SWITCHBOARD_DB", global = true)]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a company and its super-admin.
+    Init {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// API tokens for the seed Conversation API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Load a demo company (idempotent) and print its credentials.
+    Demo,
+    /// Serve HTTP and WebSocket.
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it alone on stdout.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Company the token belongs to (default: the first one).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
+}
+
+/// Failed logins per email and IP allowed in [`LOGIN_WINDOW`].
+const LOGIN_MAX_FAILURES: usize = 5;
+const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let path = cli
+        .db
+        .context("no database given: pass --db FILE or set SWITCHBOARD_DB")?;
+    match cli.command {
+        Command::Init {
+            company,
+            email,
+            password,
+        } => {
+            let db = Db::open(&path)?;
+            let out = admin::init_company(&db, &company, &email, &password)?;
+            println!(
+                "Created company {company:?} (id {}) with super-admin {email} (operator id {}).",
+                out.company_id, out.admin_id
+            );
+        }
+        Command::Token {
+            command: TokenCommand::Create { name, company_id },
+        } => {
+            let db = Db::open(&path)?;
+            let token = admin::create_api_token(&db, &name, company_id)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{token}")?;
+            out.flush()?;
+        }
+        Command::Demo => {
+            let db = Db::open(&path)?;
+            let started = std::time::Instant::now();
+            let outcome = crate::demo::load(&db)?;
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                created = outcome.created,
+                "demo loaded"
+            );
+            crate::demo::print(&outcome);
+        }
+        Command::Serve { listen } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(serve(path, listen))?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(path: PathBuf, listen: String) -> anyhow::Result<()> {
+    let hub = Hub::new();
+    let db = Db::open(&path)?.with_publisher(hub.sender());
+    let state = AppState {
+        db,
+        hub,
+        limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
+    };
+    let shutdown = shutdown_signal()?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "switchboard-server listening on http://{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!(%addr, db = %path.display(), "serving");
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is *called* (not when
+/// first polled), so a signal sent right after the listening line is not lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("shutting down");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! The one error type of the HTTP API and the service layer, and its JSON rendering
+//! (`{"error":{"code","message"}}` with the status of DESIGN.md).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use switchboard_protocol::{ErrorBody, ErrorDetail};
+
+/// A failed request. Every message is a sentence for a person that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedType(String),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("{0}")]
+    RateLimited(String),
+    /// Never shown to the caller verbatim: it may hold SQL or paths.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self::BadRequest(msg.into())
+    }
+
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Self::NotFound(msg.into())
+    }
+
+    pub fn conversation_not_found(id: i64) -> Self {
+        Self::NotFound(format!("Conversation {id} not found."))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidState(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::TooLarge(_) => "too_large",
+            Self::UnsupportedType(_) => "unsupported_type",
+            Self::InvalidState(_) => "invalid_state",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let message = match self {
+            Self::Internal(_) => {
+                "Something went wrong on the server. Try again; if it persists, tell the administrator."
+                    .to_string()
+            }
+            other => other.to_string(),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_string(),
+                message,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let too_large = matches!(self, Self::TooLarge(_));
+        let mut resp = (self.status(), axum::Json(self.body())).into_response();
+        if too_large {
+            // The rest of the body was not read, so this connection cannot carry another
+            // request; say so, or a client that pools connections fails its next call.
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        resp
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Internal(format!("background task: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Internal(format!("json: {e}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,95 @@
+//! Authentication: the bearer-token extractor and the login, logout and `me` endpoints.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use switchboard_protocol::{ErrorBody, LoginRequest, LoginResponse, Me};
+
+use super::extract::{ClientIp, Json};
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::service::actor::authenticate;
+use crate::service::{admin, Principal};
+
+/// The authenticated caller of a request.
+pub struct Auth(pub Principal);
+
+/// The token from `Authentication: TOKEN` (seed style) or `Authorization: Bearer TOKEN`.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let strip = |v: &str| -> Option<String> {
+        let v = v.trim();
+        let v = match v.split_once(' ') {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+            _ => v,
+        };
+        (!v.is_empty()).then(|| v.to_string())
+    };
+    headers
+        .get("authentication")
+        .and_then(|v| v.to_str().ok())
+        .and_then(strip)
+        .or_else(|| {
+            headers
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(strip)
+        })
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "Send your token in the `Authentication` header (or `Authorization: Bearer …`)."
+                    .into(),
+            )
+        })?;
+        let principal = state
+            .db
+            .read(move |conn| authenticate(conn, &token))
+            .await?;
+        Ok(Auth(principal))
+    }
+}
+
+/// Log in with email and password; returns a session token for the app.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 429, description = "More than 5 failures for this email and IP in 60 s", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let ip = ip.unwrap_or_else(|| "unknown".into());
+    admin::login(&st.db, &st.limiter, req.email, req.password, ip)
+        .await
+        .map(Json)
+}
+
+/// Revoke the caller's session token.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    security(("token" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<StatusCode> {
+    admin::logout(&st.db, p).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the token belongs to and what they may do.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    security(("token" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Me>> {
+    st.db.read(move |conn| admin::me(conn, &p)).await.map(Json)
+}

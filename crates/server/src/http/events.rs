@@ -1,0 +1,170 @@
+//! `GET /api/v1/events?after=SEQ` (WebSocket): hello, replay of what the caller missed, then
+//! live change records filtered for the caller. Subscribes to the live feed *before* reading
+//! the backlog and drops repeats by seq, so nothing falls between replay and live.
+
+use std::time::Duration;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use switchboard_protocol::{Entity, ErrorBody, EventFrame};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::IntoParams;
+
+use super::auth::Auth;
+use super::extract::Query;
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::Viewer;
+use crate::service::sync::{for_viewer, read_after};
+use crate::service::Principal;
+use crate::storage::{changes, operators};
+
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// Records per backlog read during replay.
+const REPLAY_PAGE: usize = 500;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Last seq the app applied; the socket replays what came after it.
+    pub after: Option<i64>,
+}
+
+/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`.
+#[utoipa::path(get, path = "/api/v1/events", tag = "sync", params(EventsQuery),
+    security(("token" = [])),
+    responses(
+        (status = 101, description = "WebSocket of EventFrame text frames", body = EventFrame),
+        (status = 400, description = "Not a WebSocket request", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn events(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<EventsQuery>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let ws = ws.map_err(|e| {
+        ApiError::bad_request(format!("This endpoint is a WebSocket: {}", e.body_text()))
+    })?;
+    let after = q.after.unwrap_or(0);
+    Ok(ws.on_upgrade(move |socket| async move {
+        if let Err(e) = run(socket, st, p, after).await {
+            tracing::debug!(error = %e, "events socket ended");
+        }
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StreamEnd {
+    #[error("client went away: {0}")]
+    Socket(#[from] axum::Error),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+fn frame(f: &EventFrame) -> Result<WsMessage, StreamEnd> {
+    let text = serde_json::to_string(f).map_err(ApiError::from)?;
+    Ok(WsMessage::Text(text.into()))
+}
+
+async fn run(
+    socket: WebSocket,
+    st: AppState,
+    principal: Principal,
+    after: i64,
+) -> Result<(), StreamEnd> {
+    let company_id = principal.company_id();
+    let mut viewer = principal.viewer();
+    let me = principal.operator().operator.id;
+    // Subscribe first: anything committed from now on is in `live`.
+    let mut live = st.hub.subscribe();
+    let (mut tx, mut rx) = socket.split();
+
+    let hello = st
+        .db
+        .read(move |conn| Ok(changes::current_seq(conn, company_id)?))
+        .await?;
+    tx.send(frame(&EventFrame::Hello { seq: hello })?).await?;
+
+    let mut last = after;
+    if after <= 0 || after > hello {
+        // No usable position: the app must rebuild through /sync (which answers `reset`).
+        tx.send(frame(&EventFrame::Resync)?).await?;
+        last = hello;
+    } else {
+        loop {
+            let v = viewer.clone();
+            let from = last;
+            let (records, examined, more) = st
+                .db
+                .read(move |conn| read_after(conn, company_id, &v, from, REPLAY_PAGE))
+                .await?;
+            for rec in &records {
+                tx.send(frame(&EventFrame::Change(rec.clone()))?).await?;
+            }
+            last = examined;
+            if !more {
+                break;
+            }
+        }
+    }
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            incoming = rx.next() => match incoming {
+                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return Ok(()),
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                tx.send(WsMessage::Ping(Default::default())).await?;
+            }
+            received = live.recv() => match received {
+                Ok(change) => {
+                    if change.company_id != company_id || change.seq <= last {
+                        continue;
+                    }
+                    last = change.seq;
+                    if change.entity == Entity::Operator && change.entity_id == me {
+                        // Groups or role may have changed: later records use the new view.
+                        viewer = refresh_viewer(&st, &principal, viewer).await;
+                    }
+                    if let Some(rec) = for_viewer(&change, &viewer) {
+                        tx.send(frame(&EventFrame::Change(rec))?).await?;
+                    }
+                }
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::debug!(skipped, "events socket lagged; asking the app to resync");
+                    tx.send(frame(&EventFrame::Resync)?).await?;
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            }
+        }
+    }
+}
+
+async fn refresh_viewer(st: &AppState, principal: &Principal, current: Viewer) -> Viewer {
+    if principal.full_rights() {
+        return current;
+    }
+    let company_id = principal.company_id();
+    let id = current.operator_id;
+    match st
+        .db
+        .read(move |conn| Ok(operators::get(conn, company_id, id)?))
+        .await
+    {
+        Ok(Some(rec)) => Viewer {
+            operator_id: id,
+            sees_everything: rec.operator.super_admin,
+            group_ids: rec.operator.group_ids,
+            sees_all_tabs: rec.permissions.sees_all_tabs(),
+        },
+        _ => current,
+    }
+}

@@ -1,0 +1,28 @@
+//! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
+
+pub mod auth;
+pub mod channels;
+pub mod clients;
+pub mod conversations;
+pub mod events;
+pub mod extract;
+pub mod openapi;
+pub mod router;
+pub mod seed;
+pub mod sync;
+
+use std::sync::Arc;
+
+use crate::auth::LoginLimiter;
+use crate::hub::Hub;
+use crate::storage::Db;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub hub: Hub,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+pub use router::router;

@@ -1,0 +1,77 @@
+//! `/api/v1/sync`, `/api/v1/snapshot` and `/api/v1/directory`.
+
+use axum::extract::State;
+use serde::Deserialize;
+use switchboard_protocol::{Directory, ErrorBody, SnapshotPage, SyncPage};
+use utoipa::IntoParams;
+
+use super::auth::Auth;
+use super::extract::{Json, Query};
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::service::sync;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SyncQuery {
+    /// Last seq the app applied (0: none yet → `reset`).
+    pub after: Option<i64>,
+    /// Records per page, 1..=5000 (default 500).
+    pub limit: Option<i64>,
+}
+
+/// Limits a page size to `1..=max`, `default` when absent.
+pub fn page_size(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
+    match limit {
+        None => Ok(default),
+        Some(n) if n >= 1 => Ok(n.min(max)),
+        Some(n) => Err(ApiError::bad_request(format!(
+            "`limit` must be at least 1, got {n}."
+        ))),
+    }
+}
+
+/// Change records after `after` that the caller may see.
+#[utoipa::path(get, path = "/api/v1/sync", tag = "sync", params(SyncQuery),
+    security(("token" = [])),
+    responses((status = 200, body = SyncPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn sync_changes(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<SyncQuery>,
+) -> ApiResult<Json<SyncPage>> {
+    let limit = page_size(q.limit, 500, 5000)?;
+    sync::sync_page(&st.db, p, q.after.unwrap_or(0), limit as usize)
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SnapshotQuery {
+    /// `next_after_id` of the previous page (absent or 0: first page).
+    pub after_id: Option<i64>,
+    /// Conversations per page, 1..=1000 (default 200).
+    pub limit: Option<i64>,
+}
+
+/// The caller's visible conversations with their messages and read states, by id.
+#[utoipa::path(get, path = "/api/v1/snapshot", tag = "sync", params(SnapshotQuery),
+    security(("token" = [])),
+    responses((status = 200, body = SnapshotPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn snapshot(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<SnapshotQuery>,
+) -> ApiResult<Json<SnapshotPage>> {
+    let limit = page_size(q.limit, 200, 1000)?;
+    sync::snapshot(&st.db, p, q.after_id.unwrap_or(0), limit)
+        .await
+        .map(Json)
+}
+
+/// Company, operators, groups, channel accounts and roles.
+#[utoipa::path(get, path = "/api/v1/directory", tag = "sync",
+    security(("token" = [])),
+    responses((status = 200, body = Directory), (status = 401, body = ErrorBody)))]
+pub async fn directory(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Directory>> {
+    sync::directory(&st.db, p).await.map(Json)
+}

@@ -1,0 +1,12 @@
+//! switchboard-server: the seed Conversation API, the app's `/api/v1` (auth, sync, events,
+//! messages, actions, channel ingest), storage and policies.
+
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod policy;
+pub mod service;
+pub mod storage;

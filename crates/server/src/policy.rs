@@ -1,0 +1,388 @@
+//! Who sees which conversation and who may move it: pure functions over plain data, so the
+//! rules of DESIGN.md "Visibility" live in one place and are unit-tested without a database.
+//! (`storage::conversations::visibility_sql` mirrors [`visible`] for list queries; a test there
+//! checks that both agree.)
+
+use switchboard_protocol::{Conversation, ConversationStatus, Id};
+
+/// The part of a conversation that decides who sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub status: ConversationStatus,
+    pub operator_id: Option<Id>,
+    pub group_id: Option<Id>,
+    pub closed_by: Option<Id>,
+    pub blacklisted: bool,
+}
+
+impl Scope {
+    pub fn of(c: &Conversation) -> Self {
+        Self {
+            status: c.status,
+            operator_id: c.operator_id,
+            group_id: c.group_id,
+            closed_by: c.closed_by,
+            blacklisted: c.client.blacklisted,
+        }
+    }
+}
+
+/// Whose view applies to a request or a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub operator_id: Id,
+    /// Super-admins and API-token integrations see every conversation of the company.
+    pub sees_everything: bool,
+    /// Empty: in no group, which means every group's Unassigned.
+    pub group_ids: Vec<Id>,
+    /// `conversations_management` or `show_all_tab`: the All and Blacklist tabs.
+    pub sees_all_tabs: bool,
+}
+
+/// The tabs of the Conversations screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Unassigned,
+    Inbox,
+    Closed,
+    All,
+    Blacklist,
+}
+
+impl Viewer {
+    fn in_my_groups(&self, group_id: Option<Id>) -> bool {
+        self.group_ids.is_empty() || group_id.is_some_and(|g| self.group_ids.contains(&g))
+    }
+}
+
+/// Whether the conversation is listed in `tab` for this viewer.
+pub fn in_tab(v: &Viewer, s: &Scope, tab: Tab) -> bool {
+    match tab {
+        Tab::Unassigned => {
+            s.status == ConversationStatus::Unassigned
+                && !s.blacklisted
+                && (v.sees_everything || v.in_my_groups(s.group_id))
+        }
+        Tab::Inbox => {
+            s.status == ConversationStatus::Inbox
+                && s.operator_id == Some(v.operator_id)
+                && !s.blacklisted
+        }
+        Tab::Closed => {
+            s.status == ConversationStatus::Closed
+                && s.closed_by == Some(v.operator_id)
+                && !s.blacklisted
+        }
+        Tab::All | Tab::Blacklist => {
+            let tab_matches = (tab == Tab::Blacklist) == s.blacklisted;
+            tab_matches && (v.sees_everything || (v.sees_all_tabs && v.in_my_groups(s.group_id)))
+        }
+    }
+}
+
+/// A conversation is visible iff it is in any tab the viewer has.
+pub fn visible(v: &Viewer, s: &Scope) -> bool {
+    v.sees_everything
+        || [
+            Tab::Unassigned,
+            Tab::Inbox,
+            Tab::Closed,
+            Tab::All,
+            Tab::Blacklist,
+        ]
+        .into_iter()
+        .any(|t| in_tab(v, s, t))
+}
+
+/// What the acting operator may do beyond visibility.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorFacts {
+    pub operator_id: Id,
+    /// API-token integrations and super-admins: not restricted by groups or by whose inbox.
+    pub full_rights: bool,
+    /// `conversations_management` (or full rights): close, unassign and assign anyone's.
+    pub manages: bool,
+    pub group_ids: Vec<Id>,
+}
+
+/// Why an action is refused; the service turns it into an HTTP error with names filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// 409: someone else has the conversation in their inbox.
+    TakenBy(Id),
+    /// 422: the conversation is not in a state that allows this.
+    InvalidState(&'static str),
+    /// 403: the state allows it, this actor may not.
+    Forbidden(&'static str),
+}
+
+/// Outcome of an allowed action: whether the conversation changes at all.
+pub type Allowed = Result<bool, Denied>;
+
+/// "Start conversation": Unassigned or Closed → the actor's inbox.
+pub fn start(a: &ActorFacts, s: &Scope) -> Allowed {
+    match (s.status, s.operator_id) {
+        (ConversationStatus::Inbox, Some(op)) if op == a.operator_id => Ok(false),
+        (ConversationStatus::Inbox, Some(op)) => Err(Denied::TakenBy(op)),
+        _ => Ok(true),
+    }
+}
+
+/// "To closed": only from an inbox, by its operator or a manager.
+pub fn close(a: &ActorFacts, s: &Scope) -> Allowed {
+    match s.status {
+        ConversationStatus::Unassigned => Err(Denied::InvalidState(
+            "Start the conversation first: only conversations in an inbox can be closed.",
+        )),
+        ConversationStatus::Closed => {
+            Err(Denied::InvalidState("The conversation is already closed."))
+        }
+        ConversationStatus::Inbox => own_or_managed(a, s).map(|_| true),
+    }
+}
+
+/// "To Unassigned": from an inbox (its operator or a manager) or from Closed.
+pub fn unassign(a: &ActorFacts, s: &Scope) -> Allowed {
+    match s.status {
+        ConversationStatus::Unassigned => Err(Denied::InvalidState(
+            "The conversation is already unassigned.",
+        )),
+        ConversationStatus::Inbox => own_or_managed(a, s).map(|_| true),
+        ConversationStatus::Closed => Ok(true),
+    }
+}
+
+/// An operator message needs the conversation in the sender's inbox. Notes need only
+/// visibility and are not checked here.
+pub fn send_message(a: &ActorFacts, s: &Scope) -> Allowed {
+    match s.status {
+        ConversationStatus::Inbox if s.operator_id == Some(a.operator_id) || a.full_rights => {
+            Ok(true)
+        }
+        ConversationStatus::Inbox => Err(Denied::Forbidden(
+            "The conversation is in another operator's inbox; ask them or a supervisor to assign it to you.",
+        )),
+        _ => Err(Denied::InvalidState(
+            "Start the conversation first: messages can only be sent from an inbox.",
+        )),
+    }
+}
+
+/// "Assign to": an operator in groups may assign only to operators sharing one of their groups.
+pub fn assign_operator(a: &ActorFacts, target_group_ids: &[Id], s: &Scope, target: Id) -> Allowed {
+    let shares_group = target_group_ids.iter().any(|g| a.group_ids.contains(g));
+    if !(a.manages || a.full_rights || a.group_ids.is_empty() || shares_group) {
+        return Err(Denied::Forbidden(
+            "You can assign conversations only to operators of your own groups.",
+        ));
+    }
+    Ok(!(s.status == ConversationStatus::Inbox && s.operator_id == Some(target)))
+}
+
+/// Assign to a group: back to Unassigned of that group.
+pub fn assign_group(s: &Scope, group_id: Id) -> Allowed {
+    Ok(!(s.status == ConversationStatus::Unassigned && s.group_id == Some(group_id)))
+}
+
+fn own_or_managed(a: &ActorFacts, s: &Scope) -> Result<(), Denied> {
+    if s.operator_id == Some(a.operator_id) || a.manages || a.full_rights {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "The conversation is in another operator's inbox; only they or a supervisor can move it.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConversationStatus::*;
+
+    fn scope(status: ConversationStatus, op: Option<Id>, group: Option<Id>) -> Scope {
+        Scope {
+            status,
+            operator_id: op,
+            group_id: group,
+            closed_by: None,
+            blacklisted: false,
+        }
+    }
+
+    fn viewer(id: Id, groups: &[Id], all_tabs: bool) -> Viewer {
+        Viewer {
+            operator_id: id,
+            sees_everything: false,
+            group_ids: groups.to_vec(),
+            sees_all_tabs: all_tabs,
+        }
+    }
+
+    fn actor(id: Id, groups: &[Id]) -> ActorFacts {
+        ActorFacts {
+            operator_id: id,
+            full_rights: false,
+            manages: false,
+            group_ids: groups.to_vec(),
+        }
+    }
+
+    #[test]
+    fn unassigned_is_limited_to_own_groups() {
+        let v = viewer(1, &[10], false);
+        assert!(visible(&v, &scope(Unassigned, None, Some(10))));
+        assert!(!visible(&v, &scope(Unassigned, None, Some(20))));
+        assert!(!visible(&v, &scope(Unassigned, None, None)));
+    }
+
+    #[test]
+    fn operator_in_no_group_sees_every_unassigned() {
+        let v = viewer(1, &[], false);
+        assert!(visible(&v, &scope(Unassigned, None, Some(10))));
+        assert!(visible(&v, &scope(Unassigned, None, Some(20))));
+        assert!(visible(&v, &scope(Unassigned, None, None)));
+        // …but not other people's inboxes.
+        assert!(!visible(&v, &scope(Inbox, Some(2), Some(10))));
+    }
+
+    #[test]
+    fn inbox_only_for_its_operator_whatever_the_group() {
+        let v = viewer(1, &[10], false);
+        assert!(visible(&v, &scope(Inbox, Some(1), Some(20))));
+        assert!(!visible(&v, &scope(Inbox, Some(2), Some(10))));
+    }
+
+    #[test]
+    fn closed_only_for_last_closer() {
+        let v = viewer(1, &[10], false);
+        let mut s = scope(Closed, Some(1), Some(10));
+        s.closed_by = Some(2);
+        assert!(!visible(&v, &s));
+        s.closed_by = Some(1);
+        assert!(visible(&v, &s));
+        assert!(in_tab(&v, &s, Tab::Closed));
+    }
+
+    #[test]
+    fn blacklisted_only_in_blacklist_tab() {
+        let mut s = scope(Unassigned, None, Some(10));
+        s.blacklisted = true;
+        assert!(!visible(&viewer(1, &[10], false), &s));
+        assert!(!visible(&viewer(1, &[], false), &s));
+        let sup = viewer(1, &[10], true);
+        assert!(visible(&sup, &s));
+        assert!(in_tab(&sup, &s, Tab::Blacklist));
+        assert!(!in_tab(&sup, &s, Tab::All));
+        let mut inbox = scope(Inbox, Some(1), Some(10));
+        inbox.blacklisted = true;
+        assert!(!visible(&viewer(1, &[10], false), &inbox));
+    }
+
+    #[test]
+    fn all_tab_limited_to_groups() {
+        let sup = viewer(1, &[10], true);
+        assert!(visible(&sup, &scope(Inbox, Some(2), Some(10))));
+        assert!(!visible(&sup, &scope(Inbox, Some(2), Some(20))));
+        let ungrouped = viewer(1, &[], true);
+        assert!(visible(&ungrouped, &scope(Closed, Some(2), Some(20))));
+    }
+
+    #[test]
+    fn super_admin_sees_everything() {
+        let mut v = viewer(1, &[10], false);
+        v.sees_everything = true;
+        let mut s = scope(Inbox, Some(2), Some(20));
+        s.blacklisted = true;
+        assert!(visible(&v, &s));
+    }
+
+    #[test]
+    fn start_rules() {
+        let a = actor(1, &[10]);
+        assert_eq!(start(&a, &scope(Unassigned, None, Some(10))), Ok(true));
+        assert_eq!(start(&a, &scope(Closed, Some(2), Some(10))), Ok(true));
+        assert_eq!(start(&a, &scope(Inbox, Some(1), Some(10))), Ok(false));
+        assert_eq!(
+            start(&a, &scope(Inbox, Some(2), Some(10))),
+            Err(Denied::TakenBy(2))
+        );
+    }
+
+    #[test]
+    fn close_and_unassign_rules() {
+        let a = actor(1, &[10]);
+        assert!(matches!(
+            close(&a, &scope(Unassigned, None, None)),
+            Err(Denied::InvalidState(_))
+        ));
+        assert!(matches!(
+            close(&a, &scope(Closed, Some(1), None)),
+            Err(Denied::InvalidState(_))
+        ));
+        assert_eq!(close(&a, &scope(Inbox, Some(1), None)), Ok(true));
+        assert!(matches!(
+            close(&a, &scope(Inbox, Some(2), None)),
+            Err(Denied::Forbidden(_))
+        ));
+        let mut m = actor(1, &[10]);
+        m.manages = true;
+        assert_eq!(close(&m, &scope(Inbox, Some(2), None)), Ok(true));
+        assert!(matches!(
+            unassign(&a, &scope(Unassigned, None, None)),
+            Err(Denied::InvalidState(_))
+        ));
+        assert_eq!(unassign(&a, &scope(Closed, Some(2), None)), Ok(true));
+    }
+
+    #[test]
+    fn send_rules() {
+        let a = actor(1, &[10]);
+        assert_eq!(send_message(&a, &scope(Inbox, Some(1), None)), Ok(true));
+        assert!(matches!(
+            send_message(&a, &scope(Unassigned, None, None)),
+            Err(Denied::InvalidState(_))
+        ));
+        assert!(matches!(
+            send_message(&a, &scope(Inbox, Some(2), None)),
+            Err(Denied::Forbidden(_))
+        ));
+        let mut integration = actor(1, &[]);
+        integration.full_rights = true;
+        assert_eq!(
+            send_message(&integration, &scope(Inbox, Some(2), None)),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn assign_operator_rules() {
+        let s = scope(Unassigned, None, Some(10));
+        let a = actor(1, &[10]);
+        assert_eq!(assign_operator(&a, &[10, 20], &s, 2), Ok(true));
+        assert!(matches!(
+            assign_operator(&a, &[20], &s, 2),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(assign_operator(&actor(1, &[]), &[20], &s, 2), Ok(true));
+        let mut m = actor(1, &[10]);
+        m.manages = true;
+        assert_eq!(assign_operator(&m, &[20], &s, 2), Ok(true));
+        assert_eq!(
+            assign_operator(&a, &[10], &scope(Inbox, Some(2), Some(10)), 2),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn assign_group_rules() {
+        assert_eq!(
+            assign_group(&scope(Unassigned, None, Some(10)), 10),
+            Ok(false)
+        );
+        assert_eq!(assign_group(&scope(Inbox, Some(1), Some(10)), 10), Ok(true));
+        assert_eq!(
+            assign_group(&scope(Unassigned, None, Some(10)), 20),
+            Ok(true)
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Who is calling (a [`Principal`], from the bearer token) and who acts (an [`Actor`]: the
+//! operator a request performs as, with the visibility and rights that apply).
+
+use rusqlite::Connection;
+use switchboard_protocol::{Id, Me, Permissions};
+
+use crate::auth::token_hash;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::{ActorFacts, Viewer};
+use crate::storage::{companies, operators, operators::OperatorRecord, tokens};
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// An operator logged in through the app.
+    Session {
+        operator: OperatorRecord,
+        token_hash: String,
+    },
+    /// An API token (seed API integrations): super-admin rights; acts as the company's admin
+    /// unless a request names another operator.
+    Integration {
+        token_id: Id,
+        company_id: Id,
+        admin: OperatorRecord,
+    },
+}
+
+impl Principal {
+    pub fn company_id(&self) -> Id {
+        match self {
+            Self::Session { operator, .. } => operator.company_id,
+            Self::Integration { company_id, .. } => *company_id,
+        }
+    }
+
+    /// The operator the caller is by default.
+    pub fn operator(&self) -> &OperatorRecord {
+        match self {
+            Self::Session { operator, .. } => operator,
+            Self::Integration { admin, .. } => admin,
+        }
+    }
+
+    /// Super-admin sessions and integrations: no group or inbox limits.
+    pub fn full_rights(&self) -> bool {
+        match self {
+            Self::Session { operator, .. } => operator.operator.super_admin,
+            Self::Integration { .. } => true,
+        }
+    }
+
+    pub fn token_id(&self) -> Option<Id> {
+        match self {
+            Self::Session { .. } => None,
+            Self::Integration { token_id, .. } => Some(*token_id),
+        }
+    }
+
+    /// Whose visibility applies to what this caller reads.
+    pub fn viewer(&self) -> Viewer {
+        let op = self.operator();
+        Viewer {
+            operator_id: op.operator.id,
+            sees_everything: self.full_rights(),
+            group_ids: op.operator.group_ids.clone(),
+            sees_all_tabs: op.permissions.sees_all_tabs(),
+        }
+    }
+
+    pub fn me(&self, conn: &Connection) -> ApiResult<Me> {
+        let company = companies::get(conn, self.company_id())?.ok_or_else(|| {
+            ApiError::Unauthorized("The token's company no longer exists.".into())
+        })?;
+        let op = self.operator();
+        let permissions = if self.full_rights() {
+            Permissions::all()
+        } else {
+            op.permissions.clone()
+        };
+        Ok(Me {
+            operator: op.operator.clone(),
+            company,
+            permissions,
+        })
+    }
+}
+
+/// Resolves a bearer token to its principal; `Unauthorized` for unknown or revoked tokens.
+pub fn authenticate(conn: &Connection, token: &str) -> ApiResult<Principal> {
+    let hash = token_hash(token);
+    if let Some((operator_id, company_id)) = tokens::find_session(conn, &hash)? {
+        if let Some(operator) = operators::get(conn, company_id, operator_id)? {
+            return Ok(Principal::Session {
+                operator,
+                token_hash: hash,
+            });
+        }
+    }
+    if let Some((token_id, company_id)) = tokens::find_api_token(conn, &hash)? {
+        let admin = operators::first_super_admin(conn, company_id)?.ok_or_else(|| {
+            ApiError::Unauthorized(
+                "The token's company has no super-admin; run `init` again.".into(),
+            )
+        })?;
+        return Ok(Principal::Integration {
+            token_id,
+            company_id,
+            admin,
+        });
+    }
+    Err(ApiError::Unauthorized(
+        "The token is unknown, expired or revoked. Log in again or create a new API token.".into(),
+    ))
+}
+
+/// The operator a request performs as, and what applies to it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub company_id: Id,
+    pub operator: OperatorRecord,
+    /// Visibility: the caller's (not the acting operator's) — an integration sees everything.
+    pub viewer: Viewer,
+    pub facts: ActorFacts,
+    pub token_id: Option<Id>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn id(&self) -> Id {
+        self.operator.operator.id
+    }
+}
+
+/// Picks the acting operator: `operator_id` if given (must exist in the caller's company; an
+/// ordinary operator may only name themself), else the caller (the admin for API tokens).
+pub fn resolve_actor(
+    conn: &Connection,
+    principal: &Principal,
+    operator_id: Option<Id>,
+    ip: Option<String>,
+) -> ApiResult<Actor> {
+    let company_id = principal.company_id();
+    let operator = match operator_id {
+        None => principal.operator().clone(),
+        Some(id) if id == principal.operator().operator.id => principal.operator().clone(),
+        Some(id) => {
+            let found = operators::get(conn, company_id, id)?
+                .ok_or_else(|| ApiError::not_found(format!("Operator {id} not found.")))?;
+            if !principal.full_rights() {
+                return Err(ApiError::Forbidden(
+                    "An operator's token acts as that operator: leave operator_id out or use an API token."
+                        .into(),
+                ));
+            }
+            found
+        }
+    };
+    if !operator.operator.active {
+        return Err(ApiError::InvalidState(format!(
+            "Operator {} is deactivated; reactivate them or act as someone else.",
+            operator.operator.id
+        )));
+    }
+    let full_rights = principal.full_rights();
+    let facts = ActorFacts {
+        operator_id: operator.operator.id,
+        full_rights,
+        manages: full_rights || operator.permissions.conversations_management,
+        group_ids: operator.operator.group_ids.clone(),
+    };
+    Ok(Actor {
+        company_id,
+        viewer: principal.viewer(),
+        operator,
+        facts,
+        token_id: principal.token_id(),
+        ip,
+    })
+}

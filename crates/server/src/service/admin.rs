@@ -1,0 +1,217 @@
+//! Company setup and credentials: `init`, `token create`, login and logout, and the change
+//! records of directory entities (operators, groups, channel accounts).
+
+use rusqlite::Connection;
+use switchboard_protocol::{ChannelAccount, Entity, Group, Id, LoginResponse, Operator};
+
+use super::actor::{authenticate, Principal};
+use super::now_ms;
+use crate::auth::{
+    hash_password, new_token, token_hash, verify_password, LoginLimiter, API_PREFIX, SESSION_PREFIX,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::changes::{self, Audience};
+use crate::storage::operators::NewOperator;
+use crate::storage::{companies, operators, tokens, Db, WriteCtx};
+
+pub fn emit_operator(
+    ctx: &mut WriteCtx<'_>,
+    company_id: Id,
+    op: &Operator,
+    now: i64,
+) -> ApiResult<()> {
+    changes::append(
+        ctx,
+        company_id,
+        Entity::Operator,
+        op.id,
+        op,
+        Audience::Company,
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn emit_group(ctx: &mut WriteCtx<'_>, company_id: Id, g: &Group, now: i64) -> ApiResult<()> {
+    changes::append(
+        ctx,
+        company_id,
+        Entity::Group,
+        g.id,
+        g,
+        Audience::Company,
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn emit_channel(
+    ctx: &mut WriteCtx<'_>,
+    company_id: Id,
+    c: &ChannelAccount,
+    now: i64,
+) -> ApiResult<()> {
+    changes::append(
+        ctx,
+        company_id,
+        Entity::ChannelAccount,
+        c.id,
+        c,
+        Audience::Company,
+        now,
+    )?;
+    Ok(())
+}
+
+/// The result of `init`.
+#[derive(Debug, Clone)]
+pub struct InitOutcome {
+    pub company_id: Id,
+    pub admin_id: Id,
+}
+
+pub fn validate_email(email: &str) -> ApiResult<String> {
+    let email = email.trim();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if !ok {
+        return Err(ApiError::bad_request(format!(
+            "{email:?} is not an email address."
+        )));
+    }
+    Ok(email.to_string())
+}
+
+/// Creates a company with its super-admin (blocking; the CLI calls it).
+pub fn init_company(db: &Db, company: &str, email: &str, password: &str) -> ApiResult<InitOutcome> {
+    let company = company.trim().to_string();
+    if company.is_empty() {
+        return Err(ApiError::bad_request("The company name must not be empty."));
+    }
+    let email = validate_email(email)?;
+    if password.is_empty() {
+        return Err(ApiError::bad_request("The password must not be empty."));
+    }
+    let hash = hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    db.write_blocking(|ctx| {
+        if operators::email_exists(ctx.tx, &email)? {
+            return Err(ApiError::Conflict(format!(
+                "An operator with email {email} already exists; pick another email."
+            )));
+        }
+        let now = now_ms();
+        let company_id = companies::insert(ctx.tx, &company, now)?;
+        let name = email.split('@').next().unwrap_or("Admin").to_string();
+        let admin_id = operators::insert(
+            ctx.tx,
+            &NewOperator {
+                company_id,
+                name: &name,
+                email: &email,
+                password_hash: &hash,
+                super_admin: true,
+                role_id: None,
+            },
+            now,
+        )?;
+        let admin = operators::get(ctx.tx, company_id, admin_id)?
+            .ok_or_else(|| ApiError::Internal("admin vanished after insert".into()))?;
+        // The first record gives the company a seq > 0, so a fresh app's snapshot has a
+        // position to resume /sync from.
+        emit_operator(ctx, company_id, &admin.operator, now)?;
+        Ok(InitOutcome {
+            company_id,
+            admin_id,
+        })
+    })
+}
+
+/// Creates an API token for `company_id` (default: the first company) and returns it in clear.
+pub fn create_api_token(db: &Db, name: &str, company_id: Option<Id>) -> ApiResult<String> {
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(ApiError::bad_request("The token name must not be empty."));
+    }
+    db.write_blocking(|ctx| {
+        let company = match company_id {
+            Some(id) => companies::get(ctx.tx, id)?,
+            None => companies::first(ctx.tx)?,
+        }
+        .ok_or_else(|| ApiError::not_found("No such company: run `init` (or `demo`) first."))?;
+        let token = new_token(API_PREFIX);
+        tokens::insert_api_token(ctx.tx, company.id, &name, &token_hash(&token), now_ms())?;
+        Ok(token)
+    })
+}
+
+/// Checks email and password; issues a session token. Wrong email and wrong password get the
+/// same answer; more than the limiter allows gets 429.
+pub async fn login(
+    db: &Db,
+    limiter: &LoginLimiter,
+    email: String,
+    password: String,
+    ip: String,
+) -> ApiResult<LoginResponse> {
+    if limiter.is_blocked(&email, &ip) {
+        return Err(ApiError::RateLimited(
+            "Too many failed logins for this email; wait a minute and try again.".into(),
+        ));
+    }
+    let lookup_email = email.trim().to_string();
+    let db2 = db.clone();
+    let verified = tokio::task::spawn_blocking(move || -> ApiResult<Option<Id>> {
+        let found = db2.read_blocking(|conn| Ok(operators::by_email(conn, &lookup_email)?))?;
+        Ok(match found {
+            Some((rec, hash)) if rec.operator.active && verify_password(&password, &hash) => {
+                Some(rec.operator.id)
+            }
+            Some(_) => None,
+            None => {
+                // Spend the same time as a real check so response time does not reveal
+                // which emails exist.
+                let _ = verify_password(&password, dummy_hash());
+                None
+            }
+        })
+    })
+    .await??;
+    let Some(operator_id) = verified else {
+        limiter.record_failure(&email, &ip);
+        return Err(ApiError::Unauthorized("Wrong email or password.".into()));
+    };
+    limiter.clear(&email, &ip);
+    db.write(move |ctx| {
+        let token = new_token(SESSION_PREFIX);
+        tokens::insert_session(ctx.tx, operator_id, &token_hash(&token), now_ms())?;
+        let principal = authenticate(ctx.tx, &token)?;
+        let me = principal.me(ctx.tx)?;
+        Ok(LoginResponse { token, me })
+    })
+    .await
+}
+
+/// A real argon2 hash (of a random password) checked when the email is unknown.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&new_token("")).unwrap_or_default())
+}
+
+/// Revokes the caller's session (API tokens are revoked by the administrator, not here).
+pub async fn logout(db: &Db, principal: Principal) -> ApiResult<()> {
+    match principal {
+        Principal::Session { token_hash, .. } => {
+            db.write(move |ctx| Ok(tokens::revoke_session(ctx.tx, &token_hash, now_ms())?))
+                .await
+        }
+        Principal::Integration { .. } => Err(ApiError::bad_request(
+            "API tokens cannot log out; delete the token instead.",
+        )),
+    }
+}
+
+pub fn me(conn: &Connection, principal: &Principal) -> ApiResult<switchboard_protocol::Me> {
+    principal.me(conn)
+}

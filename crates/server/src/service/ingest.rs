@@ -1,0 +1,157 @@
+//! Client messages arriving from a channel: find or create the client and its conversation,
+//! store the message, and route the conversation (Unassigned of the channel's group, or the
+//! inbox of the operator the client is pinned to).
+
+use switchboard_protocol::{
+    Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundMessage,
+    Message, MessageKind,
+};
+
+use super::conversations::{emit_conversation, emit_message, log_conversation, validate_text};
+use super::{now_ms, preview};
+use crate::auth::secrets_equal;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::Scope;
+use crate::storage::{channels, clients, conversations, messages, operators, Db, WriteCtx};
+
+/// Where a new or reopened conversation goes: the pinned operator's inbox if that operator is
+/// still active, else Unassigned of the channel's group.
+fn route(
+    ctx: &WriteCtx<'_>,
+    company_id: Id,
+    client: &Client,
+) -> ApiResult<(ConversationStatus, Option<Id>)> {
+    if let Some(op) = client.pinned_operator_id {
+        if operators::get(ctx.tx, company_id, op)?.is_some_and(|o| o.operator.active) {
+            return Ok((ConversationStatus::Inbox, Some(op)));
+        }
+    }
+    Ok((ConversationStatus::Unassigned, None))
+}
+
+/// Stores one inbound message inside the caller's transaction.
+pub fn ingest_in(
+    ctx: &mut WriteCtx<'_>,
+    channel_id: Id,
+    secret: Option<&str>,
+    msg: &InboundMessage,
+) -> ApiResult<InboundAccepted> {
+    let channel = channels::get_any(ctx.tx, channel_id)?
+        .ok_or_else(|| ApiError::not_found(format!("Channel {channel_id} not found.")))?;
+    let authorized = match (&channel.secret, secret) {
+        (Some(expected), Some(given)) => secrets_equal(expected, given),
+        _ => false,
+    };
+    if !authorized {
+        return Err(ApiError::Unauthorized(
+            "Missing or wrong X-Channel-Secret for this channel.".into(),
+        ));
+    }
+    let external_id = msg.external_id.trim();
+    if external_id.is_empty() || external_id.len() > 256 {
+        return Err(ApiError::bad_request(
+            "`external_id` must be 1 to 256 characters.",
+        ));
+    }
+    validate_text(&msg.text, "text")?;
+    let name = match msg.name.trim() {
+        "" => external_id.to_string(),
+        n => n.chars().take(200).collect(),
+    };
+    let company_id = channel.company_id;
+    let now = now_ms();
+    let client = match clients::find_by_external_id(ctx.tx, channel_id, external_id)? {
+        Some(c) => c,
+        None => {
+            let id = clients::insert(ctx.tx, company_id, channel_id, external_id, &name, now)?;
+            clients::get(ctx.tx, company_id, id)?
+                .ok_or_else(|| ApiError::Internal("client vanished after insert".into()))?
+        }
+    };
+    let existing = conversations::get_by_client(ctx.tx, client.id)?;
+    let (mut conv, before, moved) = match existing {
+        Some(conv) => {
+            let before = Scope::of(&conv);
+            // A blacklisted client's conversation does not move: it stays in the Blacklist tab.
+            let reopen = conv.status == ConversationStatus::Closed && !client.blacklisted;
+            let mut conv = conv;
+            if reopen {
+                let (status, op) = route(ctx, company_id, &client)?;
+                conv.status = status;
+                if op.is_some() {
+                    conv.operator_id = op;
+                }
+                conv.group_id = channel.account.group_id.or(conv.group_id);
+                conv.status_changed_at = now;
+            }
+            (conv, Some(before), reopen.then_some("reopened"))
+        }
+        None => {
+            let (status, op) = route(ctx, company_id, &client)?;
+            let mut conv = Conversation {
+                id: 0,
+                channel_account_id: channel_id,
+                client: client.clone(),
+                status,
+                operator_id: op,
+                group_id: channel.account.group_id,
+                status_changed_at: now,
+                closed_by: None,
+                last_message_at: now,
+                last_message_from_operator: false,
+                last_message_preview: String::new(),
+                last_client_message_id: None,
+                created_at: now,
+                updated_at: now,
+            };
+            conv.id = conversations::insert(ctx.tx, company_id, &conv)?;
+            (conv, None, Some("created"))
+        }
+    };
+    let stored = messages::insert(
+        ctx.tx,
+        &Message {
+            id: 0,
+            conversation_id: conv.id,
+            kind: MessageKind::Client,
+            text: msg.text.clone(),
+            operator_id: None,
+            created_at: now,
+            delivery: Delivery::Delivered,
+            client_msg_id: None,
+        },
+        None,
+    )?;
+    conv.last_message_at = now;
+    conv.last_message_from_operator = false;
+    conv.last_message_preview = preview(&msg.text);
+    conv.last_client_message_id = Some(stored.id);
+    conv.updated_at = now;
+    conversations::update(ctx.tx, &conv)?;
+    if let Some(action) = moved {
+        let note = match (conv.status, conv.operator_id) {
+            (ConversationStatus::Inbox, Some(op)) => {
+                format!("inbound message; pinned to operator {op}")
+            }
+            _ => "inbound message".to_string(),
+        };
+        log_conversation(ctx.tx, None, company_id, conv.id, action, Some(&note), now)?;
+    }
+    emit_conversation(ctx, company_id, before, &conv, now)?;
+    emit_message(ctx, company_id, &conv, &stored, now)?;
+    Ok(InboundAccepted {
+        client_id: client.id,
+        conversation_id: conv.id,
+        message_id: stored.id,
+    })
+}
+
+pub async fn ingest(
+    db: &Db,
+    channel_id: Id,
+    secret: Option<String>,
+    msg: InboundMessage,
+) -> ApiResult<InboundAccepted> {
+    db.write(move |ctx| ingest_in(ctx, channel_id, secret.as_deref(), &msg))
+        .await
+}

@@ -1,0 +1,46 @@
+//! Domain operations shared by the seed API and `/api/v1`: the one place that moves
+//! conversations, stores messages, writes the action log and appends change records.
+
+pub mod actor;
+pub mod admin;
+pub mod clients;
+pub mod conversations;
+pub mod ingest;
+pub mod sync;
+
+pub use actor::{Actor, Principal};
+
+/// Now as Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Longest accepted message, note or client text, in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// The list preview of a conversation: the first line of the text, shortened.
+pub fn preview(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    let mut out: String = line.chars().take(120).collect();
+    if line.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preview_is_first_line_shortened() {
+        assert_eq!(super::preview("\n  hello\nworld"), "hello");
+        let long = "x".repeat(200);
+        assert_eq!(super::preview(&long).chars().count(), 121);
+    }
+}

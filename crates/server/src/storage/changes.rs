@@ -1,0 +1,228 @@
+//! The change log (`changes` table): append records with their audience, read them back in
+//! `seq` order.
+
+use rusqlite::{params, Connection, Row};
+use serde::Serialize;
+use switchboard_protocol::{ChangeOp, ConversationStatus, Entity, Id};
+
+use super::{parse_enum, WriteCtx};
+use crate::error::ApiResult;
+use crate::policy::Scope;
+
+/// Who may receive a change record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Audience {
+    /// Directory entities: everyone in the company.
+    Company,
+    /// Read states: only this operator.
+    Operator(Id),
+    /// Conversation and message records: decided by the conversation's scope before and after.
+    Conversation {
+        conversation_id: Id,
+        before: Option<Scope>,
+        after: Scope,
+    },
+}
+
+/// A change record as stored: the full record plus its audience. Filtered per caller by
+/// `service::sync::for_viewer`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredChange {
+    pub seq: i64,
+    pub company_id: Id,
+    pub entity: Entity,
+    pub entity_id: Id,
+    pub op: ChangeOp,
+    pub data: Option<serde_json::Value>,
+    pub audience: Audience,
+}
+
+fn entity_str(e: Entity) -> &'static str {
+    match e {
+        Entity::Conversation => "conversation",
+        Entity::Message => "message",
+        Entity::ReadState => "read_state",
+        Entity::Operator => "operator",
+        Entity::Group => "group",
+        Entity::ChannelAccount => "channel_account",
+    }
+}
+
+fn parse_entity(s: &str) -> Option<Entity> {
+    Some(match s {
+        "conversation" => Entity::Conversation,
+        "message" => Entity::Message,
+        "read_state" => Entity::ReadState,
+        "operator" => Entity::Operator,
+        "group" => Entity::Group,
+        "channel_account" => Entity::ChannelAccount,
+        _ => return None,
+    })
+}
+
+fn op_str(op: ChangeOp) -> &'static str {
+    match op {
+        ChangeOp::Upsert => "upsert",
+        ChangeOp::Remove => "remove",
+    }
+}
+
+fn parse_op(s: &str) -> Option<ChangeOp> {
+    match s {
+        "upsert" => Some(ChangeOp::Upsert),
+        "remove" => Some(ChangeOp::Remove),
+        _ => None,
+    }
+}
+
+/// Appends an upsert record of `data` inside the write transaction; it is published when the
+/// transaction commits.
+pub fn append<T: Serialize>(
+    ctx: &mut WriteCtx<'_>,
+    company_id: Id,
+    entity: Entity,
+    entity_id: Id,
+    data: &T,
+    audience: Audience,
+    now: i64,
+) -> ApiResult<i64> {
+    let data = serde_json::to_value(data)?;
+    let text = serde_json::to_string(&data)?;
+    let (conversation_id, before, after, only) = match &audience {
+        Audience::Company => (None, None, None, None),
+        Audience::Operator(op) => (None, None, None, Some(*op)),
+        Audience::Conversation {
+            conversation_id,
+            before,
+            after,
+        } => (Some(*conversation_id), before.as_ref(), Some(after), None),
+    };
+    let status = |s: Option<&Scope>| s.map(|s| s.status.as_str());
+    ctx.tx.execute(
+        "INSERT INTO changes (company_id, entity, entity_id, op, data, conversation_id,
+            before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
+            after_status, after_operator_id, after_group_id, after_closed_by, after_blacklisted,
+            only_operator_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        params![
+            company_id,
+            entity_str(entity),
+            entity_id,
+            op_str(ChangeOp::Upsert),
+            text,
+            conversation_id,
+            status(before),
+            before.and_then(|s| s.operator_id),
+            before.and_then(|s| s.group_id),
+            before.and_then(|s| s.closed_by),
+            before.map(|s| s.blacklisted),
+            status(after),
+            after.and_then(|s| s.operator_id),
+            after.and_then(|s| s.group_id),
+            after.and_then(|s| s.closed_by),
+            after.map(|s| s.blacklisted),
+            only,
+            now,
+        ],
+    )?;
+    let seq = ctx.tx.last_insert_rowid();
+    ctx.push_change(StoredChange {
+        seq,
+        company_id,
+        entity,
+        entity_id,
+        op: ChangeOp::Upsert,
+        data: Some(data),
+        audience,
+    });
+    Ok(seq)
+}
+
+/// The company's newest seq (0 when it has none).
+pub fn current_seq(conn: &Connection, company_id: Id) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE company_id = ?1",
+        [company_id],
+        |r| r.get(0),
+    )
+}
+
+/// Whether the company has a record after `seq`.
+pub fn exists_after(conn: &Connection, company_id: Id, seq: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM changes WHERE company_id = ?1 AND seq > ?2)",
+        params![company_id, seq],
+        |r| r.get(0),
+    )
+}
+
+/// Up to `limit` records after `seq`, oldest first.
+pub fn list_after(
+    conn: &Connection,
+    company_id: Id,
+    seq: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<StoredChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, company_id, entity, entity_id, op, data, conversation_id,
+            before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
+            after_status, after_operator_id, after_group_id, after_closed_by, after_blacklisted,
+            only_operator_id
+         FROM changes WHERE company_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![company_id, seq, limit], row_to_change)?;
+    rows.collect()
+}
+
+fn scope_at(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Scope>> {
+    let status: Option<String> = r.get(first)?;
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    Ok(Some(Scope {
+        status: parse_enum(first, status, ConversationStatus::parse)?,
+        operator_id: r.get(first + 1)?,
+        group_id: r.get(first + 2)?,
+        closed_by: r.get(first + 3)?,
+        blacklisted: r.get::<_, Option<bool>>(first + 4)?.unwrap_or(false),
+    }))
+}
+
+fn row_to_change(r: &Row<'_>) -> rusqlite::Result<StoredChange> {
+    let data: Option<String> = r.get(5)?;
+    let data = match data {
+        Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+        })?),
+        None => None,
+    };
+    let conversation_id: Option<Id> = r.get(6)?;
+    let only: Option<Id> = r.get(17)?;
+    let audience = match (conversation_id, only) {
+        (Some(conversation_id), _) => {
+            let after = scope_at(r, 12)?.ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    12,
+                    rusqlite::types::Type::Null,
+                    "conversation change without scope".into(),
+                )
+            })?;
+            Audience::Conversation {
+                conversation_id,
+                before: scope_at(r, 7)?,
+                after,
+            }
+        }
+        (None, Some(op)) => Audience::Operator(op),
+        (None, None) => Audience::Company,
+    };
+    Ok(StoredChange {
+        seq: r.get(0)?,
+        company_id: r.get(1)?,
+        entity: parse_enum(2, r.get(2)?, parse_entity)?,
+        entity_id: r.get(3)?,
+        op: parse_enum(4, r.get(4)?, parse_op)?,
+        data,
+        audience,
+    })
+}

@@ -1,0 +1,63 @@
+//! Queries on `channel_accounts` (connected Telegram bots, WhatsApp numbers, mailboxes …).
+
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{ChannelAccount, ChannelKind, Id};
+
+use super::{optional, parse_enum};
+
+/// A channel account with its company and inbound secret (never sent to operators).
+#[derive(Debug, Clone)]
+pub struct ChannelRecord {
+    pub account: ChannelAccount,
+    pub company_id: Id,
+    pub secret: Option<String>,
+}
+
+fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
+    Ok(ChannelRecord {
+        account: ChannelAccount {
+            id: r.get(0)?,
+            kind: parse_enum(1, r.get(1)?, ChannelKind::parse)?,
+            name: r.get(2)?,
+            group_id: r.get(3)?,
+        },
+        company_id: r.get(4)?,
+        secret: r.get(5)?,
+    })
+}
+
+const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret FROM channel_accounts";
+
+pub fn insert(
+    conn: &Connection,
+    company_id: Id,
+    kind: ChannelKind,
+    name: &str,
+    group_id: Option<Id>,
+    secret: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<Id> {
+    conn.execute(
+        "INSERT INTO channel_accounts (company_id, kind, name, group_id, secret, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![company_id, kind.as_str(), name, group_id, secret, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Any company's channel account (the inbound endpoint knows only the channel id).
+pub fn get_any(conn: &Connection, id: Id) -> rusqlite::Result<Option<ChannelRecord>> {
+    optional(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_record))
+}
+
+pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelAccount>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
+    let rows = stmt.query_map([company_id], |r| row_to_record(r).map(|c| c.account))?;
+    rows.collect()
+}
+
+pub fn list_records(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelRecord>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
+    let rows = stmt.query_map([company_id], row_to_record)?;
+    rows.collect()
+}

@@ -1,0 +1,90 @@
+//! Queries on `clients` (the people who write in through a channel).
+
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{Client, Id};
+
+use super::optional;
+
+pub(crate) const COLUMNS: &str = "cl.id, cl.channel_account_id, cl.external_id, cl.original_name,
+    cl.display_name, cl.blacklisted, cl.pinned_operator_id, cl.created_at";
+
+/// Maps the [`COLUMNS`] starting at column `first`.
+pub(crate) fn row_to_client(r: &Row<'_>, first: usize) -> rusqlite::Result<Client> {
+    Ok(Client {
+        id: r.get(first)?,
+        channel_account_id: r.get(first + 1)?,
+        external_id: r.get(first + 2)?,
+        original_name: r.get(first + 3)?,
+        display_name: r.get(first + 4)?,
+        blacklisted: r.get(first + 5)?,
+        pinned_operator_id: r.get(first + 6)?,
+        created_at: r.get(first + 7)?,
+    })
+}
+
+pub fn insert(
+    conn: &Connection,
+    company_id: Id,
+    channel_account_id: Id,
+    external_id: &str,
+    name: &str,
+    now: i64,
+) -> rusqlite::Result<Id> {
+    conn.execute(
+        "INSERT INTO clients (company_id, channel_account_id, external_id, original_name,
+            display_name, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+        params![company_id, channel_account_id, external_id, name, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<Client>> {
+    optional(conn.query_row(
+        &format!("SELECT {COLUMNS} FROM clients cl WHERE cl.company_id = ?1 AND cl.id = ?2"),
+        params![company_id, id],
+        |r| row_to_client(r, 0),
+    ))
+}
+
+pub fn find_by_external_id(
+    conn: &Connection,
+    channel_account_id: Id,
+    external_id: &str,
+) -> rusqlite::Result<Option<Client>> {
+    optional(conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM clients cl WHERE cl.channel_account_id = ?1 AND cl.external_id = ?2"
+        ),
+        params![channel_account_id, external_id],
+        |r| row_to_client(r, 0),
+    ))
+}
+
+pub fn set_blacklisted(conn: &Connection, id: Id, blacklisted: bool) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE clients SET blacklisted = ?2 WHERE id = ?1",
+        params![id, blacklisted],
+    )?;
+    Ok(())
+}
+
+pub fn set_pinned_operator(
+    conn: &Connection,
+    id: Id,
+    operator_id: Option<Id>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE clients SET pinned_operator_id = ?2 WHERE id = ?1",
+        params![id, operator_id],
+    )?;
+    Ok(())
+}
+
+pub fn set_display_name(conn: &Connection, id: Id, name: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE clients SET display_name = ?2 WHERE id = ?1",
+        params![id, name],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Queries on `messages`.
+
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{Delivery, Id, Message, MessageKind};
+
+use super::{id_list, optional, parse_enum};
+
+const SELECT: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at, delivery,
+    client_msg_id FROM messages";
+
+fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        kind: parse_enum(2, r.get(2)?, MessageKind::parse)?,
+        text: r.get(3)?,
+        operator_id: r.get(4)?,
+        created_at: r.get(5)?,
+        delivery: parse_enum(6, r.get(6)?, Delivery::parse)?,
+        client_msg_id: r.get(7)?,
+    })
+}
+
+/// Inserts `m` (its `id` is ignored) and returns the stored message.
+pub fn insert(
+    conn: &Connection,
+    m: &Message,
+    attachment_url: Option<&str>,
+) -> rusqlite::Result<Message> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
+            client_msg_id, attachment_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    stmt.execute(params![
+        m.conversation_id,
+        m.kind.as_str(),
+        m.text,
+        m.operator_id,
+        m.created_at,
+        m.delivery.as_str(),
+        m.client_msg_id,
+        attachment_url
+    ])?;
+    Ok(Message {
+        id: conn.last_insert_rowid(),
+        ..m.clone()
+    })
+}
+
+pub fn get(conn: &Connection, conversation_id: Id, id: Id) -> rusqlite::Result<Option<Message>> {
+    optional(conn.query_row(
+        &format!("{SELECT} WHERE conversation_id = ?1 AND id = ?2"),
+        params![conversation_id, id],
+        row_to_message,
+    ))
+}
+
+pub fn by_client_msg_id(
+    conn: &Connection,
+    conversation_id: Id,
+    client_msg_id: &str,
+) -> rusqlite::Result<Option<Message>> {
+    optional(conn.query_row(
+        &format!("{SELECT} WHERE conversation_id = ?1 AND client_msg_id = ?2"),
+        params![conversation_id, client_msg_id],
+        row_to_message,
+    ))
+}
+
+/// Every message of one conversation, oldest first.
+pub fn list_all(conn: &Connection, conversation_id: Id) -> rusqlite::Result<Vec<Message>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE conversation_id = ?1 ORDER BY id"))?;
+    let rows = stmt.query_map([conversation_id], row_to_message)?;
+    rows.collect()
+}
+
+/// Newest `limit` messages before `before_id` (all when `None`), returned oldest first, and
+/// whether older ones exist.
+pub fn page(
+    conn: &Connection,
+    conversation_id: Id,
+    before_id: Option<Id>,
+    limit: i64,
+) -> rusqlite::Result<(Vec<Message>, bool)> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let mut rows = stmt
+        .query_map(
+            params![conversation_id, before_id.unwrap_or(i64::MAX), limit + 1],
+            row_to_message,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    rows.reverse();
+    Ok((rows, has_more))
+}
+
+/// Every message of these conversations, by conversation then id.
+pub fn list_for_conversations(conn: &Connection, ids: &[Id]) -> rusqlite::Result<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE conversation_id IN ({}) ORDER BY conversation_id, id",
+        id_list(ids)
+    ))?;
+    let rows = stmt.query_map([], row_to_message)?;
+    rows.collect()
+}

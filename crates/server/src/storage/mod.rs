@@ -1,0 +1,291 @@
+//! All SQL of the server: the SQLite connections (one writer, a few readers), embedded
+//! migrations, and one query module per entity. Nothing outside this module writes SQL, so a
+//! PostgreSQL backend can replace it later.
+//!
+//! Writes run inside one IMMEDIATE transaction on the single writer connection; the change
+//! records a write appends are published to the live feed *before* the writer lock is released,
+//! so the feed carries them in `seq` order.
+
+pub mod action_log;
+pub mod changes;
+pub mod channels;
+pub mod clients;
+pub mod companies;
+pub mod conversations;
+pub mod groups;
+pub mod messages;
+pub mod operators;
+pub mod read_states;
+pub mod roles;
+pub mod tokens;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use tokio::sync::broadcast;
+
+use crate::error::{ApiError, ApiResult};
+pub use changes::StoredChange;
+
+/// Embedded migrations, applied in order; `PRAGMA user_version` counts the applied ones.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// Readers kept open for reuse; more may be opened under load and are then dropped.
+const MAX_IDLE_READERS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the folder {path} for the database: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(rusqlite::Error),
+    #[error("the database was written by a newer switchboard-server (schema {found}, this one knows {known}); upgrade the server")]
+    TooNew { found: i64, known: i64 },
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// `None` for an in-memory database: reads then go through the writer.
+    path: Option<PathBuf>,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    publisher: Option<broadcast::Sender<Arc<StoredChange>>>,
+}
+
+/// What a write closure gets: the open transaction and the change records it appended.
+pub struct WriteCtx<'a> {
+    pub tx: &'a rusqlite::Transaction<'a>,
+    changes: Vec<StoredChange>,
+}
+
+impl WriteCtx<'_> {
+    pub(crate) fn push_change(&mut self, change: StoredChange) {
+        self.changes.push(change);
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and applies the migrations.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StorageError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = open_conn(path).map_err(|source| StorageError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(StorageError::Migrate)?;
+        migrate(&conn)?;
+        Ok(Self::from_writer(conn, Some(path.to_path_buf())))
+    }
+
+    /// A private in-memory database (unit tests).
+    pub fn open_in_memory() -> Result<Self, StorageError> {
+        let conn = Connection::open_in_memory().map_err(|source| StorageError::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(StorageError::Migrate)?;
+        migrate(&conn)?;
+        Ok(Self::from_writer(conn, None))
+    }
+
+    fn from_writer(conn: Connection, path: Option<PathBuf>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(conn),
+                readers: Mutex::new(Vec::new()),
+                publisher: None,
+            }),
+        }
+    }
+
+    /// Sends every committed change record to `publisher` (the live feed of the events socket).
+    /// Call once, before the handle is cloned.
+    pub fn with_publisher(self, publisher: broadcast::Sender<Arc<StoredChange>>) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.publisher = Some(publisher);
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            // Already shared: keep it unpublished rather than panic.
+            Err(inner) => Self { inner },
+        }
+    }
+
+    /// Runs `f` in one write transaction (blocking). An `Err` rolls everything back.
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (out, changes) = {
+            let mut ctx = WriteCtx {
+                tx: &tx,
+                changes: Vec::new(),
+            };
+            let out = f(&mut ctx)?;
+            (out, ctx.changes)
+        };
+        tx.commit()?;
+        if let Some(publisher) = &self.inner.publisher {
+            for change in changes {
+                // No subscriber is fine: nobody is connected.
+                let _ = publisher.send(Arc::new(change));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `f` on a reader connection (blocking), inside one read transaction so that
+    /// everything it reads is one consistent snapshot.
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let Some(path) = &self.inner.path else {
+            let conn = self
+                .inner
+                .writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            return f(&conn);
+        };
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = open_conn(path)?;
+                c.pragma_update(None, "query_only", true)?;
+                c
+            }
+        };
+        let result = {
+            let tx = conn.unchecked_transaction()?;
+            let out = f(&tx);
+            // A read transaction has nothing to commit; ending it releases the WAL snapshot.
+            tx.finish()?;
+            out
+        };
+        let mut readers = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(conn);
+        }
+        result
+    }
+
+    /// [`Self::write_blocking`] on the blocking thread pool.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f)).await?
+    }
+
+    /// [`Self::read_blocking`] on the blocking thread pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f)).await?
+    }
+}
+
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> Result<(), StorageError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(StorageError::Migrate)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StorageError::TooNew {
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let batch = format!(
+            "BEGIN IMMEDIATE; {sql}\n; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        );
+        if let Err(e) = conn.execute_batch(&batch) {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(StorageError::Migrate(e));
+        }
+    }
+    Ok(())
+}
+
+/// Maps a text column that must hold one of a fixed set of values.
+pub(crate) fn parse_enum<T>(
+    idx: usize,
+    value: String,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    parse(&value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unexpected value {value:?}").into(),
+        )
+    })
+}
+
+/// `query_row` that maps "no row" to `None`.
+pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
+    r.optional()
+}
+
+/// Comma-separated ids for an `IN (…)` list; ids are integers so this cannot inject SQL.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}

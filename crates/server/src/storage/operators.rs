@@ -1,0 +1,187 @@
+//! Queries on `operators` and their group memberships (`operator_groups`).
+
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{Id, Operator, Permissions};
+
+use super::optional;
+
+/// An operator with what the server needs beyond the wire type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorRecord {
+    pub operator: Operator,
+    pub company_id: Id,
+    /// Effective permissions: all of them for a super-admin, else the role's.
+    pub permissions: Permissions,
+}
+
+pub struct NewOperator<'a> {
+    pub company_id: Id,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub super_admin: bool,
+    pub role_id: Option<Id>,
+}
+
+const COLUMNS: &str = "o.id, o.name, o.email, o.super_admin, o.role_id, o.active, o.company_id,
+        r.conversations_management, r.show_all_tab, r.manage_operators, r.manage_settings,
+        r.view_analytics, r.outgoing_whatsapp, r.download_conversations";
+const FROM: &str = "FROM operators o LEFT JOIN roles r ON r.id = o.role_id";
+
+fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
+    let super_admin: bool = r.get(3)?;
+    let flag =
+        |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, Option<bool>>(i)?.unwrap_or(false)) };
+    let permissions = if super_admin {
+        Permissions::all()
+    } else {
+        Permissions {
+            conversations_management: flag(7)?,
+            show_all_tab: flag(8)?,
+            manage_operators: flag(9)?,
+            manage_settings: flag(10)?,
+            view_analytics: flag(11)?,
+            outgoing_whatsapp: flag(12)?,
+            download_conversations: flag(13)?,
+        }
+    };
+    Ok(OperatorRecord {
+        operator: Operator {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            super_admin,
+            role_id: r.get(4)?,
+            group_ids: Vec::new(),
+            active: r.get(5)?,
+        },
+        company_id: r.get(6)?,
+        permissions,
+    })
+}
+
+fn with_groups(conn: &Connection, mut rec: OperatorRecord) -> rusqlite::Result<OperatorRecord> {
+    rec.operator.group_ids = group_ids(conn, rec.operator.id)?;
+    Ok(rec)
+}
+
+pub fn insert(conn: &Connection, o: &NewOperator<'_>, now: i64) -> rusqlite::Result<Id> {
+    conn.execute(
+        "INSERT INTO operators (company_id, name, email, password_hash, super_admin, role_id,
+            active, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+        params![
+            o.company_id,
+            o.name,
+            o.email,
+            o.password_hash,
+            o.super_admin,
+            o.role_id,
+            now
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn email_exists(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM operators WHERE email = ?1)",
+        [email],
+        |r| r.get(0),
+    )
+}
+
+/// The operator of `company_id` with this id, with groups.
+pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<OperatorRecord>> {
+    let rec = optional(conn.query_row(
+        &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.id = ?2"),
+        params![company_id, id],
+        row_to_record,
+    ))?;
+    rec.map(|r| with_groups(conn, r)).transpose()
+}
+
+/// Login lookup: the operator with this email (any company) and their password hash.
+pub fn by_email(
+    conn: &Connection,
+    email: &str,
+) -> rusqlite::Result<Option<(OperatorRecord, String)>> {
+    let found = optional(conn.query_row(
+        &format!("SELECT {COLUMNS}, o.password_hash {FROM} WHERE o.email = ?1"),
+        [email],
+        |r| Ok((row_to_record(r)?, r.get::<_, String>(14)?)),
+    ))?;
+    match found {
+        Some((rec, hash)) => Ok(Some((with_groups(conn, rec)?, hash))),
+        None => Ok(None),
+    }
+}
+
+/// The company's first super-admin: the "Admin" the seed API defaults `operator_id` to.
+pub fn first_super_admin(
+    conn: &Connection,
+    company_id: Id,
+) -> rusqlite::Result<Option<OperatorRecord>> {
+    let rec = optional(conn.query_row(
+        &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.super_admin = 1 ORDER BY o.id LIMIT 1"),
+        [company_id],
+        row_to_record,
+    ))?;
+    rec.map(|r| with_groups(conn, r)).transpose()
+}
+
+pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Operator>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 ORDER BY o.id"
+    ))?;
+    let recs = stmt
+        .query_map([company_id], row_to_record)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut memberships = conn.prepare(
+        "SELECT og.operator_id, og.group_id FROM operator_groups og
+         JOIN operators o ON o.id = og.operator_id WHERE o.company_id = ?1
+         ORDER BY og.operator_id, og.group_id",
+    )?;
+    let pairs = memberships
+        .query_map([company_id], |r| {
+            Ok((r.get::<_, Id>(0)?, r.get::<_, Id>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(recs
+        .into_iter()
+        .map(|rec| {
+            let mut op = rec.operator;
+            op.group_ids = pairs
+                .iter()
+                .filter(|(o, _)| *o == op.id)
+                .map(|(_, g)| *g)
+                .collect();
+            op
+        })
+        .collect())
+}
+
+pub fn group_ids(conn: &Connection, operator_id: Id) -> rusqlite::Result<Vec<Id>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_id FROM operator_groups WHERE operator_id = ?1 ORDER BY group_id",
+    )?;
+    let rows = stmt.query_map([operator_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn add_to_group(conn: &Connection, operator_id: Id, group_id: Id) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO operator_groups (operator_id, group_id) VALUES (?1, ?2)",
+        params![operator_id, group_id],
+    )?;
+    Ok(())
+}
+
+/// Display name of an operator for messages like "already taken by NAME".
+pub fn name_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<String>> {
+    optional(
+        conn.query_row("SELECT name FROM operators WHERE id = ?1", [id], |r| {
+            r.get(0)
+        }),
+    )
+}

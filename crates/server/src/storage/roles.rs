@@ -1,0 +1,67 @@
+//! Queries on `roles` (named permission sets).
+
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{Id, Permissions, Role};
+
+use super::optional;
+
+const COLUMNS: &str = "id, name, conversations_management, show_all_tab, manage_operators,
+    manage_settings, view_analytics, outgoing_whatsapp, download_conversations";
+
+fn row_to_role(r: &Row<'_>) -> rusqlite::Result<Role> {
+    Ok(Role {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        permissions: Permissions {
+            conversations_management: r.get(2)?,
+            show_all_tab: r.get(3)?,
+            manage_operators: r.get(4)?,
+            manage_settings: r.get(5)?,
+            view_analytics: r.get(6)?,
+            outgoing_whatsapp: r.get(7)?,
+            download_conversations: r.get(8)?,
+        },
+    })
+}
+
+pub fn insert(
+    conn: &Connection,
+    company_id: Id,
+    name: &str,
+    p: &Permissions,
+) -> rusqlite::Result<Id> {
+    conn.execute(
+        "INSERT INTO roles (company_id, name, conversations_management, show_all_tab,
+            manage_operators, manage_settings, view_analytics, outgoing_whatsapp,
+            download_conversations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            company_id,
+            name,
+            p.conversations_management,
+            p.show_all_tab,
+            p.manage_operators,
+            p.manage_settings,
+            p.view_analytics,
+            p.outgoing_whatsapp,
+            p.download_conversations
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<Role>> {
+    optional(conn.query_row(
+        &format!("SELECT {COLUMNS} FROM roles WHERE company_id = ?1 AND id = ?2"),
+        params![company_id, id],
+        row_to_role,
+    ))
+}
+
+pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Role>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM roles WHERE company_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([company_id], row_to_role)?;
+    rows.collect()
+}

@@ -1,0 +1,547 @@
+//! Shared helpers of the integration tests: a small fixture company built through the crate's
+//! storage layer, the real `switchboard-server` binary started on port 0, and HTTP helpers.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use switchboard_protocol::{ChannelKind, Id, InboundMessage, Permissions};
+use switchboard_server::auth::{hash_password, token_hash};
+use switchboard_server::service::ingest::ingest_in;
+use switchboard_server::service::now_ms;
+use switchboard_server::storage::operators::NewOperator;
+use switchboard_server::storage::{channels, clients, groups, operators, roles, tokens, Db};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard-server");
+
+/// Runs the binary with `args` on `db`; returns stdout, panics with stderr on failure.
+pub fn cli(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run switchboard-server");
+    assert!(
+        out.status.success(),
+        "switchboard-server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+/// A running server; killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(db: &Path) -> Self {
+        let log = std::fs::File::create(db.with_extension("log")).expect("log file");
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read listening line");
+        let url = line
+            .trim()
+            .strip_prefix("switchboard-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Server { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD).expect("hash"))
+}
+
+pub const PASSWORD: &str = "pw";
+
+/// The fixture company "Acme" (and a second company "Other"), with the server running.
+pub struct Fx {
+    pub _dir: tempfile::TempDir,
+    pub db_path: PathBuf,
+    pub server: Server,
+    pub http: reqwest::Client,
+    /// API token of Acme (from `token create`).
+    pub api: String,
+    pub admin: Id,
+    pub g1: Id,
+    pub g2: Id,
+    /// In 1st line.
+    pub anna: Id,
+    pub bob: Id,
+    /// 1st line, Supervisor role (All and Blacklist tabs).
+    pub sue: Id,
+    /// In 2nd line.
+    pub dave: Id,
+    /// In no group.
+    pub olga: Id,
+    pub tg: Id,
+    pub mail: Id,
+    /// Unassigned conversations of the 1st line (telegram).
+    pub c1: Id,
+    pub c2: Id,
+    pub c3: Id,
+    /// Unassigned conversations of the 2nd line (email).
+    pub c4: Id,
+    pub c5: Id,
+    /// Client pinned to bob (no conversation yet) and a blacklisted client's conversation.
+    pub pinned_external_id: String,
+    pub blacklisted_conv: Id,
+    /// Another company's conversation and its admin's session token.
+    pub other_conv: Id,
+    pub other_admin_token: String,
+}
+
+/// Session token of an operator in the fixture (inserted directly, to spare argon2 logins).
+pub fn session(op: Id) -> String {
+    format!("sbs_fixture_{op}")
+}
+
+pub fn inbound(
+    db: &Db,
+    channel: Id,
+    secret: &str,
+    external_id: &str,
+    name: &str,
+    text: &str,
+) -> (Id, Id) {
+    let msg = InboundMessage {
+        external_id: external_id.into(),
+        name: name.into(),
+        text: text.into(),
+    };
+    let acc = db
+        .write_blocking(|ctx| ingest_in(ctx, channel, Some(secret), &msg))
+        .expect("ingest");
+    (acc.client_id, acc.conversation_id)
+}
+
+/// Ids of the fixture, the same in every copy of the template database.
+#[derive(Debug, Clone)]
+struct Ids {
+    api: String,
+    admin: Id,
+    other_admin: Id,
+    g1: Id,
+    g2: Id,
+    anna: Id,
+    bob: Id,
+    sue: Id,
+    dave: Id,
+    olga: Id,
+    tg: Id,
+    mail: Id,
+    c: [Id; 5],
+    blacklisted_conv: Id,
+    other_conv: Id,
+}
+
+struct Template {
+    path: PathBuf,
+    ids: Ids,
+}
+
+/// Builds the fixture database once per test binary (argon2 in a debug build is slow), under
+/// cargo's per-target temp dir; every test then works on its own copy.
+fn template() -> &'static Template {
+    static TEMPLATE: OnceLock<Template> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("fixture-{}", env!("CARGO_CRATE_NAME")));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("template.db");
+        let ids = build_fixture(&path);
+        Template { path, ids }
+    })
+}
+
+fn build_fixture(db_path: &Path) -> Ids {
+    cli(
+        db_path,
+        &[
+            "init",
+            "--company",
+            "Acme",
+            "--email",
+            "boss@acme.test",
+            "--password",
+            PASSWORD,
+        ],
+    );
+    cli(
+        db_path,
+        &[
+            "init",
+            "--company",
+            "Other",
+            "--email",
+            "boss@other.test",
+            "--password",
+            PASSWORD,
+        ],
+    );
+    let api = cli(db_path, &["token", "create", "--name", "tests"])
+        .trim()
+        .to_string();
+    let db = Db::open(db_path).expect("open db");
+    let hash = password_hash();
+    let ids = db
+        .write_blocking(|ctx| {
+            let tx = ctx.tx;
+            let now = now_ms();
+            let admin = operators::by_email(tx, "boss@acme.test")?.expect("admin").0;
+            let company = admin.company_id;
+            let other_admin = operators::by_email(tx, "boss@other.test")?
+                .expect("other")
+                .0;
+            let op_role = roles::insert(tx, company, "Operator", &Permissions::default())?;
+            let sup_role = roles::insert(
+                tx,
+                company,
+                "Supervisor",
+                &Permissions {
+                    conversations_management: true,
+                    show_all_tab: true,
+                    ..Permissions::default()
+                },
+            )?;
+            let g1 = groups::insert(tx, company, "1st line", "#3b82f6")?;
+            let g2 = groups::insert(tx, company, "2nd line", "#f97316")?;
+            let add =
+                |name: &str, email: &str, role: Id, group: Option<Id>| -> rusqlite::Result<Id> {
+                    let id = operators::insert(
+                        tx,
+                        &NewOperator {
+                            company_id: company,
+                            name,
+                            email,
+                            password_hash: hash,
+                            super_admin: false,
+                            role_id: Some(role),
+                        },
+                        now,
+                    )?;
+                    if let Some(g) = group {
+                        operators::add_to_group(tx, id, g)?;
+                    }
+                    tokens::insert_session(tx, id, &token_hash(&session(id)), now)?;
+                    Ok(id)
+                };
+            let anna = add("Anna", "anna@acme.test", op_role, Some(g1))?;
+            let bob = add("Bob", "bob@acme.test", op_role, Some(g1))?;
+            let sue = add("Sue", "sue@acme.test", sup_role, Some(g1))?;
+            let dave = add("Dave", "dave@acme.test", op_role, Some(g2))?;
+            let olga = add("Olga", "olga@acme.test", op_role, None)?;
+            tokens::insert_session(
+                tx,
+                admin.operator.id,
+                &token_hash(&session(admin.operator.id)),
+                now,
+            )?;
+            tokens::insert_session(
+                tx,
+                other_admin.operator.id,
+                &token_hash(&session(other_admin.operator.id)),
+                now,
+            )?;
+            let tg = channels::insert(
+                tx,
+                company,
+                ChannelKind::Telegram,
+                "bot",
+                Some(g1),
+                Some("tg-secret"),
+                now,
+            )?;
+            let mail = channels::insert(
+                tx,
+                company,
+                ChannelKind::Email,
+                "mail",
+                Some(g2),
+                Some("mail-secret"),
+                now,
+            )?;
+            let other_ch = channels::insert(
+                tx,
+                other_admin.company_id,
+                ChannelKind::Custom,
+                "o",
+                None,
+                Some("other-secret"),
+                now,
+            )?;
+            // A client pinned to bob who has not written yet.
+            let pinned =
+                clients::insert(tx, company, tg, PINNED_EXTERNAL_ID, "Pinned Client", now)?;
+            clients::set_pinned_operator(tx, pinned, Some(bob))?;
+            Ok((
+                admin.operator.id,
+                other_admin.operator.id,
+                g1,
+                g2,
+                anna,
+                bob,
+                sue,
+                dave,
+                olga,
+                tg,
+                mail,
+                other_ch,
+            ))
+        })
+        .expect("fixture");
+    let (admin, other_admin, g1, g2, anna, bob, sue, dave, olga, tg, mail, other_ch) = ids;
+    let (_, c1) = inbound(
+        &db,
+        tg,
+        "tg-secret",
+        "t1",
+        "Tom",
+        "Hello, where is my order?",
+    );
+    let (_, c2) = inbound(&db, tg, "tg-secret", "t2", "Tina", "Привет! Нужна помощь.");
+    let (_, c3) = inbound(&db, tg, "tg-secret", "t3", "Theo", "Hola, ¿qué tal?");
+    let (_, c4) = inbound(
+        &db,
+        mail,
+        "mail-secret",
+        "m4@x.test",
+        "Mia",
+        "Invoice question",
+    );
+    let (_, c5) = inbound(
+        &db,
+        mail,
+        "mail-secret",
+        "m5@x.test",
+        "Max",
+        "Technical issue",
+    );
+    let (bl_client, blacklisted_conv) =
+        inbound(&db, tg, "tg-secret", "spam", "Spammer", "Buy now!!!");
+    db.write_blocking(|ctx| Ok(clients::set_blacklisted(ctx.tx, bl_client, true)?))
+        .expect("blacklist");
+    let (_, other_conv) = inbound(
+        &db,
+        other_ch,
+        "other-secret",
+        "o1",
+        "Oscar",
+        "Other company's client",
+    );
+    // Closing the last connection folds the WAL into the main file, so a plain copy is whole.
+    drop(db);
+    Ids {
+        api,
+        admin,
+        other_admin,
+        g1,
+        g2,
+        anna,
+        bob,
+        sue,
+        dave,
+        olga,
+        tg,
+        mail,
+        c: [c1, c2, c3, c4, c5],
+        blacklisted_conv,
+        other_conv,
+    }
+}
+
+pub const PINNED_EXTERNAL_ID: &str = "pinned-1";
+
+impl Fx {
+    pub fn new() -> Self {
+        let t = template();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db_path = dir.path().join("data").join("sb.db");
+        std::fs::create_dir_all(db_path.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(&t.path, &db_path).expect("copy template");
+        let wal = t.path.with_extension("db-wal");
+        if wal.exists() {
+            std::fs::copy(&wal, db_path.with_extension("db-wal")).expect("copy wal");
+        }
+        let ids = t.ids.clone();
+        let server = Server::start(&db_path);
+        Fx {
+            _dir: dir,
+            db_path,
+            server,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .expect("http client"),
+            api: ids.api,
+            admin: ids.admin,
+            g1: ids.g1,
+            g2: ids.g2,
+            anna: ids.anna,
+            bob: ids.bob,
+            sue: ids.sue,
+            dave: ids.dave,
+            olga: ids.olga,
+            tg: ids.tg,
+            mail: ids.mail,
+            c1: ids.c[0],
+            c2: ids.c[1],
+            c3: ids.c[2],
+            c4: ids.c[3],
+            c5: ids.c[4],
+            pinned_external_id: PINNED_EXTERNAL_ID.into(),
+            blacklisted_conv: ids.blacklisted_conv,
+            other_conv: ids.other_conv,
+            other_admin_token: session(ids.other_admin),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.server.url, path)
+    }
+
+    /// Opens the database beside the running server (WAL allows concurrent readers).
+    pub fn db(&self) -> Db {
+        Db::open(&self.db_path).expect("open db")
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .header("Authentication", token)
+            .send()
+            .await
+            .expect("GET");
+        decode(resp).await
+    }
+
+    pub async fn post_json(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("Authorization", format!("Bearer {token}"))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST json");
+        decode(resp).await
+    }
+
+    pub async fn post_form(
+        &self,
+        token: &str,
+        path: &str,
+        form: &[(&str, String)],
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("Authentication", token)
+            .form(form)
+            .send()
+            .await
+            .expect("POST form");
+        decode(resp).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("Authentication", token)
+            .header("Content-Type", content_type)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("POST raw");
+        decode(resp).await
+    }
+
+    /// Seed `/get` as the API token: the conversation's `data`.
+    pub async fn seed_get(&self, id: Id) -> Value {
+        let (st, body) = self
+            .get(
+                &self.api,
+                &format!("/api/conversations/get?conversation_id={id}"),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        body["data"].clone()
+    }
+
+    pub async fn inbound(
+        &self,
+        channel: Id,
+        secret: &str,
+        external_id: &str,
+        text: &str,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(&format!("/api/v1/channels/{channel}/inbound")))
+            .header("X-Channel-Secret", secret)
+            .json(
+                &serde_json::json!({"external_id": external_id, "name": external_id, "text": text}),
+            )
+            .send()
+            .await
+            .expect("inbound");
+        decode(resp).await
+    }
+}
+
+/// Status and JSON body (`Value::Null` for an empty body); panics on a non-JSON body, since
+/// every answer of the server must be JSON.
+pub async fn decode(resp: reqwest::Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    if text.is_empty() {
+        return (status, Value::Null);
+    }
+    let value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("non-JSON body ({status}): {text:?}: {e}"));
+    (status, value)
+}
+
+/// Asserts an error answer: status, code, and that the message mentions `needle`.
+pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, needle: &str) {
+    assert_eq!(got.0, status, "body: {}", got.1);
+    assert_eq!(got.1["error"]["code"], code, "body: {}", got.1);
+    let msg = got.1["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains(needle), "message {msg:?} lacks {needle:?}");
+}

@@ -1,0 +1,42 @@
+import { render, screen, waitFor } from "@testing-library/svelte";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import App from "./App.svelte";
+import { commands, fire, ok, resetFakes } from "./test/fake-bindings";
+import { makeSession } from "./test/fixtures";
+
+vi.mock("./lib/bindings", () => import("./test/fake-bindings"));
+
+describe("App", () => {
+  beforeEach(resetFakes);
+
+  it("shows sign-in when no session is remembered", async () => {
+    render(App);
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    expect(document.querySelector("#server-url")).not.toBeNull();
+  });
+
+  it("opens the desk for a restored session and returns to sign-in with the reason on signedOut", async () => {
+    commands.restoreSession.mockImplementation(() => ok(makeSession()));
+    render(App);
+    await waitFor(() => expect(document.querySelector("#sign-out")).not.toBeNull());
+    expect(document.querySelector("[data-tab='inbox']")).not.toBeNull();
+
+    fire("signedOut", { reason: "Your token was revoked. Sign in again." });
+
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    expect(document.querySelector("#sign-in-notice")).toHaveTextContent("Your token was revoked. Sign in again.");
+  });
+
+  it("signs out from the status bar", async () => {
+    commands.restoreSession.mockImplementation(() => ok(makeSession()));
+    render(App);
+    const button = await waitFor(() => {
+      const el = document.querySelector("#sign-out");
+      expect(el).not.toBeNull();
+      return el as HTMLButtonElement;
+    });
+    button.click();
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    expect(commands.signOut).toHaveBeenCalledOnce();
+  });
+});

@@ -1,0 +1,152 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { commands, fire, ok, resetFakes } from "../../test/fake-bindings";
+import { makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
+import type { ConversationRow } from "../ipc";
+import Desk from "./Desk.svelte";
+
+vi.mock("../bindings", () => import("../../test/fake-bindings"));
+
+const rows: ConversationRow[] = [
+  makeRow({ id: 1, client_name: "Olivia Smith" }),
+  makeRow({ id: 2, client_name: "Liam Brown" }),
+  makeRow({ id: 3, client_name: "Emma Müller" }),
+];
+
+function viewOf(id: number) {
+  const row = rows.find((r) => r.id === id) ?? makeRow({ id });
+  return makeView({
+    row,
+    messages: [makeMessage({ id: id * 10, text: `First message of ${row.client_name}` })],
+  });
+}
+
+async function renderDesk() {
+  commands.listConversations.mockImplementation(() => ok(rows));
+  commands.tabCounts.mockImplementation(() => ok({ unassigned: 5, inbox: 3, inbox_unread: 1, closed: 9, unread_total: 2 }));
+  commands.openConversation.mockImplementation((id: number) => ok(viewOf(id)));
+  render(Desk, { info: makeSession(), onsignout: () => {} });
+  await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(3));
+}
+
+describe("Desk", () => {
+  beforeEach(resetFakes);
+
+  it("loads My inbox with counts and opens a conversation on click", async () => {
+    await renderDesk();
+    expect(commands.listConversations).toHaveBeenCalledWith({
+      tab: "inbox",
+      search: null,
+      group_id: null,
+      status: null,
+      operator_id: null,
+    });
+    expect(document.querySelector("#inbox-count")).toHaveTextContent("3");
+
+    await fireEvent.click(document.querySelector('.conversation-row[data-id="2"]') as Element);
+    expect(await screen.findByText("First message of Liam Brown")).toBeInTheDocument();
+    expect(document.querySelector('.conversation-row[data-id="2"]')).toHaveAttribute("aria-selected", "true");
+  });
+
+  it("moves through the list with the arrow keys outside text fields", async () => {
+    await renderDesk();
+    await fireEvent.keyDown(document.body, { key: "ArrowDown" });
+    await waitFor(() => expect(commands.openConversation).toHaveBeenLastCalledWith(1));
+    await fireEvent.keyDown(document.body, { key: "ArrowDown" });
+    await waitFor(() => expect(commands.openConversation).toHaveBeenLastCalledWith(2));
+    await fireEvent.keyDown(document.body, { key: "ArrowUp" });
+    await waitFor(() => expect(commands.openConversation).toHaveBeenLastCalledWith(1));
+
+    const calls = commands.openConversation.mock.calls.length;
+    await fireEvent.keyDown(document.querySelector("#search") as Element, { key: "ArrowDown" });
+    expect(commands.openConversation).toHaveBeenCalledTimes(calls);
+  });
+
+  it("focuses search with Ctrl+K and searches from 3 characters", async () => {
+    await renderDesk();
+    await fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
+    const search = document.querySelector("#search") as HTMLInputElement;
+    expect(document.activeElement).toBe(search);
+
+    const user = userEvent.setup();
+    await user.type(search, "ol");
+    expect(screen.getByText("Type at least 3 characters to search")).toBeInTheDocument();
+    await user.type(search, "i");
+    await waitFor(() =>
+      expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ search: "oli" })),
+    );
+  });
+
+  it("reloads on conversationsChanged, and the open conversation only when it changed", async () => {
+    await renderDesk();
+    await fireEvent.click(document.querySelector('.conversation-row[data-id="1"]') as Element);
+    await screen.findByText("First message of Olivia Smith");
+    const lists = commands.listConversations.mock.calls.length;
+    const opens = commands.openConversation.mock.calls.length;
+
+    fire("conversationsChanged", { ids: [2, 3] });
+    await waitFor(() => expect(commands.listConversations.mock.calls.length).toBe(lists + 1));
+    expect(commands.tabCounts.mock.calls.length).toBeGreaterThan(1);
+    expect(commands.openConversation).toHaveBeenCalledTimes(opens);
+
+    fire("conversationsChanged", { ids: [1] });
+    await waitFor(() => expect(commands.openConversation).toHaveBeenCalledTimes(opens + 1));
+
+    fire("conversationsChanged", { ids: [] });
+    await waitFor(() => expect(commands.openConversation).toHaveBeenCalledTimes(opens + 2));
+  });
+
+  it("batches a burst of events into one reload", async () => {
+    await renderDesk();
+    const lists = commands.listConversations.mock.calls.length;
+    for (let i = 0; i < 20; i++) fire("conversationsChanged", { ids: [i] });
+    await waitFor(() => expect(commands.listConversations.mock.calls.length).toBe(lists + 1));
+    await new Promise((r) => setTimeout(r, 120));
+    expect(commands.listConversations.mock.calls.length).toBe(lists + 1);
+  });
+
+  it("follows connStateChanged in the status bar", async () => {
+    await renderDesk();
+    fire("connStateChanged", { state: { state: "syncing", done: 10, total: 40 } });
+    await waitFor(() => expect(document.querySelector("#conn-state")).toHaveAttribute("data-state", "syncing"));
+    expect(document.querySelector("#conn-state")).toHaveTextContent("Syncing 10 / 40");
+  });
+
+  it("starts a conversation from Unassigned", async () => {
+    await renderDesk();
+    commands.openConversation.mockImplementation((id: number) =>
+      ok({ ...viewOf(id), row: { ...viewOf(id).row, status: "unassigned" }, can: { start: true, close: false, unassign: false, send: false, note: true } }),
+    );
+    await fireEvent.click(document.querySelector('.conversation-row[data-id="3"]') as Element);
+    const start = await waitFor(() => {
+      const button = document.querySelector("#start-conversation");
+      expect(button).not.toBeNull();
+      return button as HTMLElement;
+    });
+    expect(document.querySelector("#to-closed")).toBeNull();
+    expect(document.querySelector("#composer-disabled-reason")).toHaveTextContent("Start the conversation to reply.");
+
+    await fireEvent.click(start);
+    await waitFor(() => expect(commands.conversationAction).toHaveBeenCalledWith(3, { action: "start" }));
+  });
+
+  it("sends from the composer and shows the message at once", async () => {
+    await renderDesk();
+    commands.sendMessage.mockImplementation((_id: number, text: string) =>
+      ok(makeMessage({ id: null, key: "uuid-1", kind: "operator", text, outbox: { state: "queued" }, delivery: "pending" })),
+    );
+    await fireEvent.click(document.querySelector('.conversation-row[data-id="1"]') as Element);
+    const composer = (await waitFor(() => {
+      const el = document.querySelector("#composer");
+      expect(el).not.toBeNull();
+      return el;
+    })) as HTMLTextAreaElement;
+
+    const user = userEvent.setup();
+    await user.type(composer, "On its way!");
+    await user.keyboard("{Control>}{Enter}{/Control}");
+    await waitFor(() => expect(commands.sendMessage).toHaveBeenCalledWith(1, "On its way!", false));
+    await waitFor(() => expect(document.querySelector('.message[data-key="uuid-1"]')).toHaveTextContent("On its way!"));
+  });
+});

@@ -1,0 +1,104 @@
+/** The conversation list of the active tab and search, the tab counters and the selection.
+ * Reloaded from the cache (through the shell) whenever the desk reports changes. */
+import { errorText } from "../errors";
+import { api, type ConversationRow, type ListQuery, type Tab, type TabCounts } from "../ipc";
+import { Serial } from "./serial";
+
+/** The seed: search needs at least 3 characters and matches from the start of words. */
+export const SEARCH_MIN = 3;
+const SEARCH_DELAY_MS = 150;
+
+export class ConversationList {
+  tab = $state<Tab>("inbox");
+  search = $state("");
+  rows = $state.raw<ConversationRow[]>([]);
+  counts = $state.raw<TabCounts | null>(null);
+  selectedId = $state<number | null>(null);
+  /** The current tab/search has not answered yet. */
+  loading = $state(true);
+  error = $state<string | null>(null);
+
+  #rows = new Serial(() => this.#loadRows());
+  #counts = new Serial(() => this.#loadCounts());
+  #searchTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The search text sent to the shell, or null while it is too short. */
+  get activeSearch(): string | null {
+    const q = this.search.trim();
+    return q.length >= SEARCH_MIN ? q : null;
+  }
+
+  get searchTooShort(): boolean {
+    const n = this.search.trim().length;
+    return n > 0 && n < SEARCH_MIN;
+  }
+
+  query(): ListQuery {
+    return { tab: this.tab, search: this.activeSearch, group_id: null, status: null, operator_id: null };
+  }
+
+  setTab(tab: Tab): void {
+    if (tab === this.tab) return;
+    this.tab = tab;
+    this.rows = [];
+    this.loading = true;
+    void this.reload();
+  }
+
+  setSearch(text: string): void {
+    const before = this.activeSearch;
+    this.search = text;
+    if (this.activeSearch === before) return;
+    if (this.#searchTimer !== null) clearTimeout(this.#searchTimer);
+    this.loading = true;
+    this.#searchTimer = setTimeout(() => {
+      this.#searchTimer = null;
+      void this.reload();
+    }, SEARCH_DELAY_MS);
+  }
+
+  reload(): Promise<void> {
+    return this.#rows.run();
+  }
+
+  reloadCounts(): Promise<void> {
+    return this.#counts.run();
+  }
+
+  /** The id of the row `delta` rows away from the selection (the first row when nothing in
+   * this list is selected). */
+  neighbour(delta: number): number | null {
+    if (this.rows.length === 0) return null;
+    const at = this.rows.findIndex((r) => r.id === this.selectedId);
+    if (at < 0) return this.rows[delta < 0 ? this.rows.length - 1 : 0]?.id ?? null;
+    const next = Math.min(this.rows.length - 1, Math.max(0, at + delta));
+    return this.rows[next]?.id ?? null;
+  }
+
+  dispose(): void {
+    if (this.#searchTimer !== null) clearTimeout(this.#searchTimer);
+  }
+
+  async #loadRows(): Promise<void> {
+    const query = this.query();
+    const key = JSON.stringify(query);
+    try {
+      const rows = await api.listConversations(query);
+      if (key !== JSON.stringify(this.query())) return; // the tab or search moved on
+      this.rows = rows;
+      this.error = null;
+    } catch (e) {
+      if (key !== JSON.stringify(this.query())) return;
+      this.error = errorText(e);
+    }
+    if (this.#searchTimer === null) this.loading = false;
+  }
+
+  async #loadCounts(): Promise<void> {
+    try {
+      this.counts = await api.tabCounts();
+    } catch {
+      // Counters are decoration; the list shows its own errors.
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/** Who is signed in: restores the remembered session at start, signs in and out, and returns
+ * to the sign-in screen when the shell reports `signedOut`. */
+import { errorText } from "../errors";
+import { api, on, type SessionInfo, type Unlisten } from "../ipc";
+
+export type SessionPhase = "loading" | "signed_out" | "signed_in";
+
+export class Session {
+  phase = $state<SessionPhase>("loading");
+  info = $state.raw<SessionInfo | null>(null);
+  /** Why the sign-in screen is shown (signed out by the server, restore failed). */
+  notice = $state<string | null>(null);
+
+  async restore(): Promise<void> {
+    try {
+      const info = await api.restoreSession();
+      if (info) this.#enter(info);
+      else this.phase = "signed_out";
+    } catch (e) {
+      this.end(`Your saved session could not be restored: ${errorText(e)}`);
+    }
+  }
+
+  /** Throws `IpcError` so the form can explain what went wrong. */
+  async signIn(serverUrl: string, email: string, password: string, remember: boolean): Promise<void> {
+    this.#enter(await api.signIn(serverUrl, email, password, remember));
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await api.signOut();
+      this.end(null);
+    } catch (e) {
+      this.end(`Signed out on this computer, but the server was not told: ${errorText(e)}`);
+    }
+  }
+
+  end(notice: string | null): void {
+    this.info = null;
+    this.notice = notice;
+    this.phase = "signed_out";
+  }
+
+  listen(): Promise<Unlisten> {
+    return on.signedOut((reason) => {
+      if (this.phase === "signed_out") return;
+      this.end(reason || "You were signed out. Sign in again to continue.");
+    });
+  }
+
+  #enter(info: SessionInfo): void {
+    this.info = info;
+    this.notice = null;
+    this.phase = "signed_in";
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A stand-in for `lib/bindings.ts` in component tests:
+ *   vi.mock("<path>/bindings", () => import("<path>/test/fake-bindings"));
+ * Every command is a `vi.fn` answering a `Result`; `fire()` delivers a backend event.
+ */
+import { vi } from "vitest";
+import type { ErrorKind } from "../lib/ipc";
+
+type Result = { status: "ok"; data: unknown } | { status: "error"; error: { kind: ErrorKind; message: string } };
+
+export const ok = (data: unknown): Promise<Result> => Promise.resolve({ status: "ok", data });
+export const fail = (kind: ErrorKind, message: string): Promise<Result> =>
+  Promise.resolve({ status: "error", error: { kind, message } });
+
+const defaults = {
+  restoreSession: () => ok(null),
+  keychainStatus: () => ok({ available: true, detail: "Secret Service" }),
+  signIn: () => fail("server", "not mocked"),
+  signOut: () => ok(null),
+  listConversations: () => ok([]),
+  tabCounts: () => ok({ unassigned: 0, inbox: 0, inbox_unread: 0, closed: 0, unread_total: 0 }),
+  openConversation: () => fail("not_found", "not mocked"),
+  olderMessages: () => ok([]),
+  sendMessage: () => fail("server", "not mocked"),
+  conversationAction: () => ok(null),
+  connState: () => ok({ state: "online" }),
+  defaultServerUrl: () => ok("https://desk.example.com"),
+};
+
+type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
+
+export const commands = Object.fromEntries(
+  Object.entries(defaults).map(([name, impl]) => [name, vi.fn(impl)]),
+) as unknown as Commands;
+
+type Callback = (event: { event: string; id: number; payload: unknown }) => void;
+const listeners = new Map<string, Set<Callback>>();
+
+function eventObject(name: string) {
+  return {
+    listen: (cb: Callback) => {
+      const set = listeners.get(name) ?? new Set<Callback>();
+      set.add(cb);
+      listeners.set(name, set);
+      return Promise.resolve(() => void set.delete(cb));
+    },
+  };
+}
+
+export const events = {
+  conversationsChanged: eventObject("conversationsChanged"),
+  connStateChanged: eventObject("connStateChanged"),
+  signedOut: eventObject("signedOut"),
+};
+
+/** Delivers a backend event to everything listening. */
+export function fire(name: keyof typeof events, payload: unknown): void {
+  for (const cb of listeners.get(name) ?? []) cb({ event: name, id: 0, payload });
+}
+
+export function listenerCount(name: keyof typeof events): number {
+  return listeners.get(name)?.size ?? 0;
+}
+
+/** Back to the default answers; call in `beforeEach`. */
+export function resetFakes(): void {
+  for (const [name, impl] of Object.entries(defaults)) {
+    const fn = commands[name as keyof Commands];
+    fn.mockReset();
+    fn.mockImplementation(impl);
+  }
+  listeners.clear();
+}

@@ -1,0 +1,98 @@
+/** Test data shaped like the shell's replies. */
+import type {
+  ConversationRow,
+  ConversationView,
+  Me,
+  Permissions,
+  SessionInfo,
+  ThreadMessage,
+} from "../lib/ipc";
+
+export const NO_PERMISSIONS: Permissions = {
+  conversations_management: false,
+  show_all_tab: false,
+  manage_operators: false,
+  manage_settings: false,
+  view_analytics: false,
+  outgoing_whatsapp: false,
+  download_conversations: false,
+};
+
+export function makeMe(over: { permissions?: Partial<Permissions>; super_admin?: boolean } = {}): Me {
+  return {
+    operator: {
+      id: 7,
+      name: "Anna Petrova",
+      email: "anna@example.com",
+      super_admin: over.super_admin ?? false,
+      role_id: 2,
+      group_ids: [],
+      active: true,
+    },
+    company: { id: 1, name: "Northwind" },
+    permissions: { ...NO_PERMISSIONS, ...over.permissions },
+  };
+}
+
+export function makeSession(over: Partial<SessionInfo> = {}): SessionInfo {
+  return { server_url: "https://desk.example.com", me: makeMe(), remembered: true, ...over };
+}
+
+export function makeRow(over: Partial<ConversationRow> = {}): ConversationRow {
+  return {
+    id: 1,
+    client_name: "Olivia Smith",
+    channel_kind: "telegram",
+    channel_name: "Telegram bot",
+    last_message_from_operator: false,
+    operator_name: "Marcus Lee",
+    unread: false,
+    group_name: "Support",
+    group_color: "#3b82f6",
+    status: "inbox",
+    time: Date.now(),
+    preview: "Where is my order?",
+    pending: 0,
+    blacklisted: false,
+    ...over,
+  };
+}
+
+export function makeMessage(over: Partial<ThreadMessage> = {}): ThreadMessage {
+  const id = over.id === undefined ? 100 : over.id;
+  return {
+    key: id === null ? "5f0c-pending" : `m${id}`,
+    id,
+    kind: "client",
+    text: "Hello",
+    author_name: "Olivia Smith",
+    created_at: Date.now(),
+    delivery: "delivered",
+    outbox: null,
+    ...over,
+  };
+}
+
+export function makeView(over: Partial<ConversationView> = {}): ConversationView {
+  const row = over.row ?? makeRow();
+  return {
+    row,
+    client: {
+      id: 11,
+      channel_account_id: 1,
+      external_id: "tg-11",
+      original_name: row.client_name,
+      display_name: row.client_name,
+      blacklisted: false,
+      pinned_operator_id: null,
+      created_at: 0,
+    },
+    operator_id: 7,
+    group_id: 1,
+    messages: [makeMessage()],
+    has_older: false,
+    can: { start: false, close: true, unassign: true, send: true, note: true },
+    pending_actions: [],
+    ...over,
+  };
+}
