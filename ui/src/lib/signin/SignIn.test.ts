@@ -73,6 +73,23 @@ describe("SignIn", () => {
     expect(commands.signIn.mock.calls[0]?.[3]).toBe(false);
   });
 
+  it("falls back to a session-only sign-in when the keychain refuses the token", async () => {
+    commands.signIn
+      .mockImplementationOnce(() => fail("keychain", "the collection is locked"))
+      .mockImplementationOnce(() => ok(makeSession({ remembered: false })));
+    const session = new Session();
+    render(SignIn, { session });
+
+    await fillAndSubmit();
+    expect(await screen.findByRole("alert")).toHaveTextContent("Press Sign in again to sign in for this session only.");
+    expect(document.querySelector("#keychain-notice")).toHaveTextContent("(the collection is locked)");
+    expect(screen.getByLabelText("Password")).toHaveValue("secret");
+
+    await userEvent.setup().click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(session.phase).toBe("signed_in"));
+    expect(commands.signIn.mock.calls.map((c) => c[3])).toEqual([true, false]);
+  });
+
   it("asks for all fields before calling the shell", async () => {
     render(SignIn, { session: new Session() });
     const user = userEvent.setup();
