@@ -157,6 +157,7 @@ count_checks() { if [ "$2" -eq 0 ]; then echo "1 0"; else echo "0 1"; fi; }
 
 cmd_test() {
   ensure_all
+  ensure_npm "$ROOT/tests/e2e"
   ensure_tauri_driver
   rm -rf "$OUT_DIR"
   mkdir -p "$OUT_DIR"

@@ -58,19 +58,39 @@ pub fn delete(server_url: &str, email: &str) -> Result<(), CredsError> {
     }
 }
 
-/// Looks up an entry that does not exist: `NoEntry` means the store answered.
+/// Looks up an entry that does not exist: `NoEntry` means the store answered. When it did
+/// not, `detail` names the cause in plain words for the sign-in screen.
 pub fn probe() -> KeychainStatus {
-    match entry("probe", "availability").and_then(|e| match e.get_password() {
-        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(err) => Err(map_err(err)),
-    }) {
-        Ok(()) => KeychainStatus {
+    let answer = keyring::Entry::new(SERVICE, "availability probe").and_then(|e| e.get_password());
+    match answer {
+        Ok(_) | Err(keyring::Error::NoEntry) => KeychainStatus {
             available: true,
             detail: String::new(),
         },
-        Err(err) => KeychainStatus {
-            available: false,
-            detail: err.to_string(),
-        },
+        Err(err) => {
+            tracing::info!(%err, "keychain unavailable");
+            KeychainStatus {
+                available: false,
+                detail: plain_cause(&err),
+            }
+        }
+    }
+}
+
+/// What went wrong, for an operator rather than a D-Bus expert.
+fn plain_cause(err: &keyring::Error) -> String {
+    let raw = err.to_string();
+    match err {
+        keyring::Error::NoStorageAccess(_) if raw.contains("ocked") => "it is locked".into(),
+        keyring::Error::NoStorageAccess(_) => "it has no unlocked default keyring".into(),
+        keyring::Error::PlatformFailure(_)
+            if raw.contains("ServiceUnknown") || raw.contains("not provided by any") =>
+        {
+            "no keychain service is running".into()
+        }
+        keyring::Error::PlatformFailure(_) if raw.contains("autolaunch") || raw.contains("bus") => {
+            "there is no desktop session bus".into()
+        }
+        _ => raw,
     }
 }

@@ -69,6 +69,10 @@ export default {
         const files = listFiles(ctx.dataDir).map((f) => path.relative(ctx.dataDir, f));
         assert(!files.includes("account.json"), `account.json written for a session-only sign-in (files: ${files.join(", ")})`);
         log(`conn state: ${await attr(browser, "#conn-state", "data-state")}`);
+
+        // Said plainly: once, not the shell's whole error message wrapped in the UI's sentence.
+        const repeats = (notice.match(/keychain is not available/gi) || []).length;
+        assert(repeats <= 1, `the keychain notice repeats "keychain is not available" ${repeats} times: ${notice.replace(/\s+/g, " ").slice(0, 400)}`);
       },
     },
   ],
