@@ -30,6 +30,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             conversations::send_message,
             conversations::conversation_action,
             conversations::conn_state,
+            conversations::retry_outbox_item,
+            conversations::discard_outbox_item,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

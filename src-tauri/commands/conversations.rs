@@ -72,3 +72,18 @@ pub async fn conversation_action(
 pub async fn conn_state(state: State<'_, AppState>) -> Result<ConnState, UiError> {
     Ok(state.current().await?.desk.conn_state())
 }
+
+/// Sends a failed outbox item again (its id is the pending message's `key` or the pending
+/// action's `id`).
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_outbox_item(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
+    Ok(state.current().await?.desk.retry(&id)?)
+}
+
+/// Drops a failed outbox item the operator gave up on.
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_outbox_item(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
+    Ok(state.current().await?.desk.discard(&id)?)
+}

@@ -1073,3 +1073,90 @@ async fn openapi_is_public_and_lists_the_seed_api() {
     }
     assert!(doc["components"]["schemas"]["Conversation"].is_object());
 }
+
+#[tokio::test]
+async fn garbage_input_never_yields_500_or_plain_text() {
+    let fx = Fx::new();
+    let anna = session(fx.anna);
+    let posts = [
+        "/api/conversations/start",
+        "/api/conversations/close",
+        "/api/conversations/unassign",
+        "/api/conversations/assign-operator",
+        "/api/conversations/assign-group",
+        "/api/conversations/send-message",
+        "/api/conversations/send-file-message",
+        "/api/conversations/send-note",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/conversations/1/messages",
+        "/api/v1/conversations/1/actions",
+        "/api/v1/conversations/1/read",
+        "/api/v1/conversations/99999999999999999999/actions",
+        "/api/v1/channels/1/inbound",
+        "/api/v1/channels/-1/inbound",
+        "/api/v1/clients/1/rename",
+        "/api/v1/clients/1/blacklist",
+        "/api/v1/clients/1/pin",
+    ];
+    let bodies: [(&str, &str); 9] = [
+        ("application/json", ""),
+        ("application/json", "{"),
+        ("application/json", "[]"),
+        ("application/json", "null"),
+        (
+            "application/json",
+            r#"{"conversation_id": 1e400, "operator_id": -9223372036854775808, "text": "\u0000"}"#,
+        ),
+        (
+            "application/json",
+            r#"{"conversation_id": "9223372036854775808", "action": {"x": 1}, "client_msg_id": "", "text": 5}"#,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            "conversation_id=%FF%FE&text=%00&file_url=javascript:alert(1)",
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            "=&&=&conversation_id=1&conversation_id=2",
+        ),
+        ("multipart/form-data; boundary=x", "--x--"),
+    ];
+    for token in [fx.api.as_str(), anna.as_str(), "garbage token"] {
+        for path in posts {
+            for (ctype, body) in bodies {
+                let resp = fx
+                    .http
+                    .post(fx.url(path))
+                    .header("Authentication", token)
+                    .header("Content-Type", ctype)
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .expect("post");
+                let (st, json) = common::decode(resp).await;
+                assert!(st.as_u16() < 500, "{path} {ctype} {body:?} → {st} {json}");
+                if !st.is_success() {
+                    assert!(json["error"]["code"].is_string(), "{path} → {st} {json}");
+                }
+            }
+        }
+        for query in [
+            "/api/conversations/get?conversation_id=-1",
+            "/api/conversations/get?conversation_id=%00",
+            "/api/conversations/unassigned?group_id=1e9",
+            "/api/conversations/unread?operator_id=&group_id=",
+            "/api/conversations/not-answered?operator_id=9223372036854775807",
+            "/api/v1/sync?after=-5&limit=99999999",
+            "/api/v1/sync?after=9223372036854775807",
+            "/api/v1/snapshot?after_id=-9223372036854775808&limit=1000000",
+            "/api/v1/conversations/0/messages?before_id=-1&limit=500",
+            "/api/v1/conversations/%2e%2e%2f/messages",
+            "/api/v1/conversations/1/messages?limit=9223372036854775807",
+            "/api/v1/directory?x=%ZZ",
+        ] {
+            let (st, json) = fx.get(token, query).await;
+            assert!(st.as_u16() < 500, "{query} → {st} {json}");
+        }
+    }
+}

@@ -231,13 +231,24 @@ async fn login_logout_and_rate_limit() {
 async fn serve_stops_gracefully_on_sigterm_even_with_an_open_socket() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let fx = Fx::new();
-    let url = format!("{}/api/v1/events?after=1", fx.server.url.replace("http://", "ws://"));
+    let url = format!(
+        "{}/api/v1/events?after=1",
+        fx.server.url.replace("http://", "ws://")
+    );
     let mut req = url.into_client_request().expect("request");
-    req.headers_mut().insert("Authentication", common::session(fx.anna).parse().expect("header"));
-    let (_ws, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+    req.headers_mut().insert(
+        "Authentication",
+        common::session(fx.anna).parse().expect("header"),
+    );
+    let (_ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect");
     let mut server: Server = fx.server;
     let pid = server.child.id().to_string();
-    let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

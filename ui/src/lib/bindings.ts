@@ -112,6 +112,29 @@ async connState() : Promise<Result<ConnState, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Sends a failed outbox item again (its id is the pending message's `key` or the pending
+ * action's `id`).
+ */
+async retryOutboxItem(id: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_outbox_item", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Drops a failed outbox item the operator gave up on.
+ */
+async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("discard_outbox_item", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

@@ -152,3 +152,16 @@ pub async fn messages(
         .await
         .map(Json)
 }
+
+/// The conversation's log: every movement, message and note, oldest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/log", tag = "conversations",
+    params(("id" = i64, Path, description = "Conversation id")),
+    security(("token" = [])),
+    responses((status = 200, body = [svc::LogEntry]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn log(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<Vec<svc::LogEntry>>> {
+    svc::log(&st.db, p, id).await.map(Json)
+}

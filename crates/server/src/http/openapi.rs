@@ -32,7 +32,7 @@ impl Modify for TokenScheme {
         auth::login, auth::logout, auth::me,
         sync::sync_changes, sync::snapshot, sync::directory, events::events,
         conversations::send_message, conversations::action, conversations::read,
-        conversations::get, conversations::messages,
+        conversations::get, conversations::messages, conversations::log,
         channels::inbound,
         clients::rename, clients::blacklist, clients::pin,
     ),

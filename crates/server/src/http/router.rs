@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/{id}/actions", post(conversations::action))
         .route("/conversations/{id}/read", post(conversations::read))
+        .route("/conversations/{id}/log", get(conversations::log))
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))

@@ -522,3 +522,46 @@ pub async fn list(
     })
     .await
 }
+
+/// One row of a conversation's log as the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LogEntry {
+    pub id: Id,
+    /// `created`, `reopened`, `start`, `close`, `unassign`, `assign_operator`, `assign_group`,
+    /// `message_sent`, `file_sent`, `note_added`.
+    pub action: String,
+    /// The operator who did it (`None`: the client's channel).
+    pub operator_id: Option<Id>,
+    /// Whether it came through an API token.
+    pub via_api: bool,
+    pub note: Option<String>,
+    /// Shown to super-admins and integrations only.
+    pub ip: Option<String>,
+    pub created_at: i64,
+}
+
+/// The movements of a visible conversation, oldest first.
+pub async fn log(db: &Db, principal: Principal, id: Id) -> ApiResult<Vec<LogEntry>> {
+    db.read(move |conn| {
+        let company_id = principal.company_id();
+        conversations::get(conn, company_id, id)?
+            .filter(|c| policy::visible(&principal.viewer(), &Scope::of(c)))
+            .ok_or_else(|| ApiError::conversation_not_found(id))?;
+        let show_ip = principal.full_rights();
+        Ok(
+            action_log::list_for_target(conn, company_id, "conversation", id)?
+                .into_iter()
+                .map(|e| LogEntry {
+                    id: e.id,
+                    action: e.action,
+                    operator_id: e.actor_operator_id,
+                    via_api: e.actor_token_id.is_some(),
+                    note: e.note,
+                    ip: if show_ip { e.ip } else { None },
+                    created_at: e.created_at,
+                })
+                .collect(),
+        )
+    })
+    .await
+}
