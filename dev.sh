@@ -124,14 +124,16 @@ FAILED=0
 SUITES_FAILED=()
 OUT_DIR="$ROOT/test-output"
 
+# Runners colour their summaries; the counters read plain text.
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 count_cargo() { # sums "test result: ... N passed; M failed" lines
-  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } } END { printf "%d %d\n", p, f }' "$1"
+  plain "$1" | awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } } END { printf "%d %d\n", p, f }'
 }
 count_vitest() { # "Tests  12 passed | 1 failed (13)"
-  awk '/^ *Tests / { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } } END { printf "%d %d\n", p, f }' "$1"
+  plain "$1" | awk '/^ *Tests / { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } } END { printf "%d %d\n", p, f }'
 }
 count_plain() { # "N passed, N failed"
-  awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 } END { printf "%d %d\n", p, f }' "$1"
+  plain "$1" | awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 } END { printf "%d %d\n", p, f }'
 }
 
 suite() {

@@ -1,7 +1,9 @@
 //! Conversation lists, threads, sends and movements: reads come from the cache, writes go to
 //! the outbox.
 
-use switchboard_core::{ConnState, ConversationRow, ConversationView, ListQuery, TabCounts, ThreadMessage};
+use switchboard_core::{
+    ConnState, ConversationRow, ConversationView, ListQuery, TabCounts, ThreadMessage,
+};
 use switchboard_protocol::{ConversationAction, Id};
 use tauri::State;
 

@@ -94,7 +94,16 @@ pub async fn sign_in(
             },
         )?;
     }
-    open_desk(&app, &state, server_url, email, reply.token, reply.me, remember).await
+    open_desk(
+        &app,
+        &state,
+        server_url,
+        email,
+        reply.token,
+        reply.me,
+        remember,
+    )
+    .await
 }
 
 #[tauri::command]
@@ -183,7 +192,10 @@ mod tests {
 
     #[test]
     fn server_urls_are_normalized() {
-        assert_eq!(normalize_server_url(" localhost:8080/ "), "http://localhost:8080");
+        assert_eq!(
+            normalize_server_url(" localhost:8080/ "),
+            "http://localhost:8080"
+        );
         assert_eq!(
             normalize_server_url("https://desk.example.com"),
             "https://desk.example.com"

@@ -81,8 +81,12 @@ pub enum ConversationAction {
     Close,
     /// "To Unassigned".
     Unassign,
-    AssignOperator { operator_id: Id },
-    AssignGroup { group_id: Id },
+    AssignOperator {
+        operator_id: Id,
+    },
+    AssignGroup {
+        group_id: Id,
+    },
 }
 
 /// `POST /api/v1/conversations/{id}/actions`. Idempotent on `action_id`.
