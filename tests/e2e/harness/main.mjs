@@ -9,14 +9,20 @@ import path from "node:path";
 import { screenScreenshot } from "./app.mjs";
 import { env, log, slug, stopAll, withDeadline } from "./util.mjs";
 
-const SPECS = ["../specs/desk.mjs", "../specs/no-keychain.mjs"];
+// Every file in specs/ runs, in name order (feature specs add a file; nothing to register).
+const SPECS_DIR = new URL("../specs/", import.meta.url);
+const SPECS = fs
+  .readdirSync(SPECS_DIR)
+  .filter((f) => f.endsWith(".mjs"))
+  .sort()
+  .map((f) => new URL(f, SPECS_DIR).href);
 
 const plannedFile = path.join(env.out, "planned.txt");
 const resultsFile = path.join(env.out, "results.txt");
 
 async function main() {
   const specs = [];
-  for (const rel of SPECS) specs.push((await import(new URL(rel, import.meta.url))).default);
+  for (const url of SPECS) specs.push((await import(url)).default);
   for (const spec of specs) spec.cases = spec.cases.filter((c) => !env.only || c.name.includes(env.only));
   const all = specs.flatMap((s) => s.cases);
   fs.writeFileSync(plannedFile, all.map((c) => c.name + "\n").join(""));
