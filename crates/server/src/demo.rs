@@ -115,7 +115,7 @@ const LANGS: &[Lang] = &[
     },
     Lang {
         first: &["Алексей", "Мария", "Иван", "Екатерина", "Дмитрий", "Ольга", "Сергей", "Наталья"],
-        last: &["Смирнов", "Кузнецова", "Попов", "Васильева", "Соколов", "Морозова", "Волков", "Лебедева"],
+        last: &["Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Морозов", "Волков", "Лебедев"],
         pairs: &[
             ("Здравствуйте! Где мой заказ? Жду уже неделю.", "Добрый день! Заказ передан в доставку, трек-номер отправил вам на почту."),
             ("Не могу войти в личный кабинет, пишет «неверный пароль».", "Сбросил пароль, проверьте почту — там ссылка для входа."),
@@ -366,7 +366,8 @@ fn conversation(
     use switchboard_protocol::{Client, Conversation, ConversationStatus};
 
     let lang = pick(rng, LANGS);
-    let name = format!("{} {}", pick(rng, lang.first), pick(rng, lang.last));
+    let first = pick(rng, lang.first);
+    let name = format!("{first} {}", surname_for(first, pick(rng, lang.last)));
     let roll: f64 = rng.gen();
     let (channel_idx, kind) = if roll < 0.35 {
         (0, ChannelKind::Telegram)
@@ -683,4 +684,28 @@ pub fn print(o: &DemoOutcome) {
         "  POST /api/v1/channels/{}/inbound  with header X-Channel-Secret: {CUSTOM_SECRET}",
         o.custom_channel_id
     );
+}
+
+/// Russian surnames agree with the first name: "Наталья Попова", not "Наталья Попов".
+fn surname_for(first: &str, last: &str) -> String {
+    let feminine = first.ends_with('а') || first.ends_with('я');
+    let declinable = ["ов", "ев", "ин"].iter().any(|end| last.ends_with(end));
+    if feminine && declinable {
+        format!("{last}а")
+    } else {
+        last.to_string()
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::surname_for;
+
+    #[test]
+    fn russian_surnames_agree_with_the_first_name() {
+        assert_eq!(surname_for("Наталья", "Попов"), "Попова");
+        assert_eq!(surname_for("Мария", "Кузнецов"), "Кузнецова");
+        assert_eq!(surname_for("Сергей", "Морозов"), "Морозов");
+        assert_eq!(surname_for("Sofía", "García"), "García");
+    }
 }
