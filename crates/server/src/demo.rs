@@ -366,8 +366,8 @@ fn conversation(
     use switchboard_protocol::{Client, Conversation, ConversationStatus};
 
     let lang = pick(rng, LANGS);
-    let first: &str = *pick(rng, lang.first);
-    let name = format!("{first} {}", surname_for(first, *pick(rng, lang.last)));
+    let first = *pick(rng, lang.first);
+    let name = format!("{first} {}", surname_for(first, pick(rng, lang.last)));
     let roll: f64 = rng.gen();
     let (channel_idx, kind) = if roll < 0.35 {
         (0, ChannelKind::Telegram)
