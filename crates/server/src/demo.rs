@@ -367,7 +367,8 @@ fn conversation(
 
     let lang = pick(rng, LANGS);
     let first = *pick(rng, lang.first);
-    let name = format!("{first} {}", surname_for(first, pick(rng, lang.last)));
+    let last = *pick(rng, lang.last);
+    let name = format!("{first} {}", surname_for(first, last));
     let roll: f64 = rng.gen();
     let (channel_idx, kind) = if roll < 0.35 {
         (0, ChannelKind::Telegram)
