@@ -3,6 +3,7 @@
 #   ./dev.sh run       install what is missing, build, start a demo server and open the app signed in
 #   ./dev.sh test      install what is missing and run every test (Rust, UI, end to end)
 #   ./dev.sh bench     performance budgets of DESIGN.md, as ratios against baselines
+#                      (flags: --conversations N --messages M --apps A)
 #   ./dev.sh bindings  regenerate ui/src/lib/bindings.ts from the Rust commands
 # Installing is idempotent: a second run installs nothing.
 set -euo pipefail
@@ -181,18 +182,17 @@ cmd_test() {
 }
 
 cmd_bench() {
-  ensure_all
-  [ -x bench/run.sh ] || die "no benchmarks yet (bench/run.sh)"
-  bench/run.sh
+  ensure_system_packages
+  bench/run.sh "$@"
 }
 
 case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
-  bench) cmd_bench ;;
+  bench) shift; cmd_bench "$@" ;;
   bindings) cmd_bindings ;;
   *)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n "2,7p" "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
