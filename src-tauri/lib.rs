@@ -37,6 +37,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::ConversationsChanged,
             events::ConnStateChanged,
             events::SignedOut,
+            events::NoticeRaised,
         ])
 }
 

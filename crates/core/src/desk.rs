@@ -19,7 +19,7 @@ use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,
-    OutboxState, PendingAction, TabCounts, ThreadMessage,
+    Notice, OutboxState, PendingAction, TabCounts, ThreadMessage,
 };
 
 /// Told about changes so the shell can forward them to the UI as events (no polling).
@@ -35,6 +35,8 @@ pub trait DeskEvents: Send + Sync + 'static {
     /// New client messages arrived live or through a `/sync` catch-up (never through the
     /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
     fn client_messages(&self, _messages: &[IncomingMessage]) {}
+    /// A one-off message for the operator (e.g. the cache was damaged and is being rebuilt).
+    fn notice(&self, _notice: &Notice) {}
 }
 
 /// How to open a desk for one (server, operator).
@@ -49,6 +51,9 @@ pub struct DeskConfig {
 
 /// Newest messages an opened conversation shows; older ones come through [`Desk::older`].
 pub const OPEN_PAGE: u32 = 50;
+/// What the operator reads when the cache failed its integrity check at start.
+pub const CACHE_REBUILT: &str =
+    "The local cache was damaged and is being rebuilt from the server.";
 /// Longest message text the app queues (the server has its own limit and says so).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
@@ -174,6 +179,11 @@ impl Desk {
             outbox_wake: Notify::new(),
             signed_out: AtomicBool::new(false),
         });
+        if shared.cache.rebuilt_from().is_some() {
+            shared.events.notice(&Notice::CacheRebuilt {
+                message: CACHE_REBUILT.into(),
+            });
+        }
         shared.events.conn_state(&ConnState::Connecting);
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
