@@ -12,6 +12,8 @@ use switchboard_protocol::{ConversationAction, ConversationStatus, Delivery, Id,
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
+mod notices;
+
 use crate::api::ApiClient;
 use crate::cache::list::Viewer;
 use crate::cache::{self, conversations, directory, list, messages, outbox, read_states, Cache};
@@ -19,7 +21,7 @@ use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,
-    Notice, OutboxState, PendingAction, TabCounts, ThreadMessage,
+    OutboxState, PendingAction, TabCounts, ThreadMessage,
 };
 
 /// Told about changes so the shell can forward them to the UI as events (no polling).
@@ -36,7 +38,7 @@ pub trait DeskEvents: Send + Sync + 'static {
     /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
     fn client_messages(&self, _messages: &[IncomingMessage]) {}
     /// A one-off message for the operator (e.g. the cache was damaged and is being rebuilt).
-    fn notice(&self, _notice: &Notice) {}
+    fn notice(&self, _notice: &crate::view::Notice) {}
 }
 
 /// How to open a desk for one (server, operator).
@@ -179,22 +181,21 @@ impl Desk {
             outbox_wake: Notify::new(),
             signed_out: AtomicBool::new(false),
         });
-        if shared.cache.rebuilt_from().is_some() {
-            shared.events.notice(&Notice::CacheRebuilt {
-                message: CACHE_REBUILT.into(),
-            });
-        }
         shared.events.conn_state(&ConnState::Connecting);
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(crate::sync::run(shared.clone(), rx.clone())),
             tokio::spawn(crate::outbox::run(shared.clone(), rx)),
         ];
-        Ok(Desk {
+        let desk = Desk {
             shared,
             shutdown,
             tasks,
-        })
+        };
+        for notice in desk.notices() {
+            desk.shared.events.notice(&notice);
+        }
+        Ok(desk)
     }
 
     pub fn me(&self) -> &Me {

@@ -331,6 +331,11 @@ async fn a_corrupt_cache_is_rebuilt_from_the_server() -> anyhow::Result<()> {
         }],
         "the operator is told"
     );
+    assert_eq!(
+        desk.notices().len(),
+        1,
+        "and the UI can ask for it once it is up"
+    );
     wait_online(&desk, 120).await;
     assert_eq!(ids(&desk, Tab::Unassigned), before);
     let aside = std::fs::read_dir(path.parent().expect("dir"))?

@@ -104,6 +104,7 @@ export const api = {
   defaultServerUrl: (): Promise<string> => unwrap(() => commands.defaultServerUrl()),
   retryOutboxItem: (id: string): Promise<null> => unwrap(() => commands.retryOutboxItem(id)),
   discardOutboxItem: (id: string): Promise<null> => unwrap(() => commands.discardOutboxItem(id)),
+  deskNotices: (): Promise<string[]> => unwrap(() => commands.deskNotices()).then((ns) => ns.map((n) => n.message)),
 };
 
 export type Unlisten = () => void;

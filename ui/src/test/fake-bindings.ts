@@ -27,6 +27,7 @@ const defaults = {
   defaultServerUrl: () => ok("https://desk.example.com"),
   retryOutboxItem: () => ok(null),
   discardOutboxItem: () => ok(null),
+  deskNotices: () => ok([]),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, fail, fire, resetFakes } from "../../test/fake-bindings";
+import { commands, fail, fire, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMessage, makeView } from "../../test/fixtures";
 import Banners from "../conversation/Banners.svelte";
 import MessageItem from "../conversation/MessageItem.svelte";
@@ -61,5 +61,12 @@ describe("outbox in the UI", () => {
     await waitFor(() => expect(screen.getAllByText(message)).toHaveLength(1));
     await fireEvent.click(screen.getByRole("button", { name: "Dismiss" }));
     expect(screen.queryByText(message)).not.toBeInTheDocument();
+  });
+
+  it("shows notices raised before it listened", async () => {
+    const message = "The local cache was damaged and is being rebuilt from the server.";
+    commands.deskNotices.mockImplementation(() => ok([{ kind: "cache_rebuilt", message }]));
+    render(NoticeBanner);
+    expect(await screen.findByText(message)).toBeInTheDocument();
   });
 });
