@@ -54,8 +54,7 @@ pub struct DeskConfig {
 /// Newest messages an opened conversation shows; older ones come through [`Desk::older`].
 pub const OPEN_PAGE: u32 = 50;
 /// What the operator reads when the cache failed its integrity check at start.
-pub const CACHE_REBUILT: &str =
-    "The local cache was damaged and is being rebuilt from the server.";
+pub const CACHE_REBUILT: &str = "The local cache was damaged and is being rebuilt from the server.";
 /// Longest message text the app queues (the server has its own limit and says so).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 

@@ -70,7 +70,13 @@ struct Child {
 impl Child {
     fn spawn(&self, texts: &[String]) -> anyhow::Result<std::process::Child> {
         Ok(Command::new(std::env::current_exe()?)
-            .args([CHILD, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                CHILD,
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("SB_CHILD_DATA", &self.data)
             .env("SB_CHILD_URL", &self.url)
             .env("SB_CHILD_TOKEN", &self.token)
@@ -281,12 +287,19 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
         (items.len() == 1 && items[0].failed.is_some()).then_some(items)
     })
     .await;
-    eprintln!("replayed in {:?} after the network came back", dropped_for.elapsed());
+    eprintln!(
+        "replayed in {:?} after the network came back",
+        dropped_for.elapsed()
+    );
     let items = outbox_table::all(&desk.cache().reader())?;
     let reason = items[0].failed.clone().unwrap_or_default();
     assert!(reason.contains("already taken by"), "{reason}");
     let view = desk.open(other)?;
-    assert_eq!(view.pending_actions.len(), 1, "the conflict is shown, not dropped");
+    assert_eq!(
+        view.pending_actions.len(),
+        1,
+        "the conflict is shown, not dropped"
+    );
     assert!(matches!(
         &view.pending_actions[0].outbox,
         switchboard_core::OutboxState::Failed { error } if error.contains("already taken by")

@@ -114,7 +114,11 @@ async fn a_100k_message_conversation_opens_and_pages_from_the_cache() -> anyhow:
     let t = Instant::now();
     let view = desk.open(CONVERSATION)?;
     eprintln!("opened in {:?}", t.elapsed());
-    assert_eq!(view.messages.len(), OPEN_PAGE as usize, "only the newest page");
+    assert_eq!(
+        view.messages.len(),
+        OPEN_PAGE as usize,
+        "only the newest page"
+    );
     assert!(view.has_older);
     assert_eq!(view.messages.last().and_then(|m| m.id), Some(MESSAGES));
 
@@ -143,7 +147,10 @@ async fn a_100k_message_conversation_opens_and_pages_from_the_cache() -> anyhow:
             .all(|d| !d.starts_with("SCAN") && !d.contains("TEMP B-TREE")),
         "{plan:?}"
     );
-    assert!(plan.iter().any(|d| d.starts_with("SEARCH messages")), "{plan:?}");
+    assert!(
+        plan.iter().any(|d| d.starts_with("SEARCH messages")),
+        "{plan:?}"
+    );
     desk.shutdown().await;
     Ok(())
 }

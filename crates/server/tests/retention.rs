@@ -49,21 +49,22 @@ async fn events_start(fx: &Fx, token: &str, after: i64) -> (Value, Value) {
 async fn pruned_positions_get_a_reset_and_kept_ones_a_delta() {
     let mut fx = Fx::new();
     let admin = session(fx.admin);
-    let first = sync(&fx, &admin, 0).await["next"]
-        .as_i64()
-        .expect("next");
+    let first = sync(&fx, &admin, 0).await["next"].as_i64().expect("next");
     // Ten more records: client messages in a conversation the admin sees.
     for i in 0..10 {
         let (st, body) = fx
-            .inbound(fx.tg, "tg-secret", "retention-client", &format!("hello {i}"))
+            .inbound(
+                fx.tg,
+                "tg-secret",
+                "retention-client",
+                &format!("hello {i}"),
+            )
             .await;
         assert!(st.is_success(), "{body}");
     }
     let before = sync(&fx, &admin, first).await;
     assert_eq!(before["reset"], false, "nothing pruned yet: {before}");
-    let newest = sync(&fx, &admin, 0).await["next"]
-        .as_i64()
-        .expect("next");
+    let newest = sync(&fx, &admin, 0).await["next"].as_i64().expect("next");
     assert!(newest > first);
 
     fx.server = Server::start_with(

@@ -316,7 +316,9 @@ pub async fn my_conversation(
     let me = desk.me().operator.id;
     wait_for(20, "the conversation in my inbox", || {
         let v = desk.open(id).ok()?;
-        (v.row.status == switchboard_protocol::ConversationStatus::Inbox && v.operator_id == Some(me)).then_some(())
+        (v.row.status == switchboard_protocol::ConversationStatus::Inbox
+            && v.operator_id == Some(me))
+        .then_some(())
     })
     .await;
     Ok(id)
