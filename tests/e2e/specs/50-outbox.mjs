@@ -194,9 +194,8 @@ export default {
         await selectTab(browser, "inbox");
         await goOffline(ctx);
         const name = ctx.names[ctx.a];
-        const word = name.split(/\s+/)[0];
-        await typeInto(browser, "#search", word);
-        await waitFor(`search "${word}" finds ${name} offline`, async () =>
+        await typeInto(browser, "#search", name);
+        await waitFor(`search "${name}" finds it offline`, async () =>
           browser.execute((n) => {
             const rows = [...document.querySelectorAll(".conversation-row .client-name")].map((e) => e.textContent.trim());
             return rows.length > 0 && rows.includes(n);
@@ -209,7 +208,7 @@ export default {
         await click(browser, `[data-tab="inbox"]`);
         await keys(browser, "\uE009", "k");
         await waitFor("the switcher", () => visible(browser, "#switcher-input"), { timeout: 5000 });
-        await typeInto(browser, "#switcher-input", target.split(/\s+/)[0]);
+        await typeInto(browser, "#switcher-input", target);
         await waitFor(`${target} in the switcher`, () => exists(browser, `#switcher-${ctx.b}`));
         await screenshot(browser, "outbox-switcher");
         // Move the highlight to the target with the arrows, then Enter.
