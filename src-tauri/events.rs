@@ -2,7 +2,7 @@
 //! notifications into them.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{ConnState, DeskEvents};
+use switchboard_core::{ConnState, DeskEvents, Notice};
 use switchboard_protocol::Id;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -24,6 +24,12 @@ pub struct SignedOut {
     pub reason: String,
 }
 
+/// A one-off message for the operator, shown as a banner (e.g. the cache was rebuilt).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct NoticeRaised {
+    pub notice: Notice,
+}
+
 pub struct TauriEvents(pub AppHandle);
 
 impl DeskEvents for TauriEvents {
@@ -40,6 +46,15 @@ impl DeskEvents for TauriEvents {
         };
         if let Err(err) = event.emit(&self.0) {
             tracing::warn!(%err, "could not emit conn-state-changed");
+        }
+    }
+
+    fn notice(&self, notice: &Notice) {
+        let event = NoticeRaised {
+            notice: notice.clone(),
+        };
+        if let Err(err) = event.emit(&self.0) {
+            tracing::warn!(%err, "could not emit notice-raised");
         }
     }
 

@@ -15,7 +15,7 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{conversations, session};
+    use commands::{conversations, outbox, session};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -32,11 +32,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             conversations::conn_state,
             conversations::retry_outbox_item,
             conversations::discard_outbox_item,
+            outbox::desk_notices,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,
             events::ConnStateChanged,
             events::SignedOut,
+            events::NoticeRaised,
         ])
 }
 

@@ -12,6 +12,8 @@ use switchboard_protocol::{ConversationAction, ConversationStatus, Delivery, Id,
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
+mod notices;
+
 use crate::api::ApiClient;
 use crate::cache::list::Viewer;
 use crate::cache::{self, conversations, directory, list, messages, outbox, read_states, Cache};
@@ -35,6 +37,8 @@ pub trait DeskEvents: Send + Sync + 'static {
     /// New client messages arrived live or through a `/sync` catch-up (never through the
     /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
     fn client_messages(&self, _messages: &[IncomingMessage]) {}
+    /// A one-off message for the operator (e.g. the cache was damaged and is being rebuilt).
+    fn notice(&self, _notice: &crate::view::Notice) {}
 }
 
 /// How to open a desk for one (server, operator).
@@ -49,6 +53,8 @@ pub struct DeskConfig {
 
 /// Newest messages an opened conversation shows; older ones come through [`Desk::older`].
 pub const OPEN_PAGE: u32 = 50;
+/// What the operator reads when the cache failed its integrity check at start.
+pub const CACHE_REBUILT: &str = "The local cache was damaged and is being rebuilt from the server.";
 /// Longest message text the app queues (the server has its own limit and says so).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
@@ -180,11 +186,15 @@ impl Desk {
             tokio::spawn(crate::sync::run(shared.clone(), rx.clone())),
             tokio::spawn(crate::outbox::run(shared.clone(), rx)),
         ];
-        Ok(Desk {
+        let desk = Desk {
             shared,
             shutdown,
             tasks,
-        })
+        };
+        for notice in desk.notices() {
+            desk.shared.events.notice(&notice);
+        }
+        Ok(desk)
     }
 
     pub fn me(&self) -> &Me {

@@ -168,3 +168,12 @@ pub struct IncomingMessage {
     /// The conversation is in this operator's inbox.
     pub mine: bool,
 }
+
+/// Something the operator should be told once, as a banner (not an error of an action).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// The local cache failed its integrity check at start; it was moved aside and is being
+    /// rebuilt from the server.
+    CacheRebuilt { message: String },
+}

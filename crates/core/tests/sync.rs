@@ -323,7 +323,19 @@ async fn a_corrupt_cache_is_rebuilt_from_the_server() -> anyhow::Result<()> {
         let _ = std::fs::remove_file(format!("{}{side}", path.display()));
     }
 
-    let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
+    let (desk, events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
+    assert_eq!(
+        *events.notices.lock().unwrap_or_else(|e| e.into_inner()),
+        vec![switchboard_core::Notice::CacheRebuilt {
+            message: switchboard_core::desk::CACHE_REBUILT.into()
+        }],
+        "the operator is told"
+    );
+    assert_eq!(
+        desk.notices().len(),
+        1,
+        "and the UI can ask for it once it is up"
+    );
     wait_online(&desk, 120).await;
     assert_eq!(ids(&desk, Tab::Unassigned), before);
     let aside = std::fs::read_dir(path.parent().expect("dir"))?

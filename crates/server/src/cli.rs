@@ -52,6 +52,13 @@ pub enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Keep only the newest N change records per company (default: keep all). Apps that
+        /// were offline past the pruned records rebuild from a snapshot.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        keep_changes: Option<u64>,
+        /// Seconds between two pruning rounds (with --keep-changes).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        prune_every_secs: u64,
     },
 }
 
@@ -108,20 +115,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             crate::demo::print(&outcome);
         }
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            keep_changes,
+            prune_every_secs,
+        } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            runtime.block_on(serve(path, listen))?;
+            let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
+            runtime.block_on(serve(path, listen, retention))?;
         }
     }
     Ok(())
 }
 
-async fn serve(path: PathBuf, listen: String) -> anyhow::Result<()> {
+/// `retention`: keep this many change records per company, pruning at this interval.
+async fn serve(
+    path: PathBuf,
+    listen: String,
+    retention: Option<(u64, Duration)>,
+) -> anyhow::Result<()> {
     let hub = Hub::new();
     let db = Db::open(&path)?.with_publisher(hub.sender());
+    if let Some((keep, every)) = retention {
+        tokio::spawn(crate::service::retention::run(db.clone(), keep, every));
+    }
     let state = AppState {
         db,
         hub,

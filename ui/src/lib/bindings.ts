@@ -135,6 +135,17 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Notices raised while the desk started (e.g. the cache was rebuilt).
+ */
+async deskNotices() : Promise<Result<Notice[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("desk_notices") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -144,10 +155,12 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
 export const events = __makeEvents__<{
 connStateChanged: ConnStateChanged,
 conversationsChanged: ConversationsChanged,
+noticeRaised: NoticeRaised,
 signedOut: SignedOut
 }>({
 connStateChanged: "conn-state-changed",
 conversationsChanged: "conversations-changed",
+noticeRaised: "notice-raised",
 signedOut: "signed-out"
 })
 
@@ -300,6 +313,19 @@ export type Operator = { id: number; name: string; email: string; super_admin: b
  * Empty: the operator is in no group and sees every group's Unassigned.
  */
 group_ids: number[]; active: boolean }
+/**
+ * Something the operator should be told once, as a banner (not an error of an action).
+ */
+export type Notice = 
+/**
+ * The local cache failed its integrity check at start; it was moved aside and is being
+ * rebuilt from the server.
+ */
+{ kind: "cache_rebuilt"; message: string }
+/**
+ * A one-off message for the operator, shown as a banner (e.g. the cache was rebuilt).
+ */
+export type NoticeRaised = { notice: Notice }
 /**
  * Where an outgoing item stands in the outbox.
  */

@@ -102,6 +102,9 @@ export const api = {
     unwrap(() => commands.conversationAction(conversationId, action)),
   connState: (): Promise<ConnState> => unwrap(() => commands.connState()),
   defaultServerUrl: (): Promise<string> => unwrap(() => commands.defaultServerUrl()),
+  retryOutboxItem: (id: string): Promise<null> => unwrap(() => commands.retryOutboxItem(id)),
+  discardOutboxItem: (id: string): Promise<null> => unwrap(() => commands.discardOutboxItem(id)),
+  deskNotices: (): Promise<string[]> => unwrap(() => commands.deskNotices()).then((ns) => ns.map((n) => n.message)),
 };
 
 export type Unlisten = () => void;
@@ -114,6 +117,8 @@ export const on = {
     events.connStateChanged.listen((e) => cb(e.payload.state)),
   signedOut: (cb: (reason: string) => void): Promise<Unlisten> =>
     events.signedOut.listen((e) => cb(e.payload.reason)),
+  noticeRaised: (cb: (message: string) => void): Promise<Unlisten> =>
+    events.noticeRaised.listen((e) => cb(e.payload.notice.message)),
 };
 
 /** Starts several listeners and returns one function that stops them all, even if called

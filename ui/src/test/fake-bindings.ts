@@ -25,6 +25,9 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
+  retryOutboxItem: () => ok(null),
+  discardOutboxItem: () => ok(null),
+  deskNotices: () => ok([]),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
@@ -51,6 +54,7 @@ export const events = {
   conversationsChanged: eventObject("conversationsChanged"),
   connStateChanged: eventObject("connStateChanged"),
   signedOut: eventObject("signedOut"),
+  noticeRaised: eventObject("noticeRaised"),
 };
 
 /** Delivers a backend event to everything listening. */

@@ -46,9 +46,6 @@ pub fn remove(conn: &Connection, id: Id) -> Result<Option<Id>> {
     Ok(conv)
 }
 
-const COLUMNS: &str =
-    "id, conversation_id, kind, text, operator_id, created_at, delivery, client_msg_id";
-
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let bad = |i: usize, v: String| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -71,6 +68,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
+/// The query of [`page`]; public so a test can check its plan on a long history.
+pub const PAGE_SQL: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at,
+        delivery, client_msg_id FROM messages
+     WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
+
 /// Up to `limit` messages of a conversation older than `before_id` (all when `None`), oldest
 /// first.
 pub fn page(
@@ -79,12 +81,8 @@ pub fn page(
     before_id: Option<Id>,
     limit: u32,
 ) -> Result<Vec<Message>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM messages
-         WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
-    );
     let mut rows = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(PAGE_SQL)?
         .query_map(
             params![conversation_id, before_id.unwrap_or(i64::MAX), limit],
             from_row,

@@ -57,6 +57,8 @@ pub struct Cache {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
+    /// Where a damaged file found at open was moved; the cache was started afresh.
+    rebuilt_from: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -81,6 +83,7 @@ impl Cache {
             writer: Mutex::new(conn),
             reader: None,
             path: None,
+            rebuilt_from: None,
         })
     }
 
@@ -103,7 +106,9 @@ impl Cache {
                     %detail,
                     "local cache was damaged; moved it aside and starting a fresh one"
                 );
-                Self::open_checked(path)
+                let mut cache = Self::open_checked(path)?;
+                cache.rebuilt_from = Some(aside);
+                Ok(cache)
             }
             Err(e) => Err(e),
         }
@@ -125,11 +130,18 @@ impl Cache {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             path: Some(path.to_owned()),
+            rebuilt_from: None,
         })
     }
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Set when the file was damaged at open: where the damaged file was moved. The fresh
+    /// cache fills from the server; the operator should be told.
+    pub fn rebuilt_from(&self) -> Option<&Path> {
+        self.rebuilt_from.as_deref()
     }
 
     /// The write connection. Hold it only for one short unit of work.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage};
+use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, Notice};
 use switchboard_protocol::{ChannelKind, Id, InboundAccepted, InboundMessage, LoginResponse};
 
 pub const DEMO_PASSWORD: &str = "demo";
@@ -164,6 +164,7 @@ pub struct Recorder {
     pub states: Mutex<Vec<ConnState>>,
     pub signed_out: Mutex<bool>,
     pub incoming: Mutex<Vec<IncomingMessage>>,
+    pub notices: Mutex<Vec<Notice>>,
 }
 
 impl DeskEvents for Recorder {
@@ -187,6 +188,12 @@ impl DeskEvents for Recorder {
     }
     fn signed_out(&self) {
         *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+    fn notice(&self, notice: &Notice) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(notice.clone());
     }
 }
 
@@ -288,4 +295,37 @@ pub fn admin_api(server: &Server, token: &str) -> Result<switchboard_core::ApiCl
         &server.url,
         Some(token.to_owned()),
     )?)
+}
+
+/// A fresh conversation taken into the admin's inbox through the desk's outbox.
+pub async fn my_conversation(
+    server: &Server,
+    desk: &Desk,
+    token: &str,
+    ext: &str,
+) -> anyhow::Result<Id> {
+    let admin = admin_api(server, token)?;
+    let channel = custom_channel(&admin).await?;
+    let accepted = ingest(server, channel, ext, "Outbox Client", "hi, anyone?").await?;
+    let id = accepted.conversation_id;
+    wait_for(20, "the conversation in the cache", || {
+        desk.open(id).ok().map(|_| ())
+    })
+    .await;
+    desk.act(id, switchboard_protocol::ConversationAction::Start)?;
+    let me = desk.me().operator.id;
+    wait_for(20, "the conversation in my inbox", || {
+        let v = desk.open(id).ok()?;
+        (v.row.status == switchboard_protocol::ConversationStatus::Inbox
+            && v.operator_id == Some(me))
+        .then_some(())
+    })
+    .await;
+    Ok(id)
+}
+
+pub fn outbox_len(desk: &Desk) -> usize {
+    switchboard_core::cache::outbox::all(&desk.cache().reader())
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX)
 }

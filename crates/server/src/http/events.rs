@@ -19,7 +19,7 @@ use super::extract::Query;
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Viewer;
-use crate::service::sync::{for_viewer, read_after};
+use crate::service::sync::{for_viewer, position_usable, read_after};
 use crate::service::Principal;
 use crate::storage::{changes, operators};
 
@@ -84,14 +84,17 @@ async fn run(
     let mut live = st.hub.subscribe();
     let (mut tx, mut rx) = socket.split();
 
-    let hello = st
+    let (hello, usable) = st
         .db
-        .read(move |conn| Ok(changes::current_seq(conn, company_id)?))
+        .read(move |conn| {
+            let current = changes::current_seq(conn, company_id)?;
+            Ok((current, position_usable(conn, company_id, after, current)?))
+        })
         .await?;
     tx.send(frame(&EventFrame::Hello { seq: hello })?).await?;
 
     let mut last = after;
-    if after <= 0 || after > hello {
+    if !usable {
         // No usable position: the app must rebuild through /sync (which answers `reset`).
         tx.send(frame(&EventFrame::Resync)?).await?;
         last = hello;

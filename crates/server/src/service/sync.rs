@@ -9,7 +9,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::policy::{visible, Viewer};
 use crate::storage::changes::{self, Audience, StoredChange};
 use crate::storage::{
-    channels, companies, conversations, groups, messages, operators, read_states, roles, Db,
+    channels, companies, conversations, groups, messages, operators, read_states, retention, roles,
+    Db,
 };
 
 /// Records examined per `/sync` call at most, so a caller who may see little of a busy
@@ -84,6 +85,18 @@ pub fn read_after(
     }
 }
 
+/// Whether records after `after` can be served as a delta. Not when the app has nothing yet
+/// (0), when its position is ahead of us (its cache belongs to another database), or when
+/// records it has not seen were pruned (`serve --keep-changes`): then it must rebuild.
+pub fn position_usable(
+    conn: &Connection,
+    company_id: Id,
+    after: i64,
+    current: i64,
+) -> ApiResult<bool> {
+    Ok(after > 0 && after <= current && after >= retention::pruned_through(conn, company_id)?)
+}
+
 pub async fn sync_page(
     db: &Db,
     principal: Principal,
@@ -93,9 +106,7 @@ pub async fn sync_page(
     db.read(move |conn| {
         let company_id = principal.company_id();
         let current = changes::current_seq(conn, company_id)?;
-        // 0: the app has nothing yet. Ahead of us: the app's cache belongs to another database.
-        // (Nothing is pruned yet; once it is, "older than the oldest kept" joins these.)
-        if after <= 0 || after > current {
+        if !position_usable(conn, company_id, after, current)? {
             return Ok(SyncPage {
                 changes: Vec::new(),
                 next: current,

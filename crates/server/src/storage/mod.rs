@@ -16,6 +16,7 @@ pub mod groups;
 pub mod messages;
 pub mod operators;
 pub mod read_states;
+pub mod retention;
 pub mod roles;
 pub mod tokens;
 
@@ -30,7 +31,10 @@ use crate::error::{ApiError, ApiResult};
 pub use changes::StoredChange;
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` counts the applied ones.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0006_outbox.sql"),
+];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
 const MAX_IDLE_READERS: usize = 8;

@@ -44,11 +44,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &Path) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// `serve` with extra options (e.g. `--keep-changes`).
+    pub fn start_with(db: &Path, extra: &[&str]) -> Self {
         let log = std::fs::File::create(db.with_extension("log")).expect("log file");
         let mut child = Command::new(BIN)
             .arg("--db")
             .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(log)

@@ -63,9 +63,9 @@ describe("Desk", () => {
     expect(commands.openConversation).toHaveBeenCalledTimes(calls);
   });
 
-  it("focuses search with Ctrl+K and searches from 3 characters", async () => {
+  it("focuses search with / and searches from 3 characters", async () => {
     await renderDesk();
-    await fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
+    await fireEvent.keyDown(document.body, { key: "/" });
     const search = document.querySelector("#search") as HTMLInputElement;
     expect(document.activeElement).toBe(search);
 
@@ -149,4 +149,45 @@ describe("Desk", () => {
     await waitFor(() => expect(commands.sendMessage).toHaveBeenCalledWith(1, "On its way!", false));
     await waitFor(() => expect(document.querySelector('.message[data-key="uuid-1"]')).toHaveTextContent("On its way!"));
   });
+
+  it("Ctrl+K opens the switcher, even from the composer, and Enter opens the match", async () => {
+    await renderDesk();
+    await fireEvent.click(document.querySelector('.conversation-row[data-id="1"]') as Element);
+    const composer = (await waitFor(() => document.querySelector("#composer"))) as HTMLElement;
+    composer.focus();
+    commands.listConversations.mockImplementation((q: { search: string | null }) =>
+      ok(q.search ? rows.filter((r) => r.client_name.toLowerCase().includes(q.search!.toLowerCase())) : rows),
+    );
+    await fireEvent.keyDown(composer, { key: "k", ctrlKey: true });
+    const input = (await screen.findByRole("combobox")) as HTMLInputElement;
+    await waitFor(() => expect(document.activeElement).toBe(input));
+    await fireEvent.input(input, { target: { value: "em" } });
+    expect(screen.getByText("Type at least 3 characters")).toBeInTheDocument();
+    await fireEvent.input(input, { target: { value: "emm" } });
+    await waitFor(() =>
+      expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ tab: null, search: "emm" })),
+    );
+    await waitFor(() => expect(document.querySelector("#switcher-results")?.textContent).toContain("Emma Müller"));
+    expect(document.querySelector("#switcher-3")).toHaveAttribute("aria-selected", "true");
+    await fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(commands.openConversation).toHaveBeenLastCalledWith(3));
+    expect(screen.queryByRole("combobox")).not.toBeInTheDocument();
+  }, 20_000);
+
+  it("? shows every shortcut outside text fields, never while typing, and Esc closes it", async () => {
+    await renderDesk();
+    const search = document.querySelector("#search") as HTMLInputElement;
+    search.focus();
+    await fireEvent.keyDown(search, { key: "?", shiftKey: true });
+    expect(screen.queryByRole("dialog", { name: "Keyboard shortcuts" })).not.toBeInTheDocument();
+    search.blur();
+    await fireEvent.keyDown(document.body, { key: "?", shiftKey: true });
+    const help = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
+    expect(help).toHaveTextContent("Jump to a conversation by client name");
+    expect(help).toHaveTextContent("Ctrl+K");
+    await fireEvent.keyDown(help, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    await fireEvent.keyDown(document.body, { key: "/", ctrlKey: true });
+    expect(await screen.findByRole("dialog", { name: "Keyboard shortcuts" })).toBeInTheDocument();
+  }, 20_000);
 });
