@@ -25,6 +25,11 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
+  assignMenu: () => fail("not_found", "not mocked"),
+  filterOptions: () => ok({ groups: [], operators: [] }),
+  pinClient: () => ok(null),
+  blacklistClient: () => ok(null),
+  outgoingWhatsapp: () => fail("server", "not mocked"),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod clients;
 pub mod conversations;
 pub mod ingest;
+pub mod outgoing;
 pub mod sync;
 
 pub use actor::{Actor, Principal};
