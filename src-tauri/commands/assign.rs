@@ -30,7 +30,12 @@ pub async fn pin_client(
     conversation_id: Id,
     pin: bool,
 ) -> Result<(), UiError> {
-    Ok(state.current().await?.desk.pin_client(conversation_id, pin).await?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .pin_client(conversation_id, pin)
+        .await?)
 }
 
 #[tauri::command]
@@ -54,5 +59,10 @@ pub async fn outgoing_whatsapp(
     state: State<'_, AppState>,
     request: OutgoingWhatsappRequest,
 ) -> Result<Id, UiError> {
-    Ok(state.current().await?.desk.outgoing_whatsapp(request).await?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .outgoing_whatsapp(request)
+        .await?)
 }

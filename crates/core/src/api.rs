@@ -230,19 +230,28 @@ impl ApiClient {
     /// Pins the client to `operator_id`, or detaches it (`None`).
     pub async fn pin_client(&self, client_id: Id, operator_id: Option<Id>) -> Result<Conversation> {
         let body = serde_json::json!({ "operator_id": operator_id });
-        self.json(Method::POST, &format!("clients/{client_id}/pin"), Some(&body))
-            .await
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/pin"),
+            Some(&body),
+        )
+        .await
     }
 
     /// Sends the client to the black list, or unlocks it.
     pub async fn blacklist_client(&self, client_id: Id, blacklisted: bool) -> Result<Conversation> {
         let body = serde_json::json!({ "blacklisted": blacklisted });
-        self.json(Method::POST, &format!("clients/{client_id}/blacklist"), Some(&body))
-            .await
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/blacklist"),
+            Some(&body),
+        )
+        .await
     }
 
     pub async fn outgoing_whatsapp(&self, req: &OutgoingWhatsappRequest) -> Result<Conversation> {
-        self.json(Method::POST, "outgoing/whatsapp", Some(req)).await
+        self.json(Method::POST, "outgoing/whatsapp", Some(req))
+            .await
     }
 
     /// A page of history, oldest first, before `before_id` (the newest page when `None`).

@@ -335,7 +335,11 @@ export default {
   ],
 
   async teardown(ctx) {
-    await ctx.driver?.stop();
-    await ctx.server?.stop();
+    if (ctx.driver) {
+      await ctx.driver.quit(ctx.browser).catch((e) => log(`quit: ${e.message}`));
+      await ctx.driver.stop();
+    }
+    ctx.browser = null;
+    if (ctx.server) await ctx.server.stop();
   },
 };

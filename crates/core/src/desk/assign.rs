@@ -261,7 +261,10 @@ mod tests {
             directory::upsert_operator(&c, &o).expect("op");
         }
         let names = |v: Vec<Choice>| v.into_iter().map(|c| c.name).collect::<Vec<_>>();
-        assert_eq!(names(operators_for(&c, &[10], false).expect("ops")), ["Anna", "Bob"]);
+        assert_eq!(
+            names(operators_for(&c, &[10], false).expect("ops")),
+            ["Anna", "Bob"]
+        );
         assert_eq!(
             names(operators_for(&c, &[10], true).expect("ops")),
             ["Anna", "Bob", "Dave", "Olga"]
@@ -280,7 +283,10 @@ mod tests {
                 my_name: "Anna".into()
             }
         );
-        assert_eq!(pin_display(1, "Anna", false, Some((1, "Anna".into()))), PinDisplay::Mine);
+        assert_eq!(
+            pin_display(1, "Anna", false, Some((1, "Anna".into()))),
+            PinDisplay::Mine
+        );
         assert_eq!(
             pin_display(1, "Anna", false, Some((2, "Bob".into()))),
             PinDisplay::Other { name: "Bob".into() }

@@ -6,7 +6,7 @@
 //! every other operator message.
 
 use switchboard_protocol::{
-    ChannelKind, Conversation, ConversationStatus, Id, MessageKind, OutgoingWhatsappRequest,
+    ChannelKind, Conversation, ConversationStatus, MessageKind, OutgoingWhatsappRequest,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -27,7 +27,9 @@ pub fn normalize_phone(raw: &str) -> Result<String, &'static str> {
         match ch {
             '0'..='9' => digits.push(ch),
             ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return Err("`phone` may contain only digits, a leading +, spaces, dashes, dots and brackets."),
+            _ => return Err(
+                "`phone` may contain only digits, a leading +, spaces, dashes, dots and brackets.",
+            ),
         }
     }
     if !(7..=15).contains(&digits.len()) {
@@ -170,8 +172,7 @@ pub async fn whatsapp(
     ip: Option<String>,
     req: OutgoingWhatsappRequest,
 ) -> ApiResult<Conversation> {
-    let may_send =
-        principal.full_rights() || principal.operator().permissions.outgoing_whatsapp;
+    let may_send = principal.full_rights() || principal.operator().permissions.outgoing_whatsapp;
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         start_outgoing(ctx, &actor, may_send, &req)
@@ -185,7 +186,10 @@ mod tests {
 
     #[test]
     fn phone_numbers() {
-        assert_eq!(normalize_phone(" +49 (30) 123-45.67 "), Ok("49301234567".into()));
+        assert_eq!(
+            normalize_phone(" +49 (30) 123-45.67 "),
+            Ok("49301234567".into())
+        );
         assert!(normalize_phone("12345").is_err());
         assert!(normalize_phone("+1 555 CALL NOW").is_err());
         assert!(normalize_phone("1234567890123456").is_err());
