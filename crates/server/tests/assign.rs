@@ -128,7 +128,7 @@ async fn assign_to_operator_and_group_follow_the_rules() {
         StatusCode::OK
     );
     // Other companies' ids are unknown.
-    let other = session(fx.olga);
+    let olga = session(fx.olga);
     assert_eq!(
         act(
             &fx,
@@ -144,7 +144,7 @@ async fn assign_to_operator_and_group_follow_the_rules() {
     assert_error(
         &act(
             &fx,
-            &other,
+            &olga,
             fx.c2,
             "a7",
             json!({"action": "assign_group", "group_id": 999_999}),
@@ -402,7 +402,7 @@ async fn blacklist_needs_the_blacklist_tab_and_hides_new_messages() {
 async fn outgoing_whatsapp_needs_the_permission_and_lands_in_my_inbox() {
     let fx = Fx::new();
     let db = fx.db();
-    let (wa, company) = db
+    let wa = db
         .write_blocking(|ctx| {
             let company: Id = ctx.tx.query_row(
                 "SELECT company_id FROM operators WHERE id = ?1",
@@ -431,10 +431,9 @@ async fn outgoing_whatsapp_needs_the_permission_and_lands_in_my_inbox() {
                 "UPDATE operators SET role_id = ?1 WHERE id = ?2",
                 [role, fx.anna],
             )?;
-            Ok((wa, company))
+            Ok(wa)
         })
         .expect("setup");
-    let _ = company;
     let (anna, bob) = (session(fx.anna), session(fx.bob));
     let body = json!({"phone": "+49 (30) 123-4567", "client_name": "Hans", "text": "Hello from Acme", "client_msg_id": "wa-1"});
     assert_error(

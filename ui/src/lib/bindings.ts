@@ -135,6 +135,46 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async assignMenu(conversationId: number) : Promise<Result<AssignMenu, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("assign_menu", { conversationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async filterOptions() : Promise<Result<FilterOptions, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("filter_options") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pinClient(conversationId: number, pin: boolean) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pin_client", { conversationId, pin }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async blacklistClient(conversationId: number, blacklisted: boolean) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("blacklist_client", { conversationId, blacklisted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async outgoingWhatsapp(request: OutgoingWhatsappRequest) : Promise<Result<number, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("outgoing_whatsapp", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -158,6 +198,27 @@ signedOut: "signed-out"
 /** user-defined types **/
 
 /**
+ * The open conversation's assignment, pin and blacklist menus.
+ */
+export type AssignMenu = { conversation_id: number; client_id: number; 
+/**
+ * "Assign to": operators sharing one of my groups, or everyone when I manage
+ * conversations, am a super-admin or am in no group. Deactivated operators never.
+ */
+operators: Choice[]; 
+/**
+ * "Assign to group".
+ */
+groups: Choice[]; pin: PinDisplay; 
+/**
+ * "Send to the black list" / "Unlock conversation" are offered.
+ */
+can_blacklist: boolean; blacklisted: boolean; 
+/**
+ * "Outgoing message" is offered (paid `outgoing_whatsapp` permission).
+ */
+can_outgoing: boolean }
+/**
  * What the operator may do with the open conversation right now (the server decides in the
  * end; this only chooses which buttons to show).
  */
@@ -166,6 +227,14 @@ export type Capabilities = { start: boolean; close: boolean; unassign: boolean; 
  * The messenger, mail or chat product a channel account belongs to (drives the list logo).
  */
 export type ChannelKind = "telegram" | "whatsapp" | "email" | "livechat" | "facebook" | "viber" | "custom"
+/**
+ * A person or group a menu offers.
+ */
+export type Choice = { id: number; name: string; 
+/**
+ * Groups only: the chip colour.
+ */
+color: string | null }
 export type Client = { id: number; channel_account_id: number; 
 /**
  * The client's id in the channel (phone, chat id, email address …).
@@ -276,6 +345,14 @@ export type Delivery = "pending" | "sent" | "delivered" | "failed"
  */
 export type ErrorKind = "offline" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "bad_input" | "rate_limited" | "server" | "cache" | "keychain" | "not_signed_in"
 /**
+ * Choices of the filter bar above the list.
+ */
+export type FilterOptions = { groups: Choice[]; 
+/**
+ * Limited to operators of my groups when I am in groups (seed: Filters).
+ */
+operators: Choice[] }
+/**
  * Whether tokens can be remembered on this machine, with the reason when not.
  */
 export type KeychainStatus = { available: boolean; detail: string }
@@ -312,6 +389,33 @@ export type OutboxState =
  * The server refused it; it will not be retried by itself.
  */
 { state: "failed"; error: string }
+/**
+ * `POST /api/v1/outgoing/whatsapp`: start a conversation with a phone number.
+ */
+export type OutgoingWhatsappRequest = { 
+/**
+ * International number, digits with an optional leading `+` (spaces, dashes, dots and
+ * brackets are ignored), 7 to 15 digits.
+ */
+phone: string; 
+/**
+ * The client's name as the operator writes it (empty: the number).
+ */
+client_name?: string; 
+/**
+ * The first operator message.
+ */
+text: string; 
+/**
+ * The group the conversation belongs to (one of the caller's groups when they are in
+ * groups); default: the WhatsApp account's group.
+ */
+group_id?: number | null; 
+/**
+ * Idempotency key of the message (a UUID the app makes); a repeat returns the same
+ * conversation and stores nothing.
+ */
+client_msg_id?: string | null }
 export type PendingAction = { id: string; description: string; outbox: OutboxState }
 /**
  * Role flags (seed: Manage roles). A super-admin has all of them implicitly.
@@ -329,6 +433,26 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
  * Paid "Outgoing messages" by phone number; hidden by default.
  */
 outgoing_whatsapp: boolean; download_conversations: boolean }
+/**
+ * How the client's pin shows for this operator (seed "Client assignment to an operator").
+ */
+export type PinDisplay = 
+/**
+ * Not pinned: "Fix ([my name])" pins the client to me.
+ */
+{ kind: "unpinned"; my_name: string } | 
+/**
+ * Pinned to me: "Detach".
+ */
+{ kind: "mine" } | 
+/**
+ * Pinned to someone else, for an operator: "Pinned ([name])", not clickable.
+ */
+{ kind: "other"; name: string } | 
+/**
+ * Pinned to someone else, for a super-admin: "Detach (assigned to [name])".
+ */
+{ kind: "other_detachable"; name: string }
 /**
  * The signed-in session as the UI sees it.
  */
