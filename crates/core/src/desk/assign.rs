@@ -218,8 +218,9 @@ impl Desk {
                 "Enter the phone number and a message.".into(),
             ));
         }
-        req.client_msg_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string());
+        if req.client_msg_id.is_none() {
+            req.client_msg_id = Some(uuid::Uuid::new_v4().to_string());
+        }
         let conv = self
             .shared
             .api
