@@ -15,7 +15,7 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{conversations, outbox, session};
+    use commands::{assign, conversations, outbox, session};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -33,6 +33,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             conversations::retry_outbox_item,
             conversations::discard_outbox_item,
             outbox::desk_notices,
+            assign::assign_menu,
+            assign::filter_options,
+            assign::pin_client,
+            assign::blacklist_client,
+            assign::outgoing_whatsapp,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{
     ActionRequest, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
-    LoginRequest, LoginResponse, Me, Message, MessagesPage, ReadRequest, SendMessageRequest,
-    SnapshotPage, SyncPage,
+    LoginRequest, LoginResponse, Me, Message, MessagesPage, OutgoingWhatsappRequest, ReadRequest,
+    SendMessageRequest, SnapshotPage, SyncPage,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -225,6 +225,33 @@ impl ApiClient {
         )
         .await?;
         Ok(())
+    }
+
+    /// Pins the client to `operator_id`, or detaches it (`None`).
+    pub async fn pin_client(&self, client_id: Id, operator_id: Option<Id>) -> Result<Conversation> {
+        let body = serde_json::json!({ "operator_id": operator_id });
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/pin"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Sends the client to the black list, or unlocks it.
+    pub async fn blacklist_client(&self, client_id: Id, blacklisted: bool) -> Result<Conversation> {
+        let body = serde_json::json!({ "blacklisted": blacklisted });
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/blacklist"),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn outgoing_whatsapp(&self, req: &OutgoingWhatsappRequest) -> Result<Conversation> {
+        self.json(Method::POST, "outgoing/whatsapp", Some(req))
+            .await
     }
 
     /// A page of history, oldest first, before `before_id` (the newest page when `None`).

@@ -24,6 +24,10 @@ use crate::view::{
     OutboxState, PendingAction, TabCounts, ThreadMessage,
 };
 
+mod assign;
+
+pub use assign::{AssignMenu, Choice, FilterOptions, PinDisplay};
+
 /// Told about changes so the shell can forward them to the UI as events (no polling).
 pub trait DeskEvents: Send + Sync + 'static {
     /// Cached conversations changed (rows, threads or counts); `ids` may be empty when only

@@ -18,4 +18,7 @@ pub mod desk;
 
 pub use account::RememberedAccount;
 pub use api::ApiClient;
-pub use desk::{login, logout, whoami, Desk, DeskConfig, DeskEvents};
+pub use desk::{
+    login, logout, whoami, AssignMenu, Choice, Desk, DeskConfig, DeskEvents, FilterOptions,
+    PinDisplay,
+};

@@ -176,12 +176,65 @@ pub fn assign_operator(a: &ActorFacts, target_group_ids: &[Id], s: &Scope, targe
             "You can assign conversations only to operators of your own groups.",
         ));
     }
-    Ok(!(s.status == ConversationStatus::Inbox && s.operator_id == Some(target)))
+    if s.status == ConversationStatus::Inbox && s.operator_id == Some(target) {
+        return Ok(false);
+    }
+    not_someone_elses_inbox(a, s)?;
+    Ok(true)
 }
 
 /// Assign to a group: back to Unassigned of that group.
-pub fn assign_group(s: &Scope, group_id: Id) -> Allowed {
-    Ok(!(s.status == ConversationStatus::Unassigned && s.group_id == Some(group_id)))
+pub fn assign_group(a: &ActorFacts, s: &Scope, group_id: Id) -> Allowed {
+    if s.status == ConversationStatus::Unassigned && s.group_id == Some(group_id) {
+        return Ok(false);
+    }
+    not_someone_elses_inbox(a, s)?;
+    Ok(true)
+}
+
+/// Taking a conversation out of another operator's inbox is for that operator or a manager
+/// (an operator with the All tab sees it, but seeing is not managing).
+fn not_someone_elses_inbox(a: &ActorFacts, s: &Scope) -> Result<(), Denied> {
+    if s.status == ConversationStatus::Inbox {
+        own_or_managed(a, s)
+    } else {
+        Ok(())
+    }
+}
+
+/// Pinning and detaching a client (seed "Client assignment to an operator"): an operator pins
+/// only to themself and detaches only their own pins; a super-admin does both for anyone.
+/// `current` is the operator the client is pinned to now, `target` the new one (`None`:
+/// detach).
+pub fn pin(a: &ActorFacts, current: Option<Id>, target: Option<Id>) -> Allowed {
+    if current == target {
+        return Ok(false);
+    }
+    if a.full_rights {
+        return Ok(true);
+    }
+    match (current, target) {
+        (_, Some(t)) if t != a.operator_id => Err(Denied::Forbidden(
+            "An operator can pin a client only to themself.",
+        )),
+        (Some(c), Some(_)) => Err(Denied::TakenBy(c)),
+        (Some(c), None) if c != a.operator_id => Err(Denied::Forbidden(
+            "Only the operator the client is pinned to, or a super-admin, can detach it.",
+        )),
+        _ => Ok(true),
+    }
+}
+
+/// "Send to the black list" and "Unlock conversation": the Blacklist tab's people (roles with
+/// conversations management or the All tab) and super-admins.
+pub fn blacklist(v: &Viewer) -> Result<(), Denied> {
+    if v.sees_everything || v.sees_all_tabs {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "Only a super-admin or an operator with the Blacklist tab (conversations management or \"Show tab All\") can blacklist or unlock a client.",
+        ))
+    }
 }
 
 fn own_or_managed(a: &ActorFacts, s: &Scope) -> Result<(), Denied> {
@@ -375,14 +428,65 @@ mod tests {
 
     #[test]
     fn assign_group_rules() {
+        let a = actor(1, &[10]);
         assert_eq!(
-            assign_group(&scope(Unassigned, None, Some(10)), 10),
+            assign_group(&a, &scope(Unassigned, None, Some(10)), 10),
             Ok(false)
         );
-        assert_eq!(assign_group(&scope(Inbox, Some(1), Some(10)), 10), Ok(true));
         assert_eq!(
-            assign_group(&scope(Unassigned, None, Some(10)), 20),
+            assign_group(&a, &scope(Inbox, Some(1), Some(10)), 10),
             Ok(true)
         );
+        assert_eq!(
+            assign_group(&a, &scope(Unassigned, None, Some(10)), 20),
+            Ok(true)
+        );
+        assert!(matches!(
+            assign_group(&a, &scope(Inbox, Some(2), Some(10)), 20),
+            Err(Denied::Forbidden(_))
+        ));
+        let mut m = actor(1, &[10]);
+        m.manages = true;
+        assert_eq!(
+            assign_group(&m, &scope(Inbox, Some(2), Some(10)), 20),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn assign_out_of_someone_elses_inbox_needs_management() {
+        let a = actor(1, &[10]);
+        assert!(matches!(
+            assign_operator(&a, &[10], &scope(Inbox, Some(2), Some(10)), 3),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            assign_operator(&a, &[10], &scope(Inbox, Some(1), Some(10)), 3),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn pin_rules() {
+        let a = actor(1, &[10]);
+        assert_eq!(pin(&a, None, Some(1)), Ok(true));
+        assert_eq!(pin(&a, Some(1), Some(1)), Ok(false));
+        assert!(matches!(pin(&a, None, Some(2)), Err(Denied::Forbidden(_))));
+        assert_eq!(pin(&a, Some(2), Some(1)), Err(Denied::TakenBy(2)));
+        assert!(matches!(pin(&a, Some(2), None), Err(Denied::Forbidden(_))));
+        assert_eq!(pin(&a, Some(1), None), Ok(true));
+        let mut sa = actor(9, &[]);
+        sa.full_rights = true;
+        assert_eq!(pin(&sa, Some(2), None), Ok(true));
+        assert_eq!(pin(&sa, Some(2), Some(3)), Ok(true));
+    }
+
+    #[test]
+    fn blacklist_needs_the_blacklist_tab() {
+        assert!(blacklist(&viewer(1, &[10], false)).is_err());
+        assert!(blacklist(&viewer(1, &[10], true)).is_ok());
+        let mut sa = viewer(1, &[], false);
+        sa.sees_everything = true;
+        assert!(blacklist(&sa).is_ok());
     }
 }

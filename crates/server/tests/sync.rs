@@ -439,10 +439,11 @@ async fn client_changes_reach_apps_as_conversation_records() {
         "forbidden",
         "detach",
     );
-    // Blacklist: the conversation leaves Anna's and Bob's view, stays in Sue's Blacklist tab.
+    // Blacklist (Sue has the Blacklist tab): the conversation leaves Anna's and Bob's view,
+    // stays in Sue's Blacklist tab.
     let (st, _) = fx
         .post_json(
-            &bob,
+            &sue,
             &format!("/api/v1/clients/{client}/blacklist"),
             json!({"blacklisted": true}),
         )

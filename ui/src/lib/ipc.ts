@@ -5,13 +5,16 @@
  */
 import { commands, events } from "./bindings";
 import type {
+  AssignMenu,
   ConnState,
   ConversationAction,
   ConversationRow,
   ConversationView,
   ErrorKind,
+  FilterOptions,
   KeychainStatus,
   ListQuery,
+  OutgoingWhatsappRequest,
   SessionInfo,
   TabCounts,
   ThreadMessage,
@@ -19,7 +22,12 @@ import type {
 } from "./bindings";
 
 export type {
+  AssignMenu,
   Capabilities,
+  Choice,
+  FilterOptions,
+  OutgoingWhatsappRequest,
+  PinDisplay,
   ChannelKind,
   Client,
   ConnState,
@@ -105,6 +113,14 @@ export const api = {
   retryOutboxItem: (id: string): Promise<null> => unwrap(() => commands.retryOutboxItem(id)),
   discardOutboxItem: (id: string): Promise<null> => unwrap(() => commands.discardOutboxItem(id)),
   deskNotices: (): Promise<string[]> => unwrap(() => commands.deskNotices()).then((ns) => ns.map((n) => n.message)),
+  assignMenu: (conversationId: number): Promise<AssignMenu> => unwrap(() => commands.assignMenu(conversationId)),
+  filterOptions: (): Promise<FilterOptions> => unwrap(() => commands.filterOptions()),
+  pinClient: (conversationId: number, pin: boolean): Promise<null> =>
+    unwrap(() => commands.pinClient(conversationId, pin)),
+  blacklistClient: (conversationId: number, blacklisted: boolean): Promise<null> =>
+    unwrap(() => commands.blacklistClient(conversationId, blacklisted)),
+  outgoingWhatsapp: (request: OutgoingWhatsappRequest): Promise<number> =>
+    unwrap(() => commands.outgoingWhatsapp(request)),
 };
 
 export type Unlisten = () => void;

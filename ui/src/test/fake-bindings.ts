@@ -28,6 +28,11 @@ const defaults = {
   retryOutboxItem: () => ok(null),
   discardOutboxItem: () => ok(null),
   deskNotices: () => ok([]),
+  assignMenu: () => fail("not_found", "not mocked"),
+  filterOptions: () => ok({ groups: [], operators: [] }),
+  pinClient: () => ok(null),
+  blacklistClient: () => ok(null),
+  outgoingWhatsapp: () => fail("server", "not mocked"),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod events;
 pub mod extract;
 pub mod openapi;
+pub mod outgoing;
 pub mod router;
 pub mod seed;
 pub mod sync;

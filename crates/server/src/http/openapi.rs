@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
-use super::{auth, channels, clients, conversations, events, seed, sync};
+use super::{auth, channels, clients, conversations, events, outgoing, seed, sync};
 
 struct TokenScheme;
 
@@ -35,6 +35,7 @@ impl Modify for TokenScheme {
         conversations::get, conversations::messages, conversations::log,
         channels::inbound,
         clients::rename, clients::blacklist, clients::pin,
+        outgoing::whatsapp,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,

@@ -11,7 +11,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{auth, channels, clients, conversations, events, openapi, seed, sync, AppState};
+use super::{
+    auth, channels, clients, conversations, events, openapi, outgoing, seed, sync, AppState,
+};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {
@@ -47,7 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))
-        .route("/clients/{id}/pin", post(clients::pin));
+        .route("/clients/{id}/pin", post(clients::pin))
+        .route("/outgoing/whatsapp", post(outgoing::whatsapp));
     Router::new()
         .nest("/api/conversations", seed_api)
         .nest("/api/v1", v1)

@@ -5,10 +5,10 @@
 use switchboard_protocol::{Conversation, Id};
 
 use super::actor::{resolve_actor, Actor, Principal};
-use super::conversations::emit_conversation;
+use super::conversations::{denied, emit_conversation};
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::{self, Scope};
+use crate::policy::{self, Denied, Scope};
 use crate::storage::{action_log, clients, conversations, operators, Db, WriteCtx};
 
 /// One change to a client.
@@ -18,10 +18,6 @@ pub enum ClientChange {
     Blacklist(bool),
     /// `Some`: pin to that operator; `None`: detach.
     Pin(Option<Id>),
-}
-
-fn forbidden(msg: &str) -> ApiError {
-    ApiError::Forbidden(msg.to_string())
 }
 
 /// Applies `change` to client `client_id` as `actor`; returns the client's conversation.
@@ -40,7 +36,6 @@ pub fn update_in(
         return Err(not_found());
     }
     let me = actor.id();
-    let full = actor.facts.full_rights;
     let (action, note) = match change {
         ClientChange::Rename(name) => {
             let name = name.trim();
@@ -52,53 +47,39 @@ pub fn update_in(
             clients::set_display_name(conn, client.id, name)?;
             ("rename", Some(format!("display_name={name}")))
         }
-        ClientChange::Blacklist(true) => {
-            clients::set_blacklisted(conn, client.id, true)?;
-            ("blacklist", None)
+        ClientChange::Blacklist(on) => {
+            policy::blacklist(&actor.viewer).map_err(|d| denied(conn, d))?;
+            clients::set_blacklisted(conn, client.id, *on)?;
+            (if *on { "blacklist" } else { "unblacklist" }, None)
         }
-        ClientChange::Blacklist(false) => {
-            // Seed: unlocking is done from the Blacklist tab (super-admin or advanced roles).
-            if !(full || actor.viewer.sees_all_tabs) {
-                return Err(forbidden(
-                    "Only a super-admin or an operator with the Blacklist tab can unlock a client.",
-                ));
-            }
-            clients::set_blacklisted(conn, client.id, false)?;
-            ("unblacklist", None)
-        }
-        ClientChange::Pin(Some(target)) => {
-            let target_op = operators::get(conn, actor.company_id, *target)?
-                .ok_or_else(|| ApiError::not_found(format!("Operator {target} not found.")))?;
-            if *target != me && !full {
-                return Err(forbidden("An operator can pin a client only to themself."));
-            }
-            match client.pinned_operator_id {
-                Some(current) if current == *target => {}
-                Some(current) if !full => {
-                    let name = operators::name_of(conn, current)?
-                        .unwrap_or_else(|| format!("operator {current}"));
-                    return Err(ApiError::Conflict(format!(
-                        "The client is pinned to {name}; they must detach the client first."
+        ClientChange::Pin(target) => {
+            if let Some(t) = target {
+                let op = operators::get(conn, actor.company_id, *t)?
+                    .ok_or_else(|| ApiError::not_found(format!("Operator {t} not found.")))?;
+                if !op.operator.active {
+                    return Err(ApiError::InvalidState(format!(
+                        "{} is deactivated; clients cannot be pinned to them.",
+                        op.operator.name
                     )));
                 }
-                _ => {}
             }
-            clients::set_pinned_operator(conn, client.id, Some(*target))?;
-            (
-                "pin",
-                Some(format!("operator_id={}", target_op.operator.id)),
-            )
-        }
-        ClientChange::Pin(None) => {
-            if let Some(current) = client.pinned_operator_id {
-                if current != me && !full {
-                    return Err(forbidden(
-                        "Only the operator the client is pinned to, or a super-admin, can detach it.",
-                    ));
+            policy::pin(&actor.facts, client.pinned_operator_id, *target).map_err(|d| match d {
+                Denied::TakenBy(current) => {
+                    let name = operators::name_of(conn, current)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| format!("operator {current}"));
+                    ApiError::Conflict(format!(
+                        "The client is pinned to {name}; they must detach the client first."
+                    ))
                 }
+                d => denied(conn, d),
+            })?;
+            clients::set_pinned_operator(conn, client.id, *target)?;
+            match target {
+                Some(t) => ("pin", Some(format!("operator_id={t}"))),
+                None => ("unpin", None),
             }
-            clients::set_pinned_operator(conn, client.id, None)?;
-            ("unpin", None)
         }
     };
     let now = now_ms();

@@ -102,7 +102,7 @@ fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversat
     Ok(conv)
 }
 
-fn denied(conn: &Connection, d: Denied) -> ApiError {
+pub(crate) fn denied(conn: &Connection, d: Denied) -> ApiError {
     match d {
         Denied::TakenBy(op) => {
             let name = operators::name_of(conn, op)
@@ -200,7 +200,8 @@ pub fn perform(
         ConversationAction::AssignGroup { group_id } => {
             groups::get(conn, actor.company_id, *group_id)?
                 .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
-            let changed = policy::assign_group(&before, *group_id).map_err(|d| denied(conn, d))?;
+            let changed = policy::assign_group(&actor.facts, &before, *group_id)
+                .map_err(|d| denied(conn, d))?;
             conv.status = ConversationStatus::Unassigned;
             conv.group_id = Some(*group_id);
             (changed, "assign_group")

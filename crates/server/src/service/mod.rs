@@ -7,6 +7,7 @@ pub mod clients;
 pub mod conversations;
 pub mod ingest;
 pub mod retention;
+pub mod outgoing;
 pub mod sync;
 
 pub use actor::{Actor, Principal};

@@ -8,12 +8,26 @@ import { Serial } from "./serial";
 export const SEARCH_MIN = 3;
 const SEARCH_DELAY_MS = 150;
 
+export type ListFilters = Pick<ListQuery, "group_id" | "status" | "operator_id">;
+
+/** The filters `tab` has, from everything set in the bar. */
+export function filtersFor(tab: Tab, f: ListFilters): ListFilters {
+  return {
+    group_id: f.group_id,
+    status: tab === "all" ? f.status : null,
+    operator_id: tab === "all" || tab === "blacklist" ? f.operator_id : null,
+  };
+}
+
 export class ConversationList {
   tab = $state<Tab>("inbox");
   search = $state("");
   rows = $state.raw<ConversationRow[]>([]);
   counts = $state.raw<TabCounts | null>(null);
   selectedId = $state<number | null>(null);
+  /** Filter bar (seed "Filters"): groups in every tab, status in All, operators in All and
+   * Blacklist; a filter the tab does not have is kept but not applied. */
+  filters = $state<ListFilters>({ group_id: null, status: null, operator_id: null });
   /** The current tab/search has not answered yet. */
   loading = $state(true);
   error = $state<string | null>(null);
@@ -34,7 +48,13 @@ export class ConversationList {
   }
 
   query(): ListQuery {
-    return { tab: this.tab, search: this.activeSearch, group_id: null, status: null, operator_id: null };
+    return { tab: this.tab, search: this.activeSearch, ...filtersFor(this.tab, this.filters) };
+  }
+
+  setFilters(patch: Partial<ListFilters>): void {
+    this.filters = { ...this.filters, ...patch };
+    this.loading = true;
+    void this.reload();
   }
 
   setTab(tab: Tab): void {
