@@ -15,7 +15,7 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{conversations, session};
+    use commands::{canned, conversations, session};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -32,6 +32,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             conversations::conn_state,
             conversations::retry_outbox_item,
             conversations::discard_outbox_item,
+            canned::canned_responses,
+            canned::add_canned_response,
+            canned::edit_canned_response,
+            canned::delete_canned_response,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

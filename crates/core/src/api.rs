@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{
-    ActionRequest, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
+    ActionRequest, CannedResponse, CannedResponseInput, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
     LoginRequest, LoginResponse, Me, Message, MessagesPage, ReadRequest, SendMessageRequest,
     SnapshotPage, SyncPage,
 };
@@ -241,6 +241,31 @@ impl ApiClient {
             None => format!("conversations/{conversation_id}/messages?limit={limit}"),
         };
         self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
+    pub async fn canned_responses(&self) -> Result<Vec<CannedResponse>> {
+        self.json::<_, ()>(Method::GET, "canned-responses", None)
+            .await
+    }
+
+    pub async fn create_canned(&self, input: &CannedResponseInput) -> Result<CannedResponse> {
+        self.json(Method::POST, "canned-responses", Some(input))
+            .await
+    }
+
+    pub async fn update_canned(
+        &self,
+        id: Id,
+        input: &CannedResponseInput,
+    ) -> Result<CannedResponse> {
+        self.json(Method::PUT, &format!("canned-responses/{id}"), Some(input))
+            .await
+    }
+
+    pub async fn delete_canned(&self, id: Id) -> Result<()> {
+        self.call::<()>(Method::DELETE, &format!("canned-responses/{id}"), None)
+            .await?;
+        Ok(())
     }
 
     pub async fn conversation(&self, conversation_id: Id) -> Result<ConversationDetail> {

@@ -17,6 +17,8 @@ use crate::cache::list::Viewer;
 use crate::cache::{self, conversations, directory, list, messages, outbox, read_states, Cache};
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
+mod canned;
+
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,
     OutboxState, PendingAction, TabCounts, ThreadMessage,

@@ -8,9 +8,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod canned;
 pub mod sync;
 
 pub use api::*;
+pub use canned::*;
 pub use sync::*;
 
 pub type Id = i64;

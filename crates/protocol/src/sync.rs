@@ -23,6 +23,8 @@ pub enum Entity {
     Group,
     /// `data`: [`ChannelAccount`].
     ChannelAccount,
+    /// `data`: [`crate::CannedResponse`]; global ones reach everyone, private ones their owner.
+    CannedResponse,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

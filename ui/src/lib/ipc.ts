@@ -5,6 +5,8 @@
  */
 import { commands, events } from "./bindings";
 import type {
+  CannedResponse,
+  CannedResponseInput,
   ConnState,
   ConversationAction,
   ConversationRow,
@@ -19,6 +21,8 @@ import type {
 } from "./bindings";
 
 export type {
+  CannedResponse,
+  CannedResponseInput,
   Capabilities,
   ChannelKind,
   Client,
@@ -102,6 +106,12 @@ export const api = {
     unwrap(() => commands.conversationAction(conversationId, action)),
   connState: (): Promise<ConnState> => unwrap(() => commands.connState()),
   defaultServerUrl: (): Promise<string> => unwrap(() => commands.defaultServerUrl()),
+  cannedResponses: (): Promise<CannedResponse[]> => unwrap(() => commands.cannedResponses()),
+  addCannedResponse: (input: CannedResponseInput): Promise<CannedResponse> =>
+    unwrap(() => commands.addCannedResponse(input)),
+  editCannedResponse: (id: number, input: CannedResponseInput): Promise<CannedResponse> =>
+    unwrap(() => commands.editCannedResponse(id, input)),
+  deleteCannedResponse: (id: number): Promise<null> => unwrap(() => commands.deleteCannedResponse(id)),
 };
 
 export type Unlisten = () => void;

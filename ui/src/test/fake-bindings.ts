@@ -25,6 +25,10 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
+  cannedResponses: () => ok([]),
+  addCannedResponse: () => fail("server", "not mocked"),
+  editCannedResponse: () => fail("server", "not mocked"),
+  deleteCannedResponse: () => ok(null),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

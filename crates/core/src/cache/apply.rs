@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    ChangeOp, ChangeRecord, ChannelAccount, Conversation, Directory, Entity, Group, Id, Message,
+    CannedResponse, ChangeOp, ChangeRecord, ChannelAccount, Conversation, Directory, Entity, Group, Id, Message,
     Operator, ReadState, SnapshotPage,
 };
 
-use crate::cache::{conversations, directory, messages, meta, outbox, read_states};
+use crate::cache::{canned, conversations, directory, messages, meta, outbox, read_states};
 use crate::error::Result;
 
 /// What a batch changed, for the UI events and the follow-up work of sync.
@@ -159,6 +159,15 @@ fn apply_one(
         (Entity::ChannelAccount, ChangeOp::Remove) => {
             directory::remove_channel_account(tx, rec.id)?;
             out.directory = true;
+        }
+        (Entity::CannedResponse, ChangeOp::Upsert) => {
+            if let Some(c) = parse::<CannedResponse>(rec) {
+                // No UI event: the picker reads the cache each time it opens.
+                canned::upsert(tx, &c)?;
+            }
+        }
+        (Entity::CannedResponse, ChangeOp::Remove) => {
+            canned::remove(tx, rec.id)?;
         }
     }
     Ok(())

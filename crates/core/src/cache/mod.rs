@@ -3,6 +3,7 @@
 //! entity modules below hold the queries; the cache is the UI's source of truth.
 
 pub mod apply;
+pub mod canned;
 pub mod conversations;
 pub mod directory;
 pub mod list;

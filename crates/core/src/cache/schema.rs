@@ -135,6 +135,17 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
     END;
     "#,
+    // canned: canned responses offered by the composer's "/" picker (works offline).
+    r#"
+    CREATE TABLE canned_responses (
+        id          INTEGER PRIMARY KEY,
+        title       TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        global      INTEGER NOT NULL,
+        operator_id INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

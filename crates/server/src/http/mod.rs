@@ -1,6 +1,7 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
 pub mod auth;
+pub mod canned;
 pub mod channels;
 pub mod clients;
 pub mod conversations;

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
-use super::{auth, channels, clients, conversations, events, seed, sync};
+use super::{auth, canned, channels, clients, conversations, events, seed, sync};
 
 struct TokenScheme;
 
@@ -35,6 +35,7 @@ impl Modify for TokenScheme {
         conversations::get, conversations::messages, conversations::log,
         channels::inbound,
         clients::rename, clients::blacklist, clients::pin,
+        canned::list, canned::create, canned::update, canned::delete,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -42,7 +43,7 @@ impl Modify for TokenScheme {
     )),
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
-        (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"),
+        (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"),
     )
 )]
 pub struct ApiDoc;

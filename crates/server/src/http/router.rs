@@ -5,13 +5,13 @@ use std::any::Any;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{auth, channels, clients, conversations, events, openapi, seed, sync, AppState};
+use super::{auth, canned, channels, clients, conversations, events, openapi, seed, sync, AppState};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {
@@ -47,7 +47,15 @@ pub fn router(state: AppState) -> Router {
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))
-        .route("/clients/{id}/pin", post(clients::pin));
+        .route("/clients/{id}/pin", post(clients::pin))
+        .route(
+            "/canned-responses",
+            get(canned::list).post(canned::create),
+        )
+        .route(
+            "/canned-responses/{id}",
+            put(canned::update).delete(canned::delete),
+        );
     Router::new()
         .nest("/api/conversations", seed_api)
         .nest("/api/v1", v1)
