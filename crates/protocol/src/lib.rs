@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod api;
 pub mod canned;
+pub mod profile;
 pub mod sync;
 
 pub use api::*;
 pub use canned::*;
+pub use profile::*;
 pub use sync::*;
 
 pub type Id = i64;

@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod events;
 pub mod extract;
 pub mod openapi;
+pub mod profile;
 pub mod router;
 pub mod seed;
 pub mod sync;

@@ -11,7 +11,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{auth, canned, channels, clients, conversations, events, openapi, seed, sync, AppState};
+use super::{
+    auth, canned, channels, clients, conversations, events, openapi, profile, seed, sync, AppState,
+};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {
@@ -55,7 +57,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/canned-responses/{id}",
             put(canned::update).delete(canned::delete),
-        );
+        )
+        .route(
+            "/clients/{id}/notes",
+            get(profile::notes).post(profile::add_note),
+        )
+        .route("/tags", get(profile::tags))
+        .route("/messages/tags", post(profile::tag_messages))
+        .route("/analytics/tags", get(profile::tag_counts))
+        .route("/messages/{id}/retry", post(profile::retry));
     Router::new()
         .nest("/api/conversations", seed_api)
         .nest("/api/v1", v1)

@@ -7,6 +7,7 @@ pub mod canned;
 pub mod clients;
 pub mod conversations;
 pub mod ingest;
+pub mod profile;
 pub mod sync;
 
 pub use actor::{Actor, Principal};

@@ -46,6 +46,9 @@ fn entity_str(e: Entity) -> &'static str {
         Entity::Group => "group",
         Entity::ChannelAccount => "channel_account",
         Entity::CannedResponse => "canned_response",
+        Entity::ClientNote => "client_note",
+        Entity::Tag => "tag",
+        Entity::MessageTags => "message_tags",
     }
 }
 
@@ -58,6 +61,9 @@ fn parse_entity(s: &str) -> Option<Entity> {
         "group" => Entity::Group,
         "channel_account" => Entity::ChannelAccount,
         "canned_response" => Entity::CannedResponse,
+        "client_note" => Entity::ClientNote,
+        "tag" => Entity::Tag,
+        "message_tags" => Entity::MessageTags,
         _ => return None,
     })
 }

@@ -16,6 +16,7 @@ pub mod conversations;
 pub mod groups;
 pub mod messages;
 pub mod operators;
+pub mod profile;
 pub mod read_states;
 pub mod roles;
 pub mod tokens;
