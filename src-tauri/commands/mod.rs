@@ -2,4 +2,5 @@
 
 pub mod canned;
 pub mod conversations;
+pub mod profile;
 pub mod session;

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{
-    ActionRequest, CannedResponse, CannedResponseInput, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
+    ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, MessageTags, Tag, TagMessagesRequest, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
     LoginRequest, LoginResponse, Me, Message, MessagesPage, ReadRequest, SendMessageRequest,
     SnapshotPage, SyncPage,
 };
@@ -266,6 +266,38 @@ impl ApiClient {
         self.call::<()>(Method::DELETE, &format!("canned-responses/{id}"), None)
             .await?;
         Ok(())
+    }
+
+    pub async fn client_notes(&self, client_id: Id) -> Result<Vec<ClientNote>> {
+        self.json::<_, ()>(Method::GET, &format!("clients/{client_id}/notes"), None)
+            .await
+    }
+
+    pub async fn add_client_note(&self, client_id: Id, text: &str) -> Result<ClientNote> {
+        let body = AddNoteRequest {
+            text: text.to_owned(),
+        };
+        self.json(Method::POST, &format!("clients/{client_id}/notes"), Some(&body))
+            .await
+    }
+
+    pub async fn rename_client(&self, client_id: Id, display_name: &str) -> Result<Conversation> {
+        let body = serde_json::json!({ "display_name": display_name });
+        self.json(Method::POST, &format!("clients/{client_id}/rename"), Some(&body))
+            .await
+    }
+
+    pub async fn tags(&self) -> Result<Vec<Tag>> {
+        self.json::<_, ()>(Method::GET, "tags", None).await
+    }
+
+    pub async fn tag_messages(&self, req: &TagMessagesRequest) -> Result<Vec<MessageTags>> {
+        self.json(Method::POST, "messages/tags", Some(req)).await
+    }
+
+    pub async fn retry_delivery(&self, message_id: Id) -> Result<Message> {
+        self.json::<_, ()>(Method::POST, &format!("messages/{message_id}/retry"), None)
+            .await
     }
 
     pub async fn conversation(&self, conversation_id: Id) -> Result<ConversationDetail> {

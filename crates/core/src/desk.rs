@@ -18,6 +18,7 @@ use crate::cache::{self, conversations, directory, list, messages, outbox, read_
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 mod canned;
+mod profile;
 
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,

@@ -62,7 +62,7 @@ async fn notes_are_listed_with_author_and_follow_the_conversation_visibility() {
     let fx = Fx::new();
     let (anna, bob, dave) = (session(fx.anna), session(fx.bob), session(fx.dave));
     let conv = detail(&fx, &anna, fx.c1).await;
-    let client = conv["conversation"]["client"]["id"].as_i64().expect("client id");
+    let client = conv["client"]["id"].as_i64().expect("client id");
     let path = format!("/api/v1/clients/{client}/notes");
     let seq = current_seq(&fx, &bob).await;
 

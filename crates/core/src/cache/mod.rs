@@ -10,6 +10,7 @@ pub mod list;
 pub mod messages;
 pub mod meta;
 pub mod outbox;
+pub mod profile;
 pub mod read_states;
 mod schema;
 pub mod search;
