@@ -16,6 +16,8 @@ pub struct ClientNote {
     pub conversation_id: Id,
     /// Author.
     pub operator_id: Id,
+    /// The author's name when the note was read, shown beside it.
+    pub operator_name: String,
     pub text: String,
     pub created_at: Millis,
 }

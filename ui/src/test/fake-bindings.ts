@@ -29,6 +29,14 @@ const defaults = {
   addCannedResponse: () => fail("server", "not mocked"),
   editCannedResponse: () => fail("server", "not mocked"),
   deleteCannedResponse: () => ok(null),
+  clientNotes: () => ok([]),
+  refreshClientNotes: () => ok([]),
+  addClientNote: () => fail("server", "not mocked"),
+  renameClient: () => ok(null),
+  tags: () => ok([]),
+  messageTags: () => ok([]),
+  tagMessages: () => ok(null),
+  retryDelivery: () => ok(null),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

@@ -8,14 +8,15 @@ use crate::error::{CoreError, Result};
 
 pub fn upsert_note(conn: &Connection, n: &ClientNote) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO client_notes (id, client_id, conversation_id, operator_id, text,
-            created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO client_notes (id, client_id, conversation_id, operator_id,
+            operator_name, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         n.id,
         n.client_id,
         n.conversation_id,
         n.operator_id,
+        n.operator_name,
         n.text,
         n.created_at
     ])?;
@@ -41,8 +42,8 @@ pub fn replace_notes(conn: &mut Connection, client_id: Id, notes: &[ClientNote])
 /// A client's notes, oldest first.
 pub fn notes(conn: &Connection, client_id: Id) -> Result<Vec<ClientNote>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, client_id, conversation_id, operator_id, text, created_at FROM client_notes
-         WHERE client_id = ?1 ORDER BY id",
+        "SELECT id, client_id, conversation_id, operator_id, text, created_at, operator_name
+         FROM client_notes WHERE client_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([client_id], |r| {
         Ok(ClientNote {
@@ -50,6 +51,7 @@ pub fn notes(conn: &Connection, client_id: Id) -> Result<Vec<ClientNote>> {
             client_id: r.get(1)?,
             conversation_id: r.get(2)?,
             operator_id: r.get(3)?,
+            operator_name: r.get(6)?,
             text: r.get(4)?,
             created_at: r.get(5)?,
         })
@@ -155,6 +157,7 @@ mod tests {
             client_id: conv.client.id,
             conversation_id: 5,
             operator_id: 7,
+            operator_name: "Anna".into(),
             text: "VIP".into(),
             created_at: 2,
         };

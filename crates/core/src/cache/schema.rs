@@ -152,6 +152,7 @@ const MIGRATIONS: &[&str] = &[
         client_id       INTEGER NOT NULL,
         conversation_id INTEGER NOT NULL,
         operator_id     INTEGER NOT NULL,
+        operator_name   TEXT NOT NULL,
         text            TEXT NOT NULL,
         created_at      INTEGER NOT NULL
     );

@@ -11,13 +11,16 @@ fn row_to_note(r: &Row<'_>) -> rusqlite::Result<ClientNote> {
         client_id: r.get(1)?,
         conversation_id: r.get(2)?,
         operator_id: r.get(3)?,
+        operator_name: r.get(6)?,
         text: r.get(4)?,
         created_at: r.get(5)?,
     })
 }
 
-const NOTE_SELECT: &str = "SELECT n.id, n.client_id, c.id, n.operator_id, n.text, n.created_at
-    FROM client_notes n JOIN conversations c ON c.client_id = n.client_id";
+const NOTE_SELECT: &str = "SELECT n.id, n.client_id, c.id, n.operator_id, n.text, n.created_at,
+        o.name
+    FROM client_notes n JOIN conversations c ON c.client_id = n.client_id
+    JOIN operators o ON o.id = n.operator_id";
 
 pub fn insert_note(
     conn: &Connection,
