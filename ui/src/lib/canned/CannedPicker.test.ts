@@ -104,3 +104,17 @@ describe("canned responses picker", () => {
     await waitFor(() => expect(screen.getAllByRole("option")).toHaveLength(4));
   });
 });
+
+describe("emoji", () => {
+  beforeEach(resetFakes);
+
+  it("inserts the picked emoji at the cursor", async () => {
+    const { textarea, user } = setup();
+    await user.type(textarea, "Thanks !");
+    textarea.setSelectionRange(7, 7);
+    await user.click(document.querySelector("#emoji-toggle") as HTMLElement);
+    await user.click(screen.getByRole("button", { name: "🙏" }));
+    expect(textarea).toHaveValue("Thanks 🙏!");
+    expect(document.querySelector("#emoji-grid")).toBeNull();
+  });
+});
