@@ -28,6 +28,9 @@ async function openConversation() {
   return user;
 }
 
+// A whole desk per test: slow on a busy machine, so a longer budget than vitest's 5 s.
+const SLOW = 30_000;
+
 describe("message tags, retry and the client profile", () => {
   beforeEach(resetFakes);
 
@@ -44,14 +47,14 @@ describe("message tags, retry and the client profile", () => {
     expect(commands.tagMessages).toHaveBeenCalledWith([10], "Complaint");
     await waitFor(() => expect(document.querySelector('[data-tags="10"]')).toHaveTextContent("Complaint"));
     expect(document.querySelector("#tag-bar")).toBeNull();
-  });
+  }, SLOW);
 
   it("offers Retry on a failed delivery", async () => {
     const user = await openConversation();
     await user.click(document.querySelector('[data-retry="11"]') as HTMLElement);
     expect(commands.retryDelivery).toHaveBeenCalledWith(11);
     expect(document.querySelector('[data-retry="10"]')).toBeNull();
-  });
+  }, SLOW);
 
   it("opens the profile from the avatar: original name, contact, rename and notes", async () => {
     commands.refreshClientNotes.mockImplementation(() =>
@@ -78,5 +81,5 @@ describe("message tags, retry and the client profile", () => {
     await user.click(document.querySelector("#client-note-add") as HTMLElement);
     expect(commands.addClientNote).toHaveBeenCalledWith(11, "Prefers email");
     await waitFor(() => expect(document.querySelectorAll(".client-note")).toHaveLength(2));
-  });
+  }, SLOW);
 });
