@@ -10,9 +10,10 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{
-    ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, MessageTags, Tag, TagMessagesRequest, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
-    LoginRequest, LoginResponse, Me, Message, MessagesPage, ReadRequest, SendMessageRequest,
-    SnapshotPage, SyncPage,
+    ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation,
+    ConversationDetail, Directory, ErrorBody, EventFrame, Id, LoginRequest, LoginResponse, Me,
+    Message, MessageTags, MessagesPage, ReadRequest, SendMessageRequest, SnapshotPage, SyncPage,
+    Tag, TagMessagesRequest,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -277,14 +278,22 @@ impl ApiClient {
         let body = AddNoteRequest {
             text: text.to_owned(),
         };
-        self.json(Method::POST, &format!("clients/{client_id}/notes"), Some(&body))
-            .await
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/notes"),
+            Some(&body),
+        )
+        .await
     }
 
     pub async fn rename_client(&self, client_id: Id, display_name: &str) -> Result<Conversation> {
         let body = serde_json::json!({ "display_name": display_name });
-        self.json(Method::POST, &format!("clients/{client_id}/rename"), Some(&body))
-            .await
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/rename"),
+            Some(&body),
+        )
+        .await
     }
 
     pub async fn tags(&self) -> Result<Vec<Tag>> {

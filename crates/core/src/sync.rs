@@ -76,9 +76,7 @@ async fn session(
     // Like the directory: the whole list on every connect (snapshots do not carry it), then
     // change records keep it current.
     let list = shared.api.canned_responses().await?;
-    shared
-        .write(move |c| canned::replace(c, &list))
-        .await?;
+    shared.write(move |c| canned::replace(c, &list)).await?;
     let tags = shared.api.tags().await?;
     shared
         .write(move |c| profile::replace_tags(c, &tags))

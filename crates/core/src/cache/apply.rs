@@ -6,11 +6,13 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    CannedResponse, ClientNote, MessageTags, Tag, ChangeOp, ChangeRecord, ChannelAccount, Conversation, Directory, Entity, Group, Id, Message,
-    Operator, ReadState, SnapshotPage,
+    CannedResponse, ChangeOp, ChangeRecord, ChannelAccount, ClientNote, Conversation, Directory,
+    Entity, Group, Id, Message, MessageTags, Operator, ReadState, SnapshotPage, Tag,
 };
 
-use crate::cache::{canned, conversations, directory, messages, meta, outbox, profile, read_states};
+use crate::cache::{
+    canned, conversations, directory, messages, meta, outbox, profile, read_states,
+};
 use crate::error::Result;
 
 /// What a batch changed, for the UI events and the follow-up work of sync.

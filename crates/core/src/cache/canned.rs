@@ -14,7 +14,14 @@ pub fn upsert(conn: &Connection, c: &CannedResponse) -> Result<()> {
              global = excluded.global, operator_id = excluded.operator_id,
              updated_at = excluded.updated_at",
     )?
-    .execute(params![c.id, c.title, c.text, c.global, c.operator_id, c.updated_at])?;
+    .execute(params![
+        c.id,
+        c.title,
+        c.text,
+        c.global,
+        c.operator_id,
+        c.updated_at
+    ])?;
     Ok(())
 }
 
@@ -77,7 +84,10 @@ mod tests {
         upsert(&conn, &canned(2, "Closing", "Bye")).expect("upsert");
         upsert(&conn, &canned(1, "Greeting", "Hello")).expect("update");
         let got = list(&conn).expect("list");
-        assert_eq!(got, [canned(2, "Closing", "Bye"), canned(1, "Greeting", "Hello")]);
+        assert_eq!(
+            got,
+            [canned(2, "Closing", "Bye"), canned(1, "Greeting", "Hello")]
+        );
         remove(&conn, 2).expect("remove");
         assert_eq!(list(&conn).expect("list").len(), 1);
         replace(&mut conn, &[canned(7, "A", "x")]).expect("replace");

@@ -101,7 +101,10 @@ pub fn set_message_tags(conn: &Connection, t: &MessageTags) -> Result<()> {
 }
 
 pub fn remove_message_tags(conn: &Connection, message_id: Id) -> Result<()> {
-    conn.execute("DELETE FROM message_tags WHERE message_id = ?1", [message_id])?;
+    conn.execute(
+        "DELETE FROM message_tags WHERE message_id = ?1",
+        [message_id],
+    )?;
     Ok(())
 }
 
@@ -116,7 +119,8 @@ pub fn message_tags(conn: &Connection, conversation_id: Id) -> Result<Vec<Messag
     let mut out = Vec::new();
     for row in rows {
         let (message_id, json) = row?;
-        let tags = serde_json::from_str(&json).map_err(|e| CoreError::CacheCorrupt(e.to_string()))?;
+        let tags =
+            serde_json::from_str(&json).map_err(|e| CoreError::CacheCorrupt(e.to_string()))?;
         out.push(MessageTags {
             message_id,
             conversation_id,
@@ -168,7 +172,14 @@ mod tests {
             tags: vec!["Complaint".into()],
         };
         set_message_tags(&conn, &tagged).expect("tags");
-        replace_tags(&mut conn, &[Tag { id: 3, name: "Complaint".into() }]).expect("tags");
+        replace_tags(
+            &mut conn,
+            &[Tag {
+                id: 3,
+                name: "Complaint".into(),
+            }],
+        )
+        .expect("tags");
         assert_eq!(notes(&conn, conv.client.id).expect("notes"), [note]);
         assert_eq!(message_tags(&conn, 5).expect("tags"), [tagged]);
         assert_eq!(tags(&conn).expect("tags").len(), 1);

@@ -38,7 +38,11 @@ impl Desk {
 
     /// Renames the client (the channel's original name is kept by the server).
     pub async fn rename_client(&self, client_id: Id, display_name: String) -> Result<()> {
-        let conv = self.shared.api.rename_client(client_id, &display_name).await?;
+        let conv = self
+            .shared
+            .api
+            .rename_client(client_id, &display_name)
+            .await?;
         let id = conv.id;
         self.shared
             .write(move |c| {

@@ -50,10 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))
         .route("/clients/{id}/pin", post(clients::pin))
-        .route(
-            "/canned-responses",
-            get(canned::list).post(canned::create),
-        )
+        .route("/canned-responses", get(canned::list).post(canned::create))
         .route(
             "/canned-responses/{id}",
             put(canned::update).delete(canned::delete),

@@ -126,7 +126,8 @@ pub async fn tag_messages(
             let not_found = || ApiError::not_found(format!("Message {id} not found."));
             let msg =
                 messages::get_in_company(ctx.tx, actor.company_id, id)?.ok_or_else(not_found)?;
-            let conv = load_visible(ctx.tx, &actor, msg.conversation_id).map_err(|_| not_found())?;
+            let conv =
+                load_visible(ctx.tx, &actor, msg.conversation_id).map_err(|_| not_found())?;
             found.push((msg, conv));
         }
         let now = now_ms();

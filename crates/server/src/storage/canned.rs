@@ -59,7 +59,13 @@ pub fn list_for(
     rows.collect()
 }
 
-pub fn update(conn: &Connection, id: Id, title: &str, text: &str, now: i64) -> rusqlite::Result<()> {
+pub fn update(
+    conn: &Connection,
+    id: Id,
+    title: &str,
+    text: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE canned_responses SET title = ?2, text = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, title, text, now],

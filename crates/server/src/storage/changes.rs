@@ -95,7 +95,15 @@ pub fn append<T: Serialize>(
     now: i64,
 ) -> ApiResult<i64> {
     let data = serde_json::to_value(data)?;
-    insert(ctx, company_id, entity, entity_id, Some(data), audience, now)
+    insert(
+        ctx,
+        company_id,
+        entity,
+        entity_id,
+        Some(data),
+        audience,
+        now,
+    )
 }
 
 /// Appends a `remove` record (the row was deleted) for `audience`.

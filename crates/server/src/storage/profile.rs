@@ -36,17 +36,14 @@ pub fn insert_note(
         params![company_id, client_id, operator_id, text, now],
     )?;
     let id = conn.last_insert_rowid();
-    optional(conn.query_row(
-        &format!("{NOTE_SELECT} WHERE n.id = ?1"),
-        [id],
-        row_to_note,
-    ))
+    optional(conn.query_row(&format!("{NOTE_SELECT} WHERE n.id = ?1"), [id], row_to_note))
 }
 
 /// A client's notes, oldest first.
 pub fn notes_of(conn: &Connection, client_id: Id) -> rusqlite::Result<Vec<ClientNote>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("{NOTE_SELECT} WHERE n.client_id = ?1 ORDER BY n.id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{NOTE_SELECT} WHERE n.client_id = ?1 ORDER BY n.id"
+    ))?;
     let rows = stmt.query_map([client_id], row_to_note)?;
     rows.collect()
 }
