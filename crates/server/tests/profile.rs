@@ -280,6 +280,18 @@ async fn a_failed_delivery_can_be_retried_by_the_sender_only() {
     let msg = send(&fx, &anna, fx.c1, "operator", "Your order ships today").await;
     let note = send(&fx, &anna, fx.c1, "note", "internal only").await;
     let id = msg["id"].as_i64().expect("id");
+    // A note stays inside the company: it is not the conversation's last message (what the
+    // client saw last), and it can never be (re)delivered (below).
+    let conv = detail(&fx, &anna, fx.c1).await;
+    assert_eq!(conv["last_message_preview"], "Your order ships today");
+    assert_eq!(
+        conv["messages"]
+            .as_array()
+            .expect("messages")
+            .last()
+            .expect("note")["kind"],
+        "note"
+    );
     let path = format!("/api/v1/messages/{id}/retry");
 
     assert_error(
