@@ -135,6 +135,102 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async cannedResponses() : Promise<Result<CannedResponse[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("canned_responses") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addCannedResponse(input: CannedResponseInput) : Promise<Result<CannedResponse, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_canned_response", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async editCannedResponse(id: number, input: CannedResponseInput) : Promise<Result<CannedResponse, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("edit_canned_response", { id, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteCannedResponse(id: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_canned_response", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async clientNotes(clientId: number) : Promise<Result<ClientNote[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("client_notes", { clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async refreshClientNotes(clientId: number) : Promise<Result<ClientNote[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refresh_client_notes", { clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addClientNote(clientId: number, text: string) : Promise<Result<ClientNote, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_client_note", { clientId, text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async renameClient(clientId: number, displayName: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rename_client", { clientId, displayName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async tags() : Promise<Result<Tag[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tags") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async messageTags(conversationId: number) : Promise<Result<MessageTags[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("message_tags", { conversationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async tagMessages(messageIds: number[], tag: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tag_messages", { messageIds, tag }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async retryDelivery(messageId: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_delivery", { messageId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -158,6 +254,34 @@ signedOut: "signed-out"
 /** user-defined types **/
 
 /**
+ * One canned response, as the server stores it and the app caches it.
+ */
+export type CannedResponse = { id: number; 
+/**
+ * The topic it is grouped under in the picker ("Greeting", "Closing" …).
+ */
+title: string; text: string; 
+/**
+ * `true`: made by a super-admin, offered to every operator of the company.
+ */
+global: boolean; 
+/**
+ * Who made it; only they (or a super-admin, for global ones) may edit or delete it.
+ */
+operator_id: number; updated_at: number }
+/**
+ * Body of `POST /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`.
+ */
+export type CannedResponseInput = { 
+/**
+ * 1 to 100 characters.
+ */
+title: string; 
+/**
+ * 1 to 5,000 characters.
+ */
+text: string }
+/**
  * What the operator may do with the open conversation right now (the server decides in the
  * end; this only chooses which buttons to show).
  */
@@ -175,6 +299,19 @@ external_id: string;
  * Name as the channel transmitted it; kept when an operator renames the client.
  */
 original_name: string; display_name: string; blacklisted: boolean; pinned_operator_id: number | null; created_at: number }
+/**
+ * A note about a client, seen by every operator who sees the client's conversation and never
+ * by the client.
+ */
+export type ClientNote = { id: number; client_id: number; conversation_id: number; 
+/**
+ * Author.
+ */
+operator_id: number; 
+/**
+ * The author's name when the note was read, shown beside it.
+ */
+operator_name: string; text: string; created_at: number }
 export type Company = { id: number; name: string }
 /**
  * Connection to the server, for the status bar.
@@ -295,6 +432,14 @@ permissions: Permissions }
  * Who wrote a message. Notes are internal and never reach the client.
  */
 export type MessageKind = "client" | "operator" | "note" | "system"
+/**
+ * All tags of one message (change record entity `message_tags`, `id` = the message id).
+ */
+export type MessageTags = { message_id: number; conversation_id: number; 
+/**
+ * Tag names, alphabetical.
+ */
+tags: string[] }
 export type Operator = { id: number; name: string; email: string; super_admin: boolean; role_id: number | null; 
 /**
  * Empty: the operator is in no group and sees every group's Unassigned.
@@ -353,6 +498,10 @@ export type TabCounts = { unassigned: number; inbox: number; inbox_unread: numbe
  * Unread conversations over every tab the operator has (#10, tray badge).
  */
 unread_total: number }
+/**
+ * A tag of the company (created on first use; never edited or deleted).
+ */
+export type Tag = { id: number; name: string }
 /**
  * One message of a thread as the UI shows it: stored messages and the outbox's pending sends.
  */
