@@ -15,7 +15,7 @@ export interface Trigger {
 
 export function findTrigger(text: string, caret: number): Trigger | null {
   let start = caret;
-  while (start > 0 && !/\s/.test(text[start - 1])) start--;
+  while (start > 0 && !/\s/.test(text.charAt(start - 1))) start--;
   const first = text[start];
   if (start >= caret || (first !== "/" && first !== "\\")) return null;
   return { start, end: caret, query: text.slice(start + 1, caret) };
