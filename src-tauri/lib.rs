@@ -15,7 +15,7 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{assign, conversations, outbox, session};
+    use commands::{assign, canned, conversations, outbox, profile, session};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -38,6 +38,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             assign::pin_client,
             assign::blacklist_client,
             assign::outgoing_whatsapp,
+            canned::canned_responses,
+            canned::add_canned_response,
+            canned::edit_canned_response,
+            canned::delete_canned_response,
+            profile::client_notes,
+            profile::refresh_client_notes,
+            profile::add_client_note,
+            profile::rename_client,
+            profile::tags,
+            profile::message_tags,
+            profile::tag_messages,
+            profile::retry_delivery,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

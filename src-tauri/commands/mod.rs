@@ -3,4 +3,6 @@
 pub mod assign;
 pub mod conversations;
 pub mod outbox;
+pub mod canned;
+pub mod profile;
 pub mod session;

@@ -9,11 +9,7 @@ use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use switchboard_protocol::{
-    ActionRequest, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id,
-    LoginRequest, LoginResponse, Me, Message, MessagesPage, OutgoingWhatsappRequest, ReadRequest,
-    SendMessageRequest, SnapshotPage, SyncPage,
-};
+use switchboard_protocol::{ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id, LoginRequest, LoginResponse, Me, Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
@@ -268,6 +264,71 @@ impl ApiClient {
             None => format!("conversations/{conversation_id}/messages?limit={limit}"),
         };
         self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
+    pub async fn canned_responses(&self) -> Result<Vec<CannedResponse>> {
+        self.json::<_, ()>(Method::GET, "canned-responses", None)
+            .await
+    }
+
+    pub async fn create_canned(&self, input: &CannedResponseInput) -> Result<CannedResponse> {
+        self.json(Method::POST, "canned-responses", Some(input))
+            .await
+    }
+
+    pub async fn update_canned(
+        &self,
+        id: Id,
+        input: &CannedResponseInput,
+    ) -> Result<CannedResponse> {
+        self.json(Method::PUT, &format!("canned-responses/{id}"), Some(input))
+            .await
+    }
+
+    pub async fn delete_canned(&self, id: Id) -> Result<()> {
+        self.call::<()>(Method::DELETE, &format!("canned-responses/{id}"), None)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn client_notes(&self, client_id: Id) -> Result<Vec<ClientNote>> {
+        self.json::<_, ()>(Method::GET, &format!("clients/{client_id}/notes"), None)
+            .await
+    }
+
+    pub async fn add_client_note(&self, client_id: Id, text: &str) -> Result<ClientNote> {
+        let body = AddNoteRequest {
+            text: text.to_owned(),
+        };
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/notes"),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn rename_client(&self, client_id: Id, display_name: &str) -> Result<Conversation> {
+        let body = serde_json::json!({ "display_name": display_name });
+        self.json(
+            Method::POST,
+            &format!("clients/{client_id}/rename"),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn tags(&self) -> Result<Vec<Tag>> {
+        self.json::<_, ()>(Method::GET, "tags", None).await
+    }
+
+    pub async fn tag_messages(&self, req: &TagMessagesRequest) -> Result<Vec<MessageTags>> {
+        self.json(Method::POST, "messages/tags", Some(req)).await
+    }
+
+    pub async fn retry_delivery(&self, message_id: Id) -> Result<Message> {
+        self.json::<_, ()>(Method::POST, &format!("messages/{message_id}/retry"), None)
+            .await
     }
 
     pub async fn conversation(&self, conversation_id: Id) -> Result<ConversationDetail> {

@@ -19,6 +19,9 @@ use crate::cache::list::Viewer;
 use crate::cache::{self, conversations, directory, list, messages, outbox, read_states, Cache};
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
+mod canned;
+mod profile;
+
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,
     OutboxState, PendingAction, TabCounts, ThreadMessage,

@@ -13,7 +13,7 @@ use switchboard_protocol::{ChangeRecord, EventFrame, Id, Millis};
 use tokio::sync::watch;
 
 use crate::api::Incoming;
-use crate::cache::{apply, conversations, messages, meta};
+use crate::cache::{apply, canned, conversations, messages, meta, profile};
 use crate::desk::Shared;
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::{now_millis, Backoff};
@@ -73,6 +73,14 @@ async fn session(
         .write(move |c| apply::apply_directory(c, &dir))
         .await?;
     shared.events.conversations_changed(&[]);
+    // Like the directory: the whole list on every connect (snapshots do not carry it), then
+    // change records keep it current.
+    let list = shared.api.canned_responses().await?;
+    shared.write(move |c| canned::replace(c, &list)).await?;
+    let tags = shared.api.tags().await?;
+    shared
+        .write(move |c| profile::replace_tags(c, &tags))
+        .await?;
 
     catch_up(shared).await?;
 

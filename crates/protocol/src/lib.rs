@@ -13,6 +13,11 @@ pub mod sync;
 
 pub use api::*;
 pub use outgoing::*;
+pub mod canned;
+pub mod profile;
+
+pub use canned::*;
+pub use profile::*;
 pub use sync::*;
 
 pub type Id = i64;

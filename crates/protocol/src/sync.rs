@@ -23,6 +23,16 @@ pub enum Entity {
     Group,
     /// `data`: [`ChannelAccount`].
     ChannelAccount,
+    /// `data`: [`crate::CannedResponse`]; global ones reach everyone, private ones their owner.
+    CannedResponse,
+    /// `data`: [`crate::ClientNote`]; `id` is the note id. Reaches whoever sees the client's
+    /// conversation.
+    ClientNote,
+    /// `data`: [`crate::Tag`]; everyone in the company (the "Add Tag" list).
+    Tag,
+    /// `data`: [`crate::MessageTags`]; `id` is the message id. Reaches whoever sees the
+    /// message's conversation.
+    MessageTags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

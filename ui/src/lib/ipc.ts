@@ -6,6 +6,11 @@
 import { commands, events } from "./bindings";
 import type {
   AssignMenu,
+  CannedResponse,
+  CannedResponseInput,
+  ClientNote,
+  MessageTags,
+  Tag,
   ConnState,
   ConversationAction,
   ConversationRow,
@@ -23,6 +28,11 @@ import type {
 
 export type {
   AssignMenu,
+  CannedResponse,
+  CannedResponseInput,
+  ClientNote,
+  MessageTags,
+  Tag,
   Capabilities,
   Choice,
   FilterOptions,
@@ -121,6 +131,25 @@ export const api = {
     unwrap(() => commands.blacklistClient(conversationId, blacklisted)),
   outgoingWhatsapp: (request: OutgoingWhatsappRequest): Promise<number> =>
     unwrap(() => commands.outgoingWhatsapp(request)),
+  cannedResponses: (): Promise<CannedResponse[]> => unwrap(() => commands.cannedResponses()),
+  addCannedResponse: (input: CannedResponseInput): Promise<CannedResponse> =>
+    unwrap(() => commands.addCannedResponse(input)),
+  editCannedResponse: (id: number, input: CannedResponseInput): Promise<CannedResponse> =>
+    unwrap(() => commands.editCannedResponse(id, input)),
+  deleteCannedResponse: (id: number): Promise<null> => unwrap(() => commands.deleteCannedResponse(id)),
+  clientNotes: (clientId: number): Promise<ClientNote[]> => unwrap(() => commands.clientNotes(clientId)),
+  refreshClientNotes: (clientId: number): Promise<ClientNote[]> =>
+    unwrap(() => commands.refreshClientNotes(clientId)),
+  addClientNote: (clientId: number, text: string): Promise<ClientNote> =>
+    unwrap(() => commands.addClientNote(clientId, text)),
+  renameClient: (clientId: number, name: string): Promise<null> =>
+    unwrap(() => commands.renameClient(clientId, name)),
+  tags: (): Promise<Tag[]> => unwrap(() => commands.tags()),
+  messageTags: (conversationId: number): Promise<MessageTags[]> =>
+    unwrap(() => commands.messageTags(conversationId)),
+  tagMessages: (messageIds: number[], tag: string): Promise<null> =>
+    unwrap(() => commands.tagMessages(messageIds, tag)),
+  retryDelivery: (messageId: number): Promise<null> => unwrap(() => commands.retryDelivery(messageId)),
 };
 
 export type Unlisten = () => void;

@@ -25,6 +25,7 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
+<<<<<<< HEAD
   retryOutboxItem: () => ok(null),
   discardOutboxItem: () => ok(null),
   deskNotices: () => ok([]),
@@ -33,6 +34,20 @@ const defaults = {
   pinClient: () => ok(null),
   blacklistClient: () => ok(null),
   outgoingWhatsapp: () => fail("server", "not mocked"),
+=======
+  cannedResponses: () => ok([]),
+  addCannedResponse: () => fail("server", "not mocked"),
+  editCannedResponse: () => fail("server", "not mocked"),
+  deleteCannedResponse: () => ok(null),
+  clientNotes: () => ok([]),
+  refreshClientNotes: () => ok([]),
+  addClientNote: () => fail("server", "not mocked"),
+  renameClient: () => ok(null),
+  tags: () => ok([]),
+  messageTags: () => ok([]),
+  tagMessages: () => ok(null),
+  retryDelivery: () => ok(null),
+>>>>>>> canned
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

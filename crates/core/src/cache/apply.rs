@@ -6,11 +6,13 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    ChangeOp, ChangeRecord, ChannelAccount, Conversation, Directory, Entity, Group, Id, Message,
-    Operator, ReadState, SnapshotPage,
+    CannedResponse, ChangeOp, ChangeRecord, ChannelAccount, ClientNote, Conversation, Directory,
+    Entity, Group, Id, Message, MessageTags, Operator, ReadState, SnapshotPage, Tag,
 };
 
-use crate::cache::{conversations, directory, messages, meta, outbox, read_states};
+use crate::cache::{
+    canned, conversations, directory, messages, meta, outbox, profile, read_states,
+};
 use crate::error::Result;
 
 /// What a batch changed, for the UI events and the follow-up work of sync.
@@ -160,6 +162,35 @@ fn apply_one(
             directory::remove_channel_account(tx, rec.id)?;
             out.directory = true;
         }
+        (Entity::CannedResponse, ChangeOp::Upsert) => {
+            if let Some(c) = parse::<CannedResponse>(rec) {
+                // No UI event: the picker reads the cache each time it opens.
+                canned::upsert(tx, &c)?;
+            }
+        }
+        (Entity::CannedResponse, ChangeOp::Remove) => {
+            canned::remove(tx, rec.id)?;
+        }
+        (Entity::ClientNote, ChangeOp::Upsert) => {
+            if let Some(n) = parse::<ClientNote>(rec) {
+                profile::upsert_note(tx, &n)?;
+                out.conversations.insert(n.conversation_id);
+            }
+        }
+        (Entity::ClientNote, ChangeOp::Remove) => profile::remove_note(tx, rec.id)?,
+        (Entity::Tag, ChangeOp::Upsert) => {
+            if let Some(t) = parse::<Tag>(rec) {
+                profile::upsert_tag(tx, &t)?;
+            }
+        }
+        (Entity::Tag, ChangeOp::Remove) => profile::remove_tag(tx, rec.id)?,
+        (Entity::MessageTags, ChangeOp::Upsert) => {
+            if let Some(t) = parse::<MessageTags>(rec) {
+                profile::set_message_tags(tx, &t)?;
+                out.conversations.insert(t.conversation_id);
+            }
+        }
+        (Entity::MessageTags, ChangeOp::Remove) => profile::remove_message_tags(tx, rec.id)?,
     }
     Ok(())
 }

@@ -3,12 +3,14 @@
 //! entity modules below hold the queries; the cache is the UI's source of truth.
 
 pub mod apply;
+pub mod canned;
 pub mod conversations;
 pub mod directory;
 pub mod list;
 pub mod messages;
 pub mod meta;
 pub mod outbox;
+pub mod profile;
 pub mod read_states;
 mod schema;
 pub mod search;

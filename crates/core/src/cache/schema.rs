@@ -135,6 +135,47 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
     END;
     "#,
+    // 2: canned responses (the composer's "/" picker works offline), client notes, tags.
+    r#"
+    CREATE TABLE canned_responses (
+        id          INTEGER PRIMARY KEY,
+        title       TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        global      INTEGER NOT NULL,
+        operator_id INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+
+    -- Client profile notes; they go with the client's conversation.
+    CREATE TABLE client_notes (
+        id              INTEGER PRIMARY KEY,
+        client_id       INTEGER NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        operator_id     INTEGER NOT NULL,
+        operator_name   TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        created_at      INTEGER NOT NULL
+    );
+    CREATE INDEX client_notes_client ON client_notes(client_id, id);
+    CREATE TRIGGER conversations_delete_notes AFTER DELETE ON conversations BEGIN
+        DELETE FROM client_notes WHERE conversation_id = old.id;
+    END;
+
+    -- The company's tags ("Add Tag" list) and the tags of each message.
+    CREATE TABLE tags (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE message_tags (
+        message_id      INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL,
+        tags            TEXT NOT NULL
+    );
+    CREATE INDEX message_tags_conversation ON message_tags(conversation_id);
+    CREATE TRIGGER messages_delete_tags AFTER DELETE ON messages BEGIN
+        DELETE FROM message_tags WHERE message_id = old.id;
+    END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,6 +1,7 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
 pub mod auth;
+pub mod canned;
 pub mod channels;
 pub mod clients;
 pub mod conversations;
@@ -8,6 +9,7 @@ pub mod events;
 pub mod extract;
 pub mod openapi;
 pub mod outgoing;
+pub mod profile;
 pub mod router;
 pub mod seed;
 pub mod sync;

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
-use super::{auth, channels, clients, conversations, events, outgoing, seed, sync};
+use super::{auth, canned, channels, clients, conversations, events, outgoing, profile, seed, sync};
 
 struct TokenScheme;
 
@@ -36,6 +36,9 @@ impl Modify for TokenScheme {
         channels::inbound,
         clients::rename, clients::blacklist, clients::pin,
         outgoing::whatsapp,
+        canned::list, canned::create, canned::update, canned::delete,
+        profile::notes, profile::add_note, profile::tags, profile::tag_messages,
+        profile::tag_counts, profile::retry,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -43,7 +46,7 @@ impl Modify for TokenScheme {
     )),
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
-        (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"),
+        (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
     )
 )]
 pub struct ApiDoc;

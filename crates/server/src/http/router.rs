@@ -5,7 +5,7 @@ use std::any::Any;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -13,6 +13,7 @@ use tower_http::trace::TraceLayer;
 use super::extract::BODY_LIMIT;
 use super::{
     auth, channels, clients, conversations, events, openapi, outgoing, seed, sync, AppState,
+    auth, canned, channels, clients, conversations, events, openapi, profile, seed, sync, AppState,
 };
 use crate::error::ApiError;
 
@@ -50,7 +51,20 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))
         .route("/clients/{id}/pin", post(clients::pin))
-        .route("/outgoing/whatsapp", post(outgoing::whatsapp));
+        .route("/outgoing/whatsapp", post(outgoing::whatsapp))
+        .route("/canned-responses", get(canned::list).post(canned::create))
+        .route(
+            "/canned-responses/{id}",
+            put(canned::update).delete(canned::delete),
+        )
+        .route(
+            "/clients/{id}/notes",
+            get(profile::notes).post(profile::add_note),
+        )
+        .route("/tags", get(profile::tags))
+        .route("/messages/tags", post(profile::tag_messages))
+        .route("/analytics/tags", get(profile::tag_counts))
+        .route("/messages/{id}/retry", post(profile::retry));
     Router::new()
         .nest("/api/conversations", seed_api)
         .nest("/api/v1", v1)

@@ -93,7 +93,7 @@ pub(crate) fn log_conversation(
 }
 
 /// The conversation if it exists in the actor's company and the actor may see it.
-fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversation> {
+pub(crate) fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversation> {
     let conv = conversations::get(conn, actor.company_id, id)?
         .ok_or_else(|| ApiError::conversation_not_found(id))?;
     if !policy::visible(&actor.viewer, &Scope::of(&conv)) {

@@ -45,6 +45,10 @@ fn entity_str(e: Entity) -> &'static str {
         Entity::Operator => "operator",
         Entity::Group => "group",
         Entity::ChannelAccount => "channel_account",
+        Entity::CannedResponse => "canned_response",
+        Entity::ClientNote => "client_note",
+        Entity::Tag => "tag",
+        Entity::MessageTags => "message_tags",
     }
 }
 
@@ -56,6 +60,10 @@ fn parse_entity(s: &str) -> Option<Entity> {
         "operator" => Entity::Operator,
         "group" => Entity::Group,
         "channel_account" => Entity::ChannelAccount,
+        "canned_response" => Entity::CannedResponse,
+        "client_note" => Entity::ClientNote,
+        "tag" => Entity::Tag,
+        "message_tags" => Entity::MessageTags,
         _ => return None,
     })
 }
@@ -87,7 +95,45 @@ pub fn append<T: Serialize>(
     now: i64,
 ) -> ApiResult<i64> {
     let data = serde_json::to_value(data)?;
-    let text = serde_json::to_string(&data)?;
+    insert(
+        ctx,
+        company_id,
+        entity,
+        entity_id,
+        Some(data),
+        audience,
+        now,
+    )
+}
+
+/// Appends a `remove` record (the row was deleted) for `audience`.
+pub fn append_remove(
+    ctx: &mut WriteCtx<'_>,
+    company_id: Id,
+    entity: Entity,
+    entity_id: Id,
+    audience: Audience,
+    now: i64,
+) -> ApiResult<i64> {
+    insert(ctx, company_id, entity, entity_id, None, audience, now)
+}
+
+/// `data`: `Some` for an upsert, `None` for a remove.
+fn insert(
+    ctx: &mut WriteCtx<'_>,
+    company_id: Id,
+    entity: Entity,
+    entity_id: Id,
+    data: Option<serde_json::Value>,
+    audience: Audience,
+    now: i64,
+) -> ApiResult<i64> {
+    let op = if data.is_some() {
+        ChangeOp::Upsert
+    } else {
+        ChangeOp::Remove
+    };
+    let text = data.as_ref().map(serde_json::to_string).transpose()?;
     let (conversation_id, before, after, only) = match &audience {
         Audience::Company => (None, None, None, None),
         Audience::Operator(op) => (None, None, None, Some(*op)),
@@ -108,7 +154,7 @@ pub fn append<T: Serialize>(
             company_id,
             entity_str(entity),
             entity_id,
-            op_str(ChangeOp::Upsert),
+            op_str(op),
             text,
             conversation_id,
             status(before),
@@ -131,8 +177,8 @@ pub fn append<T: Serialize>(
         company_id,
         entity,
         entity_id,
-        op: ChangeOp::Upsert,
-        data: Some(data),
+        op,
+        data,
         audience,
     });
     Ok(seq)

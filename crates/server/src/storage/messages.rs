@@ -111,3 +111,27 @@ pub fn list_for_conversations(conn: &Connection, ids: &[Id]) -> rusqlite::Result
     let rows = stmt.query_map([], row_to_message)?;
     rows.collect()
 }
+
+/// A message of company `company_id` by id alone (retry, tags), with its conversation id.
+pub fn get_in_company(
+    conn: &Connection,
+    company_id: Id,
+    id: Id,
+) -> rusqlite::Result<Option<Message>> {
+    optional(conn.query_row(
+        "SELECT m.id, m.conversation_id, m.kind, m.text, m.operator_id, m.created_at, m.delivery,
+            m.client_msg_id
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         WHERE c.company_id = ?1 AND m.id = ?2",
+        params![company_id, id],
+        row_to_message,
+    ))
+}
+
+pub fn set_delivery(conn: &Connection, id: Id, delivery: Delivery) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE messages SET delivery = ?2 WHERE id = ?1",
+        params![id, delivery.as_str()],
+    )?;
+    Ok(())
+}

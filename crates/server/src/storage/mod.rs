@@ -7,6 +7,7 @@
 //! so the feed carries them in `seq` order.
 
 pub mod action_log;
+pub mod canned;
 pub mod changes;
 pub mod channels;
 pub mod clients;
@@ -15,6 +16,7 @@ pub mod conversations;
 pub mod groups;
 pub mod messages;
 pub mod operators;
+pub mod profile;
 pub mod read_states;
 pub mod retention;
 pub mod roles;
@@ -34,6 +36,7 @@ pub use changes::StoredChange;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0006_outbox.sql"),
+    include_str!("../../migrations/0003_canned.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
