@@ -8,9 +8,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod attachments;
 pub mod sync;
 
 pub use api::*;
+pub use attachments::*;
 pub use sync::*;
 
 pub type Id = i64;
@@ -299,6 +301,9 @@ pub struct Message {
     pub delivery: Delivery,
     /// The app's idempotency key for this message, when the app sent it.
     pub client_msg_id: Option<String>,
+    /// The file this message carries (its `text` is then the file name).
+    #[serde(default)]
+    pub attachment: Option<AttachmentRef>,
 }
 
 /// One operator's read position in one conversation; only that operator receives it.

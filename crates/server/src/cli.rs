@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::auth::LoginLimiter;
+use crate::files::FileStore;
 use crate::http::{router, AppState};
 use crate::hub::Hub;
 use crate::service::admin;
@@ -52,6 +53,15 @@ pub enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Largest accepted attachment, in MiB.
+        #[arg(long, default_value_t = 25)]
+        max_file_mb: u64,
+        /// Let `send-file-message` fetch from loopback and private addresses (tests, intranets).
+        #[arg(long)]
+        allow_private_fetch: bool,
+        /// Connect and read timeout of `send-file-message` fetches, in seconds.
+        #[arg(long, default_value_t = 30)]
+        fetch_timeout_secs: u64,
     },
 }
 
@@ -108,24 +118,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             crate::demo::print(&outcome);
         }
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            max_file_mb,
+            allow_private_fetch,
+            fetch_timeout_secs,
+        } => {
+            let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
+            files.allow_private_fetch = allow_private_fetch;
+            files.fetch_timeout = Duration::from_secs(fetch_timeout_secs.max(1));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            runtime.block_on(serve(path, listen))?;
+            runtime.block_on(serve(path, listen, files))?;
         }
     }
     Ok(())
 }
 
-async fn serve(path: PathBuf, listen: String) -> anyhow::Result<()> {
+async fn serve(path: PathBuf, listen: String, files: FileStore) -> anyhow::Result<()> {
     let hub = Hub::new();
     let db = Db::open(&path)?.with_publisher(hub.sender());
     let state = AppState {
         db,
         hub,
         limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
+        files,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

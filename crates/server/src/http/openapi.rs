@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
-use super::{auth, channels, clients, conversations, events, seed, sync};
+use super::{attachments, auth, channels, clients, conversations, events, seed, sync};
 
 struct TokenScheme;
 
@@ -35,6 +35,7 @@ impl Modify for TokenScheme {
         conversations::get, conversations::messages, conversations::log,
         channels::inbound,
         clients::rename, clients::blacklist, clients::pin,
+        attachments::upload, attachments::download, attachments::set_group_files,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -43,6 +44,7 @@ impl Modify for TokenScheme {
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"),
+        (name = "attachments"), (name = "settings"),
     )
 )]
 pub struct ApiDoc;

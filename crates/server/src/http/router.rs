@@ -5,13 +5,13 @@ use std::any::Any;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{auth, channels, clients, conversations, events, openapi, seed, sync, AppState};
+use super::{attachments, auth, channels, clients, conversations, events, openapi, seed, sync, AppState};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {
@@ -44,6 +44,13 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/actions", post(conversations::action))
         .route("/conversations/{id}/read", post(conversations::read))
         .route("/conversations/{id}/log", get(conversations::log))
+        .route(
+            "/conversations/{id}/attachments",
+            // The upload is streamed and limited by the file store, not by the JSON body limit.
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/attachments/{id}", get(attachments::download))
+        .route("/settings/groups/{id}/files", put(attachments::set_group_files))
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))

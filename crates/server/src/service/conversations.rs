@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    Conversation, ConversationAction, ConversationDetail, ConversationStatus, Delivery, Entity, Id,
+    AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus, Delivery, Entity, Id,
     Message, MessageKind, MessagesPage, ReadState,
 };
 
@@ -93,7 +93,7 @@ pub(crate) fn log_conversation(
 }
 
 /// The conversation if it exists in the actor's company and the actor may see it.
-fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversation> {
+pub(crate) fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversation> {
     let conv = conversations::get(conn, actor.company_id, id)?
         .ok_or_else(|| ApiError::conversation_not_found(id))?;
     if !policy::visible(&actor.viewer, &Scope::of(&conv)) {
@@ -102,7 +102,7 @@ fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversat
     Ok(conv)
 }
 
-fn denied(conn: &Connection, d: Denied) -> ApiError {
+pub(crate) fn denied(conn: &Connection, d: Denied) -> ApiError {
     match d {
         Denied::TakenBy(op) => {
             let name = operators::name_of(conn, op)
@@ -278,8 +278,10 @@ pub struct SendRequest {
     pub kind: MessageKind,
     pub text: String,
     pub client_msg_id: Option<String>,
-    /// `send-file-message`: an http(s) URL kept as a reference until files are stored.
+    /// `send-file-message`: the http(s) URL the file was fetched from, kept for the record.
     pub attachment_url: Option<String>,
+    /// The stored file this message carries (see `service::attachments`).
+    pub attachment: Option<AttachmentRef>,
     pub acting_operator_id: Option<Id>,
     pub disable_webhook: bool,
 }
@@ -347,6 +349,7 @@ pub fn send_in(
             // No real channel delivery yet: an accepted operator message counts as sent.
             delivery: Delivery::Sent,
             client_msg_id: req.client_msg_id.clone(),
+            attachment: req.attachment.clone(),
         },
         req.attachment_url.as_deref(),
     )?;
@@ -358,7 +361,7 @@ pub fn send_in(
     // Notes are internal: they touch the conversation but are not its "last message".
     conv.updated_at = now;
     conversations::update(conn, &conv)?;
-    let action = match (req.kind, req.attachment_url.is_some()) {
+    let action = match (req.kind, req.attachment.is_some()) {
         (MessageKind::Note, _) => "note_added",
         (_, true) => "file_sent",
         _ => "message_sent",

@@ -119,6 +119,7 @@ pub fn ingest_in(
             created_at: now,
             delivery: Delivery::Delivered,
             client_msg_id: None,
+            attachment: None,
         },
         None,
     )?;

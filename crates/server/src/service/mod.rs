@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod attachments;
 pub mod clients;
 pub mod conversations;
 pub mod ingest;

@@ -7,6 +7,7 @@
 //! so the feed carries them in `seq` order.
 
 pub mod action_log;
+pub mod attachments;
 pub mod changes;
 pub mod channels;
 pub mod clients;
@@ -30,7 +31,10 @@ use crate::error::{ApiError, ApiResult};
 pub use changes::StoredChange;
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` counts the applied ones.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0004_attachments.sql"),
+];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
 const MAX_IDLE_READERS: usize = 8;
