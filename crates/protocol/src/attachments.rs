@@ -32,3 +32,14 @@ pub struct GroupFilePolicy {
     #[serde(default)]
     pub block_receive: bool,
 }
+
+/// A file a client sent, inline in [`crate::InboundMessage`] (channel adapters send small files;
+/// the server's size and type limits apply).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboundFile {
+    pub name: String,
+    /// The bytes, standard base64.
+    pub data_base64: String,
+}

@@ -262,6 +262,7 @@ pub async fn ingest(
             external_id: external_id.into(),
             name: name.into(),
             text: text.into(),
+            attachment: None,
         })
         .send()
         .await?;

@@ -44,11 +44,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &Path) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// Starts `serve` with extra options (`--max-file-mb 1`, …).
+    pub fn start_with(db: &Path, extra: &[&str]) -> Self {
         let log = std::fs::File::create(db.with_extension("log")).expect("log file");
         let mut child = Command::new(BIN)
             .arg("--db")
             .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(log)
@@ -136,6 +142,7 @@ pub fn inbound(
         external_id: external_id.into(),
         name: name.into(),
         text: text.into(),
+        attachment: None,
     };
     let acc = db
         .write_blocking(|ctx| ingest_in(ctx, channel, Some(secret), &msg))
@@ -382,6 +389,11 @@ pub const PINNED_EXTERNAL_ID: &str = "pinned-1";
 
 impl Fx {
     pub fn new() -> Self {
+        Self::with_server_args(&[])
+    }
+
+    /// The fixture with `serve` started with extra options.
+    pub fn with_server_args(extra: &[&str]) -> Self {
         let t = template();
         let dir = tempfile::tempdir().expect("tempdir");
         let db_path = dir.path().join("data").join("sb.db");
@@ -392,7 +404,7 @@ impl Fx {
             std::fs::copy(&wal, db_path.with_extension("db-wal")).expect("copy wal");
         }
         let ids = t.ids.clone();
-        let server = Server::start(&db_path);
+        let server = Server::start_with(&db_path, extra);
         Fx {
             _dir: dir,
             db_path,
