@@ -35,6 +35,8 @@ pub trait DeskEvents: Send + Sync + 'static {
     /// New client messages arrived live or through a `/sync` catch-up (never through the
     /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
     fn client_messages(&self, _messages: &[IncomingMessage]) {}
+    /// An attachment upload moved on (see [`Desk::attach`]).
+    fn upload_progress(&self, _progress: &crate::view::UploadProgress) {}
 }
 
 /// How to open a desk for one (server, operator).
@@ -62,6 +64,10 @@ pub(crate) struct Shared {
     /// Wakes the outbox flusher: something was queued, or the server is reachable again.
     pub outbox_wake: Notify,
     pub signed_out: AtomicBool,
+    /// Downloaded attachments by SHA-256 (`<data dir>/files/<sha256>`).
+    pub files_dir: PathBuf,
+    /// Uploads in progress, by upload id, so they can be cancelled.
+    pub uploads: std::sync::Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
 }
 
 impl Shared {
@@ -137,6 +143,8 @@ impl Shared {
     }
 }
 
+mod attachments;
+
 pub struct Desk {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
@@ -173,6 +181,8 @@ impl Desk {
             conn,
             outbox_wake: Notify::new(),
             signed_out: AtomicBool::new(false),
+            files_dir: config.data_dir.join("files"),
+            uploads: Default::default(),
         });
         shared.events.conn_state(&ConnState::Connecting);
         let (shutdown, rx) = watch::channel(false);
@@ -288,6 +298,7 @@ impl Desk {
                         created_at: item.created_at,
                         delivery: Delivery::Pending,
                         outbox: Some(state),
+                        attachment: None,
                     });
                 }
                 outbox::Payload::Action(action) => pending_actions.push(PendingAction {
@@ -352,6 +363,7 @@ impl Desk {
                 created_at: m.created_at,
                 delivery: m.delivery,
                 outbox: None,
+                attachment: m.attachment,
             });
         }
         Ok(out)
@@ -405,6 +417,7 @@ impl Desk {
             created_at,
             delivery: Delivery::Pending,
             outbox: Some(OutboxState::Queued),
+            attachment: None,
         })
     }
 

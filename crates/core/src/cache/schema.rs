@@ -135,6 +135,10 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
     END;
     "#,
+    // attachments: the file a message carries, as JSON (`AttachmentRef`).
+    r#"
+    ALTER TABLE messages ADD COLUMN attachment TEXT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
