@@ -8,31 +8,6 @@ use switchboard_core::cache::outbox as outbox_table;
 use switchboard_core::Desk;
 use switchboard_protocol::{ConversationAction, ConversationStatus, Id, MessageKind};
 
-/// A fresh conversation taken into the admin's inbox through the desk's outbox.
-async fn my_conversation(
-    server: &Server,
-    desk: &Desk,
-    token: &str,
-    ext: &str,
-) -> anyhow::Result<Id> {
-    let admin = admin_api(server, token)?;
-    let channel = custom_channel(&admin).await?;
-    let accepted = ingest(server, channel, ext, "Outbox Client", "hi, anyone?").await?;
-    let id = accepted.conversation_id;
-    wait_for(20, "the conversation in the cache", || {
-        desk.open(id).ok().map(|_| ())
-    })
-    .await;
-    desk.act(id, ConversationAction::Start)?;
-    let me = desk.me().operator.id;
-    wait_for(20, "the conversation in my inbox", || {
-        let v = desk.open(id).ok()?;
-        (v.row.status == ConversationStatus::Inbox && v.operator_id == Some(me)).then_some(())
-    })
-    .await;
-    Ok(id)
-}
-
 fn outbox_len(desk: &Desk) -> usize {
     outbox_table::all(&desk.cache().reader())
         .map(|v| v.len())

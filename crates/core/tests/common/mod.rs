@@ -9,8 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage};
-use switchboard_protocol::{ChannelKind, Id, InboundAccepted, InboundMessage, LoginResponse};
+use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, UploadProgress};
+use switchboard_protocol::{
+    ChannelKind, ConversationAction, ConversationStatus, Id, InboundAccepted, InboundMessage,
+    LoginResponse,
+};
 
 pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_ADMIN: &str = "admin@demo.test";
@@ -164,6 +167,7 @@ pub struct Recorder {
     pub states: Mutex<Vec<ConnState>>,
     pub signed_out: Mutex<bool>,
     pub incoming: Mutex<Vec<IncomingMessage>>,
+    pub uploads: Mutex<Vec<UploadProgress>>,
 }
 
 impl DeskEvents for Recorder {
@@ -187,6 +191,12 @@ impl DeskEvents for Recorder {
     }
     fn signed_out(&self) {
         *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+    fn upload_progress(&self, progress: &UploadProgress) {
+        self.uploads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(progress.clone());
     }
 }
 
@@ -290,3 +300,29 @@ pub fn admin_api(server: &Server, token: &str) -> Result<switchboard_core::ApiCl
         Some(token.to_owned()),
     )?)
 }
+
+/// A fresh conversation taken into the admin's inbox through the desk's outbox.
+pub async fn my_conversation(
+    server: &Server,
+    desk: &Desk,
+    token: &str,
+    ext: &str,
+) -> Result<Id> {
+    let admin = admin_api(server, token)?;
+    let channel = custom_channel(&admin).await?;
+    let accepted = ingest(server, channel, ext, "Outbox Client", "hi, anyone?").await?;
+    let id = accepted.conversation_id;
+    wait_for(20, "the conversation in the cache", || {
+        desk.open(id).ok().map(|_| ())
+    })
+    .await;
+    desk.act(id, ConversationAction::Start)?;
+    let me = desk.me().operator.id;
+    wait_for(20, "the conversation in my inbox", || {
+        let v = desk.open(id).ok()?;
+        (v.row.status == ConversationStatus::Inbox && v.operator_id == Some(me)).then_some(())
+    })
+    .await;
+    Ok(id)
+}
+
