@@ -16,9 +16,13 @@ import type {
   TabCounts,
   ThreadMessage,
   UiError,
+  UploadProgress,
 } from "./bindings";
 
 export type {
+  AttachmentRef,
+  UploadProgress,
+  UploadState,
   Capabilities,
   ChannelKind,
   Client,
@@ -102,6 +106,13 @@ export const api = {
     unwrap(() => commands.conversationAction(conversationId, action)),
   connState: (): Promise<ConnState> => unwrap(() => commands.connState()),
   defaultServerUrl: (): Promise<string> => unwrap(() => commands.defaultServerUrl()),
+  pickFile: (): Promise<string | null> => unwrap(() => commands.pickFile()),
+  attachFile: (conversationId: number, path: string): Promise<string> =>
+    unwrap(() => commands.attachFile(conversationId, path)),
+  cancelUpload: (uploadId: string): Promise<null> => unwrap(() => commands.cancelUpload(uploadId)),
+  openAttachment: (id: number): Promise<string> => unwrap(() => commands.openAttachment(id)),
+  attachmentPreview: (id: number, contentType: string): Promise<string> =>
+    unwrap(() => commands.attachmentPreview(id, contentType)),
 };
 
 export type Unlisten = () => void;
@@ -114,6 +125,8 @@ export const on = {
     events.connStateChanged.listen((e) => cb(e.payload.state)),
   signedOut: (cb: (reason: string) => void): Promise<Unlisten> =>
     events.signedOut.listen((e) => cb(e.payload.reason)),
+  uploadProgressChanged: (cb: (progress: UploadProgress) => void): Promise<Unlisten> =>
+    events.uploadProgressChanged.listen((e) => cb(e.payload.progress)),
 };
 
 /** Starts several listeners and returns one function that stops them all, even if called

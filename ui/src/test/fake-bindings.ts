@@ -25,6 +25,11 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
+  pickFile: () => ok(null),
+  attachFile: () => fail("server", "not mocked"),
+  cancelUpload: () => ok(null),
+  openAttachment: () => fail("server", "not mocked"),
+  attachmentPreview: () => fail("server", "not mocked"),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
@@ -51,6 +56,7 @@ export const events = {
   conversationsChanged: eventObject("conversationsChanged"),
   connStateChanged: eventObject("connStateChanged"),
   signedOut: eventObject("signedOut"),
+  uploadProgressChanged: eventObject("uploadProgressChanged"),
 };
 
 /** Delivers a backend event to everything listening. */
