@@ -135,6 +135,58 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Opens the native "open file" dialog for one file; `None` when the operator cancels.
+ */
+async pickFile() : Promise<Result<string | null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts uploading `path` into the conversation; progress arrives as `UploadProgressChanged`.
+ */
+async attachFile(conversationId: number, path: string) : Promise<Result<string, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attach_file", { conversationId, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cancelUpload(uploadId: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_upload", { uploadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads the file if needed and opens it with the OS's handler; returns its local path.
+ */
+async openAttachment(id: number) : Promise<Result<string, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_attachment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * An image attachment as a `data:` URL for the inline preview (downloaded if needed).
+ */
+async attachmentPreview(id: number, contentType: string) : Promise<Result<string, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attachment_preview", { id, contentType }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -144,11 +196,13 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
 export const events = __makeEvents__<{
 connStateChanged: ConnStateChanged,
 conversationsChanged: ConversationsChanged,
-signedOut: SignedOut
+signedOut: SignedOut,
+uploadProgressChanged: UploadProgressChanged
 }>({
 connStateChanged: "conn-state-changed",
 conversationsChanged: "conversations-changed",
-signedOut: "signed-out"
+signedOut: "signed-out",
+uploadProgressChanged: "upload-progress-changed"
 })
 
 /** user-defined constants **/
@@ -157,6 +211,19 @@ signedOut: "signed-out"
 
 /** user-defined types **/
 
+/**
+ * A stored file as a message refers to it. The bytes are at `GET /api/v1/attachments/{id}`;
+ * `sha256` (hex) names them, so the app can cache and verify them by content.
+ */
+export type AttachmentRef = { id: number; 
+/**
+ * Sanitized file name (no folders, no control characters), with its extension.
+ */
+name: string; 
+/**
+ * Bytes. `f64`-safe: files are limited to far below 2^53.
+ */
+size: number; content_type: string; sha256: string }
 /**
  * What the operator may do with the open conversation right now (the server decides in the
  * end; this only chooses which buttons to show).
@@ -368,8 +435,33 @@ author_name: string | null; created_at: number; delivery: Delivery;
 /**
  * Present while the message is still in the outbox.
  */
-outbox: OutboxState | null }
+outbox: OutboxState | null; 
+/**
+ * The file the message carries.
+ */
+attachment: AttachmentRef | null }
 export type UiError = { kind: ErrorKind; message: string }
+/**
+ * Where an attachment upload is; sent to the UI as it moves on.
+ */
+export type UploadProgress = { upload_id: string; conversation_id: number; file_name: string; 
+/**
+ * Bytes sent so far and in all (`f64`-safe: files are far below 2^53 bytes).
+ */
+sent: number; total: number; state: UploadState }
+/**
+ * An attachment upload moved on (progress, done, failed with the reason, cancelled).
+ */
+export type UploadProgressChanged = { progress: UploadProgress }
+export type UploadState = { state: "uploading" } | 
+/**
+ * Stored on the server as message `message_id`.
+ */
+{ state: "done"; message_id: number } | 
+/**
+ * Refused or broken off, with the reason to show (413, 415, 403 … in the server's words).
+ */
+{ state: "failed"; error: string } | { state: "cancelled" }
 
 /** tauri-specta globals **/
 
