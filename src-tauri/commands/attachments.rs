@@ -69,9 +69,12 @@ pub async fn open_attachment(
 ) -> Result<String, UiError> {
     let path = state.current().await?.desk.open_attachment(id).await?;
     let path = path.to_string_lossy().into_owned();
-    app.opener()
-        .open_path(&path, None::<&str>)
-        .map_err(|e| UiError::new(ErrorKind::BadInput, format!("The file is saved at {path}, but it could not be opened: {e}")))?;
+    app.opener().open_path(&path, None::<&str>).map_err(|e| {
+        UiError::new(
+            ErrorKind::BadInput,
+            format!("The file is saved at {path}, but it could not be opened: {e}"),
+        )
+    })?;
     Ok(path)
 }
 
@@ -84,14 +87,24 @@ pub async fn attachment_preview(
     content_type: String,
 ) -> Result<String, UiError> {
     if !content_type.starts_with("image/") {
-        return Err(UiError::new(ErrorKind::BadInput, "Only images have a preview."));
+        return Err(UiError::new(
+            ErrorKind::BadInput,
+            "Only images have a preview.",
+        ));
     }
     let path = state.current().await?.desk.open_attachment(id).await?;
-    let meta = tokio::fs::metadata(&path).await.map_err(|e| UiError::from(CoreError::Io(e)))?;
+    let meta = tokio::fs::metadata(&path)
+        .await
+        .map_err(|e| UiError::from(CoreError::Io(e)))?;
     if meta.len() > MAX_PREVIEW_BYTES {
-        return Err(UiError::new(ErrorKind::BadInput, "The image is too large to preview; open it instead."));
+        return Err(UiError::new(
+            ErrorKind::BadInput,
+            "The image is too large to preview; open it instead.",
+        ));
     }
-    let bytes = tokio::fs::read(&path).await.map_err(|e| UiError::from(CoreError::Io(e)))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| UiError::from(CoreError::Io(e)))?;
     let data = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(format!("data:{content_type};base64,{data}"))
 }

@@ -207,11 +207,9 @@ impl ApiClient {
         let mut url = self.url(&format!("conversations/{conversation_id}/attachments"))?;
         url.query_pairs_mut()
             .append_pair("client_msg_id", client_msg_id);
-        let name = percent_encoding::utf8_percent_encode(
-            file_name,
-            percent_encoding::NON_ALPHANUMERIC,
-        )
-        .to_string();
+        let name =
+            percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
         let mut req = self
             .http
             .post(url)

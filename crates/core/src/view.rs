@@ -188,8 +188,12 @@ pub struct UploadProgress {
 pub enum UploadState {
     Uploading,
     /// Stored on the server as message `message_id`.
-    Done { message_id: Id },
+    Done {
+        message_id: Id,
+    },
     /// Refused or broken off, with the reason to show (413, 415, 403 … in the server's words).
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
     Cancelled,
 }

@@ -18,7 +18,14 @@ fn png(len: usize) -> Vec<u8> {
 }
 
 /// Uploads `bytes` as `name` and waits for the message with its attachment in the thread.
-async fn upload(desk: &Desk, events: &Recorder, id: Id, dir: &Path, name: &str, bytes: &[u8]) -> AttachmentRef {
+async fn upload(
+    desk: &Desk,
+    events: &Recorder,
+    id: Id,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> AttachmentRef {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write");
     let upload_id = desk.attach(id, path).await.expect("attach");

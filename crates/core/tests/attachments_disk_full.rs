@@ -48,7 +48,11 @@ async fn disk_full_on_download_leaves_nothing() -> anyhow::Result<()> {
     .await;
     std::fs::remove_file(&path)?;
     let att = wait_for(20, "the file message", || {
-        desk.open(id).ok()?.messages.into_iter().find_map(|m| m.attachment)
+        desk.open(id)
+            .ok()?
+            .messages
+            .into_iter()
+            .find_map(|m| m.attachment)
     })
     .await;
 

@@ -192,7 +192,12 @@ async fn seed_messages_notes_and_files() {
             ],
         )
         .await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state", "files.invalid");
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_state",
+        "files.invalid",
+    );
     let r = fx
         .post_form(
             &fx.api,

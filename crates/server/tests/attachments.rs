@@ -83,7 +83,13 @@ async fn upload_download_limits_and_visibility() {
 
     // A path trick in the name: only the last component is kept.
     let r = fx
-        .upload(&anna, fx.c1, "u1", "..%2F..%2Fetc%2Fphoto.png", PNG.to_vec())
+        .upload(
+            &anna,
+            fx.c1,
+            "u1",
+            "..%2F..%2Fetc%2Fphoto.png",
+            PNG.to_vec(),
+        )
         .await;
     assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
     let att = r.1["attachment"].clone();
@@ -142,19 +148,39 @@ async fn upload_download_limits_and_visibility() {
     let r = fx
         .upload(&anna, fx.c1, "u3", "setup.exe", b"MZ\x90\0".to_vec())
         .await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", ".exe");
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_type",
+        ".exe",
+    );
     let r = fx
         .upload(&anna, fx.c1, "u4", "cat.png", b"MZ\x90\0rest".to_vec())
         .await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", "program");
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_type",
+        "program",
+    );
     let r = fx
         .upload(&anna, fx.c1, "u5", "run.txt", b"#!/bin/sh\nid\n".to_vec())
         .await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", "program");
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_type",
+        "program",
+    );
     let r = fx
         .upload(&anna, fx.c1, "u6", "doc.pdf", b"not a pdf".to_vec())
         .await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", ".pdf");
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_type",
+        ".pdf",
+    );
     // Windows device names and control characters are defused, the extension kept.
     let r = fx
         .upload(&anna, fx.c1, "u7", "CON%0D%0A.txt", b"hello".to_vec())
@@ -220,7 +246,12 @@ async fn group_policy_blocks_sending_and_receiving() {
     let r = fx
         .upload(&session(fx.anna), fx.c1, "b1", "a.txt", b"hi".to_vec())
         .await;
-    assert_error(&r, StatusCode::FORBIDDEN, "forbidden", "Sending files is blocked");
+    assert_error(
+        &r,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Sending files is blocked",
+    );
 
     // A client's file still arrives and is stored…
     use base64::Engine as _;
@@ -237,18 +268,30 @@ async fn group_policy_blocks_sending_and_receiving() {
     let (st, acc) = decode(resp).await;
     assert_eq!(st, StatusCode::OK, "{acc}");
     let msgs = fx.seed_get(fx.c1).await["messages"].clone();
-    let last = msgs.as_array().and_then(|m| m.last()).cloned().expect("last");
+    let last = msgs
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .expect("last");
     assert_eq!(last["kind"], "client");
     assert_eq!(last["text"], "scan.pdf");
     let id = last["attachment"]["id"].clone();
     assert_eq!(last["attachment"]["content_type"], "application/pdf");
     // …but not given to the group's operators, who are told why.
     let r = decode(fx.download(&session(fx.anna), &id).await).await;
-    assert_error(&r, StatusCode::FORBIDDEN, "forbidden", "Receiving files is blocked");
+    assert_error(
+        &r,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Receiving files is blocked",
+    );
     // The super-admin is not affected.
     let resp = fx.download(&session(fx.admin), &id).await;
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.bytes().await.expect("bytes").as_ref(), b"%PDF-1.4 scan");
+    assert_eq!(
+        resp.bytes().await.expect("bytes").as_ref(),
+        b"%PDF-1.4 scan"
+    );
 
     // Lifting the block lets the operator send again.
     let r = put(session(fx.admin), json!({})).await;
@@ -262,22 +305,34 @@ async fn group_policy_blocks_sending_and_receiving() {
 /// A local file server for `send-file-message`.
 async fn file_server() -> SocketAddr {
     let app = axum::Router::new()
-        .route("/files/report.pdf", get(|| async { b"%PDF-1.7 report".to_vec() }))
+        .route(
+            "/files/report.pdf",
+            get(|| async { b"%PDF-1.7 report".to_vec() }),
+        )
         .route(
             "/files/download",
             get(|| async { ([("content-type", "image/png")], PNG.to_vec()).into_response() }),
         )
-        .route("/files/big.zip", get(|| async {
-            let mut z = b"PK\x03\x04".to_vec();
-            z.resize(1024 * 1024 + 100, 0);
-            z
-        }))
+        .route(
+            "/files/big.zip",
+            get(|| async {
+                let mut z = b"PK\x03\x04".to_vec();
+                z.resize(1024 * 1024 + 100, 0);
+                z
+            }),
+        )
         .route("/files/tool.png", get(|| async { b"\x7FELF....".to_vec() }))
-        .route("/files/slow.txt", get(|| async {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            "late"
-        }))
-        .route("/files/missing.pdf", get(|| async { axum::http::StatusCode::NOT_FOUND }));
+        .route(
+            "/files/slow.txt",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/files/missing.pdf",
+            get(|| async { axum::http::StatusCode::NOT_FOUND }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -317,7 +372,10 @@ async fn send_file_message_fetches_safely() {
     assert_eq!(att["name"], "report.pdf");
     assert_eq!(att["content_type"], "application/pdf");
     let resp = fx.download(&session(fx.bob), &att["id"]).await;
-    assert_eq!(resp.bytes().await.expect("bytes").as_ref(), b"%PDF-1.7 report");
+    assert_eq!(
+        resp.bytes().await.expect("bytes").as_ref(),
+        b"%PDF-1.7 report"
+    );
     // No extension in the URL: the server's Content-Type supplies one.
     let r = send(format!("http://{files}/files/download")).await;
     assert_eq!(r.0, StatusCode::OK, "{}", r.1);
@@ -326,9 +384,19 @@ async fn send_file_message_fetches_safely() {
     let r = send(format!("http://{files}/files/big.zip")).await;
     assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "too_large", "1 MiB");
     let r = send(format!("http://{files}/files/tool.png")).await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", "program");
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_type",
+        "program",
+    );
     let r = send(format!("http://{files}/files/slow.txt")).await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state", "in time");
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_state",
+        "in time",
+    );
     let r = send(format!("http://{files}/files/missing.pdf")).await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state", "404");
     let r = send("ftp://example.com/a.pdf".into()).await;
@@ -354,6 +422,11 @@ async fn send_file_message_fetches_safely() {
                 ],
             )
             .await;
-        assert_error(&r, StatusCode::BAD_REQUEST, "bad_request", "private address");
+        assert_error(
+            &r,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "private address",
+        );
     }
 }

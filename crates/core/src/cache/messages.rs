@@ -181,7 +181,10 @@ pub(crate) mod tests {
 }
 
 /// The attachment `id` as a cached message carries it.
-pub fn attachment(conn: &Connection, id: Id) -> Result<Option<switchboard_protocol::AttachmentRef>> {
+pub fn attachment(
+    conn: &Connection,
+    id: Id,
+) -> Result<Option<switchboard_protocol::AttachmentRef>> {
     let json: Option<String> = rusqlite::OptionalExtension::optional(
         conn.prepare_cached(
             "SELECT attachment FROM messages

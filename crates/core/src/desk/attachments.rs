@@ -34,9 +34,9 @@ impl Desk {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| CoreError::BadInput("Pick a file, not a folder.".into()))?;
-        let file = tokio::fs::File::open(&path).await.map_err(|e| {
-            CoreError::BadInput(format!("Cannot read {}: {e}", path.display()))
-        })?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| CoreError::BadInput(format!("Cannot read {}: {e}", path.display())))?;
         let total = file.metadata().await?.len();
         if total == 0 {
             return Err(CoreError::BadInput(format!("{file_name} is empty.")));
@@ -103,7 +103,11 @@ fn cached_path(dir: &Path, att: &AttachmentRef) -> Result<PathBuf> {
     Ok(dir.join(att.sha256.to_ascii_lowercase()))
 }
 
-async fn upload(shared: std::sync::Arc<Shared>, mut progress: UploadProgress, file: tokio::fs::File) {
+async fn upload(
+    shared: std::sync::Arc<Shared>,
+    mut progress: UploadProgress,
+    file: tokio::fs::File,
+) {
     let upload_id = progress.upload_id.clone();
     let events = shared.events.clone();
     let total = progress.total as u64;

@@ -302,12 +302,7 @@ pub fn admin_api(server: &Server, token: &str) -> Result<switchboard_core::ApiCl
 }
 
 /// A fresh conversation taken into the admin's inbox through the desk's outbox.
-pub async fn my_conversation(
-    server: &Server,
-    desk: &Desk,
-    token: &str,
-    ext: &str,
-) -> Result<Id> {
+pub async fn my_conversation(server: &Server, desk: &Desk, token: &str, ext: &str) -> Result<Id> {
     let admin = admin_api(server, token)?;
     let channel = custom_channel(&admin).await?;
     let accepted = ingest(server, channel, ext, "Outbox Client", "hi, anyone?").await?;
@@ -325,4 +320,3 @@ pub async fn my_conversation(
     .await;
     Ok(id)
 }
-

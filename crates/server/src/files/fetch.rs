@@ -69,7 +69,10 @@ pub async fn fetch(store: &FileStore, raw_url: &str) -> ApiResult<Fetched> {
         .ok_or_else(|| ApiError::bad_request("`file_url` has no host."))?
         .to_string();
     let port = url.port_or_known_default().unwrap_or(80);
-    let lookup_host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let lookup_host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let addrs: Vec<SocketAddr> = tokio::time::timeout(
         store.fetch_timeout,
         tokio::net::lookup_host((lookup_host.as_str(), port)),

@@ -31,12 +31,36 @@ const TYPES: &[(&str, &str, Magic)] = &[
     ("gif", "image/gif", Magic::Prefix(&[b"GIF87a", b"GIF89a"])),
     ("webp", "image/webp", Magic::Riff(b"WEBP")),
     ("pdf", "application/pdf", Magic::Prefix(&[b"%PDF-"])),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Magic::Prefix(ZIP)),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Magic::Prefix(ZIP)),
-    ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", Magic::Prefix(ZIP)),
-    ("odt", "application/vnd.oasis.opendocument.text", Magic::Prefix(ZIP)),
-    ("ods", "application/vnd.oasis.opendocument.spreadsheet", Magic::Prefix(ZIP)),
-    ("odp", "application/vnd.oasis.opendocument.presentation", Magic::Prefix(ZIP)),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Magic::Prefix(ZIP),
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Magic::Prefix(ZIP),
+    ),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        Magic::Prefix(ZIP),
+    ),
+    (
+        "odt",
+        "application/vnd.oasis.opendocument.text",
+        Magic::Prefix(ZIP),
+    ),
+    (
+        "ods",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        Magic::Prefix(ZIP),
+    ),
+    (
+        "odp",
+        "application/vnd.oasis.opendocument.presentation",
+        Magic::Prefix(ZIP),
+    ),
     ("doc", "application/msword", Magic::Prefix(OLE)),
     ("xls", "application/vnd.ms-excel", Magic::Prefix(OLE)),
     ("ppt", "application/vnd.ms-powerpoint", Magic::Prefix(OLE)),
@@ -83,9 +107,15 @@ pub fn check_name(name: &str) -> ApiResult<()> {
         return Ok(());
     }
     Err(ApiError::UnsupportedType(if ext.is_empty() {
-        format!("\"{name}\" has no file extension; accepted are {}.", allowed_list())
+        format!(
+            "\"{name}\" has no file extension; accepted are {}.",
+            allowed_list()
+        )
     } else {
-        format!("Files of type .{ext} are not accepted; accepted are {}.", allowed_list())
+        format!(
+            "Files of type .{ext} are not accepted; accepted are {}.",
+            allowed_list()
+        )
     }))
 }
 
@@ -110,7 +140,10 @@ pub fn classify(name: &str, head: &[u8]) -> ApiResult<&'static str> {
         Magic::Prefix(sigs) => sigs.iter().any(|s| head.starts_with(s)),
         Magic::Riff(tag) => head.starts_with(b"RIFF") && head.get(8..12) == Some(*tag),
         Magic::Ftyp => head.get(4..8) == Some(b"ftyp"),
-        Magic::Mp3 => head.starts_with(b"ID3") || (head.len() > 1 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0),
+        Magic::Mp3 => {
+            head.starts_with(b"ID3")
+                || (head.len() > 1 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0)
+        }
         Magic::Text => !head.contains(&0),
     };
     if !ok {
@@ -134,14 +167,20 @@ mod tests {
 
     #[test]
     fn content_must_match_the_extension() {
-        assert_eq!(classify("a.png", b"\x89PNG\r\n\x1a\n...").ok(), Some("image/png"));
+        assert_eq!(
+            classify("a.png", b"\x89PNG\r\n\x1a\n...").ok(),
+            Some("image/png")
+        );
         assert!(classify("a.png", b"MZ\x90\x00").is_err());
         assert!(classify("a.txt", b"MZ\x90\x00").is_err());
         assert!(classify("a.txt", b"#!/bin/sh\nrm -rf /").is_err());
         assert!(classify("a.exe", b"hello").is_err());
         assert!(classify("a", b"hello").is_err());
         assert!(classify("a.txt", b"a\0b").is_err());
-        assert_eq!(classify("notes.TXT", b"hello").ok(), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            classify("notes.TXT", b"hello").ok(),
+            Some("text/plain; charset=utf-8")
+        );
         assert!(classify("a.docx", b"PK\x03\x04").is_ok());
         assert!(classify("a.webp", b"RIFF\0\0\0\0WEBPVP8 ").is_ok());
         assert_eq!(extension_for("image/jpeg"), Some("jpg"));

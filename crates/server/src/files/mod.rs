@@ -172,11 +172,19 @@ pub fn sanitize_name(raw: &str) -> String {
         _ => (trimmed, None),
     };
     let ext_len = ext.map_or(0, |e| e.chars().count() + 1);
-    let mut stem: String = stem.chars().take(150usize.saturating_sub(ext_len)).collect();
+    let mut stem: String = stem
+        .chars()
+        .take(150usize.saturating_sub(ext_len))
+        .collect();
     if stem.trim().is_empty() {
         stem = "file".into();
     }
-    let device = stem.split('.').next().unwrap_or_default().trim().to_ascii_uppercase();
+    let device = stem
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
     let reserved = matches!(device.as_str(), "CON" | "PRN" | "AUX" | "NUL")
         || ((device.starts_with("COM") || device.starts_with("LPT"))
             && device.len() == 4

@@ -93,7 +93,8 @@ pub async fn upload(
     let mut writer = st.files.writer().await?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("The upload broke off: {e}.")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("The upload broke off: {e}.")))?;
         writer.write(&chunk).await?;
     }
     if writer.size() == 0 {
@@ -121,7 +122,13 @@ pub async fn upload(
 fn disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded = utf8_percent_encode(name, NON_ALPHANUMERIC);
     HeaderValue::from_str(&format!(
@@ -147,7 +154,10 @@ pub async fn download(
 ) -> ApiResult<Response> {
     let (reference, path) = svc::open(&st.db, &st.files, p, id).await?;
     let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        ApiError::Internal(format!("attachment {id}: cannot open {}: {e}", path.display()))
+        ApiError::Internal(format!(
+            "attachment {id}: cannot open {}: {e}",
+            path.display()
+        ))
     })?;
     let content_type = HeaderValue::from_str(&reference.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));

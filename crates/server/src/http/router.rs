@@ -11,7 +11,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{attachments, auth, channels, clients, conversations, events, openapi, seed, sync, AppState};
+use super::{
+    attachments, auth, channels, clients, conversations, events, openapi, seed, sync, AppState,
+};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {
@@ -50,7 +52,10 @@ pub fn router(state: AppState) -> Router {
             post(attachments::upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/attachments/{id}", get(attachments::download))
-        .route("/settings/groups/{id}/files", put(attachments::set_group_files))
+        .route(
+            "/settings/groups/{id}/files",
+            put(attachments::set_group_files),
+        )
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))

@@ -14,7 +14,9 @@
 use std::path::PathBuf;
 
 use rusqlite::Connection;
-use switchboard_protocol::{AttachmentRef, Conversation, GroupFilePolicy, Id, Message, MessageKind};
+use switchboard_protocol::{
+    AttachmentRef, Conversation, GroupFilePolicy, Id, Message, MessageKind,
+};
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{denied, load_visible, send_in, SendRequest};
@@ -188,7 +190,10 @@ pub async fn set_group_policy(
         groups::get(ctx.tx, actor.company_id, group_id)?
             .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
         store::set_policy(ctx.tx, group_id, p)?;
-        let note = format!("block_send={} block_receive={}", p.block_send, p.block_receive);
+        let note = format!(
+            "block_send={} block_receive={}",
+            p.block_send, p.block_receive
+        );
         action_log::insert(
             ctx.tx,
             &action_log::Entry {

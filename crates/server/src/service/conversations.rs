@@ -4,8 +4,8 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus, Delivery, Entity, Id,
-    Message, MessageKind, MessagesPage, ReadState,
+    AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus,
+    Delivery, Entity, Id, Message, MessageKind, MessagesPage, ReadState,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};

@@ -4,19 +4,18 @@
 
 use switchboard_protocol::{
     Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundFile,
-    InboundMessage,
-    Message, MessageKind,
+    InboundMessage, Message, MessageKind,
 };
 
+use super::attachments::StoredFile;
 use super::conversations::{emit_conversation, emit_message, log_conversation, validate_text};
 use super::{now_ms, preview};
 use crate::auth::secrets_equal;
 use crate::error::{ApiError, ApiResult};
-use crate::policy::Scope;
 use crate::files::{kind, sanitize_name, FileStore};
+use crate::policy::Scope;
 use crate::storage::attachments::{self, NewAttachment};
 use crate::storage::{channels, clients, conversations, messages, operators, Db, WriteCtx};
-use super::attachments::StoredFile;
 
 /// Where a new or reopened conversation goes: the pinned operator's inbox if that operator is
 /// still active, else Unassigned of the channel's group.
@@ -196,7 +195,7 @@ pub async fn ingest(
     db.write(move |ctx| {
         ingest_with_file_in(ctx, channel_id, secret.as_deref(), &msg, file.as_ref())
     })
-        .await
+    .await
 }
 
 /// Decodes and stores a client's inline file (same limits as uploads). The secret is checked

@@ -54,7 +54,11 @@ pub fn insert(conn: &Connection, a: &NewAttachment<'_>) -> rusqlite::Result<Atta
 }
 
 /// The attachment `id` of `company_id` (other companies' ids are unknown).
-pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<AttachmentRecord>> {
+pub fn get(
+    conn: &Connection,
+    company_id: Id,
+    id: Id,
+) -> rusqlite::Result<Option<AttachmentRecord>> {
     optional(conn.query_row(
         "SELECT id, file_name, size, content_type, sha256, company_id, conversation_id, created_by
          FROM attachments WHERE company_id = ?1 AND id = ?2",
