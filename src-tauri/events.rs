@@ -2,7 +2,7 @@
 //! notifications into them.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{ConnState, DeskEvents, Notice};
+use switchboard_core::{ConnState, DeskEvents, Notice, UploadProgress};
 use switchboard_protocol::Id;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -30,6 +30,12 @@ pub struct NoticeRaised {
     pub notice: Notice,
 }
 
+/// An attachment upload moved on (progress, done, failed with the reason, cancelled).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct UploadProgressChanged {
+    pub progress: UploadProgress,
+}
+
 pub struct TauriEvents(pub AppHandle);
 
 impl DeskEvents for TauriEvents {
@@ -55,6 +61,15 @@ impl DeskEvents for TauriEvents {
         };
         if let Err(err) = event.emit(&self.0) {
             tracing::warn!(%err, "could not emit notice-raised");
+        }
+    }
+
+    fn upload_progress(&self, progress: &UploadProgress) {
+        let event = UploadProgressChanged {
+            progress: progress.clone(),
+        };
+        if let Err(err) = event.emit(&self.0) {
+            tracing::warn!(%err, "could not emit upload-progress-changed");
         }
     }
 

@@ -15,7 +15,7 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{assign, canned, conversations, outbox, profile, session};
+    use commands::{assign, attachments, canned, conversations, outbox, profile, session};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -50,12 +50,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             profile::message_tags,
             profile::tag_messages,
             profile::retry_delivery,
+            attachments::pick_file,
+            attachments::attach_file,
+            attachments::cancel_upload,
+            attachments::open_attachment,
+            attachments::attachment_preview,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,
             events::ConnStateChanged,
             events::SignedOut,
             events::NoticeRaised,
+            events::UploadProgressChanged,
         ])
 }
 
@@ -78,6 +84,8 @@ pub fn run() {
 
     let builder = specta_builder();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

@@ -19,6 +19,8 @@ use crate::error::{CoreError, ErrorKind, Result};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Whole-transfer limit of attachment uploads and downloads (25 MiB on a slow line).
+pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The HTTP caller of one server, with or without a token.
 #[derive(Clone)]
@@ -186,6 +188,72 @@ impl ApiClient {
             None,
         )
         .await
+    }
+
+    /// Uploads a file into a conversation (streamed `body` of `len` bytes); idempotent on
+    /// `client_msg_id`. File transfers get [`TRANSFER_TIMEOUT`] instead of the usual limit.
+    pub async fn upload_attachment(
+        &self,
+        conversation_id: Id,
+        client_msg_id: &str,
+        file_name: &str,
+        len: u64,
+        body: reqwest::Body,
+    ) -> Result<Message> {
+        let mut url = self.url(&format!("conversations/{conversation_id}/attachments"))?;
+        url.query_pairs_mut()
+            .append_pair("client_msg_id", client_msg_id);
+        let name =
+            percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let mut req = self
+            .http
+            .post(url)
+            .timeout(TRANSFER_TIMEOUT)
+            .header("X-File-Name", name)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.offline(error_chain(&e)))?;
+        if !resp.status().is_success() {
+            return Err(self.error_reply(resp).await);
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| self.offline(error_chain(&e)))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| CoreError::Protocol(format!("reply of the upload could not be read: {e}")))
+    }
+
+    /// Starts downloading attachment `id`; the caller streams the body.
+    pub async fn download_attachment(&self, id: Id) -> Result<reqwest::Response> {
+        let mut req = self
+            .http
+            .get(self.url(&format!("attachments/{id}"))?)
+            .timeout(TRANSFER_TIMEOUT);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.offline(error_chain(&e)))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        Err(self.error_reply(resp).await)
+    }
+
+    /// A network failure in the middle of a transfer, as the operator should read it.
+    pub fn transfer_failed(&self, e: &reqwest::Error) -> CoreError {
+        self.offline(error_chain(e))
     }
 
     pub async fn send_message(

@@ -46,6 +46,8 @@ pub trait DeskEvents: Send + Sync + 'static {
     fn client_messages(&self, _messages: &[IncomingMessage]) {}
     /// A one-off message for the operator (e.g. the cache was damaged and is being rebuilt).
     fn notice(&self, _notice: &crate::view::Notice) {}
+    /// An attachment upload moved on (see [`Desk::attach`]).
+    fn upload_progress(&self, _progress: &crate::view::UploadProgress) {}
 }
 
 /// How to open a desk for one (server, operator).
@@ -75,6 +77,10 @@ pub(crate) struct Shared {
     /// Wakes the outbox flusher: something was queued, or the server is reachable again.
     pub outbox_wake: Notify,
     pub signed_out: AtomicBool,
+    /// Downloaded attachments by SHA-256 (`<data dir>/files/<sha256>`).
+    pub files_dir: PathBuf,
+    /// Uploads in progress, by upload id, so they can be cancelled.
+    pub uploads: std::sync::Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
 }
 
 impl Shared {
@@ -150,6 +156,8 @@ impl Shared {
     }
 }
 
+mod attachments;
+
 pub struct Desk {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
@@ -186,6 +194,8 @@ impl Desk {
             conn,
             outbox_wake: Notify::new(),
             signed_out: AtomicBool::new(false),
+            files_dir: config.data_dir.join("files"),
+            uploads: Default::default(),
         });
         shared.events.conn_state(&ConnState::Connecting);
         let (shutdown, rx) = watch::channel(false);
@@ -305,6 +315,7 @@ impl Desk {
                         created_at: item.created_at,
                         delivery: Delivery::Pending,
                         outbox: Some(state),
+                        attachment: None,
                     });
                 }
                 outbox::Payload::Action(action) => pending_actions.push(PendingAction {
@@ -369,6 +380,7 @@ impl Desk {
                 created_at: m.created_at,
                 delivery: m.delivery,
                 outbox: None,
+                attachment: m.attachment,
             });
         }
         Ok(out)
@@ -422,6 +434,7 @@ impl Desk {
             created_at,
             delivery: Delivery::Pending,
             outbox: Some(OutboxState::Queued),
+            attachment: None,
         })
     }
 

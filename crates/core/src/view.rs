@@ -91,6 +91,8 @@ pub struct ThreadMessage {
     pub delivery: Delivery,
     /// Present while the message is still in the outbox.
     pub outbox: Option<OutboxState>,
+    /// The file the message carries.
+    pub attachment: Option<switchboard_protocol::AttachmentRef>,
 }
 
 /// What the operator may do with the open conversation right now (the server decides in the
@@ -176,4 +178,31 @@ pub enum Notice {
     /// The local cache failed its integrity check at start; it was moved aside and is being
     /// rebuilt from the server.
     CacheRebuilt { message: String },
+}
+
+/// Where an attachment upload is; sent to the UI as it moves on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct UploadProgress {
+    pub upload_id: String,
+    pub conversation_id: Id,
+    pub file_name: String,
+    /// Bytes sent so far and in all (`f64`-safe: files are far below 2^53 bytes).
+    pub sent: i64,
+    pub total: i64,
+    pub state: UploadState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum UploadState {
+    Uploading,
+    /// Stored on the server as message `message_id`.
+    Done {
+        message_id: Id,
+    },
+    /// Refused or broken off, with the reason to show (413, 415, 403 … in the server's words).
+    Failed {
+        error: String,
+    },
+    Cancelled,
 }

@@ -125,7 +125,10 @@ pub struct MessagesPage {
 pub struct InboundMessage {
     pub external_id: String,
     pub name: String,
+    /// May be empty when `attachment` is given (the file name is then the text).
     pub text: String,
+    #[serde(default)]
+    pub attachment: Option<crate::InboundFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

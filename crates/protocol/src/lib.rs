@@ -18,6 +18,9 @@ pub mod profile;
 
 pub use canned::*;
 pub use profile::*;
+pub mod attachments;
+
+pub use attachments::*;
 pub use sync::*;
 
 pub type Id = i64;
@@ -306,6 +309,9 @@ pub struct Message {
     pub delivery: Delivery,
     /// The app's idempotency key for this message, when the app sent it.
     pub client_msg_id: Option<String>,
+    /// The file this message carries (its `text` is then the file name).
+    #[serde(default)]
+    pub attachment: Option<AttachmentRef>,
 }
 
 /// One operator's read position in one conversation; only that operator receives it.

@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::auth::LoginLimiter;
+use crate::files::FileStore;
 use crate::http::{router, AppState};
 use crate::hub::Hub;
 use crate::service::admin;
@@ -59,6 +60,15 @@ pub enum Command {
         /// Seconds between two pruning rounds (with --keep-changes).
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         prune_every_secs: u64,
+        /// Largest accepted attachment, in MiB.
+        #[arg(long, default_value_t = 25)]
+        max_file_mb: u64,
+        /// Let `send-file-message` fetch from loopback and private addresses (tests, intranets).
+        #[arg(long)]
+        allow_private_fetch: bool,
+        /// Connect and read timeout of `send-file-message` fetches, in seconds.
+        #[arg(long, default_value_t = 30)]
+        fetch_timeout_secs: u64,
     },
 }
 
@@ -119,13 +129,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             keep_changes,
             prune_every_secs,
+            max_file_mb,
+            allow_private_fetch,
+            fetch_timeout_secs,
         } => {
+            let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
+            files.allow_private_fetch = allow_private_fetch;
+            files.fetch_timeout = Duration::from_secs(fetch_timeout_secs.max(1));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
             let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
-            runtime.block_on(serve(path, listen, retention))?;
+            runtime.block_on(serve(path, listen, retention, files))?;
         }
     }
     Ok(())
@@ -136,6 +152,7 @@ async fn serve(
     path: PathBuf,
     listen: String,
     retention: Option<(u64, Duration)>,
+    files: FileStore,
 ) -> anyhow::Result<()> {
     let hub = Hub::new();
     let db = Db::open(&path)?.with_publisher(hub.sender());
@@ -146,6 +163,7 @@ async fn serve(
         db,
         hub,
         limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
+        files,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -538,6 +538,7 @@ fn conversation(
                     Delivery::Sent
                 },
                 client_msg_id: None,
+                attachment: None,
             },
             None,
         )?;

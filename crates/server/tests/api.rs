@@ -179,22 +179,25 @@ async fn seed_messages_notes_and_files() {
     assert_eq!(r.0, StatusCode::OK, "{}", r.1);
     assert_eq!(r.1["data"]["kind"], "operator");
     assert_eq!(r.1["data"]["delivery"], "sent");
+    // The server fetches file_url now (tests/attachments.rs); a host that does not resolve
+    // is a clear 422 and stores nothing.
     let r = fx
         .post_form(
             &fx.api,
             "/api/conversations/send-file-message",
             &[
                 ("conversation_id", c.clone()),
-                ("file_url", "https://files.example/a.pdf".into()),
+                ("file_url", "https://files.invalid/a.pdf".into()),
                 ("operator_id", fx.bob.to_string()),
             ],
         )
         .await;
-    assert_eq!(r.0, StatusCode::OK, "{}", r.1);
-    assert!(r.1["data"]["text"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("https://files.example/a.pdf"));
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_state",
+        "files.invalid",
+    );
     let r = fx
         .post_form(
             &fx.api,
@@ -222,9 +225,9 @@ async fn seed_messages_notes_and_files() {
         .iter()
         .filter_map(|m| m["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["client", "note", "operator", "operator"]);
+    assert_eq!(kinds, ["client", "note", "operator"]);
     assert_eq!(got["last_message_from_operator"], true);
-    assert_eq!(got["last_message_preview"], "https://files.example/a.pdf");
+    assert_eq!(got["last_message_preview"], "Здравствуйте! Чем помочь?");
 }
 
 #[tokio::test]

@@ -129,6 +129,7 @@ function thread(c: Conv): ThreadMessage[] {
       created_at: t,
       delivery: kind === "operator" ? (r() < 0.1 ? "failed" : r() < 0.5 ? "sent" : "delivered") : "delivered",
       outbox: null,
+      attachment: null,
     });
   }
   c.messages = out;
@@ -184,12 +185,12 @@ function act(c: Conv, action: ConversationAction) {
   if (action.action === "close") Object.assign(c, { status: "closed", closed_by: 1 });
   if (action.action === "unassign") Object.assign(c, { status: "unassigned", operator_id: null, operator_name: null });
   c.time = Date.now();
-  thread(c).push({ key: `s${nextMessageId}`, id: nextMessageId++, kind: "system", text: `${ME.operator.name}: ${action.action}`, author_name: null, created_at: Date.now(), delivery: "delivered", outbox: null });
+  thread(c).push({ key: `s${nextMessageId}`, id: nextMessageId++, kind: "system", text: `${ME.operator.name}: ${action.action}`, author_name: null, created_at: Date.now(), delivery: "delivered", outbox: null, attachment: null });
 }
 
 function send(c: Conv, text: string, note: boolean): ThreadMessage {
   const key = crypto.randomUUID();
-  const msg: ThreadMessage = { key, id: null, kind: note ? "note" : "operator", text, author_name: ME.operator.name, created_at: Date.now(), delivery: "pending", outbox: { state: "queued" } };
+  const msg: ThreadMessage = { key, id: null, kind: note ? "note" : "operator", text, author_name: ME.operator.name, created_at: Date.now(), delivery: "pending", outbox: { state: "queued" }, attachment: null };
   thread(c).push(msg);
   c.pending++;
   setTimeout(() => {
@@ -279,7 +280,7 @@ export function installDemoBackend(): void {
     const c = inbox[Math.floor(Math.random() * inbox.length)];
     if (!c) return;
     const text = LINES[Math.floor(Math.random() * LINES.length)] ?? "";
-    thread(c).push({ key: `m${nextMessageId}`, id: nextMessageId++, kind: "client", text, author_name: c.client_name, created_at: Date.now(), delivery: "delivered", outbox: null });
+    thread(c).push({ key: `m${nextMessageId}`, id: nextMessageId++, kind: "client", text, author_name: c.client_name, created_at: Date.now(), delivery: "delivered", outbox: null, attachment: null });
     Object.assign(c, { unread: true, preview: text.replace(/\n/g, " "), last_message_from_operator: false, time: Date.now() });
     changed([c.id]);
   }, 20_000);

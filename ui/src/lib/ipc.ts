@@ -24,6 +24,7 @@ import type {
   TabCounts,
   ThreadMessage,
   UiError,
+  UploadProgress,
 } from "./bindings";
 
 export type {
@@ -33,6 +34,9 @@ export type {
   ClientNote,
   MessageTags,
   Tag,
+  AttachmentRef,
+  UploadProgress,
+  UploadState,
   Capabilities,
   Choice,
   FilterOptions,
@@ -150,6 +154,13 @@ export const api = {
   tagMessages: (messageIds: number[], tag: string): Promise<null> =>
     unwrap(() => commands.tagMessages(messageIds, tag)),
   retryDelivery: (messageId: number): Promise<null> => unwrap(() => commands.retryDelivery(messageId)),
+  pickFile: (): Promise<string | null> => unwrap(() => commands.pickFile()),
+  attachFile: (conversationId: number, path: string): Promise<string> =>
+    unwrap(() => commands.attachFile(conversationId, path)),
+  cancelUpload: (uploadId: string): Promise<null> => unwrap(() => commands.cancelUpload(uploadId)),
+  openAttachment: (id: number): Promise<string> => unwrap(() => commands.openAttachment(id)),
+  attachmentPreview: (id: number, contentType: string): Promise<string> =>
+    unwrap(() => commands.attachmentPreview(id, contentType)),
 };
 
 export type Unlisten = () => void;
@@ -164,6 +175,8 @@ export const on = {
     events.signedOut.listen((e) => cb(e.payload.reason)),
   noticeRaised: (cb: (message: string) => void): Promise<Unlisten> =>
     events.noticeRaised.listen((e) => cb(e.payload.notice.message)),
+  uploadProgressChanged: (cb: (progress: UploadProgress) => void): Promise<Unlisten> =>
+    events.uploadProgressChanged.listen((e) => cb(e.payload.progress)),
 };
 
 /** Starts several listeners and returns one function that stops them all, even if called

@@ -25,7 +25,6 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
-<<<<<<< HEAD
   retryOutboxItem: () => ok(null),
   discardOutboxItem: () => ok(null),
   deskNotices: () => ok([]),
@@ -34,7 +33,6 @@ const defaults = {
   pinClient: () => ok(null),
   blacklistClient: () => ok(null),
   outgoingWhatsapp: () => fail("server", "not mocked"),
-=======
   cannedResponses: () => ok([]),
   addCannedResponse: () => fail("server", "not mocked"),
   editCannedResponse: () => fail("server", "not mocked"),
@@ -47,7 +45,11 @@ const defaults = {
   messageTags: () => ok([]),
   tagMessages: () => ok(null),
   retryDelivery: () => ok(null),
->>>>>>> canned
+  pickFile: () => ok(null),
+  attachFile: () => fail("server", "not mocked"),
+  cancelUpload: () => ok(null),
+  openAttachment: () => fail("server", "not mocked"),
+  attachmentPreview: () => fail("server", "not mocked"),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
@@ -75,6 +77,7 @@ export const events = {
   connStateChanged: eventObject("connStateChanged"),
   signedOut: eventObject("signedOut"),
   noticeRaised: eventObject("noticeRaised"),
+  uploadProgressChanged: eventObject("uploadProgressChanged"),
 };
 
 /** Delivers a backend event to everything listening. */

@@ -69,6 +69,7 @@ export function makeMessage(over: Partial<ThreadMessage> = {}): ThreadMessage {
     created_at: Date.now(),
     delivery: "delivered",
     outbox: null,
+    attachment: null,
     ...over,
   };
 }

@@ -12,8 +12,8 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
     let n = conn
         .prepare_cached(
             "INSERT INTO messages (id, conversation_id, kind, text, operator_id, created_at,
-                                   delivery, client_msg_id)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+                                   delivery, client_msg_id, attachment)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
              WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)
              ON CONFLICT(id) DO UPDATE SET
                 conversation_id = excluded.conversation_id,
@@ -22,7 +22,8 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
                 operator_id = excluded.operator_id,
                 created_at = excluded.created_at,
                 delivery = excluded.delivery,
-                client_msg_id = excluded.client_msg_id",
+                client_msg_id = excluded.client_msg_id,
+                attachment = excluded.attachment",
         )?
         .execute(params![
             m.id,
@@ -33,6 +34,11 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
             m.created_at,
             m.delivery.as_str(),
             m.client_msg_id,
+            m.attachment
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| crate::error::CoreError::Protocol(e.to_string()))?,
         ])?;
     Ok(n > 0)
 }
@@ -45,6 +51,9 @@ pub fn remove(conn: &Connection, id: Id) -> Result<Option<Id>> {
     )?;
     Ok(conv)
 }
+
+const COLUMNS: &str =
+    "id, conversation_id, kind, text, operator_id, created_at, delivery, client_msg_id, attachment";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let bad = |i: usize, v: String| {
@@ -65,6 +74,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: row.get(5)?,
         delivery: Delivery::parse(&delivery).ok_or_else(|| bad(6, delivery.clone()))?,
         client_msg_id: row.get(7)?,
+        // Written by `upsert` from the same type: unreadable JSON means a damaged row, and the
+        // message is still worth showing without its file.
+        attachment: row
+            .get::<_, Option<String>>(8)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 
@@ -135,6 +149,7 @@ pub(crate) mod tests {
             created_at: id * 10,
             delivery: Delivery::Sent,
             client_msg_id: None,
+            attachment: None,
         }
     }
 
@@ -164,4 +179,21 @@ pub(crate) mod tests {
         conversations::remove(&c, 5).expect("rm conv");
         assert_eq!(count(&c, 5).expect("count"), 0, "cascade");
     }
+}
+
+/// The attachment `id` as a cached message carries it.
+pub fn attachment(
+    conn: &Connection,
+    id: Id,
+) -> Result<Option<switchboard_protocol::AttachmentRef>> {
+    let json: Option<String> = rusqlite::OptionalExtension::optional(
+        conn.prepare_cached(
+            "SELECT attachment FROM messages
+             WHERE attachment IS NOT NULL AND json_extract(attachment, '$.id') = ?1 LIMIT 1",
+        )?
+        .query_row([id], |r| r.get(0)),
+    )?;
+    json.map(|j| serde_json::from_str(&j))
+        .transpose()
+        .map_err(|e| crate::error::CoreError::Protocol(format!("cached attachment {id}: {e}")))
 }

@@ -176,6 +176,10 @@ const MIGRATIONS: &[&str] = &[
         DELETE FROM message_tags WHERE message_id = old.id;
     END;
     "#,
+    // 3: attachments: the file a message carries, as JSON (`AttachmentRef`).
+    r#"
+    ALTER TABLE messages ADD COLUMN attachment TEXT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -9,8 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, Notice};
-use switchboard_protocol::{ChannelKind, Id, InboundAccepted, InboundMessage, LoginResponse};
+use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, Notice, UploadProgress};
+use switchboard_protocol::{
+    ChannelKind, ConversationAction, ConversationStatus, Id, InboundAccepted, InboundMessage,
+    LoginResponse,
+};
 
 pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_ADMIN: &str = "admin@demo.test";
@@ -165,6 +168,7 @@ pub struct Recorder {
     pub signed_out: Mutex<bool>,
     pub incoming: Mutex<Vec<IncomingMessage>>,
     pub notices: Mutex<Vec<Notice>>,
+    pub uploads: Mutex<Vec<UploadProgress>>,
 }
 
 impl DeskEvents for Recorder {
@@ -194,6 +198,13 @@ impl DeskEvents for Recorder {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(notice.clone());
+    }
+
+    fn upload_progress(&self, progress: &UploadProgress) {
+        self.uploads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(progress.clone());
     }
 }
 
@@ -269,6 +280,7 @@ pub async fn ingest(
             external_id: external_id.into(),
             name: name.into(),
             text: text.into(),
+            attachment: None,
         })
         .send()
         .await?;
@@ -298,12 +310,7 @@ pub fn admin_api(server: &Server, token: &str) -> Result<switchboard_core::ApiCl
 }
 
 /// A fresh conversation taken into the admin's inbox through the desk's outbox.
-pub async fn my_conversation(
-    server: &Server,
-    desk: &Desk,
-    token: &str,
-    ext: &str,
-) -> anyhow::Result<Id> {
+pub async fn my_conversation(server: &Server, desk: &Desk, token: &str, ext: &str) -> Result<Id> {
     let admin = admin_api(server, token)?;
     let channel = custom_channel(&admin).await?;
     let accepted = ingest(server, channel, ext, "Outbox Client", "hi, anyone?").await?;
@@ -312,13 +319,11 @@ pub async fn my_conversation(
         desk.open(id).ok().map(|_| ())
     })
     .await;
-    desk.act(id, switchboard_protocol::ConversationAction::Start)?;
+    desk.act(id, ConversationAction::Start)?;
     let me = desk.me().operator.id;
     wait_for(20, "the conversation in my inbox", || {
         let v = desk.open(id).ok()?;
-        (v.row.status == switchboard_protocol::ConversationStatus::Inbox
-            && v.operator_id == Some(me))
-        .then_some(())
+        (v.row.status == ConversationStatus::Inbox && v.operator_id == Some(me)).then_some(())
     })
     .await;
     Ok(id)

@@ -31,7 +31,7 @@ pub async fn inbound(
         .get("x-channel-secret")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    ingest::ingest(&st.db, channel_id, secret, msg)
+    ingest::ingest(&st.db, &st.files, channel_id, secret, msg)
         .await
         .map(Json)
 }

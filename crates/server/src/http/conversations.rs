@@ -45,6 +45,7 @@ pub async fn send_message(
             text: req.text,
             client_msg_id: Some(req.client_msg_id),
             attachment_url: None,
+            attachment: None,
             acting_operator_id: None,
             disable_webhook: false,
         },

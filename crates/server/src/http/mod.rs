@@ -1,5 +1,6 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
+pub mod attachments;
 pub mod auth;
 pub mod canned;
 pub mod channels;
@@ -17,6 +18,7 @@ pub mod sync;
 use std::sync::Arc;
 
 use crate::auth::LoginLimiter;
+use crate::files::FileStore;
 use crate::hub::Hub;
 use crate::storage::Db;
 
@@ -26,6 +28,7 @@ pub struct AppState {
     pub db: Db,
     pub hub: Hub,
     pub limiter: Arc<LoginLimiter>,
+    pub files: FileStore,
 }
 
 pub use router::router;

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
-use super::{auth, canned, channels, clients, conversations, events, outgoing, profile, seed, sync};
+use super::{attachments, auth, canned, channels, clients, conversations, events, outgoing, profile, seed, sync};
 
 struct TokenScheme;
 
@@ -39,6 +39,7 @@ impl Modify for TokenScheme {
         canned::list, canned::create, canned::update, canned::delete,
         profile::notes, profile::add_note, profile::tags, profile::tag_messages,
         profile::tag_counts, profile::retry,
+        attachments::upload, attachments::download, attachments::set_group_files,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -47,6 +48,8 @@ impl Modify for TokenScheme {
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
+        (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"),
+        (name = "attachments"), (name = "settings"),
     )
 )]
 pub struct ApiDoc;

@@ -14,6 +14,7 @@ use super::extract::BODY_LIMIT;
 use super::{
     auth, channels, clients, conversations, events, openapi, outgoing, seed, sync, AppState,
     auth, canned, channels, clients, conversations, events, openapi, profile, seed, sync, AppState,
+    attachments, auth, channels, clients, conversations, events, openapi, seed, sync, AppState,
 };
 use crate::error::ApiError;
 
@@ -47,6 +48,16 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/actions", post(conversations::action))
         .route("/conversations/{id}/read", post(conversations::read))
         .route("/conversations/{id}/log", get(conversations::log))
+        .route(
+            "/conversations/{id}/attachments",
+            // The upload is streamed and limited by the file store, not by the JSON body limit.
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/attachments/{id}", get(attachments::download))
+        .route(
+            "/settings/groups/{id}/files",
+            put(attachments::set_group_files),
+        )
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))

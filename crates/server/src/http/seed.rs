@@ -13,6 +13,8 @@ use super::auth::Auth;
 use super::extract::{ClientIp, Json, Params};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::files::fetch;
+use crate::service::attachments::{self, FileSend, StoredFile};
 use crate::service::conversations::{self as svc, ActRequest, MoveOptions, SeedList, SendRequest};
 
 /// `{"data": Conversation}`
@@ -191,7 +193,6 @@ async fn store_message(
     params: &Params,
     kind: MessageKind,
     text: String,
-    attachment_url: Option<String>,
 ) -> ApiResult<Json<MessageData>> {
     let conversation_id = params.required_int("conversation_id")?;
     let acting_operator_id = params.int("operator_id")?;
@@ -205,7 +206,8 @@ async fn store_message(
             kind,
             text,
             client_msg_id: None,
-            attachment_url,
+            attachment_url: None,
+            attachment: None,
             acting_operator_id,
             disable_webhook,
         },
@@ -233,7 +235,7 @@ pub async fn send_message(
 ) -> ApiResult<Json<MessageData>> {
     params.required_int("conversation_id")?;
     let text = params.required_text("text")?;
-    store_message(&st, p, ip, &params, MessageKind::Operator, text, None).await
+    store_message(&st, p, ip, &params, MessageKind::Operator, text).await
 }
 
 /// Whether `url` is an absolute http(s) URL with a host.
@@ -250,7 +252,8 @@ fn is_http_url(url: &str) -> bool {
     }
 }
 
-/// Send a file by URL. For now the URL is stored as a reference (fetching comes later).
+/// Send a file by URL: the server fetches `file_url` (http/https, public addresses only unless
+/// `serve --allow-private-fetch`, size and type limits, timeouts) and sends it as an attachment.
 #[utoipa::path(post, path = "/api/conversations/send-file-message", tag = "seed",
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
@@ -260,30 +263,40 @@ fn is_http_url(url: &str) -> bool {
     ),
     security(("token" = [])),
     responses((status = 200, body = MessageData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, description = "Not in an inbox, or the file cannot be fetched", body = ErrorBody)))]
 pub async fn send_file_message(
     State(st): State<AppState>,
     Auth(p): Auth,
     ClientIp(ip): ClientIp,
     params: Params,
 ) -> ApiResult<Json<MessageData>> {
-    params.required_int("conversation_id")?;
+    let conversation_id = params.required_int("conversation_id")?;
     let url = params.required_text("file_url")?.trim().to_string();
     if !is_http_url(&url) || url.len() > 2048 {
         return Err(ApiError::bad_request(
             "Parameter `file_url` must be an http:// or https:// URL (at most 2048 characters).",
         ));
     }
-    store_message(
-        &st,
-        p,
-        ip,
-        &params,
-        MessageKind::Operator,
-        url.clone(),
-        Some(url),
-    )
-    .await
+    let req = FileSend {
+        conversation_id,
+        client_msg_id: None,
+        acting_operator_id: params.int("operator_id")?,
+        attachment_url: Some(url.clone()),
+        disable_webhook: params.flag("disable_webhook")?,
+    };
+    // Refuse what does not depend on the file before fetching it; the extension is only known
+    // after the fetch, so "file" stands in for the name here.
+    attachments::precheck(&st.db, p.clone(), req.clone(), "file.txt".into()).await?;
+    let fetched = fetch::fetch(&st.files, &url).await?;
+    let file = StoredFile {
+        name: fetched.name,
+        content_type: fetched.content_type.to_string(),
+        sha256: fetched.sha256,
+        size: fetched.size,
+    };
+    let (msg, _) = attachments::send_file(&st.db, p, ip, req, file).await?;
+    Ok(Json(MessageData { data: msg }))
 }
 
 /// Add an internal note (the client never sees it).
@@ -304,7 +317,7 @@ pub async fn send_note(
 ) -> ApiResult<Json<MessageData>> {
     params.required_int("conversation_id")?;
     let text = params.required_text("text")?;
-    store_message(&st, p, ip, &params, MessageKind::Note, text, None).await
+    store_message(&st, p, ip, &params, MessageKind::Note, text).await
 }
 
 async fn seed_list(

@@ -4,8 +4,8 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    Conversation, ConversationAction, ConversationDetail, ConversationStatus, Delivery, Entity, Id,
-    Message, MessageKind, MessagesPage, ReadState,
+    AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus,
+    Delivery, Entity, Id, Message, MessageKind, MessagesPage, ReadState,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -279,8 +279,10 @@ pub struct SendRequest {
     pub kind: MessageKind,
     pub text: String,
     pub client_msg_id: Option<String>,
-    /// `send-file-message`: an http(s) URL kept as a reference until files are stored.
+    /// `send-file-message`: the http(s) URL the file was fetched from, kept for the record.
     pub attachment_url: Option<String>,
+    /// The stored file this message carries (see `service::attachments`).
+    pub attachment: Option<AttachmentRef>,
     pub acting_operator_id: Option<Id>,
     pub disable_webhook: bool,
 }
@@ -348,6 +350,7 @@ pub fn send_in(
             // No real channel delivery yet: an accepted operator message counts as sent.
             delivery: Delivery::Sent,
             client_msg_id: req.client_msg_id.clone(),
+            attachment: req.attachment.clone(),
         },
         req.attachment_url.as_deref(),
     )?;
@@ -359,7 +362,7 @@ pub fn send_in(
     // Notes are internal: they touch the conversation but are not its "last message".
     conv.updated_at = now;
     conversations::update(conn, &conv)?;
-    let action = match (req.kind, req.attachment_url.is_some()) {
+    let action = match (req.kind, req.attachment.is_some()) {
         (MessageKind::Note, _) => "note_added",
         (_, true) => "file_sent",
         _ => "message_sent",

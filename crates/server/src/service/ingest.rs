@@ -3,15 +3,18 @@
 //! inbox of the operator the client is pinned to).
 
 use switchboard_protocol::{
-    Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundMessage,
-    Message, MessageKind,
+    Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundFile,
+    InboundMessage, Message, MessageKind,
 };
 
+use super::attachments::StoredFile;
 use super::conversations::{emit_conversation, emit_message, log_conversation, validate_text};
 use super::{now_ms, preview};
 use crate::auth::secrets_equal;
 use crate::error::{ApiError, ApiResult};
+use crate::files::{kind, sanitize_name, FileStore};
 use crate::policy::Scope;
+use crate::storage::attachments::{self, NewAttachment};
 use crate::storage::{channels, clients, conversations, messages, operators, Db, WriteCtx};
 
 /// Where a new or reopened conversation goes: the pinned operator's inbox if that operator is
@@ -36,6 +39,17 @@ pub fn ingest_in(
     secret: Option<&str>,
     msg: &InboundMessage,
 ) -> ApiResult<InboundAccepted> {
+    ingest_with_file_in(ctx, channel_id, secret, msg, None)
+}
+
+/// [`ingest_in`] with the message's file, already in the file store.
+pub fn ingest_with_file_in(
+    ctx: &mut WriteCtx<'_>,
+    channel_id: Id,
+    secret: Option<&str>,
+    msg: &InboundMessage,
+    file: Option<&StoredFile>,
+) -> ApiResult<InboundAccepted> {
     let channel = channels::get_any(ctx.tx, channel_id)?
         .ok_or_else(|| ApiError::not_found(format!("Channel {channel_id} not found.")))?;
     let authorized = match (&channel.secret, secret) {
@@ -53,7 +67,11 @@ pub fn ingest_in(
             "`external_id` must be 1 to 256 characters.",
         ));
     }
-    validate_text(&msg.text, "text")?;
+    let text = match file {
+        Some(f) if msg.text.trim().is_empty() => f.name.clone(),
+        _ => msg.text.clone(),
+    };
+    validate_text(&text, "text")?;
     let name = match msg.name.trim() {
         "" => external_id.to_string(),
         n => n.chars().take(200).collect(),
@@ -108,23 +126,40 @@ pub fn ingest_in(
             (conv, None, Some("created"))
         }
     };
+    let attachment = match file {
+        Some(f) => Some(attachments::insert(
+            ctx.tx,
+            &NewAttachment {
+                company_id,
+                conversation_id: conv.id,
+                sha256: &f.sha256,
+                size: f.size as i64,
+                content_type: &f.content_type,
+                file_name: &f.name,
+                created_by: None,
+                created_at: now,
+            },
+        )?),
+        None => None,
+    };
     let stored = messages::insert(
         ctx.tx,
         &Message {
             id: 0,
             conversation_id: conv.id,
             kind: MessageKind::Client,
-            text: msg.text.clone(),
+            text: text.clone(),
             operator_id: None,
             created_at: now,
             delivery: Delivery::Delivered,
             client_msg_id: None,
+            attachment,
         },
         None,
     )?;
     conv.last_message_at = now;
     conv.last_message_from_operator = false;
-    conv.last_message_preview = preview(&msg.text);
+    conv.last_message_preview = preview(&text);
     conv.last_client_message_id = Some(stored.id);
     conv.updated_at = now;
     conversations::update(ctx.tx, &conv)?;
@@ -148,10 +183,43 @@ pub fn ingest_in(
 
 pub async fn ingest(
     db: &Db,
+    files: &FileStore,
     channel_id: Id,
     secret: Option<String>,
     msg: InboundMessage,
 ) -> ApiResult<InboundAccepted> {
-    db.write(move |ctx| ingest_in(ctx, channel_id, secret.as_deref(), &msg))
-        .await
+    let file = match &msg.attachment {
+        Some(f) => Some(store_inbound_file(files, f).await?),
+        None => None,
+    };
+    db.write(move |ctx| {
+        ingest_with_file_in(ctx, channel_id, secret.as_deref(), &msg, file.as_ref())
+    })
+    .await
+}
+
+/// Decodes and stores a client's inline file (same limits as uploads). The secret is checked
+/// afterwards, in the transaction; a refused message leaves only an unreferenced blob.
+async fn store_inbound_file(files: &FileStore, f: &InboundFile) -> ApiResult<StoredFile> {
+    use base64::Engine as _;
+    let name = sanitize_name(&f.name);
+    kind::check_name(&name)?;
+    // base64 is 4/3 of the bytes: refuse what cannot fit before decoding it.
+    if (f.data_base64.len() as u64) / 4 * 3 > files.max_bytes + 3 {
+        return Err(files.too_large());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(f.data_base64.trim())
+        .map_err(|_| ApiError::bad_request("`attachment.data_base64` is not valid base64."))?;
+    let mut writer = files.writer().await?;
+    writer.write(&bytes).await?;
+    let content_type = kind::classify(&name, writer.head())?;
+    let size = writer.size();
+    let sha256 = writer.commit().await?;
+    Ok(StoredFile {
+        name,
+        content_type: content_type.to_string(),
+        sha256,
+        size,
+    })
 }

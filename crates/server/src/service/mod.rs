@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod admin;
 pub mod canned;
+pub mod attachments;
 pub mod clients;
 pub mod conversations;
 pub mod ingest;

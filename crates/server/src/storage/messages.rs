@@ -1,12 +1,17 @@
 //! Queries on `messages`.
 
 use rusqlite::{params, Connection, Row};
-use switchboard_protocol::{Delivery, Id, Message, MessageKind};
+use switchboard_protocol::{AttachmentRef, Delivery, Id, Message, MessageKind};
 
 use super::{id_list, optional, parse_enum};
 
+// The attachment's columns come through a renaming subquery so that the bare `id` and
+// `conversation_id` of the callers' WHERE / ORDER BY clauses still mean the message's.
 const SELECT: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at, delivery,
-    client_msg_id FROM messages";
+    client_msg_id, att_id, att_name, att_size, att_type, att_sha FROM messages
+    LEFT JOIN (SELECT id AS att_id, file_name AS att_name, size AS att_size,
+                      content_type AS att_type, sha256 AS att_sha FROM attachments)
+      ON att_id = messages.attachment_id";
 
 fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -18,6 +23,16 @@ fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: r.get(5)?,
         delivery: parse_enum(6, r.get(6)?, Delivery::parse)?,
         client_msg_id: r.get(7)?,
+        attachment: match r.get::<_, Option<Id>>(8)? {
+            Some(id) => Some(AttachmentRef {
+                id,
+                name: r.get(9)?,
+                size: r.get(10)?,
+                content_type: r.get(11)?,
+                sha256: r.get(12)?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -29,8 +44,8 @@ pub fn insert(
 ) -> rusqlite::Result<Message> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
-            client_msg_id, attachment_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            client_msg_id, attachment_url, attachment_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     stmt.execute(params![
         m.conversation_id,
@@ -40,7 +55,8 @@ pub fn insert(
         m.created_at,
         m.delivery.as_str(),
         m.client_msg_id,
-        attachment_url
+        attachment_url,
+        m.attachment.as_ref().map(|a| a.id),
     ])?;
     Ok(Message {
         id: conn.last_insert_rowid(),

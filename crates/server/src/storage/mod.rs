@@ -8,6 +8,7 @@
 
 pub mod action_log;
 pub mod canned;
+pub mod attachments;
 pub mod changes;
 pub mod channels;
 pub mod clients;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0006_outbox.sql"),
     include_str!("../../migrations/0003_canned.sql"),
+    include_str!("../../migrations/0004_attachments.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

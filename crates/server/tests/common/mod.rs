@@ -47,7 +47,7 @@ impl Server {
         Self::start_with(db, &[])
     }
 
-    /// `serve` with extra options (e.g. `--keep-changes`).
+    /// Starts `serve` with extra options (`--keep-changes`, `--max-file-mb 1`, …).
     pub fn start_with(db: &Path, extra: &[&str]) -> Self {
         let log = std::fs::File::create(db.with_extension("log")).expect("log file");
         let mut child = Command::new(BIN)
@@ -142,6 +142,7 @@ pub fn inbound(
         external_id: external_id.into(),
         name: name.into(),
         text: text.into(),
+        attachment: None,
     };
     let acc = db
         .write_blocking(|ctx| ingest_in(ctx, channel, Some(secret), &msg))
@@ -388,6 +389,11 @@ pub const PINNED_EXTERNAL_ID: &str = "pinned-1";
 
 impl Fx {
     pub fn new() -> Self {
+        Self::with_server_args(&[])
+    }
+
+    /// The fixture with `serve` started with extra options.
+    pub fn with_server_args(extra: &[&str]) -> Self {
         let t = template();
         let dir = tempfile::tempdir().expect("tempdir");
         let db_path = dir.path().join("data").join("sb.db");
@@ -398,7 +404,7 @@ impl Fx {
             std::fs::copy(&wal, db_path.with_extension("db-wal")).expect("copy wal");
         }
         let ids = t.ids.clone();
-        let server = Server::start(&db_path);
+        let server = Server::start_with(&db_path, extra);
         Fx {
             _dir: dir,
             db_path,

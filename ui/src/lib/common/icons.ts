@@ -21,6 +21,9 @@ export const ICONS = {
   chat: "M4 5h16v11H9l-5 4z",
   toUnassigned: "M12 15V4 M8 8l4-4 4 4 M3 14v5h18v-5",
   chevronUp: "M6 15l6-6 6 6",
+  paperclip: "M20 11.5l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4L15 7",
+  file: "M6 3h8l4 4v14H6z M14 3v4h4",
+  download: "M12 4v11 M7.5 10.5 12 15l4.5-4.5 M4 19h16",
 } as const;
 
 export type IconName = keyof typeof ICONS;

@@ -1,0 +1,201 @@
+//! `/api/v1` attachments: upload into a conversation, download, and the group file policy.
+//!
+//! The upload body is the raw file (any Content-Type; the server decides the type from the
+//! name and the bytes), named by the `X-File-Name` header (percent-encoded UTF-8 allowed). It
+//! is streamed to the file store while hashed; it is never held whole in memory.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use serde::Deserialize;
+use switchboard_protocol::{ErrorBody, GroupFilePolicy, Id, Message};
+use utoipa::IntoParams;
+
+use super::auth::Auth;
+use super::extract::{ClientIp, Json, Path, Query};
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::files::{kind, sanitize_name};
+use crate::service::attachments::{self as svc, FileSend, StoredFile};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// The app's idempotency key (a UUID): a repeat returns the message stored the first time.
+    pub client_msg_id: String,
+}
+
+/// The `X-File-Name` header, decoded and sanitized.
+fn file_name(headers: &HeaderMap) -> ApiResult<String> {
+    let raw = headers
+        .get("x-file-name")
+        .ok_or_else(|| ApiError::bad_request("Name the file in the `X-File-Name` header."))?
+        .to_str()
+        .map_err(|_| {
+            ApiError::bad_request("`X-File-Name` must be ASCII; percent-encode other characters.")
+        })?;
+    let decoded = percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| ApiError::bad_request("`X-File-Name` is not percent-encoded UTF-8."))?;
+    Ok(sanitize_name(&decoded))
+}
+
+/// Upload a file into a conversation: creates an operator message carrying it. Idempotent on
+/// `client_msg_id`: 201 the first time, 200 with the stored message on a repeat.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/attachments", tag = "attachments",
+    params(("id" = i64, Path, description = "Conversation id"), UploadQuery,
+        ("X-File-Name" = String, Header, description = "File name, percent-encoded UTF-8")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Stored", body = Message),
+        (status = 200, description = "A repeat of client_msg_id", body = Message),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "Not allowed, or the group blocks sending files", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, description = "Larger than the limit", body = ErrorBody),
+        (status = 415, description = "Not an accepted file type", body = ErrorBody),
+        (status = 422, description = "Not in an inbox", body = ErrorBody),
+    ))]
+pub async fn upload(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<Id>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    if q.client_msg_id.is_empty() || q.client_msg_id.len() > 100 {
+        return Err(ApiError::bad_request(
+            "`client_msg_id` must be 1 to 100 characters (a UUID).",
+        ));
+    }
+    let name = file_name(&headers)?;
+    let req = FileSend {
+        conversation_id: id,
+        client_msg_id: Some(q.client_msg_id),
+        acting_operator_id: None,
+        attachment_url: None,
+        disable_webhook: false,
+    };
+    if let Some(existing) = svc::precheck(&st.db, p.clone(), req.clone(), name.clone()).await? {
+        return Ok((StatusCode::OK, Json(existing)));
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > st.files.max_bytes) {
+        return Err(st.files.too_large());
+    }
+    let mut writer = st.files.writer().await?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("The upload broke off: {e}.")))?;
+        writer.write(&chunk).await?;
+    }
+    if writer.size() == 0 {
+        return Err(ApiError::bad_request("The file is empty."));
+    }
+    let content_type = kind::classify(&name, writer.head())?;
+    let size = writer.size();
+    let sha256 = writer.commit().await?;
+    let file = StoredFile {
+        name,
+        content_type: content_type.to_string(),
+        sha256,
+        size,
+    };
+    let (msg, created) = svc::send_file(&st.db, p, ip, req, file).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(msg)))
+}
+
+/// `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266).
+fn disposition(name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = utf8_percent_encode(name, NON_ALPHANUMERIC);
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+/// Download an attachment (only from conversations the caller can see).
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
+    params(("id" = i64, Path, description = "Attachment id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The file, with its Content-Type and Content-Disposition", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "The group blocks receiving files", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn download(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<Response> {
+    let (reference, path) = svc::open(&st.db, &st.files, p, id).await?;
+    let file = tokio::fs::File::open(&path).await.map_err(|e| {
+        ApiError::Internal(format!(
+            "attachment {id}: cannot open {}: {e}",
+            path.display()
+        ))
+    })?;
+    let content_type = HeaderValue::from_str(&reference.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_LENGTH, HeaderValue::from(reference.size)),
+            (header::CONTENT_DISPOSITION, disposition(&reference.name)),
+            (
+                header::HeaderName::from_static("x-content-sha256"),
+                HeaderValue::from_str(&reference.sha256)
+                    .unwrap_or_else(|_| HeaderValue::from_static("")),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+    )
+        .into_response())
+}
+
+/// Settings › Advanced: block sending and/or receiving files for a group (super-admin).
+#[utoipa::path(put, path = "/api/v1/settings/groups/{id}/files", tag = "settings",
+    params(("id" = i64, Path, description = "Group id")),
+    request_body = GroupFilePolicy,
+    security(("token" = [])),
+    responses((status = 200, body = GroupFilePolicy), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_group_files(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<Id>,
+    Json(policy): Json<GroupFilePolicy>,
+) -> ApiResult<Json<GroupFilePolicy>> {
+    Ok(Json(
+        svc::set_group_policy(&st.db, p, ip, id, policy).await?,
+    ))
+}

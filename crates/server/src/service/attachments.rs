@@ -1,0 +1,214 @@
+//! Attachments: operator uploads, `send-file-message` fetches, downloads, and the per-group
+//! "Block send/receive files" policy (Settings › Advanced).
+//!
+//! Decisions:
+//! - A file message's `text` is the sanitized file name, so previews, search and clients that
+//!   ignore `attachment` still show something meaningful.
+//! - Every check that can fail without the bytes (visibility, inbox, group policy, extension,
+//!   idempotency) runs before the body is read, and again in the write transaction.
+//! - The group policy follows the conversation's group. Like the other Settings › Advanced
+//!   restrictions, it does not apply to super-admins (nor to API tokens, which act as one).
+//! - `block_receive` keeps client files (they are still stored and listed) but a download by
+//!   an operator it applies to is refused with 403, saying why.
+
+use std::path::PathBuf;
+
+use rusqlite::Connection;
+use switchboard_protocol::{
+    AttachmentRef, Conversation, GroupFilePolicy, Id, Message, MessageKind,
+};
+
+use super::actor::{resolve_actor, Actor, Principal};
+use super::conversations::{denied, load_visible, send_in, SendRequest};
+use super::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::files::{kind, FileStore};
+use crate::policy::{self, Scope};
+use crate::storage::action_log;
+use crate::storage::attachments::{self as store, NewAttachment};
+use crate::storage::{groups, messages, Db};
+
+/// A file to attach, already in the file store.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Everything needed to send a file message except the bytes.
+#[derive(Debug, Clone)]
+pub struct FileSend {
+    pub conversation_id: Id,
+    pub client_msg_id: Option<String>,
+    pub acting_operator_id: Option<Id>,
+    pub attachment_url: Option<String>,
+    pub disable_webhook: bool,
+}
+
+fn group_name(conn: &Connection, company_id: Id, group_id: Id) -> String {
+    groups::get(conn, company_id, group_id)
+        .ok()
+        .flatten()
+        .map_or_else(|| format!("group {group_id}"), |g| g.name)
+}
+
+/// 403 when the conversation's group blocks sending files for this actor.
+fn check_send_allowed(conn: &Connection, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
+    policy::send_message(&actor.facts, &Scope::of(conv)).map_err(|d| denied(conn, d))?;
+    if let Some(g) = conv.group_id.filter(|_| !actor.facts.full_rights) {
+        if store::policy(conn, g)?.block_send {
+            return Err(ApiError::Forbidden(format!(
+                "Sending files is blocked for the group \"{}\" (Settings › Advanced); send text, or ask an administrator.",
+                group_name(conn, actor.company_id, g)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks before any byte is read. `Some(message)` when `client_msg_id` was already sent.
+pub async fn precheck(
+    db: &Db,
+    principal: Principal,
+    req: FileSend,
+    file_name: String,
+) -> ApiResult<Option<Message>> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, req.acting_operator_id, None)?;
+        let conv = load_visible(conn, &actor, req.conversation_id)?;
+        if let Some(cm) = &req.client_msg_id {
+            if let Some(existing) = messages::by_client_msg_id(conn, conv.id, cm)? {
+                return Ok(Some(existing));
+            }
+        }
+        check_send_allowed(conn, &actor, &conv)?;
+        kind::check_name(&file_name)?;
+        Ok(None)
+    })
+    .await
+}
+
+/// Records `file` as an attachment of a new operator message. Returns the message and
+/// whether it is new (false: a repeat of `client_msg_id`).
+pub async fn send_file(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    req: FileSend,
+    file: StoredFile,
+) -> ApiResult<(Message, bool)> {
+    db.write(move |ctx| {
+        let actor = resolve_actor(ctx.tx, &principal, req.acting_operator_id, ip)?;
+        let conv = load_visible(ctx.tx, &actor, req.conversation_id)?;
+        if let Some(cm) = &req.client_msg_id {
+            if let Some(existing) = messages::by_client_msg_id(ctx.tx, conv.id, cm)? {
+                return Ok((existing, false));
+            }
+        }
+        check_send_allowed(ctx.tx, &actor, &conv)?;
+        let attachment = store::insert(
+            ctx.tx,
+            &NewAttachment {
+                company_id: actor.company_id,
+                conversation_id: conv.id,
+                sha256: &file.sha256,
+                size: file.size as i64,
+                content_type: &file.content_type,
+                file_name: &file.name,
+                created_by: Some(actor.id()),
+                created_at: now_ms(),
+            },
+        )?;
+        send_in(
+            ctx,
+            &actor,
+            &SendRequest {
+                conversation_id: conv.id,
+                kind: MessageKind::Operator,
+                text: file.name.clone(),
+                client_msg_id: req.client_msg_id.clone(),
+                attachment_url: req.attachment_url.clone(),
+                attachment: Some(attachment),
+                acting_operator_id: req.acting_operator_id,
+                disable_webhook: req.disable_webhook,
+            },
+        )
+    })
+    .await
+}
+
+/// The attachment `id` and the path of its bytes, if the caller may download it: 404 for
+/// unknown ids and conversations the caller cannot see, 403 when the group blocks receiving.
+pub async fn open(
+    db: &Db,
+    files: &FileStore,
+    principal: Principal,
+    id: Id,
+) -> ApiResult<(AttachmentRef, PathBuf)> {
+    let reference = db
+        .read(move |conn| {
+            let actor = resolve_actor(conn, &principal, None, None)?;
+            let not_found = || ApiError::not_found(format!("Attachment {id} not found."));
+            let rec = store::get(conn, actor.company_id, id)?.ok_or_else(not_found)?;
+            let conv = load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
+                ApiError::NotFound(_) => not_found(),
+                other => other,
+            })?;
+            let inbound = rec.created_by.is_none();
+            if let Some(g) = conv.group_id.filter(|_| inbound && !actor.facts.full_rights) {
+                if store::policy(conn, g)?.block_receive {
+                    return Err(ApiError::Forbidden(format!(
+                        "Receiving files is blocked for the group \"{}\" (Settings › Advanced); ask an administrator for this file.",
+                        group_name(conn, actor.company_id, g)
+                    )));
+                }
+            }
+            Ok(rec.reference)
+        })
+        .await?;
+    let path = files.path_of(&reference.sha256);
+    Ok((reference, path))
+}
+
+/// Super-admin: sets what a group's operators may not do with files.
+pub async fn set_group_policy(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    group_id: Id,
+    p: GroupFilePolicy,
+) -> ApiResult<GroupFilePolicy> {
+    db.write(move |ctx| {
+        let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
+        if !actor.facts.full_rights {
+            return Err(ApiError::Forbidden(
+                "Only a super-admin can change Settings › Advanced.".into(),
+            ));
+        }
+        groups::get(ctx.tx, actor.company_id, group_id)?
+            .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
+        store::set_policy(ctx.tx, group_id, p)?;
+        let note = format!(
+            "block_send={} block_receive={}",
+            p.block_send, p.block_receive
+        );
+        action_log::insert(
+            ctx.tx,
+            &action_log::Entry {
+                company_id: actor.company_id,
+                actor_operator_id: Some(actor.id()),
+                actor_token_id: actor.token_id,
+                target_type: "group",
+                target_id: group_id,
+                action: "file_policy_changed",
+                ip: actor.ip.as_deref(),
+                note: Some(&note),
+                created_at: now_ms(),
+            },
+        )?;
+        Ok(p)
+    })
+    .await
+}
