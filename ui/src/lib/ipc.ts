@@ -12,6 +12,8 @@ import type {
   ErrorKind,
   KeychainStatus,
   ListQuery,
+  NotifyFailed,
+  NotifySettings,
   SessionInfo,
   TabCounts,
   ThreadMessage,
@@ -33,6 +35,8 @@ export type {
   ListQuery,
   Me,
   MessageKind,
+  NotifyFailed,
+  NotifySettings,
   OutboxState,
   PendingAction,
   Permissions,
@@ -102,6 +106,13 @@ export const api = {
     unwrap(() => commands.conversationAction(conversationId, action)),
   connState: (): Promise<ConnState> => unwrap(() => commands.connState()),
   defaultServerUrl: (): Promise<string> => unwrap(() => commands.defaultServerUrl()),
+  notifySettings: (): Promise<NotifySettings> => unwrap(() => commands.notifySettings()),
+  setNotifySettings: (s: Pick<NotifySettings, "do_not_disturb" | "sound" | "preview">) =>
+    unwrap<NotifySettings>(() => commands.setNotifySettings(s.do_not_disturb, s.sound, s.preview)),
+  setConversationMuted: (id: number, muted: boolean): Promise<NotifySettings> =>
+    unwrap(() => commands.setConversationMuted(id, muted)),
+  setOpenConversation: (id: number | null): Promise<null> =>
+    unwrap(() => commands.setOpenConversation(id)),
 };
 
 export type Unlisten = () => void;
@@ -114,6 +125,14 @@ export const on = {
     events.connStateChanged.listen((e) => cb(e.payload.state)),
   signedOut: (cb: (reason: string) => void): Promise<Unlisten> =>
     events.signedOut.listen((e) => cb(e.payload.reason)),
+  openConversation: (cb: (id: number) => void): Promise<Unlisten> =>
+    events.openConversation.listen((e) => cb(e.payload.id)),
+  notifyFailed: (cb: (n: NotifyFailed) => void): Promise<Unlisten> =>
+    events.notifyFailed.listen((e) => cb(e.payload)),
+  notifySettingsChanged: (cb: (s: NotifySettings) => void): Promise<Unlisten> =>
+    events.notifySettingsChanged.listen((e) => cb(e.payload.settings)),
+  signOutRequested: (cb: () => void): Promise<Unlisten> =>
+    events.signOutRequested.listen(() => cb()),
 };
 
 /** Starts several listeners and returns one function that stops them all, even if called
