@@ -25,6 +25,12 @@ const defaults = {
   conversationAction: () => ok(null),
   connState: () => ok({ state: "online" }),
   defaultServerUrl: () => ok("https://desk.example.com"),
+  notifySettings: () => ok({ do_not_disturb: false, sound: true, preview: true, muted: [] }),
+  setNotifySettings: (do_not_disturb: boolean, sound: boolean, preview: boolean) =>
+    ok({ do_not_disturb, sound, preview, muted: [] }),
+  setConversationMuted: (id: number, muted: boolean) =>
+    ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
+  setOpenConversation: () => ok(null),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
@@ -51,6 +57,10 @@ export const events = {
   conversationsChanged: eventObject("conversationsChanged"),
   connStateChanged: eventObject("connStateChanged"),
   signedOut: eventObject("signedOut"),
+  openConversation: eventObject("openConversation"),
+  notifyFailed: eventObject("notifyFailed"),
+  notifySettingsChanged: eventObject("notifySettingsChanged"),
+  signOutRequested: eventObject("signOutRequested"),
 };
 
 /** Delivers a backend event to everything listening. */
