@@ -80,7 +80,9 @@ pub fn run() {
                 let _ = window.hide();
             }
             tauri::WindowEvent::Focused(focused) => {
-                window.state::<notify::Notifier>().set_focused(*focused);
+                if let Some(notifier) = window.try_state::<notify::Notifier>() {
+                    notifier.set_focused(*focused);
+                }
             }
             _ => {}
         })

@@ -172,7 +172,7 @@ fn show(
     let mut n = notify_rust::Notification::new();
     n.appname("Switchboard")
         .summary(&notice.summary)
-        .body(&notice.body)
+        .body(&escape_markup(&notice.body))
         .icon("mail-message-new")
         .action("default", "Open")
         .hint(notify_rust::Hint::Category("im.received".into()));
@@ -208,6 +208,15 @@ fn show(
         }
     }
     Ok(id)
+}
+
+/// Daemons with the "body-markup" capability (dunst, GNOME) read the body as a small subset of
+/// HTML; a client's text must show as typed, never as markup.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Other platforms: no replace ids or click callbacks through notify-rust; show a fresh popup.
