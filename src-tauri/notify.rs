@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::notify_policy::{self, Notice, NotifyPolicy, NotifySettings, WindowContext};
 use switchboard_core::IncomingMessage;
 use switchboard_protocol::Id;
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 use tauri_specta::Event;
 
 /// Open this conversation (the operator clicked its notification).
@@ -180,34 +180,42 @@ fn show(
         n.sound_name(sound);
     }
     if let Some(id) = replaces {
+        // The popup is still up and its click is still awaited by the thread that opened it.
         n.id(id);
+        return n.show().map(|h| h.id()).map_err(|e| e.to_string());
     }
-    let handle = n.show().map_err(|e| e.to_string())?;
-    let id = handle.id();
-    // A replaced popup keeps its id, and the thread waiting on it still sees its click; only a
-    // new popup needs a new waiter.
-    if replaces != Some(id) {
-        let app = app.clone();
-        let tx = tx.clone();
-        let conversation_id = notice.conversation_id;
-        let spawned = std::thread::Builder::new()
-            .name("notify-action".into())
-            .spawn(move || {
-                handle.wait_for_action(|action| {
-                    if action == "default" {
-                        open_conversation(&app, conversation_id);
-                    }
-                });
-                let _ = tx.send(Job::Closed {
-                    conversation_id,
-                    id,
-                });
+    // A D-Bus handle cannot move between threads, so a new popup is shown by the thread that
+    // then waits for its click; it hands the id back first.
+    let (id_tx, id_rx) = mpsc::sync_channel(1);
+    let app = app.clone();
+    let tx = tx.clone();
+    let conversation_id = notice.conversation_id;
+    std::thread::Builder::new()
+        .name("notify-action".into())
+        .spawn(move || {
+            let handle = match n.show() {
+                Ok(handle) => handle,
+                Err(e) => {
+                    let _ = id_tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let id = handle.id();
+            let _ = id_tx.send(Ok(id));
+            handle.wait_for_action(|action| {
+                if action == "default" {
+                    open_conversation(&app, conversation_id);
+                }
             });
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot wait for the notification's click");
-        }
-    }
-    Ok(id)
+            let _ = tx.send(Job::Closed {
+                conversation_id,
+                id,
+            });
+        })
+        .map_err(|e| format!("cannot start a notification thread: {e}"))?;
+    id_rx
+        .recv()
+        .map_err(|_| "the notification thread ended early".to_owned())?
 }
 
 /// Daemons with the "body-markup" capability (dunst, GNOME) read the body as a small subset of

@@ -135,6 +135,41 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async notifySettings() : Promise<Result<NotifySettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("notify_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setNotifySettings(doNotDisturb: boolean, sound: boolean, preview: boolean) : Promise<Result<NotifySettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_notify_settings", { doNotDisturb, sound, preview }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setConversationMuted(id: number, muted: boolean) : Promise<Result<NotifySettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_conversation_muted", { id, muted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The UI shows this conversation (None: no conversation open).
+ */
+async setOpenConversation(id: number | null) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_open_conversation", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -144,10 +179,18 @@ async discardOutboxItem(id: string) : Promise<Result<null, UiError>> {
 export const events = __makeEvents__<{
 connStateChanged: ConnStateChanged,
 conversationsChanged: ConversationsChanged,
+notifyFailed: NotifyFailed,
+notifySettingsChanged: NotifySettingsChanged,
+openConversation: OpenConversation,
+signOutRequested: SignOutRequested,
 signedOut: SignedOut
 }>({
 connStateChanged: "conn-state-changed",
 conversationsChanged: "conversations-changed",
+notifyFailed: "notify-failed",
+notifySettingsChanged: "notify-settings-changed",
+openConversation: "open-conversation",
+signOutRequested: "sign-out-requested",
 signedOut: "signed-out"
 })
 
@@ -295,6 +338,30 @@ permissions: Permissions }
  * Who wrote a message. Notes are internal and never reach the client.
  */
 export type MessageKind = "client" | "operator" | "note" | "system"
+/**
+ * A notification could not be shown natively; the UI shows this as a toast instead.
+ */
+export type NotifyFailed = { summary: string; body: string; error: string }
+/**
+ * The operator's notification settings.
+ */
+export type NotifySettings = { do_not_disturb: boolean; 
+/**
+ * Ask the daemon to play the "new instant message" sound.
+ */
+sound: boolean; 
+/**
+ * Show the message text in the notification (off: client and channel only).
+ */
+preview: boolean; muted: number[] }
+/**
+ * The settings changed (from the tray menu or another window of the UI).
+ */
+export type NotifySettingsChanged = { settings: NotifySettings }
+/**
+ * Open this conversation (the operator clicked its notification).
+ */
+export type OpenConversation = { id: number }
 export type Operator = { id: number; name: string; email: string; super_admin: boolean; role_id: number | null; 
 /**
  * Empty: the operator is in no group and sees every group's Unassigned.
@@ -337,6 +404,10 @@ export type SessionInfo = { server_url: string; me: Me;
  * The token is in the OS keychain (false: session-only sign-in, forgotten on quit).
  */
 remembered: boolean }
+/**
+ * The operator chose Sign out in the tray; the UI runs its usual sign-out.
+ */
+export type SignOutRequested = null
 /**
  * The session ended without the operator asking (token revoked or expired).
  */
