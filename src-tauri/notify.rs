@@ -49,7 +49,10 @@ struct Account {
 enum Job {
     Show(Notice),
     /// The popup with this id was closed (or clicked): the next message opens a new one.
-    Closed { conversation_id: Id, id: u32 },
+    Closed {
+        conversation_id: Id,
+        id: u32,
+    },
 }
 
 pub struct Notifier {
@@ -92,7 +95,10 @@ impl Notifier {
     }
 
     pub fn set_focused(&self, focused: bool) {
-        self.window.lock().unwrap_or_else(|e| e.into_inner()).focused = focused;
+        self.window
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .focused = focused;
     }
 
     pub fn set_open(&self, path: PathBuf, id: Option<Id>) {

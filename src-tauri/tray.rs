@@ -68,10 +68,9 @@ fn toggle_dnd(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let result = crate::commands::notify::update(&app, &state, |s| {
-            s.do_not_disturb = !s.do_not_disturb
-        })
-        .await;
+        let result =
+            crate::commands::notify::update(&app, &state, |s| s.do_not_disturb = !s.do_not_disturb)
+                .await;
         if let Err(err) = result {
             tracing::warn!(message = %err.message, "could not toggle do-not-disturb");
         }

@@ -28,15 +28,16 @@ pub async fn update(
 ) -> Result<NotifySettings, UiError> {
     let session = state.current().await?;
     let path = settings_path(state, &session);
-    let settings = app
-        .state::<Notifier>()
-        .with_policy(path.clone(), |p| -> Result<NotifySettings, UiError> {
+    let settings = app.state::<Notifier>().with_policy(
+        path.clone(),
+        |p| -> Result<NotifySettings, UiError> {
             let mut next = p.settings.clone();
             change(&mut next);
             notify_policy::save_settings(&path, &next)?;
             p.settings = next.clone();
             Ok(next)
-        })?;
+        },
+    )?;
     if let Some(tray) = app.try_state::<crate::tray::TrayMenu>() {
         let _ = tray.dnd.set_checked(settings.do_not_disturb);
     }

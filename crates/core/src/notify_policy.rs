@@ -94,8 +94,8 @@ pub fn save_settings(path: &Path, settings: &NotifySettings) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let json = serde_json::to_vec_pretty(settings)
-        .map_err(|e| CoreError::Io(std::io::Error::other(e)))?;
+    let json =
+        serde_json::to_vec_pretty(settings).map_err(|e| CoreError::Io(std::io::Error::other(e)))?;
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, json)?;
     std::fs::rename(&tmp, path)?;
@@ -238,10 +238,11 @@ mod tests {
     #[test]
     fn long_previews_are_cut() {
         let mut p = NotifyPolicy::default();
-        let n = p
-            .decide(&msg(1, &"é".repeat(500)), AWAY)
-            .expect("shown");
-        assert_eq!(n.body.chars().count(), "Web chat\n".len() + PREVIEW_CHARS + 1);
+        let n = p.decide(&msg(1, &"é".repeat(500)), AWAY).expect("shown");
+        assert_eq!(
+            n.body.chars().count(),
+            "Web chat\n".len() + PREVIEW_CHARS + 1
+        );
         assert!(n.body.ends_with('…'));
     }
 
@@ -252,10 +253,7 @@ mod tests {
         assert_eq!(p.decide(&msg(1, "x"), AWAY), Err(Skip::Muted));
         assert!(p.decide(&msg(2, "x"), AWAY).is_ok());
         p.settings.do_not_disturb = true;
-        assert_eq!(
-            p.decide(&msg(2, "x"), AWAY),
-            Err(Skip::DoNotDisturb)
-        );
+        assert_eq!(p.decide(&msg(2, "x"), AWAY), Err(Skip::DoNotDisturb));
     }
 
     #[test]
@@ -265,10 +263,7 @@ mod tests {
             open_conversation: Some(1),
             focused: true,
         };
-        assert_eq!(
-            p.decide(&msg(1, "x"), open),
-            Err(Skip::OpenAndFocused)
-        );
+        assert_eq!(p.decide(&msg(1, "x"), open), Err(Skip::OpenAndFocused));
         assert!(p.decide(&msg(2, "x"), open).is_ok());
         let unfocused = WindowContext {
             focused: false,
