@@ -2,7 +2,7 @@
 //! notifications into them.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{ConnState, DeskEvents, Notice, UploadProgress};
+use switchboard_core::{ConnState, DeskEvents, IncomingMessage, Notice, UploadProgress};
 use switchboard_protocol::Id;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -40,6 +40,7 @@ pub struct TauriEvents(pub AppHandle);
 
 impl DeskEvents for TauriEvents {
     fn conversations_changed(&self, ids: &[Id]) {
+        crate::tray::refresh_unread(&self.0);
         let event = ConversationsChanged { ids: ids.to_vec() };
         if let Err(err) = event.emit(&self.0) {
             tracing::warn!(%err, "could not emit conversations-changed");
@@ -83,6 +84,20 @@ impl DeskEvents for TauriEvents {
             if let Err(err) = event.emit(&app) {
                 tracing::warn!(%err, "could not emit signed-out");
             }
+        });
+    }
+
+    fn client_messages(&self, messages: &[IncomingMessage]) {
+        let app = self.0.clone();
+        let messages = messages.to_vec();
+        tauri::async_runtime::spawn(async move {
+            let state = app.state::<crate::state::AppState>();
+            let Ok(session) = state.current().await else {
+                return;
+            };
+            let path = crate::commands::notify::settings_path(&state, &session);
+            app.state::<crate::notify::Notifier>()
+                .incoming(path, &messages);
         });
     }
 }

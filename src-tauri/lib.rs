@@ -7,7 +7,9 @@ mod commands;
 mod creds;
 mod error;
 mod events;
+mod notify;
 mod state;
+mod tray;
 
 use tauri::Manager;
 
@@ -15,7 +17,7 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{assign, attachments, canned, conversations, outbox, profile, session};
+    use commands::{assign, attachments, canned, conversations, notify, outbox, profile, session};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -55,6 +57,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             attachments::cancel_upload,
             attachments::open_attachment,
             attachments::attachment_preview,
+            notify::notify_settings,
+            notify::set_notify_settings,
+            notify::set_conversation_muted,
+            notify::set_open_conversation,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,
@@ -62,6 +68,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::SignedOut,
             events::NoticeRaised,
             events::UploadProgressChanged,
+            crate::notify::OpenConversation,
+            crate::notify::NotifyFailed,
+            crate::notify::NotifySettingsChanged,
+            tray::SignOutRequested,
         ])
 }
 
@@ -84,6 +94,23 @@ pub fn run() {
 
     let builder = specta_builder();
     let result = tauri::Builder::default()
+        // Registered first so a second launch exits before building anything.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_window(app)
+        }))
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
+                // Closing keeps the app (and its notifications) running in the tray.
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            tauri::WindowEvent::Focused(focused) => {
+                if let Some(notifier) = window.try_state::<notify::Notifier>() {
+                    notifier.set_focused(*focused);
+                }
+            }
+            _ => {}
+        })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
@@ -95,6 +122,11 @@ pub fn run() {
             };
             tracing::info!(data_dir = %data_dir.display(), "starting");
             app.manage(state::AppState::new(data_dir));
+            app.manage(notify::Notifier::start(app.handle().clone()));
+            if let Err(err) = tray::build(app.handle()) {
+                // No tray on this desktop: the app still works, closing just hides the window.
+                tracing::warn!(%err, "no tray icon");
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -6,4 +6,5 @@ pub mod conversations;
 pub mod outbox;
 pub mod canned;
 pub mod profile;
+pub mod notify;
 pub mod session;

@@ -108,7 +108,7 @@ pub async fn sign_in(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_out(state: State<'_, AppState>) -> Result<(), UiError> {
+pub async fn sign_out(app: tauri::AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
     let Some(session) = state.session.write().await.take() else {
         return Ok(());
     };
@@ -118,6 +118,7 @@ pub async fn sign_out(state: State<'_, AppState>) -> Result<(), UiError> {
     creds::delete(&session.info.server_url, &session.email)?;
     account::forget(&state.data_dir)?;
     close(session).await;
+    crate::tray::show_unread(&app, 0);
     Ok(())
 }
 

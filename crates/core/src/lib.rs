@@ -7,6 +7,7 @@ pub mod account;
 pub mod api;
 pub mod cache;
 pub mod error;
+pub mod notify_policy;
 pub mod outbox;
 pub mod sync;
 pub mod time;

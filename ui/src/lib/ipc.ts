@@ -20,6 +20,8 @@ import type {
   KeychainStatus,
   ListQuery,
   OutgoingWhatsappRequest,
+  NotifyFailed,
+  NotifySettings,
   SessionInfo,
   TabCounts,
   ThreadMessage,
@@ -55,6 +57,8 @@ export type {
   ListQuery,
   Me,
   MessageKind,
+  NotifyFailed,
+  NotifySettings,
   OutboxState,
   PendingAction,
   Permissions,
@@ -161,6 +165,13 @@ export const api = {
   openAttachment: (id: number): Promise<string> => unwrap(() => commands.openAttachment(id)),
   attachmentPreview: (id: number, contentType: string): Promise<string> =>
     unwrap(() => commands.attachmentPreview(id, contentType)),
+  notifySettings: (): Promise<NotifySettings> => unwrap(() => commands.notifySettings()),
+  setNotifySettings: (s: Pick<NotifySettings, "do_not_disturb" | "sound" | "preview">) =>
+    unwrap<NotifySettings>(() => commands.setNotifySettings(s.do_not_disturb, s.sound, s.preview)),
+  setConversationMuted: (id: number, muted: boolean): Promise<NotifySettings> =>
+    unwrap(() => commands.setConversationMuted(id, muted)),
+  setOpenConversation: (id: number | null): Promise<null> =>
+    unwrap(() => commands.setOpenConversation(id)),
 };
 
 export type Unlisten = () => void;
@@ -177,6 +188,14 @@ export const on = {
     events.noticeRaised.listen((e) => cb(e.payload.notice.message)),
   uploadProgressChanged: (cb: (progress: UploadProgress) => void): Promise<Unlisten> =>
     events.uploadProgressChanged.listen((e) => cb(e.payload.progress)),
+  openConversation: (cb: (id: number) => void): Promise<Unlisten> =>
+    events.openConversation.listen((e) => cb(e.payload.id)),
+  notifyFailed: (cb: (n: NotifyFailed) => void): Promise<Unlisten> =>
+    events.notifyFailed.listen((e) => cb(e.payload)),
+  notifySettingsChanged: (cb: (s: NotifySettings) => void): Promise<Unlisten> =>
+    events.notifySettingsChanged.listen((e) => cb(e.payload.settings)),
+  signOutRequested: (cb: () => void): Promise<Unlisten> =>
+    events.signOutRequested.listen(() => cb()),
 };
 
 /** Starts several listeners and returns one function that stops them all, even if called

@@ -50,6 +50,12 @@ const defaults = {
   cancelUpload: () => ok(null),
   openAttachment: () => fail("server", "not mocked"),
   attachmentPreview: () => fail("server", "not mocked"),
+  notifySettings: () => ok({ do_not_disturb: false, sound: true, preview: true, muted: [] }),
+  setNotifySettings: (do_not_disturb: boolean, sound: boolean, preview: boolean) =>
+    ok({ do_not_disturb, sound, preview, muted: [] }),
+  setConversationMuted: (id: number, muted: boolean) =>
+    ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
+  setOpenConversation: () => ok(null),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
@@ -78,6 +84,10 @@ export const events = {
   signedOut: eventObject("signedOut"),
   noticeRaised: eventObject("noticeRaised"),
   uploadProgressChanged: eventObject("uploadProgressChanged"),
+  openConversation: eventObject("openConversation"),
+  notifyFailed: eventObject("notifyFailed"),
+  notifySettingsChanged: eventObject("notifySettingsChanged"),
+  signOutRequested: eventObject("signOutRequested"),
 };
 
 /** Delivers a backend event to everything listening. */

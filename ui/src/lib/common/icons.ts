@@ -19,6 +19,8 @@ export const ICONS = {
   user: "M12 4a4 4 0 1 0 0 8a4 4 0 1 0 0-8z M4.5 20.5a7.5 7.5 0 0 1 15 0",
   note: "M5 4h14v10l-6 6H5z M13 20v-6h6",
   chat: "M4 5h16v11H9l-5 4z",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z M10 20.5h4",
+  bellOff: "M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z M10 20.5h4 M4 4l16 16",
   toUnassigned: "M12 15V4 M8 8l4-4 4 4 M3 14v5h18v-5",
   chevronUp: "M6 15l6-6 6 6",
   paperclip: "M20 11.5l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4L15 7",

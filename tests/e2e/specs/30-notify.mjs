@@ -1,0 +1,255 @@
+// Native notifications on the session's real D-Bus with the real notification daemon (dunst,
+// started by session.sh): a `dbus-monitor` in the same session records every
+// org.freedesktop.Notifications.Notify call the app makes. Absence is proven by ordering, not
+// by waiting: the app makes its Notify calls from one thread in arrival order, so after a
+// message that must stay silent, a later message that must notify is awaited, and the silent
+// one's text must not appear before it.
+
+import fs from "node:fs";
+import path from "node:path";
+import { attr, click, count, Driver, exists, screenshot, typeInto, visible } from "../harness/app.mjs";
+import { TestServer } from "../harness/server.mjs";
+import { assert, env, log, logsDir, run, startProcess, waitFor } from "../harness/util.mjs";
+
+const ADMIN = { email: "admin@demo.test", password: "demo" };
+
+/** Records Notify calls as {time (ms since epoch, from dbus-monitor), replacesId, summary, body}. */
+class NotifyMonitor {
+  calls = [];
+  #buf = "";
+
+  start() {
+    this.proc = startProcess(
+      "dbus-monitor",
+      "dbus-monitor",
+      ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+      { logFile: path.join(logsDir, "dbus-monitor.log"), onStdout: (chunk) => this.#feed(chunk) },
+    );
+  }
+
+  #feed(chunk) {
+    this.#buf += chunk;
+    // A call is complete once its last argument (the expire timeout, int32) has been printed.
+    const re = /method call time=([\d.]+)[^\n]*member=Notify\n\s*string "([^"]*)"\n\s*uint32 (\d+)\n\s*string "([^"]*)"\n\s*string "([^"]*)"\n\s*string "([^"]*)"[\s\S]*?\n\s*int32 -?\d+\n/g;
+    let m;
+    let end = 0;
+    while ((m = re.exec(this.#buf))) {
+      this.calls.push({ time: Number(m[1]) * 1000, appName: m[2], replacesId: Number(m[3]), summary: m[5], body: m[6] });
+      end = re.lastIndex;
+    }
+    this.#buf = this.#buf.slice(end);
+  }
+
+  /** Waits for a call whose body contains `text`; returns it. */
+  async waitText(text, timeout = 15000) {
+    let found = null;
+    await waitFor(`a Notify call with "${text}" in its body`, () => (found = this.calls.find((c) => c.body.includes(text))), {
+      timeout,
+    });
+    return found;
+  }
+
+  withText(text) {
+    return this.calls.filter((c) => c.body.includes(text));
+  }
+}
+
+async function selectTab(browser, tab) {
+  await click(browser, `[data-tab="${tab}"]`);
+  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page", { timeout: 5000 });
+}
+
+async function openRow(browser, id) {
+  await waitFor(`conversation ${id} in the list`, () => exists(browser, `.conversation-row[data-id="${id}"]`), { timeout: 15000 });
+  await click(browser, `.conversation-row[data-id="${id}"]`);
+  await waitFor(
+    `conversation ${id} open`,
+    async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true" && (await count(browser, ".message")) > 0,
+    { timeout: 15000 },
+  );
+}
+
+/** The X window titles that mention the app, as a window manager or taskbar shows them. */
+async function windowTitles() {
+  const { stdout } = await run("xdotool", ["search", "--name", "Switchboard", "getwindowname", "%@"], { timeout: 5000 }).catch(
+    (e) => ({ stdout: `xdotool: ${e.message}` }),
+  );
+  return stdout.trim().split("\n");
+}
+
+let stamp = Date.now();
+const client = (label) => {
+  stamp++;
+  return { external_id: `notify-${label}-${stamp}`, name: `Notify ${label} ${stamp}`, text: `${label} text ${stamp}` };
+};
+
+/** Sends a message that must notify and waits for it: every call before it is settled. */
+async function sentinel(ctx, label) {
+  const c = client(label);
+  await ctx.server.inbound(c);
+  return ctx.monitor.waitText(c.text);
+}
+
+export default {
+  title: "native notifications (dunst + dbus-monitor)",
+  setupTimeout: 150000,
+
+  async setup(ctx) {
+    ctx.monitor = new NotifyMonitor();
+    ctx.monitor.start();
+    ctx.server = new TestServer("notify-server");
+    await ctx.server.prepare();
+    await ctx.server.start();
+    ctx.dataDir = path.join(env.runDir, "data-notify");
+    fs.mkdirSync(ctx.dataDir, { recursive: true });
+    ctx.driver = new Driver("notify", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
+    await ctx.driver.start();
+    ctx.browser = await ctx.driver.launch();
+  },
+
+  cases: [
+    {
+      name: "a new client message raises one notification with client, channel and text",
+      timeout: 90000,
+      async run(ctx) {
+        const { browser, server, monitor } = ctx;
+        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
+        await typeInto(browser, "#server-url", server.url);
+        await typeInto(browser, "#email", ADMIN.email);
+        await typeInto(browser, "#password", ADMIN.password);
+        await click(browser, "#sign-in");
+        await waitFor("the desk", () => exists(browser, "[data-tab]"), { timeout: 20000 });
+        await waitFor("online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 45000 });
+        await selectTab(browser, "unassigned");
+
+        const c = client("first");
+        const { conversation_id: id } = await server.inbound(c);
+        ctx.first = { ...c, id };
+        const call = await monitor.waitText(c.text);
+        assert(call.summary === c.name, `summary is the client name: ${JSON.stringify(call)}`);
+        const [channel, preview] = call.body.split("\n");
+        assert(channel && preview === c.text, `body is the channel then the text: ${JSON.stringify(call.body)}`);
+        assert(call.appName === "Switchboard", `app name: ${call.appName}`);
+        await screenshot(browser, "notify-first");
+
+        let titles = [];
+        await waitFor(
+          'the window title shows the unread count "(N) Switchboard"',
+          async () => (titles = await windowTitles()).some((t) => /^\(\d+\) Switchboard$/.test(t)),
+          { timeout: 10000 },
+        ).catch((e) => {
+          throw new Error(`${e.message}; titles seen: ${JSON.stringify(titles)}`);
+        });
+        log(`window titles: ${JSON.stringify(titles)}`);
+      },
+    },
+    {
+      name: "a muted conversation raises no notification",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, server, monitor } = ctx;
+        assert(ctx.first, "needs the first case");
+        const c = client("muted");
+        const { conversation_id: id } = await server.inbound(c);
+        await monitor.waitText(c.text);
+        await openRow(browser, id);
+        await click(browser, "#mute-conversation");
+        await waitFor("the mute toggle pressed", async () => (await attr(browser, "#mute-conversation", "aria-pressed")) === "true", { timeout: 5000 });
+        await screenshot(browser, "notify-muted");
+        // Leave it: another conversation is open now, so only the mute can silence it.
+        await openRow(browser, ctx.first.id);
+        const quiet = `muted again ${Date.now()}`;
+        await server.inbound({ external_id: c.external_id, name: c.name, text: quiet });
+        await sentinel(ctx, "after-mute");
+        assert(monitor.withText(quiet).length === 0, "a Notify call for the muted conversation");
+      },
+    },
+    {
+      name: "do not disturb silences every notification",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, server, monitor } = ctx;
+        await click(browser, "#notify-settings");
+        await click(browser, "#notify-dnd");
+        await waitFor("DND shown in the status bar", async () => (await browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "")).includes("Do not disturb"), {
+          timeout: 5000,
+        });
+        await screenshot(browser, "notify-dnd");
+        const c = client("dnd");
+        await server.inbound(c);
+        // The server has it and the app synced it (it is in the list) before DND goes off.
+        await selectTab(browser, "unassigned");
+        await waitFor("the DND client in the list", async () =>
+          (await browser.execute((n) => [...document.querySelectorAll(".client-name")].some((e) => e.textContent?.trim() === n), c.name)), { timeout: 15000 });
+        await click(browser, "#notify-dnd");
+        await waitFor("DND off in the status bar", async () => (await browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "")).includes("Notifications"), {
+          timeout: 5000,
+        });
+        await click(browser, "#notify-settings");
+        await sentinel(ctx, "after-dnd");
+        assert(monitor.withText(c.text).length === 0, "a Notify call while do-not-disturb was on");
+      },
+    },
+    {
+      name: "the open and focused conversation raises no notification",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, server, monitor } = ctx;
+        assert(ctx.first, "needs the first case");
+        await openRow(browser, ctx.first.id);
+        const quiet = `while open ${Date.now()}`;
+        await server.inbound({ external_id: ctx.first.external_id, name: ctx.first.name, text: quiet });
+        await sentinel(ctx, "after-open");
+        assert(monitor.withText(quiet).length === 0, "a Notify call for the conversation on screen");
+        await screenshot(browser, "notify-open");
+      },
+    },
+    {
+      name: "a burst in one conversation updates one notification",
+      timeout: 60000,
+      async run(ctx) {
+        const { server, monitor } = ctx;
+        const c = client("burst");
+        const texts = [1, 2, 3].map((i) => `${c.text} #${i}`);
+        for (const text of texts) await server.inbound({ ...c, text });
+        await monitor.waitText(texts[2]);
+        const calls = monitor.calls.filter((x) => x.summary === c.name);
+        log(`burst Notify calls: ${JSON.stringify(calls.map((x) => ({ replaces: x.replacesId, body: x.body })))}`);
+        assert(calls.length >= 1 && calls.length <= 3, `${calls.length} calls`);
+        assert(calls[0].replacesId === 0, "the first call opens a new notification");
+        const later = calls.slice(1);
+        assert(later.every((x) => x.replacesId > 0 && x.replacesId === later[0].replacesId), "later calls replace one notification");
+      },
+    },
+    {
+      name: "notification latency from inbound POST to Notify (measured, not asserted)",
+      timeout: 120000,
+      async run(ctx) {
+        const { server, monitor } = ctx;
+        const c = client("latency");
+        const ms = [];
+        for (let i = 0; i < 20; i++) {
+          const text = `${c.text} n${i}`;
+          const t0 = Date.now();
+          await server.inbound({ ...c, text });
+          const call = await monitor.waitText(text);
+          ms.push(call.time - t0);
+        }
+        ms.sort((a, b) => a - b);
+        const pct = (p) => ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)].toFixed(0);
+        const line = `inbound → Notify latency over ${ms.length}: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`;
+        log(line);
+        fs.writeFileSync(path.join(env.out, "notify-latency.txt"), `${line}\n${ms.map((x) => x.toFixed(1)).join("\n")}\n`);
+      },
+    },
+  ],
+
+  async teardown(ctx) {
+    if (ctx.driver) {
+      await ctx.driver.quit(ctx.browser).catch((e) => log(`quit: ${e.message}`));
+      await ctx.driver.stop();
+    }
+    if (ctx.server) await ctx.server.stop();
+    if (ctx.monitor?.proc) await ctx.monitor.proc.stop();
+  },
+};
