@@ -87,7 +87,9 @@ build_ui() {
 
 build_rust() {
   log "building the server and the app"
-  cargo build --quiet -p switchboard-server -p switchboard
+  # The whole workspace, like clippy and test, so features unify the same way and nothing is
+  # rebuilt between the steps.
+  cargo build --quiet --workspace
 }
 
 cmd_run() {

@@ -52,9 +52,6 @@ pub fn remove(conn: &Connection, id: Id) -> Result<Option<Id>> {
     Ok(conv)
 }
 
-const COLUMNS: &str =
-    "id, conversation_id, kind, text, operator_id, created_at, delivery, client_msg_id, attachment";
-
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let bad = |i: usize, v: String| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -84,7 +81,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// The query of [`page`]; public so a test can check its plan on a long history.
 pub const PAGE_SQL: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at,
-        delivery, client_msg_id FROM messages
+        delivery, client_msg_id, attachment FROM messages
      WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
 
 /// Up to `limit` messages of a conversation older than `before_id` (all when `None`), oldest

@@ -11,11 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{
-    auth, channels, clients, conversations, events, openapi, outgoing, seed, sync, AppState,
-    auth, canned, channels, clients, conversations, events, openapi, profile, seed, sync, AppState,
-    attachments, auth, channels, clients, conversations, events, openapi, seed, sync, AppState,
-};
+use super::{attachments, auth, canned, channels, clients, conversations, events, openapi, outgoing, profile, seed, sync, AppState};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {

@@ -157,6 +157,7 @@ fn start_outgoing(
             text: req.text.clone(),
             client_msg_id: req.client_msg_id.clone(),
             attachment_url: None,
+            attachment: None,
             acting_operator_id: None,
             disable_webhook: false,
         },
