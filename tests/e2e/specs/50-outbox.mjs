@@ -75,7 +75,7 @@ export default {
 
   cases: [
     {
-      name: "sign in through the proxy and take a conversation",
+      name: "outbox: sign in through the proxy and take a conversation",
       timeout: 120000,
       async run(ctx) {
         const { browser } = ctx;
@@ -104,7 +104,7 @@ export default {
     },
 
     {
-      name: "offline send shows pending, then is delivered exactly once",
+      name: "outbox: offline send shows pending, then is delivered exactly once",
       timeout: 90000,
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
@@ -134,7 +134,7 @@ export default {
     },
 
     {
-      name: "offline Start conversation is pending, then confirmed",
+      name: "outbox: offline Start conversation is pending, then confirmed",
       timeout: 90000,
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
@@ -153,7 +153,7 @@ export default {
     },
 
     {
-      name: "a conversation taken meanwhile comes back as a conflict",
+      name: "outbox: a conversation taken meanwhile comes back as a conflict",
       timeout: 90000,
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
@@ -186,7 +186,7 @@ export default {
     },
 
     {
-      name: "search, Ctrl+K switcher and the shortcut help work offline",
+      name: "outbox: search, Ctrl+K switcher and the shortcut help work offline",
       timeout: 90000,
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
@@ -202,7 +202,8 @@ export default {
           }, name),
         );
         await screenshot(browser, "outbox-search-offline");
-        await typeInto(browser, "#search", "");
+        await click(browser, "#search");
+        await keys(browser, "\uE00C"); // Esc clears the search
 
         const target = ctx.names[ctx.b];
         await click(browser, `[data-tab="inbox"]`);

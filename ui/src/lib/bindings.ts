@@ -308,11 +308,6 @@ permissions: Permissions }
  * Who wrote a message. Notes are internal and never reach the client.
  */
 export type MessageKind = "client" | "operator" | "note" | "system"
-export type Operator = { id: number; name: string; email: string; super_admin: boolean; role_id: number | null; 
-/**
- * Empty: the operator is in no group and sees every group's Unassigned.
- */
-group_ids: number[]; active: boolean }
 /**
  * Something the operator should be told once, as a banner (not an error of an action).
  */
@@ -326,6 +321,11 @@ export type Notice =
  * A one-off message for the operator, shown as a banner (e.g. the cache was rebuilt).
  */
 export type NoticeRaised = { notice: Notice }
+export type Operator = { id: number; name: string; email: string; super_admin: boolean; role_id: number | null; 
+/**
+ * Empty: the operator is in no group and sees every group's Unassigned.
+ */
+group_ids: number[]; active: boolean }
 /**
  * Where an outgoing item stands in the outbox.
  */
