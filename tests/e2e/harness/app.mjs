@@ -53,7 +53,9 @@ export class Driver {
 
   async start() {
     this.port = await freePort();
-    const args = ["--port", String(this.port), "--native-driver", "/usr/bin/WebKitWebDriver"];
+    // Its own WebKitWebDriver port too: the default (4445) is shared by every run on the machine.
+    const nativePort = await freePort();
+    const args = ["--port", String(this.port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"];
     const [cmd, argv] = this.bare
       ? ["dbus-run-session", ["--config-file", path.join(env.here, "bare-session.conf"), "--", "tauri-driver", ...args]]
       : ["tauri-driver", args];

@@ -82,6 +82,8 @@ async function pick(browser, menuId, name) {
 
 /** Sets a filter <select> the way a change by the operator does. */
 async function choose(browser, selector, label) {
+  const has = () => browser.execute((s, l) => [...(document.querySelector(s)?.options ?? [])].some((o) => o.textContent.trim() === l), selector, label);
+  await waitFor(`option "${label}" in ${selector}`, has, { timeout: 10000 });
   const ok = await browser.execute(
     (s, l) => {
       const el = document.querySelector(s);
