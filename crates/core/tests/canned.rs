@@ -77,7 +77,7 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
     let note = desk
         .add_client_note(client_id, "Prefers email".into())
         .await?;
-    assert_eq!(desk.client_notes(client_id)?, [note.clone()]);
+    assert_eq!(desk.client_notes(client_id)?, std::slice::from_ref(&note));
     assert_eq!(desk.refresh_client_notes(client_id).await?, [note]);
     desk.tag_messages(vec![message_id], "Complaint".into())
         .await?;
