@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use switchboard_core::cache::outbox as outbox_table;
 use switchboard_core::Desk;
-use switchboard_protocol::{ConversationAction, ConversationStatus, Id, MessageKind};
+use switchboard_protocol::MessageKind;
 
 fn outbox_len(desk: &Desk) -> usize {
     outbox_table::all(&desk.cache().reader())
