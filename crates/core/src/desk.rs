@@ -80,7 +80,9 @@ pub(crate) struct Shared {
     /// Downloaded attachments by SHA-256 (`<data dir>/files/<sha256>`).
     pub files_dir: PathBuf,
     /// Uploads in progress, by upload id, so they can be cancelled.
-    pub uploads: std::sync::Mutex<std::collections::HashMap<String, tokio::task::AbortHandle>>,
+    pub uploads: std::sync::Mutex<
+        std::collections::HashMap<String, (tokio::task::AbortHandle, crate::view::UploadProgress)>,
+    >,
 }
 
 impl Shared {

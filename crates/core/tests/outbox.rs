@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use switchboard_core::cache::outbox as outbox_table;
 use switchboard_protocol::{ConversationAction, ConversationStatus, Id, MessageKind};
+use switchboard_core::Desk;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resent_message_is_stored_once() -> anyhow::Result<()> {

@@ -131,6 +131,23 @@ pub fn count(conn: &Connection, conversation_id: Id) -> Result<i64> {
         .query_row([conversation_id], |r| r.get(0))?)
 }
 
+/// The attachment `id` as a cached message carries it.
+pub fn attachment(
+    conn: &Connection,
+    id: Id,
+) -> Result<Option<switchboard_protocol::AttachmentRef>> {
+    let json: Option<String> = rusqlite::OptionalExtension::optional(
+        conn.prepare_cached(
+            "SELECT attachment FROM messages
+             WHERE attachment IS NOT NULL AND json_extract(attachment, '$.id') = ?1 LIMIT 1",
+        )?
+        .query_row([id], |r| r.get(0)),
+    )?;
+    json.map(|j| serde_json::from_str(&j))
+        .transpose()
+        .map_err(|e| crate::error::CoreError::Protocol(format!("cached attachment {id}: {e}")))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -176,21 +193,4 @@ pub(crate) mod tests {
         conversations::remove(&c, 5).expect("rm conv");
         assert_eq!(count(&c, 5).expect("count"), 0, "cascade");
     }
-}
-
-/// The attachment `id` as a cached message carries it.
-pub fn attachment(
-    conn: &Connection,
-    id: Id,
-) -> Result<Option<switchboard_protocol::AttachmentRef>> {
-    let json: Option<String> = rusqlite::OptionalExtension::optional(
-        conn.prepare_cached(
-            "SELECT attachment FROM messages
-             WHERE attachment IS NOT NULL AND json_extract(attachment, '$.id') = ?1 LIMIT 1",
-        )?
-        .query_row([id], |r| r.get(0)),
-    )?;
-    json.map(|j| serde_json::from_str(&j))
-        .transpose()
-        .map_err(|e| crate::error::CoreError::Protocol(format!("cached attachment {id}: {e}")))
 }

@@ -52,25 +52,30 @@ impl Desk {
         };
         self.shared.events.upload_progress(&progress);
         let shared = self.shared.clone();
-        let task = tokio::spawn(upload(shared.clone(), progress, file));
-        shared
+        // Registered before the task runs, so a quick finish cannot race the insert.
+        let mut uploads = shared
             .uploads
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(upload_id.clone(), task.abort_handle());
+            .unwrap_or_else(PoisonError::into_inner);
+        let task = tokio::spawn(upload(shared.clone(), progress.clone(), file));
+        uploads.insert(upload_id.clone(), (task.abort_handle(), progress));
+        drop(uploads);
         Ok(upload_id)
     }
 
-    /// Stops an upload; nothing is sent as a message. Unknown or finished ids are ignored.
+    /// Stops an upload; nothing is sent as a message (the server drops the partial file when
+    /// the connection closes). Unknown or finished ids are ignored.
     pub fn cancel_upload(&self, upload_id: &str) {
-        let handle = self
+        let entry = self
             .shared
             .uploads
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(upload_id);
-        if let Some(h) = handle {
-            h.abort();
+        if let Some((handle, mut progress)) = entry {
+            handle.abort();
+            progress.state = UploadState::Cancelled;
+            self.shared.events.upload_progress(&progress);
         }
     }
 
