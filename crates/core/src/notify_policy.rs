@@ -277,9 +277,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = settings_path(&dir.path().join("acct"));
         assert_eq!(load_settings(&path), NotifySettings::default());
-        let mut s = NotifySettings::default();
-        s.do_not_disturb = true;
-        s.muted.insert(42);
+        let s = NotifySettings {
+            do_not_disturb: true,
+            muted: [42].into(),
+            ..Default::default()
+        };
         save_settings(&path, &s).expect("save");
         assert_eq!(load_settings(&path), s);
         std::fs::write(&path, b"{not json").expect("damage");

@@ -5,8 +5,7 @@ mod common;
 
 use common::*;
 use switchboard_core::cache::outbox as outbox_table;
-use switchboard_protocol::{ConversationAction, ConversationStatus, Id, MessageKind};
-use switchboard_core::Desk;
+use switchboard_protocol::MessageKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resent_message_is_stored_once() -> anyhow::Result<()> {

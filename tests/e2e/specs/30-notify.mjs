@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { attr, click, count, Driver, exists, screenshot, typeInto, visible } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
-import { assert, env, log, logsDir, run, startProcess, waitFor } from "../harness/util.mjs";
+import { assert, env, log, logsDir, pidAlive, run, startProcess, waitFor } from "../harness/util.mjs";
 
 const ADMIN = { email: "admin@demo.test", password: "demo" };
 
@@ -219,6 +219,20 @@ export default {
         assert(calls[0].replacesId === 0, "the first call opens a new notification");
         const later = calls.slice(1);
         assert(later.every((x) => x.replacesId > 0 && x.replacesId === later[0].replacesId), "later calls replace one notification");
+      },
+    },
+    {
+      name: "a second launch hands over to the first instance (notifications stay with one app)",
+      timeout: 60000,
+      async run(ctx) {
+        const first = ctx.driver.appPid();
+        assert(first && pidAlive(first), "the first app is not running");
+        // A second instance that did not hand over would keep running until this deadline.
+        const t0 = Date.now();
+        await run(env.app, [], { timeout: 30000, env: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
+        log(`the second launch exited after ${Date.now() - t0} ms`);
+        assert(pidAlive(first), "the first app died when the second was launched");
+        assert(await exists(ctx.browser, "[data-tab]"), "the first app's desk is gone");
       },
     },
     {
