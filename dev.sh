@@ -117,6 +117,8 @@ cmd_run() {
 }
 
 cmd_bindings() {
+  # The shell embeds ui/dist at compile time, so the UI must exist before the test compiles.
+  [ -f ui/dist/index.html ] || { ensure_npm "$ROOT/ui"; build_ui; }
   UPDATE_BINDINGS=1 cargo test --quiet -p switchboard --lib committed_bindings_are_current
   log "wrote ui/src/lib/bindings.ts"
 }

@@ -2,9 +2,9 @@
 
 pub mod assign;
 pub mod attachments;
-pub mod conversations;
-pub mod outbox;
 pub mod canned;
-pub mod profile;
+pub mod conversations;
 pub mod notify;
+pub mod outbox;
+pub mod profile;
 pub mod session;

@@ -64,6 +64,7 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
             external_id: format!("fanout-{}", i % 20),
             name: format!("Fan-out Client {}", i % 20),
             text: format!("fan-out event {i}"),
+            attachment: None,
         })
         .send()
         .await?

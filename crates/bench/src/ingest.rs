@@ -68,6 +68,7 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
                     external_id: format!("bench-{conversation}"),
                     name: format!("Bench Client {conversation}"),
                     text: message_text(i),
+                    attachment: None,
                 };
                 let reply = http
                     .post(url.as_str())

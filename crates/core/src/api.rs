@@ -9,7 +9,12 @@ use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use switchboard_protocol::{ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory, ErrorBody, EventFrame, Id, LoginRequest, LoginResponse, Me, Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest};
+use switchboard_protocol::{
+    ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation,
+    ConversationDetail, Directory, ErrorBody, EventFrame, Id, LoginRequest, LoginResponse, Me,
+    Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
+    SnapshotPage, SyncPage, Tag, TagMessagesRequest,
+};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message as WsMessage};

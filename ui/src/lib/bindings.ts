@@ -146,6 +146,229 @@ async deskNotices() : Promise<Result<Notice[], UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async assignMenu(conversationId: number) : Promise<Result<AssignMenu, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("assign_menu", { conversationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async filterOptions() : Promise<Result<FilterOptions, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("filter_options") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pinClient(conversationId: number, pin: boolean) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pin_client", { conversationId, pin }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async blacklistClient(conversationId: number, blacklisted: boolean) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("blacklist_client", { conversationId, blacklisted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async outgoingWhatsapp(request: OutgoingWhatsappRequest) : Promise<Result<number, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("outgoing_whatsapp", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cannedResponses() : Promise<Result<CannedResponse[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("canned_responses") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addCannedResponse(input: CannedResponseInput) : Promise<Result<CannedResponse, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_canned_response", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async editCannedResponse(id: number, input: CannedResponseInput) : Promise<Result<CannedResponse, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("edit_canned_response", { id, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteCannedResponse(id: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_canned_response", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async clientNotes(clientId: number) : Promise<Result<ClientNote[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("client_notes", { clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async refreshClientNotes(clientId: number) : Promise<Result<ClientNote[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refresh_client_notes", { clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addClientNote(clientId: number, text: string) : Promise<Result<ClientNote, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_client_note", { clientId, text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async renameClient(clientId: number, displayName: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rename_client", { clientId, displayName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async tags() : Promise<Result<Tag[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tags") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async messageTags(conversationId: number) : Promise<Result<MessageTags[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("message_tags", { conversationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async tagMessages(messageIds: number[], tag: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tag_messages", { messageIds, tag }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async retryDelivery(messageId: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_delivery", { messageId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens the native "open file" dialog for one file; `None` when the operator cancels.
+ */
+async pickFile() : Promise<Result<string | null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts uploading `path` into the conversation; progress arrives as `UploadProgressChanged`.
+ */
+async attachFile(conversationId: number, path: string) : Promise<Result<string, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attach_file", { conversationId, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cancelUpload(uploadId: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_upload", { uploadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads the file if needed and opens it with the OS's handler; returns its local path.
+ */
+async openAttachment(id: number) : Promise<Result<string, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_attachment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * An image attachment as a `data:` URL for the inline preview (downloaded if needed).
+ */
+async attachmentPreview(id: number, contentType: string) : Promise<Result<string, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attachment_preview", { id, contentType }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async notifySettings() : Promise<Result<NotifySettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("notify_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setNotifySettings(doNotDisturb: boolean, sound: boolean, preview: boolean) : Promise<Result<NotifySettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_notify_settings", { doNotDisturb, sound, preview }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setConversationMuted(id: number, muted: boolean) : Promise<Result<NotifySettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_conversation_muted", { id, muted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The UI shows this conversation (None: no conversation open).
+ */
+async setOpenConversation(id: number | null) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_open_conversation", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -156,12 +379,22 @@ export const events = __makeEvents__<{
 connStateChanged: ConnStateChanged,
 conversationsChanged: ConversationsChanged,
 noticeRaised: NoticeRaised,
-signedOut: SignedOut
+notifyFailed: NotifyFailed,
+notifySettingsChanged: NotifySettingsChanged,
+openConversation: OpenConversation,
+signOutRequested: SignOutRequested,
+signedOut: SignedOut,
+uploadProgressChanged: UploadProgressChanged
 }>({
 connStateChanged: "conn-state-changed",
 conversationsChanged: "conversations-changed",
 noticeRaised: "notice-raised",
-signedOut: "signed-out"
+notifyFailed: "notify-failed",
+notifySettingsChanged: "notify-settings-changed",
+openConversation: "open-conversation",
+signOutRequested: "sign-out-requested",
+signedOut: "signed-out",
+uploadProgressChanged: "upload-progress-changed"
 })
 
 /** user-defined constants **/
@@ -171,6 +404,68 @@ signedOut: "signed-out"
 /** user-defined types **/
 
 /**
+ * The open conversation's assignment, pin and blacklist menus.
+ */
+export type AssignMenu = { conversation_id: number; client_id: number; 
+/**
+ * "Assign to": operators sharing one of my groups, or everyone when I manage
+ * conversations, am a super-admin or am in no group. Deactivated operators never.
+ */
+operators: Choice[]; 
+/**
+ * "Assign to group".
+ */
+groups: Choice[]; pin: PinDisplay; 
+/**
+ * "Send to the black list" / "Unlock conversation" are offered.
+ */
+can_blacklist: boolean; blacklisted: boolean; 
+/**
+ * "Outgoing message" is offered (paid `outgoing_whatsapp` permission).
+ */
+can_outgoing: boolean }
+/**
+ * A stored file as a message refers to it. The bytes are at `GET /api/v1/attachments/{id}`;
+ * `sha256` (hex) names them, so the app can cache and verify them by content.
+ */
+export type AttachmentRef = { id: number; 
+/**
+ * Sanitized file name (no folders, no control characters), with its extension.
+ */
+name: string; 
+/**
+ * Bytes. `f64`-safe: files are limited to far below 2^53.
+ */
+size: number; content_type: string; sha256: string }
+/**
+ * One canned response, as the server stores it and the app caches it.
+ */
+export type CannedResponse = { id: number; 
+/**
+ * The topic it is grouped under in the picker ("Greeting", "Closing" …).
+ */
+title: string; text: string; 
+/**
+ * `true`: made by a super-admin, offered to every operator of the company.
+ */
+global: boolean; 
+/**
+ * Who made it; only they (or a super-admin, for global ones) may edit or delete it.
+ */
+operator_id: number; updated_at: number }
+/**
+ * Body of `POST /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`.
+ */
+export type CannedResponseInput = { 
+/**
+ * 1 to 100 characters.
+ */
+title: string; 
+/**
+ * 1 to 5,000 characters.
+ */
+text: string }
+/**
  * What the operator may do with the open conversation right now (the server decides in the
  * end; this only chooses which buttons to show).
  */
@@ -179,6 +474,14 @@ export type Capabilities = { start: boolean; close: boolean; unassign: boolean; 
  * The messenger, mail or chat product a channel account belongs to (drives the list logo).
  */
 export type ChannelKind = "telegram" | "whatsapp" | "email" | "livechat" | "facebook" | "viber" | "custom"
+/**
+ * A person or group a menu offers.
+ */
+export type Choice = { id: number; name: string; 
+/**
+ * Groups only: the chip colour.
+ */
+color: string | null }
 export type Client = { id: number; channel_account_id: number; 
 /**
  * The client's id in the channel (phone, chat id, email address …).
@@ -188,6 +491,19 @@ external_id: string;
  * Name as the channel transmitted it; kept when an operator renames the client.
  */
 original_name: string; display_name: string; blacklisted: boolean; pinned_operator_id: number | null; created_at: number }
+/**
+ * A note about a client, seen by every operator who sees the client's conversation and never
+ * by the client.
+ */
+export type ClientNote = { id: number; client_id: number; conversation_id: number; 
+/**
+ * Author.
+ */
+operator_id: number; 
+/**
+ * The author's name when the note was read, shown beside it.
+ */
+operator_name: string; text: string; created_at: number }
 export type Company = { id: number; name: string }
 /**
  * Connection to the server, for the status bar.
@@ -289,6 +605,14 @@ export type Delivery = "pending" | "sent" | "delivered" | "failed"
  */
 export type ErrorKind = "offline" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "invalid_state" | "bad_input" | "rate_limited" | "server" | "cache" | "keychain" | "not_signed_in"
 /**
+ * Choices of the filter bar above the list.
+ */
+export type FilterOptions = { groups: Choice[]; 
+/**
+ * Limited to operators of my groups when I am in groups (seed: Filters).
+ */
+operators: Choice[] }
+/**
  * Whether tokens can be remembered on this machine, with the reason when not.
  */
 export type KeychainStatus = { available: boolean; detail: string }
@@ -309,6 +633,14 @@ permissions: Permissions }
  */
 export type MessageKind = "client" | "operator" | "note" | "system"
 /**
+ * All tags of one message (change record entity `message_tags`, `id` = the message id).
+ */
+export type MessageTags = { message_id: number; conversation_id: number; 
+/**
+ * Tag names, alphabetical.
+ */
+tags: string[] }
+/**
  * Something the operator should be told once, as a banner (not an error of an action).
  */
 export type Notice = 
@@ -321,6 +653,30 @@ export type Notice =
  * A one-off message for the operator, shown as a banner (e.g. the cache was rebuilt).
  */
 export type NoticeRaised = { notice: Notice }
+/**
+ * A notification could not be shown natively; the UI shows this as a toast instead.
+ */
+export type NotifyFailed = { summary: string; body: string; error: string }
+/**
+ * The operator's notification settings.
+ */
+export type NotifySettings = { do_not_disturb: boolean; 
+/**
+ * Ask the daemon to play the "new instant message" sound.
+ */
+sound: boolean; 
+/**
+ * Show the message text in the notification (off: client and channel only).
+ */
+preview: boolean; muted: number[] }
+/**
+ * The settings changed (from the tray menu or another window of the UI).
+ */
+export type NotifySettingsChanged = { settings: NotifySettings }
+/**
+ * Open this conversation (the operator clicked its notification).
+ */
+export type OpenConversation = { id: number }
 export type Operator = { id: number; name: string; email: string; super_admin: boolean; role_id: number | null; 
 /**
  * Empty: the operator is in no group and sees every group's Unassigned.
@@ -338,6 +694,33 @@ export type OutboxState =
  * The server refused it; it will not be retried by itself.
  */
 { state: "failed"; error: string }
+/**
+ * `POST /api/v1/outgoing/whatsapp`: start a conversation with a phone number.
+ */
+export type OutgoingWhatsappRequest = { 
+/**
+ * International number, digits with an optional leading `+` (spaces, dashes, dots and
+ * brackets are ignored), 7 to 15 digits.
+ */
+phone: string; 
+/**
+ * The client's name as the operator writes it (empty: the number).
+ */
+client_name?: string; 
+/**
+ * The first operator message.
+ */
+text: string; 
+/**
+ * The group the conversation belongs to (one of the caller's groups when they are in
+ * groups); default: the WhatsApp account's group.
+ */
+group_id?: number | null; 
+/**
+ * Idempotency key of the message (a UUID the app makes); a repeat returns the same
+ * conversation and stores nothing.
+ */
+client_msg_id?: string | null }
 export type PendingAction = { id: string; description: string; outbox: OutboxState }
 /**
  * Role flags (seed: Manage roles). A super-admin has all of them implicitly.
@@ -356,6 +739,26 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
  */
 outgoing_whatsapp: boolean; download_conversations: boolean }
 /**
+ * How the client's pin shows for this operator (seed "Client assignment to an operator").
+ */
+export type PinDisplay = 
+/**
+ * Not pinned: "Fix ([my name])" pins the client to me.
+ */
+{ kind: "unpinned"; my_name: string } | 
+/**
+ * Pinned to me: "Detach".
+ */
+{ kind: "mine" } | 
+/**
+ * Pinned to someone else, for an operator: "Pinned ([name])", not clickable.
+ */
+{ kind: "other"; name: string } | 
+/**
+ * Pinned to someone else, for a super-admin: "Detach (assigned to [name])".
+ */
+{ kind: "other_detachable"; name: string }
+/**
  * The signed-in session as the UI sees it.
  */
 export type SessionInfo = { server_url: string; me: Me; 
@@ -363,6 +766,10 @@ export type SessionInfo = { server_url: string; me: Me;
  * The token is in the OS keychain (false: session-only sign-in, forgotten on quit).
  */
 remembered: boolean }
+/**
+ * The operator chose Sign out in the tray; the UI runs its usual sign-out.
+ */
+export type SignOutRequested = null
 /**
  * The session ended without the operator asking (token revoked or expired).
  */
@@ -380,6 +787,10 @@ export type TabCounts = { unassigned: number; inbox: number; inbox_unread: numbe
  */
 unread_total: number }
 /**
+ * A tag of the company (created on first use; never edited or deleted).
+ */
+export type Tag = { id: number; name: string }
+/**
  * One message of a thread as the UI shows it: stored messages and the outbox's pending sends.
  */
 export type ThreadMessage = { 
@@ -394,8 +805,33 @@ author_name: string | null; created_at: number; delivery: Delivery;
 /**
  * Present while the message is still in the outbox.
  */
-outbox: OutboxState | null }
+outbox: OutboxState | null; 
+/**
+ * The file the message carries.
+ */
+attachment: AttachmentRef | null }
 export type UiError = { kind: ErrorKind; message: string }
+/**
+ * Where an attachment upload is; sent to the UI as it moves on.
+ */
+export type UploadProgress = { upload_id: string; conversation_id: number; file_name: string; 
+/**
+ * Bytes sent so far and in all (`f64`-safe: files are far below 2^53 bytes).
+ */
+sent: number; total: number; state: UploadState }
+/**
+ * An attachment upload moved on (progress, done, failed with the reason, cancelled).
+ */
+export type UploadProgressChanged = { progress: UploadProgress }
+export type UploadState = { state: "uploading" } | 
+/**
+ * Stored on the server as message `message_id`.
+ */
+{ state: "done"; message_id: number } | 
+/**
+ * Refused or broken off, with the reason to show (413, 415, 403 … in the server's words).
+ */
+{ state: "failed"; error: string } | { state: "cancelled" }
 
 /** tauri-specta globals **/
 

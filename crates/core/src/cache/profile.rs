@@ -153,6 +153,7 @@ mod tests {
                 created_at: 1,
                 delivery: Delivery::Delivered,
                 client_msg_id: None,
+                attachment: None,
             },
         )
         .expect("message");

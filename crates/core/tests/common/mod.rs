@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use switchboard_core::{ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, Notice, UploadProgress};
+use switchboard_core::{
+    ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, Notice, UploadProgress,
+};
 use switchboard_protocol::{
     ChannelKind, ConversationAction, ConversationStatus, Id, InboundAccepted, InboundMessage,
     LoginResponse,

@@ -4,7 +4,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
-use super::{attachments, auth, canned, channels, clients, conversations, events, outgoing, profile, seed, sync};
+use super::{
+    attachments, auth, canned, channels, clients, conversations, events, outgoing, profile, seed,
+    sync,
+};
 
 struct TokenScheme;
 

@@ -11,7 +11,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
-use super::{attachments, auth, canned, channels, clients, conversations, events, openapi, outgoing, profile, seed, sync, AppState};
+use super::{
+    attachments, auth, canned, channels, clients, conversations, events, openapi, outgoing,
+    profile, seed, sync, AppState,
+};
 use crate::error::ApiError;
 
 pub fn router(state: AppState) -> Router {

@@ -3,14 +3,14 @@
 
 pub mod actor;
 pub mod admin;
-pub mod canned;
 pub mod attachments;
+pub mod canned;
 pub mod clients;
 pub mod conversations;
 pub mod ingest;
-pub mod retention;
 pub mod outgoing;
 pub mod profile;
+pub mod retention;
 pub mod sync;
 
 pub use actor::{Actor, Principal};

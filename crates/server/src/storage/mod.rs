@@ -7,8 +7,8 @@
 //! so the feed carries them in `seq` order.
 
 pub mod action_log;
-pub mod canned;
 pub mod attachments;
+pub mod canned;
 pub mod changes;
 pub mod channels;
 pub mod clients;
@@ -36,7 +36,7 @@ pub use changes::StoredChange;
 /// Embedded migrations, applied in order; `PRAGMA user_version` counts the applied ones.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
-    include_str!("../../migrations/0006_outbox.sql"),
+    include_str!("../../migrations/0002_change_retention.sql"),
     include_str!("../../migrations/0003_canned.sql"),
     include_str!("../../migrations/0004_attachments.sql"),
 ];
