@@ -73,8 +73,12 @@ export default {
         );
         const src = await attr(browser, ".attachment img.preview", "src");
         assert(src.startsWith("data:image/png;base64,"), `preview src is ${src.slice(0, 40)}`);
-        const shown = await browser.$(".attachment .name").getText();
-        assert(shown === "e2e-chart.png", `file name shown: ${shown}`);
+        // Every file name the thread shows (the virtualized thread may hold the row twice while
+        // it re-measures after the preview loaded).
+        const shown = await browser.execute(() =>
+          [...document.querySelectorAll(".message .attachment .name")].map((e) => e.textContent.trim()),
+        );
+        assert(shown.includes("e2e-chart.png"), `file names shown: ${JSON.stringify(shown)}`);
         const loaded = await browser.execute(() => document.querySelector(".attachment img.preview")?.naturalWidth ?? 0);
         assert(loaded === 2, `the preview image did not decode (naturalWidth ${loaded})`);
         await screenshot(browser, "attach-in-thread");

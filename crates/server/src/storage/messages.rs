@@ -135,10 +135,10 @@ pub fn get_in_company(
     id: Id,
 ) -> rusqlite::Result<Option<Message>> {
     optional(conn.query_row(
-        "SELECT m.id, m.conversation_id, m.kind, m.text, m.operator_id, m.created_at, m.delivery,
-            m.client_msg_id
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id
-         WHERE c.company_id = ?1 AND m.id = ?2",
+        &format!(
+            "{SELECT} WHERE id = ?2
+               AND conversation_id IN (SELECT id FROM conversations WHERE company_id = ?1)"
+        ),
         params![company_id, id],
         row_to_message,
     ))

@@ -159,7 +159,8 @@ describe("Desk", () => {
       ok(q.search ? rows.filter((r) => r.client_name.toLowerCase().includes(q.search!.toLowerCase())) : rows),
     );
     await fireEvent.keyDown(composer, { key: "k", ctrlKey: true });
-    const input = (await screen.findByRole("combobox")) as HTMLInputElement;
+    // The filter bar's <select>s are comboboxes too: find the switcher by its name.
+    const input = (await screen.findByRole("combobox", { name: "Jump to a conversation" })) as HTMLInputElement;
     await waitFor(() => expect(document.activeElement).toBe(input));
     await fireEvent.input(input, { target: { value: "em" } });
     expect(screen.getByText("Type at least 3 characters")).toBeInTheDocument();
@@ -171,7 +172,7 @@ describe("Desk", () => {
     expect(document.querySelector("#switcher-3")).toHaveAttribute("aria-selected", "true");
     await fireEvent.keyDown(input, { key: "Enter" });
     await waitFor(() => expect(commands.openConversation).toHaveBeenLastCalledWith(3));
-    expect(screen.queryByRole("combobox")).not.toBeInTheDocument();
+    expect(screen.queryByRole("combobox", { name: "Jump to a conversation" })).not.toBeInTheDocument();
   }, 20_000);
 
   it("? shows every shortcut outside text fields, never while typing, and Esc closes it", async () => {
