@@ -115,11 +115,19 @@ pub async fn sign_out(app: tauri::AppHandle, state: State<'_, AppState>) -> Resu
     if let Err(err) = switchboard_core::logout(&session.info.server_url, &session.token).await {
         tracing::warn!(%err, "could not revoke the token on the server (signing out locally)");
     }
-    creds::delete(&session.info.server_url, &session.email)?;
-    account::forget(&state.data_dir)?;
-    close(session).await;
+    let ended = end_session(&state, session).await;
     crate::tray::show_unread(&app, 0);
-    Ok(())
+    ended
+}
+
+/// Ends a session on this machine: its keychain entry, the remembered account and its
+/// background tasks. Every step runs even when an earlier one fails; the first error is kept.
+async fn end_session(state: &AppState, session: Arc<Session>) -> Result<(), UiError> {
+    let forgot_token =
+        creds::delete(&session.info.server_url, &session.email).map_err(UiError::from);
+    let forgot_account = account::forget(&state.data_dir).map_err(UiError::from);
+    close(session).await;
+    forgot_token.and(forgot_account)
 }
 
 /// Stops a session's sync and outbox; a command still holding it lets the last drop stop it.
@@ -134,13 +142,9 @@ pub async fn token_refused(state: &AppState) {
     let Some(session) = state.session.write().await.take() else {
         return;
     };
-    if let Err(err) = creds::delete(&session.info.server_url, &session.email) {
-        tracing::warn!(%err, "could not remove the refused token from the keychain");
+    if let Err(err) = end_session(state, session).await {
+        tracing::warn!(kind = ?err.kind, message = %err.message, "could not fully forget the refused session");
     }
-    if let Err(err) = account::forget(&state.data_dir) {
-        tracing::warn!(%err, "could not forget the account");
-    }
-    close(session).await;
 }
 
 async fn open_desk(
