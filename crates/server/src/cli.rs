@@ -47,7 +47,12 @@ pub enum Command {
         command: TokenCommand,
     },
     /// Load a demo company (idempotent) and print its credentials.
-    Demo,
+    Demo {
+        /// Also add one conversation with this many messages to the admin's My inbox (in one
+        /// transaction; idempotent per count), to try a very long thread.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        long_history: Option<u32>,
+    },
     /// Serve HTTP and WebSocket.
     Serve {
         /// Address to listen on; port 0 picks a free port.
@@ -114,7 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             writeln!(out, "{token}")?;
             out.flush()?;
         }
-        Command::Demo => {
+        Command::Demo { long_history } => {
             let db = Db::open(&path)?;
             let started = std::time::Instant::now();
             let outcome = crate::demo::load(&db)?;
@@ -124,6 +129,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 "demo loaded"
             );
             crate::demo::print(&outcome);
+            if let Some(n) = long_history {
+                let started = std::time::Instant::now();
+                let long = crate::demo_long::add(&db, n)?;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    created = long.created,
+                    "long history added"
+                );
+                println!(
+                    "Long history: conversation id {} ({} messages, admin's My inbox)",
+                    long.conversation_id, long.messages
+                );
+            }
         }
         Command::Serve {
             listen,

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod demo_long;
 pub mod error;
 pub mod files;
 pub mod http;

@@ -7,7 +7,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, click, count, Driver, exists, screenshot, typeInto, visible } from "../harness/app.mjs";
+import { attr, click, count, Driver, exists, screenScreenshot, screenshot, typeInto, visible } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, logsDir, pidAlive, run, startProcess, waitFor } from "../harness/util.mjs";
 
@@ -75,6 +75,11 @@ async function windowTitles() {
     (e) => ({ stdout: `xdotool: ${e.message}` }),
   );
   return stdout.trim().split("\n");
+}
+
+/** Runs `dunstctl` (the daemon's own control client over the session bus); returns stdout. */
+async function dunstctl(...args) {
+  return (await run("dunstctl", args, { timeout: 5000 })).stdout;
 }
 
 let stamp = Date.now();
@@ -219,6 +224,46 @@ export default {
         assert(calls[0].replacesId === 0, "the first call opens a new notification");
         const later = calls.slice(1);
         assert(later.every((x) => x.replacesId > 0 && x.replacesId === later[0].replacesId), "later calls replace one notification");
+      },
+    },
+    {
+      name: "clicking a notification opens its conversation in the focused window",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, server, monitor } = ctx;
+        // The operator is looking at another tab and another conversation.
+        await selectTab(browser, "inbox");
+        await dunstctl("close-all");
+        const c = client("click");
+        const { conversation_id: id } = await server.inbound(c);
+        await monitor.waitText(c.text);
+        await waitFor("dunst shows the popup", async () => Number((await dunstctl("count", "displayed")).trim()) >= 1, { timeout: 10000 });
+        await screenScreenshot(path.join(env.out, "notify-click-popup-screen.png"));
+        // A real click on the popup: dunst's stock config runs the default action on a middle
+        // click (a left click only dismisses, unlike GNOME's), so click its window with button 2.
+        const popups = (await run("xdotool", ["search", "--onlyvisible", "--class", "Dunst"], { timeout: 5000 })).stdout.trim().split("\n");
+        assert(popups[0], "no visible dunst window");
+        await run("xdotool", ["mousemove", "--window", popups[0], "20", "10", "click", "2"], { timeout: 5000 });
+        await waitFor(
+          `conversation ${id} of "${c.name}" open in the thread`,
+          async () =>
+            (await browser.execute(() => document.querySelector(".conv-header .client")?.textContent?.trim() ?? null)) === c.name &&
+            (await browser.execute((t) => [...document.querySelectorAll(".message-text")].some((m) => m.textContent.includes(t)), c.text)),
+          { timeout: 15000 },
+        );
+        await waitFor(`the list shows ${id} selected`, async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true", {
+          timeout: 10000,
+        });
+        let focus = "";
+        await waitFor(
+          "the app window to have the X input focus",
+          async () => /Switchboard/.test((focus = (await run("xdotool", ["getwindowfocus", "getwindowname"], { timeout: 5000 })).stdout.trim())),
+          { timeout: 10000 },
+        ).catch((e) => {
+          throw new Error(`${e.message}; focused window: ${JSON.stringify(focus)}`);
+        });
+        await screenshot(browser, "notify-click-opened");
+        await screenScreenshot(path.join(env.out, "notify-click-opened-screen.png"));
       },
     },
     {

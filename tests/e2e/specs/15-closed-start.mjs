@@ -1,0 +1,152 @@
+// "Start conversation" from the Closed tab (issue 4, seed `conversations-tab.txt`): an operator
+// closes a conversation, so its last closer is them and it shows in their Closed tab; they open
+// it there, click "Start conversation", and it is back in their My inbox, open and assigned to
+// them. Every step checks what the operator sees and, through the seed API, what the server
+// stored.
+
+import fs from "node:fs";
+import path from "node:path";
+import { attr, bodyText, click, count, Driver, exists, invoke, screenshot, text, typeInto, visible } from "../harness/app.mjs";
+import { TestServer } from "../harness/server.mjs";
+import { assert, env, log, waitFor } from "../harness/util.mjs";
+
+// Boris is a plain operator of the 1st line: no All tab, so his Closed tab is the only place
+// his closed conversation is listed.
+const BORIS = { email: "boris@demo.test", password: "demo" };
+
+async function selectTab(browser, tab) {
+  await click(browser, `[data-tab="${tab}"]`);
+  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page", { timeout: 5000 });
+}
+
+const row = (id) => `.conversation-row[data-id="${id}"]`;
+
+async function openRow(browser, id) {
+  await waitFor(`conversation ${id} in the list`, () => exists(browser, row(id)), { timeout: 15000 });
+  await click(browser, row(id));
+  await waitFor(
+    `conversation ${id} open`,
+    async () =>
+      (await attr(browser, row(id), "aria-selected")) === "true" &&
+      (await count(browser, ".message")) > 0 &&
+      (await exists(browser, ".conv-header")),
+    { timeout: 15000 },
+  );
+}
+
+/** The status the open conversation's header shows (`data-status` of its StatusLabel). */
+const headerStatus = (browser) => attr(browser, ".conv-header [data-status]", "data-status");
+
+const get = (server, id) => server.seed("GET", "get", { conversation_id: id }).then((b) => b.data);
+
+export default {
+  title: "Start conversation from the Closed tab",
+  setupTimeout: 150000,
+
+  async setup(ctx) {
+    ctx.server = new TestServer("server-closed");
+    await ctx.server.prepare();
+    await ctx.server.start();
+    ctx.dataDir = path.join(env.runDir, "data-closed");
+    fs.mkdirSync(ctx.dataDir, { recursive: true });
+    ctx.driver = new Driver("closed", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
+    await ctx.driver.start();
+    ctx.browser = await ctx.driver.launch();
+  },
+
+  cases: [
+    {
+      name: "closed-start: a conversation I closed starts again from my Closed tab",
+      timeout: 120000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
+        await typeInto(browser, "#server-url", server.url);
+        await typeInto(browser, "#email", BORIS.email);
+        await typeInto(browser, "#password", BORIS.password);
+        await click(browser, "#sign-in");
+        await waitFor(
+          "Boris's desk, online",
+          async () => {
+            if (await exists(browser, "#sign-in-error")) throw new Error(`sign-in error: ${(await bodyText(browser)).slice(0, 300)}`);
+            return (await exists(browser, "[data-tab]")) && (await attr(browser, "#conn-state", "data-state")) === "online";
+          },
+          { timeout: 60000 },
+        );
+        const me = (await invoke(browser, "restore_session"))?.me?.operator;
+        assert(Number.isInteger(me?.id), `no operator in the session: ${JSON.stringify(me)}`);
+
+        // A client of his own: a fresh conversation in the 1st line's Unassigned.
+        const client = { external_id: `closed-${Date.now()}`, name: "Clara Closed", text: "My order never arrived" };
+        const { conversation_id: id } = await server.inbound(client);
+        assert(id, "the inbound endpoint returned no conversation_id");
+        await selectTab(browser, "unassigned");
+        await openRow(browser, id);
+        await click(browser, "#start-conversation");
+        await waitFor("To closed offered once the conversation is his", () => visible(browser, "#to-closed"), { timeout: 15000 });
+        await waitFor("server: in Boris's inbox", async () => {
+          const c = await get(server, id);
+          return c.status === "inbox" && c.operator_id === me.id;
+        }, { timeout: 15000 });
+
+        // He closes it: the server records him as the last closer.
+        await click(browser, "#to-closed");
+        await waitFor("server: closed", async () => (await get(server, id)).status === "closed", { timeout: 15000 });
+        await selectTab(browser, "inbox");
+        await waitFor(`${id} gone from My inbox`, async () => !(await exists(browser, row(id))), { timeout: 15000 });
+
+        // The Closed tab lists it; opened there it offers "Start conversation" and nothing else.
+        await selectTab(browser, "closed");
+        await openRow(browser, id);
+        await waitFor("the header shows Closed", async () => (await headerStatus(browser)) === "closed", { timeout: 10000 });
+        await waitFor("Start conversation offered", () => visible(browser, "#start-conversation"), { timeout: 10000 });
+        assert(!(await exists(browser, "#to-closed")), "To closed offered on a closed conversation");
+        assert(!(await exists(browser, "#composer")) || (await attr(browser, "#composer", "disabled")) !== null,
+          "the composer accepts a reply to a closed conversation");
+        await screenshot(browser, "closed-tab-open");
+
+        await click(browser, "#start-conversation");
+        await waitFor("the header shows the conversation open in an inbox", async () => (await headerStatus(browser)) === "inbox", {
+          timeout: 15000,
+        });
+        await waitFor("server: back in Boris's inbox", async () => {
+          const c = await get(server, id);
+          return c.status === "inbox" && c.operator_id === me.id;
+        }, { timeout: 15000 });
+        await waitFor(`${id} left the Closed tab`, async () => !(await exists(browser, row(id))), { timeout: 15000 });
+
+        await selectTab(browser, "inbox");
+        await waitFor(`${id} in My inbox`, () => exists(browser, row(id)), { timeout: 15000 });
+        const listed = await browser.execute(
+          (sel) => {
+            const r = document.querySelector(sel);
+            return {
+              status: r?.querySelector("[data-status]")?.getAttribute("data-status") ?? null,
+              client: r?.querySelector(".client-name")?.textContent?.trim() ?? null,
+            };
+          },
+          row(id),
+        );
+        log(`My inbox row: ${JSON.stringify(listed)}`);
+        assert(listed.client === client.name, `the row shows ${listed.client}`);
+        assert(listed.status === null || listed.status === "inbox", `the row's status is ${listed.status}`);
+        await openRow(browser, id);
+        await waitFor("the reply box and To closed for the operator in charge", async () => (await visible(browser, "#composer")) && (await visible(browser, "#to-closed")), {
+          timeout: 10000,
+        });
+        const who = (await text(browser, ".conv-header .responsible"))?.trim();
+        assert(who === me.name, `the header's responsible operator is "${who}", expected ${me.name}`);
+        await screenshot(browser, "closed-started-inbox");
+      },
+    },
+  ],
+
+  async teardown(ctx) {
+    if (ctx.driver) {
+      await ctx.driver.quit(ctx.browser).catch((e) => log(`quit: ${e.message}`));
+      await ctx.driver.stop();
+    }
+    ctx.browser = null;
+    if (ctx.server) await ctx.server.stop();
+  },
+};
