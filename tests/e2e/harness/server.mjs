@@ -24,8 +24,11 @@ function pristineDemo() {
 }
 
 export class TestServer {
-  constructor(name = "server") {
+  /** `longHistory`: add a conversation with that many messages (`demo --long-history N`). */
+  constructor(name = "server", { longHistory = 0 } = {}) {
     this.name = name;
+    this.longHistory = longHistory;
+    this.longConversationId = null;
     this.dir = path.join(env.runDir, name);
     this.db = path.join(this.dir, "demo.db");
     this.proc = null;
@@ -47,6 +50,13 @@ export class TestServer {
     // SQLite folds its WAL into the file when the last connection closes; copy one if it stayed.
     if (fs.existsSync(demo.db + "-wal")) fs.copyFileSync(demo.db + "-wal", this.db + "-wal");
     this.customChannelId = demo.customChannelId;
+    if (this.longHistory) {
+      const t = Date.now();
+      const long = await run(env.server, ["--db", this.db, "demo", "--long-history", String(this.longHistory)], { timeout: 120000 });
+      this.longConversationId = Number(long.stdout.match(/Long history: conversation id (\d+)/)?.[1]) || null;
+      if (!this.longConversationId) throw new Error(`demo --long-history printed ${JSON.stringify(long.stdout.slice(-300))}`);
+      log(`${this.name}: ${this.longHistory} messages in conversation ${this.longConversationId} in ${Date.now() - t} ms`);
+    }
     const tok = await run(env.server, ["--db", this.db, "token", "create", "--name", "e2e"], { timeout: 30000 });
     this.token = tok.stdout.trim();
     if (!this.token || /\s/.test(this.token)) throw new Error(`token create printed ${JSON.stringify(tok.stdout)}`);
