@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { attr, click, count, Driver, exists, screenScreenshot, screenshot, typeInto, visible } from "../harness/app.mjs";
+import { clickTrayEntry, closeWindow, gdbusCall, itemProperty, TrayWatcher, trayMenu, waitWindowShownAndFocused } from "../harness/desktop.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, logsDir, pidAlive, run, startProcess, waitFor } from "../harness/util.mjs";
 
@@ -102,6 +103,9 @@ export default {
   async setup(ctx) {
     ctx.monitor = new NotifyMonitor();
     ctx.monitor.start();
+    // A panel for the tray icon to register with, before the app starts.
+    ctx.tray = new TrayWatcher();
+    await ctx.tray.start();
     ctx.server = new TestServer("notify-server");
     await ctx.server.prepare();
     await ctx.server.start();
@@ -231,8 +235,9 @@ export default {
       timeout: 60000,
       async run(ctx) {
         const { browser, server, monitor } = ctx;
-        // The operator is looking at another tab and another conversation.
+        // The operator was on another tab, then closed the window: the app lives in the tray.
         await selectTab(browser, "inbox");
+        await closeWindow();
         await dunstctl("close-all");
         const c = client("click");
         const { conversation_id: id } = await server.inbound(c);
@@ -251,19 +256,72 @@ export default {
             (await browser.execute((t) => [...document.querySelectorAll(".message-text")].some((m) => m.textContent.includes(t)), c.text)),
           { timeout: 15000 },
         );
+        // The list follows: the tab that holds it (Unassigned) with its row selected.
+        await waitFor("the Unassigned tab active", async () => (await attr(browser, '[data-tab="unassigned"]', "aria-current")) === "page", {
+          timeout: 10000,
+        });
         await waitFor(`the list shows ${id} selected`, async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true", {
           timeout: 10000,
         });
-        let focus = "";
-        await waitFor(
-          "the app window to have the X input focus",
-          async () => /Switchboard/.test((focus = (await run("xdotool", ["getwindowfocus", "getwindowname"], { timeout: 5000 })).stdout.trim())),
-          { timeout: 10000 },
-        ).catch((e) => {
-          throw new Error(`${e.message}; focused window: ${JSON.stringify(focus)}`);
-        });
+        await waitWindowShownAndFocused();
         await screenshot(browser, "notify-click-opened");
         await screenScreenshot(path.join(env.out, "notify-click-opened-screen.png"));
+      },
+    },
+    {
+      name: "tray: the panel sees the icon with its menu and the unread count",
+      timeout: 30000,
+      async run(ctx) {
+        const item = await ctx.tray.item();
+        const props = await gdbusCall(item.bus, item.path, "org.freedesktop.DBus.Properties.GetAll", "org.kde.StatusNotifierItem");
+        log(`tray item ${item.bus} ${item.path}: ${props}`);
+        const menu = await trayMenu(item);
+        const labels = menu.entries.filter((e) => e.type !== "separator").map((e) => e.label);
+        log(`tray menu: ${JSON.stringify(menu.entries)}`);
+        for (const want of ["Open Switchboard", "Do not disturb", "Sign out", "Quit"]) {
+          assert(labels.includes(want), `no "${want}" in the tray menu: ${JSON.stringify(labels)}`);
+        }
+        // The unread count, as the window title shows it, is the icon's label next to it.
+        const unread = Number((await windowTitles()).map((t) => t.match(/^\((\d+)\) Switchboard$/)?.[1]).find(Boolean));
+        assert(unread > 0, "no unread count in the window title");
+        await waitFor(`the tray label "${unread}"`, async () => (await itemProperty(item, "XAyatanaLabel")).includes(`'${unread}'`), { timeout: 10000 });
+      },
+    },
+    {
+      name: "tray: Do not disturb from the tray menu silences notifications",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, server, monitor } = ctx;
+        const item = await ctx.tray.item();
+        const dndText = () => browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "");
+        await clickTrayEntry(item, "Do not disturb");
+        await waitFor("DND shown in the status bar", async () => (await dndText()).includes("Do not disturb"), { timeout: 10000 });
+        await waitFor("the tray's Do not disturb checked", async () => (await trayMenu(item)).entries.find((e) => e.label === "Do not disturb")?.toggleState === 1, {
+          timeout: 10000,
+        });
+        await screenshot(browser, "tray-dnd");
+        const c = client("tray-dnd");
+        await server.inbound(c);
+        await selectTab(browser, "unassigned");
+        await waitFor("the client in the list while DND is on", async () =>
+          (await browser.execute((n) => [...document.querySelectorAll(".client-name")].some((e) => e.textContent?.trim() === n), c.name)), { timeout: 15000 });
+        await clickTrayEntry(item, "Do not disturb");
+        await waitFor("DND off in the status bar", async () => (await dndText()).includes("Notifications"), { timeout: 10000 });
+        await sentinel(ctx, "after-tray-dnd");
+        assert(monitor.withText(c.text).length === 0, "a Notify call while do-not-disturb (from the tray) was on");
+      },
+    },
+    {
+      name: "tray: Open brings back the window closed to the tray",
+      timeout: 30000,
+      async run(ctx) {
+        const item = await ctx.tray.item();
+        await closeWindow();
+        await screenScreenshot(path.join(env.out, "tray-closed-screen.png"));
+        assert(pidAlive(ctx.driver.appPid()), "closing the window ended the app");
+        await clickTrayEntry(item, "Open Switchboard");
+        await waitWindowShownAndFocused();
+        await screenScreenshot(path.join(env.out, "tray-open-screen.png"));
       },
     },
     {
@@ -310,5 +368,6 @@ export default {
     }
     if (ctx.server) await ctx.server.stop();
     if (ctx.monitor?.proc) await ctx.monitor.proc.stop();
+    await ctx.tray?.stop();
   },
 };

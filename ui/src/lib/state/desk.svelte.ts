@@ -5,6 +5,7 @@ import { Connection } from "./connection.svelte";
 import { OpenConversation } from "./conversation.svelte";
 import { ConversationList } from "./conversations.svelte";
 import { ChangeBatcher } from "./serial";
+import { tabFor } from "./tabs";
 
 export class DeskState {
   readonly me: Me;
@@ -38,6 +39,17 @@ export class DeskState {
   select(id: number): void {
     this.list.selectedId = id;
     void this.thread.open(id);
+  }
+
+  /** Opens `id` from outside the list (its notification was clicked) and switches to the tab
+   * that lists it, so the list shows what the thread shows. */
+  async reveal(id: number): Promise<void> {
+    this.select(id);
+    await this.thread.open(id);
+    const view = this.thread.view;
+    if (view?.row.id !== id) return;
+    const tab = tabFor(view, this.me);
+    if (tab) this.list.setTab(tab);
   }
 
   /** Moves the selection up or down the list; returns the newly selected id. */
