@@ -14,7 +14,7 @@ export async function visibleAppWindows() {
 
 /** The name of the window with the X input focus ("" when none). */
 export async function focusedWindowName() {
-  const res = await run("xdotool", ["getwindowfocus", "getwindowname"], { timeout: 5000 }).catch(() => ({ stdout: "" }));
+  const res = await run("xdotool", ["getwindowfocus", "getwindowname"], { timeout: 5000 }).catch((e) => ({ stdout: `(${e.message})` }));
   return res.stdout.trim();
 }
 
