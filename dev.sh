@@ -23,6 +23,7 @@ APT_PACKAGES=(
   pkg-config build-essential curl file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
+  libglib2.0-bin python3-gi
 )
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }

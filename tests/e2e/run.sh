@@ -58,7 +58,7 @@ if [ "${E2E_BUILD:-0}" = 1 ]; then
     fail_setup "cargo build failed (logs/build.log)"
 fi
 
-for tool in xvfb-run dbus-run-session gnome-keyring-daemon secret-tool dunst tauri-driver /usr/bin/WebKitWebDriver node import; do
+for tool in xvfb-run dbus-run-session gnome-keyring-daemon secret-tool dunst dunstctl xdotool gdbus /usr/bin/python3 tauri-driver /usr/bin/WebKitWebDriver node import; do
   command -v "$tool" >/dev/null 2>&1 || fail_setup "missing tool: $tool (./dev.sh test installs what is needed)"
 done
 [ -x "$APP" ] || fail_setup "no app binary at $APP (cargo build -p switchboard)"
@@ -93,10 +93,10 @@ log "running (output in $OUT)"
 START=$(date +%s)
 # The whole run is bounded; each wait inside has its own, shorter deadline.
 # Progress lines come back on fd 3; the noise of D-Bus, portals and WebKit goes to a log.
-timeout --kill-after=10 "${E2E_TIMEOUT:-300}" \
+timeout --kill-after=10 "${E2E_TIMEOUT:-600}" \
   xvfb-run -a -e "$OUT/logs/xvfb.log" -s "-screen 0 1280x800x24" \
   dbus-run-session -- "$HERE/session.sh" 3>&2 >>"$OUT/logs/session.log" 2>&1
 rc=$?
-[ "$rc" -eq 124 ] && log "the run hit its overall deadline (${E2E_TIMEOUT:-300} s)"
+[ "$rc" -eq 124 ] && log "the run hit its overall deadline (${E2E_TIMEOUT:-600} s)"
 log "finished in $(($(date +%s) - START)) s (exit $rc)"
 summary
