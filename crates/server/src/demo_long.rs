@@ -64,14 +64,8 @@ pub fn add(db: &Db, n: u32) -> ApiResult<LongHistory> {
 
         let now = now_ms();
         let start = now - i64::from(n) * MINUTE;
-        let client_id = clients::insert(
-            tx,
-            company_id,
-            channel.id,
-            &external_id,
-            CLIENT_NAME,
-            start,
-        )?;
+        let client_id =
+            clients::insert(tx, company_id, channel.id, &external_id, CLIENT_NAME, start)?;
         let mut conv = Conversation {
             id: 0,
             channel_account_id: channel.id,
