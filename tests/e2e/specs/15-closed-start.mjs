@@ -2,7 +2,7 @@
 // closes a conversation, so its last closer is them and it shows in their Closed tab; they open
 // it there, click "Start conversation", and it is back in their My inbox, open and assigned to
 // them. Every step checks what the operator sees and, through the seed API, what the server
-// stored.
+// stored. Then, with the server gone, searching the cache highlights what matched.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -80,6 +80,8 @@ export default {
         const client = { external_id: `closed-${Date.now()}`, name: "Clara Closed", text: "My order never arrived" };
         const { conversation_id: id } = await server.inbound(client);
         assert(id, "the inbound endpoint returned no conversation_id");
+        ctx.client = client;
+        ctx.id = id;
         await selectTab(browser, "unassigned");
         await openRow(browser, id);
         await click(browser, "#start-conversation");
@@ -137,6 +139,43 @@ export default {
         const who = (await text(browser, ".conv-header .responsible"))?.trim();
         assert(who === me.name, `the header's responsible operator is "${who}", expected ${me.name}`);
         await screenshot(browser, "closed-started-inbox");
+      },
+    },
+    {
+      name: "closed-start: offline search highlights what matched",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        assert(ctx.client, "needs the conversation of the first case");
+        await server.kill();
+        await waitFor("the offline indicator", async () => (await attr(browser, "#conn-state", "data-state")) === "offline", { timeout: 20000 });
+        await selectTab(browser, "inbox");
+        const marks = () =>
+          browser.execute((sel) => {
+            const r = document.querySelector(sel);
+            const of = (q) => [...(r?.querySelectorAll(`${q} mark`) ?? [])].map((m) => m.textContent);
+            return r ? { name: of(".client-name"), preview: of(".preview") } : null;
+          }, row(ctx.id));
+        const search = async (q, want) => {
+          await typeInto(browser, "#search", q);
+          let seen = null;
+          await waitFor(`"${q}" to find ${ctx.id} with ${JSON.stringify(want)} marked`, async () => {
+            seen = await marks();
+            return seen && ["name", "preview"].every((k) => JSON.stringify(seen[k]) === JSON.stringify(want[k]));
+          }, { timeout: 10000 }).catch((e) => {
+            throw new Error(`${e.message}; the row's marks: ${JSON.stringify(seen)}`);
+          });
+        };
+        // A client name, typed in lower case: the start of the name is marked.
+        await search("clar", { name: ["Clar"], preview: [] });
+        await screenshot(browser, "search-offline-name");
+        // A word of the message, from its beginning only.
+        await search("orde", { name: [], preview: ["orde"] });
+        await screenshot(browser, "search-offline-message");
+        // Under 3 characters nothing is searched, so nothing is marked.
+        await typeInto(browser, "#search", "cl");
+        await waitFor("no marks for 2 characters", async () => (await count(browser, ".conversation-row mark")) === 0, { timeout: 10000 });
+        assert((await attr(browser, "#conn-state", "data-state")) === "offline", "left offline while the server is down");
       },
     },
   ],
