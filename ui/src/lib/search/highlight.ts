@@ -27,7 +27,7 @@ export function highlightParts(text: string, query: string | null): Part[] {
   let plainFrom = 0;
   let i = 0;
   while (i < text.length) {
-    const atWordStart = WORD_CHAR.test(text[i]) && (i === 0 || !WORD_CHAR.test(text[i - 1]));
+    const atWordStart = WORD_CHAR.test(text.charAt(i)) && (i === 0 || !WORD_CHAR.test(text.charAt(i - 1)));
     const word = atWordStart ? words.find((w) => lower.startsWith(w, i)) : undefined;
     if (word) {
       if (plainFrom < i) parts.push({ text: text.slice(plainFrom, i), hit: false });
