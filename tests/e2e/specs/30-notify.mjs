@@ -359,6 +359,23 @@ export default {
         fs.writeFileSync(path.join(env.out, "notify-latency.txt"), `${line}\n${ms.map((x) => x.toFixed(1)).join("\n")}\n`);
       },
     },
+    {
+      name: "tray: Sign out ends the session, Quit ends the app",
+      timeout: 30000,
+      async run(ctx) {
+        const { browser } = ctx;
+        const item = await ctx.tray.item();
+        await clickTrayEntry(item, "Sign out");
+        await waitFor("the sign-in form after the tray's Sign out", () => visible(browser, "#sign-in"), { timeout: 15000 });
+        // The keychain no longer holds the session's token.
+        const found = await run("secret-tool", ["search", "--all", "--unlock", "service", "dev.switchboard.desk"], { timeout: 10000 }).catch(() => ({ stdout: "" }));
+        assert(!/^secret = ./m.test(found.stdout), "a token is still in the keychain after signing out from the tray");
+        await screenshot(browser, "tray-signed-out");
+        const pid = ctx.driver.appPid();
+        await clickTrayEntry(item, "Quit");
+        await waitFor(`app pid ${pid} to exit after Quit`, () => !pidAlive(pid), { timeout: 10000, interval: 100 });
+      },
+    },
   ],
 
   async teardown(ctx) {
