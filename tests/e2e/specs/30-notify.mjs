@@ -330,12 +330,15 @@ export default {
       async run(ctx) {
         const first = ctx.driver.appPid();
         assert(first && pidAlive(first), "the first app is not running");
+        // The first app sits in the tray: the second launch must bring its window back.
+        await closeWindow();
         // A second instance that did not hand over would keep running until this deadline.
         const t0 = Date.now();
         await run(env.app, [], { timeout: 30000, env: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
         log(`the second launch exited after ${Date.now() - t0} ms`);
         assert(pidAlive(first), "the first app died when the second was launched");
         assert(await exists(ctx.browser, "[data-tab]"), "the first app's desk is gone");
+        await waitWindowShownAndFocused();
       },
     },
     {
