@@ -368,11 +368,19 @@ export default {
       async run(ctx) {
         const { browser } = ctx;
         const item = await ctx.tray.item();
+        // This session's token, keyed by "email @ server" (other specs' sessions share the
+        // throwaway keyring).
+        const user = `${ADMIN.email} @ ${ctx.server.url}`;
+        const stored = async () => {
+          const found = await run("secret-tool", ["search", "--all", "--unlock", "service", "dev.switchboard.desk", "username", user], { timeout: 10000 }).catch(
+            () => ({ stdout: "" }),
+          );
+          return /^secret = ./m.test(found.stdout);
+        };
+        assert(await stored(), `no keychain entry for ${user} before signing out`);
         await clickTrayEntry(item, "Sign out");
         await waitFor("the sign-in form after the tray's Sign out", () => visible(browser, "#sign-in"), { timeout: 15000 });
-        // The keychain no longer holds the session's token.
-        const found = await run("secret-tool", ["search", "--all", "--unlock", "service", "dev.switchboard.desk"], { timeout: 10000 }).catch(() => ({ stdout: "" }));
-        assert(!/^secret = ./m.test(found.stdout), "a token is still in the keychain after signing out from the tray");
+        assert(!(await stored()), `the token for ${user} is still in the keychain after signing out from the tray`);
         await screenshot(browser, "tray-signed-out");
         const pid = ctx.driver.appPid();
         await clickTrayEntry(item, "Quit");
