@@ -44,7 +44,7 @@ export class DeskState {
   /** Opens `id` from outside the list (its notification was clicked) and switches to the tab
    * that lists it, so the list shows what the thread shows. */
   async reveal(id: number): Promise<void> {
-    this.select(id);
+    this.list.selectedId = id;
     await this.thread.open(id);
     const view = this.thread.view;
     if (view?.row.id !== id) return;
