@@ -13,6 +13,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 mod notices;
+pub use notices::cache_rebuilt_message;
 
 use crate::api::ApiClient;
 use crate::cache::list::Viewer;
@@ -62,8 +63,6 @@ pub struct DeskConfig {
 
 /// Newest messages an opened conversation shows; older ones come through [`Desk::older`].
 pub const OPEN_PAGE: u32 = 50;
-/// What the operator reads when the cache failed its integrity check at start.
-pub const CACHE_REBUILT: &str = "The local cache was damaged and is being rebuilt from the server.";
 /// Longest message text the app queues (the server has its own limit and says so).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 

@@ -32,15 +32,7 @@ pub fn push(
     payload: &Payload,
     created_at: Millis,
 ) -> Result<()> {
-    let (item, text, kind, action) = match payload {
-        Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
-        Payload::Action(a) => (
-            "action",
-            None,
-            None,
-            Some(serde_json::to_string(a).map_err(|e| CoreError::Protocol(e.to_string()))?),
-        ),
-    };
+    let (item, text, kind, action) = encode(payload)?;
     conn.prepare_cached(
         "INSERT INTO outbox (id, conversation_id, item, text, kind, action, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -55,6 +47,41 @@ pub fn push(
         created_at
     ])?;
     Ok(())
+}
+
+/// Queues an item again exactly as it was (seq, id, failure), e.g. one kept from a damaged
+/// cache: its seq keeps its place in the queue, its id keeps the server's dedup working.
+pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
+    let (kind_of, text, kind, action) = encode(&item.payload)?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (seq, id, conversation_id, item, text, kind, action, created_at, failed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        item.seq,
+        item.id,
+        item.conversation_id,
+        kind_of,
+        text,
+        kind,
+        action,
+        item.created_at,
+        item.failed
+    ])?;
+    Ok(())
+}
+
+/// The `item`, `text`, `kind` and `action` columns of a payload.
+fn encode(payload: &Payload) -> Result<(&'static str, Option<&str>, Option<&str>, Option<String>)> {
+    Ok(match payload {
+        Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
+        Payload::Action(a) => (
+            "action",
+            None,
+            None,
+            Some(serde_json::to_string(a).map_err(|e| CoreError::Protocol(e.to_string()))?),
+        ),
+    })
 }
 
 const COLUMNS: &str = "seq, id, conversation_id, item, text, kind, action, created_at, failed";
@@ -90,6 +117,14 @@ pub fn next_ready(conn: &Connection) -> Result<Option<Item>> {
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([], from_row)
+        .optional()?)
+}
+
+pub fn get_by_seq(conn: &Connection, seq: i64) -> Result<Option<Item>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE seq = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([seq], from_row)
         .optional()?)
 }
 
