@@ -21,6 +21,7 @@ use crate::cache::{self, conversations, directory, list, messages, outbox, read_
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 mod canned;
+pub(crate) mod edits;
 mod profile;
 
 use crate::view::{
@@ -324,6 +325,11 @@ impl Desk {
                     description: describe(conn, &action)?,
                     outbox: state,
                 }),
+                outbox::Payload::Edit(edit) => pending_actions.push(PendingAction {
+                    id: item.id,
+                    description: edits::describe(&edit),
+                    outbox: state,
+                }),
             }
         }
         let mine = conv.operator_id == Some(me.operator.id);
@@ -447,13 +453,11 @@ impl Desk {
                 return Err(not_found("This conversation is not in the local cache."));
             }
             let key = uuid::Uuid::new_v4().to_string();
-            outbox::push(
-                &conn,
-                &key,
-                conversation_id,
-                &outbox::Payload::Action(action),
-                now_millis(),
-            )?;
+            let payload = outbox::Payload::Action(action);
+            let tx = conn.unchecked_transaction()?;
+            outbox::push(&tx, &key, conversation_id, &payload, now_millis())?;
+            edits::show(&tx, self.shared.me.operator.id, conversation_id, &payload)?;
+            tx.commit()?;
         }
         self.shared.outbox_wake.notify_one();
         self.shared.events.conversations_changed(&[conversation_id]);
@@ -461,9 +465,17 @@ impl Desk {
     }
 
     /// Puts a failed outbox item (a send's key or a pending action's id) back in the queue.
+    /// What it showed before the refusal is shown again.
     pub fn retry(&self, item_id: &str) -> Result<()> {
-        let conv = outbox::retry(&self.shared.cache.writer(), item_id)?
-            .ok_or_else(|| not_found("There is no failed item with this id in the outbox."))?;
+        let conv = {
+            let conn = self.shared.cache.writer();
+            let conv = outbox::retry(&conn, item_id)?
+                .ok_or_else(|| not_found("There is no failed item with this id in the outbox."))?;
+            if let Some(item) = outbox::get(&conn, item_id)? {
+                edits::show(&conn, self.shared.me.operator.id, conv, &item.payload)?;
+            }
+            conv
+        };
         self.shared.outbox_wake.notify_one();
         self.shared.events.conversations_changed(&[conv]);
         Ok(())

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod canned;
 pub mod conversations;
 pub mod directory;
+pub mod edits;
 pub mod list;
 pub mod messages;
 pub mod meta;

@@ -1,7 +1,9 @@
-//! The persisted outbox table: sends and conversation actions in insertion order, each with the
-//! idempotency key the server dedups on (`client_msg_id` / `action_id`).
+//! The persisted outbox table: sends, conversation actions and edits in insertion order, each
+//! with the idempotency key the server dedups on (`client_msg_id` / `action_id` /
+//! `Idempotency-Key`).
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
 use switchboard_protocol::{ConversationAction, Id, MessageKind, Millis};
 
 use crate::error::{CoreError, Result};
@@ -10,6 +12,29 @@ use crate::error::{CoreError, Result};
 pub enum Payload {
     Send { text: String, kind: MessageKind },
     Action(ConversationAction),
+    Edit(Edit),
+}
+
+/// A change to a client or to messages made offline (stored as JSON in the `action` column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
+pub enum Edit {
+    RenameClient {
+        client_id: Id,
+        display_name: String,
+    },
+    AddNote {
+        client_id: Id,
+        text: String,
+    },
+    TagMessages {
+        message_ids: Vec<Id>,
+        tag: String,
+        /// The messages the cache showed the tag on only because of this edit (undone when
+        /// the server refuses it).
+        #[serde(default)]
+        added: Vec<Id>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,13 +100,13 @@ pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
 fn encode(payload: &Payload) -> Result<(&'static str, Option<&str>, Option<&str>, Option<String>)> {
     Ok(match payload {
         Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
-        Payload::Action(a) => (
-            "action",
-            None,
-            None,
-            Some(serde_json::to_string(a).map_err(|e| CoreError::Protocol(e.to_string()))?),
-        ),
+        Payload::Action(a) => ("action", None, None, Some(json(a)?)),
+        Payload::Edit(e) => ("edit", None, None, Some(json(e)?)),
     })
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| CoreError::Protocol(e.to_string()))
 }
 
 const COLUMNS: &str = "seq, id, conversation_id, item, text, kind, action, created_at, failed";
@@ -91,15 +116,22 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into())
     };
     let item: String = row.get(3)?;
-    let payload = if item == "send" {
-        let kind: String = row.get(5)?;
-        Payload::Send {
-            text: row.get(4)?,
-            kind: MessageKind::parse(&kind).ok_or_else(|| bad(5, kind.clone()))?,
+    let payload = match item.as_str() {
+        "send" => {
+            let kind: String = row.get(5)?;
+            Payload::Send {
+                text: row.get(4)?,
+                kind: MessageKind::parse(&kind).ok_or_else(|| bad(5, kind.clone()))?,
+            }
         }
-    } else {
-        let action: String = row.get(6)?;
-        Payload::Action(serde_json::from_str(&action).map_err(|e| bad(6, e.to_string()))?)
+        "edit" => {
+            let edit: String = row.get(6)?;
+            Payload::Edit(serde_json::from_str(&edit).map_err(|e| bad(6, e.to_string()))?)
+        }
+        _ => {
+            let action: String = row.get(6)?;
+            Payload::Action(serde_json::from_str(&action).map_err(|e| bad(6, e.to_string()))?)
+        }
     };
     Ok(Item {
         seq: row.get(0)?,

@@ -2,6 +2,8 @@
 //! temp database and an ephemeral loopback port, a recorder for desk events and bounded waits.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -325,7 +327,11 @@ pub async fn my_conversation(server: &Server, desk: &Desk, token: &str, ext: &st
     let me = desk.me().operator.id;
     wait_for(20, "the conversation in my inbox", || {
         let v = desk.open(id).ok()?;
-        (v.row.status == ConversationStatus::Inbox && v.operator_id == Some(me)).then_some(())
+        // The Start shows at once (optimistic); wait until the server has it too.
+        (v.row.status == ConversationStatus::Inbox
+            && v.operator_id == Some(me)
+            && v.pending_actions.is_empty())
+        .then_some(())
     })
     .await;
     Ok(id)

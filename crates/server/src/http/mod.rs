@@ -6,6 +6,7 @@ pub mod canned;
 pub mod channels;
 pub mod clients;
 pub mod conversations;
+pub mod edit_ids;
 pub mod events;
 pub mod extract;
 pub mod openapi;
