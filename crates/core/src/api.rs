@@ -210,6 +210,16 @@ impl ApiClient {
         self.json::<_, ()>(Method::GET, &path, None).await
     }
 
+    /// Tags of the visible messages, a page of conversations at a time (see `snapshot`).
+    pub async fn message_tags(
+        &self,
+        after_id: Id,
+        limit: u32,
+    ) -> Result<switchboard_protocol::MessageTagsPage> {
+        let path = format!("message-tags?after_id={after_id}&limit={limit}");
+        self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
     pub async fn sync(&self, after: i64, limit: u32) -> Result<SyncPage> {
         self.json::<_, ()>(
             Method::GET,

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod edit_ids;
 pub mod events;
 pub mod extract;
+pub mod message_tags;
 pub mod openapi;
 pub mod outgoing;
 pub mod profile;

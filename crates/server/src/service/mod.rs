@@ -9,6 +9,7 @@ pub mod clients;
 pub mod conversations;
 pub mod edit_ids;
 pub mod ingest;
+pub mod message_tags;
 pub mod outgoing;
 pub mod profile;
 pub mod retention;

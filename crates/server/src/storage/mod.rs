@@ -16,6 +16,7 @@ pub mod companies;
 pub mod conversations;
 pub mod edit_ids;
 pub mod groups;
+pub mod message_tags;
 pub mod messages;
 pub mod operators;
 pub mod profile;
