@@ -93,6 +93,29 @@ impl Server {
         self.url.trim_start_matches("http://").to_owned()
     }
 
+    /// The server process, for SIGSTOP / SIGCONT (a server that hangs mid-request).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends `signal` (e.g. "STOP", "CONT") to the server process.
+    pub fn signal(&self, signal: &str) -> Result<()> {
+        let pid = self.pid().context("the server is not running")?;
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -{signal} {pid} failed");
+        Ok(())
+    }
+
+    /// The server's attachment store (beside the database), with `tmp/` for uploads in flight.
+    pub fn files_dir(&self) -> PathBuf {
+        let mut dir = self.db.as_os_str().to_owned();
+        dir.push(".files");
+        PathBuf::from(dir)
+    }
+
     /// kill -9, like a crash.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
