@@ -145,10 +145,17 @@ export default {
         await goOffline(ctx);
         await click(browser, "#start-conversation");
         await waitFor("the queued start banner", async () => (await bodyText(browser)).includes("Start conversation — waiting for the server"));
+        // Optimistic: already in My inbox, marked pending, gone from Unassigned.
+        await waitFor("gone from Unassigned", async () => !(await exists(browser, `.conversation-row[data-id="${ctx.b}"]`)));
+        await selectTab(browser, "inbox");
+        await waitFor("in My inbox, pending", () => exists(browser, `.conversation-row[data-id="${ctx.b}"] .pending`));
+        await openRow(browser, ctx.b);
+        await waitFor("the queued start banner again", async () => (await bodyText(browser)).includes("Start conversation — waiting for the server"));
         await screenshot(browser, "outbox-start-pending");
         await goOnline(ctx);
         await waitFor("the server to have the start", async () => (await serverConversation(server, ctx.b)).status === "inbox", { timeout: 30000, interval: 500 });
         await waitFor("the queued banner to go", async () => !(await bodyText(browser)).includes("waiting for the server"), { timeout: 15000 });
+        assert(!(await exists(browser, `.conversation-row[data-id="${ctx.b}"] .pending`)), "still marked pending");
         await screenshot(browser, "outbox-start-confirmed");
       },
     },
