@@ -57,7 +57,12 @@ pub fn push(
     payload: &Payload,
     created_at: Millis,
 ) -> Result<()> {
-    let (item, text, kind, action) = encode(payload)?;
+    let Columns {
+        item,
+        text,
+        kind,
+        action,
+    } = encode(payload)?;
     conn.prepare_cached(
         "INSERT INTO outbox (id, conversation_id, item, text, kind, action, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -77,7 +82,12 @@ pub fn push(
 /// Queues an item again exactly as it was (seq, id, failure), e.g. one kept from a damaged
 /// cache: its seq keeps its place in the queue, its id keeps the server's dedup working.
 pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
-    let (kind_of, text, kind, action) = encode(&item.payload)?;
+    let Columns {
+        item: kind_of,
+        text,
+        kind,
+        action,
+    } = encode(&item.payload)?;
     conn.prepare_cached(
         "INSERT INTO outbox (seq, id, conversation_id, item, text, kind, action, created_at, failed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -97,11 +107,24 @@ pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
 }
 
 /// The `item`, `text`, `kind` and `action` columns of a payload.
-fn encode(payload: &Payload) -> Result<(&'static str, Option<&str>, Option<&str>, Option<String>)> {
-    Ok(match payload {
+struct Columns<'a> {
+    item: &'static str,
+    text: Option<&'a str>,
+    kind: Option<&'static str>,
+    action: Option<String>,
+}
+
+fn encode(payload: &Payload) -> Result<Columns<'_>> {
+    let (item, text, kind, action) = match payload {
         Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
         Payload::Action(a) => ("action", None, None, Some(json(a)?)),
         Payload::Edit(e) => ("edit", None, None, Some(json(e)?)),
+    };
+    Ok(Columns {
+        item,
+        text,
+        kind,
+        action,
     })
 }
 
