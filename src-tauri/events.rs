@@ -77,7 +77,7 @@ impl DeskEvents for TauriEvents {
     fn signed_out(&self) {
         let app = self.0.clone();
         tauri::async_runtime::spawn(async move {
-            crate::commands::session::token_refused(&app.state::<crate::state::AppState>()).await;
+            crate::commands::session::token_refused(&app).await;
             let event = SignedOut {
                 reason: "The server no longer accepts your sign-in. Please sign in again.".into(),
             };

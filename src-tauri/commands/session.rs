@@ -5,7 +5,7 @@ use std::sync::Arc;
 use switchboard_core::account::{self, RememberedAccount};
 use switchboard_core::{Desk, DeskConfig, SessionInfo};
 use switchboard_protocol::Me;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::creds::{self, KeychainStatus};
 use crate::events::TauriEvents;
@@ -108,25 +108,30 @@ pub async fn sign_in(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_out(app: tauri::AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
+pub async fn sign_out(app: AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
     let Some(session) = state.session.write().await.take() else {
         return Ok(());
     };
     if let Err(err) = switchboard_core::logout(&session.info.server_url, &session.token).await {
         tracing::warn!(%err, "could not revoke the token on the server (signing out locally)");
     }
-    let ended = end_session(&state, session).await;
-    crate::tray::show_unread(&app, 0);
-    ended
+    end_session(&app, &state, session).await
 }
 
-/// Ends a session on this machine: its keychain entry, the remembered account and its
-/// background tasks. Every step runs even when an earlier one fails; the first error is kept.
-async fn end_session(state: &AppState, session: Arc<Session>) -> Result<(), UiError> {
+/// Ends a session on this machine: its keychain entry, the remembered account, its
+/// background tasks and the unread count in the window title, badge and tray (a sign-out and
+/// a refused token both come here, so neither leaves the old count showing). Every step runs
+/// even when an earlier one fails; the first error is kept.
+async fn end_session(
+    app: &AppHandle,
+    state: &AppState,
+    session: Arc<Session>,
+) -> Result<(), UiError> {
     let forgot_token =
         creds::delete(&session.info.server_url, &session.email).map_err(UiError::from);
     let forgot_account = account::forget(&state.data_dir).map_err(UiError::from);
     close(session).await;
+    crate::tray::show_unread(app, 0);
     forgot_token.and(forgot_account)
 }
 
@@ -138,11 +143,12 @@ pub async fn close(session: Arc<Session>) {
 }
 
 /// The server refused the stored token: forget it and tell the UI to show sign-in.
-pub async fn token_refused(state: &AppState) {
+pub async fn token_refused(app: &AppHandle) {
+    let state = app.state::<AppState>();
     let Some(session) = state.session.write().await.take() else {
         return;
     };
-    if let Err(err) = end_session(state, session).await {
+    if let Err(err) = end_session(app, &state, session).await {
         tracing::warn!(kind = ?err.kind, message = %err.message, "could not fully forget the refused session");
     }
 }

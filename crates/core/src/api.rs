@@ -100,9 +100,23 @@ impl ApiClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<reqwest::Response> {
+        self.call_keyed(method, path, body, None).await
+    }
+
+    /// `call` with an `Idempotency-Key` header (edits queued in the outbox).
+    async fn call_keyed<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        key: Option<&str>,
+    ) -> Result<reqwest::Response> {
         let mut req = self.http.request(method, self.url(path)?);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
         }
         if let Some(b) = body {
             req = req.json(b);
@@ -123,7 +137,17 @@ impl ApiClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<T> {
-        let resp = self.call(method, path, body).await?;
+        self.json_keyed(method, path, body, None).await
+    }
+
+    async fn json_keyed<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        key: Option<&str>,
+    ) -> Result<T> {
+        let resp = self.call_keyed(method, path, body, key).await?;
         let bytes = resp
             .bytes()
             .await
@@ -183,6 +207,16 @@ impl ApiClient {
             Some(a) => format!("snapshot?after_id={a}&limit={limit}"),
             None => format!("snapshot?limit={limit}"),
         };
+        self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
+    /// Tags of the visible messages, a page of conversations at a time (see `snapshot`).
+    pub async fn message_tags(
+        &self,
+        after_id: Id,
+        limit: u32,
+    ) -> Result<switchboard_protocol::MessageTagsPage> {
+        let path = format!("message-tags?after_id={after_id}&limit={limit}");
         self.json::<_, ()>(Method::GET, &path, None).await
     }
 
@@ -369,24 +403,38 @@ impl ApiClient {
             .await
     }
 
-    pub async fn add_client_note(&self, client_id: Id, text: &str) -> Result<ClientNote> {
+    /// Adds a note; a repeat of `key` answers with the note the first request made.
+    pub async fn add_client_note(
+        &self,
+        client_id: Id,
+        text: &str,
+        key: Option<&str>,
+    ) -> Result<ClientNote> {
         let body = AddNoteRequest {
             text: text.to_owned(),
         };
-        self.json(
+        self.json_keyed(
             Method::POST,
             &format!("clients/{client_id}/notes"),
             Some(&body),
+            key,
         )
         .await
     }
 
-    pub async fn rename_client(&self, client_id: Id, display_name: &str) -> Result<Conversation> {
+    /// Renames a client; a repeat of `key` changes nothing.
+    pub async fn rename_client(
+        &self,
+        client_id: Id,
+        display_name: &str,
+        key: Option<&str>,
+    ) -> Result<Conversation> {
         let body = serde_json::json!({ "display_name": display_name });
-        self.json(
+        self.json_keyed(
             Method::POST,
             &format!("clients/{client_id}/rename"),
             Some(&body),
+            key,
         )
         .await
     }

@@ -13,6 +13,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 mod notices;
+pub use notices::cache_rebuilt_message;
 
 use crate::api::ApiClient;
 use crate::cache::list::Viewer;
@@ -20,6 +21,7 @@ use crate::cache::{self, conversations, directory, list, messages, outbox, read_
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 mod canned;
+pub(crate) mod edits;
 mod profile;
 
 use crate::view::{
@@ -62,8 +64,6 @@ pub struct DeskConfig {
 
 /// Newest messages an opened conversation shows; older ones come through [`Desk::older`].
 pub const OPEN_PAGE: u32 = 50;
-/// What the operator reads when the cache failed its integrity check at start.
-pub const CACHE_REBUILT: &str = "The local cache was damaged and is being rebuilt from the server.";
 /// Longest message text the app queues (the server has its own limit and says so).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
@@ -325,6 +325,11 @@ impl Desk {
                     description: describe(conn, &action)?,
                     outbox: state,
                 }),
+                outbox::Payload::Edit(edit) => pending_actions.push(PendingAction {
+                    id: item.id,
+                    description: edits::describe(&edit),
+                    outbox: state,
+                }),
             }
         }
         let mine = conv.operator_id == Some(me.operator.id);
@@ -448,13 +453,11 @@ impl Desk {
                 return Err(not_found("This conversation is not in the local cache."));
             }
             let key = uuid::Uuid::new_v4().to_string();
-            outbox::push(
-                &conn,
-                &key,
-                conversation_id,
-                &outbox::Payload::Action(action),
-                now_millis(),
-            )?;
+            let payload = outbox::Payload::Action(action);
+            let tx = conn.unchecked_transaction()?;
+            outbox::push(&tx, &key, conversation_id, &payload, now_millis())?;
+            edits::show(&tx, self.shared.me.operator.id, conversation_id, &payload)?;
+            tx.commit()?;
         }
         self.shared.outbox_wake.notify_one();
         self.shared.events.conversations_changed(&[conversation_id]);
@@ -462,9 +465,17 @@ impl Desk {
     }
 
     /// Puts a failed outbox item (a send's key or a pending action's id) back in the queue.
+    /// What it showed before the refusal is shown again.
     pub fn retry(&self, item_id: &str) -> Result<()> {
-        let conv = outbox::retry(&self.shared.cache.writer(), item_id)?
-            .ok_or_else(|| not_found("There is no failed item with this id in the outbox."))?;
+        let conv = {
+            let conn = self.shared.cache.writer();
+            let conv = outbox::retry(&conn, item_id)?
+                .ok_or_else(|| not_found("There is no failed item with this id in the outbox."))?;
+            if let Some(item) = outbox::get(&conn, item_id)? {
+                edits::show(&conn, self.shared.me.operator.id, conv, &item.payload)?;
+            }
+            conv
+        };
         self.shared.outbox_wake.notify_one();
         self.shared.events.conversations_changed(&[conv]);
         Ok(())

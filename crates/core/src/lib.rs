@@ -7,6 +7,7 @@ pub mod account;
 pub mod api;
 pub mod cache;
 pub mod error;
+mod message_tags;
 pub mod notify_policy;
 pub mod outbox;
 pub mod sync;

@@ -1,4 +1,4 @@
-//! The outbox flusher: sends queued sends and actions to the server strictly in insertion
+//! The outbox flusher: sends queued sends, actions and edits to the server strictly in insertion
 //! order, then the queued read positions. Each item carries its idempotency key, so a crash
 //! between the server's answer and deleting the item only means sending it again, which the
 //! server answers with the same message or conversation.
@@ -110,6 +110,7 @@ async fn flush(shared: &Arc<Shared>) -> Result<(), Stop> {
                 Disposition::SignedOut => return Err(Stop::SignedOut),
                 Disposition::Refused => {
                     tracing::info!(error = %e, id = %item.id, "the server refused an outbox item");
+                    crate::desk::edits::undo(shared, &item).await;
                     let id = item.id.clone();
                     let message = e.to_string();
                     if shared
@@ -150,6 +151,7 @@ async fn send_item(shared: &Arc<Shared>, item: outbox::Item) -> crate::error::Re
                 .write(move |c| apply::outbox_done_conversation(c, &item.id, &conversation))
                 .await
         }
+        outbox::Payload::Edit(edit) => crate::desk::edits::replay(shared, item.id, edit).await,
     }
 }
 

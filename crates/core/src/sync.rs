@@ -164,6 +164,7 @@ async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
             snapshot(shared).await?;
             fresh_snapshot = true;
         }
+        crate::message_tags::after_snapshot(shared).await?;
         if pull(shared).await? {
             return Ok(());
         }

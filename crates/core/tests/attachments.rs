@@ -137,3 +137,102 @@ async fn refused_uploads_report_the_servers_reason() -> anyhow::Result<()> {
     desk.shutdown().await;
     Ok(())
 }
+
+/// Every file under `dir` (recursively), empty when it does not exist.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_upload_leaves_no_message_and_no_file() -> anyhow::Result<()> {
+    let server = Server::demo()?;
+    let data = tempfile::tempdir()?;
+    let files = tempfile::tempdir()?;
+    let session = login(&server, DEMO_ADMIN).await?;
+    let (desk, events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
+    wait_online(&desk, 120).await;
+    let id = my_conversation(&server, &desk, &session.token, "att-cancel").await?;
+    let store = server.files_dir();
+    let before = files_under(&store);
+
+    let path = files.path().join("big.png");
+    std::fs::write(&path, png(20 * 1024 * 1024))?;
+    let upload_id = desk.attach(id, path).await?;
+    // Mid-upload: the server has started writing the file; freeze it there so the upload
+    // cannot finish before the cancel.
+    let tmp = store.join("tmp");
+    wait_for(30, "the server to start storing the upload", || {
+        files_under(&tmp)
+            .iter()
+            .any(|p| p.metadata().map(|m| m.len() > 0).unwrap_or(false))
+            .then_some(())
+    })
+    .await;
+    server.signal("STOP")?;
+    let states = |events: &Recorder| {
+        events
+            .uploads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|p| p.upload_id == upload_id)
+            .map(|p| (p.state.clone(), p.sent, p.total))
+            .collect::<Vec<_>>()
+    };
+    let cancelled = (|| {
+        let last = states(&events).last().cloned().expect("progress events");
+        anyhow::ensure!(
+            last.0 == UploadState::Uploading && last.1 < last.2,
+            "the upload finished before the server was frozen: {last:?}"
+        );
+        desk.cancel_upload(&upload_id);
+        Ok(())
+    })();
+    server.signal("CONT")?;
+    cancelled?;
+
+    // The UI hears "cancelled", the server drops its partial file, and nothing is sent.
+    let last = states(&events).last().cloned().expect("events");
+    assert_eq!(last.0, UploadState::Cancelled, "{last:?}");
+    wait_for(30, "the server to drop the partial file", || {
+        files_under(&tmp).is_empty().then_some(())
+    })
+    .await;
+    assert_eq!(files_under(&store), before, "no blob was stored");
+    let detail = admin_api(&server, &session.token)?.conversation(id).await?;
+    assert!(
+        detail.messages.iter().all(|m| m.attachment.is_none()),
+        "{:?}",
+        detail.messages
+    );
+    assert!(desk
+        .open(id)?
+        .messages
+        .iter()
+        .all(|m| m.attachment.is_none()));
+    assert!(
+        files_under(&data.path().join("files")).is_empty(),
+        "no file in the app's cache"
+    );
+    assert!(
+        states(&events)
+            .iter()
+            .all(|(s, _, _)| !matches!(s, UploadState::Done { .. } | UploadState::Failed { .. })),
+        "{:?}",
+        states(&events)
+    );
+    desk.shutdown().await;
+    Ok(())
+}

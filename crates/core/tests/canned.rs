@@ -74,13 +74,24 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
         .find_map(|m| m.id)
         .expect("a stored message");
     let client_id = view.client.id;
-    let note = desk
+    // Notes and tags go through the outbox (listed at once, stored when the server has them).
+    let pending = desk
         .add_client_note(client_id, "Prefers email".into())
         .await?;
-    assert_eq!(desk.client_notes(client_id)?, std::slice::from_ref(&note));
-    assert_eq!(desk.refresh_client_notes(client_id).await?, [note]);
+    assert!(pending.id < 0, "listed as pending: {pending:?}");
     desk.tag_messages(vec![message_id], "Complaint".into())
         .await?;
+    wait_for(20, "the note and the tag to reach the server", || {
+        (outbox_len(&desk) == 0).then_some(())
+    })
+    .await;
+    let note = desk
+        .client_notes(client_id)?
+        .pop()
+        .expect("the stored note");
+    assert!(note.id > 0 && note.text == "Prefers email", "{note:?}");
+    assert_eq!(desk.client_notes(client_id)?, std::slice::from_ref(&note));
+    assert_eq!(desk.refresh_client_notes(client_id).await?, [note]);
     let tagged = desk.message_tags(row.id)?;
     assert_eq!(tagged.len(), 1);
     assert_eq!(tagged[0].tags, ["Complaint"]);

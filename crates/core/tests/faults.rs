@@ -11,13 +11,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::proxy::Proxy;
 use common::*;
 use rand::{Rng, SeedableRng};
 use switchboard_core::cache::outbox as outbox_table;
 use switchboard_core::{Desk, DeskConfig};
 use switchboard_protocol::{ActionRequest, ConversationAction, Id, Me};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 
 const CHILD: &str = "app_process_that_sends";
 const ROUNDS: usize = 20;
@@ -179,53 +178,6 @@ async fn kill_9_of_the_app_never_loses_or_duplicates_a_send() -> anyhow::Result<
         );
     }
     Ok(())
-}
-
-/// A TCP proxy in front of the server that can drop the network: while paused it cuts every
-/// open connection and resets new ones at once, as a pulled cable or a dead Wi-Fi would
-/// look to the app. The server keeps running behind it.
-struct Proxy {
-    url: String,
-    paused: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> anyhow::Result<Proxy> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let (paused, rx) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                if *rx.borrow() {
-                    drop(inbound);
-                    continue;
-                }
-                let mut rx = rx.clone();
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let Ok(mut out) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => {}
-                        _ = rx.wait_for(|p| *p) => {}
-                    }
-                });
-            }
-        });
-        Ok(Proxy { url, paused, task })
-    }
-
-    fn set_down(&self, down: bool) {
-        self.paused.send_replace(down);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

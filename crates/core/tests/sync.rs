@@ -327,7 +327,10 @@ async fn a_corrupt_cache_is_rebuilt_from_the_server() -> anyhow::Result<()> {
     assert_eq!(
         *events.notices.lock().unwrap_or_else(|e| e.into_inner()),
         vec![switchboard_core::Notice::CacheRebuilt {
-            message: switchboard_core::desk::CACHE_REBUILT.into()
+            // Garbage, not a database: not even its outbox could be listed.
+            message: "The local cache was damaged and has been rebuilt; its queued messages \
+                      could not be read."
+                .into()
         }],
         "the operator is told"
     );

@@ -19,6 +19,8 @@ pub mod profile;
 pub use canned::*;
 pub use profile::*;
 pub mod attachments;
+pub mod message_tags;
+pub use message_tags::*;
 
 pub use attachments::*;
 pub use sync::*;

@@ -3,11 +3,12 @@
 // reaches the server directly through the seed API. Offline sends and "Start conversation" show
 // as pending and land exactly once when the network is back; a conversation another operator
 // took meanwhile comes back as a conflict with Retry/Discard; search, the Ctrl+K switcher and
-// the shortcut help work from the cache.
+// the shortcut help work from the cache; a client rename and note made offline show at once
+// (pending) and reach the server once.
 
 import path from "node:path";
 import fs from "node:fs";
-import { attr, bodyText, click, count, ctrlEnter, Driver, exists, screenshot, threadMessages, typeInto, visible } from "../harness/app.mjs";
+import { attr, bodyText, click, count, ctrlEnter, Driver, exists, screenshot, text, threadMessages, typeInto, visible } from "../harness/app.mjs";
 import { NetworkProxy } from "../harness/proxy.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
@@ -144,10 +145,17 @@ export default {
         await goOffline(ctx);
         await click(browser, "#start-conversation");
         await waitFor("the queued start banner", async () => (await bodyText(browser)).includes("Start conversation — waiting for the server"));
+        // Optimistic: already in My inbox, marked pending, gone from Unassigned.
+        await waitFor("gone from Unassigned", async () => !(await exists(browser, `.conversation-row[data-id="${ctx.b}"]`)));
+        await selectTab(browser, "inbox");
+        await waitFor("in My inbox, pending", () => exists(browser, `.conversation-row[data-id="${ctx.b}"] .pending`));
+        await openRow(browser, ctx.b);
+        await waitFor("the queued start banner again", async () => (await bodyText(browser)).includes("Start conversation — waiting for the server"));
         await screenshot(browser, "outbox-start-pending");
         await goOnline(ctx);
         await waitFor("the server to have the start", async () => (await serverConversation(server, ctx.b)).status === "inbox", { timeout: 30000, interval: 500 });
         await waitFor("the queued banner to go", async () => !(await bodyText(browser)).includes("waiting for the server"), { timeout: 15000 });
+        assert(!(await exists(browser, `.conversation-row[data-id="${ctx.b}"] .pending`)), "still marked pending");
         await screenshot(browser, "outbox-start-confirmed");
       },
     },
@@ -229,6 +237,54 @@ export default {
         await keys(browser, "\uE00C");
         await waitFor("the help to close", async () => !(await exists(browser, "#shortcut-help")), { timeout: 5000 });
         await goOnline(ctx);
+      },
+    },
+
+    {
+      name: "outbox: an offline rename and note are pending, then on the server once",
+      timeout: 120000,
+      async run(ctx) {
+        assert(ctx.ready, "needs the first case");
+        const { browser, server } = ctx;
+        await selectTab(browser, "inbox");
+        await openRow(browser, ctx.a);
+        await goOffline(ctx);
+        const name = `Renamed offline ${Date.now() % 100000}`;
+        const note = `Noted offline ${Date.now()}`;
+        await click(browser, "#client-avatar");
+        await waitFor("the profile", () => visible(browser, "#client-profile"), { timeout: 5000 });
+        await click(browser, "#client-rename");
+        await typeInto(browser, "#client-rename-input", name);
+        await click(browser, "#client-rename-save");
+        await typeInto(browser, "#client-note-input", note);
+        await click(browser, "#client-note-add");
+        await waitFor("the new name shown at once", async () => (await text(browser, "#client-profile-name"))?.trim() === name);
+        await waitFor("the note listed as pending", () =>
+          browser.execute((t) => [...document.querySelectorAll(".client-note[data-pending]")].some((n) => n.textContent.includes(t)), note),
+        );
+        const pending = await bodyText(browser);
+        assert(pending.includes(`Rename the client to “${name}”`), "no pending rename banner");
+        assert(!(await exists(browser, "#client-profile .error")), `the profile shows an error: ${await text(browser, "#client-profile .error")}`);
+        await screenshot(browser, "outbox-edits-pending");
+        await goOnline(ctx);
+
+        const login = await fetch(`${server.url}/api/v1/auth/login`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(ADMIN),
+        }).then((r) => r.json());
+        const api = (p) => fetch(`${server.url}/api/v1/${p}`, { headers: { Authorization: `Bearer ${login.token}` } }).then((r) => r.json());
+        await waitFor("the rename on the server", async () => (await api(`conversations/${ctx.a}`)).client?.display_name === name, { timeout: 30000, interval: 500 });
+        const clientId = (await api(`conversations/${ctx.a}`)).client.id;
+        await waitFor("the note on the server", async () => (await api(`clients/${clientId}/notes`)).some((n) => n.text === note), { timeout: 30000, interval: 500 });
+        await waitFor("nothing pending in the app", async () =>
+          !(await exists(browser, ".client-note[data-pending]")) && !(await bodyText(browser)).includes("Rename the client to"),
+          { timeout: 15000 },
+        );
+        await screenshot(browser, "outbox-edits-delivered");
+        const copies = (await api(`clients/${clientId}/notes`)).filter((n) => n.text === note).length;
+        assert(copies === 1, `the server has ${copies} copies of the offline note`);
+        assert((await clientName(browser, ctx.a)) === name, "the list shows the old name");
       },
     },
   ],

@@ -6,12 +6,14 @@ pub mod apply;
 pub mod canned;
 pub mod conversations;
 pub mod directory;
+pub mod edits;
 pub mod list;
 pub mod messages;
 pub mod meta;
 pub mod outbox;
 pub mod profile;
 pub mod read_states;
+pub mod salvage;
 mod schema;
 pub mod search;
 
@@ -59,8 +61,15 @@ pub struct Cache {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
-    /// Where a damaged file found at open was moved; the cache was started afresh.
-    rebuilt_from: Option<PathBuf>,
+    /// Set when a damaged file found at open was replaced by a fresh cache.
+    rebuilt: Option<Rebuilt>,
+}
+
+/// A damaged cache file replaced at open: where it went and what of its outbox was kept.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    pub moved_to: PathBuf,
+    pub outbox: salvage::Salvaged,
 }
 
 impl std::fmt::Debug for Cache {
@@ -85,7 +94,7 @@ impl Cache {
             writer: Mutex::new(conn),
             reader: None,
             path: None,
-            rebuilt_from: None,
+            rebuilt: None,
         })
     }
 
@@ -93,7 +102,8 @@ impl Cache {
     /// SQLite database, or was written by a newer app) is moved aside as
     /// `cache.sqlite3.corrupt-<ms>` and a fresh cache is created: everything in it but the
     /// outbox can be rebuilt from the server, and a broken file would otherwise lock the
-    /// operator out.
+    /// operator out. The readable outbox items of the damaged file are queued again in the
+    /// fresh one ([`salvage`]).
     pub fn open(path: &Path) -> Result<Cache> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -109,7 +119,15 @@ impl Cache {
                     "local cache was damaged; moved it aside and starting a fresh one"
                 );
                 let mut cache = Self::open_checked(path)?;
-                cache.rebuilt_from = Some(aside);
+                let outbox = {
+                    let w = cache.writer();
+                    salvage::outbox_from(&aside, &w)
+                };
+                tracing::warn!(?outbox, "outbox items of the damaged cache");
+                cache.rebuilt = Some(Rebuilt {
+                    moved_to: aside,
+                    outbox,
+                });
                 Ok(cache)
             }
             Err(e) => Err(e),
@@ -132,7 +150,7 @@ impl Cache {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             path: Some(path.to_owned()),
-            rebuilt_from: None,
+            rebuilt: None,
         })
     }
 
@@ -140,10 +158,10 @@ impl Cache {
         self.path.as_deref()
     }
 
-    /// Set when the file was damaged at open: where the damaged file was moved. The fresh
-    /// cache fills from the server; the operator should be told.
-    pub fn rebuilt_from(&self) -> Option<&Path> {
-        self.rebuilt_from.as_deref()
+    /// Set when the file was damaged at open: where the damaged file was moved and what of
+    /// its outbox was kept. The fresh cache fills from the server; the operator should be told.
+    pub fn rebuilt(&self) -> Option<&Rebuilt> {
+        self.rebuilt.as_ref()
     }
 
     /// The write connection. Hold it only for one short unit of work.
@@ -281,9 +299,11 @@ mod tests {
             .expect("list")
             .filter_map(|e| e.ok())
             .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("cache.sqlite3.corrupt-")
+                let name = e.file_name().to_string_lossy().into_owned();
+                // Reading its outbox may leave the damaged file's WAL side files next to it.
+                name.starts_with("cache.sqlite3.corrupt-")
+                    && !name.ends_with("-wal")
+                    && !name.ends_with("-shm")
             })
             .count();
         assert_eq!(moved, 1);

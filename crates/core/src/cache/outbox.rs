@@ -1,7 +1,9 @@
-//! The persisted outbox table: sends and conversation actions in insertion order, each with the
-//! idempotency key the server dedups on (`client_msg_id` / `action_id`).
+//! The persisted outbox table: sends, conversation actions and edits in insertion order, each
+//! with the idempotency key the server dedups on (`client_msg_id` / `action_id` /
+//! `Idempotency-Key`).
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
 use switchboard_protocol::{ConversationAction, Id, MessageKind, Millis};
 
 use crate::error::{CoreError, Result};
@@ -10,6 +12,29 @@ use crate::error::{CoreError, Result};
 pub enum Payload {
     Send { text: String, kind: MessageKind },
     Action(ConversationAction),
+    Edit(Edit),
+}
+
+/// A change to a client or to messages made offline (stored as JSON in the `action` column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
+pub enum Edit {
+    RenameClient {
+        client_id: Id,
+        display_name: String,
+    },
+    AddNote {
+        client_id: Id,
+        text: String,
+    },
+    TagMessages {
+        message_ids: Vec<Id>,
+        tag: String,
+        /// The messages the cache showed the tag on only because of this edit (undone when
+        /// the server refuses it).
+        #[serde(default)]
+        added: Vec<Id>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,15 +57,12 @@ pub fn push(
     payload: &Payload,
     created_at: Millis,
 ) -> Result<()> {
-    let (item, text, kind, action) = match payload {
-        Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
-        Payload::Action(a) => (
-            "action",
-            None,
-            None,
-            Some(serde_json::to_string(a).map_err(|e| CoreError::Protocol(e.to_string()))?),
-        ),
-    };
+    let Columns {
+        item,
+        text,
+        kind,
+        action,
+    } = encode(payload)?;
     conn.prepare_cached(
         "INSERT INTO outbox (id, conversation_id, item, text, kind, action, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -57,6 +79,59 @@ pub fn push(
     Ok(())
 }
 
+/// Queues an item again exactly as it was (seq, id, failure), e.g. one kept from a damaged
+/// cache: its seq keeps its place in the queue, its id keeps the server's dedup working.
+pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
+    let Columns {
+        item: kind_of,
+        text,
+        kind,
+        action,
+    } = encode(&item.payload)?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (seq, id, conversation_id, item, text, kind, action, created_at, failed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        item.seq,
+        item.id,
+        item.conversation_id,
+        kind_of,
+        text,
+        kind,
+        action,
+        item.created_at,
+        item.failed
+    ])?;
+    Ok(())
+}
+
+/// The `item`, `text`, `kind` and `action` columns of a payload.
+struct Columns<'a> {
+    item: &'static str,
+    text: Option<&'a str>,
+    kind: Option<&'static str>,
+    action: Option<String>,
+}
+
+fn encode(payload: &Payload) -> Result<Columns<'_>> {
+    let (item, text, kind, action) = match payload {
+        Payload::Send { text, kind } => ("send", Some(text.as_str()), Some(kind.as_str()), None),
+        Payload::Action(a) => ("action", None, None, Some(json(a)?)),
+        Payload::Edit(e) => ("edit", None, None, Some(json(e)?)),
+    };
+    Ok(Columns {
+        item,
+        text,
+        kind,
+        action,
+    })
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| CoreError::Protocol(e.to_string()))
+}
+
 const COLUMNS: &str = "seq, id, conversation_id, item, text, kind, action, created_at, failed";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
@@ -64,15 +139,22 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into())
     };
     let item: String = row.get(3)?;
-    let payload = if item == "send" {
-        let kind: String = row.get(5)?;
-        Payload::Send {
-            text: row.get(4)?,
-            kind: MessageKind::parse(&kind).ok_or_else(|| bad(5, kind.clone()))?,
+    let payload = match item.as_str() {
+        "send" => {
+            let kind: String = row.get(5)?;
+            Payload::Send {
+                text: row.get(4)?,
+                kind: MessageKind::parse(&kind).ok_or_else(|| bad(5, kind.clone()))?,
+            }
         }
-    } else {
-        let action: String = row.get(6)?;
-        Payload::Action(serde_json::from_str(&action).map_err(|e| bad(6, e.to_string()))?)
+        "edit" => {
+            let edit: String = row.get(6)?;
+            Payload::Edit(serde_json::from_str(&edit).map_err(|e| bad(6, e.to_string()))?)
+        }
+        _ => {
+            let action: String = row.get(6)?;
+            Payload::Action(serde_json::from_str(&action).map_err(|e| bad(6, e.to_string()))?)
+        }
     };
     Ok(Item {
         seq: row.get(0)?,
@@ -90,6 +172,14 @@ pub fn next_ready(conn: &Connection) -> Result<Option<Item>> {
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([], from_row)
+        .optional()?)
+}
+
+pub fn get_by_seq(conn: &Connection, seq: i64) -> Result<Option<Item>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE seq = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([seq], from_row)
         .optional()?)
 }
 

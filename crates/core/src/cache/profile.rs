@@ -100,6 +100,13 @@ pub fn set_message_tags(conn: &Connection, t: &MessageTags) -> Result<()> {
     Ok(())
 }
 
+/// Forgets the cached tags of one conversation's messages (before storing the server's).
+pub fn clear_conversation_tags(conn: &Connection, conversation_id: Id) -> Result<()> {
+    conn.prepare_cached("DELETE FROM message_tags WHERE conversation_id = ?1")?
+        .execute([conversation_id])?;
+    Ok(())
+}
+
 pub fn remove_message_tags(conn: &Connection, message_id: Id) -> Result<()> {
     conn.execute(
         "DELETE FROM message_tags WHERE message_id = ?1",

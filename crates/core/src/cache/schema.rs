@@ -180,6 +180,25 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE messages ADD COLUMN attachment TEXT;
     "#,
+    // 4: the outbox also queues edits (client rename, client note, message tags) made
+    // offline. SQLite cannot widen a CHECK, so the table is rebuilt with its rows and seqs.
+    r#"
+    CREATE TABLE outbox_v4 (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        id              TEXT NOT NULL UNIQUE,
+        conversation_id INTEGER NOT NULL,
+        item            TEXT NOT NULL CHECK (item IN ('send', 'action', 'edit')),
+        text            TEXT,
+        kind            TEXT,
+        action          TEXT,
+        created_at      INTEGER NOT NULL,
+        failed          TEXT
+    );
+    INSERT INTO outbox_v4 SELECT seq, id, conversation_id, item, text, kind, action, created_at, failed FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v4 RENAME TO outbox;
+    CREATE INDEX outbox_conversation ON outbox(conversation_id);
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

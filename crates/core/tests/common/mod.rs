@@ -2,6 +2,8 @@
 //! temp database and an ephemeral loopback port, a recorder for desk events and bounded waits.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -89,6 +91,29 @@ impl Server {
     /// `host:port` the server listens on.
     pub fn addr(&self) -> String {
         self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// The server process, for SIGSTOP / SIGCONT (a server that hangs mid-request).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends `signal` (e.g. "STOP", "CONT") to the server process.
+    pub fn signal(&self, signal: &str) -> Result<()> {
+        let pid = self.pid().context("the server is not running")?;
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -{signal} {pid} failed");
+        Ok(())
+    }
+
+    /// The server's attachment store (beside the database), with `tmp/` for uploads in flight.
+    pub fn files_dir(&self) -> PathBuf {
+        let mut dir = self.db.as_os_str().to_owned();
+        dir.push(".files");
+        PathBuf::from(dir)
     }
 
     /// kill -9, like a crash.
@@ -325,7 +350,11 @@ pub async fn my_conversation(server: &Server, desk: &Desk, token: &str, ext: &st
     let me = desk.me().operator.id;
     wait_for(20, "the conversation in my inbox", || {
         let v = desk.open(id).ok()?;
-        (v.row.status == ConversationStatus::Inbox && v.operator_id == Some(me)).then_some(())
+        // The Start shows at once (optimistic); wait until the server has it too.
+        (v.row.status == ConversationStatus::Inbox
+            && v.operator_id == Some(me)
+            && v.pending_actions.is_empty())
+        .then_some(())
     })
     .await;
     Ok(id)

@@ -7,6 +7,7 @@ use switchboard_protocol::{Conversation, ErrorBody, Id};
 use utoipa::ToSchema;
 
 use super::auth::Auth;
+use super::edit_ids::EditId;
 use super::extract::{ClientIp, Json, Path};
 use super::AppState;
 use crate::error::ApiResult;
@@ -35,17 +36,20 @@ pub struct PinRequest {
 
 /// Rename a client (display name).
 #[utoipa::path(post, path = "/api/v1/clients/{id}/rename", tag = "clients",
-    params(("id" = i64, Path, description = "Client id")), request_body = RenameClientRequest,
+    params(("id" = i64, Path, description = "Client id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A repeat changes nothing and answers with the current state")),
+    request_body = RenameClientRequest,
     security(("token" = [])),
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn rename(
     State(st): State<AppState>,
     Auth(p): Auth,
     ClientIp(ip): ClientIp,
+    EditId(key): EditId,
     Path(id): Path<Id>,
     Json(req): Json<RenameClientRequest>,
 ) -> ApiResult<Json<Conversation>> {
-    svc::update(&st.db, p, ip, id, ClientChange::Rename(req.display_name))
+    crate::service::edit_ids::rename(&st.db, p, ip, id, req.display_name, key)
         .await
         .map(Json)
 }

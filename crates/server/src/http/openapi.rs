@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, events, outgoing, profile, seed,
-    sync,
+    attachments, auth, canned, channels, clients, conversations, events, message_tags, outgoing,
+    profile, seed, sync,
 };
 
 struct TokenScheme;
@@ -41,7 +41,7 @@ impl Modify for TokenScheme {
         outgoing::whatsapp,
         canned::list, canned::create, canned::update, canned::delete,
         profile::notes, profile::add_note, profile::tags, profile::tag_messages,
-        profile::tag_counts, profile::retry,
+        profile::tag_counts, profile::retry, message_tags::page,
         attachments::upload, attachments::download, attachments::set_group_files,
     ),
     components(schemas(

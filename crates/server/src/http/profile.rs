@@ -9,6 +9,7 @@ use switchboard_protocol::{
 };
 
 use super::auth::Auth;
+use super::edit_ids::EditId;
 use super::extract::{ClientIp, Json, Path};
 use super::AppState;
 use crate::error::ApiResult;
@@ -28,7 +29,9 @@ pub async fn notes(
 
 /// Add a note to a client's profile (operators only; the client never sees it).
 #[utoipa::path(post, path = "/api/v1/clients/{id}/notes", tag = "clients",
-    params(("id" = i64, Path, description = "Client id")), request_body = AddNoteRequest,
+    params(("id" = i64, Path, description = "Client id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A repeat answers with the note the first request made")),
+    request_body = AddNoteRequest,
     security(("token" = [])),
     responses((status = 201, body = ClientNote), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -36,10 +39,11 @@ pub async fn add_note(
     State(st): State<AppState>,
     Auth(p): Auth,
     ClientIp(ip): ClientIp,
+    EditId(key): EditId,
     Path(id): Path<Id>,
     Json(req): Json<AddNoteRequest>,
 ) -> ApiResult<(StatusCode, Json<ClientNote>)> {
-    let note = svc::add_note(&st.db, p, ip, id, req.text).await?;
+    let note = crate::service::edit_ids::add_note(&st.db, p, ip, id, req.text, key).await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 

@@ -12,8 +12,8 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, events, openapi, outgoing,
-    profile, seed, sync, AppState,
+    attachments, auth, canned, channels, clients, conversations, events, message_tags, openapi,
+    outgoing, profile, seed, sync, AppState,
 };
 use crate::error::ApiError;
 
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tags", get(profile::tags))
         .route("/messages/tags", post(profile::tag_messages))
+        .route("/message-tags", get(message_tags::page))
         .route("/analytics/tags", get(profile::tag_counts))
         .route("/messages/{id}/retry", post(profile::retry));
     Router::new()

@@ -9,7 +9,7 @@ use switchboard_protocol::{
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
-use super::conversations::{denied, emit_message, load_visible, log_conversation, validate_text};
+use super::conversations::{denied, emit_message, load_visible, log_conversation};
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Scope};
@@ -29,7 +29,7 @@ fn conversation_audience(conv: &switchboard_protocol::Conversation) -> Audience 
 }
 
 /// The client's conversation if the caller may see it; 404 otherwise.
-fn client_conversation(
+pub(super) fn client_conversation(
     conn: &Connection,
     actor: &Actor,
     client_id: Id,
@@ -49,49 +49,44 @@ pub async fn notes(db: &Db, principal: Principal, client_id: Id) -> ApiResult<Ve
     .await
 }
 
-pub async fn add_note(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    client_id: Id,
-    text: String,
+/// Adds a note as `actor` to the client of `conv` (visible to the actor), with its action
+/// log entry and change record.
+pub(super) fn add_note_in(
+    ctx: &mut crate::storage::WriteCtx<'_>,
+    actor: &Actor,
+    conv: &switchboard_protocol::Conversation,
+    text: &str,
 ) -> ApiResult<ClientNote> {
-    validate_text(&text, "text")?;
-    db.write(move |ctx| {
-        let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
-        let conv = client_conversation(ctx.tx, &actor, client_id)?;
-        let now = now_ms();
-        let note = profile::insert_note(
-            ctx.tx,
-            actor.company_id,
-            client_id,
-            actor.id(),
-            text.trim(),
-            now,
-        )?
-        .ok_or_else(|| ApiError::Internal("the new note vanished".into()))?;
-        let log_note = format!("client_note_id={}", note.id);
-        log_conversation(
-            ctx.tx,
-            Some(&actor),
-            actor.company_id,
-            conv.id,
-            "client_note_added",
-            Some(&log_note),
-            now,
-        )?;
-        changes::append(
-            ctx,
-            actor.company_id,
-            Entity::ClientNote,
-            note.id,
-            &note,
-            conversation_audience(&conv),
-            now,
-        )?;
-        Ok(note)
-    })
-    .await
+    let now = now_ms();
+    let note = profile::insert_note(
+        ctx.tx,
+        actor.company_id,
+        conv.client.id,
+        actor.id(),
+        text,
+        now,
+    )?
+    .ok_or_else(|| ApiError::Internal("the new note vanished".into()))?;
+    let log_note = format!("client_note_id={}", note.id);
+    log_conversation(
+        ctx.tx,
+        Some(actor),
+        actor.company_id,
+        conv.id,
+        "client_note_added",
+        Some(&log_note),
+        now,
+    )?;
+    changes::append(
+        ctx,
+        actor.company_id,
+        Entity::ClientNote,
+        note.id,
+        &note,
+        conversation_audience(conv),
+        now,
+    )?;
+    Ok(note)
 }
 
 pub async fn tags(db: &Db, principal: Principal) -> ApiResult<Vec<Tag>> {

@@ -14,7 +14,9 @@ pub mod channels;
 pub mod clients;
 pub mod companies;
 pub mod conversations;
+pub mod edit_ids;
 pub mod groups;
+pub mod message_tags;
 pub mod messages;
 pub mod operators;
 pub mod profile;
@@ -39,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_change_retention.sql"),
     include_str!("../../migrations/0003_canned.sql"),
     include_str!("../../migrations/0004_attachments.sql"),
+    include_str!("../../migrations/0006_edit_ids.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

@@ -35,7 +35,10 @@ pub fn insert_note(
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![company_id, client_id, operator_id, text, now],
     )?;
-    let id = conn.last_insert_rowid();
+    note(conn, conn.last_insert_rowid())
+}
+
+pub fn note(conn: &Connection, id: Id) -> rusqlite::Result<Option<ClientNote>> {
     optional(conn.query_row(&format!("{NOTE_SELECT} WHERE n.id = ?1"), [id], row_to_note))
 }
 

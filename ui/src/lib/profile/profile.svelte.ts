@@ -24,6 +24,15 @@ export class ClientProfileState {
     }
   }
 
+  /** The cached list again (a queued note was stored, or refused): no server round trip. */
+  async reloadCached(): Promise<void> {
+    try {
+      this.notes = await api.clientNotes(this.clientId);
+    } catch {
+      // The list on screen stays; the next load will tell.
+    }
+  }
+
   async #run(work: () => Promise<void>): Promise<boolean> {
     this.busy = true;
     this.error = null;

@@ -1,0 +1,275 @@
+//! Edits that work offline like sends: renaming a client, adding a client note and tagging
+//! messages go through the outbox. Each is applied to the cache at once (a pending note is
+//! listed from the outbox with a negative id), shows as a pending action of its conversation,
+//! and is replayed in order, exactly once: the server dedups renames and notes on the
+//! `Idempotency-Key` header (the item's id) and tagging twice is tagging once. A refusal marks
+//! the item failed (Retry / Discard like any action) and undoes what the cache showed.
+//!
+//! A queued Start is shown the same way: the conversation moves to My inbox at once and back
+//! if the server refuses.
+
+use std::sync::Arc;
+
+use switchboard_protocol::{ClientNote, ConversationAction, Id, TagMessagesRequest};
+
+use super::{not_found, Desk, Shared, MAX_TEXT_CHARS};
+use crate::cache::outbox::{self, Edit, Payload};
+use crate::cache::{apply, conversations, edits, meta, profile};
+use crate::error::{CoreError, Result};
+use crate::time::now_millis;
+
+/// The server's limits, checked before queueing so a typo fails at once, not after replay.
+const MAX_NAME_CHARS: usize = 200;
+const MAX_TAG_CHARS: usize = 50;
+const MAX_TAGGED: usize = 500;
+
+impl Desk {
+    /// Renames the client (the channel's original name is kept by the server); queued.
+    pub async fn rename_client(&self, client_id: Id, display_name: String) -> Result<()> {
+        let name = display_name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(CoreError::BadInput(format!(
+                "The name must be 1 to {MAX_NAME_CHARS} characters."
+            )));
+        }
+        let conv = self.client_conversation(client_id)?;
+        self.queue_edit(
+            conv,
+            Edit::RenameClient {
+                client_id,
+                display_name: name,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Adds a note about the client; queued. Returns the note as listed while pending.
+    pub async fn add_client_note(&self, client_id: Id, text: String) -> Result<ClientNote> {
+        let text = text.trim().to_owned();
+        if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+            return Err(CoreError::BadInput(format!(
+                "A note must be 1 to {MAX_TEXT_CHARS} characters."
+            )));
+        }
+        let conv = self.client_conversation(client_id)?;
+        let item = self.queue_edit(conv, Edit::AddNote { client_id, text })?;
+        pending_note(&self.shared, &item)
+            .ok_or_else(|| CoreError::Protocol("a queued note is not a note".into()))
+    }
+
+    /// Tags the messages (one conversation's) with `tag`, an existing tag's name or a new one;
+    /// queued.
+    pub async fn tag_messages(&self, message_ids: Vec<Id>, tag: String) -> Result<()> {
+        let tag = tag.trim().to_owned();
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+            return Err(CoreError::BadInput(format!(
+                "A tag must be 1 to {MAX_TAG_CHARS} characters."
+            )));
+        }
+        if message_ids.is_empty() || message_ids.len() > MAX_TAGGED {
+            return Err(CoreError::BadInput(format!(
+                "Select 1 to {MAX_TAGGED} messages to tag."
+            )));
+        }
+        let conv = edits::conversation_of_message(&self.shared.cache.reader(), message_ids[0])?
+            .ok_or_else(|| not_found("This message is not in the local cache."))?;
+        // Shown under the existing tag's spelling, as the server will store it.
+        let tag = profile::tags(&self.shared.cache.reader())?
+            .into_iter()
+            .find(|t| t.name.to_lowercase() == tag.to_lowercase())
+            .map_or(tag, |t| t.name);
+        self.queue_edit(
+            conv,
+            Edit::TagMessages {
+                message_ids,
+                tag,
+                added: Vec::new(),
+            },
+        )?;
+        Ok(())
+    }
+
+    fn client_conversation(&self, client_id: Id) -> Result<Id> {
+        edits::conversation_of_client(&self.shared.cache.reader(), client_id)?
+            .ok_or_else(|| not_found("This client is not in the local cache."))
+    }
+
+    fn queue_edit(&self, conversation_id: Id, edit: Edit) -> Result<outbox::Item> {
+        let key = uuid::Uuid::new_v4().to_string();
+        let me = self.shared.me.operator.id;
+        let item = {
+            let mut conn = self.shared.cache.writer();
+            let tx = conn.transaction()?;
+            let edit = match edit {
+                Edit::TagMessages {
+                    message_ids, tag, ..
+                } => {
+                    let added = edits::add_tag(&tx, &message_ids, &tag)?;
+                    Edit::TagMessages {
+                        message_ids,
+                        tag,
+                        added,
+                    }
+                }
+                other => other,
+            };
+            let payload = Payload::Edit(edit);
+            outbox::push(&tx, &key, conversation_id, &payload, now_millis())?;
+            show(&tx, me, conversation_id, &payload)?;
+            let item = outbox::get(&tx, &key)?
+                .ok_or_else(|| CoreError::Protocol("the queued edit vanished".into()))?;
+            tx.commit()?;
+            item
+        };
+        self.shared.outbox_wake.notify_one();
+        self.shared.events.conversations_changed(&[conversation_id]);
+        Ok(item)
+    }
+
+    /// The client's notes from the cache, oldest first, then the ones still queued.
+    pub fn client_notes(&self, client_id: Id) -> Result<Vec<ClientNote>> {
+        let mut notes = profile::notes(&self.shared.cache.reader(), client_id)?;
+        let queued = outbox::all(&self.shared.cache.reader())?;
+        notes.extend(
+            queued
+                .iter()
+                .filter(|i| matches!(&i.payload, Payload::Edit(Edit::AddNote { client_id: c, .. }) if *c == client_id))
+                .filter_map(|i| pending_note(&self.shared, i)),
+        );
+        Ok(notes)
+    }
+}
+
+/// An edit as the operator reads it in the pending list.
+pub(crate) fn describe(edit: &Edit) -> String {
+    match edit {
+        Edit::RenameClient { display_name, .. } => format!("Rename the client to “{display_name}”"),
+        Edit::AddNote { text, .. } => {
+            let short: String = text.chars().take(40).collect();
+            let more = if short.len() < text.len() { "…" } else { "" };
+            format!("Add the note “{short}{more}”")
+        }
+        Edit::TagMessages {
+            message_ids, tag, ..
+        } => match message_ids.len() {
+            1 => format!("Tag 1 message “{tag}”"),
+            n => format!("Tag {n} messages “{tag}”"),
+        },
+    }
+}
+
+/// A queued note as the notes list shows it: id `-seq` (negative ids mean "pending").
+fn pending_note(shared: &Shared, item: &outbox::Item) -> Option<ClientNote> {
+    match &item.payload {
+        Payload::Edit(Edit::AddNote { client_id, text }) => Some(ClientNote {
+            id: -item.seq,
+            client_id: *client_id,
+            conversation_id: item.conversation_id,
+            operator_id: shared.me.operator.id,
+            operator_name: shared.me.operator.name.clone(),
+            text: text.clone(),
+            created_at: item.created_at,
+        }),
+        _ => None,
+    }
+}
+
+/// Applies what a queued item shows before the server has it (at queueing and on Retry).
+pub(crate) fn show(
+    conn: &rusqlite::Connection,
+    me: Id,
+    conversation_id: Id,
+    payload: &Payload,
+) -> Result<()> {
+    match payload {
+        Payload::Edit(Edit::RenameClient { display_name, .. }) => {
+            edits::rename_client(conn, conversation_id, display_name)
+        }
+        Payload::Edit(Edit::TagMessages { added, tag, .. }) => {
+            edits::add_tag(conn, added, tag).map(|_| ())
+        }
+        Payload::Action(ConversationAction::Start) => edits::start(conn, conversation_id, me),
+        Payload::Edit(Edit::AddNote { .. }) | Payload::Action(_) | Payload::Send { .. } => Ok(()),
+    }
+}
+
+/// Undoes what a refused item showed: the conversation is fetched again (rename, Start), a
+/// tag comes off the messages it was added to. Best effort: a failure leaves the optimistic
+/// state until the next sync corrects it.
+pub(crate) async fn undo(shared: &Arc<Shared>, item: &outbox::Item) {
+    let result = match &item.payload {
+        Payload::Edit(Edit::RenameClient { .. }) | Payload::Action(ConversationAction::Start) => {
+            refetch(shared, item.conversation_id).await
+        }
+        Payload::Edit(Edit::TagMessages { added, tag, .. }) => {
+            let (added, tag) = (added.clone(), tag.clone());
+            shared
+                .write(move |c| edits::remove_tag(c, &added, &tag))
+                .await
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, id = %item.id, "could not undo a refused item in the cache");
+    }
+}
+
+async fn refetch(shared: &Arc<Shared>, conversation_id: Id) -> Result<()> {
+    let detail = shared.api.conversation(conversation_id).await?;
+    shared
+        .write(move |c| {
+            let gen = meta::generation(c)?;
+            conversations::upsert(c, &detail.conversation, gen)
+        })
+        .await
+}
+
+/// Sends one queued edit with its key and stores the answer, dropping the item in the same
+/// transaction.
+pub(crate) async fn replay(shared: &Arc<Shared>, key: String, edit: Edit) -> Result<()> {
+    let api = &shared.api;
+    match edit {
+        Edit::RenameClient {
+            client_id,
+            display_name,
+        } => {
+            let conv = api
+                .rename_client(client_id, &display_name, Some(&key))
+                .await?;
+            shared
+                .write(move |c| apply::outbox_done_conversation(c, &key, &conv))
+                .await
+        }
+        Edit::AddNote { client_id, text } => {
+            let note = api.add_client_note(client_id, &text, Some(&key)).await?;
+            shared
+                .write(move |c| {
+                    let tx = c.transaction()?;
+                    profile::upsert_note(&tx, &note)?;
+                    outbox::delete(&tx, &key)?;
+                    Ok(tx.commit()?)
+                })
+                .await
+        }
+        Edit::TagMessages {
+            message_ids, tag, ..
+        } => {
+            let tagged = api
+                .tag_messages(&TagMessagesRequest { message_ids, tag })
+                .await?;
+            // The tag may be new: refresh the company's list for the "Add Tag" picker.
+            let tags = api.tags().await?;
+            shared
+                .write(move |c| {
+                    let tx = c.transaction()?;
+                    for t in &tagged {
+                        profile::set_message_tags(&tx, t)?;
+                    }
+                    outbox::delete(&tx, &key)?;
+                    tx.commit()?;
+                    profile::replace_tags(c, &tags)
+                })
+                .await
+        }
+    }
+}

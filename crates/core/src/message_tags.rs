@@ -1,0 +1,55 @@
+//! Message tags after a snapshot. Snapshots carry conversations, messages and read states but
+//! not tags, so after a first run, a `reset` or a rebuilt cache the tags of messages tagged
+//! earlier would be missing until each was tagged again. Right after the snapshot (and before
+//! `/sync` applies newer records) the sync task pages through `/api/v1/message-tags` and
+//! replaces the cached tags of each page's conversations. The snapshot generation it did this
+//! for is remembered, so a refetch cut short by a dropped connection runs again on the next.
+
+use std::sync::Arc;
+
+use switchboard_protocol::Id;
+
+use crate::cache::{meta, profile};
+use crate::desk::Shared;
+use crate::error::Result;
+
+/// Conversations per page.
+const PAGE: u32 = 500;
+/// Meta key: the snapshot generation whose tags were fetched.
+const TAGS_GEN: &str = "message_tags_gen";
+
+/// Fetches the tags once per completed snapshot.
+pub(crate) async fn after_snapshot(shared: &Arc<Shared>) -> Result<()> {
+    let (gen, fetched) = shared
+        .write(|c| Ok((meta::generation(c)?, meta::get_i64(c, TAGS_GEN)?)))
+        .await?;
+    if fetched == Some(gen) {
+        return Ok(());
+    }
+    refetch_all(shared).await?;
+    shared.write(move |c| meta::set_i64(c, TAGS_GEN, gen)).await
+}
+
+async fn refetch_all(shared: &Arc<Shared>) -> Result<()> {
+    let mut after: Id = 0;
+    loop {
+        let page = shared.api.message_tags(after, PAGE).await?;
+        let next = page.next_after_id;
+        shared
+            .write(move |c| {
+                let tx = c.transaction()?;
+                for &id in &page.conversation_ids {
+                    profile::clear_conversation_tags(&tx, id)?;
+                }
+                for t in &page.message_tags {
+                    profile::set_message_tags(&tx, t)?;
+                }
+                Ok(tx.commit()?)
+            })
+            .await?;
+        match next {
+            Some(n) if n > after => after = n,
+            _ => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The `Idempotency-Key` header of edits the app queues offline (see
+//! `service::edit_ids`). Absent: the edit is applied every time, as before.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::error::ApiError;
+use crate::service::edit_ids::MAX_KEY_CHARS;
+
+pub const HEADER: &str = "Idempotency-Key";
+
+#[derive(Debug, Clone)]
+pub struct EditId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for EditId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(HEADER) else {
+            return Ok(EditId(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY_CHARS)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "The {HEADER} header must be 1 to {MAX_KEY_CHARS} visible characters (a UUID)."
+                ))
+            })?;
+        Ok(EditId(Some(key.to_owned())))
+    }
+}
