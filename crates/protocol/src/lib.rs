@@ -21,6 +21,9 @@ pub use profile::*;
 pub mod attachments;
 
 pub use attachments::*;
+pub mod email;
+
+pub use email::*;
 pub use sync::*;
 
 pub type Id = i64;

@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, events, outgoing, profile, seed,
-    sync,
+    attachments, auth, canned, channels, clients, conversations, email, events, outgoing, profile,
+    seed, sync,
 };
 
 struct TokenScheme;
@@ -43,6 +43,7 @@ impl Modify for TokenScheme {
         profile::notes, profile::add_note, profile::tags, profile::tag_messages,
         profile::tag_counts, profile::retry,
         attachments::upload, attachments::download, attachments::set_group_files,
+        email::send, email::whitelist, email::set_whitelist,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,

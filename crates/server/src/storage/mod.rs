@@ -14,6 +14,7 @@ pub mod channels;
 pub mod clients;
 pub mod companies;
 pub mod conversations;
+pub mod email;
 pub mod groups;
 pub mod messages;
 pub mod operators;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_change_retention.sql"),
     include_str!("../../migrations/0003_canned.sql"),
     include_str!("../../migrations/0004_attachments.sql"),
+    include_str!("../../migrations/0005_email.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
