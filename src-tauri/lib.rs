@@ -17,7 +17,9 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{assign, attachments, canned, conversations, notify, outbox, profile, session};
+    use commands::{
+        assign, attachments, canned, conversations, email, notify, outbox, profile, session,
+    };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -61,6 +63,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             notify::set_notify_settings,
             notify::set_conversation_muted,
             notify::set_open_conversation,
+            email::email_conversation,
+            email::email_whitelist,
+            email::set_email_whitelist,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

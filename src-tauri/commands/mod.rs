@@ -4,6 +4,7 @@ pub mod assign;
 pub mod attachments;
 pub mod canned;
 pub mod conversations;
+pub mod email;
 pub mod notify;
 pub mod outbox;
 pub mod profile;

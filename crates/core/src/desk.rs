@@ -20,6 +20,7 @@ use crate::cache::{self, conversations, directory, list, messages, outbox, read_
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 mod canned;
+mod email;
 mod profile;
 
 use crate::view::{

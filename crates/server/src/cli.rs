@@ -77,8 +77,9 @@ pub enum Command {
         /// Sender of "Send to Email" mails, e.g. "Switchboard <desk@example.com>".
         #[arg(long)]
         mail_from: Option<String>,
-        /// Connect and answer timeout of the SMTP server, in seconds.
-        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Connect and answer timeout of the SMTP server, in seconds; a whole exchange is
+        /// bounded by twice this (the default stays below the app's 30 s request timeout).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         smtp_timeout_secs: u64,
     },
 }

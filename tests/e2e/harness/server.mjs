@@ -24,8 +24,10 @@ function pristineDemo() {
 }
 
 export class TestServer {
-  constructor(name = "server") {
+  /** `args`: extra `serve` options (e.g. `--smtp-url`). */
+  constructor(name = "server", { args = [] } = {}) {
     this.name = name;
+    this.args = args;
     this.dir = path.join(env.runDir, name);
     this.db = path.join(this.dir, "demo.db");
     this.proc = null;
@@ -63,7 +65,7 @@ export class TestServer {
     // A restart on the same port may race the old socket for a moment: retry until the deadline.
     for (;;) {
       stdout = "";
-      const proc = startProcess(this.name, env.server, ["--db", this.db, "serve", "--listen", listen], {
+      const proc = startProcess(this.name, env.server, ["--db", this.db, "serve", "--listen", listen, ...this.args], {
         logFile,
         env: { RUST_LOG: process.env.E2E_SERVER_LOG || "info", NO_COLOR: "1" },
         onStdout: (chunk) => (stdout += chunk),

@@ -15,6 +15,9 @@ import type {
   ConversationAction,
   ConversationRow,
   ConversationView,
+  EmailConversationRequest,
+  EmailSent,
+  EmailWhitelist,
   ErrorKind,
   FilterOptions,
   KeychainStatus,
@@ -30,6 +33,9 @@ import type {
 } from "./bindings";
 
 export type {
+  EmailConversationRequest,
+  EmailSent,
+  EmailWhitelist,
   AssignMenu,
   CannedResponse,
   CannedResponseInput,
@@ -172,6 +178,11 @@ export const api = {
     unwrap(() => commands.setConversationMuted(id, muted)),
   setOpenConversation: (id: number | null): Promise<null> =>
     unwrap(() => commands.setOpenConversation(id)),
+  emailConversation: (conversationId: number, request: EmailConversationRequest): Promise<EmailSent> =>
+    unwrap(() => commands.emailConversation(conversationId, request)),
+  emailWhitelist: (): Promise<EmailWhitelist> => unwrap(() => commands.emailWhitelist()),
+  setEmailWhitelist: (whitelist: EmailWhitelist): Promise<EmailWhitelist> =>
+    unwrap(() => commands.setEmailWhitelist(whitelist)),
 };
 
 export type Unlisten = () => void;

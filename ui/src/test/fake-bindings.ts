@@ -56,6 +56,9 @@ const defaults = {
   setConversationMuted: (id: number, muted: boolean) =>
     ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
   setOpenConversation: () => ok(null),
+  emailConversation: () => fail("server", "not mocked"),
+  emailWhitelist: () => ok({ restrict: false, addresses: [] }),
+  setEmailWhitelist: (w: unknown) => ok(w),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
