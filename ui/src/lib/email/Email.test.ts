@@ -111,7 +111,8 @@ describe("the Send to Email dialog", () => {
         subject: "Conversation with Olivia Smith (#1)",
         message_ids: [10, 12],
       });
-      await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Sent to boss@partner.test"));
+      await waitFor(() => expect(document.querySelector("#email-sent")).toHaveTextContent("Sent to boss@partner.test"));
+      expect(document.querySelector("#email-sent")).toHaveAttribute("role", "status");
       expect(document.querySelector("#email-dialog")).toBeNull();
       expect(document.querySelector("#tag-bar")).toBeNull();
     },
