@@ -19,6 +19,7 @@ pub use error::UiError;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
         assign, attachments, canned, conversations, email, notify, outbox, profile, session,
+        settings,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -66,6 +67,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             email::email_conversation,
             email::email_whitelist,
             email::set_email_whitelist,
+            settings::group_files,
+            settings::set_group_files,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

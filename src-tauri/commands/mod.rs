@@ -9,3 +9,4 @@ pub mod notify;
 pub mod outbox;
 pub mod profile;
 pub mod session;
+pub mod settings;

@@ -22,6 +22,7 @@ use crate::time::now_millis;
 mod canned;
 mod email;
 mod profile;
+mod settings;
 
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,

@@ -49,10 +49,7 @@ async fn email_is_online_only_and_passes_the_servers_answer_on() -> anyhow::Resu
 
     server.kill();
     wait_offline(&desk, 30).await;
-    let err = desk
-        .email_conversation(id, req)
-        .await
-        .expect_err("offline");
+    let err = desk.email_conversation(id, req).await.expect_err("offline");
     assert!(matches!(err, CoreError::NeedsConnection(_)), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Offline);
     assert!(

@@ -576,3 +576,32 @@ async fn a_failing_refusing_or_silent_mail_server_is_a_bounded_502() {
     let port = fake_smtp(None);
     expect_bad_gateway(format!("smtp://127.0.0.1:{port}"), "did not answer in time").await;
 }
+
+#[tokio::test]
+async fn group_file_policies_are_listed_for_the_company_settings_dialog() {
+    let fx = Fx::new();
+    let path = "/api/v1/settings/groups/files";
+    let got = fx.get(&session(fx.anna), path).await;
+    assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "super-admin");
+    let admin = session(fx.admin);
+    let resp = fx
+        .http
+        .put(fx.url(&format!("/api/v1/settings/groups/{}/files", fx.g2)))
+        .header("Authentication", &admin)
+        .json(&json!({"block_send": true, "block_receive": false}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (st, body) = fx.get(&admin, path).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!([
+            {"group_id": fx.g1, "name": "1st line", "policy": {"block_send": false, "block_receive": false}},
+            {"group_id": fx.g2, "name": "2nd line", "policy": {"block_send": true, "block_receive": false}},
+        ])
+    );
+    // Another company's admin sees only their own (no) groups.
+    assert_eq!(fx.get(&fx.other_admin_token, path).await.1, json!([]));
+}

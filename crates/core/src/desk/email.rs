@@ -9,7 +9,7 @@ use super::Desk;
 use crate::error::{CoreError, Result};
 
 /// `Offline` (no answer from the server) becomes a message that names the action.
-fn online_only<T>(what: &'static str, r: Result<T>) -> Result<T> {
+pub(super) fn online_only<T>(what: &'static str, r: Result<T>) -> Result<T> {
     r.map_err(|e| match e {
         CoreError::Offline { .. } => CoreError::NeedsConnection(what),
         other => other,
@@ -23,7 +23,11 @@ impl Desk {
         conversation_id: Id,
         req: EmailConversationRequest,
     ) -> Result<EmailSent> {
-        let r = self.shared.api.email_conversation(conversation_id, &req).await;
+        let r = self
+            .shared
+            .api
+            .email_conversation(conversation_id, &req)
+            .await;
         online_only("Sending by email", r)
     }
 

@@ -42,7 +42,7 @@ impl Modify for TokenScheme {
         canned::list, canned::create, canned::update, canned::delete,
         profile::notes, profile::add_note, profile::tags, profile::tag_messages,
         profile::tag_counts, profile::retry,
-        attachments::upload, attachments::download, attachments::set_group_files,
+        attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
         email::send, email::whitelist, email::set_whitelist,
     ),
     components(schemas(

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
             post(attachments::upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/attachments/{id}", get(attachments::download))
+        .route("/settings/groups/files", get(attachments::group_files))
         .route(
             "/settings/groups/{id}/files",
             put(attachments::set_group_files),
