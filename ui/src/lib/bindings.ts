@@ -393,6 +393,22 @@ async setEmailWhitelist(whitelist: EmailWhitelist) : Promise<Result<EmailWhiteli
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async groupFiles() : Promise<Result<GroupFiles[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("group_files") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setGroupFiles(groupId: number, policy: GroupFilePolicy) : Promise<Result<GroupFilePolicy, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_group_files", { groupId, policy }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -670,6 +686,22 @@ export type FilterOptions = { groups: Choice[];
  * Limited to operators of my groups when I am in groups (seed: Filters).
  */
 operators: Choice[] }
+/**
+ * `PUT /api/v1/settings/groups/{id}/files`: what operators of a group may not do with files.
+ */
+export type GroupFilePolicy = { 
+/**
+ * Operators may not send files in conversations of this group.
+ */
+block_send?: boolean; 
+/**
+ * Files clients send in conversations of this group are kept but not given to operators.
+ */
+block_receive?: boolean }
+/**
+ * `GET /api/v1/settings/groups/files`: one group and what its operators may not do with files.
+ */
+export type GroupFiles = { group_id: number; name: string; policy: GroupFilePolicy }
 /**
  * Whether tokens can be remembered on this machine, with the reason when not.
  */

@@ -20,6 +20,8 @@ import type {
   EmailWhitelist,
   ErrorKind,
   FilterOptions,
+  GroupFilePolicy,
+  GroupFiles,
   KeychainStatus,
   ListQuery,
   OutgoingWhatsappRequest,
@@ -33,6 +35,8 @@ import type {
 } from "./bindings";
 
 export type {
+  GroupFilePolicy,
+  GroupFiles,
   EmailConversationRequest,
   EmailSent,
   EmailWhitelist,
@@ -183,6 +187,9 @@ export const api = {
   emailWhitelist: (): Promise<EmailWhitelist> => unwrap(() => commands.emailWhitelist()),
   setEmailWhitelist: (whitelist: EmailWhitelist): Promise<EmailWhitelist> =>
     unwrap(() => commands.setEmailWhitelist(whitelist)),
+  groupFiles: (): Promise<GroupFiles[]> => unwrap(() => commands.groupFiles()),
+  setGroupFiles: (groupId: number, policy: GroupFilePolicy): Promise<GroupFilePolicy> =>
+    unwrap(() => commands.setGroupFiles(groupId, policy)),
 };
 
 export type Unlisten = () => void;

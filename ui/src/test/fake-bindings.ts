@@ -59,6 +59,8 @@ const defaults = {
   emailConversation: () => fail("server", "not mocked"),
   emailWhitelist: () => ok({ restrict: false, addresses: [] }),
   setEmailWhitelist: (w: unknown) => ok(w),
+  groupFiles: () => ok([]),
+  setGroupFiles: (_id: number, policy: unknown) => ok(policy),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
