@@ -1,7 +1,8 @@
 // "Send to Email" in the real app against a real SMTP server (aiosmtpd, harness/smtp.mjs): the
 // operator selects two messages and sends them from the selection bar, then sends the whole
 // conversation from the conversation bar; each time the toast confirms and the mail that
-// arrived holds exactly the expected messages, as plain text and HTML.
+// arrived holds exactly the expected messages, as plain text and HTML. Then the super-admin's
+// "Company settings" dialog saves the email whitelist and a group's file block.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -132,6 +133,47 @@ export default {
         assertHas(mail, [TEXTS[0], TEXTS[1], "whole conversation", CLIENT], []);
         assert(mail.text.includes(TEXTS[2]), "text part lacks the third message");
         assert(smtp.files().length === before + 1, `${smtp.files().length - before} mails arrived`);
+      },
+    },
+    {
+      name: "email: company settings save the whitelist and a group's file block",
+      timeout: 90000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        assert(await exists(browser, "#company-settings-open"), "needs the signed-in super-admin of the first case");
+        await click(browser, "#company-settings-open");
+        await waitFor("the settings loaded", () => visible(browser, "#restrict-emails"), { timeout: 15000 });
+        await waitFor("the groups", () => exists(browser, "[data-group]"), { timeout: 15000 });
+        const group = Number(await attr(browser, "[data-group]", "data-group"));
+        await click(browser, "#restrict-emails");
+        await typeInto(browser, "#whitelist", "Claims@Partner.test");
+        await click(browser, `[data-block-send="${group}"]`);
+        await screenshot(browser, "settings-edited");
+        await click(browser, "#settings-save");
+        await waitFor(
+          "Saved.",
+          async () => {
+            if (await exists(browser, "#company-settings .error")) throw new Error(await text(browser, "#company-settings .error"));
+            return exists(browser, "#settings-saved");
+          },
+          { timeout: 15000 },
+        );
+        await screenshot(browser, "settings-saved");
+        const get = async (p) => {
+          const res = await fetch(`${server.url}/api/v1/settings/${p}`, {
+            headers: { Authentication: server.token },
+            signal: AbortSignal.timeout(10000),
+          });
+          assert(res.ok, `GET ${p} → ${res.status}`);
+          return res.json();
+        };
+        const w = await get("email-whitelist");
+        assert(w.restrict === true && JSON.stringify(w.addresses) === '["claims@partner.test"]', `whitelist ${JSON.stringify(w)}`);
+        const files = await get("groups/files");
+        const g = files.find((f) => f.group_id === group);
+        assert(g?.policy.block_send === true && g.policy.block_receive === false, `group files ${JSON.stringify(files)}`);
+        await click(browser, "#settings-close");
+        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")), { timeout: 5000 });
       },
     },
   ],
