@@ -605,3 +605,36 @@ async fn group_file_policies_are_listed_for_the_company_settings_dialog() {
     // Another company's admin sees only their own (no) groups.
     assert_eq!(fx.get(&fx.other_admin_token, path).await.1, json!([]));
 }
+
+#[test]
+fn bad_mail_settings_stop_the_server_at_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("sb.db");
+    for (args, needle) in [
+        (&["--smtp-url", "smtp://127.0.0.1:25"][..], "--mail-from"),
+        (
+            &["--smtp-url", "nonsense", "--mail-from", "desk@acme.test"][..],
+            "--smtp-url is not a usable SMTP URL",
+        ),
+        (
+            &[
+                "--smtp-url",
+                "smtp://127.0.0.1:25",
+                "--mail-from",
+                "not an address",
+            ][..],
+            "--mail-from \"not an address\" is not an email address",
+        ),
+    ] {
+        let out = Command::new(common::BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .expect("run switchboard-server");
+        assert!(!out.status.success(), "{args:?} started");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

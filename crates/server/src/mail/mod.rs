@@ -59,8 +59,11 @@ impl Mailer {
         let host = reqwest::Url::parse(url)
             .ok()
             .and_then(|u| {
-                u.host_str()
-                    .map(|h| format!("{h}:{}", u.port().unwrap_or(25)))
+                // lettre's defaults: 465 for smtps (TLS from the start), 25 otherwise.
+                let port = u
+                    .port()
+                    .unwrap_or(if u.scheme() == "smtps" { 465 } else { 25 });
+                u.host_str().map(|h| format!("{h}:{port}"))
             })
             .ok_or_else(|| MailConfigError::Url("no host in the URL".into()))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
