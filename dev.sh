@@ -24,6 +24,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
   libglib2.0-bin python3-gi
+  python3-aiosmtpd
 )
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
@@ -39,6 +40,7 @@ This script installs system packages with apt (Debian/Ubuntu). Elsewhere, instal
              xorg-server-xvfb gnome-keyring libsecret dunst imagemagick
   macOS:   xcode-select --install   (WebKit and the Keychain are built in)
   Windows: install the Visual Studio C++ Build Tools and WebView2 (Credential Manager is built in)
+  All:     the server's email tests need Python's aiosmtpd in /usr/bin/python3 (pip install aiosmtpd)
 EOF
 }
 

@@ -17,7 +17,10 @@ pub use error::UiError;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{assign, attachments, canned, conversations, notify, outbox, profile, session};
+    use commands::{
+        assign, attachments, canned, conversations, email, notify, outbox, profile, session,
+        settings,
+    };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             session::restore_session,
@@ -61,6 +64,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             notify::set_notify_settings,
             notify::set_conversation_muted,
             notify::set_open_conversation,
+            email::email_conversation,
+            email::email_whitelist,
+            email::set_email_whitelist,
+            settings::group_files,
+            settings::set_group_files,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{
     ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation,
-    ConversationDetail, Directory, ErrorBody, EventFrame, Id, LoginRequest, LoginResponse, Me,
-    Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
+    ConversationDetail, Directory, EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody,
+    EventFrame, GroupFilePolicy, GroupFiles, Id, LoginRequest, LoginResponse, Me, Message,
+    MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
     SnapshotPage, SyncPage, Tag, TagMessagesRequest,
 };
 use tokio::net::TcpStream;
@@ -450,6 +451,49 @@ impl ApiClient {
     pub async fn retry_delivery(&self, message_id: Id) -> Result<Message> {
         self.json::<_, ()>(Method::POST, &format!("messages/{message_id}/retry"), None)
             .await
+    }
+
+    /// "Send to Email": the server mails the conversation or the selected messages.
+    pub async fn email_conversation(
+        &self,
+        conversation_id: Id,
+        req: &EmailConversationRequest,
+    ) -> Result<EmailSent> {
+        self.json(
+            Method::POST,
+            &format!("conversations/{conversation_id}/email"),
+            Some(req),
+        )
+        .await
+    }
+
+    pub async fn email_whitelist(&self) -> Result<EmailWhitelist> {
+        self.json::<_, ()>(Method::GET, "settings/email-whitelist", None)
+            .await
+    }
+
+    pub async fn set_email_whitelist(&self, w: &EmailWhitelist) -> Result<EmailWhitelist> {
+        self.json(Method::PUT, "settings/email-whitelist", Some(w))
+            .await
+    }
+
+    /// Settings › Advanced: every group's file policy (super-admin).
+    pub async fn group_files(&self) -> Result<Vec<GroupFiles>> {
+        self.json::<_, ()>(Method::GET, "settings/groups/files", None)
+            .await
+    }
+
+    pub async fn set_group_files(
+        &self,
+        group_id: Id,
+        policy: &GroupFilePolicy,
+    ) -> Result<GroupFilePolicy> {
+        self.json(
+            Method::PUT,
+            &format!("settings/groups/{group_id}/files"),
+            Some(policy),
+        )
+        .await
     }
 
     pub async fn conversation(&self, conversation_id: Id) -> Result<ConversationDetail> {

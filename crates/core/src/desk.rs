@@ -22,7 +22,9 @@ use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 mod canned;
 pub(crate) mod edits;
+mod email;
 mod profile;
+mod settings;
 
 use crate::view::{
     Capabilities, ConnState, ConversationRow, ConversationView, IncomingMessage, ListQuery,

@@ -33,6 +33,9 @@ pub enum CoreError {
         code: String,
         message: String,
     },
+    /// An online-only action tried without a connection; `{0}` names the action.
+    #[error("{0} needs a connection to the server. Try again when the desk is back online.")]
+    NeedsConnection(&'static str),
     #[error("The local cache failed: {0}")]
     Cache(#[from] rusqlite::Error),
     #[error("The local cache is damaged ({0}); it will be rebuilt from the server.")]
@@ -50,7 +53,7 @@ pub enum CoreError {
 impl CoreError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Offline { .. } => ErrorKind::Offline,
+            Self::Offline { .. } | Self::NeedsConnection(_) => ErrorKind::Offline,
             Self::Api { kind, .. } => *kind,
             Self::Cache(_) | Self::CacheCorrupt(_) | Self::Io(_) => ErrorKind::Cache,
             Self::Protocol(_) => ErrorKind::Server,

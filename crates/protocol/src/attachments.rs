@@ -33,6 +33,16 @@ pub struct GroupFilePolicy {
     pub block_receive: bool,
 }
 
+/// `GET /api/v1/settings/groups/files`: one group and what its operators may not do with files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupFiles {
+    pub group_id: Id,
+    pub name: String,
+    pub policy: GroupFilePolicy,
+}
+
 /// A file a client sent, inline in [`crate::InboundMessage`] (channel adapters send small files;
 /// the server's size and type limits apply).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

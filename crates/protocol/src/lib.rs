@@ -23,6 +23,9 @@ pub mod message_tags;
 pub use message_tags::*;
 
 pub use attachments::*;
+pub mod email;
+
+pub use email::*;
 pub use sync::*;
 
 pub type Id = i64;

@@ -13,6 +13,7 @@ use crate::auth::LoginLimiter;
 use crate::files::FileStore;
 use crate::http::{router, AppState};
 use crate::hub::Hub;
+use crate::mail::Mailer;
 use crate::service::admin;
 use crate::storage::Db;
 
@@ -74,6 +75,17 @@ pub enum Command {
         /// Connect and read timeout of `send-file-message` fetches, in seconds.
         #[arg(long, default_value_t = 30)]
         fetch_timeout_secs: u64,
+        /// SMTP server for "Send to Email": smtp://host:port (plain), smtp://host?tls=required
+        /// (STARTTLS) or smtps://user:password@host (TLS). Without it sending by email is off.
+        #[arg(long, env = "SWITCHBOARD_SMTP_URL", requires = "mail_from")]
+        smtp_url: Option<String>,
+        /// Sender of "Send to Email" mails, e.g. "Switchboard <desk@example.com>".
+        #[arg(long)]
+        mail_from: Option<String>,
+        /// Connect and answer timeout of the SMTP server, in seconds; a whole exchange is
+        /// bounded by twice this (the default stays below the app's 30 s request timeout).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        smtp_timeout_secs: u64,
     },
 }
 
@@ -150,16 +162,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             max_file_mb,
             allow_private_fetch,
             fetch_timeout_secs,
+            smtp_url,
+            mail_from,
+            smtp_timeout_secs,
         } => {
             let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
             files.allow_private_fetch = allow_private_fetch;
             files.fetch_timeout = Duration::from_secs(fetch_timeout_secs.max(1));
+            let mailer = match (smtp_url, mail_from) {
+                (Some(url), Some(from)) => Some(Arc::new(Mailer::new(
+                    &url,
+                    &from,
+                    Duration::from_secs(smtp_timeout_secs),
+                )?)),
+                _ => None,
+            };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
             let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
-            runtime.block_on(serve(path, listen, retention, files))?;
+            runtime.block_on(serve(path, listen, retention, files, mailer))?;
         }
     }
     Ok(())
@@ -171,6 +194,7 @@ async fn serve(
     listen: String,
     retention: Option<(u64, Duration)>,
     files: FileStore,
+    mailer: Option<Arc<Mailer>>,
 ) -> anyhow::Result<()> {
     let hub = Hub::new();
     let db = Db::open(&path)?.with_publisher(hub.sender());
@@ -182,6 +206,7 @@ async fn serve(
         hub,
         limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
         files,
+        mailer,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -26,6 +26,9 @@ pub enum ApiError {
     InvalidState(String),
     #[error("{0}")]
     RateLimited(String),
+    /// 502: a server this one depends on (the SMTP server) failed or refused.
+    #[error("{0}")]
+    BadGateway(String),
     /// Never shown to the caller verbatim: it may hold SQL or paths.
     #[error("internal error: {0}")]
     Internal(String),
@@ -55,6 +58,7 @@ impl ApiError {
             Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidState(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +74,7 @@ impl ApiError {
             Self::UnsupportedType(_) => "unsupported_type",
             Self::InvalidState(_) => "invalid_state",
             Self::RateLimited(_) => "rate_limited",
+            Self::BadGateway(_) => "bad_gateway",
             Self::Internal(_) => "internal",
         }
     }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod hub;
+pub mod mail;
 pub mod policy;
 pub mod service;
 pub mod storage;

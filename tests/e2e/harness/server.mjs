@@ -24,11 +24,15 @@ function pristineDemo() {
 }
 
 export class TestServer {
-  /** `longHistory`: add a conversation with that many messages (`demo --long-history N`). */
-  constructor(name = "server", { longHistory = 0 } = {}) {
+  /**
+   * `longHistory`: add a conversation with that many messages (`demo --long-history N`).
+   * `args`: extra `serve` options (e.g. `--smtp-url`).
+   */
+  constructor(name = "server", { longHistory = 0, args = [] } = {}) {
     this.name = name;
     this.longHistory = longHistory;
     this.longConversationId = null;
+    this.args = args;
     this.dir = path.join(env.runDir, name);
     this.db = path.join(this.dir, "demo.db");
     this.proc = null;
@@ -73,7 +77,7 @@ export class TestServer {
     // A restart on the same port may race the old socket for a moment: retry until the deadline.
     for (;;) {
       stdout = "";
-      const proc = startProcess(this.name, env.server, ["--db", this.db, "serve", "--listen", listen], {
+      const proc = startProcess(this.name, env.server, ["--db", this.db, "serve", "--listen", listen, ...this.args], {
         logFile,
         env: { RUST_LOG: process.env.E2E_SERVER_LOG || "info", NO_COLOR: "1" },
         onStdout: (chunk) => (stdout += chunk),

@@ -369,6 +369,46 @@ async setOpenConversation(id: number | null) : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async emailConversation(conversationId: number, request: EmailConversationRequest) : Promise<Result<EmailSent, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("email_conversation", { conversationId, request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async emailWhitelist() : Promise<Result<EmailWhitelist, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("email_whitelist") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setEmailWhitelist(whitelist: EmailWhitelist) : Promise<Result<EmailWhitelist, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_email_whitelist", { whitelist }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async groupFiles() : Promise<Result<GroupFiles[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("group_files") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setGroupFiles(groupId: number, policy: GroupFilePolicy) : Promise<Result<GroupFilePolicy, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_group_files", { groupId, policy }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -600,6 +640,40 @@ export type ConversationsChanged = { ids: number[] }
  */
 export type Delivery = "pending" | "sent" | "delivered" | "failed"
 /**
+ * `POST /api/v1/conversations/{id}/email`.
+ */
+export type EmailConversationRequest = { 
+/**
+ * One recipient address.
+ */
+to: string; subject: string; 
+/**
+ * The selected messages (they must belong to the conversation). Absent: the whole
+ * conversation without internal notes; selected notes are included, labelled as such.
+ */
+message_ids?: number[] | null }
+/**
+ * What the server mailed.
+ */
+export type EmailSent = { 
+/**
+ * The recipient, normalized.
+ */
+to: string; 
+/**
+ * Messages in the mail.
+ */
+message_count: number }
+/**
+ * `GET/PUT /api/v1/settings/email-whitelist`: when `restrict` is on, conversations may be
+ * mailed only to `addresses` (super-admins are not restricted).
+ */
+export type EmailWhitelist = { restrict: boolean; 
+/**
+ * Lowercase addresses, sorted.
+ */
+addresses?: string[] }
+/**
  * Coarse class of a [`CoreError`], sent to the UI so it can react (e.g. show the sign-in
  * screen on `Unauthorized`, an offline badge on `Offline`).
  */
@@ -612,6 +686,22 @@ export type FilterOptions = { groups: Choice[];
  * Limited to operators of my groups when I am in groups (seed: Filters).
  */
 operators: Choice[] }
+/**
+ * `PUT /api/v1/settings/groups/{id}/files`: what operators of a group may not do with files.
+ */
+export type GroupFilePolicy = { 
+/**
+ * Operators may not send files in conversations of this group.
+ */
+block_send?: boolean; 
+/**
+ * Files clients send in conversations of this group are kept but not given to operators.
+ */
+block_receive?: boolean }
+/**
+ * `GET /api/v1/settings/groups/files`: one group and what its operators may not do with files.
+ */
+export type GroupFiles = { group_id: number; name: string; policy: GroupFilePolicy }
 /**
  * Whether tokens can be remembered on this machine, with the reason when not.
  */

@@ -15,8 +15,13 @@ import type {
   ConversationAction,
   ConversationRow,
   ConversationView,
+  EmailConversationRequest,
+  EmailSent,
+  EmailWhitelist,
   ErrorKind,
   FilterOptions,
+  GroupFilePolicy,
+  GroupFiles,
   KeychainStatus,
   ListQuery,
   OutgoingWhatsappRequest,
@@ -30,6 +35,11 @@ import type {
 } from "./bindings";
 
 export type {
+  GroupFilePolicy,
+  GroupFiles,
+  EmailConversationRequest,
+  EmailSent,
+  EmailWhitelist,
   AssignMenu,
   CannedResponse,
   CannedResponseInput,
@@ -172,6 +182,14 @@ export const api = {
     unwrap(() => commands.setConversationMuted(id, muted)),
   setOpenConversation: (id: number | null): Promise<null> =>
     unwrap(() => commands.setOpenConversation(id)),
+  emailConversation: (conversationId: number, request: EmailConversationRequest): Promise<EmailSent> =>
+    unwrap(() => commands.emailConversation(conversationId, request)),
+  emailWhitelist: (): Promise<EmailWhitelist> => unwrap(() => commands.emailWhitelist()),
+  setEmailWhitelist: (whitelist: EmailWhitelist): Promise<EmailWhitelist> =>
+    unwrap(() => commands.setEmailWhitelist(whitelist)),
+  groupFiles: (): Promise<GroupFiles[]> => unwrap(() => commands.groupFiles()),
+  setGroupFiles: (groupId: number, policy: GroupFilePolicy): Promise<GroupFilePolicy> =>
+    unwrap(() => commands.setGroupFiles(groupId, policy)),
 };
 
 export type Unlisten = () => void;

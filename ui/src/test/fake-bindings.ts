@@ -56,6 +56,11 @@ const defaults = {
   setConversationMuted: (id: number, muted: boolean) =>
     ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
   setOpenConversation: () => ok(null),
+  emailConversation: () => fail("server", "not mocked"),
+  emailWhitelist: () => ok({ restrict: false, addresses: [] }),
+  setEmailWhitelist: (w: unknown) => ok(w),
+  groupFiles: () => ok([]),
+  setGroupFiles: (_id: number, policy: unknown) => ok(policy),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

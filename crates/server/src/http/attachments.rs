@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Deserialize;
-use switchboard_protocol::{ErrorBody, GroupFilePolicy, Id, Message};
+use switchboard_protocol::{ErrorBody, GroupFilePolicy, GroupFiles, Id, Message};
 use utoipa::IntoParams;
 
 use super::auth::Auth;
@@ -179,6 +179,18 @@ pub async fn download(
         Body::from_stream(tokio_util::io::ReaderStream::new(file)),
     )
         .into_response())
+}
+
+/// Settings › Advanced: every group's file policy (super-admin).
+#[utoipa::path(get, path = "/api/v1/settings/groups/files", tag = "settings",
+    security(("token" = [])),
+    responses((status = 200, body = [GroupFiles]), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn group_files(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<GroupFiles>>> {
+    Ok(Json(svc::group_policies(&st.db, p).await?))
 }
 
 /// Settings › Advanced: block sending and/or receiving files for a group (super-admin).

@@ -7,6 +7,7 @@ pub mod channels;
 pub mod clients;
 pub mod conversations;
 pub mod edit_ids;
+pub mod email;
 pub mod events;
 pub mod extract;
 pub mod message_tags;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use crate::auth::LoginLimiter;
 use crate::files::FileStore;
 use crate::hub::Hub;
+use crate::mail::Mailer;
 use crate::storage::Db;
 
 /// Shared state of every handler.
@@ -31,6 +33,8 @@ pub struct AppState {
     pub hub: Hub,
     pub limiter: Arc<LoginLimiter>,
     pub files: FileStore,
+    /// `serve --smtp-url`; `None`: "Send to Email" answers 422.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 pub use router::router;

@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, events, message_tags, outgoing,
-    profile, seed, sync,
+    attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
+    outgoing, profile, seed, sync,
 };
 
 struct TokenScheme;
@@ -42,7 +42,8 @@ impl Modify for TokenScheme {
         canned::list, canned::create, canned::update, canned::delete,
         profile::notes, profile::add_note, profile::tags, profile::tag_messages,
         profile::tag_counts, profile::retry, message_tags::page,
-        attachments::upload, attachments::download, attachments::set_group_files,
+        attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
+        email::send, email::whitelist, email::set_whitelist,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,

@@ -12,8 +12,8 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::BODY_LIMIT;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, events, message_tags, openapi,
-    outgoing, profile, seed, sync, AppState,
+    attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
+    openapi, outgoing, profile, seed, sync, AppState,
 };
 use crate::error::ApiError;
 
@@ -47,12 +47,18 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/actions", post(conversations::action))
         .route("/conversations/{id}/read", post(conversations::read))
         .route("/conversations/{id}/log", get(conversations::log))
+        .route("/conversations/{id}/email", post(email::send))
+        .route(
+            "/settings/email-whitelist",
+            get(email::whitelist).put(email::set_whitelist),
+        )
         .route(
             "/conversations/{id}/attachments",
             // The upload is streamed and limited by the file store, not by the JSON body limit.
             post(attachments::upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/attachments/{id}", get(attachments::download))
+        .route("/settings/groups/files", get(attachments::group_files))
         .route(
             "/settings/groups/{id}/files",
             put(attachments::set_group_files),

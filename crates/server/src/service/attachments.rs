@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    AttachmentRef, Conversation, GroupFilePolicy, Id, Message, MessageKind,
+    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, Id, Message, MessageKind,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -172,6 +172,36 @@ pub async fn open(
     Ok((reference, path))
 }
 
+/// 403 unless the actor may change Settings › Advanced.
+fn require_super_admin(actor: &Actor) -> ApiResult<()> {
+    if actor.facts.full_rights {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Only a super-admin can change Settings › Advanced.".into(),
+        ))
+    }
+}
+
+/// Super-admin: every group with its file policy, by name.
+pub async fn group_policies(db: &Db, principal: Principal) -> ApiResult<Vec<GroupFiles>> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        require_super_admin(&actor)?;
+        groups::list(conn, actor.company_id)?
+            .into_iter()
+            .map(|g| {
+                Ok(GroupFiles {
+                    group_id: g.id,
+                    policy: store::policy(conn, g.id)?,
+                    name: g.name,
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
 /// Super-admin: sets what a group's operators may not do with files.
 pub async fn set_group_policy(
     db: &Db,
@@ -182,11 +212,7 @@ pub async fn set_group_policy(
 ) -> ApiResult<GroupFilePolicy> {
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
-        if !actor.facts.full_rights {
-            return Err(ApiError::Forbidden(
-                "Only a super-admin can change Settings › Advanced.".into(),
-            ));
-        }
+        require_super_admin(&actor)?;
         groups::get(ctx.tx, actor.company_id, group_id)?
             .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
         store::set_policy(ctx.tx, group_id, p)?;

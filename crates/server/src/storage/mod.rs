@@ -15,6 +15,7 @@ pub mod clients;
 pub mod companies;
 pub mod conversations;
 pub mod edit_ids;
+pub mod email;
 pub mod groups;
 pub mod message_tags;
 pub mod messages;
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_change_retention.sql"),
     include_str!("../../migrations/0003_canned.sql"),
     include_str!("../../migrations/0004_attachments.sql"),
+    include_str!("../../migrations/0005_email.sql"),
     include_str!("../../migrations/0006_edit_ids.sql"),
 ];
 

@@ -1,0 +1,39 @@
+/** "Send to Email" state: which dialog is open and the "Sent to …" toast. Module state, so a
+ * button inside another form (the selection bar) opens the dialog outside it, and the toast
+ * outlives the selection bar that closes once its messages were sent. */
+
+/** How long the toast stays, in ms. */
+export const TOAST_MS = 4000;
+
+export type EmailRequest = {
+  conversationId: number;
+  clientName: string;
+  /** The selected messages; `null`: the whole conversation. */
+  messageIds: number[] | null;
+  onsent?: () => void;
+};
+
+class EmailExport {
+  request = $state.raw<EmailRequest | null>(null);
+  sentTo = $state<string | null>(null);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  open(request: EmailRequest): void {
+    this.request = request;
+  }
+
+  close(): void {
+    this.request = null;
+  }
+
+  sent(to: string): void {
+    const done = this.request?.onsent;
+    this.request = null;
+    this.sentTo = to;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => (this.sentTo = null), TOAST_MS);
+    done?.();
+  }
+}
+
+export const emailExport = new EmailExport();
