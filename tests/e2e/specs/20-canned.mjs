@@ -1,5 +1,3 @@
-// DRAFT, NOT YET RUN: the app could not be built in time on the shared machine. Move it to
-// specs/ once `E2E_ONLY=canned tests/e2e/run.sh` passes (screenshots checked). Email is missing.
 // Canned responses, the client profile and message tags in the real app against the real
 // server: add an answer, pick it from the composer with "/" and the keyboard and send it;
 // rename the client and see the original name; add a note; tag a message. Each step is
