@@ -137,7 +137,7 @@ pub fn list(conn: &Connection, v: Viewer, q: &ListQuery) -> Result<Vec<Conversat
     }
     if let Some(fts) = q.search.as_deref().and_then(search::fts_query) {
         args.push(Value::Text(fts));
-        sql.push_str(&format!(" AND {}", search::condition(args.len())));
+        sql = format!("{}{sql} AND c.id IN hits", search::hits_clause(args.len()));
     }
     let rule = match q.tab {
         Some(Tab::Unassigned) | Some(Tab::Closed) => TimeRule::StatusChanged,

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod outgoing;
 pub mod profile;
 pub mod retention;
+pub mod snapshot;
 pub mod sync;
 
 pub use actor::{Actor, Principal};

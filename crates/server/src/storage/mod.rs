@@ -15,6 +15,7 @@ pub mod clients;
 pub mod companies;
 pub mod conversations;
 pub mod groups;
+mod group_commit;
 pub mod messages;
 pub mod operators;
 pub mod profile;
@@ -24,7 +25,7 @@ pub mod roles;
 pub mod tokens;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_change_retention.sql"),
     include_str!("../../migrations/0003_canned.sql"),
     include_str!("../../migrations/0004_attachments.sql"),
+    include_str!("../../migrations/0007_perf.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
@@ -74,6 +76,20 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     publisher: Option<broadcast::Sender<Arc<StoredChange>>>,
+    /// The group-commit writer's queue, started on first use (`None`: it could not start).
+    group: OnceLock<Option<group_commit::Queue>>,
+}
+
+impl Inner {
+    /// Sends committed change records to the live feed; call while holding the writer lock.
+    fn publish(&self, changes: Vec<StoredChange>) {
+        if let Some(publisher) = &self.publisher {
+            for change in changes {
+                // No subscriber is fine: nobody is connected.
+                let _ = publisher.send(Arc::new(change));
+            }
+        }
+    }
 }
 
 /// What a write closure gets: the open transaction and the change records it appended.
@@ -126,6 +142,7 @@ impl Db {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(Vec::new()),
                 publisher: None,
+                group: OnceLock::new(),
             }),
         }
     }
@@ -165,12 +182,7 @@ impl Db {
             (out, ctx.changes)
         };
         tx.commit()?;
-        if let Some(publisher) = &self.inner.publisher {
-            for change in changes {
-                // No subscriber is fine: nobody is connected.
-                let _ = publisher.send(Arc::new(change));
-            }
-        }
+        self.inner.publish(changes);
         Ok(out)
     }
 
