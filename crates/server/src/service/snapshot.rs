@@ -1,48 +1,34 @@
 //! The recent-first snapshot (`GET /api/v1/snapshot?order=recent`): an app filling an empty
 //! cache gets the conversations with the newest activity first, so its list fills from the top.
 //!
-//! Last activity only grows, so a conversation that gets a message while the snapshot is being
-//! read would jump over the cursor and never be sent. The pages therefore cover what was last
-//! active before the snapshot began (`as_of`, fixed by the first page and carried in the
-//! cursor), newest first, and end with a tail of everything active since, in id order. A
-//! conversation may come twice (once in each part); the app's upserts make that harmless.
+//! Last activity moves, so a conversation that gets a message while the snapshot is being read
+//! may jump over the cursor and never come in the main part. The first page fixes the company
+//! seq the snapshot started at (carried in the cursor); after the main part, newest first, a
+//! tail sends every visible conversation with a change record after that seq, in id order.
+//! Whatever moved is in the tail (it has such a record), with all its messages. A conversation
+//! may come twice (once in each part); the app's upserts make that harmless.
 
 use rusqlite::Connection;
 use switchboard_protocol::{Conversation, Id, SnapshotPage};
 
 use super::actor::Principal;
-use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{changes, conversations, messages, read_states, Db};
 
-/// How far before the first page `as_of` is set. A writer takes its timestamp inside its
-/// transaction and commits milliseconds later; anything that could still be in flight when
-/// the first page is read lands in the tail instead of being missed.
-const AS_OF_MARGIN_MS: i64 = 5_000;
-
-/// Where the next page starts.
+/// Where the next page starts; `since` is the company seq read by the first page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cursor {
-    /// In the main part: conversations last active before `as_of`, strictly after
-    /// `(at, id)` in newest-first order.
-    Recent { as_of: i64, at: i64, id: Id },
-    /// In the tail: conversations active since `as_of`, with ids above `after_id`.
-    Tail { as_of: i64, after_id: Id },
+    /// In the main part: conversations strictly after `(at, id)` in newest-first order.
+    Recent { since: i64, at: i64, id: Id },
+    /// In the tail: conversations changed after `since`, with ids above `after_id`.
+    Tail { since: i64, after_id: Id },
 }
 
 impl Cursor {
-    fn first() -> Cursor {
-        Cursor::Recent {
-            as_of: now_ms() - AS_OF_MARGIN_MS,
-            at: i64::MAX,
-            id: Id::MAX,
-        }
-    }
-
     pub fn encode(&self) -> String {
         match self {
-            Cursor::Recent { as_of, at, id } => format!("r.{as_of}.{at}.{id}"),
-            Cursor::Tail { as_of, after_id } => format!("t.{as_of}.{after_id}"),
+            Cursor::Recent { since, at, id } => format!("r.{since}.{at}.{id}"),
+            Cursor::Tail { since, after_id } => format!("t.{since}.{after_id}"),
         }
     }
 
@@ -54,12 +40,12 @@ impl Cursor {
         };
         match (parts.first().copied(), parts.len()) {
             (Some("r"), 4) => Ok(Cursor::Recent {
-                as_of: num(1)?,
+                since: num(1)?,
                 at: num(2)?,
                 id: num(3)?,
             }),
             (Some("t"), 3) => Ok(Cursor::Tail {
-                as_of: num(1)?,
+                since: num(1)?,
                 after_id: num(2)?,
             }),
             _ => Err(bad()),
@@ -80,35 +66,34 @@ pub async fn snapshot_recent(
         // Read first: records after this seq are replayed by /sync and are idempotent.
         let seq = changes::current_seq(conn, company_id)?;
         let total = conversations::count_visible(conn, company_id, &viewer)?;
-        let (convs, next) = match cursor.unwrap_or_else(Cursor::first) {
-            Cursor::Recent { as_of, at, id } => {
-                let mut convs = conversations::page_recent(
-                    conn,
-                    company_id,
-                    &viewer,
-                    as_of,
-                    (at, id),
-                    limit + 1,
-                )?;
+        let cursor = cursor.unwrap_or(Cursor::Recent {
+            since: seq,
+            at: i64::MAX,
+            id: Id::MAX,
+        });
+        let (convs, next) = match cursor {
+            Cursor::Recent { since, at, id } => {
+                let mut convs =
+                    conversations::page_recent(conn, company_id, &viewer, (at, id), limit + 1)?;
                 if convs.len() as i64 > limit {
                     convs.truncate(limit as usize);
                     let next = convs.last().map(|c| Cursor::Recent {
-                        as_of,
+                        since,
                         at: c.last_message_at,
                         id: c.id,
                     });
                     (convs, next)
                 } else {
                     // The main part ends here: fill the rest of the page from the tail, which
-                    // is usually empty, to save a round trip.
+                    // is usually short, to save a round trip.
                     let room = limit - convs.len() as i64;
-                    let next = add_tail(conn, &principal, as_of, 0, room, &mut convs)?;
+                    let next = add_tail(conn, &principal, since, 0, room, &mut convs)?;
                     (convs, next)
                 }
             }
-            Cursor::Tail { as_of, after_id } => {
+            Cursor::Tail { since, after_id } => {
                 let mut convs = Vec::new();
-                let next = add_tail(conn, &principal, as_of, after_id, limit, &mut convs)?;
+                let next = add_tail(conn, &principal, since, after_id, limit, &mut convs)?;
                 (convs, next)
             }
         };
@@ -130,16 +115,16 @@ pub async fn snapshot_recent(
 fn add_tail(
     conn: &Connection,
     principal: &Principal,
-    as_of: i64,
+    since: i64,
     after_id: Id,
     room: i64,
     out: &mut Vec<Conversation>,
 ) -> ApiResult<Option<Cursor>> {
-    let mut tail = conversations::page_active_since(
+    let mut tail = conversations::page_changed_since(
         conn,
         principal.company_id(),
         &principal.viewer(),
-        as_of,
+        since,
         after_id,
         room + 1,
     )?;
@@ -148,7 +133,7 @@ fn add_tail(
     let last = tail.last().map_or(after_id, |c| c.id);
     out.extend(tail);
     Ok(more.then_some(Cursor::Tail {
-        as_of,
+        since,
         after_id: last,
     }))
 }
@@ -174,12 +159,12 @@ mod tests {
     fn cursors_round_trip_and_garbage_is_refused() {
         for c in [
             Cursor::Recent {
-                as_of: 17,
+                since: 17,
                 at: 16,
                 id: 3,
             },
             Cursor::Tail {
-                as_of: 17,
+                since: 17,
                 after_id: 9,
             },
         ] {

@@ -148,53 +148,50 @@ pub fn page_visible(
     rows.collect()
 }
 
-/// One page of the viewer's visible conversations whose last message is older than `as_of`,
-/// newest activity first, strictly after the cursor `(before_at, before_id)` in that order
-/// (the snapshot with `order=recent`).
+/// One page of the viewer's visible conversations, newest activity first, strictly after the
+/// cursor `(before_at, before_id)` in that order (the snapshot with `order=recent`).
 pub fn page_recent(
     conn: &Connection,
     company_id: Id,
     v: &Viewer,
-    as_of: i64,
     (before_at, before_id): (i64, Id),
     limit: i64,
 ) -> rusqlite::Result<Vec<Conversation>> {
     let sql = format!(
-        "{} WHERE c.company_id = ?1 AND c.last_message_at < ?2
-           AND (c.last_message_at < ?3 OR (c.last_message_at = ?3 AND c.id < ?4)) AND {}
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?5",
+        "{} WHERE c.company_id = ?1
+           AND (c.last_message_at < ?2 OR (c.last_message_at = ?2 AND c.id < ?3)) AND {}
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?4",
         select(),
         visibility_sql(v)
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(
-        params![company_id, as_of, before_at, before_id, limit],
+        params![company_id, before_at, before_id, limit],
         row_to_conversation,
     )?;
     rows.collect()
 }
 
-/// The viewer's visible conversations with a message at or after `as_of`, in id order after
-/// `after_id`: the tail of a recent-first snapshot (they moved while it was being read).
-pub fn page_active_since(
+/// The viewer's visible conversations with a change record after `seq`, in id order after
+/// `after_id`: the tail of a recent-first snapshot (they may have moved while it was read).
+pub fn page_changed_since(
     conn: &Connection,
     company_id: Id,
     v: &Viewer,
-    as_of: i64,
+    seq: i64,
     after_id: Id,
     limit: i64,
 ) -> rusqlite::Result<Vec<Conversation>> {
     let sql = format!(
-        "{} WHERE c.company_id = ?1 AND c.last_message_at >= ?2 AND c.id > ?3 AND {}
+        "{} WHERE c.company_id = ?1 AND c.id > ?3 AND {}
+           AND c.id IN (SELECT conversation_id FROM changes
+                        WHERE company_id = ?1 AND seq > ?2 AND conversation_id IS NOT NULL)
          ORDER BY c.id LIMIT ?4",
         select(),
         visibility_sql(v)
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
-        params![company_id, as_of, after_id, limit],
-        row_to_conversation,
-    )?;
+    let rows = stmt.query_map(params![company_id, seq, after_id, limit], row_to_conversation)?;
     rows.collect()
 }
 
