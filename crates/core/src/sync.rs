@@ -85,7 +85,9 @@ async fn session(
         .write(move |c| profile::replace_tags(c, &tags))
         .await?;
 
+    tracing::debug!("directory, canned responses and tags fetched");
     catch_up(shared).await?;
+    tracing::debug!("caught up");
 
     let after = shared.write(|c| meta::last_seq(c)).await?;
     let mut ws = shared.api.events(after).await?;
@@ -230,6 +232,7 @@ async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
             }
             None => (apply.await?, None),
         };
+        tracing::debug!(done = progress.done, total = progress.total, "snapshot page applied");
         // Snapshot pages touch many rows: tell the UI to reload rather than list ids.
         shared.events.conversations_changed(&[]);
         shared.set_state(ConnState::Syncing {

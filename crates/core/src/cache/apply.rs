@@ -11,7 +11,7 @@ use switchboard_protocol::{
 };
 
 use crate::cache::{
-    canned, conversations, directory, messages, meta, outbox, profile, read_states,
+    canned, conversations, directory, fts_deferred, messages, meta, outbox, profile, read_states,
 };
 use crate::error::Result;
 
@@ -241,6 +241,7 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
     if meta::get_i64(&tx, meta::SNAPSHOT_SEQ)?.is_none() {
         meta::set_i64(&tx, meta::SNAPSHOT_SEQ, page.seq)?;
     }
+    fts_deferred::defer(&tx)?;
     for c in &page.conversations {
         conversations::upsert(&tx, c, gen)?;
         out.conversations.insert(c.id);
@@ -253,6 +254,7 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
     for r in &page.read_states {
         read_states::advance(&tx, r.conversation_id, r.last_read_message_id)?;
     }
+    fts_deferred::index_pending(&tx)?;
     let done =
         meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0) + page.conversations.len() as i64;
     meta::set_i64(&tx, meta::SNAPSHOT_COUNT, done)?;

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod canned;
 pub mod conversations;
 pub mod directory;
+pub mod fts_deferred;
 pub mod list;
 pub mod messages;
 pub mod meta;
