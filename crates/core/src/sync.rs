@@ -232,7 +232,11 @@ async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
             }
             None => (apply.await?, None),
         };
-        tracing::debug!(done = progress.done, total = progress.total, "snapshot page applied");
+        tracing::debug!(
+            done = progress.done,
+            total = progress.total,
+            "snapshot page applied"
+        );
         // Snapshot pages touch many rows: tell the UI to reload rather than list ids.
         shared.events.conversations_changed(&[]);
         shared.set_state(ConnState::Syncing {

@@ -68,7 +68,10 @@ async fn concurrent_ingests_land_exactly_once_in_contiguous_order() {
     let records = pull(&fx, &admin, s0).await;
     // The super-admin sees every record: the stream is the company's records in the database,
     // none missing, in seq order.
-    let seqs: Vec<i64> = records.iter().map(|r| r["seq"].as_i64().expect("seq")).collect();
+    let seqs: Vec<i64> = records
+        .iter()
+        .map(|r| r["seq"].as_i64().expect("seq"))
+        .collect();
     let admin_id = fx.admin;
     let stored: Vec<i64> = fx
         .db()
@@ -92,12 +95,17 @@ async fn concurrent_ingests_land_exactly_once_in_contiguous_order() {
     let mut seen = BTreeMap::new();
     let mut last_id_per_conversation = BTreeMap::new();
     for m in &messages {
-        *seen.entry(m["text"].as_str().expect("text").to_owned()).or_insert(0) += 1;
+        *seen
+            .entry(m["text"].as_str().expect("text").to_owned())
+            .or_insert(0) += 1;
         let (conv, id) = (m["conversation_id"].as_i64(), m["id"].as_i64());
         let last = last_id_per_conversation.insert(conv, id);
         assert!(last < Some(id), "message ids grow with seq in {conv:?}");
     }
-    assert!(seen.values().all(|n| *n == 1), "each exactly once: {seen:?}");
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "each exactly once: {seen:?}"
+    );
     assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), accepted);
     // Each message record follows the upsert of its conversation carrying it as the last.
     for (i, r) in records.iter().enumerate() {
@@ -131,8 +139,12 @@ async fn concurrent_sends_keep_idempotency() {
             } else {
                 format!("key-{i}")
             };
-            fx.post_json(anna, msgs, json!({"client_msg_id": key, "text": format!("send {key}")}))
-                .await
+            fx.post_json(
+                anna,
+                msgs,
+                json!({"client_msg_id": key, "text": format!("send {key}")}),
+            )
+            .await
         }
     });
     let replies = join_all(sends).await;
@@ -148,7 +160,10 @@ async fn concurrent_sends_keep_idempotency() {
         }
     }
     assert_eq!(same.len(), 1, "one message for the repeated key");
-    assert_eq!(created, 13, "12 distinct keys and the first of the repeated one");
+    assert_eq!(
+        created, 13,
+        "12 distinct keys and the first of the repeated one"
+    );
     let conv = fx.seed_get(fx.c2).await;
     assert!(conv.is_object());
 }
@@ -205,7 +220,8 @@ async fn recent_snapshot_goes_newest_first_and_misses_nothing() {
     );
 
     assert_error(
-        &fx.get(&olga, "/api/v1/snapshot?order=recent&cursor=nonsense").await,
+        &fx.get(&olga, "/api/v1/snapshot?order=recent&cursor=nonsense")
+            .await,
         StatusCode::BAD_REQUEST,
         "bad_request",
         "cursor",

@@ -475,10 +475,12 @@ mod tests {
             next_after_id: None,
             next_cursor: next.map(str::to_owned),
         };
-        let p =
-            apply_snapshot_page(&mut c, &page(40, vec![conv(1, "a")], Some("r.1.2.3"))).expect("p1");
+        let p = apply_snapshot_page(&mut c, &page(40, vec![conv(1, "a")], Some("r.1.2.3")))
+            .expect("p1");
         assert_eq!(
-            meta::get_text(&c, meta::SNAPSHOT_CURSOR).expect("cursor").as_deref(),
+            meta::get_text(&c, meta::SNAPSHOT_CURSOR)
+                .expect("cursor")
+                .as_deref(),
             Some("r.1.2.3"),
             "kept for resuming"
         );

@@ -143,7 +143,10 @@ pub fn threads(
     conn: &Connection,
     operator_id: Id,
     convs: &[Conversation],
-) -> ApiResult<(Vec<switchboard_protocol::Message>, Vec<switchboard_protocol::ReadState>)> {
+) -> ApiResult<(
+    Vec<switchboard_protocol::Message>,
+    Vec<switchboard_protocol::ReadState>,
+)> {
     let ids: Vec<Id> = convs.iter().map(|c| c.id).collect();
     Ok((
         messages::list_for_conversations(conn, &ids)?,

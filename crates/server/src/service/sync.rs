@@ -8,9 +8,7 @@ use super::actor::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{visible, Viewer};
 use crate::storage::changes::{self, Audience, StoredChange};
-use crate::storage::{
-    channels, companies, conversations, groups, operators, retention, roles, Db,
-};
+use crate::storage::{channels, companies, conversations, groups, operators, retention, roles, Db};
 
 /// Records examined per `/sync` call at most, so a caller who may see little of a busy
 /// company still gets a bounded answer (it advances `next` and says `has_more`).
@@ -145,7 +143,11 @@ pub async fn snapshot(
         Ok(SnapshotPage {
             seq,
             total,
-            next_after_id: if has_more { convs.last().map(|c| c.id) } else { None },
+            next_after_id: if has_more {
+                convs.last().map(|c| c.id)
+            } else {
+                None
+            },
             conversations: convs,
             messages,
             read_states,

@@ -191,7 +191,10 @@ pub fn page_changed_since(
         visibility_sql(v)
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![company_id, seq, after_id, limit], row_to_conversation)?;
+    let rows = stmt.query_map(
+        params![company_id, seq, after_id, limit],
+        row_to_conversation,
+    )?;
     rows.collect()
 }
 
