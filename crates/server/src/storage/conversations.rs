@@ -68,26 +68,26 @@ pub fn insert(conn: &Connection, company_id: Id, c: &Conversation) -> rusqlite::
 
 /// Writes every mutable field of `c` (the client is stored separately).
 pub fn update(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET status = ?2, operator_id = ?3, group_id = ?4,
             status_changed_at = ?5, closed_by = ?6, last_message_at = ?7,
             last_message_from_operator = ?8, last_message_preview = ?9,
             last_client_message_id = ?10, updated_at = ?11
          WHERE id = ?1",
-        params![
-            c.id,
-            c.status.as_str(),
-            c.operator_id,
-            c.group_id,
-            c.status_changed_at,
-            c.closed_by,
-            c.last_message_at,
-            c.last_message_from_operator,
-            c.last_message_preview,
-            c.last_client_message_id,
-            c.updated_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        c.id,
+        c.status.as_str(),
+        c.operator_id,
+        c.group_id,
+        c.status_changed_at,
+        c.closed_by,
+        c.last_message_at,
+        c.last_message_from_operator,
+        c.last_message_preview,
+        c.last_client_message_id,
+        c.updated_at
+    ])?;
     Ok(())
 }
 
@@ -100,11 +100,11 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 }
 
 pub fn get_by_client(conn: &Connection, client_id: Id) -> rusqlite::Result<Option<Conversation>> {
-    optional(conn.query_row(
-        &format!("{} WHERE c.client_id = ?1", select()),
-        [client_id],
-        row_to_conversation,
-    ))
+    // Cached: every inbound message looks its conversation up this way.
+    optional(
+        conn.prepare_cached(&format!("{} WHERE c.client_id = ?1", select()))?
+            .query_row([client_id], row_to_conversation),
+    )
 }
 
 /// SQL condition (over `c` and `cl`) equal to [`crate::policy::visible`] for this viewer.
