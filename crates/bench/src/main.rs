@@ -49,6 +49,13 @@ fn parse_scale() -> anyhow::Result<Scale> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `RUST_LOG=switchboard_core=debug` shows where the app core spends a phase.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let scale = parse_scale()?;
     let dir = tempfile::tempdir()?;
     let server = server::Server::start(dir.path()).await?;

@@ -221,6 +221,17 @@ impl ApiClient {
         self.json::<_, ()>(Method::GET, &path, None).await
     }
 
+    /// A page of the recent-first snapshot: `cursor` is the previous page's `next_cursor`.
+    pub async fn snapshot_recent(&self, cursor: Option<&str>, limit: u32) -> Result<SnapshotPage> {
+        let mut path = format!("snapshot?order=recent&limit={limit}");
+        if let Some(c) = cursor {
+            // Server-made: letters, digits, '.' and '-' only, nothing to escape.
+            path.push_str("&cursor=");
+            path.push_str(c);
+        }
+        self.json::<_, ()>(Method::GET, &path, None).await
+    }
+
     pub async fn sync(&self, after: i64, limit: u32) -> Result<SyncPage> {
         self.json::<_, ()>(
             Method::GET,

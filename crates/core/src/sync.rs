@@ -19,8 +19,11 @@ use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::{now_millis, Backoff};
 use crate::view::ConnState;
 
-/// Conversations per snapshot page (each comes with all its messages).
-pub const SNAPSHOT_LIMIT: u32 = 200;
+/// Conversations per snapshot page (each comes with all its messages). Large pages mean few
+/// transactions and round trips; the first still arrives quickly.
+pub const SNAPSHOT_LIMIT: u32 = 1000;
+/// The first page is smaller so the newest conversations show up at once.
+const SNAPSHOT_FIRST_LIMIT: u32 = 200;
 /// Change records per `/sync` page.
 pub const SYNC_LIMIT: u32 = 1000;
 /// Messages per history page when backfilling a conversation.
@@ -82,7 +85,9 @@ async fn session(
         .write(move |c| profile::replace_tags(c, &tags))
         .await?;
 
+    tracing::debug!("directory, canned responses and tags fetched");
     catch_up(shared).await?;
+    tracing::debug!("caught up");
 
     let after = shared.write(|c| meta::last_seq(c)).await?;
     let mut ws = shared.api.events(after).await?;
@@ -188,38 +193,51 @@ async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
     }
 }
 
-/// Pages the snapshot in (resuming one that was interrupted). The outbox is never touched.
+/// Pages the snapshot in, newest activity first so the list fills from the top (resuming one
+/// that was interrupted). The outbox is never touched.
 async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
-    let (mut after_id, done) = shared
+    let (mut cursor, done) = shared
         .write(|c| {
             if meta::get_i64(c, meta::SNAPSHOT_SEQ)?.is_none() {
                 meta::begin_snapshot(c)?;
             }
             Ok((
-                meta::get_i64(c, meta::SNAPSHOT_AFTER_ID)?,
+                meta::get_text(c, meta::SNAPSHOT_CURSOR)?,
                 meta::get_i64(c, meta::SNAPSHOT_COUNT)?.unwrap_or(0),
             ))
         })
         .await?;
     shared.set_state(ConnState::Syncing { done, total: 0 });
-    let mut page = shared.api.snapshot(after_id, SNAPSHOT_LIMIT).await?;
+    let first_limit = match cursor {
+        None => SNAPSHOT_FIRST_LIMIT,
+        Some(_) => SNAPSHOT_LIMIT,
+    };
+    let mut page = shared
+        .api
+        .snapshot_recent(cursor.as_deref(), first_limit)
+        .await?;
     loop {
-        let next = page.next_after_id;
-        if next.is_some() && next <= after_id {
+        let next = page.next_cursor.clone();
+        if next.is_some() && next == cursor {
             return Err(CoreError::Protocol(
-                "the snapshot did not advance (next_after_id went backwards)".into(),
+                "the snapshot did not advance (the same cursor came back)".into(),
             ));
         }
         // Fetch the next page while this one is written: network and SQLite overlap.
         let apply = shared.write(move |c| apply::apply_snapshot_page(c, &page));
-        let (progress, following) = match next {
+        let (progress, following) = match next.as_deref() {
             Some(n) => {
                 let (applied, fetched) =
-                    tokio::join!(apply, shared.api.snapshot(Some(n), SNAPSHOT_LIMIT));
+                    tokio::join!(apply, shared.api.snapshot_recent(Some(n), SNAPSHOT_LIMIT));
                 (applied?, Some(fetched?))
             }
             None => (apply.await?, None),
         };
+        tracing::debug!(
+            done = progress.done,
+            total = progress.total,
+            "snapshot page applied"
+        );
         // Snapshot pages touch many rows: tell the UI to reload rather than list ids.
         shared.events.conversations_changed(&[]);
         shared.set_state(ConnState::Syncing {
@@ -229,7 +247,7 @@ async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
         match following {
             _ if progress.finished => return Ok(()),
             Some(p) => {
-                after_id = next;
+                cursor = next;
                 page = p;
             }
             None => {

@@ -76,6 +76,8 @@ pub struct SyncPage {
 
 /// Reply of `GET /api/v1/snapshot?after_id=ID&limit=N`: the caller's visible conversations in
 /// id order, with all their messages and the caller's read states. Paged by conversation id.
+/// With `order=recent` (and then `cursor=` from `next_cursor`) the pages go newest activity
+/// first, so an app filling an empty cache shows the conversations that matter first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -88,8 +90,11 @@ pub struct SnapshotPage {
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
     pub read_states: Vec<ReadState>,
-    /// `after_id` for the next page; `None` on the last page.
+    /// `after_id` for the next page; `None` on the last page (and always with `order=recent`).
     pub next_after_id: Option<Id>,
+    /// With `order=recent`: `cursor` for the next page (opaque); `None` on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Reply of `GET /api/v1/directory`: names the app shows beside ids. Everyone in the company

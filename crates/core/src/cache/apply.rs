@@ -11,7 +11,7 @@ use switchboard_protocol::{
 };
 
 use crate::cache::{
-    canned, conversations, directory, messages, meta, outbox, profile, read_states,
+    canned, conversations, directory, fts_deferred, messages, meta, outbox, profile, read_states,
 };
 use crate::error::Result;
 
@@ -230,7 +230,8 @@ pub struct SnapshotProgress {
     pub finished: bool,
 }
 
-/// Applies one snapshot page of the snapshot in progress (see [`meta::begin_snapshot`]).
+/// Applies one page of the snapshot in progress (see [`meta::begin_snapshot`]); the page's
+/// `next_cursor` is kept so an interrupted snapshot resumes there.
 pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result<SnapshotProgress> {
     let tx = conn.transaction()?;
     let gen = meta::generation(&tx)?;
@@ -240,6 +241,7 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
     if meta::get_i64(&tx, meta::SNAPSHOT_SEQ)?.is_none() {
         meta::set_i64(&tx, meta::SNAPSHOT_SEQ, page.seq)?;
     }
+    fts_deferred::defer(&tx)?;
     for c in &page.conversations {
         conversations::upsert(&tx, c, gen)?;
         out.conversations.insert(c.id);
@@ -252,12 +254,13 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
     for r in &page.read_states {
         read_states::advance(&tx, r.conversation_id, r.last_read_message_id)?;
     }
+    fts_deferred::index_pending(&tx)?;
     let done =
         meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0) + page.conversations.len() as i64;
     meta::set_i64(&tx, meta::SNAPSHOT_COUNT, done)?;
-    let finished = match page.next_after_id {
-        Some(after) => {
-            meta::set_i64(&tx, meta::SNAPSHOT_AFTER_ID, after)?;
+    let finished = match &page.next_cursor {
+        Some(cursor) => {
+            meta::set_text(&tx, meta::SNAPSHOT_CURSOR, cursor)?;
             false
         }
         None => {
@@ -269,6 +272,7 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
             meta::set_i64(&tx, meta::LAST_SEQ, seq)?;
             meta::set_i64(&tx, meta::SNAPSHOT_DONE, 1)?;
             meta::clear(&tx, meta::SNAPSHOT_AFTER_ID)?;
+            meta::clear(&tx, meta::SNAPSHOT_CURSOR)?;
             meta::clear(&tx, meta::SNAPSHOT_SEQ)?;
             true
         }
@@ -276,7 +280,9 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
     tx.commit()?;
     Ok(SnapshotProgress {
         applied: out,
-        done,
+        // The recent-first snapshot may send a conversation twice (see the server's
+        // `service::snapshot`): the bar stops at full.
+        done: done.min(page.total),
         total: page.total,
         finished,
     })
@@ -460,15 +466,24 @@ mod tests {
         )
         .expect("outbox");
         meta::begin_snapshot(&c).expect("begin");
-        let page = |seq, convs: Vec<Conversation>, next| SnapshotPage {
+        let page = |seq, convs: Vec<Conversation>, next: Option<&str>| SnapshotPage {
             seq,
             total: 2,
             conversations: convs,
             messages: vec![],
             read_states: vec![],
-            next_after_id: next,
+            next_after_id: None,
+            next_cursor: next.map(str::to_owned),
         };
-        let p = apply_snapshot_page(&mut c, &page(40, vec![conv(1, "a")], Some(1))).expect("p1");
+        let p = apply_snapshot_page(&mut c, &page(40, vec![conv(1, "a")], Some("r.1.2.3")))
+            .expect("p1");
+        assert_eq!(
+            meta::get_text(&c, meta::SNAPSHOT_CURSOR)
+                .expect("cursor")
+                .as_deref(),
+            Some("r.1.2.3"),
+            "kept for resuming"
+        );
         assert_eq!((p.done, p.total, p.finished), (1, 2, false));
         assert!(conversations::exists(&c, 99).expect("still readable mid-snapshot"));
         let p = apply_snapshot_page(&mut c, &page(45, vec![conv(2, "b")], None)).expect("p2");

@@ -13,6 +13,9 @@ use crate::view::{ConversationRow, IncomingMessage, ListQuery, Tab, TabCounts};
 
 /// A list never returns more rows than this; narrower tabs, filters or search find the rest.
 pub const MAX_ROWS: i64 = 10_000;
+/// A search answers with the newest this many matching conversations; more words find older
+/// ones. Searching is for finding a conversation, and a short answer keeps it instant.
+pub const SEARCH_MAX_ROWS: i64 = 200;
 
 /// Who is looking: decides "mine" and whether All and Blacklist exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,35 +124,46 @@ pub fn list(conn: &Connection, v: Viewer, q: &ListQuery) -> Result<Vec<Conversat
     let Some(cond) = tab_condition(q.tab, v) else {
         return Ok(Vec::new());
     };
-    let mut sql = format!("{} WHERE {cond}", select());
+    let mut filter = cond;
     let mut args: Vec<Value> = Vec::new();
     if let Some(g) = q.group_id {
         args.push(Value::Integer(g));
-        sql.push_str(&format!(" AND c.group_id = ?{}", args.len()));
+        filter.push_str(&format!(" AND c.group_id = ?{}", args.len()));
     }
     if let Some(s) = q.status {
         args.push(Value::Text(s.as_str().to_owned()));
-        sql.push_str(&format!(" AND c.status = ?{}", args.len()));
+        filter.push_str(&format!(" AND c.status = ?{}", args.len()));
     }
     if let Some(o) = q.operator_id {
         args.push(Value::Integer(o));
-        sql.push_str(&format!(" AND c.operator_id = ?{}", args.len()));
-    }
-    if let Some(fts) = q.search.as_deref().and_then(search::fts_query) {
-        args.push(Value::Text(fts));
-        sql.push_str(&format!(" AND {}", search::condition(args.len())));
+        filter.push_str(&format!(" AND c.operator_id = ?{}", args.len()));
     }
     let rule = match q.tab {
         Some(Tab::Unassigned) | Some(Tab::Closed) => TimeRule::StatusChanged,
         _ => TimeRule::LastMessage,
     };
     let order = match rule {
-        TimeRule::StatusChanged => "c.status_changed_at",
-        _ => "c.last_message_at",
+        TimeRule::StatusChanged => "c.status_changed_at DESC, c.id DESC",
+        _ => "c.last_message_at DESC, c.id DESC",
     };
-    sql.push_str(&format!(
-        " ORDER BY {order} DESC, c.id DESC LIMIT {MAX_ROWS}"
-    ));
+    let sql = match q.search.as_deref().and_then(search::fts_query) {
+        Some(fts) => {
+            args.push(Value::Text(fts));
+            // Pick the page of matching ids first (sorting bare ids is cheap), then build rows
+            // (joins, outbox count) only for those.
+            format!(
+                "{hits}, page(id) AS (SELECT c.id FROM conversations c
+                     WHERE {filter} AND c.id IN hits ORDER BY {order} LIMIT {SEARCH_MAX_ROWS})
+                 {select} WHERE c.id IN page ORDER BY {order}",
+                hits = search::hits_clause(args.len()),
+                select = select(),
+            )
+        }
+        None => format!(
+            "{} WHERE {filter} ORDER BY {order} LIMIT {MAX_ROWS}",
+            select()
+        ),
+    };
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(args), |r| row_from(r, rule))?
@@ -431,6 +445,27 @@ mod tests {
             ..tab(Tab::All)
         };
         assert_eq!(ids(&cache, MANAGER, q), vec![4]);
+    }
+
+    #[test]
+    fn search_answers_the_newest_matches_up_to_the_cap() {
+        let cache = fixture();
+        {
+            let c = cache.writer();
+            for i in 0..(SEARCH_MAX_ROWS + 50) {
+                put(&c, conv(100 + i, &format!("Zed {i}")), |x| {
+                    x.last_message_at = 1_000 + i;
+                });
+            }
+        }
+        let q = ListQuery {
+            search: Some("zed".into()),
+            ..tab(Tab::All)
+        };
+        let found = ids(&cache, MANAGER, q);
+        assert_eq!(found.len() as i64, SEARCH_MAX_ROWS);
+        assert_eq!(found[0], 100 + SEARCH_MAX_ROWS + 49, "newest first");
+        assert!(found.windows(2).all(|w| w[0] > w[1]));
     }
 
     #[test]

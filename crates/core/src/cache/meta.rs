@@ -11,8 +11,10 @@ pub const LAST_SEQ: &str = "last_seq";
 pub const SNAPSHOT_DONE: &str = "snapshot_done";
 /// Company seq of the first page of the snapshot in progress.
 pub const SNAPSHOT_SEQ: &str = "snapshot_seq";
-/// `after_id` for the next snapshot page.
+/// `after_id` for the next snapshot page (by-id snapshots of earlier versions; cleared).
 pub const SNAPSHOT_AFTER_ID: &str = "snapshot_after_id";
+/// `cursor` for the next page of the recent-first snapshot in progress.
+pub const SNAPSHOT_CURSOR: &str = "snapshot_cursor";
 /// Conversations received so far by the snapshot in progress (progress bar).
 pub const SNAPSHOT_COUNT: &str = "snapshot_count";
 /// Current snapshot generation; rows not seen by the latest snapshot are swept after it.
@@ -28,6 +30,24 @@ pub fn get_i64(conn: &Connection, key: &str) -> Result<Option<i64>> {
 }
 
 pub fn set_i64(conn: &Connection, key: &str, value: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![key, value],
+    )?;
+    Ok(())
+}
+
+pub fn get_text(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .optional()?
+        .flatten())
+}
+
+pub fn set_text(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -62,6 +82,7 @@ pub fn begin_snapshot(conn: &Connection) -> Result<i64> {
     set_i64(conn, SNAPSHOT_COUNT, 0)?;
     clear(conn, SNAPSHOT_SEQ)?;
     clear(conn, SNAPSHOT_AFTER_ID)?;
+    clear(conn, SNAPSHOT_CURSOR)?;
     Ok(gen)
 }
 

@@ -7,6 +7,7 @@ pub mod canned;
 pub mod conversations;
 pub mod directory;
 pub mod edits;
+pub mod fts_deferred;
 pub mod list;
 pub mod messages;
 pub mod meta;
@@ -180,6 +181,8 @@ impl Cache {
 
 fn configure(conn: &Connection, file: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Sync and the list keep more than the default 16 statements warm.
+    conn.set_prepared_statement_cache_capacity(64);
     if file {
         // journal_mode answers with a row, so it cannot go through execute().
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;

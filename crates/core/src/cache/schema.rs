@@ -199,6 +199,62 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox_v4 RENAME TO outbox;
     CREATE INDEX outbox_conversation ON outbox(conversation_id);
     "#,
+    // 5: snapshot pages index their messages and client names for
+    // search in one statement per page instead of one trigger call per row (see
+    // `cache::fts_deferred`). While the `fts_deferred` meta key exists (only inside a snapshot
+    // page's transaction), new rows are queued in `fts_pending` / `fts_pending_clients`; rows
+    // still queued are not in the index, so their update and delete leave the index alone.
+    r#"
+    CREATE TABLE fts_pending_clients (id INTEGER PRIMARY KEY);
+    DROP TRIGGER conversations_fts_insert;
+    CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+        INSERT INTO clients_fts(rowid, name) VALUES (new.id, new.client_search);
+    END;
+    CREATE TRIGGER conversations_fts_defer AFTER INSERT ON conversations
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+        INSERT INTO fts_pending_clients(id) VALUES (new.id);
+    END;
+    DROP TRIGGER conversations_fts_delete;
+    CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+        INSERT INTO clients_fts(clients_fts, rowid, name)
+            SELECT 'delete', old.id, old.client_search
+            WHERE NOT EXISTS (SELECT 1 FROM fts_pending_clients WHERE id = old.id);
+        DELETE FROM fts_pending_clients WHERE id = old.id;
+    END;
+    DROP TRIGGER conversations_fts_update;
+    CREATE TRIGGER conversations_fts_update AFTER UPDATE OF client_search ON conversations
+    WHEN old.client_search IS NOT new.client_search
+     AND NOT EXISTS (SELECT 1 FROM fts_pending_clients WHERE id = old.id) BEGIN
+        INSERT INTO clients_fts(clients_fts, rowid, name) VALUES ('delete', old.id, old.client_search);
+        INSERT INTO clients_fts(rowid, name) VALUES (new.id, new.client_search);
+    END;
+
+    CREATE TABLE fts_pending (id INTEGER PRIMARY KEY);
+    DROP TRIGGER messages_fts_insert;
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+    WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+        INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER messages_fts_defer AFTER INSERT ON messages
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'fts_deferred') BEGIN
+        INSERT INTO fts_pending(id) VALUES (new.id);
+    END;
+    DROP TRIGGER messages_fts_delete;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text)
+            SELECT 'delete', old.id, old.text
+            WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id);
+        DELETE FROM fts_pending WHERE id = old.id;
+    END;
+    DROP TRIGGER messages_fts_update;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+    WHEN old.text IS NOT new.text AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id)
+    BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -21,13 +21,17 @@ pub fn fts_query(input: &str) -> Option<String> {
     Some(terms.join(" "))
 }
 
-/// SQL condition on `c.id` for conversations whose client name, or one of whose messages,
-/// matches the FTS expression bound as the next parameter (used twice, hence `?N`).
-pub fn condition(param: usize) -> String {
+/// A `WITH hits(id) AS (…)` clause naming the conversations whose client name, or one of whose
+/// messages, matches the FTS expression bound as `?{param}`. Each FTS index is queried once and
+/// message hits are joined to their conversation by rowid, so the list query can drive its
+/// loop from the hits (`c.id IN hits`) instead of testing every cached conversation.
+pub fn hits_clause(param: usize) -> String {
     format!(
-        "(c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?{param})
-          OR c.id IN (SELECT m.conversation_id FROM messages m
-                      WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{param})))"
+        "WITH hits(id) AS (
+            SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?{param}
+            UNION
+            SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+            WHERE messages_fts MATCH ?{param}) "
     )
 }
 

@@ -9,6 +9,7 @@ use super::auth::Auth;
 use super::extract::{Json, Query};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::service::snapshot::{self, Cursor};
 use crate::service::sync;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -49,11 +50,16 @@ pub async fn sync_changes(
 pub struct SnapshotQuery {
     /// `next_after_id` of the previous page (absent or 0: first page).
     pub after_id: Option<i64>,
-    /// Conversations per page, 1..=1000 (default 200).
+    /// Conversations per page, 1..=2000 (default 200).
     pub limit: Option<i64>,
+    /// `recent`: newest activity first, paged by `cursor` (default: by id).
+    pub order: Option<String>,
+    /// `next_cursor` of the previous page with `order=recent` (absent: first page).
+    pub cursor: Option<String>,
 }
 
-/// The caller's visible conversations with their messages and read states, by id.
+/// The caller's visible conversations with their messages and read states, by id (or newest
+/// activity first with `order=recent`).
 #[utoipa::path(get, path = "/api/v1/snapshot", tag = "sync", params(SnapshotQuery),
     security(("token" = [])),
     responses((status = 200, body = SnapshotPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
@@ -62,10 +68,24 @@ pub async fn snapshot(
     Auth(p): Auth,
     Query(q): Query<SnapshotQuery>,
 ) -> ApiResult<Json<SnapshotPage>> {
-    let limit = page_size(q.limit, 200, 1000)?;
-    sync::snapshot(&st.db, p, q.after_id.unwrap_or(0), limit)
-        .await
-        .map(Json)
+    let limit = page_size(q.limit, 200, 2000)?;
+    match (q.order.as_deref(), q.cursor.as_deref()) {
+        (None | Some("id"), None) => {
+            sync::snapshot(&st.db, p, q.after_id.unwrap_or(0), limit).await
+        }
+        // A cursor only comes from a recent-first page.
+        (None | Some("recent"), cursor) => {
+            let cursor = cursor.map(Cursor::parse).transpose()?;
+            snapshot::snapshot_recent(&st.db, p, cursor, limit).await
+        }
+        (Some("id"), Some(_)) => Err(ApiError::bad_request(
+            "`cursor` goes with `order=recent`; pages by id use `after_id`.",
+        )),
+        (Some(other), _) => Err(ApiError::bad_request(format!(
+            "`order` must be `id` or `recent`, got `{other}`."
+        ))),
+    }
+    .map(Json)
 }
 
 /// Company, operators, groups, channel accounts and roles.

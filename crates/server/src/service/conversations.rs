@@ -392,7 +392,8 @@ pub async fn send(
     ip: Option<String>,
     req: SendRequest,
 ) -> ApiResult<(Message, bool)> {
-    db.write(move |ctx| {
+    // Group commit: concurrent sends share one transaction (storage::group_commit).
+    db.write_grouped(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, req.acting_operator_id, ip)?;
         send_in(ctx, &actor, &req)
     })

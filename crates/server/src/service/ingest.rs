@@ -192,7 +192,8 @@ pub async fn ingest(
         Some(f) => Some(store_inbound_file(files, f).await?),
         None => None,
     };
-    db.write(move |ctx| {
+    // Group commit: concurrent inbound messages share one transaction (storage::group_commit).
+    db.write_grouped(move |ctx| {
         ingest_with_file_in(ctx, channel_id, secret.as_deref(), &msg, file.as_ref())
     })
     .await

@@ -8,10 +8,7 @@ use super::actor::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{visible, Viewer};
 use crate::storage::changes::{self, Audience, StoredChange};
-use crate::storage::{
-    channels, companies, conversations, groups, messages, operators, read_states, retention, roles,
-    Db,
-};
+use crate::storage::{channels, companies, conversations, groups, operators, retention, roles, Db};
 
 /// Records examined per `/sync` call at most, so a caller who may see little of a busy
 /// company still gets a bounded answer (it advances `next` and says `has_more`).
@@ -142,16 +139,19 @@ pub async fn snapshot(
             conversations::page_visible(conn, company_id, &viewer, after_id, limit + 1)?;
         let has_more = convs.len() as i64 > limit;
         convs.truncate(limit as usize);
-        let ids: Vec<Id> = convs.iter().map(|c| c.id).collect();
-        let messages = messages::list_for_conversations(conn, &ids)?;
-        let read_states = read_states::list_for(conn, viewer.operator_id, &ids)?;
+        let (messages, read_states) = super::snapshot::threads(conn, viewer.operator_id, &convs)?;
         Ok(SnapshotPage {
             seq,
             total,
-            next_after_id: if has_more { ids.last().copied() } else { None },
+            next_after_id: if has_more {
+                convs.last().map(|c| c.id)
+            } else {
+                None
+            },
             conversations: convs,
             messages,
             read_states,
+            next_cursor: None,
         })
     })
     .await

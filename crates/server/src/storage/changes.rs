@@ -144,13 +144,14 @@ fn insert(
         } => (Some(*conversation_id), before.as_ref(), Some(after), None),
     };
     let status = |s: Option<&Scope>| s.map(|s| s.status.as_str());
-    ctx.tx.execute(
+    ctx.tx.prepare_cached(
         "INSERT INTO changes (company_id, entity, entity_id, op, data, conversation_id,
             before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
             after_status, after_operator_id, after_group_id, after_closed_by, after_blacklisted,
             only_operator_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        params![
+    )?
+    .execute(params![
             company_id,
             entity_str(entity),
             entity_id,
@@ -169,8 +170,7 @@ fn insert(
             after.map(|s| s.blacklisted),
             only,
             now,
-        ],
-    )?;
+        ])?;
     let seq = ctx.tx.last_insert_rowid();
     ctx.push_change(StoredChange {
         seq,

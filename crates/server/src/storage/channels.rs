@@ -47,7 +47,11 @@ pub fn insert(
 
 /// Any company's channel account (the inbound endpoint knows only the channel id).
 pub fn get_any(conn: &Connection, id: Id) -> rusqlite::Result<Option<ChannelRecord>> {
-    optional(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_record))
+    // Cached: every inbound message checks its channel.
+    optional(
+        conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+            .query_row([id], row_to_record),
+    )
 }
 
 pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelAccount>> {

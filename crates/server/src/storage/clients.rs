@@ -52,10 +52,11 @@ pub fn find_by_external_id(
     channel_account_id: Id,
     external_id: &str,
 ) -> rusqlite::Result<Option<Client>> {
-    optional(conn.query_row(
+    // Cached: every inbound message looks its client up this way.
+    optional(conn.prepare_cached(
         &format!(
             "SELECT {COLUMNS} FROM clients cl WHERE cl.channel_account_id = ?1 AND cl.external_id = ?2"
-        ),
+        ))?.query_row(
         params![channel_account_id, external_id],
         |r| row_to_client(r, 0),
     ))

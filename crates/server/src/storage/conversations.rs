@@ -68,26 +68,26 @@ pub fn insert(conn: &Connection, company_id: Id, c: &Conversation) -> rusqlite::
 
 /// Writes every mutable field of `c` (the client is stored separately).
 pub fn update(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET status = ?2, operator_id = ?3, group_id = ?4,
             status_changed_at = ?5, closed_by = ?6, last_message_at = ?7,
             last_message_from_operator = ?8, last_message_preview = ?9,
             last_client_message_id = ?10, updated_at = ?11
          WHERE id = ?1",
-        params![
-            c.id,
-            c.status.as_str(),
-            c.operator_id,
-            c.group_id,
-            c.status_changed_at,
-            c.closed_by,
-            c.last_message_at,
-            c.last_message_from_operator,
-            c.last_message_preview,
-            c.last_client_message_id,
-            c.updated_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        c.id,
+        c.status.as_str(),
+        c.operator_id,
+        c.group_id,
+        c.status_changed_at,
+        c.closed_by,
+        c.last_message_at,
+        c.last_message_from_operator,
+        c.last_message_preview,
+        c.last_client_message_id,
+        c.updated_at
+    ])?;
     Ok(())
 }
 
@@ -100,11 +100,11 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 }
 
 pub fn get_by_client(conn: &Connection, client_id: Id) -> rusqlite::Result<Option<Conversation>> {
-    optional(conn.query_row(
-        &format!("{} WHERE c.client_id = ?1", select()),
-        [client_id],
-        row_to_conversation,
-    ))
+    // Cached: every inbound message looks its conversation up this way.
+    optional(
+        conn.prepare_cached(&format!("{} WHERE c.client_id = ?1", select()))?
+            .query_row([client_id], row_to_conversation),
+    )
 }
 
 /// SQL condition (over `c` and `cl`) equal to [`crate::policy::visible`] for this viewer.
@@ -145,6 +145,56 @@ pub fn page_visible(
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params![company_id, after_id, limit], row_to_conversation)?;
+    rows.collect()
+}
+
+/// One page of the viewer's visible conversations, newest activity first, strictly after the
+/// cursor `(before_at, before_id)` in that order (the snapshot with `order=recent`).
+pub fn page_recent(
+    conn: &Connection,
+    company_id: Id,
+    v: &Viewer,
+    (before_at, before_id): (i64, Id),
+    limit: i64,
+) -> rusqlite::Result<Vec<Conversation>> {
+    let sql = format!(
+        "{} WHERE c.company_id = ?1
+           AND (c.last_message_at < ?2 OR (c.last_message_at = ?2 AND c.id < ?3)) AND {}
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?4",
+        select(),
+        visibility_sql(v)
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(
+        params![company_id, before_at, before_id, limit],
+        row_to_conversation,
+    )?;
+    rows.collect()
+}
+
+/// The viewer's visible conversations with a change record after `seq`, in id order after
+/// `after_id`: the tail of a recent-first snapshot (they may have moved while it was read).
+pub fn page_changed_since(
+    conn: &Connection,
+    company_id: Id,
+    v: &Viewer,
+    seq: i64,
+    after_id: Id,
+    limit: i64,
+) -> rusqlite::Result<Vec<Conversation>> {
+    let sql = format!(
+        "{} WHERE c.company_id = ?1 AND c.id > ?3 AND {}
+           AND c.id IN (SELECT conversation_id FROM changes
+                        WHERE company_id = ?1 AND seq > ?2 AND conversation_id IS NOT NULL)
+         ORDER BY c.id LIMIT ?4",
+        select(),
+        visibility_sql(v)
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(
+        params![company_id, seq, after_id, limit],
+        row_to_conversation,
+    )?;
     rows.collect()
 }
 

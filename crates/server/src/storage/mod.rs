@@ -16,6 +16,7 @@ pub mod companies;
 pub mod conversations;
 pub mod edit_ids;
 pub mod email;
+mod group_commit;
 pub mod groups;
 pub mod message_tags;
 pub mod messages;
@@ -27,7 +28,7 @@ pub mod roles;
 pub mod tokens;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_attachments.sql"),
     include_str!("../../migrations/0005_email.sql"),
     include_str!("../../migrations/0006_edit_ids.sql"),
+    include_str!("../../migrations/0007_perf.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
@@ -79,6 +81,20 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     publisher: Option<broadcast::Sender<Arc<StoredChange>>>,
+    /// The group-commit writer's queue, started on first use (`None`: it could not start).
+    group: OnceLock<Option<group_commit::Queue>>,
+}
+
+impl Inner {
+    /// Sends committed change records to the live feed; call while holding the writer lock.
+    fn publish(&self, changes: Vec<StoredChange>) {
+        if let Some(publisher) = &self.publisher {
+            for change in changes {
+                // No subscriber is fine: nobody is connected.
+                let _ = publisher.send(Arc::new(change));
+            }
+        }
+    }
 }
 
 /// What a write closure gets: the open transaction and the change records it appended.
@@ -131,6 +147,7 @@ impl Db {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(Vec::new()),
                 publisher: None,
+                group: OnceLock::new(),
             }),
         }
     }
@@ -170,12 +187,7 @@ impl Db {
             (out, ctx.changes)
         };
         tx.commit()?;
-        if let Some(publisher) = &self.inner.publisher {
-            for change in changes {
-                // No subscriber is fine: nobody is connected.
-                let _ = publisher.send(Arc::new(change));
-            }
-        }
+        self.inner.publish(changes);
         Ok(out)
     }
 
@@ -246,6 +258,8 @@ fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Hot write paths reuse their prepared statements (the default cache holds 16).
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
 

@@ -1,0 +1,162 @@
+//! Group commit for the hot write paths (channel ingest, sends): one writer thread takes every
+//! write queued while it was busy and runs them in ONE transaction, each inside its own
+//! savepoint, so a failing write rolls back alone while the others still commit together. A
+//! caller gets its answer only after the batch committed (durability is that of a plain
+//! write), and the batch's change records are published in `seq` order before the writer lock
+//! is released, exactly like [`Db::write_blocking`].
+//!
+//! Batches form by themselves: while one commits, the next requests queue up, so under load
+//! the per-transaction cost (locking, WAL frames, page writes) is shared by many writes and
+//! with a single request in flight nothing waits.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, PoisonError, Weak};
+
+use rusqlite::{Transaction, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::{Db, Inner, StoredChange, WriteCtx};
+use crate::error::{ApiError, ApiResult};
+
+/// Writes in one transaction at most; a longer queue is split so no answer waits too long.
+const MAX_BATCH: usize = 512;
+
+/// The writer thread's queue.
+pub(super) type Queue = Sender<Box<dyn Job>>;
+
+/// One queued write with its reply, type-erased so writes of any result type share a batch.
+pub(super) trait Job: Send {
+    /// Runs the write on the batch's transaction; its change records if it succeeded.
+    fn run(&mut self, tx: &Transaction<'_>) -> Option<Vec<StoredChange>>;
+    /// Answers the caller once the batch's fate is known (`Err`: the commit failed).
+    fn finish(self: Box<Self>, committed: Result<(), &ApiError>);
+}
+
+struct Typed<T, F> {
+    work: Option<F>,
+    result: Option<ApiResult<T>>,
+    reply: oneshot::Sender<ApiResult<T>>,
+}
+
+impl<T, F> Job for Typed<T, F>
+where
+    T: Send,
+    F: FnOnce(&mut WriteCtx<'_>) -> ApiResult<T> + Send,
+{
+    fn run(&mut self, tx: &Transaction<'_>) -> Option<Vec<StoredChange>> {
+        let work = self.work.take()?;
+        let mut ctx = WriteCtx {
+            tx,
+            changes: Vec::new(),
+        };
+        match work(&mut ctx) {
+            Ok(v) => {
+                self.result = Some(Ok(v));
+                Some(ctx.changes)
+            }
+            Err(e) => {
+                self.result = Some(Err(e));
+                None
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), &ApiError>) {
+        let reply = match (committed, self.result) {
+            // Its own refusal (rolled back to its savepoint) stands whatever the batch did.
+            (_, Some(Err(e))) => Err(e),
+            (Ok(()), Some(Ok(v))) => Ok(v),
+            (Err(e), _) => Err(ApiError::Internal(format!("the write was not saved: {e}"))),
+            (Ok(()), None) => Err(ApiError::Internal("the write failed unexpectedly".into())),
+        };
+        // The caller may have gone away (request cancelled); the write stands either way.
+        let _ = self.reply.send(reply);
+    }
+}
+
+impl Db {
+    /// [`Db::write`] through the group-commit writer: same transaction semantics for `f`
+    /// (all or nothing, answered after commit), shared with whatever else is queued.
+    pub async fn write_grouped<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let Some(queue) = self.inner.group.get_or_init(|| start(&self.inner)) else {
+            // No thread could be started: write alone.
+            return self.write(f).await;
+        };
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Typed {
+            work: Some(f),
+            result: None,
+            reply,
+        });
+        queue
+            .send(job)
+            .map_err(|_| ApiError::Internal("the database writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the database writer has stopped".into()))?
+    }
+}
+
+/// Starts the writer thread. It holds the database weakly and ends when the last handle
+/// (which owns the queue's sender) is dropped.
+fn start(inner: &Arc<Inner>) -> Option<Queue> {
+    let (queue, jobs) = channel();
+    let weak = Arc::downgrade(inner);
+    match std::thread::Builder::new()
+        .name("db-group-commit".into())
+        .spawn(move || writer(weak, jobs))
+    {
+        Ok(_) => Some(queue),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start the group-commit writer; writing one by one");
+            None
+        }
+    }
+}
+
+fn writer(inner: Weak<Inner>, jobs: Receiver<Box<dyn Job>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // Gone: dropping the jobs drops their replies, and the callers see the writer stopped.
+        let Some(inner) = inner.upgrade() else { return };
+        commit(&inner, batch);
+    }
+}
+
+fn commit(inner: &Inner, mut batch: Vec<Box<dyn Job>>) {
+    let mut conn = inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut changes = Vec::new();
+    let outcome = (|| -> ApiResult<()> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for job in &mut batch {
+            tx.execute_batch("SAVEPOINT grouped_write")?;
+            // A panicking write is a failed write, not a dead writer thread.
+            match catch_unwind(AssertUnwindSafe(|| job.run(&tx))) {
+                Ok(Some(c)) => {
+                    tx.execute_batch("RELEASE grouped_write")?;
+                    changes.extend(c);
+                }
+                _ => tx.execute_batch("ROLLBACK TO grouped_write; RELEASE grouped_write")?,
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    if outcome.is_ok() {
+        inner.publish(changes);
+    }
+    drop(conn);
+    for job in batch {
+        job.finish(outcome.as_ref().map(|_| ()));
+    }
+}
