@@ -25,6 +25,7 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
   libglib2.0-bin python3-gi
   python3-aiosmtpd
+  fonts-noto-color-emoji
 )
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }

@@ -211,6 +211,12 @@ async fn a_cancelled_upload_leaves_no_message_and_no_file() -> anyhow::Result<()
     })
     .await;
     assert_eq!(files_under(&store), before, "no blob was stored");
+    let last = states(&events).last().cloned().expect("events");
+    assert_eq!(
+        last.0,
+        UploadState::Cancelled,
+        "nothing after cancelled: {last:?}"
+    );
     let detail = admin_api(&server, &session.token)?.conversation(id).await?;
     assert!(
         detail.messages.iter().all(|m| m.attachment.is_none()),

@@ -117,7 +117,7 @@ async fn upload(
     let events = shared.events.clone();
     let total = progress.total as u64;
     let reporter = {
-        let events = events.clone();
+        let shared = shared.clone();
         let mut p = progress.clone();
         let mut sent = 0u64;
         let mut reported = 0u64;
@@ -126,7 +126,16 @@ async fn upload(
             if sent - reported >= PROGRESS_STEP || sent == total {
                 reported = sent;
                 p.sent = sent as i64;
-                events.upload_progress(&p);
+                // The body is polled by the HTTP connection's own task, which can outlive a
+                // cancel by a chunk; a late "uploading" must not follow "cancelled", so the
+                // check and the report happen under the lock that cancel takes.
+                let uploads = shared
+                    .uploads
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if uploads.contains_key(&p.upload_id) {
+                    shared.events.upload_progress(&p);
+                }
             }
         }
     };
