@@ -58,3 +58,81 @@ pub fn snippet(conn: &Connection, fts: &str, message_id: Id) -> rusqlite::Result
     .query_row(params![fts, message_id], |r| r.get(0))
     .optional()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows written before migration 0008 are indexed by its backfill, and later renames and
+    /// messages by its triggers.
+    #[test]
+    fn migration_backfills_existing_rows() {
+        let conn = Connection::open_in_memory().expect("open");
+        let before = super::super::MIGRATIONS.len() - 1;
+        for sql in &super::super::MIGRATIONS[..before] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = {before};
+             INSERT INTO companies (id, name, created_at) VALUES (1, 'Acme', 0);
+             INSERT INTO channel_accounts (id, company_id, kind, name, created_at)
+                 VALUES (1, 1, 'telegram', 'bot', 0);
+             INSERT INTO clients (id, company_id, channel_account_id, external_id, original_name,
+                 display_name, created_at) VALUES (1, 1, 1, 'x', 'Gertrude', 'Gertrude', 0);
+             INSERT INTO conversations (id, company_id, channel_account_id, client_id, status,
+                 status_changed_at, last_message_at, created_at, updated_at)
+                 VALUES (1, 1, 1, 1, 'unassigned', 0, 0, 0, 0);
+             INSERT INTO messages (id, conversation_id, kind, text, created_at, delivery)
+                 VALUES (1, 1, 'client', 'Where is the parcel?', 0, 'delivered');"
+        ))
+        .expect("old rows");
+        super::super::migrate(&conn).expect("migrate");
+        let all = Viewer {
+            operator_id: 0,
+            sees_everything: true,
+            group_ids: vec![],
+            sees_all_tabs: true,
+        };
+        let find = |q: &str| {
+            let fts = switchboard_protocol::search::fts_query(q).expect("query");
+            super::find(&conn, 1, &all, &fts, 10).expect("find")
+        };
+        let by_name = Hit {
+            conversation_id: 1,
+            message_id: None,
+        };
+        let by_text = Hit {
+            conversation_id: 1,
+            message_id: Some(1),
+        };
+        assert_eq!(find("gert"), vec![by_name.clone()]);
+        assert_eq!(find("parc"), vec![by_text.clone()]);
+        assert_eq!(find("arcel"), vec![]);
+        // Another company sees nothing.
+        let fts = switchboard_protocol::search::fts_query("gert").expect("query");
+        assert_eq!(super::find(&conn, 2, &all, &fts, 10).expect("find"), vec![]);
+        // Triggers: a rename replaces the indexed display name, keeping the original one.
+        conn.execute_batch("UPDATE clients SET display_name = 'Trudy' WHERE id = 1")
+            .expect("rename");
+        assert_eq!(find("trud"), vec![by_name.clone()]);
+        assert_eq!(find("gert"), vec![by_name]);
+        conn.execute_batch(
+            "INSERT INTO messages (id, conversation_id, kind, text, created_at, delivery)
+                 VALUES (2, 1, 'note', 'Refund approved', 1, 'delivered');
+             DELETE FROM messages WHERE id = 1;",
+        )
+        .expect("more messages");
+        assert_eq!(find("parc"), vec![]);
+        assert_eq!(
+            find("refu"),
+            vec![Hit {
+                conversation_id: 1,
+                message_id: Some(2),
+            }]
+        );
+        conn.execute_batch("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")
+            .expect("messages index consistent");
+        conn.execute_batch("INSERT INTO clients_fts(clients_fts) VALUES ('integrity-check')")
+            .expect("clients index consistent");
+    }
+}
