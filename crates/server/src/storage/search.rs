@@ -16,7 +16,9 @@ pub struct Hit {
 /// Conversations of `company_id` visible to `v` whose client's name or one of whose messages
 /// matches the FTS5 expression `fts` (built by `switchboard_protocol::search::fts_query`),
 /// newest activity first. Visibility is the list's own SQL filter, so search shows nothing
-/// the conversation list would hide.
+/// the conversation list would hide. The loop is driven by the hits (each index queried
+/// once, restricted to the company), not by the company's conversations, so a rare word over a
+/// large company stays cheap.
 pub fn find(
     conn: &Connection,
     company_id: Id,
@@ -24,17 +26,22 @@ pub fn find(
     fts: &str,
     limit: i64,
 ) -> rusqlite::Result<Vec<Hit>> {
+    // CROSS JOIN fixes the join order and `+` keeps the company index out, so SQLite starts
+    // from the FTS hits even without statistics (otherwise it scans the company's rows).
     let sql = format!(
         "WITH msg_hits(conversation_id, message_id) AS (
-             SELECT m.conversation_id, MAX(m.id) FROM messages_fts f JOIN messages m ON m.id = f.rowid
+             SELECT m.conversation_id, MAX(m.id) FROM messages_fts f CROSS JOIN messages m ON m.id = f.rowid
+             CROSS JOIN conversations mc ON mc.id = m.conversation_id AND mc.company_id = ?1
              WHERE messages_fts MATCH ?2 GROUP BY m.conversation_id),
-         name_hits(client_id) AS (
-             SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?2)
+         hits(id) AS (
+             SELECT conversation_id FROM msg_hits
+             UNION
+             SELECT nc.id FROM clients_fts f CROSS JOIN conversations nc ON nc.client_id = f.rowid
+             WHERE clients_fts MATCH ?2 AND nc.company_id = ?1)
          SELECT c.id, mh.message_id
          FROM conversations c JOIN clients cl ON cl.id = c.client_id
          LEFT JOIN msg_hits mh ON mh.conversation_id = c.id
-         WHERE c.company_id = ?1 AND {}
-           AND (mh.message_id IS NOT NULL OR c.client_id IN name_hits)
+         WHERE c.id IN hits AND +c.company_id = ?1 AND {}
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?3",
         visibility_sql(v)
     );
