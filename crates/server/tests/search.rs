@@ -65,6 +65,25 @@ async fn finds_client_names_and_message_text_by_word_prefix() {
 }
 
 #[tokio::test]
+async fn newest_activity_first_and_limited() {
+    let fx = Fx::new();
+    let admin = session(fx.admin);
+    for (ext, text) in [
+        ("t1", "zebra one"),
+        ("t2", "zebra two"),
+        ("t3", "zebra three"),
+    ] {
+        let (st, body) = fx.inbound(fx.tg, "tg-secret", ext, text).await;
+        assert!(st.is_success(), "{st} {body}");
+    }
+    assert_eq!(found(&fx, &admin, "zebra").await, vec![fx.c3, fx.c2, fx.c1]);
+    let (st, body) = fx.get(&admin, "/api/v1/search?q=zebra&limit=2").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["hits"].as_array().expect("hits").len(), 2, "{body}");
+    assert_eq!(body["hits"][0]["conversation"]["id"], fx.c3, "{body}");
+}
+
+#[tokio::test]
 async fn short_or_missing_query_is_422() {
     let fx = Fx::new();
     let admin = session(fx.admin);
