@@ -24,8 +24,10 @@ pub use message_tags::*;
 
 pub use attachments::*;
 pub mod email;
+pub mod search;
 
 pub use email::*;
+pub use search::{SearchHit, SearchResults};
 pub use sync::*;
 
 pub type Id = i64;

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod outgoing;
 pub mod profile;
 pub mod router;
+pub mod search;
 pub mod seed;
 pub mod sync;
 

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use super::extract::Json;
 use super::{
     attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
-    outgoing, profile, seed, sync,
+    outgoing, profile, search, seed, sync,
 };
 
 struct TokenScheme;
@@ -44,6 +44,7 @@ impl Modify for TokenScheme {
         profile::tag_counts, profile::retry, message_tags::page,
         attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
         email::send, email::whitelist, email::set_whitelist,
+        search::search,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,

@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use super::extract::BODY_LIMIT;
 use super::{
     attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
-    openapi, outgoing, profile, seed, sync, AppState,
+    openapi, outgoing, profile, search, seed, sync, AppState,
 };
 use crate::error::ApiError;
 
@@ -81,7 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/messages/tags", post(profile::tag_messages))
         .route("/message-tags", get(message_tags::page))
         .route("/analytics/tags", get(profile::tag_counts))
-        .route("/messages/{id}/retry", post(profile::retry));
+        .route("/messages/{id}/retry", post(profile::retry))
+        .route("/search", get(search::search));
     Router::new()
         .nest("/api/conversations", seed_api)
         .nest("/api/v1", v1)

@@ -14,6 +14,7 @@ pub mod message_tags;
 pub mod outgoing;
 pub mod profile;
 pub mod retention;
+pub mod search;
 pub mod snapshot;
 pub mod sync;
 

@@ -25,6 +25,7 @@ pub mod profile;
 pub mod read_states;
 pub mod retention;
 pub mod roles;
+pub mod search;
 pub mod tokens;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_email.sql"),
     include_str!("../../migrations/0006_edit_ids.sql"),
     include_str!("../../migrations/0007_perf.sql"),
+    include_str!("../../migrations/0008_search.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
