@@ -220,6 +220,16 @@ export async function typeInto(browser, selector, value) {
   await el.setValue(value);
 }
 
+/** Fills the sign-in form, once it shows, with the server `url` and `who`'s email and password,
+ * and submits it; what "signed in" looks like differs per spec, so the caller waits for it. */
+export async function signIn(browser, url, who) {
+  await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
+  await typeInto(browser, "#server-url", url);
+  await typeInto(browser, "#email", who.email);
+  await typeInto(browser, "#password", who.password);
+  await click(browser, "#sign-in");
+}
+
 /** Ctrl+Enter through WebDriver actions (key down Control, Enter, key up). */
 export async function ctrlEnter(browser) {
   await browser.performActions([

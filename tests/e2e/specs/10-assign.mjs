@@ -6,7 +6,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, bodyText, click, count, Driver, exists, invoke, screenshot, text, typeInto, visible } from "../harness/app.mjs";
+import { attr, bodyText, click, count, Driver, exists, invoke, screenshot, text, typeInto, visible, signIn } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
 
@@ -15,16 +15,12 @@ const ANNA = { email: "anna@demo.test", name: "Anna Petrova" };
 const BORIS = { email: "boris@demo.test", name: "Boris Ivanov" };
 const ADMIN = { email: "admin@demo.test" };
 
-async function signIn(ctx, who) {
+async function signInAs(ctx, who) {
   const { browser, server } = ctx;
   if (await exists(browser, "#sign-out")) {
     await click(browser, "#sign-out");
   }
-  await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-  await typeInto(browser, "#server-url", server.url);
-  await typeInto(browser, "#email", who.email);
-  await typeInto(browser, "#password", PASSWORD);
-  await click(browser, "#sign-in");
+  await signIn(browser, server.url, { email: who.email, password: PASSWORD });
   await waitFor(
     `the desk of ${who.email}`,
     async () => {
@@ -140,7 +136,7 @@ export default {
       timeout: 120000,
       async run(ctx) {
         const { browser, server } = ctx;
-        await signIn(ctx, ANNA);
+        await signInAs(ctx, ANNA);
         const row = await takeOne(ctx);
         await selectTab(browser, "inbox");
         await clearSearch(browser);
@@ -202,7 +198,7 @@ export default {
         // Hand the conversation to Boris: he sees "Pinned (Anna Petrova)", not clickable.
         await pick(browser, "assign-operator", BORIS.name);
         await waitFor("server: in Boris's inbox", async () => (await get(server, row.id)).operator_id === ctx.boris, { timeout: 15000 });
-        await signIn(ctx, BORIS);
+        await signInAs(ctx, BORIS);
         await selectTab(browser, "inbox");
         await showRow(browser, row);
         await openRow(browser, row.id);
@@ -213,7 +209,7 @@ export default {
         await click(browser, "#to-closed");
         await waitFor("server: closed by Boris", async () => (await get(server, row.id)).status === "closed", { timeout: 15000 });
         // The super-admin sees "Detach (assigned to Anna Petrova)" and may detach.
-        await signIn(ctx, ADMIN);
+        await signInAs(ctx, ADMIN);
         await selectTab(browser, "all");
         await showRow(browser, row);
         await openRow(browser, row.id);

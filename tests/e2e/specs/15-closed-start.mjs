@@ -6,7 +6,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, bodyText, click, count, Driver, exists, invoke, screenshot, text, typeInto, visible } from "../harness/app.mjs";
+import { attr, bodyText, click, count, Driver, exists, invoke, screenshot, text, typeInto, visible, signIn } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
 
@@ -60,11 +60,7 @@ export default {
       timeout: 120000,
       async run(ctx) {
         const { browser, server } = ctx;
-        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-        await typeInto(browser, "#server-url", server.url);
-        await typeInto(browser, "#email", BORIS.email);
-        await typeInto(browser, "#password", BORIS.password);
-        await click(browser, "#sign-in");
+        await signIn(browser, server.url, BORIS);
         await waitFor(
           "Boris's desk, online",
           async () => {

@@ -5,7 +5,7 @@
 
 import path from "node:path";
 import fs from "node:fs";
-import { attr, click, count, ctrlEnter, Driver, exists, screenshot, text, threadMessages, typeInto, visible } from "../harness/app.mjs";
+import { attr, click, count, ctrlEnter, Driver, exists, screenshot, text, threadMessages, typeInto, visible, signIn } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
 
@@ -42,11 +42,7 @@ export default {
     await ctx.driver.start();
     ctx.browser = await ctx.driver.launch();
     const { browser, server } = ctx;
-    await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-    await typeInto(browser, "#server-url", server.url);
-    await typeInto(browser, "#email", ADMIN.email);
-    await typeInto(browser, "#password", ADMIN.password);
-    await click(browser, "#sign-in");
+    await signIn(browser, server.url, ADMIN);
     await waitFor("the desk", () => exists(browser, "[data-tab]"), { timeout: 30000 });
     await waitFor("online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 45000 });
     // A conversation of our own to work in.

@@ -7,7 +7,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, click, count, Driver, exists, screenScreenshot, screenshot, typeInto, visible } from "../harness/app.mjs";
+import { attr, click, count, Driver, exists, screenScreenshot, screenshot, typeInto, visible, signIn } from "../harness/app.mjs";
 import { clickTrayEntry, closeWindow, gdbusCall, itemProperty, TrayWatcher, trayMenu, waitWindowShownAndFocused } from "../harness/desktop.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, logsDir, pidAlive, run, startProcess, waitFor } from "../harness/util.mjs";
@@ -122,11 +122,7 @@ export default {
       timeout: 90000,
       async run(ctx) {
         const { browser, server, monitor } = ctx;
-        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-        await typeInto(browser, "#server-url", server.url);
-        await typeInto(browser, "#email", ADMIN.email);
-        await typeInto(browser, "#password", ADMIN.password);
-        await click(browser, "#sign-in");
+        await signIn(browser, server.url, ADMIN);
         await waitFor("the desk", () => exists(browser, "[data-tab]"), { timeout: 20000 });
         await waitFor("online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 45000 });
         await selectTab(browser, "unassigned");

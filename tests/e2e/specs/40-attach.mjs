@@ -7,7 +7,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, click, count, Driver, exists, screenshot, typeInto, visible } from "../harness/app.mjs";
+import { attr, click, count, Driver, exists, screenshot, typeInto, visible, signIn } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
 
@@ -44,11 +44,7 @@ export default {
       timeout: 120000,
       async run(ctx) {
         const { browser, server } = ctx;
-        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-        await typeInto(browser, "#server-url", server.url);
-        await typeInto(browser, "#email", ADMIN.email);
-        await typeInto(browser, "#password", ADMIN.password);
-        await click(browser, "#sign-in");
+        await signIn(browser, server.url, ADMIN);
         await waitFor("the desk", () => exists(browser, "[data-tab]"), { timeout: 20000 });
         await click(browser, `[data-tab="unassigned"]`);
         await waitFor("rows in Unassigned", async () => (await count(browser, ".conversation-row")) > 0, { timeout: 30000 });

@@ -8,7 +8,7 @@
 
 import path from "node:path";
 import fs from "node:fs";
-import { attr, bodyText, click, count, ctrlEnter, Driver, exists, screenshot, text, threadMessages, typeInto, visible } from "../harness/app.mjs";
+import { attr, bodyText, click, count, ctrlEnter, Driver, exists, screenshot, text, threadMessages, typeInto, visible, signIn } from "../harness/app.mjs";
 import { NetworkProxy } from "../harness/proxy.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
@@ -80,11 +80,7 @@ export default {
       timeout: 120000,
       async run(ctx) {
         const { browser } = ctx;
-        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-        await typeInto(browser, "#server-url", ctx.proxy.url);
-        await typeInto(browser, "#email", ADMIN.email);
-        await typeInto(browser, "#password", ADMIN.password);
-        await click(browser, "#sign-in");
+        await signIn(browser, ctx.proxy.url, ADMIN);
         await waitFor("the desk", async () => (await exists(browser, "#conn-state")) && !(await exists(browser, "#sign-in")), { timeout: 20000 });
         await waitConn(browser, "online", 60000);
         await selectTab(browser, "unassigned");

@@ -6,7 +6,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, click, count, Driver, exists, screenshot, text, typeInto, visible } from "../harness/app.mjs";
+import { attr, click, count, Driver, exists, screenshot, text, typeInto, visible, signIn } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { SmtpServer } from "../harness/smtp.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
@@ -85,11 +85,7 @@ export default {
       timeout: 120000,
       async run(ctx) {
         const { browser, server, smtp, convId, ids } = ctx;
-        await waitFor("the sign-in form", () => visible(browser, "#sign-in"), { timeout: 20000 });
-        await typeInto(browser, "#server-url", server.url);
-        await typeInto(browser, "#email", ADMIN.email);
-        await typeInto(browser, "#password", ADMIN.password);
-        await click(browser, "#sign-in");
+        await signIn(browser, server.url, ADMIN);
         await waitFor("the desk", () => exists(browser, "[data-tab]"), { timeout: 20000 });
         await waitFor("online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 45000 });
         await click(browser, `[data-tab="unassigned"]`);
