@@ -14,7 +14,9 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::notify_policy::{self, Notice, NotifyPolicy, NotifySettings, WindowContext};
+use switchboard_core::notify_policy::{
+    self, BurstGate, Notice, NotifyPolicy, NotifySettings, WindowContext,
+};
 use switchboard_core::IncomingMessage;
 use switchboard_protocol::Id;
 use tauri::AppHandle;
@@ -134,6 +136,7 @@ impl Notifier {
 fn worker(app: AppHandle, rx: mpsc::Receiver<Job>, tx: mpsc::Sender<Job>) {
     // The daemon's id of each conversation's current popup.
     let mut shown: HashMap<Id, u32> = HashMap::new();
+    let mut gate = BurstGate::default();
     while let Ok(job) = rx.recv() {
         match job {
             Job::Closed {
@@ -145,6 +148,15 @@ fn worker(app: AppHandle, rx: mpsc::Receiver<Job>, tx: mpsc::Sender<Job>) {
                 }
             }
             Job::Show(notice) => {
+                if !REPLACES_IN_PLACE
+                    && !gate.admit(notice.conversation_id, std::time::Instant::now())
+                {
+                    tracing::debug!(
+                        conversation = notice.conversation_id,
+                        "burst held: this platform cannot update the popup"
+                    );
+                    continue;
+                }
                 let replaces = shown.get(&notice.conversation_id).copied();
                 match show(&app, &notice, replaces, &tx) {
                     Ok(id) => {
@@ -166,6 +178,10 @@ fn worker(app: AppHandle, rx: mpsc::Receiver<Job>, tx: mpsc::Sender<Job>) {
         }
     }
 }
+
+/// Whether [`show`] updates a conversation's popup in place (freedesktop `replaces_id`); where
+/// it cannot, the worker's [`BurstGate`] keeps a burst from becoming one popup per message.
+const REPLACES_IN_PLACE: bool = cfg!(all(unix, not(target_os = "macos")));
 
 /// Shows (or replaces) one popup and returns the daemon's id for it.
 #[cfg(all(unix, not(target_os = "macos")))]

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::Id;
@@ -165,6 +166,30 @@ impl NotifyPolicy {
     }
 }
 
+/// How long a conversation's popup stands for its burst where popups cannot be replaced.
+pub const BURST_QUIET: Duration = Duration::from_secs(15);
+
+/// Where a popup cannot be updated in place (notify-rust on Windows and macOS has no replace
+/// id), a burst would be one popup per message. The gate lets a conversation's first message
+/// through and then at most one popup per [`BURST_QUIET`], each carrying the burst count.
+#[derive(Debug, Default)]
+pub struct BurstGate {
+    last: HashMap<Id, Instant>,
+}
+
+impl BurstGate {
+    /// Whether a popup for `conversation_id` may show at `now`; records it when it may.
+    pub fn admit(&mut self, conversation_id: Id, now: Instant) -> bool {
+        match self.last.get(&conversation_id) {
+            Some(shown) if now.saturating_duration_since(*shown) < BURST_QUIET => false,
+            _ => {
+                self.last.insert(conversation_id, now);
+                true
+            }
+        }
+    }
+}
+
 fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
@@ -208,6 +233,26 @@ mod tests {
                 sound: Some(SOUND_NAME),
             })
         );
+    }
+
+    #[test]
+    fn the_burst_gate_lets_one_popup_through_per_quiet_period() {
+        let mut gate = BurstGate::default();
+        let t0 = Instant::now();
+        assert!(gate.admit(1, t0), "the first message shows");
+        assert!(
+            !gate.admit(1, t0 + Duration::from_secs(3)),
+            "the burst is held"
+        );
+        assert!(
+            gate.admit(2, t0 + Duration::from_secs(3)),
+            "gates are per conversation"
+        );
+        assert!(
+            gate.admit(1, t0 + BURST_QUIET),
+            "after the quiet period it shows again"
+        );
+        assert!(!gate.admit(1, t0 + BURST_QUIET + Duration::from_secs(1)));
     }
 
     #[test]
