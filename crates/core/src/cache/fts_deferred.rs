@@ -44,14 +44,21 @@ mod tests {
     use crate::cache::{conversations, messages, Cache};
     use switchboard_protocol::MessageKind;
 
-    fn hits(c: &Connection, word: &str) -> Vec<i64> {
+    /// Row ids of `index` (an FTS5 table) matching `word`.
+    fn index_hits(c: &Connection, index: &str, word: &str) -> Vec<i64> {
         let mut stmt = c
-            .prepare("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid")
+            .prepare(&format!(
+                "SELECT rowid FROM {index} WHERE {index} MATCH ?1 ORDER BY rowid"
+            ))
             .expect("prepare");
         stmt.query_map([word], |r| r.get(0))
             .expect("query")
             .collect::<rusqlite::Result<_>>()
             .expect("rows")
+    }
+
+    fn hits(c: &Connection, word: &str) -> Vec<i64> {
+        index_hits(c, "messages_fts", word)
     }
 
     #[test]
@@ -86,13 +93,7 @@ mod tests {
     }
 
     fn client_hits(c: &Connection, word: &str) -> Vec<i64> {
-        let mut stmt = c
-            .prepare("SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?1 ORDER BY rowid")
-            .expect("prepare");
-        stmt.query_map([word], |r| r.get(0))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows")
+        index_hits(c, "clients_fts", word)
     }
 
     #[test]

@@ -57,6 +57,33 @@ pub fn push(
     payload: &Payload,
     created_at: Millis,
 ) -> Result<()> {
+    insert(conn, None, id, conversation_id, payload, created_at, None)
+}
+
+/// Queues an item again exactly as it was (seq, id, failure), e.g. one kept from a damaged
+/// cache: its seq keeps its place in the queue, its id keeps the server's dedup working.
+pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
+    insert(
+        conn,
+        Some(item.seq),
+        &item.id,
+        item.conversation_id,
+        &item.payload,
+        item.created_at,
+        item.failed.as_deref(),
+    )
+}
+
+/// One row; a `None` seq takes the next one (AUTOINCREMENT), so a new item goes last.
+fn insert(
+    conn: &Connection,
+    seq: Option<i64>,
+    id: &str,
+    conversation_id: Id,
+    payload: &Payload,
+    created_at: Millis,
+    failed: Option<&str>,
+) -> Result<()> {
     let Columns {
         item,
         text,
@@ -64,44 +91,19 @@ pub fn push(
         action,
     } = encode(payload)?;
     conn.prepare_cached(
-        "INSERT INTO outbox (id, conversation_id, item, text, kind, action, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO outbox (seq, id, conversation_id, item, text, kind, action, created_at, failed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
+        seq,
         id,
         conversation_id,
         item,
         text,
         kind,
         action,
-        created_at
-    ])?;
-    Ok(())
-}
-
-/// Queues an item again exactly as it was (seq, id, failure), e.g. one kept from a damaged
-/// cache: its seq keeps its place in the queue, its id keeps the server's dedup working.
-pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
-    let Columns {
-        item: kind_of,
-        text,
-        kind,
-        action,
-    } = encode(&item.payload)?;
-    conn.prepare_cached(
-        "INSERT INTO outbox (seq, id, conversation_id, item, text, kind, action, created_at, failed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        item.seq,
-        item.id,
-        item.conversation_id,
-        kind_of,
-        text,
-        kind,
-        action,
-        item.created_at,
-        item.failed
+        created_at,
+        failed
     ])?;
     Ok(())
 }

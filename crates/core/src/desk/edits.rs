@@ -26,12 +26,7 @@ const MAX_TAGGED: usize = 500;
 impl Desk {
     /// Renames the client (the channel's original name is kept by the server); queued.
     pub async fn rename_client(&self, client_id: Id, display_name: String) -> Result<()> {
-        let name = display_name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(CoreError::BadInput(format!(
-                "The name must be 1 to {MAX_NAME_CHARS} characters."
-            )));
-        }
+        let name = bounded(&display_name, MAX_NAME_CHARS, "The name")?;
         let conv = self.client_conversation(client_id)?;
         self.queue_edit(
             conv,
@@ -45,12 +40,7 @@ impl Desk {
 
     /// Adds a note about the client; queued. Returns the note as listed while pending.
     pub async fn add_client_note(&self, client_id: Id, text: String) -> Result<ClientNote> {
-        let text = text.trim().to_owned();
-        if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-            return Err(CoreError::BadInput(format!(
-                "A note must be 1 to {MAX_TEXT_CHARS} characters."
-            )));
-        }
+        let text = bounded(&text, MAX_TEXT_CHARS, "A note")?;
         let conv = self.client_conversation(client_id)?;
         let item = self.queue_edit(conv, Edit::AddNote { client_id, text })?;
         pending_note(&self.shared, &item)
@@ -60,12 +50,7 @@ impl Desk {
     /// Tags the messages (one conversation's) with `tag`, an existing tag's name or a new one;
     /// queued.
     pub async fn tag_messages(&self, message_ids: Vec<Id>, tag: String) -> Result<()> {
-        let tag = tag.trim().to_owned();
-        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
-            return Err(CoreError::BadInput(format!(
-                "A tag must be 1 to {MAX_TAG_CHARS} characters."
-            )));
-        }
+        let tag = bounded(&tag, MAX_TAG_CHARS, "A tag")?;
         if message_ids.is_empty() || message_ids.len() > MAX_TAGGED {
             return Err(CoreError::BadInput(format!(
                 "Select 1 to {MAX_TAGGED} messages to tag."
@@ -138,6 +123,17 @@ impl Desk {
         );
         Ok(notes)
     }
+}
+
+/// `raw` trimmed, when that is 1 to `max` characters; otherwise says what `what` must be.
+fn bounded(raw: &str, max: usize, what: &str) -> Result<String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > max {
+        return Err(CoreError::BadInput(format!(
+            "{what} must be 1 to {max} characters."
+        )));
+    }
+    Ok(trimmed.to_owned())
 }
 
 /// An edit as the operator reads it in the pending list.

@@ -141,7 +141,9 @@ pub fn perform(
 ) -> ApiResult<Conversation> {
     let conn = ctx.tx;
     if let Some(action_id) = &opts.action_id {
-        if let Some(done_on) = action_log::processed(conn, actor.company_id, action_id)? {
+        if let Some(done_on) = action_log::processed(conn, actor.company_id, action_id)?
+            .map(|done| done.conversation_id)
+        {
             if done_on != id {
                 return Err(ApiError::Conflict(format!(
                     "action_id {action_id} was already used for conversation {done_on}; make a new one for each action."
@@ -236,7 +238,11 @@ pub fn perform(
             .ok_or_else(|| ApiError::conversation_not_found(id))?
     };
     if let Some(action_id) = &opts.action_id {
-        action_log::mark_processed(ctx.tx, actor.company_id, action_id, id, now)?;
+        let done = action_log::Processed {
+            conversation_id: id,
+            result_id: None,
+        };
+        action_log::mark_processed(ctx.tx, actor.company_id, action_id, done, now)?;
     }
     Ok(conv)
 }

@@ -10,13 +10,13 @@ use super::actor::{resolve_actor, Principal};
 use super::clients::{update_in, ClientChange};
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::edit_ids::{self, Done};
+use crate::storage::action_log::{self, Processed};
 use crate::storage::{conversations, profile, Db};
 
 /// Longest key accepted (a UUID is 36).
 pub const MAX_KEY_CHARS: usize = 100;
 
-fn reused(key: &str, done: Done, conversation_id: Id) -> ApiResult<()> {
+fn reused(key: &str, done: Processed, conversation_id: Id) -> ApiResult<()> {
     if done.conversation_id != conversation_id {
         return Err(ApiError::Conflict(format!(
             "Idempotency-Key {key} was already used for conversation {}; make a new one for each edit.",
@@ -40,7 +40,7 @@ pub async fn rename(
         let Some(key) = key else {
             return update_in(ctx, &actor, client_id, &ClientChange::Rename(display_name));
         };
-        if let Some(done) = edit_ids::done(ctx.tx, actor.company_id, &key)? {
+        if let Some(done) = action_log::processed(ctx.tx, actor.company_id, &key)? {
             // Visibility first: a repeat must not reveal a conversation the caller lost.
             let conv = super::profile::client_conversation(ctx.tx, &actor, client_id)?;
             reused(&key, done, conv.id)?;
@@ -48,11 +48,11 @@ pub async fn rename(
                 .ok_or_else(|| ApiError::conversation_not_found(conv.id));
         }
         let conv = update_in(ctx, &actor, client_id, &ClientChange::Rename(display_name))?;
-        let done = Done {
+        let done = Processed {
             conversation_id: conv.id,
             result_id: None,
         };
-        edit_ids::mark(ctx.tx, actor.company_id, &key, done, now_ms())?;
+        action_log::mark_processed(ctx.tx, actor.company_id, &key, done, now_ms())?;
         Ok(conv)
     })
     .await
@@ -72,7 +72,7 @@ pub async fn add_note(
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         let conv = super::profile::client_conversation(ctx.tx, &actor, client_id)?;
         if let Some(key) = &key {
-            if let Some(done) = edit_ids::done(ctx.tx, actor.company_id, key)? {
+            if let Some(done) = action_log::processed(ctx.tx, actor.company_id, key)? {
                 reused(key, done, conv.id)?;
                 let note = done
                     .result_id
@@ -87,11 +87,11 @@ pub async fn add_note(
         }
         let note = super::profile::add_note_in(ctx, &actor, &conv, text.trim())?;
         if let Some(key) = &key {
-            let done = Done {
+            let done = Processed {
                 conversation_id: conv.id,
                 result_id: Some(note.id),
             };
-            edit_ids::mark(ctx.tx, actor.company_id, key, done, note.created_at)?;
+            action_log::mark_processed(ctx.tx, actor.company_id, key, done, note.created_at)?;
         }
         Ok(note)
     })

@@ -1,5 +1,5 @@
 //! Queries on `action_log` (every movement of a conversation and every admin action) and on
-//! `processed_actions` (idempotency keys of app actions).
+//! `processed_actions` (idempotency keys of app actions and offline edits).
 
 use rusqlite::{params, Connection};
 use switchboard_protocol::Id;
@@ -81,30 +81,46 @@ pub fn list_for_target(
     rows.collect()
 }
 
-/// The conversation an action id was already applied to, if it was.
+/// An idempotency key already used (a conversation action's `action_id`, or an edit's
+/// `Idempotency-Key`): the conversation it was applied to and the row it created (a client
+/// note), if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Processed {
+    pub conversation_id: Id,
+    pub result_id: Option<Id>,
+}
+
+/// What a key was already applied to, if it was.
 pub fn processed(
     conn: &Connection,
     company_id: Id,
-    action_id: &str,
-) -> rusqlite::Result<Option<Id>> {
+    key: &str,
+) -> rusqlite::Result<Option<Processed>> {
     optional(conn.query_row(
-        "SELECT conversation_id FROM processed_actions WHERE company_id = ?1 AND action_id = ?2",
-        params![company_id, action_id],
-        |r| r.get(0),
+        "SELECT conversation_id, result_id FROM processed_actions
+         WHERE company_id = ?1 AND action_id = ?2",
+        params![company_id, key],
+        |r| {
+            Ok(Processed {
+                conversation_id: r.get(0)?,
+                result_id: r.get(1)?,
+            })
+        },
     ))
 }
 
 pub fn mark_processed(
     conn: &Connection,
     company_id: Id,
-    action_id: &str,
-    conversation_id: Id,
+    key: &str,
+    done: Processed,
     now: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO processed_actions (company_id, action_id, conversation_id, created_at)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![company_id, action_id, conversation_id, now],
+        "INSERT OR IGNORE INTO processed_actions
+             (company_id, action_id, conversation_id, result_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![company_id, key, done.conversation_id, done.result_id, now],
     )?;
     Ok(())
 }

@@ -14,7 +14,6 @@ pub mod channels;
 pub mod clients;
 pub mod companies;
 pub mod conversations;
-pub mod edit_ids;
 pub mod email;
 mod group_commit;
 pub mod groups;
