@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::proxy::Proxy;
 use common::*;
 use switchboard_core::cache::outbox as outbox_table;
-use switchboard_core::{Desk, DeskConfig, OutboxState, Tab};
+use switchboard_core::{Desk, OutboxState, Tab};
 use switchboard_protocol::{ActionRequest, ConversationAction, ConversationStatus};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,16 +111,7 @@ async fn an_offline_start_moves_to_my_inbox_and_back_when_refused() -> anyhow::R
     let proxy = Proxy::start(server.addr()).await?;
     let data = tempfile::tempdir()?;
     let session = login(&server, DEMO_ADMIN).await?;
-    let desk = Desk::start(
-        DeskConfig {
-            data_dir: data.path().to_owned(),
-            server_url: proxy.url.clone(),
-            token: session.token.clone(),
-            me: session.me.clone(),
-        },
-        Arc::new(Recorder::default()),
-    )
-    .await?;
+    let (desk, _events) = start_desk_at(&proxy.url, &session, data.path()).await?;
     wait_online(&desk, 120).await;
     let admin = admin_api(&server, &session.token)?;
     let channel = custom_channel(&admin).await?;

@@ -187,16 +187,7 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
     let proxy = Proxy::start(server.addr()).await?;
     let data = tempfile::tempdir()?;
     let session = login(&server, DEMO_ADMIN).await?;
-    let desk = Desk::start(
-        DeskConfig {
-            data_dir: data.path().to_owned(),
-            server_url: proxy.url.clone(),
-            token: session.token.clone(),
-            me: session.me.clone(),
-        },
-        Arc::new(Recorder::default()),
-    )
-    .await?;
+    let (desk, _events) = start_desk_at(&proxy.url, &session, data.path()).await?;
     wait_online(&desk, 120).await;
     // `my_conversation` ingests through `server`; the desk itself only talks via the proxy.
     let mine = my_conversation(&server, &desk, &session.token, "net-drop").await?;

@@ -358,17 +358,7 @@ async fn a_revoked_token_signs_the_desk_out() -> anyhow::Result<()> {
     let mut server = Server::demo()?;
     let data = tempfile::tempdir()?;
     let session = login(&server, "olga@demo.test").await?;
-    let events = std::sync::Arc::new(Recorder::default());
-    let desk = switchboard_core::Desk::start(
-        switchboard_core::DeskConfig {
-            data_dir: data.path().to_owned(),
-            server_url: server.url.clone(),
-            token: session.token.clone(),
-            me: session.me.clone(),
-        },
-        events.clone(),
-    )
-    .await?;
+    let (desk, events) = start_desk_at(&server.url, &session, data.path()).await?;
     wait_online(&desk, 120).await;
 
     switchboard_core::logout(&server.url, &session.token).await?;

@@ -246,13 +246,23 @@ pub async fn start_desk(
     data_dir: &Path,
 ) -> Result<(Desk, Arc<Recorder>)> {
     let session = login(server, email).await?;
+    start_desk_at(&server.url, &session, data_dir).await
+}
+
+/// A desk signed in with `session` that reaches the server at `url`: the server itself, or a
+/// proxy in front of it that a test can cut.
+pub async fn start_desk_at(
+    url: &str,
+    session: &LoginResponse,
+    data_dir: &Path,
+) -> Result<(Desk, Arc<Recorder>)> {
     let events = Arc::new(Recorder::default());
     let desk = Desk::start(
         DeskConfig {
             data_dir: data_dir.to_owned(),
-            server_url: server.url.clone(),
-            token: session.token,
-            me: session.me,
+            server_url: url.to_owned(),
+            token: session.token.clone(),
+            me: session.me.clone(),
         },
         events.clone(),
     )
