@@ -48,6 +48,19 @@ async function goOffline(ctx) {
   await waitConn(ctx.browser, "offline");
 }
 
+/** Opens conversation `id` from `tab`, then cuts the network. */
+async function openOffline(ctx, tab, id) {
+  await selectTab(ctx.browser, tab);
+  await openRow(ctx.browser, id);
+  await goOffline(ctx);
+}
+
+/** Clicks "Start conversation" offline and waits for the queued banner. */
+async function startOffline(browser) {
+  await click(browser, "#start-conversation");
+  await waitFor("the queued start banner", async () => (await bodyText(browser)).includes("Start conversation — waiting for the server"));
+}
+
 async function goOnline(ctx) {
   ctx.proxy.up();
   await waitConn(ctx.browser, "online", 45000);
@@ -106,9 +119,7 @@ export default {
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
         const { browser, server } = ctx;
-        await selectTab(browser, "inbox");
-        await openRow(browser, ctx.a);
-        await goOffline(ctx);
+        await openOffline(ctx, "inbox", ctx.a);
         const text = `sent while offline ${Date.now()}`;
         await typeInto(browser, "#composer", text);
         await ctrlEnter(browser);
@@ -136,11 +147,8 @@ export default {
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
         const { browser, server } = ctx;
-        await selectTab(browser, "unassigned");
-        await openRow(browser, ctx.b);
-        await goOffline(ctx);
-        await click(browser, "#start-conversation");
-        await waitFor("the queued start banner", async () => (await bodyText(browser)).includes("Start conversation — waiting for the server"));
+        await openOffline(ctx, "unassigned", ctx.b);
+        await startOffline(browser);
         // Optimistic: already in My inbox, marked pending, gone from Unassigned.
         await waitFor("gone from Unassigned", async () => !(await exists(browser, `.conversation-row[data-id="${ctx.b}"]`)));
         await selectTab(browser, "inbox");
@@ -162,11 +170,8 @@ export default {
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
         const { browser, server } = ctx;
-        await selectTab(browser, "unassigned");
-        await openRow(browser, ctx.c);
-        await goOffline(ctx);
-        await click(browser, "#start-conversation");
-        await waitFor("the queued start banner", async () => (await bodyText(browser)).includes("waiting for the server"));
+        await openOffline(ctx, "unassigned", ctx.c);
+        await startOffline(browser);
         const login = await fetch(`${server.url}/api/v1/auth/login`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
@@ -242,9 +247,7 @@ export default {
       async run(ctx) {
         assert(ctx.ready, "needs the first case");
         const { browser, server } = ctx;
-        await selectTab(browser, "inbox");
-        await openRow(browser, ctx.a);
-        await goOffline(ctx);
+        await openOffline(ctx, "inbox", ctx.a);
         const name = `Renamed offline ${Date.now() % 100000}`;
         const note = `Noted offline ${Date.now()}`;
         await click(browser, "#client-avatar");
