@@ -229,7 +229,10 @@ export default {
           (await browser.execute(() => document.querySelector(".conv-header .client")?.textContent?.trim() ?? "")) === target,
         );
 
-        await click(browser, ".conv-header .client");
+        // Shortcuts are not taken while a text field has the focus; let go of it without clicking
+        // anything that acts (the client's name opens the profile, and where a click lands on the
+        // header depends on the name's length).
+        await browser.execute(() => document.activeElement?.blur());
         await keys(browser, "?");
         await waitFor("the shortcut help", () => visible(browser, "#shortcut-help"), { timeout: 5000 });
         const help = await bodyText(browser);
@@ -250,8 +253,10 @@ export default {
         await openOffline(ctx, "inbox", ctx.a);
         const name = `Renamed offline ${Date.now() % 100000}`;
         const note = `Noted offline ${Date.now()}`;
+        // The avatar toggles the profile: it must start closed for the click to open it.
+        assert((await attr(browser, "#client-avatar", "aria-expanded")) === "false", "the profile is already open before the click");
         await click(browser, "#client-avatar");
-        await waitFor("the profile", () => visible(browser, "#client-profile"), { timeout: 5000 });
+        await waitFor("the profile", () => visible(browser, "#client-profile"));
         await click(browser, "#client-rename");
         await typeInto(browser, "#client-rename-input", name);
         await click(browser, "#client-rename-save");

@@ -17,10 +17,21 @@ export class ClientProfileState {
   async load(): Promise<void> {
     try {
       this.notes = await api.clientNotes(this.clientId);
-      this.notes = await api.refreshClientNotes(this.clientId);
     } catch (e) {
-      // Offline: the cached notes stay on screen.
-      if (!this.notes.length) this.error = errorText(e);
+      this.error = errorText(e);
+      return;
+    }
+    await this.refresh();
+  }
+
+  /** The server's list, in the background: offline, the cached notes stay on screen without an
+   * error, and the panel asks again when the connection comes back. */
+  async refresh(): Promise<void> {
+    try {
+      this.notes = await api.refreshClientNotes(this.clientId);
+      this.error = null;
+    } catch {
+      // Offline or refused: what the cache had is what there is until the next refresh.
     }
   }
 
