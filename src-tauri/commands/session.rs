@@ -173,11 +173,7 @@ async fn open_desk(
         me: me.clone(),
     };
     let desk = Desk::start(config, Arc::new(TauriEvents(app.clone()))).await?;
-    let info = SessionInfo {
-        server_url,
-        me,
-        remembered,
-    };
+    let info = SessionInfo::new(server_url, me, remembered);
     *slot = Some(Arc::new(Session {
         desk,
         info: info.clone(),

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use switchboard_protocol::{ConversationAction, ConversationStatus, Delivery, Id, Me, MessageKind};
+use switchboard_protocol::{
+    tabs, ConversationAction, ConversationStatus, Delivery, Id, Me, MessageKind,
+};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -123,11 +125,11 @@ impl Shared {
         if applied.new_client_messages.is_empty() {
             return;
         }
-        let viewer = Viewer::from(&self.me);
+        let viewer = Viewer::of(&self.me);
         let conn = self.cache.reader();
         let mut out = Vec::new();
         for &(conv, msg) in &applied.new_client_messages {
-            match list::incoming(&conn, viewer, conv, msg) {
+            match list::incoming(&conn, &viewer, conv, msg) {
                 Ok(Some(m)) => out.push(m),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot describe a new message"),
@@ -223,7 +225,7 @@ impl Desk {
     }
 
     fn viewer(&self) -> Viewer {
-        Viewer::from(&self.shared.me)
+        Viewer::of(&self.shared.me)
     }
 
     /// The cache, for diagnostics and tests.
@@ -233,11 +235,11 @@ impl Desk {
     }
 
     pub fn list(&self, query: &ListQuery) -> Result<Vec<ConversationRow>> {
-        list::list(&self.shared.cache.reader(), self.viewer(), query)
+        list::list(&self.shared.cache.reader(), &self.viewer(), query)
     }
 
     pub fn counts(&self) -> Result<TabCounts> {
-        list::counts(&self.shared.cache.reader(), self.viewer())
+        list::counts(&self.shared.cache.reader(), &self.viewer())
     }
 
     /// The conversation with its newest messages; marks it read for this operator.
@@ -345,8 +347,10 @@ impl Desk {
             send: conv.status == ConversationStatus::Inbox && mine,
             note: true,
         };
+        let tab = tabs::home_tab(&Viewer::of(me), &tabs::Scope::of(&conv));
         Ok(ConversationView {
             row,
+            tab,
             client: conv.client,
             operator_id: conv.operator_id,
             group_id: conv.group_id,

@@ -6,16 +6,7 @@ use switchboard_protocol::{
     ChannelKind, Client, ConversationStatus, Delivery, Id, Me, MessageKind, Millis,
 };
 
-/// The conversation tabs of the seed. All and Blacklist exist only for roles that allow them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Tab {
-    Unassigned,
-    Inbox,
-    Closed,
-    All,
-    Blacklist,
-}
+pub use switchboard_protocol::Tab;
 
 /// A list query: a tab, an optional search (≥ 3 characters, word-prefix) and filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -110,6 +101,9 @@ pub struct Capabilities {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct ConversationView {
     pub row: ConversationRow,
+    /// The tab of this operator that lists it (a conversation opened from a notification is
+    /// shown there); `None` when none does.
+    pub tab: Option<Tab>,
     pub client: Client,
     pub operator_id: Option<Id>,
     pub group_id: Option<Id>,
@@ -153,6 +147,20 @@ pub struct SessionInfo {
     pub me: Me,
     /// The token is in the OS keychain (false: session-only sign-in, forgotten on quit).
     pub remembered: bool,
+    /// The tabs this operator has, in tab-bar order (the protocol's rule; the UI shows these).
+    pub tabs: Vec<Tab>,
+}
+
+impl SessionInfo {
+    pub fn new(server_url: String, me: Me, remembered: bool) -> Self {
+        let tabs = switchboard_protocol::tabs::Viewer::of(&me).tabs();
+        Self {
+            server_url,
+            me,
+            remembered,
+            tabs,
+        }
+    }
 }
 
 /// A client message that just arrived through sync, for a native notification (the shell

@@ -25,10 +25,12 @@ pub use message_tags::*;
 pub use attachments::*;
 pub mod email;
 pub mod search;
+pub mod tabs;
 
 pub use email::*;
 pub use search::{SearchHit, SearchResults};
 pub use sync::*;
+pub use tabs::Tab;
 
 pub type Id = i64;
 /// Unix time in milliseconds, UTC.

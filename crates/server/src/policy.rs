@@ -1,98 +1,11 @@
-//! Who sees which conversation and who may move it: pure functions over plain data, so the
-//! rules of DESIGN.md "Visibility" live in one place and are unit-tested without a database.
-//! (`storage::conversations::visibility_sql` mirrors [`visible`] for list queries; a test there
-//! checks that both agree.)
+//! Who may move a conversation: pure functions over plain data, unit-tested without a database.
+//! Who *sees* which conversation is the protocol's [`switchboard_protocol::tabs`], shared with
+//! the app (`storage::conversations::visibility_sql` mirrors [`visible`] for list queries; a
+//! test there checks that both agree).
 
-use switchboard_protocol::{Conversation, ConversationStatus, Id};
+use switchboard_protocol::{ConversationStatus, Id};
 
-/// The part of a conversation that decides who sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    pub status: ConversationStatus,
-    pub operator_id: Option<Id>,
-    pub group_id: Option<Id>,
-    pub closed_by: Option<Id>,
-    pub blacklisted: bool,
-}
-
-impl Scope {
-    pub fn of(c: &Conversation) -> Self {
-        Self {
-            status: c.status,
-            operator_id: c.operator_id,
-            group_id: c.group_id,
-            closed_by: c.closed_by,
-            blacklisted: c.client.blacklisted,
-        }
-    }
-}
-
-/// Whose view applies to a request or a stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Viewer {
-    pub operator_id: Id,
-    /// Super-admins and API-token integrations see every conversation of the company.
-    pub sees_everything: bool,
-    /// Empty: in no group, which means every group's Unassigned.
-    pub group_ids: Vec<Id>,
-    /// `conversations_management` or `show_all_tab`: the All and Blacklist tabs.
-    pub sees_all_tabs: bool,
-}
-
-/// The tabs of the Conversations screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Unassigned,
-    Inbox,
-    Closed,
-    All,
-    Blacklist,
-}
-
-impl Viewer {
-    fn in_my_groups(&self, group_id: Option<Id>) -> bool {
-        self.group_ids.is_empty() || group_id.is_some_and(|g| self.group_ids.contains(&g))
-    }
-}
-
-/// Whether the conversation is listed in `tab` for this viewer.
-pub fn in_tab(v: &Viewer, s: &Scope, tab: Tab) -> bool {
-    match tab {
-        Tab::Unassigned => {
-            s.status == ConversationStatus::Unassigned
-                && !s.blacklisted
-                && (v.sees_everything || v.in_my_groups(s.group_id))
-        }
-        Tab::Inbox => {
-            s.status == ConversationStatus::Inbox
-                && s.operator_id == Some(v.operator_id)
-                && !s.blacklisted
-        }
-        Tab::Closed => {
-            s.status == ConversationStatus::Closed
-                && s.closed_by == Some(v.operator_id)
-                && !s.blacklisted
-        }
-        Tab::All | Tab::Blacklist => {
-            let tab_matches = (tab == Tab::Blacklist) == s.blacklisted;
-            tab_matches && (v.sees_everything || (v.sees_all_tabs && v.in_my_groups(s.group_id)))
-        }
-    }
-}
-
-/// A conversation is visible iff it is in any tab the viewer has.
-pub fn visible(v: &Viewer, s: &Scope) -> bool {
-    v.sees_everything
-        || [
-            Tab::Unassigned,
-            Tab::Inbox,
-            Tab::Closed,
-            Tab::All,
-            Tab::Blacklist,
-        ]
-        .into_iter()
-        .any(|t| in_tab(v, s, t))
-}
+pub use switchboard_protocol::tabs::{in_tab, visible, Scope, Tab, Viewer};
 
 /// What the acting operator may do beyond visibility.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,75 +191,6 @@ mod tests {
             manages: false,
             group_ids: groups.to_vec(),
         }
-    }
-
-    #[test]
-    fn unassigned_is_limited_to_own_groups() {
-        let v = viewer(1, &[10], false);
-        assert!(visible(&v, &scope(Unassigned, None, Some(10))));
-        assert!(!visible(&v, &scope(Unassigned, None, Some(20))));
-        assert!(!visible(&v, &scope(Unassigned, None, None)));
-    }
-
-    #[test]
-    fn operator_in_no_group_sees_every_unassigned() {
-        let v = viewer(1, &[], false);
-        assert!(visible(&v, &scope(Unassigned, None, Some(10))));
-        assert!(visible(&v, &scope(Unassigned, None, Some(20))));
-        assert!(visible(&v, &scope(Unassigned, None, None)));
-        // …but not other people's inboxes.
-        assert!(!visible(&v, &scope(Inbox, Some(2), Some(10))));
-    }
-
-    #[test]
-    fn inbox_only_for_its_operator_whatever_the_group() {
-        let v = viewer(1, &[10], false);
-        assert!(visible(&v, &scope(Inbox, Some(1), Some(20))));
-        assert!(!visible(&v, &scope(Inbox, Some(2), Some(10))));
-    }
-
-    #[test]
-    fn closed_only_for_last_closer() {
-        let v = viewer(1, &[10], false);
-        let mut s = scope(Closed, Some(1), Some(10));
-        s.closed_by = Some(2);
-        assert!(!visible(&v, &s));
-        s.closed_by = Some(1);
-        assert!(visible(&v, &s));
-        assert!(in_tab(&v, &s, Tab::Closed));
-    }
-
-    #[test]
-    fn blacklisted_only_in_blacklist_tab() {
-        let mut s = scope(Unassigned, None, Some(10));
-        s.blacklisted = true;
-        assert!(!visible(&viewer(1, &[10], false), &s));
-        assert!(!visible(&viewer(1, &[], false), &s));
-        let sup = viewer(1, &[10], true);
-        assert!(visible(&sup, &s));
-        assert!(in_tab(&sup, &s, Tab::Blacklist));
-        assert!(!in_tab(&sup, &s, Tab::All));
-        let mut inbox = scope(Inbox, Some(1), Some(10));
-        inbox.blacklisted = true;
-        assert!(!visible(&viewer(1, &[10], false), &inbox));
-    }
-
-    #[test]
-    fn all_tab_limited_to_groups() {
-        let sup = viewer(1, &[10], true);
-        assert!(visible(&sup, &scope(Inbox, Some(2), Some(10))));
-        assert!(!visible(&sup, &scope(Inbox, Some(2), Some(20))));
-        let ungrouped = viewer(1, &[], true);
-        assert!(visible(&ungrouped, &scope(Closed, Some(2), Some(20))));
-    }
-
-    #[test]
-    fn super_admin_sees_everything() {
-        let mut v = viewer(1, &[10], false);
-        v.sees_everything = true;
-        let mut s = scope(Inbox, Some(2), Some(20));
-        s.blacklisted = true;
-        assert!(visible(&v, &s));
     }
 
     #[test]

@@ -618,7 +618,12 @@ export type ConversationStatus = "unassigned" | "inbox" | "closed"
 /**
  * An open conversation: header data, the newest page of the thread and the allowed actions.
  */
-export type ConversationView = { row: ConversationRow; client: Client; operator_id: number | null; group_id: number | null; 
+export type ConversationView = { row: ConversationRow; 
+/**
+ * The tab of this operator that lists it (a conversation opened from a notification is
+ * shown there); `None` when none does.
+ */
+tab: Tab | null; client: Client; operator_id: number | null; group_id: number | null; 
 /**
  * Oldest first.
  */
@@ -855,7 +860,11 @@ export type SessionInfo = { server_url: string; me: Me;
 /**
  * The token is in the OS keychain (false: session-only sign-in, forgotten on quit).
  */
-remembered: boolean }
+remembered: boolean; 
+/**
+ * The tabs this operator has, in tab-bar order (the protocol's rule; the UI shows these).
+ */
+tabs: Tab[] }
 /**
  * The operator chose Sign out in the tray; the UI runs its usual sign-out.
  */
@@ -865,7 +874,7 @@ export type SignOutRequested = null
  */
 export type SignedOut = { reason: string }
 /**
- * The conversation tabs of the seed. All and Blacklist exist only for roles that allow them.
+ * The tabs of the Conversations screen. All and Blacklist exist only for roles that allow them.
  */
 export type Tab = "unassigned" | "inbox" | "closed" | "all" | "blacklist"
 /**

@@ -35,7 +35,13 @@ export function makeMe(over: { permissions?: Partial<Permissions>; super_admin?:
 }
 
 export function makeSession(over: Partial<SessionInfo> = {}): SessionInfo {
-  return { server_url: "https://desk.example.com", me: makeMe(), remembered: true, ...over };
+  return {
+    server_url: "https://desk.example.com",
+    me: makeMe(),
+    remembered: true,
+    tabs: ["unassigned", "inbox", "closed"],
+    ...over,
+  };
 }
 
 export function makeRow(over: Partial<ConversationRow> = {}): ConversationRow {
@@ -78,6 +84,7 @@ export function makeView(over: Partial<ConversationView> = {}): ConversationView
   const row = over.row ?? makeRow();
   return {
     row,
+    tab: row.status === "unassigned" ? "unassigned" : row.status === "inbox" ? "inbox" : "closed",
     client: {
       id: 11,
       channel_account_id: 1,

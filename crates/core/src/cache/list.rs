@@ -1,11 +1,12 @@
 //! The conversation tabs of the seed, answered from the cache with the operator's rules: which
 //! rows each tab holds, their order, the time each shows, the unread mark and the counters.
 //! The server already sends only what this operator may see, so visibility by group is not
-//! decided again here; the tabs only split what is cached.
+//! decided again here; the tabs only split what is cached. The split is the protocol's
+//! [`switchboard_protocol::tabs::in_tab`] in SQL, and a test checks that both agree.
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
-use switchboard_protocol::{ChannelKind, ConversationStatus, Id, Me};
+use switchboard_protocol::{ChannelKind, ConversationStatus, Id};
 
 use crate::cache::search;
 use crate::error::Result;
@@ -17,21 +18,8 @@ pub const MAX_ROWS: i64 = 10_000;
 /// ones. Searching is for finding a conversation, and a short answer keeps it instant.
 pub const SEARCH_MAX_ROWS: i64 = 200;
 
-/// Who is looking: decides "mine" and whether All and Blacklist exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Viewer {
-    pub operator_id: Id,
-    pub sees_all: bool,
-}
-
-impl From<&Me> for Viewer {
-    fn from(me: &Me) -> Self {
-        Viewer {
-            operator_id: me.operator.id,
-            sees_all: me.operator.super_admin || me.permissions.sees_all_tabs(),
-        }
-    }
-}
+/// Who is looking: decides "mine", whether All and Blacklist exist and which groups they cover.
+pub use switchboard_protocol::tabs::Viewer;
 
 const UNREAD: &str = "(c.last_client_message_id IS NOT NULL \
      AND c.last_client_message_id > COALESCE(r.last_read_message_id, 0))";
@@ -103,16 +91,27 @@ fn row_from(r: &Row<'_>, rule: TimeRule) -> rusqlite::Result<ConversationRow> {
 }
 
 /// The WHERE condition of a tab, or `None` when the viewer does not have the tab.
-fn tab_condition(tab: Option<Tab>, v: Viewer) -> Option<String> {
+fn tab_condition(tab: Option<Tab>, v: &Viewer) -> Option<String> {
     let me = v.operator_id;
+    let extra = v.tabs().contains(&Tab::All);
+    // All and Blacklist cover the viewer's groups (all of them for a super-admin or an operator
+    // in no group); Inbox and Closed are this operator's whatever the group.
+    let in_groups = if v.sees_everything || v.group_ids.is_empty() {
+        "1".to_owned()
+    } else {
+        let ids: Vec<String> = v.group_ids.iter().map(Id::to_string).collect();
+        format!("c.group_id IN ({})", ids.join(","))
+    };
     Some(match tab {
         Some(Tab::Unassigned) => "c.status = 'unassigned' AND NOT c.blacklisted".to_owned(),
         Some(Tab::Inbox) => {
             format!("c.status = 'inbox' AND c.operator_id = {me} AND NOT c.blacklisted")
         }
-        Some(Tab::Closed) => format!("c.status = 'closed' AND c.closed_by = {me}"),
-        Some(Tab::All) if v.sees_all => "NOT c.blacklisted".to_owned(),
-        Some(Tab::Blacklist) if v.sees_all => "c.blacklisted".to_owned(),
+        Some(Tab::Closed) => {
+            format!("c.status = 'closed' AND c.closed_by = {me} AND NOT c.blacklisted")
+        }
+        Some(Tab::All) if extra => format!("NOT c.blacklisted AND {in_groups}"),
+        Some(Tab::Blacklist) if extra => format!("c.blacklisted AND {in_groups}"),
         Some(Tab::All) | Some(Tab::Blacklist) => return None,
         // No tab: everything cached that is not blacklisted (e.g. a search across tabs).
         None => "NOT c.blacklisted".to_owned(),
@@ -120,7 +119,7 @@ fn tab_condition(tab: Option<Tab>, v: Viewer) -> Option<String> {
 }
 
 /// Rows of one tab, filtered and searched, newest first by the tab's rule.
-pub fn list(conn: &Connection, v: Viewer, q: &ListQuery) -> Result<Vec<ConversationRow>> {
+pub fn list(conn: &Connection, v: &Viewer, q: &ListQuery) -> Result<Vec<ConversationRow>> {
     let Some(cond) = tab_condition(q.tab, v) else {
         return Ok(Vec::new());
     };
@@ -184,7 +183,7 @@ pub fn row(conn: &Connection, id: Id) -> Result<Option<ConversationRow>> {
 /// viewer (they may have opened it meanwhile).
 pub fn incoming(
     conn: &Connection,
-    v: Viewer,
+    v: &Viewer,
     conversation_id: Id,
     message_id: Id,
 ) -> Result<Option<IncomingMessage>> {
@@ -210,16 +209,14 @@ pub fn incoming(
 }
 
 /// Tab bar counters (#9, #10).
-pub fn counts(conn: &Connection, v: Viewer) -> Result<TabCounts> {
+pub fn counts(conn: &Connection, v: &Viewer) -> Result<TabCounts> {
     let un = tab_condition(Some(Tab::Unassigned), v).unwrap_or_else(|| "0".into());
     let inbox = tab_condition(Some(Tab::Inbox), v).unwrap_or_else(|| "0".into());
     let closed = tab_condition(Some(Tab::Closed), v).unwrap_or_else(|| "0".into());
     // Unread over every tab the operator has; blacklisted clients notify no one, so the
     // Blacklist tab does not count.
-    let any = match tab_condition(Some(Tab::All), v) {
-        Some(all) => all,
-        None => format!("({un}) OR ({inbox}) OR ({closed} AND NOT c.blacklisted)"),
-    };
+    let any = tab_condition(Some(Tab::All), v)
+        .unwrap_or_else(|| format!("({un}) OR ({inbox}) OR ({closed})"));
     let sql = format!(
         "SELECT
             COALESCE(sum({un}), 0),
@@ -337,7 +334,7 @@ mod tests {
         cache
     }
 
-    fn ids(cache: &Cache, v: Viewer, q: ListQuery) -> Vec<Id> {
+    fn ids(cache: &Cache, v: &Viewer, q: ListQuery) -> Vec<Id> {
         list(&cache.reader(), v, &q)
             .expect("list")
             .iter()
@@ -352,13 +349,17 @@ mod tests {
         }
     }
 
-    const OPERATOR: Viewer = Viewer {
+    const OPERATOR: &Viewer = &Viewer {
         operator_id: ME,
-        sees_all: false,
+        sees_everything: false,
+        group_ids: Vec::new(),
+        sees_all_tabs: false,
     };
-    const MANAGER: Viewer = Viewer {
+    const MANAGER: &Viewer = &Viewer {
         operator_id: ME,
-        sees_all: true,
+        sees_everything: false,
+        group_ids: Vec::new(),
+        sees_all_tabs: true,
     };
 
     #[test]
@@ -507,5 +508,71 @@ mod tests {
         assert_eq!(ids(&cache, MANAGER, s("rob")), vec![2]);
         assert_eq!(ids(&cache, MANAGER, s("bob")), vec![2], "original name too");
         assert!(ids(&cache, MANAGER, s("parc")).is_empty());
+    }
+
+    /// The cache's tab SQL and the protocol's `in_tab` (the server's rule) agree on every
+    /// conversation the server would send, for every kind of viewer: one rule everywhere.
+    #[test]
+    fn tab_sql_agrees_with_the_protocol_rule() {
+        use switchboard_protocol::tabs::{in_tab, visible, Scope};
+        use ConversationStatus::*;
+        let viewers = [
+            (vec![], false, false),
+            (vec![3], false, false),
+            (vec![3], true, false),
+            (vec![], true, false),
+            (vec![3], false, true),
+        ]
+        .map(|(group_ids, sees_all_tabs, sees_everything)| Viewer {
+            operator_id: ME,
+            sees_everything,
+            group_ids,
+            sees_all_tabs,
+        });
+        let mut scopes = Vec::new();
+        for status in [Unassigned, Inbox, Closed] {
+            for operator_id in [None, Some(ME), Some(OTHER)] {
+                for closed_by in [None, Some(ME), Some(OTHER)] {
+                    for group_id in [None, Some(3), Some(4)] {
+                        for blacklisted in [false, true] {
+                            scopes.push(Scope {
+                                status,
+                                operator_id,
+                                group_id,
+                                closed_by,
+                                blacklisted,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for tv in &viewers {
+            let cache = Cache::open_in_memory().expect("cache");
+            let sent: Vec<(Id, &Scope)> =
+                (1..).zip(&scopes).filter(|(_, s)| visible(tv, s)).collect();
+            {
+                let c = cache.writer();
+                for (id, s) in &sent {
+                    put(&c, conv(*id, "Client"), |x| {
+                        x.status = s.status;
+                        x.operator_id = s.operator_id;
+                        x.group_id = s.group_id;
+                        x.closed_by = s.closed_by;
+                        x.client.blacklisted = s.blacklisted;
+                    });
+                }
+            }
+            for t in Tab::ALL {
+                let mut got = ids(&cache, tv, tab(t));
+                got.sort_unstable();
+                let want: Vec<Id> = sent
+                    .iter()
+                    .filter(|(_, s)| in_tab(tv, s, t))
+                    .map(|(id, _)| *id)
+                    .collect();
+                assert_eq!(got, want, "{t:?} for {tv:?}");
+            }
+        }
     }
 }

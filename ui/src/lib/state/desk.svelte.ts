@@ -1,22 +1,24 @@
 /** The signed-in desk: list, open conversation and connection, kept fresh by the shell's
  * events (never by polling). */
-import { listenAll, on, type Me, type Unlisten } from "../ipc";
+import { listenAll, on, type Me, type Tab, type Unlisten } from "../ipc";
 import { Connection } from "./connection.svelte";
 import { OpenConversation } from "./conversation.svelte";
 import { ConversationList } from "./conversations.svelte";
 import { ChangeBatcher } from "./serial";
-import { tabFor } from "./tabs";
 
 export class DeskState {
   readonly me: Me;
+  /** The tabs this operator has, as the core decided them. */
+  readonly tabs: Tab[];
   readonly list = new ConversationList();
   readonly thread = new OpenConversation();
   readonly conn = new Connection();
   #batch = new ChangeBatcher((ids, all) => this.#changed(ids, all));
   #stop: Unlisten | null = null;
 
-  constructor(me: Me) {
+  constructor(me: Me, tabs: Tab[]) {
     this.me = me;
+    this.tabs = tabs;
   }
 
   start(): void {
@@ -48,8 +50,7 @@ export class DeskState {
     await this.thread.open(id);
     const view = this.thread.view;
     if (view?.row.id !== id) return;
-    const tab = tabFor(view, this.me);
-    if (tab) this.list.setTab(tab);
+    if (view.tab) this.list.setTab(view.tab);
   }
 
   /** Moves the selection up or down the list; returns the newly selected id. */
