@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of Switchboard: the real app binary under Xvfb, driven through tauri-driver +
 # WebKitWebDriver, against a real switchboard-server with the demo company, with a throwaway
-# GNOME Keyring on a private D-Bus session (TAURI_RECIPE.md).
+# GNOME Keyring on a private D-Bus session (docs/TAURI_RECIPE.md).
 #
 #   tests/e2e/run.sh OUT_DIR        screenshots, logs and results go to OUT_DIR
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside `xvfb-run … dbus-run-session` (see run.sh): unlocks a throwaway GNOME Keyring
 # before anything can D-Bus-activate one (an auto-activated daemon has no default collection,
-# TAURI_RECIPE.md section 7), starts the notification daemon, then runs the specs.
+# docs/TAURI_RECIPE.md section 7), starts the notification daemon, then runs the specs.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LOGS="$SB_E2E_OUT/logs"
