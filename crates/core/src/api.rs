@@ -160,26 +160,16 @@ impl ApiClient {
     async fn error_reply(&self, resp: reqwest::Response) -> CoreError {
         let status = resp.status();
         let body = resp.bytes().await.unwrap_or_default();
-        let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(b) => (b.error.code, b.error.message),
-            Err(_) => (
-                status.as_str().to_owned(),
-                format!(
-                    "The server answered {status}{}.",
-                    if status.is_server_error() {
-                        "; try again later"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
+        let later = if status.is_server_error() {
+            "; try again later"
+        } else {
+            ""
         };
-        CoreError::Api {
-            kind: kind_of(status),
-            status: status.as_u16(),
-            code,
-            message,
-        }
+        api_error(
+            status,
+            &body,
+            format!("The server answered {status}{later}."),
+        )
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
@@ -539,19 +529,11 @@ impl ApiClient {
             Ok(Err(tungstenite::Error::Http(resp))) => {
                 let status = resp.status();
                 let body = resp.body().as_deref().unwrap_or_default();
-                let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
-                    Ok(b) => (b.error.code, b.error.message),
-                    Err(_) => (
-                        status.as_str().to_owned(),
-                        format!("The server answered {status}."),
-                    ),
-                };
-                return Err(CoreError::Api {
-                    kind: kind_of(status),
-                    status: status.as_u16(),
-                    code,
-                    message,
-                });
+                return Err(api_error(
+                    status,
+                    body,
+                    format!("The server answered {status}."),
+                ));
             }
             Ok(Err(e)) => return Err(self.offline(e)),
             Ok(Ok(ok)) => ok,
@@ -573,6 +555,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// A JSON error reply as a [`CoreError`], keeping the server's code, sentence and facts;
+/// `fallback` is the sentence when the body is not the server's error JSON.
+fn api_error(status: StatusCode, body: &[u8], fallback: String) -> CoreError {
+    let (code, message, detail) = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(b) => (b.error.code, b.error.message, b.error.detail),
+        Err(_) => (status.as_str().to_owned(), fallback, None),
+    };
+    CoreError::Api {
+        kind: kind_of(status),
+        status: status.as_u16(),
+        code,
+        message,
+        detail,
+    }
 }
 
 pub fn kind_of(status: StatusCode) -> ErrorKind {

@@ -176,6 +176,7 @@ fn not_found(what: impl Into<String>) -> CoreError {
         status: 404,
         code: "not_found".into(),
         message: what.into(),
+        detail: None,
     }
 }
 
@@ -302,8 +303,10 @@ impl Desk {
         let mut pending_actions = Vec::new();
         for item in outbox::for_conversation(conn, id)? {
             let state = match &item.failed {
-                Some(error) => OutboxState::Failed {
-                    error: error.clone(),
+                Some(r) => OutboxState::Failed {
+                    error: r.message.clone(),
+                    code: r.code.clone(),
+                    detail: r.detail.clone(),
                 },
                 None => OutboxState::Queued,
             };
@@ -757,15 +760,25 @@ mod tests {
 
         // Failed items: retry and discard (only failed ones can be discarded).
         assert!(desk.discard(&pending.key).is_err());
-        outbox::mark_failed(&desk.cache().writer(), &pending.key, "Forbidden").expect("fail");
+        outbox::mark_failed(
+            &desk.cache().writer(),
+            &pending.key,
+            &outbox::tests::refused("Forbidden"),
+        )
+        .expect("fail");
         let view = desk.open(2).expect("open");
         assert!(
             matches!(view.messages.iter().find(|m| m.key == pending.key).and_then(|m| m.outbox.clone()),
-            Some(OutboxState::Failed { error }) if error == "Forbidden")
+            Some(OutboxState::Failed { error, .. }) if error == "Forbidden")
         );
         desk.retry(&pending.key).expect("retry");
         assert!(desk.retry(&pending.key).is_err(), "not failed any more");
-        outbox::mark_failed(&desk.cache().writer(), &pending.key, "Forbidden").expect("fail");
+        outbox::mark_failed(
+            &desk.cache().writer(),
+            &pending.key,
+            &outbox::tests::refused("Forbidden"),
+        )
+        .expect("fail");
         desk.discard(&pending.key).expect("discard");
         assert_eq!(desk.open(2).expect("open").row.pending, 2);
 

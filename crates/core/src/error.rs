@@ -32,6 +32,8 @@ pub enum CoreError {
         status: u16,
         code: String,
         message: String,
+        /// The facts behind the refusal (who holds the conversation), when the server sent them.
+        detail: Option<switchboard_protocol::ErrorFacts>,
     },
     /// An online-only action tried without a connection; `{0}` names the action.
     #[error("{0} needs a connection to the server. Try again when the desk is back online.")]

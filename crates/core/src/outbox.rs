@@ -112,9 +112,9 @@ async fn flush(shared: &Arc<Shared>) -> Result<(), Stop> {
                     tracing::info!(error = %e, id = %item.id, "the server refused an outbox item");
                     crate::desk::edits::undo(shared, &item).await;
                     let id = item.id.clone();
-                    let message = e.to_string();
+                    let refusal = outbox::Refusal::of(&e);
                     if shared
-                        .write(move |c| outbox::mark_failed(c, &id, &message))
+                        .write(move |c| outbox::mark_failed(c, &id, &refusal))
                         .await
                         .is_err()
                     {
@@ -193,6 +193,7 @@ mod tests {
             status,
             code: String::new(),
             message: String::new(),
+            detail: None,
         }
     }
 

@@ -64,8 +64,13 @@ pub struct TabCounts {
 pub enum OutboxState {
     /// Waiting for the server (offline, or in flight).
     Queued,
-    /// The server refused it; it will not be retried by itself.
-    Failed { error: String },
+    /// The server refused it; it will not be retried by itself. `error` is the server's
+    /// sentence; `code` and `detail` are what the UI words its own sentence from.
+    Failed {
+        error: String,
+        code: String,
+        detail: Option<switchboard_protocol::ErrorFacts>,
+    },
 }
 
 /// One message of a thread as the UI shows it: stored messages and the outbox's pending sends.

@@ -8,7 +8,7 @@ use common::proxy::Proxy;
 use common::*;
 use switchboard_core::cache::outbox as outbox_table;
 use switchboard_core::{Desk, OutboxState, Tab};
-use switchboard_protocol::{ActionRequest, ConversationAction, ConversationStatus};
+use switchboard_protocol::{ActionRequest, ConversationAction, ConversationStatus, ErrorFacts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_edits_show_at_once_and_reach_the_server_once() -> anyhow::Result<()> {
@@ -173,7 +173,8 @@ async fn an_offline_start_moves_to_my_inbox_and_back_when_refused() -> anyhow::R
     let view = desk.open(other)?;
     assert!(matches!(
         &view.pending_actions[0].outbox,
-        OutboxState::Failed { error } if error.contains("already taken by")
+        OutboxState::Failed { detail: Some(ErrorFacts::TakenBy { operator_id, .. }), .. }
+            if *operator_id == olga.me.operator.id
     ));
     assert!(!ids(Tab::Inbox).iter().any(|(id, _)| *id == other));
     desk.shutdown().await;

@@ -16,7 +16,7 @@ use common::*;
 use rand::{Rng, SeedableRng};
 use switchboard_core::cache::outbox as outbox_table;
 use switchboard_core::{Desk, DeskConfig};
-use switchboard_protocol::{ActionRequest, ConversationAction, Id, Me};
+use switchboard_protocol::{ActionRequest, ConversationAction, ErrorFacts, Id, Me};
 
 const CHILD: &str = "app_process_that_sends";
 const ROUNDS: usize = 20;
@@ -235,8 +235,17 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
         dropped_for.elapsed()
     );
     let items = outbox_table::all(&desk.cache().reader())?;
-    let reason = items[0].failed.clone().unwrap_or_default();
-    assert!(reason.contains("already taken by"), "{reason}");
+    // The refusal is kept as the server structured it: the UI reads who took it from fields.
+    let reason = items[0].failed.clone().expect("refused");
+    assert_eq!(reason.code, "conflict", "{reason:?}");
+    assert_eq!(
+        reason.detail,
+        Some(ErrorFacts::TakenBy {
+            operator_id: olga.me.operator.id,
+            operator_name: olga.me.operator.name.clone(),
+        }),
+        "{reason:?}"
+    );
     let view = desk.open(other)?;
     assert_eq!(
         view.pending_actions.len(),
@@ -245,7 +254,7 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
     );
     assert!(matches!(
         &view.pending_actions[0].outbox,
-        switchboard_core::OutboxState::Failed { error } if error.contains("already taken by")
+        switchboard_core::OutboxState::Failed { code, detail: Some(ErrorFacts::TakenBy { .. }), .. } if code == "conflict"
     ));
 
     let detail = admin.conversation(mine).await?;

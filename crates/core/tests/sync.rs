@@ -417,7 +417,11 @@ async fn a_reset_rebuilds_from_a_snapshot_and_keeps_the_outbox() -> anyhow::Resu
             },
             1,
         )?;
-        outbox::mark_failed(&w, "kept-item", "refused earlier")?;
+        // As an older app stored a refusal: the sentence alone.
+        w.execute(
+            "UPDATE outbox SET failed = 'refused earlier' WHERE id = 'kept-item'",
+            [],
+        )?;
     }
 
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
@@ -429,7 +433,8 @@ async fn a_reset_rebuilds_from_a_snapshot_and_keeps_the_outbox() -> anyhow::Resu
     assert_eq!(ids(&desk, Tab::Unassigned), before);
     let items = outbox::all(&desk.cache().reader())?;
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].failed.as_deref(), Some("refused earlier"));
+    let refusal = items[0].failed.as_ref().expect("still failed");
+    assert_eq!(refusal.message, "refused earlier");
     assert!(meta::last_seq(&desk.cache().reader())? < 1_000_000_000);
     desk.shutdown().await;
     Ok(())

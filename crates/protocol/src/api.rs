@@ -22,6 +22,28 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence for a person, saying what to do.
     pub message: String,
+    /// The facts behind a refusal, for programs: the app words its own sentence from these
+    /// fields, so rewording `message` never breaks it. Absent for most errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<ErrorFacts>,
+}
+
+/// What a refusal is about, beyond its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ErrorFacts {
+    /// 409: another operator has the conversation in their inbox.
+    TakenBy {
+        operator_id: crate::Id,
+        operator_name: String,
+    },
+    /// 409: the client is pinned to another operator, who must detach them first.
+    PinnedTo {
+        operator_id: crate::Id,
+        operator_name: String,
+    },
 }
 
 /// `POST /api/v1/auth/login`.

@@ -1,9 +1,9 @@
 //! The one error type of the HTTP API and the service layer, and its JSON rendering
-//! (`{"error":{"code","message"}}` with the status of DESIGN.md).
+//! (`{"error":{"code","message","detail"?}}` with the status of DESIGN.md).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use switchboard_protocol::{ErrorBody, ErrorDetail};
+use switchboard_protocol::{ErrorBody, ErrorDetail, ErrorFacts};
 
 /// A failed request. Every message is a sentence for a person that says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +18,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// 409 with the facts a program reads instead of the sentence (who holds it).
+    #[error("{0}")]
+    ConflictWith(String, ErrorFacts),
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -53,7 +56,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictWith(..) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidState(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -69,7 +72,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
-            Self::Conflict(_) => "conflict",
+            Self::Conflict(_) | Self::ConflictWith(..) => "conflict",
             Self::TooLarge(_) => "too_large",
             Self::UnsupportedType(_) => "unsupported_type",
             Self::InvalidState(_) => "invalid_state",
@@ -87,10 +90,15 @@ impl ApiError {
             }
             other => other.to_string(),
         };
+        let detail = match self {
+            Self::ConflictWith(_, facts) => Some(facts.clone()),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_string(),
                 message,
+                detail,
             },
         }
     }

@@ -459,8 +459,8 @@ async fn seed_bad_input() {
         ],
     )
     .await;
-    assert_error(
-        &fx.post_form(
+    let taken = fx
+        .post_form(
             &fx.api,
             start,
             &[
@@ -468,11 +468,19 @@ async fn seed_bad_input() {
                 ("operator_id", fx.bob.to_string()),
             ],
         )
-        .await,
+        .await;
+    assert_error(
+        &taken,
         StatusCode::CONFLICT,
         "conflict",
         "already taken by Anna",
     );
+    // Who holds it travels as fields too (the app words its own sentence from them).
+    assert_eq!(taken.1["error"]["detail"]["kind"], "taken_by");
+    assert_eq!(taken.1["error"]["detail"]["operator_id"], fx.anna);
+    assert!(taken.1["error"]["detail"]["operator_name"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("Anna")));
     assert_error(
         &fx.post_form(
             &fx.api,

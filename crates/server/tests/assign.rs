@@ -252,12 +252,11 @@ async fn pinning_rules_and_routing_after_someone_else_closed() {
     assert_eq!(st, StatusCode::OK, "{conv}");
     assert_eq!(conv["client"]["pinned_operator_id"], fx.anna);
     // Bob can neither take over nor detach Anna's pin; the admin can detach any.
-    assert_error(
-        &pin(bob.clone(), json!(fx.bob)).await,
-        StatusCode::CONFLICT,
-        "conflict",
-        "pinned to Anna",
-    );
+    let refused = pin(bob.clone(), json!(fx.bob)).await;
+    assert_error(&refused, StatusCode::CONFLICT, "conflict", "pinned to Anna");
+    // The facts travel as fields, so the app never parses the sentence.
+    assert_eq!(refused.1["error"]["detail"]["kind"], "pinned_to");
+    assert_eq!(refused.1["error"]["detail"]["operator_id"], fx.anna);
     assert_error(
         &pin(bob.clone(), Value::Null).await,
         StatusCode::FORBIDDEN,

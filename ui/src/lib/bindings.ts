@@ -679,6 +679,18 @@ export type EmailWhitelist = { restrict: boolean;
  */
 addresses?: string[] }
 /**
+ * What a refusal is about, beyond its code.
+ */
+export type ErrorFacts = 
+/**
+ * 409: another operator has the conversation in their inbox.
+ */
+{ kind: "taken_by"; operator_id: number; operator_name: string } | 
+/**
+ * 409: the client is pinned to another operator, who must detach them first.
+ */
+{ kind: "pinned_to"; operator_id: number; operator_name: string }
+/**
  * Coarse class of a [`CoreError`], sent to the UI so it can react (e.g. show the sign-in
  * screen on `Unauthorized`, an offline badge on `Offline`).
  */
@@ -786,9 +798,10 @@ export type OutboxState =
  */
 { state: "queued" } | 
 /**
- * The server refused it; it will not be retried by itself.
+ * The server refused it; it will not be retried by itself. `error` is the server's
+ * sentence; `code` and `detail` are what the UI words its own sentence from.
  */
-{ state: "failed"; error: string }
+{ state: "failed"; error: string; code: string; detail: ErrorFacts | null }
 /**
  * `POST /api/v1/outgoing/whatsapp`: start a conversation with a phone number.
  */

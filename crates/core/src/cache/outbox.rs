@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
-use switchboard_protocol::{ConversationAction, Id, MessageKind, Millis};
+use switchboard_protocol::{ConversationAction, ErrorFacts, Id, MessageKind, Millis};
 
 use crate::error::{CoreError, Result};
 
@@ -37,6 +37,50 @@ pub enum Edit {
     },
 }
 
+/// The server's refusal of an item, kept as the server structured it (stored as JSON in the
+/// `failed` column), so the UI reads fields rather than parsing the sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The server's error code (`conflict`, `forbidden`, …).
+    pub code: String,
+    /// The server's sentence.
+    pub message: String,
+    #[serde(default)]
+    pub detail: Option<ErrorFacts>,
+}
+
+impl Refusal {
+    /// What the server said, as it said it; other failures keep their sentence.
+    pub fn of(e: &CoreError) -> Self {
+        match e {
+            CoreError::Api {
+                code,
+                message,
+                detail,
+                ..
+            } => Refusal {
+                code: code.clone(),
+                message: message.clone(),
+                detail: detail.clone(),
+            },
+            other => Refusal {
+                code: "refused".into(),
+                message: other.to_string(),
+                detail: None,
+            },
+        }
+    }
+
+    /// Reads the `failed` column: JSON, or the plain sentence older versions stored.
+    fn from_column(text: String) -> Self {
+        serde_json::from_str(&text).unwrap_or(Refusal {
+            code: "refused".into(),
+            message: text,
+            detail: None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     /// Insertion order.
@@ -47,7 +91,7 @@ pub struct Item {
     pub payload: Payload,
     pub created_at: Millis,
     /// The server's refusal; a failed item waits for the operator (retry or discard).
-    pub failed: Option<String>,
+    pub failed: Option<Refusal>,
 }
 
 pub fn push(
@@ -63,6 +107,7 @@ pub fn push(
 /// Queues an item again exactly as it was (seq, id, failure), e.g. one kept from a damaged
 /// cache: its seq keeps its place in the queue, its id keeps the server's dedup working.
 pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
+    let failed = item.failed.as_ref().map(json).transpose()?;
     insert(
         conn,
         Some(item.seq),
@@ -70,7 +115,7 @@ pub fn restore(conn: &Connection, item: &Item) -> Result<()> {
         item.conversation_id,
         &item.payload,
         item.created_at,
-        item.failed.as_deref(),
+        failed.as_deref(),
     )
 }
 
@@ -164,7 +209,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
         conversation_id: row.get(2)?,
         payload,
         created_at: row.get(7)?,
-        failed: row.get(8)?,
+        failed: row.get::<_, Option<String>>(8)?.map(Refusal::from_column),
     })
 }
 
@@ -219,9 +264,9 @@ pub fn delete(conn: &Connection, id: &str) -> Result<Option<Id>> {
         .optional()?)
 }
 
-pub fn mark_failed(conn: &Connection, id: &str, error: &str) -> Result<()> {
+pub fn mark_failed(conn: &Connection, id: &str, refusal: &Refusal) -> Result<()> {
     conn.prepare_cached("UPDATE outbox SET failed = ?2 WHERE id = ?1")?
-        .execute(params![id, error])?;
+        .execute(params![id, json(refusal)?])?;
     Ok(())
 }
 
@@ -237,9 +282,17 @@ pub fn retry(conn: &Connection, id: &str) -> Result<Option<Id>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::cache::Cache;
+
+    pub(crate) fn refused(message: &str) -> Refusal {
+        Refusal {
+            code: "forbidden".into(),
+            message: message.into(),
+            detail: None,
+        }
+    }
 
     fn send(text: &str) -> Payload {
         Payload::Send {
@@ -264,7 +317,7 @@ mod tests {
         delete(&c, "a").expect("ack");
         let b = next_ready(&c).expect("next").expect("b");
         assert_eq!(b.payload, Payload::Action(ConversationAction::Close));
-        mark_failed(&c, "b", "not allowed").expect("fail");
+        mark_failed(&c, "b", &refused("not allowed")).expect("fail");
         assert_eq!(
             next_ready(&c).expect("next").map(|i| i.id),
             Some("c".into())

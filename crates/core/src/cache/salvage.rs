@@ -116,7 +116,7 @@ mod tests {
             )
             .expect("b");
             outbox::push(&w, "c", 1, &send, 12).expect("c");
-            outbox::mark_failed(&w, "c", "refused").expect("fail c");
+            outbox::mark_failed(&w, "c", &outbox::tests::refused("refused")).expect("fail c");
             // A row the app cannot decode any more is lost, not queued to block the flusher.
             w.execute("UPDATE outbox SET action = 'garbage' WHERE id = 'b'", [])
                 .expect("spoil b");
@@ -136,7 +136,11 @@ mod tests {
         assert_eq!(
             items
                 .iter()
-                .map(|i| (i.seq, i.id.as_str(), i.failed.as_deref()))
+                .map(|i| (
+                    i.seq,
+                    i.id.as_str(),
+                    i.failed.as_ref().map(|r| r.message.as_str())
+                ))
                 .collect::<Vec<_>>(),
             vec![(1, "a", None), (3, "c", Some("refused"))]
         );

@@ -2,10 +2,10 @@
 //! conversation's records, so each change emits a conversation upsert — and, when
 //! blacklisting takes it out of someone's view, a `remove` for them.
 
-use switchboard_protocol::{Conversation, Id};
+use switchboard_protocol::{Conversation, ErrorFacts, Id};
 
 use super::actor::{resolve_actor, Actor, Principal};
-use super::conversations::{denied, emit_conversation};
+use super::conversations::{denied, emit_conversation, operator_name};
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Denied, Scope};
@@ -65,13 +65,16 @@ pub fn update_in(
             }
             policy::pin(&actor.facts, client.pinned_operator_id, *target).map_err(|d| match d {
                 Denied::TakenBy(current) => {
-                    let name = operators::name_of(conn, current)
-                        .ok()
-                        .flatten()
-                        .unwrap_or_else(|| format!("operator {current}"));
-                    ApiError::Conflict(format!(
-                        "The client is pinned to {name}; they must detach the client first."
-                    ))
+                    let name = operator_name(conn, current);
+                    ApiError::ConflictWith(
+                        format!(
+                            "The client is pinned to {name}; they must detach the client first."
+                        ),
+                        ErrorFacts::PinnedTo {
+                            operator_id: current,
+                            operator_name: name,
+                        },
+                    )
                 }
                 d => denied(conn, d),
             })?;

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 use switchboard_protocol::{
     AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus,
-    Delivery, Entity, Id, Message, MessageKind, MessagesPage, ReadState,
+    Delivery, Entity, ErrorFacts, Id, Message, MessageKind, MessagesPage, ReadState,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -105,17 +105,28 @@ pub(crate) fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResul
 pub(crate) fn denied(conn: &Connection, d: Denied) -> ApiError {
     match d {
         Denied::TakenBy(op) => {
-            let name = operators::name_of(conn, op)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| format!("operator {op}"));
-            ApiError::Conflict(format!(
-                "The conversation is already taken by {name}. Ask them or a supervisor to assign it to you."
-            ))
+            let name = operator_name(conn, op);
+            ApiError::ConflictWith(
+                format!(
+                    "The conversation is already taken by {name}. Ask them or a supervisor to assign it to you."
+                ),
+                ErrorFacts::TakenBy {
+                    operator_id: op,
+                    operator_name: name,
+                },
+            )
         }
         Denied::InvalidState(msg) => ApiError::InvalidState(msg.to_string()),
         Denied::Forbidden(msg) => ApiError::Forbidden(msg.to_string()),
     }
+}
+
+/// An operator's name for a refusal ("operator 5" when it cannot be read).
+pub(crate) fn operator_name(conn: &Connection, op: Id) -> String {
+    operators::name_of(conn, op)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| format!("operator {op}"))
 }
 
 /// Options that travel with a movement.

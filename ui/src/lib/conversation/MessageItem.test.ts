@@ -63,7 +63,7 @@ describe("MessageItem", () => {
         id: null,
         kind: "operator",
         delivery: "pending",
-        outbox: { state: "failed", error: "The conversation was closed by Marcus." },
+        outbox: { state: "failed", error: "The conversation was closed by Marcus.", code: "invalid_state", detail: null },
       }),
     });
     expect(one(".message")).toHaveClass("message--failed");

@@ -8,14 +8,19 @@ import NoticeBanner from "./NoticeBanner.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
-const TAKEN = "The conversation is already taken by Olga Ivanova. Ask them or a supervisor to assign it to you.";
+const TAKEN = {
+  state: "failed" as const,
+  error: "The conversation is already taken by Olga Ivanova. Ask them or a supervisor to assign it to you.",
+  code: "conflict",
+  detail: { kind: "taken_by" as const, operator_id: 9, operator_name: "Olga Ivanova" },
+};
 
 describe("outbox in the UI", () => {
   beforeEach(resetFakes);
 
   it("shows a refused action as a conflict with Retry and Discard", async () => {
     const view = makeView({
-      pending_actions: [{ id: "a1", description: "Start conversation", outbox: { state: "failed", error: TAKEN } }],
+      pending_actions: [{ id: "a1", description: "Start conversation", outbox: TAKEN }],
     });
     render(Banners, { view, error: null });
     expect(screen.getByRole("alert")).toHaveTextContent("Olga Ivanova took this conversation while you were offline.");
@@ -41,7 +46,7 @@ describe("outbox in the UI", () => {
       id: null,
       kind: "operator",
       delivery: "pending",
-      outbox: { state: "failed", error: "The conversation is closed." },
+      outbox: { state: "failed", error: "The conversation is closed.", code: "invalid_state", detail: null },
     });
     render(MessageItem, { message });
     expect(screen.getByRole("alert")).toHaveTextContent("The conversation is closed.");
