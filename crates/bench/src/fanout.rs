@@ -45,7 +45,7 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
             while let Some(Ok(frame)) = socket.next().await {
                 if let WsMessage::Text(text) = frame {
                     if let Ok(EventFrame::Change(record)) = serde_json::from_str(&text) {
-                        if record.entity == Entity::Message {
+                        if record.change.entity() == Some(Entity::Message) {
                             received[app].fetch_add(1, Ordering::Relaxed);
                         }
                     }

@@ -14,6 +14,7 @@ pub mod sync;
 pub use api::*;
 pub use outgoing::*;
 pub mod canned;
+pub mod change;
 pub mod profile;
 
 pub use canned::*;

@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::change::{Change, ChangeRecord};
 use crate::{ChannelAccount, Company, Conversation, Group, Id, Message, Operator, ReadState, Role};
 
-/// What a change record is about. `data` holds the matching type of this crate.
+/// What a change record is about ([`Change`] holds the matching type of this crate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -35,6 +36,41 @@ pub enum Entity {
     MessageTags,
 }
 
+impl Entity {
+    const ALL: [Entity; 10] = [
+        Entity::Conversation,
+        Entity::Message,
+        Entity::ReadState,
+        Entity::Operator,
+        Entity::Group,
+        Entity::ChannelAccount,
+        Entity::CannedResponse,
+        Entity::ClientNote,
+        Entity::Tag,
+        Entity::MessageTags,
+    ];
+
+    /// The name on the wire and in the server's change table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Conversation => "conversation",
+            Entity::Message => "message",
+            Entity::ReadState => "read_state",
+            Entity::Operator => "operator",
+            Entity::Group => "group",
+            Entity::ChannelAccount => "channel_account",
+            Entity::CannedResponse => "canned_response",
+            Entity::ClientNote => "client_note",
+            Entity::Tag => "tag",
+            Entity::MessageTags => "message_tags",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,24 +82,8 @@ pub enum ChangeOp {
     Remove,
 }
 
-/// One change, as the caller may see it. `seq` is company-wide and strictly increasing; a
-/// caller's stream has holes where records were not theirs to see.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ChangeRecord {
-    pub seq: i64,
-    pub entity: Entity,
-    pub id: Id,
-    pub op: ChangeOp,
-    /// Full state after the change for `upsert`; absent for `remove`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<serde_json::Value>,
-}
-
 /// Reply of `GET /api/v1/sync?after=SEQ&limit=N`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncPage {
     pub changes: Vec<ChangeRecord>,
@@ -112,7 +132,6 @@ pub struct Directory {
 
 /// Text frames the server sends on `GET /api/v1/events?after=SEQ` (WebSocket).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventFrame {

@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    CannedResponse, ChangeOp, ChangeRecord, ChannelAccount, ClientNote, Conversation, Directory,
-    Entity, Group, Id, Message, MessageTags, Operator, ReadState, SnapshotPage, Tag,
+    Change, ChangeRecord, Conversation, Directory, Entity, Id, Message, SnapshotPage,
 };
 
 use crate::cache::{
@@ -38,19 +37,6 @@ impl Applied {
 
     pub fn ids(&self) -> Vec<Id> {
         self.conversations.iter().copied().collect()
-    }
-}
-
-fn parse<T: serde::de::DeserializeOwned>(rec: &ChangeRecord) -> Option<T> {
-    let data = rec.data.clone()?;
-    match serde_json::from_value(data) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            // One record we cannot read must not stall sync forever; the next upsert of the
-            // same row repairs it.
-            tracing::warn!(seq = rec.seq, entity = ?rec.entity, error = %e, "skipping unreadable change record");
-            None
-        }
     }
 }
 
@@ -86,111 +72,90 @@ fn apply_one(
     out: &mut Applied,
     upserted: &mut BTreeSet<Id>,
 ) -> Result<()> {
-    match (rec.entity, rec.op) {
-        (Entity::Conversation, ChangeOp::Upsert) => {
-            if let Some(c) = parse::<Conversation>(rec) {
-                // Judged on the conversation rather than on message records: its upsert comes
-                // whether or not the message itself could be stored yet.
-                let before = conversations::last_client_message_id(tx, c.id)?;
-                if c.last_client_message_id > before && !c.client.blacklisted {
-                    if let Some(m) = c.last_client_message_id {
-                        out.new_client_messages.retain(|(conv, _)| *conv != c.id);
-                        out.new_client_messages.push((c.id, m));
-                    }
+    match &rec.change {
+        Change::Conversation(c) => {
+            // Judged on the conversation rather than on message records: its upsert comes
+            // whether or not the message itself could be stored yet.
+            let before = conversations::last_client_message_id(tx, c.id)?;
+            if c.last_client_message_id > before && !c.client.blacklisted {
+                if let Some(m) = c.last_client_message_id {
+                    out.new_client_messages.retain(|(conv, _)| *conv != c.id);
+                    out.new_client_messages.push((c.id, m));
                 }
-                conversations::upsert(tx, &c, gen)?;
-                upserted.insert(c.id);
-                out.conversations.insert(c.id);
             }
+            conversations::upsert(tx, c, gen)?;
+            upserted.insert(c.id);
+            out.conversations.insert(c.id);
         }
-        (Entity::Conversation, ChangeOp::Remove) => {
+        Change::Removed(Entity::Conversation) => {
             conversations::remove(tx, rec.id)?;
             out.new_client_messages.retain(|(conv, _)| *conv != rec.id);
             upserted.remove(&rec.id);
             out.conversations.insert(rec.id);
         }
-        (Entity::Message, ChangeOp::Upsert) => {
-            if let Some(m) = parse::<Message>(rec) {
-                if store_message(tx, &m)? {
-                    out.outbox_acked = true;
-                }
-                out.conversations.insert(m.conversation_id);
+        Change::Message(m) => {
+            if store_message(tx, m)? {
+                out.outbox_acked = true;
             }
+            out.conversations.insert(m.conversation_id);
         }
-        (Entity::Message, ChangeOp::Remove) => {
+        Change::Removed(Entity::Message) => {
             if let Some(conv) = messages::remove(tx, rec.id)? {
                 out.conversations.insert(conv);
             }
         }
-        (Entity::ReadState, ChangeOp::Upsert) => {
-            if let Some(r) = parse::<ReadState>(rec) {
-                read_states::advance(tx, r.conversation_id, r.last_read_message_id)?;
-                out.conversations.insert(r.conversation_id);
-            }
+        Change::ReadState(r) => {
+            read_states::advance(tx, r.conversation_id, r.last_read_message_id)?;
+            out.conversations.insert(r.conversation_id);
         }
-        (Entity::ReadState, ChangeOp::Remove) => {
+        Change::Removed(Entity::ReadState) => {
             read_states::remove(tx, rec.id)?;
             out.conversations.insert(rec.id);
         }
-        (Entity::Operator, ChangeOp::Upsert) => {
-            if let Some(o) = parse::<Operator>(rec) {
-                directory::upsert_operator(tx, &o)?;
-                out.directory = true;
-            }
+        Change::Operator(o) => {
+            directory::upsert_operator(tx, o)?;
+            out.directory = true;
         }
-        (Entity::Operator, ChangeOp::Remove) => {
+        Change::Removed(Entity::Operator) => {
             directory::remove_operator(tx, rec.id)?;
             out.directory = true;
         }
-        (Entity::Group, ChangeOp::Upsert) => {
-            if let Some(g) = parse::<Group>(rec) {
-                directory::upsert_group(tx, &g)?;
-                out.directory = true;
-            }
+        Change::Group(g) => {
+            directory::upsert_group(tx, g)?;
+            out.directory = true;
         }
-        (Entity::Group, ChangeOp::Remove) => {
+        Change::Removed(Entity::Group) => {
             directory::remove_group(tx, rec.id)?;
             out.directory = true;
         }
-        (Entity::ChannelAccount, ChangeOp::Upsert) => {
-            if let Some(a) = parse::<ChannelAccount>(rec) {
-                directory::upsert_channel_account(tx, &a)?;
-                out.directory = true;
-            }
+        Change::ChannelAccount(a) => {
+            directory::upsert_channel_account(tx, a)?;
+            out.directory = true;
         }
-        (Entity::ChannelAccount, ChangeOp::Remove) => {
+        Change::Removed(Entity::ChannelAccount) => {
             directory::remove_channel_account(tx, rec.id)?;
             out.directory = true;
         }
-        (Entity::CannedResponse, ChangeOp::Upsert) => {
-            if let Some(c) = parse::<CannedResponse>(rec) {
-                // No UI event: the picker reads the cache each time it opens.
-                canned::upsert(tx, &c)?;
-            }
+        // No UI event: the picker reads the cache each time it opens.
+        Change::CannedResponse(c) => canned::upsert(tx, c)?,
+        Change::Removed(Entity::CannedResponse) => canned::remove(tx, rec.id)?,
+        Change::ClientNote(n) => {
+            profile::upsert_note(tx, n)?;
+            out.conversations.insert(n.conversation_id);
         }
-        (Entity::CannedResponse, ChangeOp::Remove) => {
-            canned::remove(tx, rec.id)?;
+        Change::Removed(Entity::ClientNote) => profile::remove_note(tx, rec.id)?,
+        Change::Tag(t) => profile::upsert_tag(tx, t)?,
+        Change::Removed(Entity::Tag) => profile::remove_tag(tx, rec.id)?,
+        Change::MessageTags(t) => {
+            profile::set_message_tags(tx, t)?;
+            out.conversations.insert(t.conversation_id);
         }
-        (Entity::ClientNote, ChangeOp::Upsert) => {
-            if let Some(n) = parse::<ClientNote>(rec) {
-                profile::upsert_note(tx, &n)?;
-                out.conversations.insert(n.conversation_id);
-            }
+        Change::Removed(Entity::MessageTags) => profile::remove_message_tags(tx, rec.id)?,
+        // One record this version cannot read must not stall sync; the next upsert of the
+        // same row repairs it, and the log says what was passed over.
+        Change::Unknown { entity, reason } => {
+            tracing::warn!(seq = rec.seq, id = rec.id, %entity, %reason, "passing over a change record this version cannot read");
         }
-        (Entity::ClientNote, ChangeOp::Remove) => profile::remove_note(tx, rec.id)?,
-        (Entity::Tag, ChangeOp::Upsert) => {
-            if let Some(t) = parse::<Tag>(rec) {
-                profile::upsert_tag(tx, &t)?;
-            }
-        }
-        (Entity::Tag, ChangeOp::Remove) => profile::remove_tag(tx, rec.id)?,
-        (Entity::MessageTags, ChangeOp::Upsert) => {
-            if let Some(t) = parse::<MessageTags>(rec) {
-                profile::set_message_tags(tx, &t)?;
-                out.conversations.insert(t.conversation_id);
-            }
-        }
-        (Entity::MessageTags, ChangeOp::Remove) => profile::remove_message_tags(tx, rec.id)?,
     }
     Ok(())
 }
@@ -333,7 +298,7 @@ mod tests {
     use crate::cache::messages::tests::sample as msg;
     use crate::cache::outbox::Payload;
     use crate::cache::Cache;
-    use switchboard_protocol::MessageKind;
+    use switchboard_protocol::{ChangeOp, MessageKind};
 
     fn rec<T: serde::Serialize>(
         seq: i64,
@@ -341,16 +306,17 @@ mod tests {
         id: Id,
         data: Option<&T>,
     ) -> ChangeRecord {
+        let (op, data) = match data {
+            Some(d) => (
+                ChangeOp::Upsert,
+                Some(serde_json::to_value(d).expect("json")),
+            ),
+            None => (ChangeOp::Remove, None),
+        };
         ChangeRecord {
             seq,
-            entity,
             id,
-            op: if data.is_some() {
-                ChangeOp::Upsert
-            } else {
-                ChangeOp::Remove
-            },
-            data: data.map(|d| serde_json::to_value(d).expect("json")),
+            change: Change::decode(entity.as_str(), op, data),
         }
     }
 
@@ -380,6 +346,22 @@ mod tests {
         apply_changes(&mut c, &[rec::<()>(10, Entity::Conversation, 1, None)], 10).expect("rm");
         assert!(!conversations::exists(&c, 1).expect("exists"));
         assert_eq!(messages::count(&c, 1).expect("count"), 0);
+    }
+
+    #[test]
+    fn a_record_this_version_cannot_read_is_passed_over_without_stalling_the_batch() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        let page: Vec<ChangeRecord> = serde_json::from_value(serde_json::json!([
+            {"seq": 1, "entity": "widget_setting", "id": 1, "op": "upsert", "data": {"x": 1}},
+            {"seq": 2, "entity": "conversation", "id": 2, "op": "upsert", "data": {"id": "?"}},
+        ]))
+        .expect("a page with unknown records still reads");
+        let mut recs = page;
+        recs.push(rec(3, Entity::Conversation, 1, Some(&conv(1, "Ann"))));
+        let out = apply_changes(&mut c, &recs, 3).expect("apply");
+        assert_eq!(out.ids(), vec![1], "the readable record is applied");
+        assert_eq!(meta::last_seq(&c).expect("seq"), 3, "sync moves past them");
     }
 
     #[test]

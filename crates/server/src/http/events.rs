@@ -133,7 +133,7 @@ async fn run(
                         continue;
                     }
                     last = change.seq;
-                    if change.entity == Entity::Operator && change.entity_id == me {
+                    if change.change.entity() == Some(Entity::Operator) && change.entity_id == me {
                         // Groups or role may have changed: later records use the new view.
                         viewer = refresh_viewer(&st, &principal, viewer).await;
                     }

@@ -2,7 +2,7 @@
 //! snapshot, and the directory.
 
 use rusqlite::Connection;
-use switchboard_protocol::{ChangeOp, ChangeRecord, Directory, Entity, Id, SnapshotPage, SyncPage};
+use switchboard_protocol::{Change, ChangeRecord, Directory, Entity, Id, SnapshotPage, SyncPage};
 
 use super::actor::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -19,10 +19,8 @@ const MAX_EXAMINED: usize = 20_000;
 pub fn for_viewer(ch: &StoredChange, v: &Viewer) -> Option<ChangeRecord> {
     let upsert = || ChangeRecord {
         seq: ch.seq,
-        entity: ch.entity,
         id: ch.entity_id,
-        op: ch.op,
-        data: ch.data.clone(),
+        change: ch.change.clone(),
     };
     match &ch.audience {
         Audience::Company => Some(upsert()),
@@ -37,10 +35,8 @@ pub fn for_viewer(ch: &StoredChange, v: &Viewer) -> Option<ChangeRecord> {
             } else if before.as_ref().is_some_and(|b| visible(v, b)) {
                 Some(ChangeRecord {
                     seq: ch.seq,
-                    entity: Entity::Conversation,
                     id: *conversation_id,
-                    op: ChangeOp::Remove,
-                    data: None,
+                    change: Change::Removed(Entity::Conversation),
                 })
             } else {
                 None
@@ -184,10 +180,12 @@ mod tests {
         StoredChange {
             seq: 7,
             company_id: 1,
-            entity: Entity::Conversation,
             entity_id: 5,
-            op: ChangeOp::Upsert,
-            data: Some(serde_json::json!({"id": 5})),
+            change: Change::Group(switchboard_protocol::Group {
+                id: 5,
+                name: "Sales".into(),
+                color: "#f00".into(),
+            }),
             audience,
         }
     }
@@ -219,12 +217,10 @@ mod tests {
             after: scope(20),
         });
         let old = for_viewer(&ch, &viewer(1, &[10])).expect("record");
-        assert_eq!(old.op, ChangeOp::Remove);
-        assert_eq!(old.entity, Entity::Conversation);
+        assert_eq!(old.change, Change::Removed(Entity::Conversation));
         assert_eq!(old.id, 5);
-        assert!(old.data.is_none());
         let new = for_viewer(&ch, &viewer(2, &[20])).expect("record");
-        assert_eq!(new.op, ChangeOp::Upsert);
+        assert_eq!(new.change, ch.change);
         assert!(for_viewer(&ch, &viewer(3, &[30])).is_none());
     }
 

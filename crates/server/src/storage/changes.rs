@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
-use switchboard_protocol::{ChangeOp, ConversationStatus, Entity, Id};
+use switchboard_protocol::{Change, ChangeOp, ConversationStatus, Entity, Id};
 
 use super::{parse_enum, WriteCtx};
 use crate::error::ApiResult;
@@ -30,42 +30,10 @@ pub enum Audience {
 pub struct StoredChange {
     pub seq: i64,
     pub company_id: Id,
-    pub entity: Entity,
     pub entity_id: Id,
-    pub op: ChangeOp,
-    pub data: Option<serde_json::Value>,
+    /// The typed state after an upsert, or which entity a remove drops.
+    pub change: Change,
     pub audience: Audience,
-}
-
-fn entity_str(e: Entity) -> &'static str {
-    match e {
-        Entity::Conversation => "conversation",
-        Entity::Message => "message",
-        Entity::ReadState => "read_state",
-        Entity::Operator => "operator",
-        Entity::Group => "group",
-        Entity::ChannelAccount => "channel_account",
-        Entity::CannedResponse => "canned_response",
-        Entity::ClientNote => "client_note",
-        Entity::Tag => "tag",
-        Entity::MessageTags => "message_tags",
-    }
-}
-
-fn parse_entity(s: &str) -> Option<Entity> {
-    Some(match s {
-        "conversation" => Entity::Conversation,
-        "message" => Entity::Message,
-        "read_state" => Entity::ReadState,
-        "operator" => Entity::Operator,
-        "group" => Entity::Group,
-        "channel_account" => Entity::ChannelAccount,
-        "canned_response" => Entity::CannedResponse,
-        "client_note" => Entity::ClientNote,
-        "tag" => Entity::Tag,
-        "message_tags" => Entity::MessageTags,
-        _ => return None,
-    })
 }
 
 fn op_str(op: ChangeOp) -> &'static str {
@@ -153,7 +121,7 @@ fn insert(
     )?
     .execute(params![
             company_id,
-            entity_str(entity),
+            entity.as_str(),
             entity_id,
             op_str(op),
             text,
@@ -175,10 +143,8 @@ fn insert(
     ctx.push_change(StoredChange {
         seq,
         company_id,
-        entity,
         entity_id,
-        op,
-        data,
+        change: Change::decode(entity.as_str(), op, data),
         audience,
     });
     Ok(seq)
@@ -262,13 +228,13 @@ fn row_to_change(r: &Row<'_>) -> rusqlite::Result<StoredChange> {
         (None, Some(op)) => Audience::Operator(op),
         (None, None) => Audience::Company,
     };
+    let entity: String = r.get(2)?;
+    let op = parse_enum(4, r.get(4)?, parse_op)?;
     Ok(StoredChange {
         seq: r.get(0)?,
         company_id: r.get(1)?,
-        entity: parse_enum(2, r.get(2)?, parse_entity)?,
         entity_id: r.get(3)?,
-        op: parse_enum(4, r.get(4)?, parse_op)?,
-        data,
+        change: Change::decode(&entity, op, data),
         audience,
     })
 }
