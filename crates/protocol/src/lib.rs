@@ -186,7 +186,6 @@ pub struct Permissions {
     pub view_analytics: bool,
     /// Paid "Outgoing messages" by phone number; hidden by default.
     pub outgoing_whatsapp: bool,
-    pub download_conversations: bool,
 }
 
 impl Permissions {
@@ -198,7 +197,6 @@ impl Permissions {
             manage_settings: true,
             view_analytics: true,
             outgoing_whatsapp: true,
-            download_conversations: true,
         }
     }
 

@@ -32,7 +32,6 @@ const ME: Me = {
     manage_settings: false,
     view_analytics: true,
     outgoing_whatsapp: false,
-    download_conversations: false,
   },
 };
 const OPERATORS = ["Anna Petrova", "Marcus Lee", "Sofia Rossi", "Jonas Berg"];

@@ -827,7 +827,7 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
 /**
  * Paid "Outgoing messages" by phone number; hidden by default.
  */
-outgoing_whatsapp: boolean; download_conversations: boolean }
+outgoing_whatsapp: boolean }
 /**
  * How the client's pin shows for this operator (seed "Client assignment to an operator").
  */

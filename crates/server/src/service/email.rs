@@ -8,8 +8,11 @@
 //!   operator selected explicitly are included and labelled "Internal note".
 //! - Attachments are listed by name and size, never attached: the mail must not become a way
 //!   around the group's "block receiving files" policy, and stays small.
-//! - Checks run in this order: visibility (404), permission (403), input (400), whitelist
-//!   (403), mail server configured (422), then the SMTP exchange (502 on failure), outside any
+//! - Any operator who sees the conversation may send it: the seed's only limit is the whitelist
+//!   ("The function allows you to limit the ability for operators to download correspondence
+//!   with end-users and write down specific email addresses to which downloading is possible"),
+//!   so there is no role flag for it.
+//! - Checks run in this order: visibility (404), input (400), whitelist (403), mail server configured (422), then the SMTP exchange (502 on failure), outside any
 //!   database transaction. The action log row is written once the SMTP server accepted the mail.
 //! - Super-admins (and API tokens, which act as one) are not restricted by the whitelist, like
 //!   every Settings › Advanced restriction.
@@ -106,11 +109,6 @@ fn prepare(
     mail_configured: bool,
 ) -> ApiResult<(Outgoing, u32)> {
     let conv = load_visible(conn, actor, conversation_id)?;
-    if !actor.operator.permissions.download_conversations && !actor.facts.full_rights {
-        return Err(ApiError::Forbidden(
-            "You are not allowed to send conversations by email (the role lacks \"download conversations\").".into(),
-        ));
-    }
     let to = parse_address(&req.to, false)?;
     let subject = check_subject(&req.subject)?;
     if !actor.facts.full_rights {
