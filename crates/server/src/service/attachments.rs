@@ -6,10 +6,16 @@
 //!   ignore `attachment` still show something meaningful.
 //! - Every check that can fail without the bytes (visibility, inbox, group policy, extension,
 //!   idempotency) runs before the body is read, and again in the write transaction.
-//! - The group policy follows the conversation's group. Like the other Settings › Advanced
-//!   restrictions, it does not apply to super-admins (nor to API tokens, which act as one).
-//! - `block_receive` keeps client files (they are still stored and listed) but a download by
-//!   an operator it applies to is refused with 403, saying why.
+//! - The policy follows the operator's own groups, as the seed says ("This function allows you
+//!   to prohibit receiving and sending files to specific groups of operators"), not the
+//!   conversation's group: an operator is blocked when any of their groups blocks that
+//!   direction, and an operator in no group is never blocked. Like the other Settings ›
+//!   Advanced restrictions, it does not apply to super-admins (nor to API tokens, which act as
+//!   one, whichever operator they act as).
+//! - "Sending" is uploading a file into a conversation (multipart or `send-file-message`).
+//!   "Receiving" is getting a file a client sent: such files are still stored and listed (the
+//!   thread shows the name and size), but their download is refused with 403, saying why.
+//!   Files operators sent are not "received" and stay downloadable.
 
 use std::path::PathBuf;
 
@@ -54,18 +60,44 @@ fn group_name(conn: &Connection, company_id: Id, group_id: Id) -> String {
         .map_or_else(|| format!("group {group_id}"), |g| g.name)
 }
 
-/// 403 when the conversation's group blocks sending files for this actor.
-fn check_send_allowed(conn: &Connection, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
-    policy::send_message(&actor.facts, &Scope::of(conv)).map_err(|d| denied(conn, d))?;
-    if let Some(g) = conv.group_id.filter(|_| !actor.facts.full_rights) {
-        if store::policy(conn, g)?.block_send {
-            return Err(ApiError::Forbidden(format!(
-                "Sending files is blocked for the group \"{}\" (Settings › Advanced); send text, or ask an administrator.",
-                group_name(conn, actor.company_id, g)
-            )));
+/// Which way a file moves for the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Send,
+    Receive,
+}
+
+/// 403 when one of the acting operator's groups blocks files moving in `direction`.
+fn check_group_policy(conn: &Connection, actor: &Actor, direction: Direction) -> ApiResult<()> {
+    if actor.facts.full_rights {
+        return Ok(());
+    }
+    for &g in &actor.facts.group_ids {
+        let p = store::policy(conn, g)?;
+        let name = || group_name(conn, actor.company_id, g);
+        match direction {
+            Direction::Send if p.block_send => {
+                return Err(ApiError::Forbidden(format!(
+                    "Sending files is blocked for your group \"{}\" (Settings › Advanced); send text, or ask an administrator.",
+                    name()
+                )));
+            }
+            Direction::Receive if p.block_receive => {
+                return Err(ApiError::Forbidden(format!(
+                    "Receiving files is blocked for your group \"{}\" (Settings › Advanced); ask an administrator for this file.",
+                    name()
+                )));
+            }
+            _ => {}
         }
     }
     Ok(())
+}
+
+/// 403 unless the actor may send in `conv` and their groups let them send files.
+fn check_send_allowed(conn: &Connection, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
+    policy::send_message(&actor.facts, &Scope::of(conv)).map_err(|d| denied(conn, d))?;
+    check_group_policy(conn, actor, Direction::Send)
 }
 
 /// Checks before any byte is read. `Some(message)` when `client_msg_id` was already sent.
@@ -140,7 +172,8 @@ pub async fn send_file(
 }
 
 /// The attachment `id` and the path of its bytes, if the caller may download it: 404 for
-/// unknown ids and conversations the caller cannot see, 403 when the group blocks receiving.
+/// unknown ids and conversations the caller cannot see, 403 when a client's file is blocked
+/// by one of the caller's groups.
 pub async fn open(
     db: &Db,
     files: &FileStore,
@@ -152,18 +185,12 @@ pub async fn open(
             let actor = resolve_actor(conn, &principal, None, None)?;
             let not_found = || ApiError::not_found(format!("Attachment {id} not found."));
             let rec = store::get(conn, actor.company_id, id)?.ok_or_else(not_found)?;
-            let conv = load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
+            load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
                 ApiError::NotFound(_) => not_found(),
                 other => other,
             })?;
-            let inbound = rec.created_by.is_none();
-            if let Some(g) = conv.group_id.filter(|_| inbound && !actor.facts.full_rights) {
-                if store::policy(conn, g)?.block_receive {
-                    return Err(ApiError::Forbidden(format!(
-                        "Receiving files is blocked for the group \"{}\" (Settings › Advanced); ask an administrator for this file.",
-                        group_name(conn, actor.company_id, g)
-                    )));
-                }
+            if rec.created_by.is_none() {
+                check_group_policy(conn, &actor, Direction::Receive)?;
             }
             Ok(rec.reference)
         })
