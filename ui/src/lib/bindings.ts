@@ -833,9 +833,15 @@ outgoing_whatsapp: boolean }
  */
 export type PinDisplay = 
 /**
- * Not pinned: "Fix ([my name])" pins the client to me.
+ * Not pinned, and the conversation is assigned to `name` (me, or anyone for a
+ * super-admin): "Fix ([name])" pins the client to them.
  */
-{ kind: "unpinned"; my_name: string } | 
+{ kind: "fix"; name: string } | 
+/**
+ * Not pinned, and "Fix" is not offered: the conversation is not assigned to me (nor, for a
+ * super-admin, to anyone).
+ */
+{ kind: "unpinned" } | 
 /**
  * Pinned to me: "Detach".
  */

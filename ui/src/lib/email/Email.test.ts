@@ -30,7 +30,7 @@ async function openDesk() {
       client_id: 11,
       operators: [],
       groups: [],
-      pin: { kind: "unpinned", my_name: "Anna Petrova" },
+      pin: { kind: "fix", name: "Anna Petrova" },
       can_blacklist: true,
       blacklisted: false,
       can_outgoing: false,
