@@ -7,10 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod action_log;
 pub mod api;
 pub mod outgoing;
 pub mod sync;
 
+pub use action_log::{LogAction, LogDetails, LogEntry, LogSource, LogTarget};
 pub use api::*;
 pub use outgoing::*;
 pub mod canned;

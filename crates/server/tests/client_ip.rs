@@ -7,7 +7,7 @@ mod common;
 use common::{session, Fx};
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_protocol::Id;
+use switchboard_protocol::{Id, LogAction, LogTarget};
 use switchboard_server::storage::action_log;
 
 /// Starts conversation `c` as Anna with these `X-Forwarded-For` headers; returns the IP the
@@ -25,12 +25,19 @@ async fn logged_ip(fx: &Fx, c: Id, forwarded: &[&str]) -> Option<String> {
     assert_eq!(resp.status(), StatusCode::OK);
     let rows = fx
         .db()
-        .read_blocking(move |conn| Ok(action_log::list_for_target(conn, 1, "conversation", c)?))
+        .read_blocking(move |conn| {
+            Ok(action_log::list_for_target(
+                conn,
+                1,
+                LogTarget::Conversation,
+                c,
+            )?)
+        })
         .expect("log");
     let row = rows
         .into_iter()
         .rev()
-        .find(|r| r.action == "start")
+        .find(|r| r.action == LogAction::Start)
         .expect("a start row");
     row.ip
 }

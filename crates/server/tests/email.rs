@@ -15,7 +15,7 @@ use common::{assert_error, session, Fx};
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use switchboard_protocol::{Id, Permissions};
+use switchboard_protocol::{Id, LogAction, LogTarget, Permissions};
 use switchboard_server::storage::{action_log, roles};
 
 /// The system Python (where `apt-get install python3-aiosmtpd` puts the module); a pyenv
@@ -293,21 +293,19 @@ async fn whole_conversation_and_selected_messages_are_mailed_readably() {
             Ok(action_log::list_for_target(
                 c,
                 company,
-                "conversation",
+                LogTarget::Conversation,
                 fx.c1,
             )?)
         })
         .expect("log");
     let row = log
         .iter()
-        .find(|r| r.action == "conversation_emailed")
+        .find(|r| r.action == LogAction::ConversationEmailed)
         .expect("logged");
     assert_eq!(row.actor_operator_id, Some(fx.anna));
     assert_eq!(row.ip.as_deref(), Some("127.0.0.1"));
-    assert!(row
-        .note
-        .as_deref()
-        .is_some_and(|n| n.contains("to=Lawyer@Partner.test")));
+    assert_eq!(row.details.email_to.as_deref(), Some("Lawyer@Partner.test"));
+    assert_eq!(row.details.message_count, Some(4));
 
     // Two selected messages, one of them the note: exactly those, the note labelled.
     let note = msgs.iter().find(|m| m["kind"] == "note").expect("note");

@@ -21,7 +21,8 @@ use std::path::PathBuf;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, Id, Message, MessageKind,
+    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, Id, LogAction, LogDetails, LogTarget,
+    Message, MessageKind,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -243,21 +244,21 @@ pub async fn set_group_policy(
         groups::get(ctx.tx, actor.company_id, group_id)?
             .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
         store::set_policy(ctx.tx, group_id, p)?;
-        let note = format!(
-            "block_send={} block_receive={}",
-            p.block_send, p.block_receive
-        );
+        let details = LogDetails {
+            file_policy: Some(p),
+            ..LogDetails::default()
+        };
         action_log::insert(
             ctx.tx,
             &action_log::Entry {
                 company_id: actor.company_id,
                 actor_operator_id: Some(actor.id()),
                 actor_token_id: actor.token_id,
-                target_type: "group",
+                target: LogTarget::Group,
                 target_id: group_id,
-                action: "file_policy_changed",
+                action: LogAction::FilePolicyChanged,
                 ip: actor.ip.as_deref(),
-                note: Some(&note),
+                details: &details,
                 created_at: now_ms(),
             },
         )?;

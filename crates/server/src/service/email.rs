@@ -22,7 +22,10 @@ use std::collections::HashMap;
 use lettre::message::Mailbox;
 use lettre::Address;
 use rusqlite::Connection;
-use switchboard_protocol::{EmailConversationRequest, EmailSent, EmailWhitelist, Id, MessageKind};
+use switchboard_protocol::{
+    EmailConversationRequest, EmailSent, EmailWhitelist, Id, LogAction, LogDetails, LogTarget,
+    MessageKind,
+};
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{load_visible, log_conversation};
@@ -238,15 +241,19 @@ pub async fn send_conversation(
     };
     let to = mail.to.to_string();
     mailer.send(mail).await?;
-    let note = format!("to={to}; messages={message_count}");
+    let details = LogDetails {
+        email_to: Some(to.clone()),
+        message_count: Some(message_count),
+        ..LogDetails::default()
+    };
     db.write(move |ctx| {
         log_conversation(
             ctx.tx,
             Some(&actor),
             actor.company_id,
             conversation_id,
-            "conversation_emailed",
-            Some(&note),
+            LogAction::ConversationEmailed,
+            &details,
             now_ms(),
         )
     })
@@ -303,22 +310,22 @@ pub async fn set_whitelist(
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         require_settings(&actor)?;
         store::set(ctx.tx, actor.company_id, &clean)?;
-        let note = format!(
-            "restrict={} addresses={}",
-            clean.restrict,
-            clean.addresses.join(",")
-        );
+        let details = LogDetails {
+            whitelist_restrict: Some(clean.restrict),
+            whitelist_addresses: Some(clean.addresses.clone()),
+            ..LogDetails::default()
+        };
         action_log::insert(
             ctx.tx,
             &action_log::Entry {
                 company_id: actor.company_id,
                 actor_operator_id: Some(actor.id()),
                 actor_token_id: actor.token_id,
-                target_type: "company",
+                target: LogTarget::Company,
                 target_id: actor.company_id,
-                action: "email_whitelist_changed",
+                action: LogAction::EmailWhitelistChanged,
                 ip: actor.ip.as_deref(),
-                note: Some(&note),
+                details: &details,
                 created_at: now_ms(),
             },
         )?;
