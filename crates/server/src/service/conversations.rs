@@ -126,7 +126,8 @@ pub(crate) fn denied(conn: &Connection, d: Denied) -> ApiError {
 pub struct MoveOptions {
     /// Idempotency key (`/api/v1` actions): a repeat returns the current state.
     pub action_id: Option<String>,
-    /// Seed `disable_webhook=1`; webhooks do not exist yet, so it is recorded in the log note.
+    /// Seed `disable_webhook=1`; webhooks do not exist yet, so it is recorded in the log
+    /// (`LogDetails::webhook_disabled`).
     pub disable_webhook: bool,
 }
 
