@@ -79,7 +79,9 @@ named_enum! {
         CannedDelete = "canned_delete",
         EmailWhitelistChanged = "email_whitelist_changed",
         FilePolicyChanged = "file_policy_changed",
-        /// A row written by a newer server, read by this one.
+        /// An action this version does not know (a row of a newer server): an app reading a
+        /// newer server's log still gets the other rows.
+        #[serde(other)]
         Unknown = "unknown",
     }
 }
@@ -109,6 +111,9 @@ pub enum LogSource {
     InboundMessage,
     /// "Outgoing message" by phone number.
     OutgoingWhatsapp,
+    /// A source this version does not know (a newer server).
+    #[serde(other)]
+    Other,
 }
 
 /// What a row is about; only the fields its action uses are set.
@@ -196,6 +201,10 @@ mod tests {
             Some(LogTarget::CannedResponse)
         );
         assert_eq!(LogAction::parse("fly"), None);
+        assert_eq!(
+            serde_json::from_str::<LogAction>(r#""webhook_sent""#).expect("other"),
+            LogAction::Unknown
+        );
     }
 
     #[test]

@@ -774,7 +774,8 @@ export type LogAction =
  */
 "unpin" | "canned_create" | "canned_update" | "canned_delete" | "email_whitelist_changed" | "file_policy_changed" | 
 /**
- * A row written by a newer server, read by this one.
+ * An action this version does not know (a row of a newer server): an app reading a
+ * newer server's log still gets the other rows.
  */
 "unknown"
 /**
@@ -845,7 +846,11 @@ export type LogSource =
 /**
  * "Outgoing message" by phone number.
  */
-"outgoing_whatsapp"
+"outgoing_whatsapp" | 
+/**
+ * A source this version does not know (a newer server).
+ */
+"other"
 /**
  * `GET /api/v1/me`: who the token belongs to and what they may do.
  */
