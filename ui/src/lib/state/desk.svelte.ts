@@ -29,8 +29,11 @@ export class DeskState {
     this.#stop = listenAll([
       on.conversationsChanged((ids) => this.#batch.add(ids)),
       this.conn.listen(),
-      // The first sync's end decides an empty My inbox (see `landingTab`).
-      on.connStateChanged((state) => this.#land(state)),
+      // The first sync's end decides an empty My inbox (see `landingTab`), on fresh counts:
+      // the last synced changes may still be waiting in the batcher.
+      on.connStateChanged((state) => {
+        if (!this.#landed) void this.list.reloadCounts().then(() => this.#land(state));
+      }),
     ]);
     void this.conn.load().then(() => this.#land());
     void this.list.reload();
