@@ -34,6 +34,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             conversations::older_messages,
             conversations::send_message,
             conversations::conversation_action,
+            conversations::conversation_log,
             conversations::conn_state,
             conversations::retry_outbox_item,
             conversations::discard_outbox_item,

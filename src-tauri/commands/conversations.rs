@@ -1,10 +1,10 @@
 //! Conversation lists, threads, sends and movements: reads come from the cache, writes go to
-//! the outbox.
+//! the outbox. The conversation log comes from the server.
 
 use switchboard_core::{
     ConnState, ConversationRow, ConversationView, ListQuery, TabCounts, ThreadMessage,
 };
-use switchboard_protocol::{ConversationAction, Id};
+use switchboard_protocol::{ConversationAction, Id, LogEntry};
 use tauri::State;
 
 use crate::state::AppState;
@@ -88,4 +88,19 @@ pub async fn retry_outbox_item(state: State<'_, AppState>, id: String) -> Result
 #[specta::specta]
 pub async fn discard_outbox_item(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
     Ok(state.current().await?.desk.discard(&id)?)
+}
+
+/// The conversation log, from the server (online only).
+#[tauri::command]
+#[specta::specta]
+pub async fn conversation_log(
+    state: State<'_, AppState>,
+    conversation_id: Id,
+) -> Result<Vec<LogEntry>, UiError> {
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .conversation_log(conversation_id)
+        .await?)
 }

@@ -12,8 +12,8 @@ use serde::Serialize;
 use switchboard_protocol::{
     ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation,
     ConversationDetail, Directory, EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody,
-    EventFrame, GroupFilePolicy, GroupFiles, Id, LoginRequest, LoginResponse, Me, Message,
-    MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
+    EventFrame, GroupFilePolicy, GroupFiles, Id, LogEntry, LoginRequest, LoginResponse, Me,
+    Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
     SnapshotPage, SyncPage, Tag, TagMessagesRequest,
 };
 use tokio::net::TcpStream;
@@ -452,6 +452,16 @@ impl ApiClient {
     pub async fn retry_delivery(&self, message_id: Id) -> Result<Message> {
         self.json::<_, ()>(Method::POST, &format!("messages/{message_id}/retry"), None)
             .await
+    }
+
+    /// The conversation's movements (seed: "this will be indicated in the conversation log").
+    pub async fn conversation_log(&self, conversation_id: Id) -> Result<Vec<LogEntry>> {
+        self.json::<_, ()>(
+            Method::GET,
+            &format!("conversations/{conversation_id}/log"),
+            None,
+        )
+        .await
     }
 
     /// "Send to Email": the server mails the conversation or the selected messages.

@@ -23,6 +23,7 @@ use crate::cache::{self, conversations, directory, list, messages, outbox, read_
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::time::now_millis;
 mod canned;
+mod conversation_log;
 pub(crate) mod edits;
 mod email;
 mod profile;

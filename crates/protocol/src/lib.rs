@@ -7,10 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod action_log;
 pub mod api;
 pub mod outgoing;
 pub mod sync;
 
+pub use action_log::{LogAction, LogDetails, LogEntry, LogSource, LogTarget};
 pub use api::*;
 pub use outgoing::*;
 pub mod canned;
@@ -189,7 +191,6 @@ pub struct Permissions {
     pub view_analytics: bool,
     /// Paid "Outgoing messages" by phone number; hidden by default.
     pub outgoing_whatsapp: bool,
-    pub download_conversations: bool,
 }
 
 impl Permissions {
@@ -201,7 +202,6 @@ impl Permissions {
             manage_settings: true,
             view_analytics: true,
             outgoing_whatsapp: true,
-            download_conversations: true,
         }
     }
 

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::Extension;
 use clap::{Parser, Subcommand};
+use ipnet::IpNet;
 
 use crate::auth::LoginLimiter;
 use crate::files::FileStore;
+use crate::http::client_ip::{parse_trusted_proxy, TrustedProxies};
 use crate::http::{router, AppState};
 use crate::hub::Hub;
 use crate::mail::Mailer;
@@ -72,6 +75,10 @@ pub enum Command {
         /// Let `send-file-message` fetch from loopback and private addresses (tests, intranets).
         #[arg(long)]
         allow_private_fetch: bool,
+        /// A reverse proxy (CIDR or address) whose `X-Forwarded-For` names the client in the
+        /// action log and the login limiter; repeatable. Without it the TCP peer is the client.
+        #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_trusted_proxy)]
+        trusted_proxy: Vec<IpNet>,
         /// Connect and read timeout of `send-file-message` fetches, in seconds.
         #[arg(long, default_value_t = 30)]
         fetch_timeout_secs: u64,
@@ -161,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             prune_every_secs,
             max_file_mb,
             allow_private_fetch,
+            trusted_proxy,
             fetch_timeout_secs,
             smtp_url,
             mail_from,
@@ -182,7 +190,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .build()
                 .context("cannot start the async runtime")?;
             let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
-            runtime.block_on(serve(path, listen, retention, files, mailer))?;
+            let proxies = TrustedProxies::new(trusted_proxy);
+            runtime.block_on(serve(path, listen, retention, files, mailer, proxies))?;
         }
     }
     Ok(())
@@ -195,6 +204,7 @@ async fn serve(
     retention: Option<(u64, Duration)>,
     files: FileStore,
     mailer: Option<Arc<Mailer>>,
+    proxies: TrustedProxies,
 ) -> anyhow::Result<()> {
     let hub = Hub::new();
     let db = Db::open(&path)?.with_publisher(hub.sender());
@@ -221,7 +231,9 @@ async fn serve(
     tracing::info!(%addr, db = %path.display(), "serving");
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        router(state)
+            .layer(Extension(proxies))
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

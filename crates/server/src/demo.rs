@@ -216,7 +216,6 @@ pub fn load(db: &Db) -> ApiResult<DemoOutcome> {
                 conversations_management: true,
                 show_all_tab: true,
                 view_analytics: true,
-                download_conversations: true,
                 ..Permissions::default()
             },
         )?;

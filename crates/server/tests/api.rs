@@ -6,6 +6,7 @@ mod common;
 use common::{assert_error, session, Fx};
 use reqwest::StatusCode;
 use serde_json::json;
+use switchboard_protocol::{LogAction, LogTarget};
 use switchboard_server::storage::action_log;
 
 #[tokio::test]
@@ -106,7 +107,14 @@ async fn seed_movements_change_state_visible_through_get() {
     // Every movement is in the action log, with the token as actor and the flag noted.
     let log = fx
         .db()
-        .read_blocking(|c| Ok(action_log::list_for_target(c, 1, "conversation", fx.c1)?))
+        .read_blocking(|c| {
+            Ok(action_log::list_for_target(
+                c,
+                1,
+                LogTarget::Conversation,
+                fx.c1,
+            )?)
+        })
         .expect("log");
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
@@ -125,11 +133,9 @@ async fn seed_movements_change_state_visible_through_get() {
         .iter()
         .all(|e| e.actor_token_id.is_some() && e.ip.as_deref() == Some("127.0.0.1")));
     assert_eq!(log[1].actor_operator_id, Some(fx.anna));
-    assert!(log[4]
-        .note
-        .as_deref()
-        .unwrap_or_default()
-        .contains("disable_webhook=1"));
+    assert!(log[4].details.webhook_disabled);
+    assert_eq!(log[5].details.operator_id, Some(fx.dave));
+    assert_eq!(log[6].details.group_id, Some(fx.g2));
 }
 
 #[tokio::test]
@@ -774,10 +780,23 @@ async fn v1_idempotent_send_and_action() {
     );
     let log = fx
         .db()
-        .read_blocking(|c| Ok(action_log::list_for_target(c, 1, "conversation", fx.c2)?))
+        .read_blocking(|c| {
+            Ok(action_log::list_for_target(
+                c,
+                1,
+                LogTarget::Conversation,
+                fx.c2,
+            )?)
+        })
         .expect("log");
-    assert_eq!(log.iter().filter(|e| e.action == "start").count(), 1);
-    assert_eq!(log.iter().filter(|e| e.action == "close").count(), 1);
+    assert_eq!(
+        log.iter().filter(|e| e.action == LogAction::Start).count(),
+        1
+    );
+    assert_eq!(
+        log.iter().filter(|e| e.action == LogAction::Close).count(),
+        1
+    );
     // Bad action bodies.
     assert_error(
         &fx.post_json(&anna, &actions, json!({"action": "start"}))

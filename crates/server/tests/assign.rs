@@ -76,6 +76,10 @@ async fn assign_to_operator_and_group_follow_the_rules() {
         (last["action"].as_str(), last["operator_id"].as_i64()),
         (Some("assign_operator"), Some(fx.anna))
     );
+    // Typed: who did it and whom it names, by id and by name, for the app's log panel.
+    assert_eq!(last["operator_name"], "Anna");
+    assert_eq!(last["details"]["operator_id"], fx.bob);
+    assert_eq!(last["subject_name"], "Bob");
     // Now in Bob's inbox: Anna cannot move it on, even to a group.
     assert_error(
         &act(

@@ -302,6 +302,87 @@ async fn group_policy_blocks_sending_and_receiving() {
     assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
 }
 
+/// Seed (Settings › Advanced, "Block send/receive files"): "This function allows you to
+/// prohibit receiving and sending files to specific groups of operators." The operator's own
+/// groups decide, not the conversation's: an operator in no group is never blocked, and one in
+/// a blocking group is blocked in any conversation.
+#[tokio::test]
+async fn file_policy_follows_the_operators_groups_not_the_conversations() {
+    let fx = Fx::new();
+    let r = fx
+        .http
+        .put(fx.url(&format!("/api/v1/settings/groups/{}/files", fx.g2)))
+        .header("Authorization", format!("Bearer {}", session(fx.admin)))
+        .json(&json!({"block_send": true, "block_receive": true}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), StatusCode::OK);
+    let olga = session(fx.olga);
+    // c4 is a 2nd line conversation; Olga is in no group.
+    fx.start_for(fx.c4, fx.olga).await;
+    let (st, sent) = fx.upload(&olga, fx.c4, "o1", "a.txt", b"hi".to_vec()).await;
+    assert_eq!(st, StatusCode::CREATED, "no group, no block: {sent}");
+    let own = sent["attachment"]["id"].clone();
+    use base64::Engine as _;
+    let resp = fx
+        .http
+        .post(fx.url(&format!("/api/v1/channels/{}/inbound", fx.mail)))
+        .header("X-Channel-Secret", "mail-secret")
+        .json(&json!({"external_id": "m4@x.test", "name": "Mia", "text": "",
+            "attachment": {"name": "scan.pdf",
+                "data_base64": base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4 scan")}}))
+        .send()
+        .await
+        .expect("inbound");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let msgs = fx.seed_get(fx.c4).await["messages"].clone();
+    let client_file = msgs
+        .as_array()
+        .and_then(|m| m.last())
+        .map(|m| m["attachment"]["id"].clone())
+        .expect("client file");
+    assert_eq!(
+        fx.download(&olga, &client_file).await.status(),
+        StatusCode::OK
+    );
+
+    // Olga joins the 2nd line: now she may neither send files nor get the client's…
+    fx.db()
+        .write_blocking(|ctx| {
+            ctx.tx.execute(
+                "INSERT INTO operator_groups (operator_id, group_id) VALUES (?1, ?2)",
+                [fx.olga, fx.g2],
+            )?;
+            Ok(())
+        })
+        .expect("join group");
+    let r = fx.upload(&olga, fx.c4, "o2", "b.txt", b"hi".to_vec()).await;
+    assert_error(
+        &r,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Sending files is blocked for your group \"2nd line\"",
+    );
+    let r = decode(fx.download(&olga, &client_file).await).await;
+    assert_error(
+        &r,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Receiving files is blocked for your group \"2nd line\"",
+    );
+    // …while the file she sent herself is not "received" and stays hers.
+    assert_eq!(fx.download(&olga, &own).await.status(), StatusCode::OK);
+
+    // A 1st line operator is not blocked by the 2nd line's policy in a 2nd line conversation
+    // (the conversation moved to Anna's inbox through the seed API).
+    fx.start_for(fx.c5, fx.anna).await;
+    let (st, body) = fx
+        .upload(&session(fx.anna), fx.c5, "a1", "a.txt", b"hi".to_vec())
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+}
+
 /// A local file server for `send-file-message`.
 async fn file_server() -> SocketAddr {
     let app = axum::Router::new()

@@ -6,6 +6,7 @@ mod common;
 use common::{assert_error, decode, session, Fx};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use switchboard_protocol::{LogAction, LogTarget};
 use switchboard_server::storage::action_log;
 
 async fn call(
@@ -104,10 +105,17 @@ async fn super_admin_answers_are_global_operator_answers_private() {
     // The action log names the actor.
     let logged = fx
         .db()
-        .read_blocking(|c| Ok(action_log::list_for_target(c, 1, "canned_response", pid)?))
+        .read_blocking(|c| {
+            Ok(action_log::list_for_target(
+                c,
+                1,
+                LogTarget::CannedResponse,
+                pid,
+            )?)
+        })
         .expect("log");
     assert_eq!(logged.len(), 1);
-    assert_eq!(logged[0].action, "canned_create");
+    assert_eq!(logged[0].action, LogAction::CannedCreate);
     assert_eq!(logged[0].actor_operator_id, Some(fx.anna));
 }
 

@@ -15,7 +15,7 @@ use common::{assert_error, session, Fx};
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use switchboard_protocol::{Id, Permissions};
+use switchboard_protocol::{Id, LogAction, LogTarget, Permissions};
 use switchboard_server::storage::{action_log, roles};
 
 /// The system Python (where `apt-get install python3-aiosmtpd` puts the module); a pyenv
@@ -145,7 +145,7 @@ fn parse(raw: &[u8]) -> Mail {
     }
 }
 
-/// Gives `op` a role with these permissions (the fixture's roles have neither).
+/// Gives `op` a role with these permissions (the fixture's "Operator" role has none).
 fn grant(fx: &Fx, op: Id, name: &str, perms: Permissions) {
     fx.db()
         .write_blocking(|ctx| {
@@ -162,13 +162,6 @@ fn grant(fx: &Fx, op: Id, name: &str, perms: Permissions) {
             Ok(())
         })
         .expect("grant");
-}
-
-fn exporter() -> Permissions {
-    Permissions {
-        download_conversations: true,
-        ..Permissions::default()
-    }
 }
 
 async fn post_ok(fx: &Fx, token: &str, path: &str, body: Value) -> Value {
@@ -242,7 +235,6 @@ async fn whole_conversation_and_selected_messages_are_mailed_readably() {
         "--mail-from",
         "Switchboard Desk <desk@acme.test>",
     ]);
-    grant(&fx, fx.anna, "Exporter", exporter());
     let msgs = conversation(&fx).await;
     let anna = session(fx.anna);
     let path = format!("/api/v1/conversations/{}/email", fx.c1);
@@ -301,21 +293,19 @@ async fn whole_conversation_and_selected_messages_are_mailed_readably() {
             Ok(action_log::list_for_target(
                 c,
                 company,
-                "conversation",
+                LogTarget::Conversation,
                 fx.c1,
             )?)
         })
         .expect("log");
     let row = log
         .iter()
-        .find(|r| r.action == "conversation_emailed")
+        .find(|r| r.action == LogAction::ConversationEmailed)
         .expect("logged");
     assert_eq!(row.actor_operator_id, Some(fx.anna));
     assert_eq!(row.ip.as_deref(), Some("127.0.0.1"));
-    assert!(row
-        .note
-        .as_deref()
-        .is_some_and(|n| n.contains("to=Lawyer@Partner.test")));
+    assert_eq!(row.details.email_to.as_deref(), Some("Lawyer@Partner.test"));
+    assert_eq!(row.details.message_count, Some(4));
 
     // Two selected messages, one of them the note: exactly those, the note labelled.
     let note = msgs.iter().find(|m| m["kind"] == "note").expect("note");
@@ -353,8 +343,6 @@ async fn whole_conversation_and_selected_messages_are_mailed_readably() {
 async fn refusals_are_clear_and_send_nothing() {
     let smtp = Smtp::start();
     let fx = Fx::with_server_args(&["--smtp-url", &smtp.url(), "--mail-from", "desk@acme.test"]);
-    grant(&fx, fx.anna, "Exporter", exporter());
-    grant(&fx, fx.dave, "Exporter 2", exporter());
     let msgs = conversation(&fx).await;
     let anna = session(fx.anna);
     let path = format!("/api/v1/conversations/{}/email", fx.c1);
@@ -365,14 +353,6 @@ async fn refusals_are_clear_and_send_nothing() {
     assert_error(&got, StatusCode::NOT_FOUND, "not_found", "not found");
     let got = fx.post_json(&fx.other_admin_token, &path, ok.clone()).await;
     assert_error(&got, StatusCode::NOT_FOUND, "not_found", "not found");
-    // Sue (Supervisor, 1st line) sees c1 in All, but her role lacks "download conversations".
-    let got = fx.post_json(&session(fx.sue), &path, ok.clone()).await;
-    assert_error(
-        &got,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "You are not allowed to send conversations by email",
-    );
 
     // Bad input.
     for (body, needle) in [
@@ -497,6 +477,75 @@ async fn refusals_are_clear_and_send_nothing() {
     post_ok(&fx, &admin, &path, ok.clone()).await;
     assert_eq!(parse(&smtp.mail(2)).to, "x@partner.test");
     assert_eq!(smtp.count(), 2);
+}
+
+/// Seed (Settings › Advanced, "Email whitelist for downloading conversations"): "The function
+/// allows you to limit the ability for operators to download correspondence with end-users and
+/// write down specific email addresses to which downloading is possible. Super-admin account is
+/// not affected by this feature." The whitelist is the only limit: an operator whose role has
+/// no flag at all may send to a whitelisted address.
+#[tokio::test]
+async fn any_operator_may_send_and_the_whitelist_is_the_only_limit() {
+    let smtp = Smtp::start();
+    let fx = Fx::with_server_args(&["--smtp-url", &smtp.url(), "--mail-from", "desk@acme.test"]);
+    conversation(&fx).await;
+    let anna = session(fx.anna);
+    let admin = session(fx.admin);
+    let path = format!("/api/v1/conversations/{}/email", fx.c1);
+    let role: Value = fx.get(&anna, "/api/v1/me").await.1["permissions"].clone();
+    assert_eq!(
+        role,
+        json!({"conversations_management": false, "show_all_tab": false, "manage_operators": false,
+            "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false}),
+        "Anna has the fixture's plain Operator role"
+    );
+
+    // No whitelist yet: any address.
+    post_ok(
+        &fx,
+        &anna,
+        &path,
+        json!({"to": "x@partner.test", "subject": "S"}),
+    )
+    .await;
+    assert_eq!(smtp.count(), 1);
+
+    let resp = fx
+        .http
+        .put(fx.url("/api/v1/settings/email-whitelist"))
+        .header("Authentication", admin.clone())
+        .json(&json!({"restrict": true, "addresses": ["boss@partner.test"]}))
+        .send()
+        .await
+        .expect("PUT whitelist");
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    post_ok(
+        &fx,
+        &anna,
+        &path,
+        json!({"to": "boss@partner.test", "subject": "S"}),
+    )
+    .await;
+    let got = fx
+        .post_json(
+            &anna,
+            &path,
+            json!({"to": "x@partner.test", "subject": "S"}),
+        )
+        .await;
+    assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "email whitelist");
+    assert_eq!(smtp.count(), 2, "the refused address got mail");
+    // The super-admin is not affected.
+    post_ok(
+        &fx,
+        &admin,
+        &path,
+        json!({"to": "x@partner.test", "subject": "S"}),
+    )
+    .await;
+    assert_eq!(smtp.count(), 3);
+    assert_eq!(parse(&smtp.mail(3)).to, "x@partner.test");
 }
 
 #[tokio::test]

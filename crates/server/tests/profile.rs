@@ -7,7 +7,7 @@ mod common;
 use common::{assert_error, session, Fx};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use switchboard_protocol::{Delivery, Id};
+use switchboard_protocol::{Delivery, Id, LogAction, LogTarget};
 use switchboard_server::storage::{action_log, messages};
 
 async fn start(fx: &Fx, token: &str, conv: Id) {
@@ -115,11 +115,18 @@ async fn notes_are_listed_with_author_and_follow_the_conversation_visibility() {
 
     let logged = fx
         .db()
-        .read_blocking(|c| Ok(action_log::list_for_target(c, 1, "conversation", fx.c1)?))
+        .read_blocking(|c| {
+            Ok(action_log::list_for_target(
+                c,
+                1,
+                LogTarget::Conversation,
+                fx.c1,
+            )?)
+        })
         .expect("log");
     assert!(logged
         .iter()
-        .any(|e| e.action == "client_note_added" && e.actor_operator_id == Some(fx.anna)));
+        .any(|e| e.action == LogAction::ClientNoteAdded && e.actor_operator_id == Some(fx.anna)));
 }
 
 #[tokio::test]
@@ -347,9 +354,16 @@ async fn a_failed_delivery_can_be_retried_by_the_sender_only() {
     assert_eq!(ups[0]["data"]["delivery"], "sent");
     let logged = fx
         .db()
-        .read_blocking(|c| Ok(action_log::list_for_target(c, 1, "conversation", fx.c1)?))
+        .read_blocking(|c| {
+            Ok(action_log::list_for_target(
+                c,
+                1,
+                LogTarget::Conversation,
+                fx.c1,
+            )?)
+        })
         .expect("log");
     assert!(logged
         .iter()
-        .any(|e| e.action == "delivery_retried" && e.ip.is_some()));
+        .any(|e| e.action == LogAction::DeliveryRetried && e.ip.is_some()));
 }

@@ -110,6 +110,12 @@ export default {
           { timeout: 20000 },
         );
         ctx.signedIn = true;
+        // First landing: the demo admin's My inbox is empty, so once the first sync is done the
+        // desk opens where work waits, Unassigned.
+        await waitConn(browser, "online", 45000);
+        await waitFor("landed on Unassigned (My inbox is empty)", async () => (await attr(browser, '[data-tab="unassigned"]', "aria-current")) === "page", {
+          timeout: 10000,
+        });
 
         await selectTab(browser, "unassigned");
         await waitFor("rows in Unassigned", async () => (await count(browser, ".conversation-row")) > 0, { timeout: 30000 });
@@ -225,6 +231,10 @@ export default {
         assert(session?.me?.operator?.email === ADMIN.email, `signed in as ${session?.me?.operator?.email}`);
         await waitFor("rows in the list after restart", async () => (await count(browser, ".conversation-row")) > 0, {
           timeout: 15000,
+        });
+        // The last tab the operator used (My inbox, in the first case) is remembered.
+        await waitFor("restarted on the remembered My inbox", async () => (await attr(browser, '[data-tab="inbox"]', "aria-current")) === "page", {
+          timeout: 10000,
         });
         await screenshot(browser, "restarted");
         assert(!sawSignIn, "the sign-in form flashed before the desk");

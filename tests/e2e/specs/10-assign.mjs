@@ -110,6 +110,15 @@ async function takeOne(ctx) {
   return row;
 }
 
+/** Opens the conversation log panel, waits for a line containing `needle`, then closes it. */
+async function expectInLog(browser, needle, shot) {
+  await click(browser, "#conversation-log-button");
+  await waitFor(`log: "${needle}"`, async () => (await text(browser, "#conversation-log"))?.includes(needle), { timeout: 15000 });
+  if (shot) await screenshot(browser, shot);
+  await click(browser, "#conversation-log-button");
+  await waitFor("log closed", async () => !(await exists(browser, "#conversation-log")), { timeout: 5000 });
+}
+
 async function clearSearch(browser) {
   if (await exists(browser, "button[aria-label='Clear search']")) await click(browser, "button[aria-label='Clear search']");
 }
@@ -142,6 +151,8 @@ export default {
         await clearSearch(browser);
         await showRow(browser, row);
         await openRow(browser, row.id);
+        // Seed: the assignment "will be indicated in the conversation log".
+        await expectInLog(browser, `${ANNA.name} started the conversation`);
         // Anna is in the 1st line: the 2nd-line-only operators are not offered.
         await click(browser, "#assign-operator");
         const names = await browser.execute(() => [...document.querySelectorAll("#assign-operator-menu [data-choice-id]")].map((b) => b.textContent.trim()));
@@ -219,7 +230,26 @@ export default {
         await screenshot(browser, "pin-admin");
         await click(browser, "#pin-client");
         await waitFor("server: detached", async () => (await get(server, row.id)).client.pinned_operator_id === null, { timeout: 15000 });
-        await waitFor("Fix (admin) after detaching", async () => (await text(browser, "#pin-client"))?.trim().startsWith("Fix ("), { timeout: 15000 });
+        // Seed: "To assign a client to an operator, it is necessary to assign a conversation to
+        // the operator, click on the icon and select "Fix (name)"". Closed, it is assigned to
+        // no one: no Fix at all.
+        await waitFor("no pin control on a closed conversation", async () => !(await exists(browser, "#pin-client")), { timeout: 15000 });
+        await screenshot(browser, "pin-none-closed");
+        // The super-admin assigns it to Anna, then fixes the client to her.
+        const annaId = await pick(browser, "assign-operator", ANNA.name);
+        await waitFor("server: in Anna's inbox", async () => (await get(server, row.id)).operator_id === annaId, { timeout: 15000 });
+        await waitFor("Fix (Anna Petrova) for the super-admin", async () => (await text(browser, "#pin-client"))?.trim() === `Fix (${ANNA.name})`, {
+          timeout: 15000,
+        });
+        await expectInLog(browser, `Admin assigned the conversation to ${ANNA.name}`, "conversation-log");
+        await screenshot(browser, "pin-admin-fix");
+        await click(browser, "#pin-client");
+        await waitFor("server: pinned to Anna by the super-admin", async () => (await get(server, row.id)).client.pinned_operator_id === annaId, { timeout: 15000 });
+        await waitFor("Detach (assigned to Anna Petrova) again", async () => (await text(browser, "#pin-client"))?.trim() === `Detach (assigned to ${ANNA.name})`, {
+          timeout: 15000,
+        });
+        await click(browser, "#pin-client");
+        await waitFor("server: detached again", async () => (await get(server, row.id)).client.pinned_operator_id === null, { timeout: 15000 });
         await clearSearch(browser);
       },
     },

@@ -138,6 +138,56 @@ export default {
       },
     },
     {
+      // Seed: "If the operator understands that the client's conversation has been resolved,
+      // then it can be closed by clicking on "to closed" button. Also, the conversation can be
+      // returned to "Unassigned" by clicking on "To Unassigned" button".
+      name: "closed-start: To Unassigned and To closed move the row and the server's conversation",
+      timeout: 120000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        const me = (await invoke(browser, "restore_session"))?.me?.operator;
+        assert(Number.isInteger(me?.id), "needs Boris signed in (first case)");
+        const client = { external_id: `moves-${Date.now()}`, name: "Umberto Moves", text: "Where is my parcel?" };
+        const { conversation_id: id } = await server.inbound(client);
+        const group = (await get(server, id)).group_id;
+        const take = async () => {
+          await selectTab(browser, "unassigned");
+          await openRow(browser, id);
+          await click(browser, "#start-conversation");
+          await waitFor("server: in Boris's inbox", async () => {
+            const c = await get(server, id);
+            return c.status === "inbox" && c.operator_id === me.id;
+          }, { timeout: 15000 });
+          await selectTab(browser, "inbox");
+          await openRow(browser, id);
+        };
+
+        await take();
+        await waitFor("To Unassigned offered", () => visible(browser, "#to-unassigned"), { timeout: 10000 });
+        await click(browser, "#to-unassigned");
+        await waitFor("server: unassigned in its group, Boris still named as the last operator", async () => {
+          const c = await get(server, id);
+          return c.status === "unassigned" && c.group_id === group && c.operator_id === me.id;
+        }, { timeout: 15000 });
+        await waitFor(`${id} left My inbox`, async () => !(await exists(browser, row(id))), { timeout: 15000 });
+        await selectTab(browser, "unassigned");
+        await waitFor(`${id} in Unassigned`, () => exists(browser, row(id)), { timeout: 15000 });
+        await screenshot(browser, "to-unassigned");
+
+        await take();
+        await waitFor("To closed offered", () => visible(browser, "#to-closed"), { timeout: 10000 });
+        await click(browser, "#to-closed");
+        await waitFor("server: closed by Boris", async () => {
+          const c = await get(server, id);
+          return c.status === "closed" && c.closed_by === me.id;
+        }, { timeout: 15000 });
+        await waitFor(`${id} left My inbox`, async () => !(await exists(browser, row(id))), { timeout: 15000 });
+        await selectTab(browser, "closed");
+        await waitFor(`${id} in Closed`, () => exists(browser, row(id)), { timeout: 15000 });
+        await screenshot(browser, "to-closed");
+      },
+    },
+    {
       name: "closed-start: offline search highlights what matched",
       timeout: 60000,
       async run(ctx) {

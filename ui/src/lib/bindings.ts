@@ -105,6 +105,17 @@ async conversationAction(conversationId: number, action: ConversationAction) : P
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The conversation log, from the server (online only).
+ */
+async conversationLog(conversationId: number) : Promise<Result<LogEntry[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("conversation_log", { conversationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async connState() : Promise<Result<ConnState, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("conn_state") };
@@ -728,6 +739,136 @@ export type KeychainStatus = { available: boolean; detail: string }
  */
 export type ListQuery = { tab: Tab | null; search: string | null; group_id: number | null; status: ConversationStatus | null; operator_id: number | null }
 /**
+ * What was done.
+ */
+export type LogAction = 
+/**
+ * A client's first message (or an outgoing message) made the conversation.
+ */
+"created" | 
+/**
+ * A client wrote into a closed conversation.
+ */
+"reopened" | 
+/**
+ * "Start conversation": into the operator's My inbox.
+ */
+"start" | 
+/**
+ * "To closed".
+ */
+"close" | 
+/**
+ * "To Unassigned".
+ */
+"unassign" | 
+/**
+ * "Assign to" an operator ([`LogDetails::operator_id`]).
+ */
+"assign_operator" | 
+/**
+ * "Assign to group" ([`LogDetails::group_id`]).
+ */
+"assign_group" | "message_sent" | "file_sent" | 
+/**
+ * An internal note in the thread.
+ */
+"note_added" | 
+/**
+ * A note in the client's profile.
+ */
+"client_note_added" | "message_tagged" | "delivery_retried" | "conversation_emailed" | 
+/**
+ * The client was renamed ([`LogDetails::display_name`]).
+ */
+"rename" | "blacklist" | "unblacklist" | 
+/**
+ * "Fix (name)" ([`LogDetails::operator_id`]).
+ */
+"pin" | 
+/**
+ * "Detach".
+ */
+"unpin" | "canned_create" | "canned_update" | "canned_delete" | "email_whitelist_changed" | "file_policy_changed" | 
+/**
+ * An action this version does not know (a row of a newer server): an app reading a
+ * newer server's log still gets the other rows.
+ */
+"unknown"
+/**
+ * What a row is about; only the fields its action uses are set.
+ */
+export type LogDetails = { 
+/**
+ * The operator assigned or pinned to; for an inbound message, the operator whose inbox
+ * a pinned client's conversation went to.
+ */
+operator_id?: number | null; group_id?: number | null; message_id?: number | null; client_note_id?: number | null; tag?: string | null; 
+/**
+ * A rename's new name.
+ */
+display_name?: string | null; 
+/**
+ * "Send to Email": the recipient and how many messages the mail held.
+ */
+email_to?: string | null; message_count?: number | null; 
+/**
+ * The API caller asked for no webhook (`disable_webhook`).
+ */
+webhook_disabled: boolean; source?: LogSource | null; 
+/**
+ * The email whitelist as saved.
+ */
+whitelist_restrict?: boolean | null; whitelist_addresses?: string[] | null; 
+/**
+ * A group's file policy as saved.
+ */
+file_policy?: GroupFilePolicy | null }
+/**
+ * One row of `GET /api/v1/conversations/{id}/log`, oldest first.
+ */
+export type LogEntry = { id: number; action: LogAction; 
+/**
+ * The operator who did it (`None`: the client's channel).
+ */
+operator_id: number | null; 
+/**
+ * Their name when the log was read.
+ */
+operator_name: string | null; 
+/**
+ * Whether it came through an API token.
+ */
+via_api: boolean; details: LogDetails; 
+/**
+ * The name of the operator or group in `details` when the log was read.
+ */
+subject_name: string | null; 
+/**
+ * Free text of rows written before the log was typed.
+ */
+note: string | null; 
+/**
+ * Shown to super-admins and integrations only.
+ */
+ip: string | null; created_at: number }
+/**
+ * Where an action without an operator came from.
+ */
+export type LogSource = 
+/**
+ * A client's message through a channel.
+ */
+"inbound_message" | 
+/**
+ * "Outgoing message" by phone number.
+ */
+"outgoing_whatsapp" | 
+/**
+ * A source this version does not know (a newer server).
+ */
+"other"
+/**
  * `GET /api/v1/me`: who the token belongs to and what they may do.
  */
 export type Me = { operator: Operator; company: Company; 
@@ -845,15 +986,21 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
 /**
  * Paid "Outgoing messages" by phone number; hidden by default.
  */
-outgoing_whatsapp: boolean; download_conversations: boolean }
+outgoing_whatsapp: boolean }
 /**
  * How the client's pin shows for this operator (seed "Client assignment to an operator").
  */
 export type PinDisplay = 
 /**
- * Not pinned: "Fix ([my name])" pins the client to me.
+ * Not pinned, and the conversation is assigned to `name` (me, or anyone for a
+ * super-admin): "Fix ([name])" pins the client to them.
  */
-{ kind: "unpinned"; my_name: string } | 
+{ kind: "fix"; name: string } | 
+/**
+ * Not pinned, and "Fix" is not offered: the conversation is not assigned to me (nor, for a
+ * super-admin, to anyone).
+ */
+{ kind: "unpinned" } | 
 /**
  * Pinned to me: "Detach".
  */

@@ -24,6 +24,7 @@ import type {
   GroupFiles,
   KeychainStatus,
   ListQuery,
+  LogEntry,
   OutgoingWhatsappRequest,
   NotifyFailed,
   NotifySettings,
@@ -35,6 +36,7 @@ import type {
 } from "./bindings";
 
 export type {
+  LogEntry,
   GroupFilePolicy,
   GroupFiles,
   EmailConversationRequest,
@@ -182,6 +184,8 @@ export const api = {
     unwrap(() => commands.setConversationMuted(id, muted)),
   setOpenConversation: (id: number | null): Promise<null> =>
     unwrap(() => commands.setOpenConversation(id)),
+  conversationLog: (conversationId: number): Promise<LogEntry[]> =>
+    unwrap(() => commands.conversationLog(conversationId)),
   emailConversation: (conversationId: number, request: EmailConversationRequest): Promise<EmailSent> =>
     unwrap(() => commands.emailConversation(conversationId, request)),
   emailWhitelist: (): Promise<EmailWhitelist> => unwrap(() => commands.emailWhitelist()),

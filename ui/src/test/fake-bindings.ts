@@ -56,6 +56,7 @@ const defaults = {
   setConversationMuted: (id: number, muted: boolean) =>
     ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
   setOpenConversation: () => ok(null),
+  conversationLog: () => ok([]),
   emailConversation: () => fail("server", "not mocked"),
   emailWhitelist: () => ok({ restrict: false, addresses: [] }),
   setEmailWhitelist: (w: unknown) => ok(w),

@@ -19,3 +19,7 @@ Object.defineProperty(HTMLElement.prototype, "offsetWidth", {
     return viewport(this, 600);
   },
 });
+
+// The desk remembers the last tab in localStorage: every test starts without a memory.
+import { beforeEach } from "vitest";
+beforeEach(() => globalThis.localStorage?.clear());

@@ -13,7 +13,9 @@
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use switchboard_protocol::{Id, Operator, OutgoingWhatsappRequest};
+use switchboard_protocol::{
+    Conversation, ConversationStatus, Id, Operator, OutgoingWhatsappRequest,
+};
 
 use super::{not_found, Desk};
 use crate::cache::conversations;
@@ -32,8 +34,12 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PinDisplay {
-    /// Not pinned: "Fix ([my name])" pins the client to me.
-    Unpinned { my_name: String },
+    /// Not pinned, and the conversation is assigned to `name` (me, or anyone for a
+    /// super-admin): "Fix ([name])" pins the client to them.
+    Fix { name: String },
+    /// Not pinned, and "Fix" is not offered: the conversation is not assigned to me (nor, for a
+    /// super-admin, to anyone).
+    Unpinned,
     /// Pinned to me: "Detach".
     Mine,
     /// Pinned to someone else, for an operator: "Pinned ([name])", not clickable.
@@ -110,16 +116,29 @@ fn operators_for(conn: &Connection, mine: &[Id], everyone: bool) -> Result<Vec<C
         .collect())
 }
 
-/// What the pin control shows to `me` (is `super_admin`) for a client pinned to `pinned`.
+/// Whom "Fix (name)" pins the client of `conv` to, if it is offered to `me`. Seed: "To assign
+/// a client to an operator, it is necessary to assign a conversation to the operator, click on
+/// the icon and select "Fix (name)"": the conversation must be in an operator's inbox, and
+/// that operator is me, or I am a super-admin (who may pin to anyone).
+pub fn fix_target(me: Id, super_admin: bool, conv: &Conversation) -> Option<Id> {
+    match (conv.status, conv.operator_id) {
+        (ConversationStatus::Inbox, Some(op)) if op == me || super_admin => Some(op),
+        _ => None,
+    }
+}
+
+/// What the pin control shows to `me` (is `super_admin`) for a client pinned to `pinned`;
+/// `fix` is the [`fix_target`] with their name.
 pub fn pin_display(
     me: Id,
-    my_name: &str,
     super_admin: bool,
     pinned: Option<(Id, String)>,
+    fix: Option<(Id, String)>,
 ) -> PinDisplay {
     match pinned {
-        None => PinDisplay::Unpinned {
-            my_name: my_name.to_owned(),
+        None => match fix {
+            Some((_, name)) => PinDisplay::Fix { name },
+            None => PinDisplay::Unpinned,
         },
         Some((id, _)) if id == me => PinDisplay::Mine,
         Some((_, name)) if super_admin => PinDisplay::OtherDetachable { name },
@@ -145,25 +164,20 @@ impl Desk {
         let conv = conversations::get(&conn, conversation_id)?
             .ok_or_else(|| not_found("This conversation is not in the local cache."))?;
         let everyone = me.operator.super_admin || me.permissions.conversations_management;
-        let pinned = match conv.client.pinned_operator_id {
-            Some(id) => {
-                let name = crate::cache::directory::operator_name(&conn, id)?
-                    .unwrap_or_else(|| format!("operator {id}"));
-                Some((id, name))
-            }
-            None => None,
+        let named = |id: Option<Id>| -> Result<Option<(Id, String)>> {
+            let Some(id) = id else { return Ok(None) };
+            let name = crate::cache::directory::operator_name(&conn, id)?
+                .unwrap_or_else(|| format!("operator {id}"));
+            Ok(Some((id, name)))
         };
+        let pinned = named(conv.client.pinned_operator_id)?;
+        let fix = named(fix_target(me.operator.id, me.operator.super_admin, &conv))?;
         Ok(AssignMenu {
             conversation_id,
             client_id: conv.client.id,
             operators: operators_for(&conn, &me.operator.group_ids, everyone)?,
             groups: cached_groups(&conn)?,
-            pin: pin_display(
-                me.operator.id,
-                &me.operator.name,
-                me.operator.super_admin,
-                pinned,
-            ),
+            pin: pin_display(me.operator.id, me.operator.super_admin, pinned, fix),
             can_blacklist: me.operator.super_admin || me.permissions.sees_all_tabs(),
             blacklisted: conv.client.blacklisted,
             can_outgoing: me.operator.super_admin || me.permissions.outgoing_whatsapp,
@@ -180,18 +194,34 @@ impl Desk {
         })
     }
 
-    fn client_of(&self, conversation_id: Id) -> Result<Id> {
+    fn cached(&self, conversation_id: Id) -> Result<Conversation> {
         let conn = self.shared.cache.reader();
-        Ok(conversations::get(&conn, conversation_id)?
-            .ok_or_else(|| not_found("This conversation is not in the local cache."))?
-            .client
-            .id)
+        conversations::get(&conn, conversation_id)?
+            .ok_or_else(|| not_found("This conversation is not in the local cache."))
     }
 
-    /// "Fix ([my name])" (`pin`) or "Detach" of the conversation's client.
+    fn client_of(&self, conversation_id: Id) -> Result<Id> {
+        Ok(self.cached(conversation_id)?.client.id)
+    }
+
+    /// "Fix ([name])" (`pin`: to the operator the conversation is assigned to, see
+    /// [`fix_target`]) or "Detach" of the conversation's client.
     pub async fn pin_client(&self, conversation_id: Id, pin: bool) -> Result<()> {
-        let client = self.client_of(conversation_id)?;
-        let target = pin.then_some(self.shared.me.operator.id);
+        let conv = self.cached(conversation_id)?;
+        let me = &self.shared.me;
+        let target = if pin {
+            Some(
+                fix_target(me.operator.id, me.operator.super_admin, &conv).ok_or_else(|| {
+                    CoreError::BadInput(
+                        "Assign the conversation to the operator first: a client is pinned to the operator whose inbox holds the conversation."
+                            .into(),
+                    )
+                })?,
+            )
+        } else {
+            None
+        };
+        let client = conv.client.id;
         self.shared
             .api
             .pin_client(client, target)
@@ -278,23 +308,47 @@ mod tests {
 
     #[test]
     fn the_three_pin_displays() {
+        let bob = || Some((2, "Bob".to_string()));
         assert_eq!(
-            pin_display(1, "Anna", false, None),
-            PinDisplay::Unpinned {
-                my_name: "Anna".into()
+            pin_display(1, false, None, Some((1, "Anna".into()))),
+            PinDisplay::Fix {
+                name: "Anna".into()
             }
         );
+        assert_eq!(pin_display(1, false, None, None), PinDisplay::Unpinned);
         assert_eq!(
-            pin_display(1, "Anna", false, Some((1, "Anna".into()))),
+            pin_display(1, false, Some((1, "Anna".into())), None),
             PinDisplay::Mine
         );
         assert_eq!(
-            pin_display(1, "Anna", false, Some((2, "Bob".into()))),
+            pin_display(1, false, bob(), None),
             PinDisplay::Other { name: "Bob".into() }
         );
         assert_eq!(
-            pin_display(9, "Boss", true, Some((2, "Bob".into()))),
+            pin_display(9, true, bob(), None),
             PinDisplay::OtherDetachable { name: "Bob".into() }
         );
+    }
+
+    /// Seed: "To assign a client to an operator, it is necessary to assign a conversation to
+    /// the operator, click on the icon and select "Fix (name)"".
+    #[test]
+    fn fix_is_offered_only_once_the_conversation_is_assigned_to_that_operator() {
+        let conv = |status, operator_id| {
+            let mut c = conversations::tests::sample(5, "Tom");
+            c.status = status;
+            c.operator_id = operator_id;
+            c
+        };
+        use ConversationStatus::{Closed, Inbox, Unassigned};
+        // Anna (1), an operator: only her own inbox.
+        assert_eq!(fix_target(1, false, &conv(Inbox, Some(1))), Some(1));
+        assert_eq!(fix_target(1, false, &conv(Inbox, Some(2))), None);
+        assert_eq!(fix_target(1, false, &conv(Unassigned, None)), None);
+        assert_eq!(fix_target(1, false, &conv(Closed, Some(1))), None);
+        // A super-admin (9) pins to whoever's inbox holds it.
+        assert_eq!(fix_target(9, true, &conv(Inbox, Some(2))), Some(2));
+        assert_eq!(fix_target(9, true, &conv(Unassigned, None)), None);
+        assert_eq!(fix_target(9, true, &conv(Closed, Some(2))), None);
     }
 }

@@ -158,11 +158,11 @@ pub async fn messages(
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/log", tag = "conversations",
     params(("id" = i64, Path, description = "Conversation id")),
     security(("token" = [])),
-    responses((status = 200, body = [svc::LogEntry]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [switchboard_protocol::LogEntry]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn log(
     State(st): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<Id>,
-) -> ApiResult<Json<Vec<svc::LogEntry>>> {
+) -> ApiResult<Json<Vec<switchboard_protocol::LogEntry>>> {
     svc::log(&st.db, p, id).await.map(Json)
 }

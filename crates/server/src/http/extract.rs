@@ -1,13 +1,11 @@
 //! Request extractors that answer bad input with our JSON errors instead of axum's plain-text
-//! rejections: `Json`, `Path`, `Query`, the caller's IP, and the seed API's parameters (query
+//! rejections: `Json`, `Path`, `Query`, and the seed API's parameters (query
 //! string, form body or JSON body, merged; the body wins).
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -16,6 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::ApiError;
+
+/// Handlers import the caller's IP with the other extractors.
+pub use super::client_ip::ClientIp;
 
 /// Body limit of every request (JSON, form); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -93,23 +94,6 @@ where
             .await
             .map(|axum::extract::Query(v)| Query(v))
             .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {}", e.body_text())))
-    }
-}
-
-/// The peer's IP address (for the action log and the login limiter).
-#[derive(Debug, Clone)]
-pub struct ClientIp(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
-        ))
     }
 }
 

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod auth;
 pub mod canned;
 pub mod channels;
+pub mod client_ip;
 pub mod clients;
 pub mod conversations;
 pub mod edit_ids;

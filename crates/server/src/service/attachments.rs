@@ -6,16 +6,23 @@
 //!   ignore `attachment` still show something meaningful.
 //! - Every check that can fail without the bytes (visibility, inbox, group policy, extension,
 //!   idempotency) runs before the body is read, and again in the write transaction.
-//! - The group policy follows the conversation's group. Like the other Settings › Advanced
-//!   restrictions, it does not apply to super-admins (nor to API tokens, which act as one).
-//! - `block_receive` keeps client files (they are still stored and listed) but a download by
-//!   an operator it applies to is refused with 403, saying why.
+//! - The policy follows the operator's own groups, as the seed says ("This function allows you
+//!   to prohibit receiving and sending files to specific groups of operators"), not the
+//!   conversation's group: an operator is blocked when any of their groups blocks that
+//!   direction, and an operator in no group is never blocked. Like the other Settings ›
+//!   Advanced restrictions, it does not apply to super-admins (nor to API tokens, which act as
+//!   one, whichever operator they act as).
+//! - "Sending" is uploading a file into a conversation (multipart or `send-file-message`).
+//!   "Receiving" is getting a file a client sent: such files are still stored and listed (the
+//!   thread shows the name and size), but their download is refused with 403, saying why.
+//!   Files operators sent are not "received" and stay downloadable.
 
 use std::path::PathBuf;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, Id, Message, MessageKind,
+    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, Id, LogAction, LogDetails, LogTarget,
+    Message, MessageKind,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -54,18 +61,44 @@ fn group_name(conn: &Connection, company_id: Id, group_id: Id) -> String {
         .map_or_else(|| format!("group {group_id}"), |g| g.name)
 }
 
-/// 403 when the conversation's group blocks sending files for this actor.
-fn check_send_allowed(conn: &Connection, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
-    policy::send_message(&actor.facts, &Scope::of(conv)).map_err(|d| denied(conn, d))?;
-    if let Some(g) = conv.group_id.filter(|_| !actor.facts.full_rights) {
-        if store::policy(conn, g)?.block_send {
-            return Err(ApiError::Forbidden(format!(
-                "Sending files is blocked for the group \"{}\" (Settings › Advanced); send text, or ask an administrator.",
-                group_name(conn, actor.company_id, g)
-            )));
+/// Which way a file moves for the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Send,
+    Receive,
+}
+
+/// 403 when one of the acting operator's groups blocks files moving in `direction`.
+fn check_group_policy(conn: &Connection, actor: &Actor, direction: Direction) -> ApiResult<()> {
+    if actor.facts.full_rights {
+        return Ok(());
+    }
+    for &g in &actor.facts.group_ids {
+        let p = store::policy(conn, g)?;
+        let name = || group_name(conn, actor.company_id, g);
+        match direction {
+            Direction::Send if p.block_send => {
+                return Err(ApiError::Forbidden(format!(
+                    "Sending files is blocked for your group \"{}\" (Settings › Advanced); send text, or ask an administrator.",
+                    name()
+                )));
+            }
+            Direction::Receive if p.block_receive => {
+                return Err(ApiError::Forbidden(format!(
+                    "Receiving files is blocked for your group \"{}\" (Settings › Advanced); ask an administrator for this file.",
+                    name()
+                )));
+            }
+            _ => {}
         }
     }
     Ok(())
+}
+
+/// 403 unless the actor may send in `conv` and their groups let them send files.
+fn check_send_allowed(conn: &Connection, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
+    policy::send_message(&actor.facts, &Scope::of(conv)).map_err(|d| denied(conn, d))?;
+    check_group_policy(conn, actor, Direction::Send)
 }
 
 /// Checks before any byte is read. `Some(message)` when `client_msg_id` was already sent.
@@ -140,7 +173,8 @@ pub async fn send_file(
 }
 
 /// The attachment `id` and the path of its bytes, if the caller may download it: 404 for
-/// unknown ids and conversations the caller cannot see, 403 when the group blocks receiving.
+/// unknown ids and conversations the caller cannot see, 403 when a client's file is blocked
+/// by one of the caller's groups.
 pub async fn open(
     db: &Db,
     files: &FileStore,
@@ -152,18 +186,12 @@ pub async fn open(
             let actor = resolve_actor(conn, &principal, None, None)?;
             let not_found = || ApiError::not_found(format!("Attachment {id} not found."));
             let rec = store::get(conn, actor.company_id, id)?.ok_or_else(not_found)?;
-            let conv = load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
+            load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
                 ApiError::NotFound(_) => not_found(),
                 other => other,
             })?;
-            let inbound = rec.created_by.is_none();
-            if let Some(g) = conv.group_id.filter(|_| inbound && !actor.facts.full_rights) {
-                if store::policy(conn, g)?.block_receive {
-                    return Err(ApiError::Forbidden(format!(
-                        "Receiving files is blocked for the group \"{}\" (Settings › Advanced); ask an administrator for this file.",
-                        group_name(conn, actor.company_id, g)
-                    )));
-                }
+            if rec.created_by.is_none() {
+                check_group_policy(conn, &actor, Direction::Receive)?;
             }
             Ok(rec.reference)
         })
@@ -216,21 +244,21 @@ pub async fn set_group_policy(
         groups::get(ctx.tx, actor.company_id, group_id)?
             .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
         store::set_policy(ctx.tx, group_id, p)?;
-        let note = format!(
-            "block_send={} block_receive={}",
-            p.block_send, p.block_receive
-        );
+        let details = LogDetails {
+            file_policy: Some(p),
+            ..LogDetails::default()
+        };
         action_log::insert(
             ctx.tx,
             &action_log::Entry {
                 company_id: actor.company_id,
                 actor_operator_id: Some(actor.id()),
                 actor_token_id: actor.token_id,
-                target_type: "group",
+                target: LogTarget::Group,
                 target_id: group_id,
-                action: "file_policy_changed",
+                action: LogAction::FilePolicyChanged,
                 ip: actor.ip.as_deref(),
-                note: Some(&note),
+                details: &details,
                 created_at: now_ms(),
             },
         )?;

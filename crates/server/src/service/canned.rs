@@ -6,7 +6,9 @@
 //! everyone but its author — others get 404, as for another company's ids. A global one is
 //! edited or deleted only by a super-admin (403 for operators, who can see it).
 
-use switchboard_protocol::{CannedResponse, CannedResponseInput, Entity, Id};
+use switchboard_protocol::{
+    CannedResponse, CannedResponseInput, Entity, Id, LogAction, LogDetails, LogTarget,
+};
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::now_ms;
@@ -43,18 +45,18 @@ fn validate(input: &CannedResponseInput) -> ApiResult<(String, String)> {
     Ok((title.to_string(), input.text.clone()))
 }
 
-fn log(ctx: &WriteCtx<'_>, actor: &Actor, id: Id, action: &str, now: i64) -> ApiResult<()> {
+fn log(ctx: &WriteCtx<'_>, actor: &Actor, id: Id, action: LogAction, now: i64) -> ApiResult<()> {
     action_log::insert(
         ctx.tx,
         &action_log::Entry {
             company_id: actor.company_id,
             actor_operator_id: Some(actor.id()),
             actor_token_id: actor.token_id,
-            target_type: "canned_response",
+            target: LogTarget::CannedResponse,
             target_id: id,
             action,
             ip: actor.ip.as_deref(),
-            note: None,
+            details: &LogDetails::default(),
             created_at: now,
         },
     )?;
@@ -108,7 +110,7 @@ pub async fn create(
         )?;
         let created = canned::get(ctx.tx, actor.company_id, id)?
             .ok_or_else(|| ApiError::Internal(format!("canned response {id} vanished")))?;
-        log(ctx, &actor, id, "canned_create", now)?;
+        log(ctx, &actor, id, LogAction::CannedCreate, now)?;
         let aud = audience(&created);
         changes::append(
             ctx,
@@ -139,7 +141,7 @@ pub async fn update(
         canned::update(ctx.tx, id, &title, &text, now)?;
         let updated = canned::get(ctx.tx, actor.company_id, id)?
             .ok_or_else(|| ApiError::Internal(format!("canned response {id} vanished")))?;
-        log(ctx, &actor, id, "canned_update", now)?;
+        log(ctx, &actor, id, LogAction::CannedUpdate, now)?;
         let aud = audience(&updated);
         changes::append(
             ctx,
@@ -161,7 +163,7 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
         let found = editable(ctx, &actor, id)?;
         let now = now_ms();
         canned::delete(ctx.tx, id)?;
-        log(ctx, &actor, id, "canned_delete", now)?;
+        log(ctx, &actor, id, LogAction::CannedDelete, now)?;
         changes::append_remove(
             ctx,
             actor.company_id,

@@ -2,7 +2,7 @@
 //! conversation's records, so each change emits a conversation upsert — and, when
 //! blacklisting takes it out of someone's view, a `remove` for them.
 
-use switchboard_protocol::{Conversation, ErrorFacts, Id};
+use switchboard_protocol::{Conversation, ErrorFacts, Id, LogAction, LogDetails, LogTarget};
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{denied, emit_conversation, operator_name};
@@ -36,7 +36,7 @@ pub fn update_in(
         return Err(not_found());
     }
     let me = actor.id();
-    let (action, note) = match change {
+    let (action, details) = match change {
         ClientChange::Rename(name) => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 200 {
@@ -45,12 +45,25 @@ pub fn update_in(
                 ));
             }
             clients::set_display_name(conn, client.id, name)?;
-            ("rename", Some(format!("display_name={name}")))
+            (
+                LogAction::Rename,
+                LogDetails {
+                    display_name: Some(name.to_string()),
+                    ..LogDetails::default()
+                },
+            )
         }
         ClientChange::Blacklist(on) => {
             policy::blacklist(&actor.viewer).map_err(|d| denied(conn, d))?;
             clients::set_blacklisted(conn, client.id, *on)?;
-            (if *on { "blacklist" } else { "unblacklist" }, None)
+            (
+                if *on {
+                    LogAction::Blacklist
+                } else {
+                    LogAction::Unblacklist
+                },
+                LogDetails::default(),
+            )
         }
         ClientChange::Pin(target) => {
             if let Some(t) = target {
@@ -80,8 +93,14 @@ pub fn update_in(
             })?;
             clients::set_pinned_operator(conn, client.id, *target)?;
             match target {
-                Some(t) => ("pin", Some(format!("operator_id={t}"))),
-                None => ("unpin", None),
+                Some(t) => (
+                    LogAction::Pin,
+                    LogDetails {
+                        operator_id: Some(*t),
+                        ..LogDetails::default()
+                    },
+                ),
+                None => (LogAction::Unpin, LogDetails::default()),
             }
         }
     };
@@ -92,11 +111,11 @@ pub fn update_in(
             company_id: actor.company_id,
             actor_operator_id: Some(me),
             actor_token_id: actor.token_id,
-            target_type: "client",
+            target: LogTarget::Client,
             target_id: client.id,
             action,
             ip: actor.ip.as_deref(),
-            note: note.as_deref(),
+            details: &details,
             created_at: now,
         },
     )?;

@@ -2,10 +2,13 @@
 //! positions, and reading conversations as a caller may see them. Each write also appends the
 //! action log row and the change records, in the same transaction.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
 use switchboard_protocol::{
     AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus,
-    Delivery, Entity, ErrorFacts, Id, Message, MessageKind, MessagesPage, ReadState,
+    Delivery, Entity, ErrorFacts, Id, LogAction, LogDetails, LogEntry, LogTarget, Message,
+    MessageKind, MessagesPage, ReadState,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -71,8 +74,8 @@ pub(crate) fn log_conversation(
     actor: Option<&Actor>,
     company_id: Id,
     conversation_id: Id,
-    action: &str,
-    note: Option<&str>,
+    action: LogAction,
+    details: &LogDetails,
     now: i64,
 ) -> ApiResult<()> {
     action_log::insert(
@@ -81,11 +84,11 @@ pub(crate) fn log_conversation(
             company_id,
             actor_operator_id: actor.map(Actor::id),
             actor_token_id: actor.and_then(|a| a.token_id),
-            target_type: "conversation",
+            target: LogTarget::Conversation,
             target_id: conversation_id,
             action,
             ip: actor.and_then(|a| a.ip.as_deref()),
-            note,
+            details,
             created_at: now,
         },
     )?;
@@ -134,12 +137,9 @@ pub(crate) fn operator_name(conn: &Connection, op: Id) -> String {
 pub struct MoveOptions {
     /// Idempotency key (`/api/v1` actions): a repeat returns the current state.
     pub action_id: Option<String>,
-    /// Seed `disable_webhook=1`; webhooks do not exist yet, so it is recorded in the log note.
+    /// Seed `disable_webhook=1`; webhooks do not exist yet, so it is recorded in the log
+    /// (`LogDetails::webhook_disabled`).
     pub disable_webhook: bool,
-}
-
-fn webhook_note(disable_webhook: bool) -> Option<&'static str> {
-    disable_webhook.then_some("disable_webhook=1")
 }
 
 /// Applies `action` to conversation `id` as `actor`, inside the caller's transaction.
@@ -176,19 +176,19 @@ pub fn perform(
                 conv.status = ConversationStatus::Inbox;
                 conv.operator_id = Some(me);
             }
-            (changed, "start")
+            (changed, LogAction::Start)
         }
         ConversationAction::Close => {
             let changed = policy::close(&actor.facts, &before).map_err(|d| denied(conn, d))?;
             conv.status = ConversationStatus::Closed;
             conv.closed_by = Some(me);
-            (changed, "close")
+            (changed, LogAction::Close)
         }
         ConversationAction::Unassign => {
             let changed = policy::unassign(&actor.facts, &before).map_err(|d| denied(conn, d))?;
             // operator_id stays: it names who worked with the conversation last.
             conv.status = ConversationStatus::Unassigned;
-            (changed, "unassign")
+            (changed, LogAction::Unassign)
         }
         ConversationAction::AssignOperator { operator_id } => {
             let target = operators::get(conn, actor.company_id, *operator_id)?
@@ -208,7 +208,7 @@ pub fn perform(
             .map_err(|d| denied(conn, d))?;
             conv.status = ConversationStatus::Inbox;
             conv.operator_id = Some(*operator_id);
-            (changed, "assign_operator")
+            (changed, LogAction::AssignOperator)
         }
         ConversationAction::AssignGroup { group_id } => {
             groups::get(conn, actor.company_id, *group_id)?
@@ -217,28 +217,31 @@ pub fn perform(
                 .map_err(|d| denied(conn, d))?;
             conv.status = ConversationStatus::Unassigned;
             conv.group_id = Some(*group_id);
-            (changed, "assign_group")
+            (changed, LogAction::AssignGroup)
         }
     };
     let conv = if changed {
         conv.status_changed_at = now;
         conv.updated_at = now;
         conversations::update(conn, &conv)?;
-        let note = match action {
-            ConversationAction::AssignOperator { operator_id } => {
-                Some(format!("operator_id={operator_id}"))
-            }
-            ConversationAction::AssignGroup { group_id } => Some(format!("group_id={group_id}")),
-            _ => None,
+        let mut details = LogDetails {
+            webhook_disabled: opts.disable_webhook,
+            ..LogDetails::default()
         };
-        let note = join_notes(note.as_deref(), webhook_note(opts.disable_webhook));
+        match action {
+            ConversationAction::AssignOperator { operator_id } => {
+                details.operator_id = Some(*operator_id);
+            }
+            ConversationAction::AssignGroup { group_id } => details.group_id = Some(*group_id),
+            _ => {}
+        }
         log_conversation(
             conn,
             Some(actor),
             actor.company_id,
             id,
             log_action,
-            note.as_deref(),
+            &details,
             now,
         )?;
         emit_conversation(ctx, actor.company_id, Some(before), &conv, now)?;
@@ -256,14 +259,6 @@ pub fn perform(
         action_log::mark_processed(ctx.tx, actor.company_id, action_id, done, now)?;
     }
     Ok(conv)
-}
-
-fn join_notes(a: Option<&str>, b: Option<&str>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-        (Some(x), None) | (None, Some(x)) => Some(x.to_string()),
-        (None, None) => None,
-    }
 }
 
 /// A request to move a conversation, from either API.
@@ -380,21 +375,22 @@ pub fn send_in(
     conv.updated_at = now;
     conversations::update(conn, &conv)?;
     let action = match (req.kind, req.attachment.is_some()) {
-        (MessageKind::Note, _) => "note_added",
-        (_, true) => "file_sent",
-        _ => "message_sent",
+        (MessageKind::Note, _) => LogAction::NoteAdded,
+        (_, true) => LogAction::FileSent,
+        _ => LogAction::MessageSent,
     };
-    let note = join_notes(
-        Some(&format!("message_id={}", msg.id)),
-        webhook_note(req.disable_webhook),
-    );
+    let details = LogDetails {
+        message_id: Some(msg.id),
+        webhook_disabled: req.disable_webhook,
+        ..LogDetails::default()
+    };
     log_conversation(
         conn,
         Some(actor),
         actor.company_id,
         id,
         action,
-        note.as_deref(),
+        &details,
         now,
     )?;
     emit_message(ctx, actor.company_id, &conv, &msg, now)?;
@@ -545,24 +541,8 @@ pub async fn list(
     .await
 }
 
-/// One row of a conversation's log as the app shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct LogEntry {
-    pub id: Id,
-    /// `created`, `reopened`, `start`, `close`, `unassign`, `assign_operator`, `assign_group`,
-    /// `message_sent`, `file_sent`, `note_added`.
-    pub action: String,
-    /// The operator who did it (`None`: the client's channel).
-    pub operator_id: Option<Id>,
-    /// Whether it came through an API token.
-    pub via_api: bool,
-    pub note: Option<String>,
-    /// Shown to super-admins and integrations only.
-    pub ip: Option<String>,
-    pub created_at: i64,
-}
-
-/// The movements of a visible conversation, oldest first.
+/// The movements of a visible conversation, oldest first, with the names of the operators
+/// and groups they name as they are now.
 pub async fn log(db: &Db, principal: Principal, id: Id) -> ApiResult<Vec<LogEntry>> {
     db.read(move |conn| {
         let company_id = principal.company_id();
@@ -570,20 +550,40 @@ pub async fn log(db: &Db, principal: Principal, id: Id) -> ApiResult<Vec<LogEntr
             .filter(|c| policy::visible(&principal.viewer(), &Scope::of(c)))
             .ok_or_else(|| ApiError::conversation_not_found(id))?;
         let show_ip = principal.full_rights();
-        Ok(
-            action_log::list_for_target(conn, company_id, "conversation", id)?
-                .into_iter()
-                .map(|e| LogEntry {
-                    id: e.id,
-                    action: e.action,
-                    operator_id: e.actor_operator_id,
-                    via_api: e.actor_token_id.is_some(),
-                    note: e.note,
-                    ip: if show_ip { e.ip } else { None },
-                    created_at: e.created_at,
-                })
-                .collect(),
-        )
+        let mut operator_names: HashMap<Id, Option<String>> = HashMap::new();
+        let mut operator_name = |id: Id| -> rusqlite::Result<Option<String>> {
+            if let Some(n) = operator_names.get(&id) {
+                return Ok(n.clone());
+            }
+            let n = operators::name_of(conn, id)?;
+            operator_names.insert(id, n.clone());
+            Ok(n)
+        };
+        let mut out = Vec::new();
+        for e in action_log::list_for_target(conn, company_id, LogTarget::Conversation, id)? {
+            let subject_name = match (e.details.operator_id, e.details.group_id) {
+                (Some(op), _) => operator_name(op)?,
+                (None, Some(g)) => groups::get(conn, company_id, g)?.map(|g| g.name),
+                (None, None) => None,
+            };
+            out.push(LogEntry {
+                id: e.id,
+                action: e.action,
+                operator_name: e
+                    .actor_operator_id
+                    .map(&mut operator_name)
+                    .transpose()?
+                    .flatten(),
+                operator_id: e.actor_operator_id,
+                via_api: e.actor_token_id.is_some(),
+                details: e.details,
+                subject_name,
+                note: e.note,
+                ip: if show_ip { e.ip } else { None },
+                created_at: e.created_at,
+            });
+        }
+        Ok(out)
     })
     .await
 }

@@ -8,8 +8,11 @@
 //!   operator selected explicitly are included and labelled "Internal note".
 //! - Attachments are listed by name and size, never attached: the mail must not become a way
 //!   around the group's "block receiving files" policy, and stays small.
-//! - Checks run in this order: visibility (404), permission (403), input (400), whitelist
-//!   (403), mail server configured (422), then the SMTP exchange (502 on failure), outside any
+//! - Any operator who sees the conversation may send it: the seed's only limit is the whitelist
+//!   ("The function allows you to limit the ability for operators to download correspondence
+//!   with end-users and write down specific email addresses to which downloading is possible"),
+//!   so there is no role flag for it.
+//! - Checks run in this order: visibility (404), input (400), whitelist (403), mail server configured (422), then the SMTP exchange (502 on failure), outside any
 //!   database transaction. The action log row is written once the SMTP server accepted the mail.
 //! - Super-admins (and API tokens, which act as one) are not restricted by the whitelist, like
 //!   every Settings › Advanced restriction.
@@ -19,7 +22,10 @@ use std::collections::HashMap;
 use lettre::message::Mailbox;
 use lettre::Address;
 use rusqlite::Connection;
-use switchboard_protocol::{EmailConversationRequest, EmailSent, EmailWhitelist, Id, MessageKind};
+use switchboard_protocol::{
+    EmailConversationRequest, EmailSent, EmailWhitelist, Id, LogAction, LogDetails, LogTarget,
+    MessageKind,
+};
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{load_visible, log_conversation};
@@ -106,11 +112,6 @@ fn prepare(
     mail_configured: bool,
 ) -> ApiResult<(Outgoing, u32)> {
     let conv = load_visible(conn, actor, conversation_id)?;
-    if !actor.operator.permissions.download_conversations && !actor.facts.full_rights {
-        return Err(ApiError::Forbidden(
-            "You are not allowed to send conversations by email (the role lacks \"download conversations\").".into(),
-        ));
-    }
     let to = parse_address(&req.to, false)?;
     let subject = check_subject(&req.subject)?;
     if !actor.facts.full_rights {
@@ -240,15 +241,19 @@ pub async fn send_conversation(
     };
     let to = mail.to.to_string();
     mailer.send(mail).await?;
-    let note = format!("to={to}; messages={message_count}");
+    let details = LogDetails {
+        email_to: Some(to.clone()),
+        message_count: Some(message_count),
+        ..LogDetails::default()
+    };
     db.write(move |ctx| {
         log_conversation(
             ctx.tx,
             Some(&actor),
             actor.company_id,
             conversation_id,
-            "conversation_emailed",
-            Some(&note),
+            LogAction::ConversationEmailed,
+            &details,
             now_ms(),
         )
     })
@@ -305,22 +310,22 @@ pub async fn set_whitelist(
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         require_settings(&actor)?;
         store::set(ctx.tx, actor.company_id, &clean)?;
-        let note = format!(
-            "restrict={} addresses={}",
-            clean.restrict,
-            clean.addresses.join(",")
-        );
+        let details = LogDetails {
+            whitelist_restrict: Some(clean.restrict),
+            whitelist_addresses: Some(clean.addresses.clone()),
+            ..LogDetails::default()
+        };
         action_log::insert(
             ctx.tx,
             &action_log::Entry {
                 company_id: actor.company_id,
                 actor_operator_id: Some(actor.id()),
                 actor_token_id: actor.token_id,
-                target_type: "company",
+                target: LogTarget::Company,
                 target_id: actor.company_id,
-                action: "email_whitelist_changed",
+                action: LogAction::EmailWhitelistChanged,
                 ip: actor.ip.as_deref(),
-                note: Some(&note),
+                details: &details,
                 created_at: now_ms(),
             },
         )?;

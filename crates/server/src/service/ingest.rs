@@ -4,7 +4,7 @@
 
 use switchboard_protocol::{
     Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundFile,
-    InboundMessage, Message, MessageKind,
+    InboundMessage, LogAction, LogDetails, LogSource, Message, MessageKind,
 };
 
 use super::attachments::StoredFile;
@@ -102,7 +102,7 @@ pub fn ingest_with_file_in(
                 conv.group_id = channel.account.group_id.or(conv.group_id);
                 conv.status_changed_at = now;
             }
-            (conv, Some(before), reopen.then_some("reopened"))
+            (conv, Some(before), reopen.then_some(LogAction::Reopened))
         }
         None => {
             let (status, op) = route(ctx, company_id, &client)?;
@@ -123,7 +123,7 @@ pub fn ingest_with_file_in(
                 updated_at: now,
             };
             conv.id = conversations::insert(ctx.tx, company_id, &conv)?;
-            (conv, None, Some("created"))
+            (conv, None, Some(LogAction::Created))
         }
     };
     let attachment = match file {
@@ -164,13 +164,16 @@ pub fn ingest_with_file_in(
     conv.updated_at = now;
     conversations::update(ctx.tx, &conv)?;
     if let Some(action) = moved {
-        let note = match (conv.status, conv.operator_id) {
-            (ConversationStatus::Inbox, Some(op)) => {
-                format!("inbound message; pinned to operator {op}")
-            }
-            _ => "inbound message".to_string(),
+        let details = LogDetails {
+            source: Some(LogSource::InboundMessage),
+            // A pinned client's conversation goes straight to the pinner's inbox.
+            operator_id: match (conv.status, conv.operator_id) {
+                (ConversationStatus::Inbox, Some(op)) => Some(op),
+                _ => None,
+            },
+            ..LogDetails::default()
         };
-        log_conversation(ctx.tx, None, company_id, conv.id, action, Some(&note), now)?;
+        log_conversation(ctx.tx, None, company_id, conv.id, action, &details, now)?;
     }
     emit_conversation(ctx, company_id, before, &conv, now)?;
     emit_message(ctx, company_id, &conv, &stored, now)?;

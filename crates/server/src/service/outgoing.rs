@@ -6,7 +6,8 @@
 //! every other operator message.
 
 use switchboard_protocol::{
-    ChannelKind, Conversation, ConversationStatus, MessageKind, OutgoingWhatsappRequest,
+    ChannelKind, Conversation, ConversationStatus, LogAction, LogDetails, LogSource, MessageKind,
+    OutgoingWhatsappRequest,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -115,7 +116,7 @@ fn start_outgoing(
             conv.status_changed_at = now;
             conv.updated_at = now;
             conversations::update(conn, &conv)?;
-            (conv, Some(before), "start")
+            (conv, Some(before), LogAction::Start)
         }
         None => {
             let mut conv = Conversation {
@@ -135,7 +136,7 @@ fn start_outgoing(
                 updated_at: now,
             };
             conv.id = conversations::insert(conn, company_id, &conv)?;
-            (conv, None, "created")
+            (conv, None, LogAction::Created)
         }
     };
     log_conversation(
@@ -144,7 +145,10 @@ fn start_outgoing(
         company_id,
         conv.id,
         action,
-        Some("outgoing whatsapp"),
+        &LogDetails {
+            source: Some(LogSource::OutgoingWhatsapp),
+            ..LogDetails::default()
+        },
         now,
     )?;
     emit_conversation(ctx, company_id, before, &conv, now)?;

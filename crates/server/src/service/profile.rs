@@ -5,7 +5,8 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    ClientNote, Delivery, Entity, Id, Message, MessageKind, MessageTags, Tag, TagCount,
+    ClientNote, Delivery, Entity, Id, LogAction, LogDetails, Message, MessageKind, MessageTags,
+    Tag, TagCount,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -67,14 +68,17 @@ pub(super) fn add_note_in(
         now,
     )?
     .ok_or_else(|| ApiError::Internal("the new note vanished".into()))?;
-    let log_note = format!("client_note_id={}", note.id);
+    let details = LogDetails {
+        client_note_id: Some(note.id),
+        ..LogDetails::default()
+    };
     log_conversation(
         ctx.tx,
         Some(actor),
         actor.company_id,
         conv.id,
-        "client_note_added",
-        Some(&log_note),
+        LogAction::ClientNoteAdded,
+        &details,
         now,
     )?;
     changes::append(
@@ -142,14 +146,18 @@ pub async fn tag_messages(
         let mut out = Vec::with_capacity(found.len());
         for (msg, conv) in found {
             if profile::tag_message(ctx.tx, msg.id, tag.id, actor.id(), now)? {
-                let note = format!("message_id={} tag={}", msg.id, tag.name);
+                let details = LogDetails {
+                    message_id: Some(msg.id),
+                    tag: Some(tag.name.clone()),
+                    ..LogDetails::default()
+                };
                 log_conversation(
                     ctx.tx,
                     Some(&actor),
                     actor.company_id,
                     conv.id,
-                    "message_tagged",
-                    Some(&note),
+                    LogAction::MessageTagged,
+                    &details,
                     now,
                 )?;
             }
@@ -217,14 +225,17 @@ pub async fn retry_delivery(
             delivery: Delivery::Sent,
             ..msg
         };
-        let note = format!("message_id={}", msg.id);
+        let details = LogDetails {
+            message_id: Some(msg.id),
+            ..LogDetails::default()
+        };
         log_conversation(
             ctx.tx,
             Some(&actor),
             actor.company_id,
             conv.id,
-            "delivery_retried",
-            Some(&note),
+            LogAction::DeliveryRetried,
+            &details,
             now,
         )?;
         emit_message(ctx, actor.company_id, &conv, &msg, now)?;

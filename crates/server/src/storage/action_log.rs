@@ -1,8 +1,8 @@
 //! Queries on `action_log` (every movement of a conversation and every admin action) and on
 //! `processed_actions` (idempotency keys of app actions and offline edits).
 
-use rusqlite::{params, Connection};
-use switchboard_protocol::Id;
+use rusqlite::{params, Connection, Row};
+use switchboard_protocol::{Id, LogAction, LogDetails, LogTarget};
 
 use super::optional;
 
@@ -12,11 +12,11 @@ pub struct Entry<'a> {
     pub company_id: Id,
     pub actor_operator_id: Option<Id>,
     pub actor_token_id: Option<Id>,
-    pub target_type: &'a str,
+    pub target: LogTarget,
     pub target_id: Id,
-    pub action: &'a str,
+    pub action: LogAction,
     pub ip: Option<&'a str>,
-    pub note: Option<&'a str>,
+    pub details: &'a LogDetails,
     pub created_at: i64,
 }
 
@@ -26,58 +26,83 @@ pub struct LoggedAction {
     pub id: Id,
     pub actor_operator_id: Option<Id>,
     pub actor_token_id: Option<Id>,
-    pub target_type: String,
     pub target_id: Id,
-    pub action: String,
+    pub action: LogAction,
     pub ip: Option<String>,
+    pub details: LogDetails,
+    /// Free text of rows written before migration 0010.
     pub note: Option<String>,
     pub created_at: i64,
 }
 
 pub fn insert(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<Id> {
+    let details = (*e.details != LogDetails::default())
+        .then(|| serde_json::to_string(e.details))
+        .transpose()
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO action_log (company_id, actor_operator_id, actor_token_id, target_type,
-            target_id, action, ip, note, created_at)
+            target_id, action, ip, details, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     stmt.execute(params![
         e.company_id,
         e.actor_operator_id,
         e.actor_token_id,
-        e.target_type,
+        e.target.as_str(),
         e.target_id,
-        e.action,
+        e.action.as_str(),
         e.ip,
-        e.note,
+        details,
         e.created_at
     ])?;
     Ok(conn.last_insert_rowid())
 }
 
+/// A row as stored; names this version does not know and unreadable details are logged and
+/// shown as `Unknown` / empty rather than hiding the row.
+fn row_to_logged(r: &Row<'_>) -> rusqlite::Result<LoggedAction> {
+    let id: Id = r.get(0)?;
+    let action: String = r.get(4)?;
+    let details: Option<String> = r.get(6)?;
+    Ok(LoggedAction {
+        id,
+        actor_operator_id: r.get(1)?,
+        actor_token_id: r.get(2)?,
+        target_id: r.get(3)?,
+        action: LogAction::parse(&action).unwrap_or_else(|| {
+            tracing::warn!(id, action, "action log row with an unknown action");
+            LogAction::Unknown
+        }),
+        ip: r.get(5)?,
+        details: details
+            .map(|d| {
+                serde_json::from_str(&d).unwrap_or_else(|e| {
+                    tracing::warn!(id, error = %e, "action log row with unreadable details");
+                    LogDetails::default()
+                })
+            })
+            .unwrap_or_default(),
+        note: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
 pub fn list_for_target(
     conn: &Connection,
     company_id: Id,
-    target_type: &str,
+    target: LogTarget,
     target_id: Id,
 ) -> rusqlite::Result<Vec<LoggedAction>> {
     let mut stmt = conn.prepare(
-        "SELECT id, actor_operator_id, actor_token_id, target_type, target_id, action, ip, note,
+        "SELECT id, actor_operator_id, actor_token_id, target_id, action, ip, details, note,
             created_at
          FROM action_log WHERE company_id = ?1 AND target_type = ?2 AND target_id = ?3 ORDER BY id",
     )?;
-    let rows = stmt.query_map(params![company_id, target_type, target_id], |r| {
-        Ok(LoggedAction {
-            id: r.get(0)?,
-            actor_operator_id: r.get(1)?,
-            actor_token_id: r.get(2)?,
-            target_type: r.get(3)?,
-            target_id: r.get(4)?,
-            action: r.get(5)?,
-            ip: r.get(6)?,
-            note: r.get(7)?,
-            created_at: r.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![company_id, target.as_str(), target_id],
+        row_to_logged,
+    )?;
     rows.collect()
 }
 
@@ -123,4 +148,59 @@ pub fn mark_processed(
         params![company_id, key, done.conversation_id, done.result_id, now],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{companies, Db};
+
+    /// Rows written before the log was typed (free-text `note`, no `details`) and rows of a
+    /// newer server (an action this version does not know) are still listed.
+    #[test]
+    fn older_and_newer_rows_stay_readable() {
+        let db = Db::open_in_memory().expect("db");
+        let rows = db
+            .write_blocking(|ctx| {
+                let company = companies::insert(ctx.tx, "Acme", 0)?;
+                ctx.tx.execute(
+                    "INSERT INTO action_log (company_id, target_type, target_id, action, note,
+                        created_at)
+                     VALUES (?1, 'conversation', 7, 'assign_operator', 'operator_id=5; disable_webhook=1', 1),
+                            (?1, 'conversation', 7, 'teleported', NULL, 2)",
+                    [company],
+                )?;
+                let details = LogDetails {
+                    operator_id: Some(5),
+                    ..LogDetails::default()
+                };
+                insert(
+                    ctx.tx,
+                    &Entry {
+                        company_id: company,
+                        actor_operator_id: None,
+                        actor_token_id: None,
+                        target: LogTarget::Conversation,
+                        target_id: 7,
+                        action: LogAction::AssignOperator,
+                        ip: Some("203.0.113.9"),
+                        details: &details,
+                        created_at: 3,
+                    },
+                )?;
+                Ok(list_for_target(ctx.tx, company, LogTarget::Conversation, 7)?)
+            })
+            .expect("rows");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].action, LogAction::AssignOperator);
+        assert_eq!(rows[0].details, LogDetails::default());
+        assert_eq!(
+            rows[0].note.as_deref(),
+            Some("operator_id=5; disable_webhook=1")
+        );
+        assert_eq!(rows[1].action, LogAction::Unknown);
+        assert_eq!(rows[2].details.operator_id, Some(5));
+        assert_eq!(rows[2].note, None);
+        assert_eq!(rows[2].ip.as_deref(), Some("203.0.113.9"));
+    }
 }

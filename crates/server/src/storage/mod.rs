@@ -47,6 +47,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_edit_ids.sql"),
     include_str!("../../migrations/0007_perf.sql"),
     include_str!("../../migrations/0008_search.sql"),
+    include_str!("../../migrations/0009_drop_download_permission.sql"),
+    include_str!("../../migrations/0010_action_log_details.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

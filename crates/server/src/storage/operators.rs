@@ -25,7 +25,9 @@ pub struct NewOperator<'a> {
 
 const COLUMNS: &str = "o.id, o.name, o.email, o.super_admin, o.role_id, o.active, o.company_id,
         r.conversations_management, r.show_all_tab, r.manage_operators, r.manage_settings,
-        r.view_analytics, r.outgoing_whatsapp, r.download_conversations";
+        r.view_analytics, r.outgoing_whatsapp";
+/// How many columns `COLUMNS` selects: the index of a column selected after them.
+const COLUMN_COUNT: usize = 13;
 const FROM: &str = "FROM operators o LEFT JOIN roles r ON r.id = o.role_id";
 
 fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
@@ -42,7 +44,6 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
             manage_settings: flag(10)?,
             view_analytics: flag(11)?,
             outgoing_whatsapp: flag(12)?,
-            download_conversations: flag(13)?,
         }
     };
     Ok(OperatorRecord {
@@ -109,7 +110,7 @@ pub fn by_email(
     let found = optional(conn.query_row(
         &format!("SELECT {COLUMNS}, o.password_hash {FROM} WHERE o.email = ?1"),
         [email],
-        |r| Ok((row_to_record(r)?, r.get::<_, String>(14)?)),
+        |r| Ok((row_to_record(r)?, r.get::<_, String>(COLUMN_COUNT)?)),
     ))?;
     match found {
         Some((rec, hash)) => Ok(Some((with_groups(conn, rec)?, hash))),

@@ -6,7 +6,7 @@ use switchboard_protocol::{Id, Permissions, Role};
 use super::optional;
 
 const COLUMNS: &str = "id, name, conversations_management, show_all_tab, manage_operators,
-    manage_settings, view_analytics, outgoing_whatsapp, download_conversations";
+    manage_settings, view_analytics, outgoing_whatsapp";
 
 fn row_to_role(r: &Row<'_>) -> rusqlite::Result<Role> {
     Ok(Role {
@@ -19,7 +19,6 @@ fn row_to_role(r: &Row<'_>) -> rusqlite::Result<Role> {
             manage_settings: r.get(5)?,
             view_analytics: r.get(6)?,
             outgoing_whatsapp: r.get(7)?,
-            download_conversations: r.get(8)?,
         },
     })
 }
@@ -32,9 +31,8 @@ pub fn insert(
 ) -> rusqlite::Result<Id> {
     conn.execute(
         "INSERT INTO roles (company_id, name, conversations_management, show_all_tab,
-            manage_operators, manage_settings, view_analytics, outgoing_whatsapp,
-            download_conversations)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            manage_operators, manage_settings, view_analytics, outgoing_whatsapp)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             company_id,
             name,
@@ -43,8 +41,7 @@ pub fn insert(
             p.manage_operators,
             p.manage_settings,
             p.view_analytics,
-            p.outgoing_whatsapp,
-            p.download_conversations
+            p.outgoing_whatsapp
         ],
     )?;
     Ok(conn.last_insert_rowid())

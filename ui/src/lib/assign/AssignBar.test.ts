@@ -20,7 +20,7 @@ function menu(over: Partial<AssignMenu> = {}): AssignMenu {
       { id: 1, name: "1st line", color: "#3b82f6" },
       { id: 2, name: "2nd line", color: "#f97316" },
     ],
-    pin: { kind: "unpinned", my_name: "Anna Petrova" },
+    pin: { kind: "fix", name: "Anna Petrova" },
     can_blacklist: false,
     blacklisted: false,
     can_outgoing: false,
@@ -39,12 +39,16 @@ async function renderBar(m: AssignMenu) {
 describe("pin labels", () => {
   it("has the seed's three displays", () => {
     const cases: [PinDisplay, string, boolean][] = [
-      [{ kind: "unpinned", my_name: "Anna" }, "Fix (Anna)", true],
+      [{ kind: "fix", name: "Anna" }, "Fix (Anna)", true],
       [{ kind: "mine" }, "Detach", true],
       [{ kind: "other", name: "Bob" }, "Pinned (Bob)", false],
       [{ kind: "other_detachable", name: "Bob" }, "Detach (assigned to Bob)", true],
     ];
     for (const [p, text, clickable] of cases) expect(pinLabel(p)).toMatchObject({ text, clickable });
+  });
+
+  it("offers no Fix until the conversation is assigned (the core decides, see fix_target)", () => {
+    expect(pinLabel({ kind: "unpinned" })).toBeNull();
   });
 });
 
@@ -70,6 +74,18 @@ describe("AssignBar", () => {
     await renderBar(menu({ pin: { kind: "other", name: "Boris Ivanov" } }));
     const pinned = await screen.findByText("Pinned (Boris Ivanov)");
     expect(pinned.tagName).toBe("SPAN");
+  });
+
+  it("shows no pin control while the conversation is not assigned to anyone who may pin", async () => {
+    await renderBar(menu({ pin: { kind: "unpinned" } }));
+    expect(document.querySelector("#pin-client")).toBeNull();
+    expect(screen.queryByText(/^Fix \(/)).toBeNull();
+  });
+
+  it("lets a super-admin fix the client to the operator the conversation is assigned to", async () => {
+    await renderBar(menu({ pin: { kind: "fix", name: "Boris Ivanov" } }));
+    await fireEvent.click(screen.getByText("Fix (Boris Ivanov)"));
+    expect(commands.pinClient).toHaveBeenCalledWith(1, true);
   });
 
   it("asks before blacklisting and offers Unlock when blacklisted", async () => {

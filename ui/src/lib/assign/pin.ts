@@ -3,10 +3,13 @@ import type { PinDisplay } from "../ipc";
 
 export type PinLabel = { text: string; clickable: boolean; pin: boolean };
 
-export function pinLabel(p: PinDisplay): PinLabel {
+/** `null`: nothing to show ("Fix" is offered only once the conversation is assigned). */
+export function pinLabel(p: PinDisplay): PinLabel | null {
   switch (p.kind) {
+    case "fix":
+      return { text: `Fix (${p.name})`, clickable: true, pin: true };
     case "unpinned":
-      return { text: `Fix (${p.my_name})`, clickable: true, pin: true };
+      return null;
     case "mine":
       return { text: "Detach", clickable: true, pin: false };
     case "other":

@@ -21,7 +21,7 @@ const view = makeView({
   ],
 });
 
-async function openDesk(download: boolean) {
+async function openDesk() {
   commands.listConversations.mockImplementation(() => ok([row]));
   commands.openConversation.mockImplementation(() => ok(view));
   commands.assignMenu.mockImplementation(() =>
@@ -30,13 +30,14 @@ async function openDesk(download: boolean) {
       client_id: 11,
       operators: [],
       groups: [],
-      pin: { kind: "unpinned", my_name: "Anna Petrova" },
+      pin: { kind: "fix", name: "Anna Petrova" },
       can_blacklist: true,
       blacklisted: false,
       can_outgoing: false,
     }),
   );
-  const me = makeMe({ permissions: { download_conversations: download } });
+  // An ordinary operator: no role flag at all.
+  const me = makeMe();
   render(Desk, { info: makeSession({ me }), onsignout: () => {} });
   const user = userEvent.setup();
   await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(1));
@@ -98,7 +99,7 @@ describe("the Send to Email dialog", () => {
     "sends the selected messages from the selection bar and confirms with a toast",
     async () => {
       commands.emailConversation.mockImplementation(() => ok({ to: "boss@partner.test", message_count: 2 }));
-      const user = await openDesk(true);
+      const user = await openDesk();
       expect(document.querySelector("#email-conversation")).toBeInTheDocument();
       await user.click(document.querySelector('[data-select="12"]') as HTMLElement);
       await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
@@ -120,13 +121,16 @@ describe("the Send to Email dialog", () => {
   );
 
   it(
-    "is hidden without the download_conversations permission",
+    // Seed (Settings › Advanced): "The function allows you to limit the ability for operators to
+    // download correspondence ... write down specific email addresses to which downloading is
+    // possible" -- the whitelist is the only limit, so every operator gets the button.
+    "is offered to an operator without any role flag, for the conversation and for a selection",
     async () => {
-      const user = await openDesk(false);
-      expect(document.querySelector("#email-conversation")).toBeNull();
+      const user = await openDesk();
+      expect(document.querySelector("#email-conversation")).toHaveTextContent("Send to Email");
       await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
       expect(document.querySelector("#tag-bar")).toBeInTheDocument();
-      expect(document.querySelector("#email-selected")).toBeNull();
+      expect(document.querySelector("#email-selected")).toHaveTextContent("Send to Email");
     },
     SLOW,
   );

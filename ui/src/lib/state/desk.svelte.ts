@@ -1,10 +1,11 @@
 /** The signed-in desk: list, open conversation and connection, kept fresh by the shell's
  * events (never by polling). */
-import { listenAll, on, type Me, type Tab, type Unlisten } from "../ipc";
+import { listenAll, on, type ConnState, type Me, type Tab, type Unlisten } from "../ipc";
 import { Connection } from "./connection.svelte";
 import { OpenConversation } from "./conversation.svelte";
 import { ConversationList } from "./conversations.svelte";
 import { ChangeBatcher } from "./serial";
+import { landingTab, lastTabKey, rememberedTab, rememberTab } from "./landing";
 
 export class DeskState {
   readonly me: Me;
@@ -15,20 +16,48 @@ export class DeskState {
   readonly conn = new Connection();
   #batch = new ChangeBatcher((ids, all) => this.#changed(ids, all));
   #stop: Unlisten | null = null;
+  /** Where the last tab is remembered (null: not remembered, e.g. in tests). */
+  readonly #lastTabKey: string | null;
+  /** The first tab was chosen (by the landing rule, the operator or a notification). */
+  #landed = false;
 
-  constructor(me: Me, tabs: Tab[]) {
+  constructor(me: Me, tabs: Tab[], serverUrl: string | null = null) {
     this.me = me;
     this.tabs = tabs;
+    this.#lastTabKey = serverUrl === null ? null : lastTabKey(serverUrl, me.operator.id);
   }
 
   start(): void {
     this.#stop = listenAll([
       on.conversationsChanged((ids) => this.#batch.add(ids)),
       this.conn.listen(),
+      // The first sync's end decides an empty My inbox (see `landingTab`), on fresh counts:
+      // the last synced changes may still be waiting in the batcher.
+      on.connStateChanged((state) => {
+        if (!this.#landed) void this.list.reloadCounts().then(() => this.#land(state));
+      }),
     ]);
-    void this.conn.load();
+    void this.conn.load().then(() => this.#land());
     void this.list.reload();
-    void this.list.reloadCounts();
+    void this.list.reloadCounts().then(() => this.#land());
+  }
+
+  /** The operator picks a tab: shown, and remembered for the next start. */
+  chooseTab(tab: Tab): void {
+    this.#landed = true;
+    this.list.setTab(tab);
+    if (this.#lastTabKey !== null) rememberTab(this.#lastTabKey, tab);
+  }
+
+  /** Lands on the first tab once it can be decided (see `landingTab`); never after a tab was
+   * chosen. */
+  #land(conn: ConnState = this.conn.state): void {
+    if (this.#landed) return;
+    const remembered = this.#lastTabKey === null ? null : rememberedTab(this.#lastTabKey);
+    const tab = landingTab(remembered, this.list.counts, conn, this.tabs);
+    if (tab === null) return;
+    this.#landed = true;
+    this.list.setTab(tab);
   }
 
   stop(): void {
@@ -50,7 +79,10 @@ export class DeskState {
     await this.thread.open(id);
     const view = this.thread.view;
     if (view?.row.id !== id) return;
-    if (view.tab) this.list.setTab(view.tab);
+    if (view.tab) {
+      this.#landed = true;
+      this.list.setTab(view.tab);
+    }
   }
 
   /** Moves the selection up or down the list; returns the newly selected id. */
@@ -62,7 +94,7 @@ export class DeskState {
 
   #changed(ids: ReadonlySet<number>, all: boolean): void {
     void this.list.reload();
-    void this.list.reloadCounts();
+    void this.list.reloadCounts().then(() => this.#land());
     const open = this.thread.id;
     if (open !== null && (all || ids.has(open))) void this.thread.reload();
   }
