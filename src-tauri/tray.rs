@@ -126,12 +126,14 @@ pub fn refresh_unread(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let session = app.state::<AppState>().session.read().await.clone();
-        let unread = match session.map(|s| s.desk.counts()) {
-            Some(Ok(counts)) => counts.unread_total,
-            Some(Err(err)) => {
-                tracing::warn!(%err, "cannot count unread conversations");
-                return;
-            }
+        let unread = match session {
+            Some(session) => match session.desk.counts().await {
+                Ok(counts) => counts.unread_total,
+                Err(err) => {
+                    tracing::warn!(%err, "cannot count unread conversations");
+                    return;
+                }
+            },
             None => 0,
         };
         show_unread(&app, unread);

@@ -14,13 +14,18 @@ pub async fn assign_menu(
     state: State<'_, AppState>,
     conversation_id: Id,
 ) -> Result<AssignMenu, UiError> {
-    Ok(state.current().await?.desk.assign_menu(conversation_id)?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .assign_menu(conversation_id)
+        .await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn filter_options(state: State<'_, AppState>) -> Result<FilterOptions, UiError> {
-    Ok(state.current().await?.desk.filter_options()?)
+    Ok(state.current().await?.desk.filter_options().await?)
 }
 
 #[tauri::command]

@@ -10,7 +10,7 @@ use crate::UiError;
 #[tauri::command]
 #[specta::specta]
 pub async fn canned_responses(state: State<'_, AppState>) -> Result<Vec<CannedResponse>, UiError> {
-    Ok(state.current().await?.desk.canned_responses()?)
+    Ok(state.current().await?.desk.canned_responses().await?)
 }
 
 #[tauri::command]

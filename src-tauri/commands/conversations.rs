@@ -16,13 +16,13 @@ pub async fn list_conversations(
     state: State<'_, AppState>,
     query: ListQuery,
 ) -> Result<Vec<ConversationRow>, UiError> {
-    Ok(state.current().await?.desk.list(&query)?)
+    Ok(state.current().await?.desk.list(&query).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn tab_counts(state: State<'_, AppState>) -> Result<TabCounts, UiError> {
-    Ok(state.current().await?.desk.counts()?)
+    Ok(state.current().await?.desk.counts().await?)
 }
 
 #[tauri::command]
@@ -31,7 +31,7 @@ pub async fn open_conversation(
     state: State<'_, AppState>,
     id: Id,
 ) -> Result<ConversationView, UiError> {
-    Ok(state.current().await?.desk.open(id)?)
+    Ok(state.current().await?.desk.open(id).await?)
 }
 
 #[tauri::command]
@@ -41,7 +41,12 @@ pub async fn older_messages(
     id: Id,
     before_id: Id,
 ) -> Result<Vec<ThreadMessage>, UiError> {
-    Ok(state.current().await?.desk.older(id, before_id, 100)?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .older(id, before_id, 100)
+        .await?)
 }
 
 #[tauri::command]
@@ -56,7 +61,8 @@ pub async fn send_message(
         .current()
         .await?
         .desk
-        .send(conversation_id, text, note)?)
+        .send(conversation_id, text, note)
+        .await?)
 }
 
 #[tauri::command]
@@ -66,7 +72,12 @@ pub async fn conversation_action(
     conversation_id: Id,
     action: ConversationAction,
 ) -> Result<(), UiError> {
-    Ok(state.current().await?.desk.act(conversation_id, action)?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .act(conversation_id, action)
+        .await?)
 }
 
 #[tauri::command]
@@ -80,14 +91,14 @@ pub async fn conn_state(state: State<'_, AppState>) -> Result<ConnState, UiError
 #[tauri::command]
 #[specta::specta]
 pub async fn retry_outbox_item(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
-    Ok(state.current().await?.desk.retry(&id)?)
+    Ok(state.current().await?.desk.retry(&id).await?)
 }
 
 /// Drops a failed outbox item the operator gave up on.
 #[tauri::command]
 #[specta::specta]
 pub async fn discard_outbox_item(state: State<'_, AppState>, id: String) -> Result<(), UiError> {
-    Ok(state.current().await?.desk.discard(&id)?)
+    Ok(state.current().await?.desk.discard(&id).await?)
 }
 
 /// The conversation log, from the server (online only).

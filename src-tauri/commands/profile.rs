@@ -13,7 +13,7 @@ pub async fn client_notes(
     state: State<'_, AppState>,
     client_id: Id,
 ) -> Result<Vec<ClientNote>, UiError> {
-    Ok(state.current().await?.desk.client_notes(client_id)?)
+    Ok(state.current().await?.desk.client_notes(client_id).await?)
 }
 
 #[tauri::command]
@@ -63,7 +63,7 @@ pub async fn rename_client(
 #[tauri::command]
 #[specta::specta]
 pub async fn tags(state: State<'_, AppState>) -> Result<Vec<Tag>, UiError> {
-    Ok(state.current().await?.desk.tags()?)
+    Ok(state.current().await?.desk.tags().await?)
 }
 
 #[tauri::command]
@@ -72,7 +72,12 @@ pub async fn message_tags(
     state: State<'_, AppState>,
     conversation_id: Id,
 ) -> Result<Vec<MessageTags>, UiError> {
-    Ok(state.current().await?.desk.message_tags(conversation_id)?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .message_tags(conversation_id)
+        .await?)
 }
 
 #[tauri::command]

@@ -26,10 +26,12 @@ pub async fn run(desk: &Desk, report: &mut Report) -> anyhow::Result<()> {
     for _ in 0..ROUNDS {
         for prefix in &prefixes {
             let started = Instant::now();
-            let rows = desk.list(&ListQuery {
-                search: Some(prefix.clone()),
-                ..ListQuery::default()
-            })?;
+            let rows = desk
+                .list(&ListQuery {
+                    search: Some(prefix.clone()),
+                    ..ListQuery::default()
+                })
+                .await?;
             desk_ms.push(started.elapsed().as_secs_f64() * 1e3);
             std::hint::black_box(rows);
 

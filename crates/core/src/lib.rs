@@ -7,9 +7,11 @@ pub mod account;
 pub mod api;
 pub mod cache;
 pub mod error;
+mod events;
 mod message_tags;
 pub mod notify_policy;
 pub mod outbox;
+mod shared;
 pub mod sync;
 pub mod time;
 pub mod view;
@@ -21,6 +23,6 @@ pub mod desk;
 pub use account::RememberedAccount;
 pub use api::ApiClient;
 pub use desk::{
-    login, logout, whoami, AssignMenu, Choice, Desk, DeskConfig, DeskEvents, FilterOptions,
-    PinDisplay,
+    login, logout, whoami, AssignMenu, Choice, Desk, DeskConfig, FilterOptions, PinDisplay,
 };
+pub use events::DeskEvents;

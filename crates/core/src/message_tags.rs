@@ -10,8 +10,8 @@ use std::sync::Arc;
 use switchboard_protocol::Id;
 
 use crate::cache::{meta, profile};
-use crate::desk::Shared;
 use crate::error::Result;
+use crate::shared::Shared;
 
 /// Conversations per page.
 const PAGE: u32 = 500;

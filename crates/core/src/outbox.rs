@@ -15,9 +15,11 @@ use switchboard_protocol::{ActionRequest, SendMessageRequest};
 use tokio::sync::watch;
 
 use crate::cache::{apply, outbox, read_states};
-use crate::desk::Shared;
 use crate::error::{CoreError, ErrorKind};
+use crate::shared::Shared;
 use crate::time::Backoff;
+
+mod replay;
 
 /// How a failed call affects the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +112,7 @@ async fn flush(shared: &Arc<Shared>) -> Result<(), Stop> {
                 Disposition::SignedOut => return Err(Stop::SignedOut),
                 Disposition::Refused => {
                     tracing::info!(error = %e, id = %item.id, "the server refused an outbox item");
-                    crate::desk::edits::undo(shared, &item).await;
+                    replay::undo(shared, &item).await;
                     let id = item.id.clone();
                     let refusal = outbox::Refusal::of(&e);
                     if shared
@@ -151,7 +153,7 @@ async fn send_item(shared: &Arc<Shared>, item: outbox::Item) -> crate::error::Re
                 .write(move |c| apply::outbox_done_conversation(c, &item.id, &conversation))
                 .await
         }
-        outbox::Payload::Edit(edit) => crate::desk::edits::replay(shared, item.id, edit).await,
+        outbox::Payload::Edit(edit) => replay::replay(shared, item.id, edit).await,
     }
 }
 

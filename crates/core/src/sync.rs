@@ -14,8 +14,8 @@ use tokio::sync::watch;
 
 use crate::api::Incoming;
 use crate::cache::{apply, canned, conversations, messages, meta, profile};
-use crate::desk::Shared;
 use crate::error::{CoreError, ErrorKind, Result};
+use crate::shared::Shared;
 use crate::time::{now_millis, Backoff};
 use crate::view::ConnState;
 
@@ -282,7 +282,7 @@ async fn pull(shared: &Arc<Shared>) -> Result<bool> {
             .write(move |c| apply::apply_changes(c, &changes, next))
             .await?;
         shared.changed(&applied);
-        shared.notify_incoming(&applied);
+        shared.notify_incoming(&applied).await;
         backfill(shared, &applied.backfill).await?;
         if !has_more {
             return Ok(true);
@@ -301,7 +301,7 @@ async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()
         .write(move |c| apply::apply_changes(c, &batch, top))
         .await?;
     shared.changed(&applied);
-    shared.notify_incoming(&applied);
+    shared.notify_incoming(&applied).await;
     if applied.outbox_acked {
         shared.outbox_wake.notify_one();
     }

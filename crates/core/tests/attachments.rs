@@ -29,7 +29,7 @@ async fn upload(
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write");
     let upload_id = desk.attach(id, path).await.expect("attach");
-    let done = wait_for(30, "the upload to finish", || {
+    let done = wait_for(30, "the upload to finish", async || {
         events
             .uploads
             .lock()
@@ -40,8 +40,9 @@ async fn upload(
     })
     .await;
     assert!(matches!(done.state, UploadState::Done { .. }), "{done:?}");
-    wait_for(20, "the file message in the thread", || {
+    wait_for(20, "the file message in the thread", async || {
         desk.open(id)
+            .await
             .ok()?
             .messages
             .into_iter()
@@ -121,7 +122,7 @@ async fn refused_uploads_report_the_servers_reason() -> anyhow::Result<()> {
     let path = files.path().join("setup.exe");
     std::fs::write(&path, b"MZ\x90\0")?;
     let upload_id = desk.attach(id, path).await?;
-    let failed = wait_for(30, "the upload to fail", || {
+    let failed = wait_for(30, "the upload to fail", async || {
         events
             .uploads
             .lock()
@@ -173,7 +174,7 @@ async fn a_cancelled_upload_leaves_no_message_and_no_file() -> anyhow::Result<()
     // Mid-upload: the server has started writing the file; freeze it there so the upload
     // cannot finish before the cancel.
     let tmp = store.join("tmp");
-    wait_for(30, "the server to start storing the upload", || {
+    wait_for(30, "the server to start storing the upload", async || {
         files_under(&tmp)
             .iter()
             .any(|p| p.metadata().map(|m| m.len() > 0).unwrap_or(false))
@@ -206,7 +207,7 @@ async fn a_cancelled_upload_leaves_no_message_and_no_file() -> anyhow::Result<()
     // The UI hears "cancelled", the server drops its partial file, and nothing is sent.
     let last = states(&events).last().cloned().expect("events");
     assert_eq!(last.0, UploadState::Cancelled, "{last:?}");
-    wait_for(30, "the server to drop the partial file", || {
+    wait_for(30, "the server to drop the partial file", async || {
         files_under(&tmp).is_empty().then_some(())
     })
     .await;
@@ -224,7 +225,8 @@ async fn a_cancelled_upload_leaves_no_message_and_no_file() -> anyhow::Result<()
         detail.messages
     );
     assert!(desk
-        .open(id)?
+        .open(id)
+        .await?
         .messages
         .iter()
         .all(|m| m.attachment.is_none()));

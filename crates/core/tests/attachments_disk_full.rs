@@ -36,7 +36,7 @@ async fn disk_full_on_download_leaves_nothing() -> anyhow::Result<()> {
     let path = data.path().join("big.pdf");
     std::fs::write(&path, &bytes)?;
     desk.attach(id, path.clone()).await?;
-    wait_for(60, "the upload", || {
+    wait_for(60, "the upload", async || {
         events
             .uploads
             .lock()
@@ -47,8 +47,9 @@ async fn disk_full_on_download_leaves_nothing() -> anyhow::Result<()> {
     })
     .await;
     std::fs::remove_file(&path)?;
-    let att = wait_for(20, "the file message", || {
+    let att = wait_for(20, "the file message", async || {
         desk.open(id)
+            .await
             .ok()?
             .messages
             .into_iter()

@@ -25,8 +25,9 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
     let early = api.create_canned(&input("Greeting", "Hello!")).await?;
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
     wait_online(&desk, 120).await;
-    wait_for(10, "the early answer in the cache", || {
+    wait_for(10, "the early answer in the cache", async || {
         desk.canned_responses()
+            .await
             .ok()?
             .iter()
             .any(|c| c.id == early.id)
@@ -36,8 +37,9 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
 
     // Made elsewhere while the desk is online: it arrives as a live change record.
     let live = api.create_canned(&input("Closing", "Bye!")).await?;
-    wait_for(10, "the live answer in the cache", || {
+    wait_for(10, "the live answer in the cache", async || {
         desk.canned_responses()
+            .await
             .ok()?
             .iter()
             .any(|c| c.id == live.id)
@@ -49,10 +51,11 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
         .add_canned(input("Refund", "Your refund is on its way."))
         .await?;
     assert!(own.global, "a super-admin's answer is global");
-    assert!(desk.canned_responses()?.contains(&own));
+    assert!(desk.canned_responses().await?.contains(&own));
     desk.delete_canned(live.id).await?;
     let titles: Vec<String> = desk
-        .canned_responses()?
+        .canned_responses()
+        .await?
         .into_iter()
         .map(|c| c.title)
         .collect();
@@ -63,11 +66,12 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
         .list(&ListQuery {
             tab: Some(Tab::Unassigned),
             ..Default::default()
-        })?
+        })
+        .await?
         .into_iter()
         .next()
         .expect("the demo has unassigned conversations");
-    let view = desk.open(row.id)?;
+    let view = desk.open(row.id).await?;
     let message_id = view
         .messages
         .iter()
@@ -81,31 +85,38 @@ async fn canned_notes_and_tags_reach_the_cache_and_stay_offline() -> anyhow::Res
     assert!(pending.id < 0, "listed as pending: {pending:?}");
     desk.tag_messages(vec![message_id], "Complaint".into())
         .await?;
-    wait_for(20, "the note and the tag to reach the server", || {
+    wait_for(20, "the note and the tag to reach the server", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
     let note = desk
-        .client_notes(client_id)?
+        .client_notes(client_id)
+        .await?
         .pop()
         .expect("the stored note");
     assert!(note.id > 0 && note.text == "Prefers email", "{note:?}");
-    assert_eq!(desk.client_notes(client_id)?, std::slice::from_ref(&note));
+    assert_eq!(
+        desk.client_notes(client_id).await?,
+        std::slice::from_ref(&note)
+    );
     assert_eq!(desk.refresh_client_notes(client_id).await?, [note]);
-    let tagged = desk.message_tags(row.id)?;
+    let tagged = desk.message_tags(row.id).await?;
     assert_eq!(tagged.len(), 1);
     assert_eq!(tagged[0].tags, ["Complaint"]);
-    assert!(desk.tags()?.iter().any(|t| t.name == "Complaint"));
+    assert!(desk.tags().await?.iter().any(|t| t.name == "Complaint"));
     desk.rename_client(client_id, "Renamed Client".into())
         .await?;
-    assert_eq!(desk.open(row.id)?.client.display_name, "Renamed Client");
+    assert_eq!(
+        desk.open(row.id).await?.client.display_name,
+        "Renamed Client"
+    );
 
     // Offline: the picker, notes and tags still read from the cache; writes say "offline".
     server.kill();
     wait_offline(&desk, 30).await;
-    assert_eq!(desk.canned_responses()?.len(), 2);
-    assert_eq!(desk.client_notes(client_id)?.len(), 1);
-    assert_eq!(desk.message_tags(row.id)?.len(), 1);
+    assert_eq!(desk.canned_responses().await?.len(), 2);
+    assert_eq!(desk.client_notes(client_id).await?.len(), 1);
+    assert_eq!(desk.message_tags(row.id).await?.len(), 1);
     let err = desk
         .add_canned(input("Later", "x"))
         .await

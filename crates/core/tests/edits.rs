@@ -18,7 +18,7 @@ async fn offline_edits_show_at_once_and_reach_the_server_once() -> anyhow::Resul
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
     wait_online(&desk, 120).await;
     let id = my_conversation(&server, &desk, &session.token, "edits-1").await?;
-    let view = desk.open(id)?;
+    let view = desk.open(id).await?;
     let client_id = view.client.id;
     let message_id = view.messages.iter().find_map(|m| m.id).expect("a message");
 
@@ -33,11 +33,11 @@ async fn offline_edits_show_at_once_and_reach_the_server_once() -> anyhow::Resul
         .await?;
 
     // Shown at once, and pending.
-    let view = desk.open(id)?;
+    let view = desk.open(id).await?;
     assert_eq!(view.client.display_name, "Renamed Offline");
     assert!(pending.id < 0);
-    assert_eq!(desk.client_notes(client_id)?.last(), Some(&pending));
-    assert_eq!(desk.message_tags(id)?[0].tags, ["Offline tag"]);
+    assert_eq!(desk.client_notes(client_id).await?.last(), Some(&pending));
+    assert_eq!(desk.message_tags(id).await?[0].tags, ["Offline tag"]);
     let described: Vec<&str> = view
         .pending_actions
         .iter()
@@ -62,7 +62,7 @@ async fn offline_edits_show_at_once_and_reach_the_server_once() -> anyhow::Resul
     assert!(desk.rename_client(client_id, "  ".into()).await.is_err());
 
     server.restart()?;
-    wait_for(60, "the edits to drain", || {
+    wait_for(60, "the edits to drain", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -75,9 +75,9 @@ async fn offline_edits_show_at_once_and_reach_the_server_once() -> anyhow::Resul
         .filter(|n| n.text == "Called back while offline")
         .collect();
     assert_eq!(ours.len(), 1, "{notes:?}");
-    assert!(desk.tags()?.iter().any(|t| t.name == "Offline tag"));
-    assert_eq!(desk.message_tags(id)?[0].tags, ["Offline tag"]);
-    assert_eq!(desk.client_notes(client_id)?.last(), Some(ours[0]));
+    assert!(desk.tags().await?.iter().any(|t| t.name == "Offline tag"));
+    assert_eq!(desk.message_tags(id).await?[0].tags, ["Offline tag"]);
+    assert_eq!(desk.client_notes(client_id).await?.last(), Some(ours[0]));
 
     // A replay of the same keys (a crash before the items were dropped) changes nothing.
     let again = api
@@ -118,35 +118,39 @@ async fn an_offline_start_moves_to_my_inbox_and_back_when_refused() -> anyhow::R
     let other = ingest(&server, channel, "start-1", "Start Offline", "hello?")
         .await?
         .conversation_id;
-    wait_for(20, "the conversation in the cache", || {
-        desk.open(other).ok().map(|_| ())
+    wait_for(20, "the conversation in the cache", async || {
+        desk.open(other).await.ok().map(|_| ())
     })
     .await;
     let me = session.me.operator.id;
-    let in_my_inbox = |desk: &Desk| {
-        let v = desk.open(other).expect("open");
+    let in_my_inbox = async |desk: &Desk| {
+        let v = desk.open(other).await.expect("open");
         v.row.status == ConversationStatus::Inbox && v.operator_id == Some(me)
     };
 
     proxy.set_down(true);
     wait_offline(&desk, 30).await;
-    desk.act(other, ConversationAction::Start)?;
-    assert!(in_my_inbox(&desk), "moved to My inbox at once");
-    let ids = |tab| {
+    desk.act(other, ConversationAction::Start).await?;
+    assert!(in_my_inbox(&desk).await, "moved to My inbox at once");
+    let ids = async |tab| {
         desk.list(&switchboard_core::ListQuery {
             tab: Some(tab),
             ..Default::default()
         })
+        .await
         .expect("list")
         .into_iter()
         .map(|r| (r.id, r.pending))
         .collect::<Vec<_>>()
     };
     assert!(
-        ids(Tab::Inbox).contains(&(other, 1)),
+        ids(Tab::Inbox).await.contains(&(other, 1)),
         "listed there, pending"
     );
-    assert!(!ids(Tab::Unassigned).iter().any(|(id, _)| *id == other));
+    assert!(!ids(Tab::Unassigned)
+        .await
+        .iter()
+        .any(|(id, _)| *id == other));
 
     // Meanwhile another operator takes it.
     let olga = login(&server, "olga@demo.test").await?;
@@ -160,23 +164,23 @@ async fn an_offline_start_moves_to_my_inbox_and_back_when_refused() -> anyhow::R
         )
         .await?;
     proxy.set_down(false);
-    wait_for(60, "the start to be refused", || {
+    wait_for(60, "the start to be refused", async || {
         let items = outbox_table::all(&desk.cache().reader()).ok()?;
         (items.len() == 1 && items[0].failed.is_some()).then_some(())
     })
     .await;
-    wait_for(30, "the conversation to go back to Olga", || {
-        let v = desk.open(other).ok()?;
+    wait_for(30, "the conversation to go back to Olga", async || {
+        let v = desk.open(other).await.ok()?;
         (v.operator_id == Some(olga.me.operator.id)).then_some(())
     })
     .await;
-    let view = desk.open(other)?;
+    let view = desk.open(other).await?;
     assert!(matches!(
         &view.pending_actions[0].outbox,
         OutboxState::Failed { detail: Some(ErrorFacts::TakenBy { operator_id, .. }), .. }
             if *operator_id == olga.me.operator.id
     ));
-    assert!(!ids(Tab::Inbox).iter().any(|(id, _)| *id == other));
+    assert!(!ids(Tab::Inbox).await.iter().any(|(id, _)| *id == other));
     desk.shutdown().await;
     Ok(())
 }

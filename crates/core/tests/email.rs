@@ -18,7 +18,8 @@ async fn email_is_online_only_and_passes_the_servers_answer_on() -> anyhow::Resu
         .list(&ListQuery {
             tab: Some(Tab::Unassigned),
             ..Default::default()
-        })?
+        })
+        .await?
         .into_iter()
         .next()
         .expect("the demo has unassigned conversations")

@@ -44,12 +44,12 @@ async fn app_process_that_sends() -> anyhow::Result<()> {
     .await?;
     let mut out = std::io::stdout().lock();
     for text in env("SB_CHILD_TEXTS")?.lines().filter(|l| !l.is_empty()) {
-        desk.send(conversation, text.to_owned(), false)?;
+        desk.send(conversation, text.to_owned(), false).await?;
         writeln!(out, "queued {text}")?;
         out.flush()?;
     }
     drop(out);
-    wait_for(60, "the child's outbox to drain", || {
+    wait_for(60, "the child's outbox to drain", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -196,8 +196,8 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
     let other = ingest(&server, channel, "net-drop-2", "Taken Meanwhile", "hello?")
         .await?
         .conversation_id;
-    wait_for(20, "the second conversation in the cache", || {
-        desk.open(other).ok().map(|_| ())
+    wait_for(20, "the second conversation in the cache", async || {
+        desk.open(other).await.ok().map(|_| ())
     })
     .await;
 
@@ -205,9 +205,9 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
     wait_offline(&desk, 30).await;
     let texts: Vec<String> = (1..=5).map(|i| format!("during the drop {i}")).collect();
     for t in &texts {
-        desk.send(mine, t.clone(), false)?;
+        desk.send(mine, t.clone(), false).await?;
     }
-    desk.act(other, ConversationAction::Start)?;
+    desk.act(other, ConversationAction::Start).await?;
     // Meanwhile another operator takes it (straight at the server, not through the proxy).
     let olga = login(&server, "olga@demo.test").await?;
     admin_api(&server, &olga.token)?
@@ -225,7 +225,7 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
 
     let dropped_for = Instant::now();
     proxy.set_down(false);
-    wait_for(60, "the sends to drain and the start to fail", || {
+    wait_for(60, "the sends to drain and the start to fail", async || {
         let items = outbox_table::all(&desk.cache().reader()).ok()?;
         (items.len() == 1 && items[0].failed.is_some()).then_some(items)
     })
@@ -246,7 +246,7 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
         }),
         "{reason:?}"
     );
-    let view = desk.open(other)?;
+    let view = desk.open(other).await?;
     assert_eq!(
         view.pending_actions.len(),
         1,
@@ -268,7 +268,7 @@ async fn a_network_drop_replays_queued_actions_once_in_order_and_reports_a_confl
     assert_eq!(sent, expected, "once each, in order");
 
     // The operator discards the refused start; the conversation stays with Olga.
-    desk.discard(&items[0].id)?;
+    desk.discard(&items[0].id).await?;
     assert_eq!(outbox_len(&desk), 0);
     desk.shutdown().await;
     Ok(())

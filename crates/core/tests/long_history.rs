@@ -112,7 +112,7 @@ async fn a_100k_message_conversation_opens_and_pages_from_the_cache() -> anyhow:
     )
     .await?;
     let t = Instant::now();
-    let view = desk.open(CONVERSATION)?;
+    let view = desk.open(CONVERSATION).await?;
     eprintln!("opened in {:?}", t.elapsed());
     assert_eq!(
         view.messages.len(),
@@ -125,7 +125,7 @@ async fn a_100k_message_conversation_opens_and_pages_from_the_cache() -> anyhow:
     let mut oldest = view.messages[0].id.expect("stored");
     for page in 1..=3 {
         let t = Instant::now();
-        let older = desk.older(CONVERSATION, oldest, OPEN_PAGE)?;
+        let older = desk.older(CONVERSATION, oldest, OPEN_PAGE).await?;
         eprintln!("older page {page} in {:?}", t.elapsed());
         let ids: Vec<Id> = older.iter().filter_map(|m| m.id).collect();
         let expected: Vec<Id> = (oldest - OPEN_PAGE as i64..oldest).collect();

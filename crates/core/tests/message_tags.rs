@@ -15,20 +15,22 @@ async fn tags_survive_a_fresh_cache_and_a_reset() -> anyhow::Result<()> {
     wait_online(&desk, 120).await;
     let id = my_conversation(&server, &desk, &session.token, "tags-1").await?;
     let message_id = desk
-        .open(id)?
+        .open(id)
+        .await?
         .messages
         .iter()
         .find_map(|m| m.id)
         .expect("a message");
     desk.tag_messages(vec![message_id], "Kept Tag".into())
         .await?;
-    wait_for(20, "the tag to reach the server", || {
+    wait_for(20, "the tag to reach the server", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
     desk.shutdown().await;
-    let tagged = |desk: &switchboard_core::Desk| {
+    let tagged = async |desk: &switchboard_core::Desk| {
         desk.message_tags(id)
+            .await
             .ok()
             .filter(|t| t.len() == 1 && t[0].message_id == message_id && t[0].tags == ["Kept Tag"])
             .map(|_| ())
@@ -38,7 +40,10 @@ async fn tags_survive_a_fresh_cache_and_a_reset() -> anyhow::Result<()> {
     let other = tempfile::tempdir()?;
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, other.path()).await?;
     wait_online(&desk, 120).await;
-    wait_for(30, "the tags in a fresh cache", || tagged(&desk)).await;
+    wait_for(30, "the tags in a fresh cache", async || {
+        tagged(&desk).await
+    })
+    .await;
     desk.shutdown().await;
 
     // A reset (the server no longer knows our position) rebuilds from a snapshot.
@@ -52,7 +57,7 @@ async fn tags_survive_a_fresh_cache_and_a_reset() -> anyhow::Result<()> {
     }
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, other.path()).await?;
     wait_online(&desk, 120).await;
-    wait_for(30, "the tags after the reset", || tagged(&desk)).await;
+    wait_for(30, "the tags after the reset", async || tagged(&desk).await).await;
     desk.shutdown().await;
     Ok(())
 }

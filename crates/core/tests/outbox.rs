@@ -16,8 +16,8 @@ async fn a_resent_message_is_stored_once() -> anyhow::Result<()> {
     wait_online(&desk, 120).await;
     let id = my_conversation(&server, &desk, &session.token, "idem-1").await?;
 
-    let pending = desk.send(id, "exactly once".into(), false)?;
-    wait_for(20, "the send to be acknowledged", || {
+    let pending = desk.send(id, "exactly once".into(), false).await?;
+    wait_for(20, "the send to be acknowledged", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -42,7 +42,7 @@ async fn a_resent_message_is_stored_once() -> anyhow::Result<()> {
         )?;
     }
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
-    wait_for(30, "the resend to be acknowledged", || {
+    wait_for(30, "the resend to be acknowledged", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -68,7 +68,7 @@ async fn a_resent_message_is_stored_once() -> anyhow::Result<()> {
         .find(|m| m.client_msg_id.as_deref() == Some(pending.key.as_str()))
         .map(|m| m.id);
     assert_eq!(Some(again.id), first);
-    let view = desk.open(id)?;
+    let view = desk.open(id).await?;
     assert_eq!(
         view.messages
             .iter()
@@ -93,17 +93,17 @@ async fn sends_queued_while_the_server_is_down_arrive_in_order_once() -> anyhow:
     wait_offline(&desk, 30).await;
     let texts: Vec<String> = (1..=5).map(|i| format!("queued message {i}")).collect();
     for t in &texts {
-        desk.send(id, t.clone(), false)?;
+        desk.send(id, t.clone(), false).await?;
     }
-    desk.send(id, "a note while down".into(), true)?;
-    let view = desk.open(id)?;
+    desk.send(id, "a note while down".into(), true).await?;
+    let view = desk.open(id).await?;
     assert_eq!(
         view.messages.iter().filter(|m| m.outbox.is_some()).count(),
         6
     );
 
     server.restart()?;
-    wait_for(60, "the queue to drain", || {
+    wait_for(60, "the queue to drain", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -126,8 +126,8 @@ async fn sends_queued_while_the_server_is_down_arrive_in_order_once() -> anyhow:
     assert_eq!(note.kind, MessageKind::Note);
 
     // The cache shows the stored messages, none pending any more.
-    wait_for(20, "the cache to show them stored", || {
-        let v = desk.open(id).ok()?;
+    wait_for(20, "the cache to show them stored", async || {
+        let v = desk.open(id).await.ok()?;
         let stored = v
             .messages
             .iter()

@@ -69,8 +69,10 @@ async fn queued_items_survive_a_damaged_cache_and_are_sent_once_in_order() -> an
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
     wait_online(&desk, 120).await;
     let id = my_conversation(&server, &desk, &session.token, "salvage-1").await?;
-    let delivered = desk.send(id, "salvage: delivered before".into(), false)?;
-    wait_for(20, "the first send to be acknowledged", || {
+    let delivered = desk
+        .send(id, "salvage: delivered before".into(), false)
+        .await?;
+    wait_for(20, "the first send to be acknowledged", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -103,7 +105,7 @@ async fn queued_items_survive_a_damaged_cache_and_are_sent_once_in_order() -> an
                 .into()
         }]
     );
-    wait_for(60, "the kept items to be sent", || {
+    wait_for(60, "the kept items to be sent", async || {
         (outbox_len(&desk) == 0).then_some(())
     })
     .await;
@@ -123,8 +125,8 @@ async fn queued_items_survive_a_damaged_cache_and_are_sent_once_in_order() -> an
         ],
         "each once, in order"
     );
-    wait_for(60, "the rebuilt cache to show them", || {
-        let view = desk.open(id).ok()?;
+    wait_for(60, "the rebuilt cache to show them", async || {
+        let view = desk.open(id).await.ok()?;
         (view
             .messages
             .iter()
@@ -149,7 +151,8 @@ async fn an_unreadable_outbox_is_reported_with_its_count() -> anyhow::Result<()>
         .list(&switchboard_core::ListQuery {
             tab: Some(switchboard_core::Tab::Unassigned),
             ..Default::default()
-        })?
+        })
+        .await?
         .first()
         .map(|r| r.id)
         .expect("a conversation");

@@ -17,8 +17,9 @@ fn tab(t: Tab) -> ListQuery {
     }
 }
 
-fn ids(desk: &switchboard_core::Desk, t: Tab) -> BTreeSet<Id> {
+async fn ids(desk: &switchboard_core::Desk, t: Tab) -> BTreeSet<Id> {
     desk.list(&tab(t))
+        .await
         .expect("list")
         .into_iter()
         .map(|r| r.id)
@@ -71,9 +72,9 @@ async fn initial_sync_fills_the_cache_and_tabs_match_the_server() -> anyhow::Res
         })
         .map(|c| c.id)
         .collect();
-    assert_eq!(ids(&desk, Tab::Unassigned), expect_unassigned);
-    assert_eq!(ids(&desk, Tab::Inbox), expect_inbox);
-    let counts = desk.counts()?;
+    assert_eq!(ids(&desk, Tab::Unassigned).await, expect_unassigned);
+    assert_eq!(ids(&desk, Tab::Inbox).await, expect_inbox);
+    let counts = desk.counts().await?;
     assert_eq!(counts.unassigned as usize, expect_unassigned.len());
 
     // Threads came with the snapshot: a conversation's cached messages are the server's.
@@ -125,18 +126,19 @@ async fn a_live_client_message_reaches_the_cache() -> anyhow::Result<()> {
         "Hello from the live test",
     )
     .await?;
-    wait_for(20, "the new conversation in Unassigned", || {
+    wait_for(20, "the new conversation in Unassigned", async || {
         ids(&desk, Tab::Unassigned)
+            .await
             .contains(&first.conversation_id)
             .then_some(())
     })
     .await;
-    wait_for(20, "its message in the cache", || {
+    wait_for(20, "its message in the cache", async || {
         let n = messages::count(&desk.cache().reader(), first.conversation_id).ok()?;
         (n >= 1).then_some(())
     })
     .await;
-    wait_for(20, "a notification for the new message", || {
+    wait_for(20, "a notification for the new message", async || {
         events
             .incoming
             .lock()
@@ -152,7 +154,8 @@ async fn a_live_client_message_reaches_the_cache() -> anyhow::Result<()> {
         .list(&ListQuery {
             search: Some("livia".into()),
             ..tab(Tab::Unassigned)
-        })?
+        })
+        .await?
         .into_iter()
         .find(|r| r.id == first.conversation_id)
         .expect("found by name");
@@ -168,8 +171,8 @@ async fn a_live_client_message_reaches_the_cache() -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(second.conversation_id, first.conversation_id);
-    wait_for(20, "the second message", || {
-        let view = desk.open(first.conversation_id).ok()?;
+    wait_for(20, "the second message", async || {
+        let view = desk.open(first.conversation_id).await.ok()?;
         view.messages
             .iter()
             .any(|m| m.id == Some(second.message_id))
@@ -216,7 +219,7 @@ async fn the_app_converges_after_the_server_restarts() -> anyhow::Result<()> {
     }
     wait_online(&desk, 60).await;
     for a in &accepted {
-        wait_for(30, "a change made while disconnected", || {
+        wait_for(30, "a change made while disconnected", async || {
             let c = desk.cache().reader();
             let has = conversations::exists(&c, a.conversation_id).ok()?
                 && messages::count(&c, a.conversation_id).ok()? >= 1;
@@ -273,11 +276,16 @@ async fn a_conversation_moved_to_another_group_leaves_the_cache() -> anyhow::Res
     let data = tempfile::tempdir()?;
     let (desk, _events) = start_desk(&server, &op.email, data.path()).await?;
     wait_online(&desk, 120).await;
-    wait_for(20, "the conversation in the operator's Unassigned", || {
-        ids(&desk, Tab::Unassigned)
-            .contains(&accepted.conversation_id)
-            .then_some(())
-    })
+    wait_for(
+        20,
+        "the conversation in the operator's Unassigned",
+        async || {
+            ids(&desk, Tab::Unassigned)
+                .await
+                .contains(&accepted.conversation_id)
+                .then_some(())
+        },
+    )
     .await;
     assert!(messages::count(&desk.cache().reader(), accepted.conversation_id)? >= 1);
 
@@ -292,14 +300,16 @@ async fn a_conversation_moved_to_another_group_leaves_the_cache() -> anyhow::Res
             },
         )
         .await?;
-    wait_for(20, "the conversation to leave the cache", || {
+    wait_for(20, "the conversation to leave the cache", async || {
         let c = desk.cache().reader();
         let gone = !conversations::exists(&c, accepted.conversation_id).ok()?
             && messages::count(&c, accepted.conversation_id).ok()? == 0;
         gone.then_some(())
     })
     .await;
-    assert!(!ids(&desk, Tab::Unassigned).contains(&accepted.conversation_id));
+    assert!(!ids(&desk, Tab::Unassigned)
+        .await
+        .contains(&accepted.conversation_id));
     desk.shutdown().await;
     Ok(())
 }
@@ -311,7 +321,7 @@ async fn a_corrupt_cache_is_rebuilt_from_the_server() -> anyhow::Result<()> {
     let session = login(&server, DEMO_ADMIN).await?;
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
     wait_online(&desk, 120).await;
-    let before = ids(&desk, Tab::Unassigned);
+    let before = ids(&desk, Tab::Unassigned).await;
     assert!(!before.is_empty());
     desk.shutdown().await;
 
@@ -340,7 +350,7 @@ async fn a_corrupt_cache_is_rebuilt_from_the_server() -> anyhow::Result<()> {
         "and the UI can ask for it once it is up"
     );
     wait_online(&desk, 120).await;
-    assert_eq!(ids(&desk, Tab::Unassigned), before);
+    assert_eq!(ids(&desk, Tab::Unassigned).await, before);
     let aside = std::fs::read_dir(path.parent().expect("dir"))?
         .filter_map(|e| e.ok())
         .any(|e| {
@@ -368,7 +378,7 @@ async fn a_revoked_token_signs_the_desk_out() -> anyhow::Result<()> {
     assert_eq!(err.kind(), switchboard_core::ErrorKind::Unauthorized);
     // Force a reconnect: the new connection must be refused and the desk must stop.
     server.restart()?;
-    wait_for(30, "the signed-out event", || {
+    wait_for(30, "the signed-out event", async || {
         (*events.signed_out.lock().unwrap_or_else(|e| e.into_inner())).then_some(())
     })
     .await;
@@ -379,7 +389,7 @@ async fn a_revoked_token_signs_the_desk_out() -> anyhow::Result<()> {
         other => panic!("{other:?}"),
     }
     // The cache still answers offline.
-    assert!(desk.counts().is_ok());
+    assert!(desk.counts().await.is_ok());
     desk.shutdown().await;
     Ok(())
 }
@@ -392,7 +402,7 @@ async fn a_reset_rebuilds_from_a_snapshot_and_keeps_the_outbox() -> anyhow::Resu
     let session = login(&server, DEMO_ADMIN).await?;
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
     wait_online(&desk, 120).await;
-    let before = ids(&desk, Tab::Unassigned);
+    let before = ids(&desk, Tab::Unassigned).await;
     let some = *before.iter().next().expect("a conversation");
     desk.shutdown().await;
 
@@ -426,11 +436,11 @@ async fn a_reset_rebuilds_from_a_snapshot_and_keeps_the_outbox() -> anyhow::Resu
 
     let (desk, _events) = start_desk(&server, DEMO_ADMIN, data.path()).await?;
     wait_online(&desk, 120).await;
-    wait_for(30, "the unknown row to be swept", || {
+    wait_for(30, "the unknown row to be swept", async || {
         (!conversations::exists(&desk.cache().reader(), 999_999_999).ok()?).then_some(())
     })
     .await;
-    assert_eq!(ids(&desk, Tab::Unassigned), before);
+    assert_eq!(ids(&desk, Tab::Unassigned).await, before);
     let items = outbox::all(&desk.cache().reader())?;
     assert_eq!(items.len(), 1);
     let refusal = items[0].failed.as_ref().expect("still failed");

@@ -158,56 +158,69 @@ fn needs_connection(e: CoreError, what: &str) -> CoreError {
 
 impl Desk {
     /// The menus of the open conversation, from the cache.
-    pub fn assign_menu(&self, conversation_id: Id) -> Result<AssignMenu> {
-        let me = &self.shared.me;
-        let conn = self.shared.cache.reader();
-        let conv = conversations::get(&conn, conversation_id)?
-            .ok_or_else(|| not_found("This conversation is not in the local cache."))?;
-        let everyone = me.operator.super_admin || me.permissions.conversations_management;
-        let named = |id: Option<Id>| -> Result<Option<(Id, String)>> {
-            let Some(id) = id else { return Ok(None) };
-            let name = crate::cache::directory::operator_name(&conn, id)?
-                .unwrap_or_else(|| format!("operator {id}"));
-            Ok(Some((id, name)))
-        };
-        let pinned = named(conv.client.pinned_operator_id)?;
-        let fix = named(fix_target(me.operator.id, me.operator.super_admin, &conv))?;
-        Ok(AssignMenu {
-            conversation_id,
-            client_id: conv.client.id,
-            operators: operators_for(&conn, &me.operator.group_ids, everyone)?,
-            groups: cached_groups(&conn)?,
-            pin: pin_display(me.operator.id, me.operator.super_admin, pinned, fix),
-            can_blacklist: me.operator.super_admin || me.permissions.sees_all_tabs(),
-            blacklisted: conv.client.blacklisted,
-            can_outgoing: me.operator.super_admin || me.permissions.outgoing_whatsapp,
-        })
+    pub async fn assign_menu(&self, conversation_id: Id) -> Result<AssignMenu> {
+        let me = self.shared.me.clone();
+        self.shared
+            .read(move |conn| {
+                let conv = conversations::get(conn, conversation_id)?
+                    .ok_or_else(|| not_found("This conversation is not in the local cache."))?;
+                let everyone = me.operator.super_admin || me.permissions.conversations_management;
+                let named = |id: Option<Id>| -> Result<Option<(Id, String)>> {
+                    let Some(id) = id else { return Ok(None) };
+                    let name = crate::cache::directory::operator_name(conn, id)?
+                        .unwrap_or_else(|| format!("operator {id}"));
+                    Ok(Some((id, name)))
+                };
+                let pinned = named(conv.client.pinned_operator_id)?;
+                let fix = named(fix_target(me.operator.id, me.operator.super_admin, &conv))?;
+                Ok(AssignMenu {
+                    conversation_id,
+                    client_id: conv.client.id,
+                    operators: operators_for(conn, &me.operator.group_ids, everyone)?,
+                    groups: cached_groups(conn)?,
+                    pin: pin_display(me.operator.id, me.operator.super_admin, pinned, fix),
+                    can_blacklist: me.operator.super_admin || me.permissions.sees_all_tabs(),
+                    blacklisted: conv.client.blacklisted,
+                    can_outgoing: me.operator.super_admin || me.permissions.outgoing_whatsapp,
+                })
+            })
+            .await
     }
 
     /// Groups and operators for the filter bar.
-    pub fn filter_options(&self) -> Result<FilterOptions> {
-        let me = &self.shared.me;
-        let conn = self.shared.cache.reader();
-        Ok(FilterOptions {
-            groups: cached_groups(&conn)?,
-            operators: operators_for(&conn, &me.operator.group_ids, me.operator.super_admin)?,
-        })
+    pub async fn filter_options(&self) -> Result<FilterOptions> {
+        let me = self.shared.me.clone();
+        self.shared
+            .read(move |conn| {
+                Ok(FilterOptions {
+                    groups: cached_groups(conn)?,
+                    operators: operators_for(
+                        conn,
+                        &me.operator.group_ids,
+                        me.operator.super_admin,
+                    )?,
+                })
+            })
+            .await
     }
 
-    fn cached(&self, conversation_id: Id) -> Result<Conversation> {
-        let conn = self.shared.cache.reader();
-        conversations::get(&conn, conversation_id)?
-            .ok_or_else(|| not_found("This conversation is not in the local cache."))
+    async fn cached(&self, conversation_id: Id) -> Result<Conversation> {
+        self.shared
+            .read(move |conn| {
+                conversations::get(conn, conversation_id)?
+                    .ok_or_else(|| not_found("This conversation is not in the local cache."))
+            })
+            .await
     }
 
-    fn client_of(&self, conversation_id: Id) -> Result<Id> {
-        Ok(self.cached(conversation_id)?.client.id)
+    async fn client_of(&self, conversation_id: Id) -> Result<Id> {
+        Ok(self.cached(conversation_id).await?.client.id)
     }
 
     /// "Fix ([name])" (`pin`: to the operator the conversation is assigned to, see
     /// [`fix_target`]) or "Detach" of the conversation's client.
     pub async fn pin_client(&self, conversation_id: Id, pin: bool) -> Result<()> {
-        let conv = self.cached(conversation_id)?;
+        let conv = self.cached(conversation_id).await?;
         let me = &self.shared.me;
         let target = if pin {
             Some(
@@ -232,7 +245,7 @@ impl Desk {
 
     /// "Send to the black list" (`on`) or "Unlock conversation".
     pub async fn blacklist_client(&self, conversation_id: Id, on: bool) -> Result<()> {
-        let client = self.client_of(conversation_id)?;
+        let client = self.client_of(conversation_id).await?;
         self.shared
             .api
             .blacklist_client(client, on)

@@ -17,9 +17,10 @@ use sha2::{Digest, Sha256};
 use switchboard_protocol::{AttachmentRef, Id};
 use tokio::io::AsyncWriteExt;
 
-use super::{not_found, Desk, Shared};
+use super::{not_found, Desk};
 use crate::cache::messages;
 use crate::error::{CoreError, Result};
+use crate::shared::Shared;
 use crate::view::{UploadProgress, UploadState};
 
 /// Progress is reported at most this often (in bytes) so the UI is not flooded.
@@ -82,11 +83,11 @@ impl Desk {
     /// The local path of attachment `id`, downloading it first when it is not cached yet.
     /// Offline, a file downloaded before still opens; one that was not fails with Offline.
     pub async fn open_attachment(&self, id: Id) -> Result<PathBuf> {
-        let att = {
-            let conn = self.shared.cache.reader();
-            messages::attachment(&conn, id)?
-        }
-        .ok_or_else(|| not_found("This file is not in the local cache."))?;
+        let att = self
+            .shared
+            .read(move |conn| messages::attachment(conn, id))
+            .await?
+            .ok_or_else(|| not_found("This file is not in the local cache."))?;
         let target = cached_path(&self.shared.files_dir, &att)?;
         if tokio::fs::try_exists(&target).await.unwrap_or(false) {
             return Ok(target);
@@ -159,16 +160,14 @@ async fn upload(
     progress.sent = progress.total;
     progress.state = match result {
         Ok(msg) => {
-            let stored = {
-                let conn = shared.cache.writer();
-                messages::upsert(&conn, &msg)
-            };
+            let message_id = msg.id;
+            let stored = shared.write(move |conn| messages::upsert(conn, &msg)).await;
             if let Err(e) = stored {
                 // Sync brings the message anyway; the upload itself succeeded.
                 tracing::warn!(error = %e, "could not cache the uploaded message");
             }
             events.conversations_changed(&[progress.conversation_id]);
-            UploadState::Done { message_id: msg.id }
+            UploadState::Done { message_id }
         }
         Err(e) => UploadState::Failed {
             error: e.to_string(),

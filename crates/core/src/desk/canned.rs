@@ -12,8 +12,8 @@ use crate::error::Result;
 
 impl Desk {
     /// Every canned response this operator may use, grouped by title.
-    pub fn canned_responses(&self) -> Result<Vec<CannedResponse>> {
-        canned::list(&self.shared.cache.reader())
+    pub async fn canned_responses(&self) -> Result<Vec<CannedResponse>> {
+        self.shared.read(|c| canned::list(c)).await
     }
 
     pub async fn add_canned(&self, input: CannedResponseInput) -> Result<CannedResponse> {

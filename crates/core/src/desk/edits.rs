@@ -6,15 +6,13 @@
 //! the item failed (Retry / Discard like any action) and undoes what the cache showed.
 //!
 //! A queued Start is shown the same way: the conversation moves to My inbox at once and back
-//! if the server refuses.
+//! if the server refuses. The replay and the undo are the flusher's (`outbox/replay.rs`).
 
-use std::sync::Arc;
+use switchboard_protocol::{ClientNote, ConversationAction, Id, Me};
 
-use switchboard_protocol::{ClientNote, ConversationAction, Id, TagMessagesRequest};
-
-use super::{not_found, Desk, Shared, MAX_TEXT_CHARS};
+use super::{not_found, Desk, MAX_TEXT_CHARS};
 use crate::cache::outbox::{self, Edit, Payload};
-use crate::cache::{apply, conversations, edits, meta, profile};
+use crate::cache::{edits, profile};
 use crate::error::{CoreError, Result};
 use crate::time::now_millis;
 
@@ -27,23 +25,26 @@ impl Desk {
     /// Renames the client (the channel's original name is kept by the server); queued.
     pub async fn rename_client(&self, client_id: Id, display_name: String) -> Result<()> {
         let name = bounded(&display_name, MAX_NAME_CHARS, "The name")?;
-        let conv = self.client_conversation(client_id)?;
+        let conv = self.client_conversation(client_id).await?;
         self.queue_edit(
             conv,
             Edit::RenameClient {
                 client_id,
                 display_name: name,
             },
-        )?;
+        )
+        .await?;
         Ok(())
     }
 
     /// Adds a note about the client; queued. Returns the note as listed while pending.
     pub async fn add_client_note(&self, client_id: Id, text: String) -> Result<ClientNote> {
         let text = bounded(&text, MAX_TEXT_CHARS, "A note")?;
-        let conv = self.client_conversation(client_id)?;
-        let item = self.queue_edit(conv, Edit::AddNote { client_id, text })?;
-        pending_note(&self.shared, &item)
+        let conv = self.client_conversation(client_id).await?;
+        let item = self
+            .queue_edit(conv, Edit::AddNote { client_id, text })
+            .await?;
+        pending_note(&self.shared.me, &item)
             .ok_or_else(|| CoreError::Protocol("a queued note is not a note".into()))
     }
 
@@ -56,13 +57,20 @@ impl Desk {
                 "Select 1 to {MAX_TAGGED} messages to tag."
             )));
         }
-        let conv = edits::conversation_of_message(&self.shared.cache.reader(), message_ids[0])?
-            .ok_or_else(|| not_found("This message is not in the local cache."))?;
-        // Shown under the existing tag's spelling, as the server will store it.
-        let tag = profile::tags(&self.shared.cache.reader())?
-            .into_iter()
-            .find(|t| t.name.to_lowercase() == tag.to_lowercase())
-            .map_or(tag, |t| t.name);
+        let first = message_ids[0];
+        let (conv, tag) = self
+            .shared
+            .read(move |conn| {
+                let conv = edits::conversation_of_message(conn, first)?
+                    .ok_or_else(|| not_found("This message is not in the local cache."))?;
+                // Shown under the existing tag's spelling, as the server will store it.
+                let tag = profile::tags(conn)?
+                    .into_iter()
+                    .find(|t| t.name.to_lowercase() == tag.to_lowercase())
+                    .map_or(tag, |t| t.name);
+                Ok((conv, tag))
+            })
+            .await?;
         self.queue_edit(
             conv,
             Edit::TagMessages {
@@ -70,20 +78,24 @@ impl Desk {
                 tag,
                 added: Vec::new(),
             },
-        )?;
+        )
+        .await?;
         Ok(())
     }
 
-    fn client_conversation(&self, client_id: Id) -> Result<Id> {
-        edits::conversation_of_client(&self.shared.cache.reader(), client_id)?
-            .ok_or_else(|| not_found("This client is not in the local cache."))
+    async fn client_conversation(&self, client_id: Id) -> Result<Id> {
+        self.shared
+            .read(move |conn| {
+                edits::conversation_of_client(conn, client_id)?
+                    .ok_or_else(|| not_found("This client is not in the local cache."))
+            })
+            .await
     }
 
-    fn queue_edit(&self, conversation_id: Id, edit: Edit) -> Result<outbox::Item> {
+    async fn queue_edit(&self, conversation_id: Id, edit: Edit) -> Result<outbox::Item> {
         let key = uuid::Uuid::new_v4().to_string();
         let me = self.shared.me.operator.id;
-        let item = {
-            let mut conn = self.shared.cache.writer();
+        let write = move |conn: &mut rusqlite::Connection| {
             let tx = conn.transaction()?;
             let edit = match edit {
                 Edit::TagMessages {
@@ -104,24 +116,30 @@ impl Desk {
             let item = outbox::get(&tx, &key)?
                 .ok_or_else(|| CoreError::Protocol("the queued edit vanished".into()))?;
             tx.commit()?;
-            item
+            Ok(item)
         };
+        let item = self.shared.write(write).await?;
         self.shared.outbox_wake.notify_one();
         self.shared.events.conversations_changed(&[conversation_id]);
         Ok(item)
     }
 
     /// The client's notes from the cache, oldest first, then the ones still queued.
-    pub fn client_notes(&self, client_id: Id) -> Result<Vec<ClientNote>> {
-        let mut notes = profile::notes(&self.shared.cache.reader(), client_id)?;
-        let queued = outbox::all(&self.shared.cache.reader())?;
-        notes.extend(
-            queued
-                .iter()
-                .filter(|i| matches!(&i.payload, Payload::Edit(Edit::AddNote { client_id: c, .. }) if *c == client_id))
-                .filter_map(|i| pending_note(&self.shared, i)),
-        );
-        Ok(notes)
+    pub async fn client_notes(&self, client_id: Id) -> Result<Vec<ClientNote>> {
+        let me = self.shared.me.clone();
+        self.shared
+            .read(move |conn| {
+                let mut notes = profile::notes(conn, client_id)?;
+                let queued = outbox::all(conn)?;
+                notes.extend(
+                    queued
+                        .iter()
+                        .filter(|i| matches!(&i.payload, Payload::Edit(Edit::AddNote { client_id: c, .. }) if *c == client_id))
+                        .filter_map(|i| pending_note(&me, i)),
+                );
+                Ok(notes)
+            })
+            .await
     }
 }
 
@@ -155,14 +173,14 @@ pub(crate) fn describe(edit: &Edit) -> String {
 }
 
 /// A queued note as the notes list shows it: id `-seq` (negative ids mean "pending").
-fn pending_note(shared: &Shared, item: &outbox::Item) -> Option<ClientNote> {
+fn pending_note(me: &Me, item: &outbox::Item) -> Option<ClientNote> {
     match &item.payload {
         Payload::Edit(Edit::AddNote { client_id, text }) => Some(ClientNote {
             id: -item.seq,
             client_id: *client_id,
             conversation_id: item.conversation_id,
-            operator_id: shared.me.operator.id,
-            operator_name: shared.me.operator.name.clone(),
+            operator_id: me.operator.id,
+            operator_name: me.operator.name.clone(),
             text: text.clone(),
             created_at: item.created_at,
         }),
@@ -186,86 +204,5 @@ pub(crate) fn show(
         }
         Payload::Action(ConversationAction::Start) => edits::start(conn, conversation_id, me),
         Payload::Edit(Edit::AddNote { .. }) | Payload::Action(_) | Payload::Send { .. } => Ok(()),
-    }
-}
-
-/// Undoes what a refused item showed: the conversation is fetched again (rename, Start), a
-/// tag comes off the messages it was added to. Best effort: a failure leaves the optimistic
-/// state until the next sync corrects it.
-pub(crate) async fn undo(shared: &Arc<Shared>, item: &outbox::Item) {
-    let result = match &item.payload {
-        Payload::Edit(Edit::RenameClient { .. }) | Payload::Action(ConversationAction::Start) => {
-            refetch(shared, item.conversation_id).await
-        }
-        Payload::Edit(Edit::TagMessages { added, tag, .. }) => {
-            let (added, tag) = (added.clone(), tag.clone());
-            shared
-                .write(move |c| edits::remove_tag(c, &added, &tag))
-                .await
-        }
-        _ => Ok(()),
-    };
-    if let Err(e) = result {
-        tracing::warn!(error = %e, id = %item.id, "could not undo a refused item in the cache");
-    }
-}
-
-async fn refetch(shared: &Arc<Shared>, conversation_id: Id) -> Result<()> {
-    let detail = shared.api.conversation(conversation_id).await?;
-    shared
-        .write(move |c| {
-            let gen = meta::generation(c)?;
-            conversations::upsert(c, &detail.conversation, gen)
-        })
-        .await
-}
-
-/// Sends one queued edit with its key and stores the answer, dropping the item in the same
-/// transaction.
-pub(crate) async fn replay(shared: &Arc<Shared>, key: String, edit: Edit) -> Result<()> {
-    let api = &shared.api;
-    match edit {
-        Edit::RenameClient {
-            client_id,
-            display_name,
-        } => {
-            let conv = api
-                .rename_client(client_id, &display_name, Some(&key))
-                .await?;
-            shared
-                .write(move |c| apply::outbox_done_conversation(c, &key, &conv))
-                .await
-        }
-        Edit::AddNote { client_id, text } => {
-            let note = api.add_client_note(client_id, &text, Some(&key)).await?;
-            shared
-                .write(move |c| {
-                    let tx = c.transaction()?;
-                    profile::upsert_note(&tx, &note)?;
-                    outbox::delete(&tx, &key)?;
-                    Ok(tx.commit()?)
-                })
-                .await
-        }
-        Edit::TagMessages {
-            message_ids, tag, ..
-        } => {
-            let tagged = api
-                .tag_messages(&TagMessagesRequest { message_ids, tag })
-                .await?;
-            // The tag may be new: refresh the company's list for the "Add Tag" picker.
-            let tags = api.tags().await?;
-            shared
-                .write(move |c| {
-                    let tx = c.transaction()?;
-                    for t in &tagged {
-                        profile::set_message_tags(&tx, t)?;
-                    }
-                    outbox::delete(&tx, &key)?;
-                    tx.commit()?;
-                    profile::replace_tags(c, &tags)
-                })
-                .await
-        }
     }
 }

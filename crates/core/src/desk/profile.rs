@@ -19,17 +19,19 @@ impl Desk {
             .write(move |c| profile::replace_notes(c, client_id, &stored))
             .await?;
         // Plus the ones still queued.
-        self.client_notes(client_id)
+        self.client_notes(client_id).await
     }
 
     /// The company's tags, for the "Add Tag" list.
-    pub fn tags(&self) -> Result<Vec<Tag>> {
-        profile::tags(&self.shared.cache.reader())
+    pub async fn tags(&self) -> Result<Vec<Tag>> {
+        self.shared.read(|c| profile::tags(c)).await
     }
 
     /// The tags of a conversation's tagged messages.
-    pub fn message_tags(&self, conversation_id: Id) -> Result<Vec<MessageTags>> {
-        profile::message_tags(&self.shared.cache.reader(), conversation_id)
+    pub async fn message_tags(&self, conversation_id: Id) -> Result<Vec<MessageTags>> {
+        self.shared
+            .read(move |c| profile::message_tags(c, conversation_id))
+            .await
     }
 
     /// Sends a failed operator message again; the thread shows the new delivery state.

@@ -271,10 +271,10 @@ pub async fn start_desk_at(
 }
 
 /// Polls `check` until it returns `Some`, failing after `secs` seconds with `what`.
-pub async fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub async fn wait_for<T>(secs: u64, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
-        if let Some(v) = check() {
+        if let Some(v) = check().await {
             return v;
         }
         assert!(
@@ -286,14 +286,14 @@ pub async fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Optio
 }
 
 pub async fn wait_online(desk: &Desk, secs: u64) {
-    wait_for(secs, "the desk to be online", || {
+    wait_for(secs, "the desk to be online", async || {
         (desk.conn_state() == ConnState::Online).then_some(())
     })
     .await
 }
 
 pub async fn wait_offline(desk: &Desk, secs: u64) {
-    wait_for(secs, "the desk to be offline", || {
+    wait_for(secs, "the desk to be offline", async || {
         matches!(desk.conn_state(), ConnState::Offline { .. }).then_some(())
     })
     .await
@@ -352,14 +352,14 @@ pub async fn my_conversation(server: &Server, desk: &Desk, token: &str, ext: &st
     let channel = custom_channel(&admin).await?;
     let accepted = ingest(server, channel, ext, "Outbox Client", "hi, anyone?").await?;
     let id = accepted.conversation_id;
-    wait_for(20, "the conversation in the cache", || {
-        desk.open(id).ok().map(|_| ())
+    wait_for(20, "the conversation in the cache", async || {
+        desk.open(id).await.ok().map(|_| ())
     })
     .await;
-    desk.act(id, ConversationAction::Start)?;
+    desk.act(id, ConversationAction::Start).await?;
     let me = desk.me().operator.id;
-    wait_for(20, "the conversation in my inbox", || {
-        let v = desk.open(id).ok()?;
+    wait_for(20, "the conversation in my inbox", async || {
+        let v = desk.open(id).await.ok()?;
         // The Start shows at once (optimistic); wait until the server has it too.
         (v.row.status == ConversationStatus::Inbox
             && v.operator_id == Some(me)

@@ -1,0 +1,25 @@
+//! What the desk tells the shell: the callbacks through which cache changes, the connection
+//! state and sign-outs reach the UI as events (no polling).
+
+use switchboard_protocol::Id;
+
+use crate::view::{ConnState, IncomingMessage, Notice, UploadProgress};
+
+/// Told about changes so the shell can forward them to the UI as events (no polling).
+pub trait DeskEvents: Send + Sync + 'static {
+    /// Cached conversations changed (rows, threads or counts); `ids` may be empty when only
+    /// counts or many rows changed.
+    fn conversations_changed(&self, ids: &[Id]);
+    fn conn_state(&self, state: &ConnState);
+    /// The server refused the token (revoked, expired, operator deactivated): sync and the
+    /// outbox have stopped. The shell should drop the stored token and show the sign-in
+    /// screen. The cache and the outbox stay on disk for the next sign-in of this operator.
+    fn signed_out(&self) {}
+    /// New client messages arrived live or through a `/sync` catch-up (never through the
+    /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
+    fn client_messages(&self, _messages: &[IncomingMessage]) {}
+    /// A one-off message for the operator (e.g. the cache was damaged and is being rebuilt).
+    fn notice(&self, _notice: &Notice) {}
+    /// An attachment upload moved on (see [`crate::Desk::attach`]).
+    fn upload_progress(&self, _progress: &UploadProgress) {}
+}

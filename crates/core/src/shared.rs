@@ -1,0 +1,132 @@
+//! State shared by the desk and its background tasks (sync, outbox), and the one way they all
+//! reach the cache: [`Shared::read`] and [`Shared::write`] run the SQLite work on Tokio's
+//! blocking pool. A cache connection is a mutex that a sync batch may hold for a whole snapshot
+//! page, so taking it on an async worker thread would stall every other task on that thread.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use switchboard_protocol::Me;
+use tokio::sync::{watch, Notify};
+
+use crate::api::ApiClient;
+use crate::cache::list::{self, Viewer};
+use crate::cache::{self, Cache};
+use crate::error::{CoreError, Result};
+use crate::events::DeskEvents;
+use crate::time::now_millis;
+use crate::view::{ConnState, UploadProgress};
+
+pub(crate) struct Shared {
+    pub me: Me,
+    pub cache: Arc<Cache>,
+    pub api: ApiClient,
+    pub events: Arc<dyn DeskEvents>,
+    pub conn: watch::Sender<ConnState>,
+    /// Wakes the outbox flusher: something was queued, or the server is reachable again.
+    pub outbox_wake: Notify,
+    pub signed_out: AtomicBool,
+    /// Downloaded attachments by SHA-256 (`<data dir>/files/<sha256>`).
+    pub files_dir: PathBuf,
+    /// Uploads in progress, by upload id, so they can be cancelled.
+    pub uploads: std::sync::Mutex<HashMap<String, (tokio::task::AbortHandle, UploadProgress)>>,
+}
+
+impl Shared {
+    pub fn set_state(&self, state: ConnState) {
+        let changed = self.conn.send_if_modified(|cur| {
+            if *cur == state {
+                false
+            } else {
+                *cur = state.clone();
+                true
+            }
+        });
+        if changed {
+            self.events.conn_state(&state);
+        }
+    }
+
+    /// Runs `f` with the write connection on the blocking pool, so a big batch never stalls
+    /// the async runtime.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let cache = self.cache.clone();
+        blocking(move || f(&mut cache.writer())).await
+    }
+
+    /// Runs `f` with the read connection on the blocking pool: a UI query never waits on an
+    /// async worker thread for a connection (in-memory caches share one with the writer).
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let cache = self.cache.clone();
+        blocking(move || f(&cache.reader())).await
+    }
+
+    /// Tells the shell about new client messages of a batch.
+    pub async fn notify_incoming(&self, applied: &cache::apply::Applied) {
+        if applied.new_client_messages.is_empty() {
+            return;
+        }
+        let viewer = Viewer::of(&self.me);
+        let new = applied.new_client_messages.clone();
+        let described = self
+            .read(move |conn| {
+                let mut out = Vec::new();
+                for (conv, msg) in new {
+                    match list::incoming(conn, &viewer, conv, msg) {
+                        Ok(Some(m)) => out.push(m),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "cannot describe a new message"),
+                    }
+                }
+                Ok(out)
+            })
+            .await;
+        match described {
+            Ok(out) if !out.is_empty() => self.events.client_messages(&out),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot describe new messages"),
+        }
+    }
+
+    pub fn changed(&self, applied: &cache::apply::Applied) {
+        if applied.directory {
+            self.events.conversations_changed(&[]);
+        } else if !applied.conversations.is_empty() {
+            self.events.conversations_changed(&applied.ids());
+        }
+    }
+
+    /// Signs out after a 401: stop and tell the shell, once.
+    pub fn token_refused(&self) {
+        if !self.signed_out.swap(true, Ordering::SeqCst) {
+            tracing::warn!("the server refused the token; stopping sync");
+            self.set_state(ConnState::Offline {
+                since: now_millis(),
+                reason: "signed out: token revoked".into(),
+            });
+            self.events.signed_out();
+        }
+    }
+}
+
+/// Runs SQLite work on the blocking pool and waits for it without blocking the runtime.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Io(std::io::Error::other(format!("cache task failed: {e}"))))?
+}
