@@ -13,7 +13,7 @@ use crate::error::Result;
 impl Desk {
     /// Every canned response this operator may use, grouped by title.
     pub async fn canned_responses(&self) -> Result<Vec<CannedResponse>> {
-        self.shared.read(|c| canned::list(c)).await
+        self.shared.read(canned::list).await
     }
 
     pub async fn add_canned(&self, input: CannedResponseInput) -> Result<CannedResponse> {

@@ -24,7 +24,7 @@ impl Desk {
 
     /// The company's tags, for the "Add Tag" list.
     pub async fn tags(&self) -> Result<Vec<Tag>> {
-        self.shared.read(|c| profile::tags(c)).await
+        self.shared.read(profile::tags).await
     }
 
     /// The tags of a conversation's tagged messages.
