@@ -37,30 +37,60 @@ fn map_err(err: keyring::Error) -> CredsError {
     }
 }
 
-pub fn store(server_url: &str, email: &str, token: &str) -> Result<(), CredsError> {
-    entry(server_url, email)?
-        .set_password(token)
-        .map_err(map_err)
+/// Keychain calls block: a D-Bus round trip on Linux, which can last seconds while the
+/// keyring daemon starts or asks to be unlocked. Each one runs on Tokio's blocking pool so no
+/// async worker (nor the UI thread) waits on it.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CredsError> + Send + 'static,
+) -> Result<T, CredsError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CredsError::Other(format!("the keychain call failed: {e}")))?
 }
 
-pub fn load(server_url: &str, email: &str) -> Result<Option<String>, CredsError> {
-    match entry(server_url, email)?.get_password() {
+pub async fn store(server_url: &str, email: &str, token: &str) -> Result<(), CredsError> {
+    let (server_url, email, token) = (server_url.to_owned(), email.to_owned(), token.to_owned());
+    blocking(move || {
+        entry(&server_url, &email)?
+            .set_password(&token)
+            .map_err(map_err)
+    })
+    .await
+}
+
+pub async fn load(server_url: &str, email: &str) -> Result<Option<String>, CredsError> {
+    let (server_url, email) = (server_url.to_owned(), email.to_owned());
+    blocking(move || match entry(&server_url, &email)?.get_password() {
         Ok(token) => Ok(Some(token)),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(err) => Err(map_err(err)),
-    }
+    })
+    .await
 }
 
-pub fn delete(server_url: &str, email: &str) -> Result<(), CredsError> {
-    match entry(server_url, email)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(err) => Err(map_err(err)),
-    }
+pub async fn delete(server_url: &str, email: &str) -> Result<(), CredsError> {
+    let (server_url, email) = (server_url.to_owned(), email.to_owned());
+    blocking(
+        move || match entry(&server_url, &email)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(map_err(err)),
+        },
+    )
+    .await
 }
 
 /// Looks up an entry that does not exist: `NoEntry` means the store answered. When it did
 /// not, `detail` names the cause in plain words for the sign-in screen.
-pub fn probe() -> KeychainStatus {
+pub async fn probe() -> KeychainStatus {
+    blocking(|| Ok(probe_now()))
+        .await
+        .unwrap_or_else(|err| KeychainStatus {
+            available: false,
+            detail: err.to_string(),
+        })
+}
+
+fn probe_now() -> KeychainStatus {
     let answer = keyring::Entry::new(SERVICE, "availability probe").and_then(|e| e.get_password());
     match answer {
         Ok(_) | Err(keyring::Error::NoEntry) => KeychainStatus {

@@ -77,7 +77,7 @@ impl DeskEvents for TauriEvents {
     fn signed_out(&self) {
         let app = self.0.clone();
         tauri::async_runtime::spawn(async move {
-            crate::commands::session::token_refused(&app).await;
+            crate::session::token_refused(&app).await;
             let event = SignedOut {
                 reason: "The server no longer accepts your sign-in. Please sign in again.".into(),
             };
@@ -95,7 +95,7 @@ impl DeskEvents for TauriEvents {
             let Ok(session) = state.current().await else {
                 return;
             };
-            let path = crate::commands::notify::settings_path(&state, &session);
+            let path = crate::notify::settings_path(&state, &session);
             app.state::<crate::notify::Notifier>()
                 .incoming(path, &messages);
         });

@@ -8,8 +8,10 @@ mod creds;
 mod error;
 mod events;
 mod notify;
+mod session;
 mod state;
 mod tray;
+mod window;
 
 use tauri::Manager;
 
@@ -105,7 +107,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         // Registered first so a second launch exits before building anything.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            tray::show_window(app)
+            window::show_window(app)
         }))
         .on_window_event(|window, event| match event {
             tauri::WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {

@@ -14,13 +14,17 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::cache::account_dir;
 use switchboard_core::notify_policy::{
     self, BurstGate, Notice, NotifyPolicy, NotifySettings, WindowContext,
 };
 use switchboard_core::IncomingMessage;
 use switchboard_protocol::Id;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
+
+use crate::state::{AppState, Session};
+use crate::UiError;
 
 /// Open this conversation (the operator clicked its notification).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
@@ -36,7 +40,8 @@ pub struct NotifyFailed {
     pub error: String,
 }
 
-/// The settings changed (from the tray menu or another window of the UI).
+/// The settings changed (from the tray menu, the UI, or another account's sign-in); the tray's
+/// do-not-disturb item follows it too.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct NotifySettingsChanged {
     pub settings: NotifySettings,
@@ -58,6 +63,7 @@ enum Job {
 }
 
 pub struct Notifier {
+    app: AppHandle,
     account: Mutex<Option<Account>>,
     window: Mutex<WindowContext>,
     jobs: mpsc::Sender<Job>,
@@ -67,12 +73,14 @@ impl Notifier {
     pub fn start(app: AppHandle) -> Self {
         let (jobs, rx) = mpsc::channel();
         let tx = jobs.clone();
+        let worker_app = app.clone();
         std::thread::Builder::new()
             .name("notify".into())
-            .spawn(move || worker(app, rx, tx))
+            .spawn(move || worker(worker_app, rx, tx))
             .map_err(|e| tracing::warn!(error = %e, "cannot start the notification thread"))
             .ok();
         Self {
+            app,
             account: Mutex::new(None),
             window: Mutex::new(WindowContext {
                 open_conversation: None,
@@ -83,17 +91,28 @@ impl Notifier {
     }
 
     /// Runs `f` on the policy of the account whose settings live at `path`, loading them when
-    /// the account changed (another sign-in).
+    /// the account changed (another sign-in: its settings are announced).
     pub fn with_policy<T>(&self, path: PathBuf, f: impl FnOnce(&mut NotifyPolicy) -> T) -> T {
         let mut guard = self.account.lock().unwrap_or_else(|e| e.into_inner());
-        let account = match guard.take() {
-            Some(a) if a.path == path => guard.insert(a),
-            _ => guard.insert(Account {
-                policy: NotifyPolicy::new(notify_policy::load_settings(&path)),
-                path,
-            }),
+        let (account, loaded) = match guard.take() {
+            Some(a) if a.path == path => (guard.insert(a), false),
+            _ => {
+                let policy = NotifyPolicy::new(notify_policy::load_settings(&path));
+                (guard.insert(Account { policy, path }), true)
+            }
         };
-        f(&mut account.policy)
+        let loaded = loaded.then(|| account.policy.settings.clone());
+        let out = f(&mut account.policy);
+        drop(guard);
+        if let Some(settings) = loaded {
+            announce(&self.app, settings);
+        }
+        out
+    }
+
+    /// The signed-in operator's settings.
+    pub fn settings(&self, path: PathBuf) -> NotifySettings {
+        self.with_policy(path, |p| p.settings.clone())
     }
 
     pub fn set_focused(&self, focused: bool) {
@@ -130,6 +149,44 @@ impl Notifier {
                 }
             }
         });
+    }
+}
+
+/// Where the signed-in operator's notification settings live.
+pub fn settings_path(state: &AppState, session: &Session) -> PathBuf {
+    notify_policy::settings_path(&account_dir(
+        &state.data_dir,
+        &session.info.server_url,
+        session.info.me.operator.id,
+    ))
+}
+
+/// Changes the signed-in operator's settings, saves them and announces them (to the UI and
+/// the tray).
+pub async fn update(
+    app: &AppHandle,
+    change: impl FnOnce(&mut NotifySettings),
+) -> Result<NotifySettings, UiError> {
+    let state = app.state::<AppState>();
+    let session = state.current().await?;
+    let path = settings_path(&state, &session);
+    let settings = app.state::<Notifier>().with_policy(
+        path.clone(),
+        |p| -> Result<NotifySettings, UiError> {
+            let mut next = p.settings.clone();
+            change(&mut next);
+            notify_policy::save_settings(&path, &next)?;
+            p.settings = next.clone();
+            Ok(next)
+        },
+    )?;
+    announce(app, settings.clone());
+    Ok(settings)
+}
+
+fn announce(app: &AppHandle, settings: NotifySettings) {
+    if let Err(err) = (NotifySettingsChanged { settings }).emit(app) {
+        tracing::warn!(%err, "could not emit notify-settings-changed");
     }
 }
 
@@ -268,7 +325,7 @@ fn show(
 
 /// Brings the window back and asks the UI to open the conversation.
 pub fn open_conversation(app: &AppHandle, id: Id) {
-    crate::tray::show_window(app);
+    crate::window::show_window(app);
     if let Err(err) = (OpenConversation { id }).emit(app) {
         tracing::warn!(%err, "could not emit open-conversation");
     }

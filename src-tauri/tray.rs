@@ -5,9 +5,10 @@
 use serde::{Deserialize, Serialize};
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
+use crate::notify::NotifySettingsChanged;
 use crate::state::AppState;
 
 const TRAY_ID: &str = "main";
@@ -16,11 +17,6 @@ const APP_TITLE: &str = "Switchboard";
 /// The operator chose Sign out in the tray; the UI runs its usual sign-out.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SignOutRequested;
-
-/// The tray menu's check item, kept so a change made in the UI shows in the menu too.
-pub struct TrayMenu {
-    pub dnd: CheckMenuItem<Wry>,
-}
 
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Switchboard", true, None::<&str>)?;
@@ -33,10 +29,10 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         .tooltip(APP_TITLE)
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => show_window(app),
+            "open" => crate::window::show_window(app),
             "dnd" => toggle_dnd(app),
             "sign-out" => {
-                show_window(app);
+                crate::window::show_window(app);
                 if let Err(err) = SignOutRequested.emit(app) {
                     tracing::warn!(%err, "could not emit sign-out-requested");
                 }
@@ -48,48 +44,18 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         tray = tray.icon(icon.clone());
     }
     tray.build(app)?;
-    app.manage(TrayMenu { dnd });
+    // The check item follows the settings, whoever changed them (the UI, this menu, another
+    // account's sign-in).
+    NotifySettingsChanged::listen(app, move |event| {
+        let _ = dnd.set_checked(event.payload.settings.do_not_disturb);
+    });
     Ok(())
 }
-
-/// Shows, restores and focuses the main window (tray Open, a notification click, a second
-/// launch).
-pub fn show_window(app: &AppHandle) {
-    let Some(window) = app.get_webview_window("main") else {
-        return;
-    };
-    let _ = window.unminimize();
-    if let Err(err) = window.show() {
-        tracing::warn!(%err, "could not show the window");
-        return;
-    }
-    // On Linux `show` is only queued on the event loop, and `set_focus` ignores a window that
-    // is not visible yet: called right after `show` on the main thread (the tray menu's
-    // handler) the window came back without focus. Focus it once the show has happened.
-    tauri::async_runtime::spawn(async move {
-        for _ in 0..FOCUS_TRIES {
-            if window.is_visible().unwrap_or(false) {
-                break;
-            }
-            tokio::time::sleep(FOCUS_RETRY).await;
-        }
-        if let Err(err) = window.set_focus() {
-            tracing::warn!(%err, "could not focus the window");
-        }
-    });
-}
-
-/// How long `show_window` waits for the shown window before focusing it anyway (50 × 20 ms).
-const FOCUS_TRIES: u32 = 50;
-const FOCUS_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
 
 fn toggle_dnd(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
-        let result =
-            crate::commands::notify::update(&app, &state, |s| s.do_not_disturb = !s.do_not_disturb)
-                .await;
+        let result = crate::notify::update(&app, |s| s.do_not_disturb = !s.do_not_disturb).await;
         if let Err(err) = result {
             tracing::warn!(message = %err.message, "could not toggle do-not-disturb");
         }

@@ -18,6 +18,10 @@ async restoreSession() : Promise<Result<SessionInfo | null, UiError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Whether tokens can be remembered on this machine (the keychain's D-Bus call runs on the
+ * blocking pool, never on the UI thread).
+ */
 async keychainStatus() : Promise<Result<KeychainStatus, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("keychain_status") };
@@ -918,7 +922,8 @@ sound: boolean;
  */
 preview: boolean; muted: number[] }
 /**
- * The settings changed (from the tray menu or another window of the UI).
+ * The settings changed (from the tray menu, the UI, or another account's sign-in); the tray's
+ * do-not-disturb item follows it too.
  */
 export type NotifySettingsChanged = { settings: NotifySettings }
 /**
