@@ -1,6 +1,7 @@
 //! The one object the shell holds while signed in: it owns the cache, the sync task and the
-//! outbox flusher, and answers the UI's queries. Every method is cheap and reads the cache;
-//! network work happens in the background tasks it starts.
+//! outbox flusher, and answers the UI's queries. Queries read the cache and queued work writes
+//! it, always on the blocking pool (`Shared::read` / `Shared::write`), so no method blocks the
+//! async runtime; network work happens in the background tasks it starts.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
