@@ -270,7 +270,8 @@ pub async fn start_desk_at(
     Ok((desk, events))
 }
 
-/// Polls `check` until it returns `Some`, failing after `secs` seconds with `what`.
+/// Polls `check` (an async closure, so it can query the desk) until it returns `Some`, failing
+/// after `secs` seconds with `what`.
 pub async fn wait_for<T>(secs: u64, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
