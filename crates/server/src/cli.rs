@@ -9,13 +9,14 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::auth::LoginLimiter;
+use crate::auth::PasswordGate;
 use crate::files::FileStore;
 use crate::http::{router, AppState};
 use crate::hub::Hub;
 use crate::mail::Mailer;
 use crate::service::admin;
 use crate::storage::Db;
+use crate::throttle::AttemptLimiter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -101,9 +102,14 @@ pub enum TokenCommand {
     },
 }
 
-/// Failed logins per email and IP allowed in [`LOGIN_WINDOW`].
-const LOGIN_MAX_FAILURES: usize = 5;
+/// Login attempts per email and IP allowed in [`LOGIN_WINDOW`] (a success clears them).
+const LOGIN_MAX_ATTEMPTS: usize = 5;
 const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+/// Wrong channel secrets per channel and IP allowed in [`INBOUND_WINDOW`].
+const INBOUND_MAX_FAILURES: usize = 20;
+const INBOUND_WINDOW: Duration = Duration::from_secs(60);
+/// Most keys each limiter holds: a few MiB at worst.
+const LIMITER_CAPACITY: usize = 100_000;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let path = cli
@@ -204,7 +210,17 @@ async fn serve(
     let state = AppState {
         db,
         hub,
-        limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
+        logins: Arc::new(AttemptLimiter::new(
+            LOGIN_MAX_ATTEMPTS,
+            LOGIN_WINDOW,
+            LIMITER_CAPACITY,
+        )),
+        passwords: PasswordGate::per_core(),
+        inbound_failures: Arc::new(AttemptLimiter::new(
+            INBOUND_MAX_FAILURES,
+            INBOUND_WINDOW,
+            LIMITER_CAPACITY,
+        )),
         files,
         mailer,
     };

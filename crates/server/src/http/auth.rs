@@ -63,8 +63,12 @@ impl FromRequestParts<AppState> for Auth {
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
+        (status = 400, description = "Email longer than 254 bytes or password longer than 1024 bytes", body = ErrorBody),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
-        (status = 429, description = "More than 5 failures for this email and IP in 60 s", body = ErrorBody),
+        (status = 413, description = "Body larger than 8 KiB", body = ErrorBody),
+        (status = 415, body = ErrorBody),
+        (status = 429, description = "More than 5 attempts for this email and IP in 60 s (see Retry-After)", body = ErrorBody),
+        (status = 503, description = "The server runs and queues as many password checks as it can (Retry-After: 1)", body = ErrorBody),
     ))]
 pub async fn login(
     State(st): State<AppState>,
@@ -72,7 +76,11 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let ip = ip.unwrap_or_else(|| "unknown".into());
-    admin::login(&st.db, &st.limiter, req.email, req.password, ip)
+    let limits = admin::LoginLimits {
+        attempts: &st.logins,
+        passwords: &st.passwords,
+    };
+    admin::login(&st.db, limits, req.email, req.password, ip)
         .await
         .map(Json)
 }

@@ -19,15 +19,34 @@ use crate::error::ApiError;
 
 /// Body limit of every request (JSON, form); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Body limit of a login: an email and a password fit many times over.
+pub const LOGIN_BODY_LIMIT: usize = 8 * 1024;
 
 fn too_large() -> ApiError {
-    ApiError::TooLarge(format!(
-        "The request body is larger than {} KiB; send less data per request.",
-        BODY_LIMIT / 1024
-    ))
+    ApiError::TooLarge(
+        "The request body is larger than this endpoint accepts; send less data per request.".into(),
+    )
 }
 
-/// JSON body (and JSON response) with JSON errors.
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(essence) = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// JSON body (and JSON response) with JSON errors. Every request body of the API is an
+/// object, so anything else (`[]`, `1`, `null`) is refused: serde would otherwise read a
+/// struct from an array of its fields, and a struct whose fields have defaults from `[]`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -39,16 +58,26 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedType(
-                    "Send the body as JSON with `Content-Type: application/json`.".into(),
-                ),
-                _ => ApiError::BadRequest(format!("Invalid JSON body: {}", rejection.body_text())),
-            }),
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedType(
+                "Send the body as JSON with `Content-Type: application/json`.".into(),
+            ));
         }
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad_request(format!("Cannot read the request body: {}", e.body_text()))
+            }
+        })?;
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::bad_request(
+                "The JSON body must be an object, e.g. {\"text\": \"Hello\"}.",
+            ));
+        }
+        axum::Json::<T>::from_bytes(&body)
+            .map(|axum::Json(v)| Json(v))
+            .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {}", e.body_text())))
     }
 }
 
