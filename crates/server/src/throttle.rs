@@ -54,6 +54,24 @@ impl AttemptLimiter {
         self.window
     }
 
+    /// Whether `key` still has attempts left, without counting one. For limits on failures
+    /// (count with [`Self::attempt`] once a failure is known): concurrent calls may all pass,
+    /// so it suits limits where a few extra tries do not matter.
+    pub fn check(&self, key: &Key) -> Result<(), Blocked> {
+        let now = Instant::now();
+        let map = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(times) = map.get(key) else {
+            return Ok(());
+        };
+        let live: Vec<&Instant> = times.iter().filter(|t| now - **t < self.window).collect();
+        match live.first() {
+            Some(oldest) if live.len() >= self.max => Err(Blocked {
+                retry_after: self.window.saturating_sub(now - **oldest),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Counts an attempt for `key`, or refuses it when the key already has `max` in the window.
     pub fn attempt(&self, key: &Key) -> Result<(), Blocked> {
         let now = Instant::now();
@@ -106,7 +124,9 @@ mod tests {
         let l = AttemptLimiter::new(2, Duration::from_secs(60), 100);
         let a = key(&["a@x", "1"]);
         assert!(l.attempt(&a).is_ok());
+        assert!(l.check(&a).is_ok());
         assert!(l.attempt(&a).is_ok());
+        assert!(l.check(&a).is_err());
         let blocked = l.attempt(&a).expect_err("third attempt");
         assert!(blocked.retry_after <= Duration::from_secs(60));
         assert!(l.attempt(&key(&["a@x", "2"])).is_ok());

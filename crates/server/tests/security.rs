@@ -3,9 +3,11 @@
 
 mod common;
 
-use common::{assert_error, decode, Fx, PASSWORD};
+use common::{assert_error, decode, session, Fx, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
+use switchboard_protocol::{ChannelKind, Id, Permissions};
+use switchboard_server::storage::{channels, clients, roles};
 
 /// A line of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
 fn proc_kib(pid: u32, field: &str) -> u64 {
@@ -142,4 +144,215 @@ async fn concurrent_wrong_passwords_get_at_most_five_checks() {
         .expect("Retry-After");
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A WhatsApp account on the 1st line, and the `outgoing_whatsapp` permission for Anna (1st
+/// line) and Dave (2nd line).
+fn whatsapp_setup(fx: &Fx) -> Id {
+    fx.db()
+        .write_blocking(|ctx| {
+            let company: Id = ctx.tx.query_row(
+                "SELECT company_id FROM operators WHERE id = ?1",
+                [fx.anna],
+                |r| r.get(0),
+            )?;
+            let wa = channels::insert(
+                ctx.tx,
+                company,
+                ChannelKind::Whatsapp,
+                "+1 555 0100",
+                Some(fx.g1),
+                Some("wa"),
+                0,
+            )?;
+            let role = roles::insert(
+                ctx.tx,
+                company,
+                "Sales",
+                &Permissions {
+                    outgoing_whatsapp: true,
+                    ..Permissions::default()
+                },
+            )?;
+            for op in [fx.anna, fx.dave] {
+                ctx.tx.execute(
+                    "UPDATE operators SET role_id = ?1 WHERE id = ?2",
+                    [role, op],
+                )?;
+            }
+            Ok(wa)
+        })
+        .expect("whatsapp setup")
+}
+
+/// Finding 3: "Outgoing message" to a number whose conversation the caller cannot see
+/// neither moves it nor tells who has it or who the client is.
+#[tokio::test]
+async fn outgoing_whatsapp_leaves_an_unseen_conversation_alone() {
+    let fx = Fx::new();
+    let wa = whatsapp_setup(&fx);
+    let (anna, dave) = (session(fx.anna), session(fx.dave));
+    let body = json!({"phone": "+49 30 1234567", "client_name": "Hans Secret", "text": "Hello"});
+    let (st, conv) = fx
+        .post_json(&anna, "/api/v1/outgoing/whatsapp", body.clone())
+        .await;
+    assert_eq!(st, StatusCode::OK, "{conv}");
+    let id = conv["id"].as_i64().expect("id");
+    // A private note in Anna's conversation.
+    let (st, _) = fx
+        .post_json(
+            &anna,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"kind": "note", "text": "internal: VIP", "client_msg_id": "n-1"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    // Dave (2nd line) cannot see Anna's inbox: refused, with neither her name nor the client's.
+    let got = fx
+        .post_json(
+            &dave,
+            "/api/v1/outgoing/whatsapp",
+            json!({"phone": "+49301234567", "text": "Mine now", "group_id": fx.g2}),
+        )
+        .await;
+    assert_error(&got, StatusCode::CONFLICT, "conflict", "cannot see");
+    let text = got.1.to_string();
+    assert!(!text.contains("Anna") && !text.contains("Hans"), "{text}");
+    let after = fx.seed_get(id).await;
+    assert_eq!(
+        (
+            after["status"].as_str(),
+            after["operator_id"].as_i64(),
+            after["group_id"].as_i64()
+        ),
+        (Some("inbox"), Some(fx.anna), Some(fx.g1)),
+        "the conversation stayed where it was"
+    );
+    assert_eq!(after["messages"].as_array().map(Vec::len), Some(2));
+    let (st, _) = fx.get(&dave, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "Dave still cannot see it");
+
+    // Blacklisted: Anna no longer sees it either, and learns nothing about the client.
+    fx.db()
+        .write_blocking(|ctx| {
+            Ok(ctx.tx.execute(
+                "UPDATE clients SET blacklisted = 1 WHERE channel_account_id = ?1",
+                [wa],
+            )?)
+        })
+        .expect("blacklist");
+    let got = fx
+        .post_json(&anna, "/api/v1/outgoing/whatsapp", body.clone())
+        .await;
+    assert_error(&got, StatusCode::CONFLICT, "conflict", "cannot see");
+    assert!(!got.1.to_string().contains("Hans"), "{}", got.1);
+
+    // A blacklisted client without a conversation: 422 that names the number typed, not the
+    // client.
+    fx.db()
+        .write_blocking(|ctx| {
+            let company: Id = ctx.tx.query_row(
+                "SELECT company_id FROM operators WHERE id = ?1",
+                [fx.anna],
+                |r| r.get(0),
+            )?;
+            let c = clients::insert(ctx.tx, company, wa, "15550123456", "Greta Hidden", 0)?;
+            clients::set_blacklisted(ctx.tx, c, true)?;
+            Ok(())
+        })
+        .expect("blacklisted client");
+    let got = fx
+        .post_json(
+            &anna,
+            "/api/v1/outgoing/whatsapp",
+            json!({"phone": "+1 555 012 3456", "text": "hi"}),
+        )
+        .await;
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_state",
+        "+15550123456 is on the black list",
+    );
+    assert!(!got.1.to_string().contains("Greta"), "{}", got.1);
+}
+
+/// Regular files under `dir` (recursively); none when it does not exist.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
+
+/// Finding 4: a wrong channel secret stores nothing, however large the attachment, and a
+/// caller that keeps guessing is refused for a while.
+#[tokio::test]
+async fn inbound_with_a_wrong_secret_stores_no_file() {
+    let fx = Fx::new();
+    let files_dir = std::path::PathBuf::from(format!("{}.files", fx.db_path.display()));
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(vec![b'a'; 600 * 1024]);
+    let body = |external_id: &str| {
+        json!({"external_id": external_id, "name": "X", "text": "",
+               "attachment": {"name": "notes.txt", "data_base64": data}})
+    };
+    let post = |secret: &'static str, body: serde_json::Value| {
+        let req = fx
+            .http
+            .post(fx.url(&format!("/api/v1/channels/{}/inbound", fx.tg)))
+            .header("X-Channel-Secret", secret)
+            .json(&body);
+        async move { req.send().await.expect("inbound") }
+    };
+    let got = decode(post("wrong", body("w1")).await).await;
+    assert_error(
+        &got,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "X-Channel-Secret",
+    );
+    assert_eq!(files_under(&files_dir), Vec::<std::path::PathBuf>::new());
+
+    // The right secret stores the file (so the check above could have seen one).
+    let (st, ok) = decode(post("tg-secret", body("w2")).await).await;
+    assert_eq!(st, StatusCode::OK, "{ok}");
+    assert_eq!(files_under(&files_dir).len(), 1);
+
+    // Twenty wrong secrets a minute from one address, then 429 with Retry-After, also for a
+    // right secret from there; other channels are not affected.
+    for _ in 1..20 {
+        let st = post("wrong", json!({"external_id": "w", "text": "x"}))
+            .await
+            .status();
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let resp = post("tg-secret", json!({"external_id": "w3", "text": "x"})).await;
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_error(
+        &decode(resp).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "wrong channel or secret",
+    );
+    let (st, _) = fx
+        .inbound(fx.mail, "mail-secret", "m9@x.test", "still open")
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        files_under(&files_dir).len(),
+        1,
+        "no file from the refused ones"
+    );
 }
