@@ -2,6 +2,7 @@
 //! bearer tokens (stored as sha256), and the size limits of login input.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
@@ -99,6 +100,42 @@ fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// How long an app session lives: `idle` since it was last used, `absolute` since login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetime {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionLifetime {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 60 * 60;
+        Self {
+            idle: Duration::from_secs(7 * DAY),
+            absolute: Duration::from_secs(30 * DAY),
+        }
+    }
+}
+
+impl SessionLifetime {
+    /// `(created after, last used after)` in ms: a session older or idler than that is dead.
+    pub fn cutoffs(&self, now_ms: i64) -> (i64, i64) {
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        (
+            now_ms.saturating_sub(ms(self.absolute)),
+            now_ms.saturating_sub(ms(self.idle)),
+        )
+    }
+
+    /// Whether a session last used at `last_used_ms` should record a new use at `now_ms`.
+    /// Not on every request (a write each time): once a tenth of the idle time has passed,
+    /// and at least every few minutes.
+    pub fn needs_touch(&self, last_used_ms: i64, now_ms: i64) -> bool {
+        let every = (self.idle / 10).min(Duration::from_secs(5 * 60));
+        now_ms.saturating_sub(last_used_ms) >= i64::try_from(every.as_millis()).unwrap_or(0)
+    }
 }
 
 /// Longest email accepted (the SMTP path limit); longer ones are refused before any work.

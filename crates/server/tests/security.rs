@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::{assert_error, decode, session, Fx, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -355,4 +357,263 @@ async fn inbound_with_a_wrong_secret_stores_no_file() {
         1,
         "no file from the refused ones"
     );
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn events(fx: &Fx, token: &str) -> Ws {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v1/events?after=0",
+        fx.server.url.replace("http://", "ws://")
+    );
+    let mut req = url.into_client_request().expect("request");
+    req.headers_mut().insert(
+        "Authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect");
+    ws
+}
+
+/// How the server ended a socket: the close code it sent, if any.
+#[derive(Debug, PartialEq)]
+enum Ended {
+    Closed(Option<u16>),
+    Dropped,
+}
+
+/// Reads frames until the server ends the socket; panics if it is still open at the deadline.
+async fn until_closed(ws: &mut Ws, deadline: Duration) -> Ended {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let end = Instant::now() + deadline;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, ws.next()).await {
+            Err(_) => panic!("the socket is still open after {deadline:?}"),
+            Ok(None) => return Ended::Dropped,
+            Ok(Some(Err(_))) => return Ended::Dropped,
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                return Ended::Closed(frame.map(|f| u16::from(f.code)))
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// The first text frame (the hello) arrived: the socket is open and streaming.
+async fn hello(ws: &mut Ws) {
+    use futures_util::StreamExt;
+    let first = tokio::time::timeout(Duration::from_secs(20), ws.next())
+        .await
+        .expect("hello in time")
+        .expect("open")
+        .expect("frame");
+    assert!(first.to_text().expect("text").contains("hello"), "{first}");
+}
+
+/// Generous: the server re-checks every 5 s.
+const CLOSE_WITHIN: Duration = Duration::from_secs(30);
+
+/// Finding 5: the events socket closes when its token dies — logout, revocation, or the
+/// operator's deactivation — instead of streaming on.
+#[tokio::test]
+async fn events_socket_closes_when_its_token_dies() {
+    let fx = Fx::new();
+    // Logout.
+    let (st, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let token = body["token"].as_str().expect("token").to_string();
+    let mut ws = events(&fx, &token).await;
+    hello(&mut ws).await;
+    let (st, _) = fx.post_json(&token, "/api/v1/auth/logout", json!({})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_eq!(
+        until_closed(&mut ws, CLOSE_WITHIN).await,
+        Ended::Closed(Some(4401))
+    );
+
+    // `token revoke` from the command line (another process) and a deactivated operator.
+    let mut bob = events(&fx, &session(fx.bob)).await;
+    let mut dave = events(&fx, &session(fx.dave)).await;
+    let mut api = events(&fx, &fx.api).await;
+    for ws in [&mut bob, &mut dave, &mut api] {
+        hello(ws).await;
+    }
+    common::cli(
+        &fx.db_path,
+        &["token", "revoke", "--operator", "bob@acme.test"],
+    );
+    fx.db()
+        .write_blocking(|ctx| {
+            Ok(ctx
+                .tx
+                .execute("UPDATE operators SET active = 0 WHERE id = ?1", [fx.dave])?)
+        })
+        .expect("deactivate");
+    let api_id = common::cli(&fx.db_path, &["token", "list"])
+        .lines()
+        .find(|l| l.contains("\"tests\""))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .expect("the fixture's API token in the list");
+    common::cli(&fx.db_path, &["token", "revoke", "--id", &api_id]);
+    for ws in [&mut bob, &mut dave, &mut api] {
+        assert_eq!(
+            until_closed(ws, CLOSE_WITHIN).await,
+            Ended::Closed(Some(4401))
+        );
+    }
+}
+
+/// Finding 8: the events socket refuses large incoming messages (it reads only pongs and a
+/// close) instead of buffering up to 64 MiB.
+#[tokio::test]
+async fn events_socket_refuses_large_messages() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let fx = Fx::new();
+    let mut ws = events(&fx, &session(fx.anna)).await;
+    hello(&mut ws).await;
+    // A small message is ignored and the socket stays.
+    ws.send(Message::text("hi")).await.expect("send small");
+    ws.send(Message::text("x".repeat(1 << 20)))
+        .await
+        .expect("send large");
+    let ended = until_closed(&mut ws, CLOSE_WITHIN).await;
+    // 1009: "message too big" (or the connection is dropped outright).
+    assert!(
+        matches!(ended, Ended::Closed(Some(1009)) | Ended::Dropped),
+        "{ended:?}"
+    );
+}
+
+/// Finding 11: sessions end after an idle time (use slides it) and after an absolute
+/// lifetime, both set on `serve`.
+#[tokio::test]
+async fn sessions_expire_when_idle_and_after_their_lifetime() {
+    // Idle 3 s: used every half second for longer than that, it lives; left alone, it dies.
+    let fx = Fx::with_server_args(&["--session-idle", "3s", "--session-max", "1h"]);
+    let (_, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
+    let token = body["token"].as_str().expect("token").to_string();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let (st, me) = fx.get(&token, "/api/v1/me").await;
+        assert_eq!(st, StatusCode::OK, "used sessions live on: {me}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Unused for longer than the idle time (the condition itself is time).
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let got = fx.get(&token, "/api/v1/me").await;
+    assert_error(&got, StatusCode::UNAUTHORIZED, "unauthorized", "expired");
+
+    // Absolute 4 s: dies however much it is used.
+    let fx = Fx::with_server_args(&["--session-idle", "1h", "--session-max", "4s"]);
+    let (_, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
+    let token = body["token"].as_str().expect("token").to_string();
+    let logged_in = Instant::now();
+    loop {
+        let (st, _) = fx.get(&token, "/api/v1/me").await;
+        if st == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            logged_in.elapsed() < Duration::from_secs(60),
+            "the session outlived its lifetime"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(logged_in.elapsed() >= Duration::from_secs(3), "died early");
+    // A fresh login works.
+    assert_eq!(login(&fx, "anna@acme.test", PASSWORD).await.status(), 200);
+}
+
+/// Finding 11: `token list` shows API tokens and live sessions; `token revoke` ends an API
+/// token, one session, or all of an operator's.
+#[tokio::test]
+async fn token_list_and_revoke_from_the_command_line() {
+    let fx = Fx::new();
+    let listing = common::cli(&fx.db_path, &["token", "list"]);
+    assert!(listing.contains("\"tests\""), "{listing}");
+    let session_of = |email: &str, listing: &str| {
+        listing
+            .lines()
+            .find(|l| l.contains(email))
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| panic!("no session of {email} in {listing}"))
+    };
+    let bob_session = session_of("bob@acme.test", &listing);
+    assert_eq!(bob_session.len(), 12);
+    assert!(
+        !listing.contains(&session(fx.bob)),
+        "tokens are never shown"
+    );
+
+    let out = common::cli(&fx.db_path, &["token", "revoke", "--session", &bob_session]);
+    assert!(out.contains("Revoked 1"), "{out}");
+    assert_eq!(fx.get(&session(fx.bob), "/api/v1/me").await.0, 401);
+    assert_eq!(fx.get(&session(fx.anna), "/api/v1/me").await.0, 200);
+
+    common::cli(
+        &fx.db_path,
+        &["token", "revoke", "--operator", "anna@acme.test"],
+    );
+    assert_eq!(fx.get(&session(fx.anna), "/api/v1/me").await.0, 401);
+    let listing = common::cli(&fx.db_path, &["token", "list"]);
+    assert!(!listing.contains("anna@acme.test") && !listing.contains("bob@acme.test"));
+
+    let api_id = listing
+        .lines()
+        .find(|l| l.contains("\"tests\""))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .expect("api token id");
+    assert_eq!(fx.get(&fx.api, "/api/v1/me").await.0, 200);
+    common::cli(&fx.db_path, &["token", "revoke", "--id", &api_id]);
+    assert_eq!(fx.get(&fx.api, "/api/v1/me").await.0, 401);
+    assert!(common::cli(&fx.db_path, &["token", "list"]).contains("revoked"));
+
+    // Unknown ids are clear errors.
+    let out = std::process::Command::new(common::BIN)
+        .arg("--db")
+        .arg(&fx.db_path)
+        .args(["token", "revoke", "--id", "999"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No live API token with id 999"));
+}
+
+/// Finding 11: every demo database gets its own channel secrets, which `demo` prints.
+#[test]
+fn demo_channel_secrets_are_random_per_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret_of = |name: &str| {
+        let db = dir.path().join(name);
+        let printed = common::cli(&db, &["demo"]);
+        let secret = printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Custom app channel:"))
+            .and_then(|l| l.split_whitespace().nth(3))
+            .expect("secret printed")
+            .to_string();
+        let stored: Vec<String> = rusqlite::Connection::open(&db)
+            .expect("open")
+            .prepare("SELECT secret FROM channel_accounts ORDER BY id")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get(0))
+                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            })
+            .expect("secrets");
+        assert!(stored.contains(&secret));
+        (secret, stored)
+    };
+    let (a, stored_a) = secret_of("a.db");
+    let (b, stored_b) = secret_of("b.db");
+    assert_ne!(a, b);
+    assert!(a.len() >= 32, "{a}");
+    assert!(stored_a.iter().all(|s| !stored_b.contains(s)));
 }

@@ -10,7 +10,8 @@ use super::extract::{ClientIp, Json};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::service::actor::authenticate;
-use crate::service::{admin, Principal};
+use crate::service::{admin, now_ms, Principal};
+use crate::storage::tokens;
 
 /// The authenticated caller of a request.
 pub struct Auth(pub Principal);
@@ -50,10 +51,30 @@ impl FromRequestParts<AppState> for Auth {
                     .into(),
             )
         })?;
+        let lifetime = state.sessions;
+        let now = now_ms();
         let principal = state
             .db
-            .read(move |conn| authenticate(conn, &token))
+            .read(move |conn| authenticate(conn, &token, &lifetime, now))
             .await?;
+        if let Principal::Session {
+            token_hash,
+            last_used_at,
+            ..
+        } = &principal
+        {
+            if lifetime.needs_touch(*last_used_at, now) {
+                // Use slides the idle window; a failure here must not fail the request.
+                let hash = token_hash.clone();
+                if let Err(e) = state
+                    .db
+                    .write(move |ctx| Ok(tokens::touch_session(ctx.tx, &hash, now)?))
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot record a session's use");
+                }
+            }
+        }
         Ok(Auth(principal))
     }
 }
@@ -80,7 +101,7 @@ pub async fn login(
         attempts: &st.logins,
         passwords: &st.passwords,
     };
-    admin::login(&st.db, limits, req.email, req.password, ip)
+    admin::login(&st.db, limits, st.sessions, req.email, req.password, ip)
         .await
         .map(Json)
 }

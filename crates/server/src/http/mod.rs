@@ -21,7 +21,7 @@ pub mod sync;
 
 use std::sync::Arc;
 
-use crate::auth::PasswordGate;
+use crate::auth::{PasswordGate, SessionLifetime};
 use crate::files::FileStore;
 use crate::hub::Hub;
 use crate::mail::Mailer;
@@ -39,6 +39,8 @@ pub struct AppState {
     pub passwords: PasswordGate,
     /// Wrong channel secrets per channel and IP.
     pub inbound_failures: Arc<AttemptLimiter>,
+    /// `serve --session-idle` and `--session-max`.
+    pub sessions: SessionLifetime,
     pub files: FileStore,
     /// `serve --smtp-url`; `None`: "Send to Email" answers 422.
     pub mailer: Option<Arc<Mailer>>,

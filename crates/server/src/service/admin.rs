@@ -7,8 +7,8 @@ use switchboard_protocol::{ChannelAccount, Entity, Group, Id, LoginResponse, Ope
 use super::actor::{authenticate, Principal};
 use super::now_ms;
 use crate::auth::{
-    hash_password, new_token, token_hash, PasswordGate, API_PREFIX, MAX_EMAIL_BYTES,
-    MAX_PASSWORD_BYTES, SESSION_PREFIX,
+    hash_password, new_token, token_hash, PasswordGate, SessionLifetime, API_PREFIX,
+    MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES, SESSION_PREFIX,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::storage::changes::{self, Audience};
@@ -164,6 +164,7 @@ pub struct LoginLimits<'a> {
 pub async fn login(
     db: &Db,
     limits: LoginLimits<'_>,
+    lifetime: SessionLifetime,
     email: String,
     password: String,
     ip: String,
@@ -215,8 +216,9 @@ pub async fn login(
     limits.attempts.clear(&key);
     db.write(move |ctx| {
         let token = new_token(SESSION_PREFIX);
-        tokens::insert_session(ctx.tx, operator_id, &token_hash(&token), now_ms())?;
-        let principal = authenticate(ctx.tx, &token)?;
+        let now = now_ms();
+        tokens::insert_session(ctx.tx, operator_id, &token_hash(&token), now)?;
+        let principal = authenticate(ctx.tx, &token, &lifetime, now)?;
         let me = principal.me(ctx.tx)?;
         Ok(LoginResponse { token, me })
     })
@@ -244,4 +246,65 @@ pub async fn logout(db: &Db, principal: Principal) -> ApiResult<()> {
 
 pub fn me(conn: &Connection, principal: &Principal) -> ApiResult<switchboard_protocol::Me> {
     principal.me(conn)
+}
+
+/// What `token list` shows: every API token, and the live sessions.
+pub struct TokenListing {
+    pub api_tokens: Vec<tokens::ApiTokenRow>,
+    pub sessions: Vec<tokens::SessionRow>,
+}
+
+pub fn list_tokens(db: &Db, lifetime: &SessionLifetime) -> ApiResult<TokenListing> {
+    let (created_after, used_after) = lifetime.cutoffs(now_ms());
+    db.read_blocking(|conn| {
+        Ok(TokenListing {
+            api_tokens: tokens::list_api_tokens(conn)?,
+            sessions: tokens::list_live_sessions(conn, created_after, used_after)?,
+        })
+    })
+}
+
+/// What `token revoke` revokes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoke {
+    /// An API token by id.
+    ApiToken(Id),
+    /// A session by the start of its hash, as `token list` shows it.
+    Session(String),
+    /// Every session of the operator with this email.
+    SessionsOf(String),
+}
+
+/// Revokes tokens; returns how many. Open event streams of a revoked token close within
+/// seconds (they re-check their token).
+pub fn revoke_tokens(db: &Db, what: &Revoke) -> ApiResult<usize> {
+    let now = now_ms();
+    db.write_blocking(|ctx| match what {
+        Revoke::ApiToken(id) => {
+            if tokens::revoke_api_token(ctx.tx, *id, now)? {
+                Ok(1)
+            } else {
+                Err(ApiError::not_found(format!(
+                    "No live API token with id {id}; see `token list`."
+                )))
+            }
+        }
+        Revoke::Session(prefix) => {
+            if prefix.len() < 6 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(ApiError::bad_request(
+                    "Name a session by at least 6 hex digits of its id, as `token list` shows it.",
+                ));
+            }
+            match tokens::revoke_session_by_prefix(ctx.tx, &prefix.to_ascii_lowercase(), now)? {
+                0 => Err(ApiError::not_found(format!(
+                    "No live session {prefix}; see `token list`."
+                ))),
+                1 => Ok(1),
+                n => Err(ApiError::bad_request(format!(
+                    "{n} sessions start with {prefix}; give more digits."
+                ))),
+            }
+        }
+        Revoke::SessionsOf(email) => Ok(tokens::revoke_sessions_of(ctx.tx, email.trim(), now)?),
+    })
 }

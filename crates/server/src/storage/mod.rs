@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_edit_ids.sql"),
     include_str!("../../migrations/0007_perf.sql"),
     include_str!("../../migrations/0008_search.sql"),
+    include_str!("../../migrations/0009_session_expiry.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
