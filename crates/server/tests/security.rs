@@ -617,3 +617,102 @@ fn demo_channel_secrets_are_random_per_database() {
     assert!(a.len() >= 32, "{a}");
     assert!(stored_a.iter().all(|s| !stored_b.contains(s)));
 }
+
+/// Finding 6: replaying an `action_id` answers with the conversation only to someone who
+/// can still see it.
+#[tokio::test]
+async fn replayed_action_id_checks_visibility_first() {
+    let fx = Fx::new();
+    let (anna, bob, sue) = (session(fx.anna), session(fx.bob), session(fx.sue));
+    let path = format!("/api/v1/conversations/{}/actions", fx.c1);
+    let start = json!({"action_id": "act-1", "action": "start"});
+    let (st, conv) = fx.post_json(&anna, &path, start.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{conv}");
+    // Anna's own replay: the state now.
+    let (st, again) = fx.post_json(&anna, &path, start.clone()).await;
+    assert_eq!(
+        (st, &again["operator_id"]),
+        (StatusCode::OK, &json!(fx.anna))
+    );
+    // Bob cannot see Anna's inbox: her key tells him nothing.
+    let got = fx.post_json(&bob, &path, start.clone()).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found", "not found");
+    assert!(!got.1.to_string().contains("Tom"), "{}", got.1);
+    // The conversation moves to Bob: now Anna's replay is refused the same way.
+    let (st, _) = fx
+        .post_json(
+            &sue,
+            &path,
+            json!({"action_id": "act-2", "action": "assign_operator", "operator_id": fx.bob}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let got = fx.post_json(&anna, &path, start).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found", "not found");
+}
+
+/// Finding 7: replaying a `client_msg_id` does not hand back a message of a conversation the
+/// caller can no longer see.
+#[tokio::test]
+async fn replayed_client_msg_id_checks_visibility_first() {
+    let fx = Fx::new();
+    let (anna, sue) = (session(fx.anna), session(fx.sue));
+    let actions = format!("/api/v1/conversations/{}/actions", fx.c2);
+    let (st, _) = fx
+        .post_json(
+            &anna,
+            &actions,
+            json!({"action_id": "s-1", "action": "start"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let messages = format!("/api/v1/conversations/{}/messages", fx.c2);
+    let send = json!({"client_msg_id": "m-1", "text": "Your order ships today"});
+    let (st, msg) = fx.post_json(&anna, &messages, send.clone()).await;
+    assert_eq!(st, StatusCode::CREATED, "{msg}");
+    let (st, again) = fx.post_json(&anna, &messages, send.clone()).await;
+    assert_eq!((st, &again["id"]), (StatusCode::OK, &msg["id"]), "a repeat");
+    // Sue gives the conversation to Bob: Anna no longer sees it, nor her old message.
+    let (st, _) = fx
+        .post_json(
+            &sue,
+            &actions,
+            json!({"action_id": "s-2", "action": "assign_operator", "operator_id": fx.bob}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let got = fx.post_json(&anna, &messages, send).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found", "not found");
+    assert!(!got.1.to_string().contains("ships today"), "{}", got.1);
+}
+
+/// Finding 9: listing one message 500 times tags it once and writes one change record.
+#[tokio::test]
+async fn tagging_repeated_ids_writes_one_record() {
+    let fx = Fx::new();
+    let admin = session(fx.admin);
+    let message_id = fx.seed_get(fx.c1).await["messages"][0]["id"]
+        .as_i64()
+        .expect("message id");
+    let (_, page) = fx.get(&admin, "/api/v1/sync?after=0").await;
+    let seq = page["next"].as_i64().expect("next");
+    let (st, tagged) = fx
+        .post_json(
+            &admin,
+            "/api/v1/messages/tags",
+            json!({"message_ids": vec![message_id; 500], "tag": "urgent"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{tagged}");
+    assert_eq!(tagged.as_array().map(Vec::len), Some(1), "{tagged}");
+    let (_, page) = fx
+        .get(&admin, &format!("/api/v1/sync?after={seq}&limit=1000"))
+        .await;
+    let records: Vec<_> = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["entity"] == "message_tags")
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+}

@@ -149,9 +149,9 @@ pub fn perform(
                     "action_id {action_id} was already used for conversation {done_on}; make a new one for each action."
                 )));
             }
-            // Already applied: answer with the state now, do nothing again.
-            return conversations::get(conn, actor.company_id, id)?
-                .ok_or_else(|| ApiError::conversation_not_found(id));
+            // Already applied: answer with the state now, do nothing again — to someone who
+            // can still see the conversation (as edit keys do).
+            return load_visible(conn, actor, id);
         }
     }
     let mut conv = load_visible(conn, actor, id)?;
@@ -323,15 +323,16 @@ pub fn send_in(
                 "`client_msg_id` must be 1 to 100 characters (a UUID).",
             ));
         }
-        // Only within the caller's company: ids of other companies stay unknown.
-        if conversations::get(conn, actor.company_id, id)?.is_some() {
-            if let Some(existing) = messages::by_client_msg_id(conn, id, cm)? {
-                return Ok((existing, false));
-            }
+    }
+    // Visibility first: a repeat must not hand back a message of a conversation the caller
+    // can no longer see (nor reveal that one exists in another company).
+    let mut conv = load_visible(conn, actor, id)?;
+    if let Some(cm) = &req.client_msg_id {
+        if let Some(existing) = messages::by_client_msg_id(conn, id, cm)? {
+            return Ok((existing, false));
         }
     }
     validate_text(&req.text, "text")?;
-    let mut conv = load_visible(conn, actor, id)?;
     match req.kind {
         MessageKind::Operator => {
             policy::send_message(&actor.facts, &Scope::of(&conv)).map_err(|d| denied(conn, d))?;
