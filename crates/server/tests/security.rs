@@ -716,3 +716,69 @@ async fn tagging_repeated_ids_writes_one_record() {
         .collect();
     assert_eq!(records.len(), 1, "{records:?}");
 }
+
+/// Finding 10: `send-file-message` connects to the address it checked, never through a proxy
+/// from the environment (which would fetch any address it is asked to), and takes an
+/// uppercase scheme. (The address filter itself is unit-tested in `files::fetch`.)
+#[tokio::test]
+async fn file_fetch_ignores_proxy_variables_and_takes_uppercase_schemes() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // A "proxy" that counts the connections it gets.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let proxy_url = format!("http://{}", proxy.local_addr().expect("addr"));
+    let proxied = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&proxied);
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = proxy.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    let files = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let files_addr = files.local_addr().expect("addr");
+    let app = axum::Router::new().route(
+        "/notes.txt",
+        axum::routing::get(|| async { "meeting notes\n" }),
+    );
+    tokio::spawn(async move { axum::serve(files, app).await });
+
+    let proxy_env: Vec<(&str, &str)> = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .map(|k| (k, proxy_url.as_str()))
+        .collect();
+    let fx = Fx::with_server_env(&["--allow-private-fetch"], &proxy_env);
+    let (st, _) = fx
+        .post_form(
+            &fx.api,
+            "/api/conversations/start",
+            &[
+                ("conversation_id", fx.c2.to_string()),
+                ("operator_id", fx.bob.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, body) = fx
+        .post_form(
+            &fx.api,
+            "/api/conversations/send-file-message",
+            &[
+                ("conversation_id", fx.c2.to_string()),
+                ("file_url", format!("HTTP://{files_addr}/notes.txt")),
+                ("operator_id", fx.bob.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["attachment"]["name"], "notes.txt");
+    assert_eq!(
+        proxied.load(Ordering::SeqCst),
+        0,
+        "the fetch went through the proxy"
+    );
+}

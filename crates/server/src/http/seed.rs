@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::auth::Auth;
 use super::extract::{ClientIp, Json, Params};
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::files::fetch;
 use crate::service::attachments::{self, FileSend, StoredFile};
 use crate::service::conversations::{self as svc, ActRequest, MoveOptions, SeedList, SendRequest};
@@ -238,20 +238,6 @@ pub async fn send_message(
     store_message(&st, p, ip, &params, MessageKind::Operator, text).await
 }
 
-/// Whether `url` is an absolute http(s) URL with a host.
-fn is_http_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(rest) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty() && !url.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
 /// Send a file by URL: the server fetches `file_url` (http/https, public addresses only unless
 /// `serve --allow-private-fetch`, size and type limits, timeouts) and sends it as an attachment.
 #[utoipa::path(post, path = "/api/conversations/send-file-message", tag = "seed",
@@ -272,17 +258,12 @@ pub async fn send_file_message(
     params: Params,
 ) -> ApiResult<Json<MessageData>> {
     let conversation_id = params.required_int("conversation_id")?;
-    let url = params.required_text("file_url")?.trim().to_string();
-    if !is_http_url(&url) || url.len() > 2048 {
-        return Err(ApiError::bad_request(
-            "Parameter `file_url` must be an http:// or https:// URL (at most 2048 characters).",
-        ));
-    }
+    let url = fetch::parse_file_url(&params.required_text("file_url")?)?;
     let req = FileSend {
         conversation_id,
         client_msg_id: None,
         acting_operator_id: params.int("operator_id")?,
-        attachment_url: Some(url.clone()),
+        attachment_url: Some(url.to_string()),
         disable_webhook: params.flag("disable_webhook")?,
     };
     // Refuse what does not depend on the file before fetching it; the extension is only known
@@ -390,17 +371,4 @@ pub async fn get(
     let id = params.required_int("conversation_id")?;
     let data = svc::detail(&st.db, p, id).await?;
     Ok(Json(ConversationDetailData { data }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn http_urls() {
-        assert!(super::is_http_url("https://example.com/a.png"));
-        assert!(super::is_http_url("http://x"));
-        assert!(!super::is_http_url("ftp://x/y"));
-        assert!(!super::is_http_url("https:///path"));
-        assert!(!super::is_http_url("file:///etc/passwd"));
-        assert!(!super::is_http_url("https://a b"));
-    }
 }
