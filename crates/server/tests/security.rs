@@ -782,3 +782,92 @@ async fn file_fetch_ignores_proxy_variables_and_takes_uppercase_schemes() {
         "the fetch went through the proxy"
     );
 }
+
+/// Finding 12: bad input to the group file policy is refused, not taken as "no blocks".
+#[tokio::test]
+async fn group_file_policy_refuses_non_objects() {
+    let fx = Fx::new();
+    let admin = session(fx.admin);
+    let path = format!("/api/v1/settings/groups/{}/files", fx.g1);
+    let put = |body: &'static str| {
+        let req = fx
+            .http
+            .put(fx.url(&path))
+            .header("Authorization", format!("Bearer {admin}"))
+            .header("Content-Type", "application/json")
+            .body(body);
+        async move { decode(req.send().await.expect("put")).await }
+    };
+    let (st, set) = put(r#"{"block_send": true, "block_receive": true}"#).await;
+    assert_eq!(st, StatusCode::OK, "{set}");
+    for bad in ["[]", "[true, true]", "null", "1", "\"x\""] {
+        assert_error(
+            &put(bad).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "object",
+        );
+    }
+    let (_, all) = fx.get(&admin, "/api/v1/settings/groups/files").await;
+    let g1 = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|g| g["group_id"] == fx.g1)
+        .expect("g1")
+        .clone();
+    assert_eq!(
+        g1["policy"],
+        json!({"block_send": true, "block_receive": true}),
+        "the policy is unchanged"
+    );
+}
+
+/// Finding 12: an attachment whose file is gone from disk is a 404 that says so, not a 500.
+#[tokio::test]
+async fn missing_attachment_file_is_404() {
+    let fx = Fx::new();
+    let anna = session(fx.anna);
+    let (st, _) = fx
+        .post_json(
+            &anna,
+            &format!("/api/v1/conversations/{}/actions", fx.c1),
+            json!({"action_id": "f-1", "action": "start"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let resp = fx
+        .http
+        .post(fx.url(&format!(
+            "/api/v1/conversations/{}/attachments?client_msg_id=f-2",
+            fx.c1
+        )))
+        .header("Authorization", format!("Bearer {anna}"))
+        .header("X-File-Name", "notes.txt")
+        .header("Content-Type", "application/octet-stream")
+        .body("meeting notes\n")
+        .send()
+        .await
+        .expect("upload");
+    let (st, msg) = decode(resp).await;
+    assert_eq!(st, StatusCode::CREATED, "{msg}");
+    let id = msg["attachment"]["id"].as_i64().expect("attachment id");
+    let download = || {
+        let req = fx
+            .http
+            .get(fx.url(&format!("/api/v1/attachments/{id}")))
+            .header("Authorization", format!("Bearer {anna}"));
+        async move { req.send().await.expect("download") }
+    };
+    assert_eq!(download().await.status(), StatusCode::OK);
+    let files_dir = std::path::PathBuf::from(format!("{}.files", fx.db_path.display()));
+    for f in files_under(&files_dir) {
+        std::fs::remove_file(f).expect("remove");
+    }
+    assert_error(
+        &decode(download().await).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "missing on the server",
+    );
+}

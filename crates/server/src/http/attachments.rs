@@ -145,7 +145,7 @@ fn disposition(name: &str) -> HeaderValue {
         (status = 200, description = "The file, with its Content-Type and Content-Disposition", content_type = "application/octet-stream"),
         (status = 401, body = ErrorBody),
         (status = 403, description = "The group blocks receiving files", body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 404, description = "No such attachment the caller can see, or its file is missing on the server", body = ErrorBody),
     ))]
 pub async fn download(
     State(st): State<AppState>,
@@ -153,11 +153,16 @@ pub async fn download(
     Path(id): Path<Id>,
 ) -> ApiResult<Response> {
     let (reference, path) = svc::open(&st.db, &st.files, p, id).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        ApiError::Internal(format!(
+    let file = tokio::fs::File::open(&path).await.map_err(|e| match e.kind() {
+        // The row outlived its bytes (a restored database, a cleaned disk): say so, it is
+        // not a fault of the request.
+        std::io::ErrorKind::NotFound => ApiError::not_found(format!(
+            "The file of attachment {id} is missing on the server; ask the administrator to restore it."
+        )),
+        _ => ApiError::Internal(format!(
             "attachment {id}: cannot open {}: {e}",
             path.display()
-        ))
+        )),
     })?;
     let content_type = HeaderValue::from_str(&reference.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
