@@ -871,3 +871,69 @@ async fn missing_attachment_file_is_404() {
         "missing on the server",
     );
 }
+
+/// Finding 12: the OpenAPI document states the limits the server enforces, so a client (or
+/// schemathesis, tests/schemathesis/run.sh) can tell valid input from invalid.
+#[tokio::test]
+async fn openapi_states_the_enforced_constraints() {
+    let fx = Fx::new();
+    let resp = fx
+        .http
+        .get(fx.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("openapi");
+    let doc: serde_json::Value = resp.json().await.expect("json");
+    let schema = |name: &str| doc["components"]["schemas"][name].clone();
+    let param = |path: &str, method: &str, name: &str| {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name).cloned())
+            .unwrap_or_else(|| panic!("no parameter {name} on {method} {path}"))
+    };
+    // limit >= 1 wherever pages are asked for.
+    for (path, name) in [
+        ("/api/v1/sync", "limit"),
+        ("/api/v1/snapshot", "limit"),
+        ("/api/v1/message-tags", "limit"),
+        ("/api/v1/search", "limit"),
+        ("/api/v1/conversations/{id}/messages", "limit"),
+    ] {
+        assert_eq!(param(path, "get", name)["schema"]["minimum"], 1, "{path}");
+    }
+    // Texts that must not be blank.
+    let text = &schema("SendMessageRequest")["properties"]["text"];
+    assert_eq!(text["minLength"], 1);
+    assert_eq!(text["maxLength"], 20000);
+    assert!(text["pattern"].is_string(), "{text}");
+    assert_eq!(
+        schema("SendMessageRequest")["properties"]["client_msg_id"]["maxLength"],
+        100
+    );
+    assert_eq!(
+        schema("TagMessagesRequest")["properties"]["message_ids"]["minItems"],
+        1
+    );
+    assert_eq!(
+        param("/api/conversations/send-message", "post", "disable_webhook")["schema"]["maximum"],
+        1
+    );
+    // Every JSON body may get 415, every operation 400, authenticated ones 401; the 409s and
+    // the login's 503 are listed.
+    for (path, method) in [
+        ("/api/v1/conversations/{id}/messages", "post"),
+        ("/api/v1/settings/groups/{id}/files", "put"),
+        ("/api/v1/auth/login", "post"),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        for status in ["400", "413", "415"] {
+            assert!(
+                responses.get(status).is_some(),
+                "{method} {path} lacks {status}"
+            );
+        }
+    }
+    assert!(doc["paths"]["/api/v1/clients/{id}/rename"]["post"]["responses"]["409"].is_object());
+    assert!(doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["503"].is_object());
+    assert!(doc["paths"]["/api/v1/me"]["get"]["responses"]["401"].is_object());
+}

@@ -20,10 +20,12 @@ use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, sanitize_name};
 use crate::service::attachments::{self as svc, FileSend, StoredFile};
+use crate::service::edit_ids::check_key;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UploadQuery {
     /// The app's idempotency key (a UUID): a repeat returns the message stored the first time.
+    #[param(min_length = 1, max_length = 100)]
     pub client_msg_id: String,
 }
 
@@ -67,11 +69,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    if q.client_msg_id.is_empty() || q.client_msg_id.len() > 100 {
-        return Err(ApiError::bad_request(
-            "`client_msg_id` must be 1 to 100 characters (a UUID).",
-        ));
-    }
+    check_key(&q.client_msg_id, "client_msg_id")?;
     let name = file_name(&headers)?;
     let req = FileSend {
         conversation_id: id,

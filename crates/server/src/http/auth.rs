@@ -109,7 +109,8 @@ pub async fn login(
 /// Revoke the caller's session token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     security(("token" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, description = "An API token: revoke it instead", body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<StatusCode> {
     admin::logout(&st.db, p).await?;
     Ok(StatusCode::NO_CONTENT)

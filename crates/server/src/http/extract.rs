@@ -75,9 +75,30 @@ where
                 "The JSON body must be an object, e.g. {\"text\": \"Hello\"}.",
             ));
         }
-        axum::Json::<T>::from_bytes(&body)
-            .map(|axum::Json(v)| Json(v))
-            .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {}", e.body_text())))
+        let mut value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))?;
+        integral_floats_as_integers(&mut value);
+        serde_json::from_value(value)
+            .map(Json)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))
+    }
+}
+
+/// JSON has one number type, and JSON Schema calls `5.0` an integer: ids and counts written
+/// that way (some JSON libraries do) are read as the integers they are.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Inside i64 and without a fraction: exactly representable as an integer.
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *v = serde_json::Value::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -307,6 +328,16 @@ impl<S: Send + Sync> FromRequest<S> for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integral_floats_become_integers() {
+        let mut v = serde_json::json!({"id": 553.0, "ids": [1.0, 2.5], "n": {"x": -7.0}});
+        integral_floats_as_integers(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"id": 553, "ids": [1, 2.5], "n": {"x": -7}})
+        );
+    }
 
     #[test]
     fn body_overrides_query_and_strings_are_ints() {

@@ -74,7 +74,7 @@ async fn movement(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id (query, form or JSON body)"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -94,7 +94,7 @@ pub async fn start(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -114,7 +114,7 @@ pub async fn close(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -134,7 +134,7 @@ pub async fn unassign(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("operator_id" = i64, Query, description = "The operator to assign"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -220,9 +220,9 @@ async fn store_message(
 #[utoipa::path(post, path = "/api/conversations/send-message", tag = "seed",
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
-        ("text" = String, Query, description = "Message text"),
+        ("text" = String, Query, min_length = 1, max_length = 20000, pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", description = "Message text"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = MessageData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -245,7 +245,7 @@ pub async fn send_message(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("file_url" = String, Query, description = "http(s) URL of the file"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = MessageData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -284,7 +284,7 @@ pub async fn send_file_message(
 #[utoipa::path(post, path = "/api/conversations/send-note", tag = "seed",
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
-        ("text" = String, Query, description = "Note text"),
+        ("text" = String, Query, min_length = 1, max_length = 20000, pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", description = "Note text"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
     ),
     security(("token" = [])),
@@ -320,7 +320,7 @@ async fn seed_list(
 #[utoipa::path(get, path = "/api/conversations/unassigned", tag = "seed",
     params(("group_id" = Option<i64>, Query, description = "Only this group")),
     security(("token" = [])),
-    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, description = "No such group or operator", body = ErrorBody)))]
 pub async fn unassigned(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -334,7 +334,7 @@ pub async fn unassigned(
     params(("operator_id" = Option<i64>, Query, description = "Only this operator's inbox"),
            ("group_id" = Option<i64>, Query, description = "Only this group")),
     security(("token" = [])),
-    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, description = "No such group or operator", body = ErrorBody)))]
 pub async fn unread(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -348,7 +348,7 @@ pub async fn unread(
     params(("operator_id" = Option<i64>, Query, description = "Only this operator's inbox"),
            ("group_id" = Option<i64>, Query, description = "Only this group")),
     security(("token" = [])),
-    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, description = "No such group or operator", body = ErrorBody)))]
 pub async fn not_answered(
     State(st): State<AppState>,
     Auth(p): Auth,

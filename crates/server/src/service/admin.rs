@@ -238,8 +238,8 @@ pub async fn logout(db: &Db, principal: Principal) -> ApiResult<()> {
             db.write(move |ctx| Ok(tokens::revoke_session(ctx.tx, &token_hash, now_ms())?))
                 .await
         }
-        Principal::Integration { .. } => Err(ApiError::bad_request(
-            "API tokens cannot log out; delete the token instead.",
+        Principal::Integration { .. } => Err(ApiError::Forbidden(
+            "API tokens cannot log out; revoke the token instead (`token revoke --id`).".into(),
         )),
     }
 }

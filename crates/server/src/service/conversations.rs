@@ -318,11 +318,7 @@ pub fn send_in(
     let conn = ctx.tx;
     let id = req.conversation_id;
     if let Some(cm) = &req.client_msg_id {
-        if cm.is_empty() || cm.len() > 100 {
-            return Err(ApiError::bad_request(
-                "`client_msg_id` must be 1 to 100 characters (a UUID).",
-            ));
-        }
+        super::edit_ids::check_key(cm, "client_msg_id")?;
     }
     // Visibility first: a repeat must not hand back a message of a conversation the caller
     // can no longer see (nor reveal that one exists in another company).
@@ -419,7 +415,7 @@ pub async fn mark_read(
         let conn = ctx.tx;
         load_visible(conn, &actor, conversation_id)?;
         if messages::get(conn, conversation_id, last_read_message_id)?.is_none() {
-            return Err(ApiError::bad_request(format!(
+            return Err(ApiError::not_found(format!(
                 "Message {last_read_message_id} is not in conversation {conversation_id}."
             )));
         }
