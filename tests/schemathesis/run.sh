@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE="$ROOT/tests/schemathesis"
 VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
 SERVER=${SWITCHBOARD_SERVER_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/switchboard-server}
-EXAMPLES=${SCHEMATHESIS_EXAMPLES:-10}
+EXAMPLES=${SCHEMATHESIS_EXAMPLES:-20}
 
 fail() { echo "schemathesis: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 [ -x "$VENV/bin/schemathesis" ] || fail "not installed in $VENV (run ./dev.sh test once)"
@@ -42,7 +42,9 @@ done
 # send-file-message is left out: it fetches the URLs it is given, and a generated URL may name
 # a host outside this machine. The API token authenticates through the documented
 # `Authentication` header, so leaving it out is seen as unauthenticated.
-timeout 150 "$VENV/bin/schemathesis" --config-file "$HERE/schemathesis.toml" run "$URL/api/openapi.json" \
+# From the temporary folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+cd "$WORK" || fail "cannot enter $WORK"
+timeout 110 "$VENV/bin/schemathesis" --config-file "$HERE/schemathesis.toml" run "$URL/api/openapi.json" \
   --checks all \
   --header "Authentication: $TOKEN" \
   --max-examples "$EXAMPLES" \
