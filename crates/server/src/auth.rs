@@ -27,11 +27,6 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
         .map_err(|e| HashError(e.to_string()))
 }
 
-/// False for a wrong password and for a malformed stored hash alike.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    Scratch::default().verify(password, hash)
-}
-
 /// Argon2's working memory, kept by a password worker and reused by every check it runs.
 /// Letting argon2 allocate its 19 MiB per check grows a long-lived thread by that much per
 /// check, up to about 200 MiB (the allocator does not reuse the freed block in a thread's
@@ -256,9 +251,10 @@ mod tests {
     #[test]
     fn password_round_trip() {
         let h = hash_password("secret").expect("hash");
-        assert!(verify_password("secret", &h));
-        assert!(!verify_password("Secret", &h));
-        assert!(!verify_password("secret", "not a hash"));
+        let mut scratch = Scratch::default();
+        assert!(scratch.verify("secret", &h));
+        assert!(!scratch.verify("Secret", &h));
+        assert!(!scratch.verify("secret", "not a hash"));
     }
 
     #[test]

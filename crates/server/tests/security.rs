@@ -495,18 +495,18 @@ async fn events_socket_refuses_large_messages() {
 /// lifetime, both set on `serve`.
 #[tokio::test]
 async fn sessions_expire_when_idle_and_after_their_lifetime() {
-    // Idle 3 s: used every half second for longer than that, it lives; left alone, it dies.
-    let fx = Fx::with_server_args(&["--session-idle", "3s", "--session-max", "1h"]);
+    // Idle 5 s: used every half second for longer than that, it lives; left alone, it dies.
+    let fx = Fx::with_server_args(&["--session-idle", "5s", "--session-max", "1h"]);
     let (_, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
     let token = body["token"].as_str().expect("token").to_string();
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(5) {
+    while started.elapsed() < Duration::from_secs(8) {
         let (st, me) = fx.get(&token, "/api/v1/me").await;
         assert_eq!(st, StatusCode::OK, "used sessions live on: {me}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Unused for longer than the idle time (the condition itself is time).
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let got = fx.get(&token, "/api/v1/me").await;
     assert_error(&got, StatusCode::UNAUTHORIZED, "unauthorized", "expired");
 

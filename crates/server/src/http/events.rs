@@ -41,7 +41,9 @@ pub struct EventsQuery {
     pub after: Option<i64>,
 }
 
-/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`.
+/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`. The socket closes
+/// with code 4401 within seconds of its token's logout, revocation or expiry (or its
+/// operator's deactivation), and with 1009 on an incoming message over 64 KiB.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync", params(EventsQuery),
     security(("token" = [])),
     responses(
