@@ -4,7 +4,7 @@
 use axum::extract::{FromRequest, Request, State};
 use switchboard_protocol::{ErrorBody, Id, InboundAccepted, InboundMessage};
 
-use super::extract::{ClientIp, Json, Path};
+use super::extract::{discard_body, ClientIp, Json, Path, BODY_LIMIT};
 use super::AppState;
 use crate::error::ApiResult;
 use crate::service::ingest;
@@ -34,16 +34,20 @@ pub async fn inbound(
         .get("x-channel-secret")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    // The secret first: a stranger's body is neither read nor stored.
+    // The secret first: a stranger's body is neither parsed nor stored.
     let ip = ip.unwrap_or_else(|| "unknown".into());
-    ingest::admit(
+    let admitted = ingest::admit(
         &st.db,
         &st.inbound_failures,
         channel_id,
         secret.clone(),
         &ip,
     )
-    .await?;
+    .await;
+    if let Err(refused) = admitted {
+        discard_body(req.into_body(), BODY_LIMIT).await;
+        return Err(refused);
+    }
     let Json(msg) = Json::<InboundMessage>::from_request(req, &st).await?;
     ingest::ingest(&st.db, &st.files, channel_id, secret, msg)
         .await

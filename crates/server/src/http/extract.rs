@@ -163,6 +163,21 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// Reads and drops what the client is still sending (at most `limit` bytes), so that a refusal
+/// decided before the body was read reaches a client that is still writing it, instead of a
+/// broken connection. Nothing is kept: memory holds one chunk at a time.
+pub async fn discard_body(body: axum::body::Body, limit: usize) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len();
+        if seen > limit {
+            break;
+        }
+    }
+}
+
 /// One seed API parameter as it arrived.
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
