@@ -16,6 +16,9 @@ export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 export PATH="$CARGO_HOME/bin:$PATH"
 TAURI_DRIVER_VERSION=2.1.0
+SCHEMATHESIS_VERSION=4.32.5
+# The API fuzzer of tests/schemathesis/run.sh, in its own virtualenv outside the clone.
+export SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
 
 # Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
 # WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring.
@@ -25,6 +28,7 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
   libglib2.0-bin python3-gi
   python3-aiosmtpd
+  python3-venv
   fonts-noto-color-emoji
 )
 
@@ -66,6 +70,13 @@ ensure_tauri_driver() {
   if tauri-driver --version 2>/dev/null | grep -q "$TAURI_DRIVER_VERSION"; then return 0; fi
   log "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --quiet
+}
+
+ensure_schemathesis() {
+  if "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return 0; fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 # npm ci only when package-lock.json changed since the last install in that folder.
@@ -170,6 +181,7 @@ cmd_test() {
   ensure_all
   ensure_npm "$ROOT/tests/e2e"
   ensure_tauri_driver
+  ensure_schemathesis
   rm -rf "$OUT_DIR"
   mkdir -p "$OUT_DIR"
   build_ui
@@ -178,6 +190,7 @@ cmd_test() {
   suite svelte-check count_checks bash -c "cd ui && npm run --silent check"
   build_rust
   suite rust count_cargo cargo test --workspace --no-fail-fast
+  suite schemathesis count_plain tests/schemathesis/run.sh
   suite ui count_vitest bash -c "cd ui && npx vitest run"
   if [ -x tests/e2e/run.sh ]; then
     suite e2e count_plain tests/e2e/run.sh "$OUT_DIR/e2e"
