@@ -97,21 +97,12 @@ fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// How long an app session lives: `idle` since it was last used, `absolute` since login.
+/// How long an app session lives: `idle` since it was last used, `absolute` since login
+/// (`serve --session-idle`, `--session-max`; defaults in `cli::SessionArgs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLifetime {
     pub idle: Duration,
     pub absolute: Duration,
-}
-
-impl Default for SessionLifetime {
-    fn default() -> Self {
-        const DAY: u64 = 24 * 60 * 60;
-        Self {
-            idle: Duration::from_secs(7 * DAY),
-            absolute: Duration::from_secs(30 * DAY),
-        }
-    }
 }
 
 impl SessionLifetime {

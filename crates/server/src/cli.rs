@@ -96,14 +96,8 @@ pub enum Command {
         /// bounded by twice this (the default stays below the app's 30 s request timeout).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         smtp_timeout_secs: u64,
-        /// An app session ends after this long unused (the app's use slides it): 90s, 30m,
-        /// 12h, 7d.
-        #[arg(long, default_value = "7d", value_parser = parse_duration)]
-        session_idle: Duration,
-        /// An app session ends this long after login, used or not; then the app asks to sign
-        /// in again.
-        #[arg(long, default_value = "30d", value_parser = parse_duration)]
-        session_max: Duration,
+        #[command(flatten)]
+        sessions: SessionArgs,
     },
 }
 
@@ -117,8 +111,11 @@ pub enum TokenCommand {
         #[arg(long)]
         company_id: Option<i64>,
     },
-    /// List API tokens and live app sessions (with the default session lifetimes).
-    List,
+    /// List API tokens and live app sessions (give the lifetimes `serve` runs with).
+    List {
+        #[command(flatten)]
+        sessions: SessionArgs,
+    },
     /// Revoke an API token (by id), a session (by the id `token list` shows) or every session
     /// of an operator (by email).
     #[command(group(clap::ArgGroup::new("what").required(true)))]
@@ -135,10 +132,32 @@ pub enum TokenCommand {
     },
 }
 
+/// How long app sessions live (`serve`, and `token list` to tell which are live).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct SessionArgs {
+    /// An app session ends after this long unused (the app's use slides it): 90s, 30m, 12h,
+    /// 7d.
+    #[arg(long, default_value = "7d", value_parser = parse_duration)]
+    session_idle: Duration,
+    /// An app session ends this long after login, used or not; then the app asks to sign in
+    /// again.
+    #[arg(long, default_value = "30d", value_parser = parse_duration)]
+    session_max: Duration,
+}
+
+impl From<SessionArgs> for SessionLifetime {
+    fn from(a: SessionArgs) -> Self {
+        SessionLifetime {
+            idle: a.session_idle,
+            absolute: a.session_max,
+        }
+    }
+}
+
 /// A duration like `90s`, `30m`, `12h` or `7d` (at least one second).
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s.len().saturating_sub(1);
+    let split = s.char_indices().last().map_or(0, |(i, _)| i);
     let (number, unit) = s.split_at(split);
     let n: u64 = number
         .parse()
@@ -192,10 +211,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
         }
         Command::Token {
-            command: TokenCommand::List,
+            command: TokenCommand::List { sessions },
         } => {
             let db = Db::open(&path)?;
-            print_tokens(&admin::list_tokens(&db, &SessionLifetime::default())?)?;
+            print_tokens(&admin::list_tokens(&db, &sessions.into())?)?;
         }
         Command::Token {
             command:
@@ -252,8 +271,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             smtp_url,
             mail_from,
             smtp_timeout_secs,
-            session_idle,
-            session_max,
+            sessions,
         } => {
             let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
             files.allow_private_fetch = allow_private_fetch;
@@ -272,12 +290,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot start the async runtime")?;
             let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
             let proxies = TrustedProxies::new(trusted_proxy);
-            let sessions = SessionLifetime {
-                idle: session_idle,
-                absolute: session_max,
-            };
             runtime.block_on(serve(
-                path, listen, retention, files, mailer, proxies, sessions,
+                path,
+                listen,
+                retention,
+                files,
+                mailer,
+                proxies,
+                sessions.into(),
             ))?;
         }
     }
@@ -395,5 +415,22 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration(" 12h "), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        for bad in ["", "7", "d", "0s", "-1d", "1w", "1.5h", "1é", "é"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }
