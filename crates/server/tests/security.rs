@@ -498,13 +498,24 @@ async fn events_socket_refuses_large_messages() {
 #[tokio::test]
 async fn sessions_expire_when_idle_and_after_their_lifetime() {
     // Idle 5 s: used every half second for longer than that, it lives; left alone, it dies.
+    let idle = Duration::from_secs(5);
     let fx = Fx::with_server_args(&["--session-idle", "5s", "--session-max", "1h"]);
+    let mut last_sent = Instant::now();
     let (_, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
     let token = body["token"].as_str().expect("token").to_string();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(8) {
+        let sent = Instant::now();
         let (st, me) = fx.get(&token, "/api/v1/me").await;
-        assert_eq!(st, StatusCode::OK, "used sessions live on: {me}");
+        // The server saw the previous use and this one less than `idle` apart when even the
+        // widest bound (previous send to this answer) is shorter; on a machine too loaded for
+        // that, the session may rightly have expired, and there is nothing to check.
+        if last_sent.elapsed() < idle {
+            assert_eq!(st, StatusCode::OK, "used sessions live on: {me}");
+        } else if st != StatusCode::OK {
+            break;
+        }
+        last_sent = sent;
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Unused for longer than the idle time (the condition itself is time).
@@ -514,9 +525,10 @@ async fn sessions_expire_when_idle_and_after_their_lifetime() {
 
     // Absolute 4 s: dies however much it is used.
     let fx = Fx::with_server_args(&["--session-idle", "1h", "--session-max", "4s"]);
+    // Taken before the login is sent: the session cannot start earlier than this.
+    let logged_in = Instant::now();
     let (_, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
     let token = body["token"].as_str().expect("token").to_string();
-    let logged_in = Instant::now();
     loop {
         let (st, _) = fx.get(&token, "/api/v1/me").await;
         if st == StatusCode::UNAUTHORIZED {
@@ -529,7 +541,7 @@ async fn sessions_expire_when_idle_and_after_their_lifetime() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(logged_in.elapsed() >= Duration::from_secs(3), "died early");
+    assert!(logged_in.elapsed() >= Duration::from_secs(4), "died early");
     // A fresh login works.
     assert_eq!(login(&fx, "anna@acme.test", PASSWORD).await.status(), 200);
 }
