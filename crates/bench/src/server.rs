@@ -10,12 +10,25 @@ use tokio::process::{Child, Command};
 pub struct Server {
     pub url: String,
     pub admin_token: String,
+    /// The demo's Custom app channel and its secret (random per database), as `demo` prints
+    /// them.
+    pub custom_channel: i64,
+    pub custom_secret: String,
     _child: Child,
 }
 
-/// The demo's Custom app channel (see `switchboard-server demo`).
-pub const CUSTOM_CHANNEL: i64 = 4;
-pub const CUSTOM_SECRET: &str = "demo-custom-secret";
+/// `(id, secret)` from the line `Custom app channel: id N  secret S` that `demo` prints.
+fn custom_channel(printed: &str) -> anyhow::Result<(i64, String)> {
+    let line = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Custom app channel:"))
+        .context("`demo` printed no Custom app channel")?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        ["id", id, "secret", secret] => Ok((id.parse()?, (*secret).to_string())),
+        _ => anyhow::bail!("unexpected channel line {line:?}"),
+    }
+}
 
 fn binary() -> anyhow::Result<std::path::PathBuf> {
     if let Some(path) = std::env::var_os("SWITCHBOARD_SERVER_BIN") {
@@ -29,15 +42,16 @@ impl Server {
     pub async fn start(dir: &Path) -> anyhow::Result<Server> {
         let bin = binary()?;
         let db = dir.join("server.db");
-        let status = Command::new(&bin)
+        let demo = Command::new(&bin)
             .arg("--db")
             .arg(&db)
             .arg("demo")
-            .stdout(Stdio::null())
-            .status()
+            .output()
             .await
             .with_context(|| format!("running {}", bin.display()))?;
-        anyhow::ensure!(status.success(), "demo failed");
+        anyhow::ensure!(demo.status.success(), "demo failed");
+        let (custom_channel, custom_secret) =
+            custom_channel(&String::from_utf8_lossy(&demo.stdout))?;
         let mut child = Command::new(&bin)
             .arg("--db")
             .arg(&db)
@@ -61,6 +75,8 @@ impl Server {
         Ok(Server {
             url,
             admin_token: reply.token,
+            custom_channel,
+            custom_secret,
             _child: child,
         })
     }

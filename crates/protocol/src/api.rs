@@ -80,10 +80,23 @@ pub struct Me {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub client_msg_id: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 20000,
+            pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub text: String,
     /// `operator` (default) or `note`.
     #[serde(default = "default_send_kind")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = "^(operator|note)$")
+    )]
     pub kind: MessageKind,
 }
 
@@ -116,6 +129,7 @@ pub enum ConversationAction {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub action_id: String,
     #[serde(flatten)]
     pub action: ConversationAction,
@@ -145,6 +159,14 @@ pub struct MessagesPage {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboundMessage {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+        )
+    )]
     pub external_id: String,
     pub name: String,
     /// May be empty when `attachment` is given (the file name is then the text).

@@ -12,11 +12,22 @@ use crate::Id;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailConversationRequest {
     /// One recipient address.
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     pub to: String,
+    /// One line, at most 200 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub subject: String,
     /// The selected messages (they must belong to the conversation). Absent: the whole
     /// conversation without internal notes; selected notes are included, labelled as such.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 5000))]
     pub message_ids: Option<Vec<Id>>,
 }
 
@@ -40,5 +51,21 @@ pub struct EmailWhitelist {
     pub restrict: bool,
     /// Lowercase addresses, sorted.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = email_list))]
     pub addresses: Vec<String>,
+}
+
+/// The whitelist's addresses in the OpenAPI document: at most 500 email addresses.
+#[cfg(feature = "openapi")]
+fn email_list() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+                .max_length(Some(254)),
+        )
+        .max_items(Some(500))
+        .build()
 }

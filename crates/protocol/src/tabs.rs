@@ -45,6 +45,17 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// A conversation's scope that nobody closed and whose client is not blacklisted.
+    pub fn new(status: ConversationStatus, operator_id: Option<Id>, group_id: Option<Id>) -> Self {
+        Self {
+            status,
+            operator_id,
+            group_id,
+            closed_by: None,
+            blacklisted: false,
+        }
+    }
+
     pub fn of(c: &Conversation) -> Self {
         Self {
             status: c.status,
@@ -69,6 +80,16 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// An operator's view who is not a super-admin.
+    pub fn operator(operator_id: Id, group_ids: &[Id], sees_all_tabs: bool) -> Self {
+        Self {
+            operator_id,
+            sees_everything: false,
+            group_ids: group_ids.to_vec(),
+            sees_all_tabs,
+        }
+    }
+
     /// The signed-in operator's view.
     pub fn of(me: &Me) -> Self {
         Self {
@@ -146,22 +167,11 @@ mod tests {
     use ConversationStatus::*;
 
     fn scope(status: ConversationStatus, op: Option<Id>, group: Option<Id>) -> Scope {
-        Scope {
-            status,
-            operator_id: op,
-            group_id: group,
-            closed_by: None,
-            blacklisted: false,
-        }
+        Scope::new(status, op, group)
     }
 
     fn viewer(id: Id, groups: &[Id], all_tabs: bool) -> Viewer {
-        Viewer {
-            operator_id: id,
-            sees_everything: false,
-            group_ids: groups.to_vec(),
-            sees_all_tabs: all_tabs,
-        }
+        Viewer::operator(id, groups, all_tabs)
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The command line: `init`, `token create`, `demo` and `serve`, all on one `--db` file.
+//! The command line: `init`, `token create|list|revoke`, `demo` and `serve`, all on one
+//! `--db` file.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,14 +12,16 @@ use axum::Extension;
 use clap::{Parser, Subcommand};
 use ipnet::IpNet;
 
-use crate::auth::LoginLimiter;
+use crate::auth::{PasswordGate, SessionLifetime};
 use crate::files::FileStore;
 use crate::http::client_ip::{parse_trusted_proxy, TrustedProxies};
 use crate::http::{router, AppState};
 use crate::hub::Hub;
+use crate::mail::transcript::utc;
 use crate::mail::Mailer;
-use crate::service::admin;
+use crate::service::admin::{self, Revoke};
 use crate::storage::Db;
+use crate::throttle::AttemptLimiter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,6 +96,8 @@ pub enum Command {
         /// bounded by twice this (the default stays below the app's 30 s request timeout).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         smtp_timeout_secs: u64,
+        #[command(flatten)]
+        sessions: SessionArgs,
     },
 }
 
@@ -106,11 +111,78 @@ pub enum TokenCommand {
         #[arg(long)]
         company_id: Option<i64>,
     },
+    /// List API tokens and live app sessions (give the lifetimes `serve` runs with).
+    List {
+        #[command(flatten)]
+        sessions: SessionArgs,
+    },
+    /// Revoke an API token (by id), a session (by the id `token list` shows) or every session
+    /// of an operator (by email).
+    #[command(group(clap::ArgGroup::new("what").required(true)))]
+    Revoke {
+        /// API token id.
+        #[arg(long, group = "what")]
+        id: Option<i64>,
+        /// Session id (the start of its hash, from `token list`).
+        #[arg(long, group = "what")]
+        session: Option<String>,
+        /// Log this operator out everywhere.
+        #[arg(long, group = "what")]
+        operator: Option<String>,
+    },
 }
 
-/// Failed logins per email and IP allowed in [`LOGIN_WINDOW`].
-const LOGIN_MAX_FAILURES: usize = 5;
+/// How long app sessions live (`serve`, and `token list` to tell which are live).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct SessionArgs {
+    /// An app session ends after this long unused (the app's use slides it): 90s, 30m, 12h,
+    /// 7d.
+    #[arg(long, default_value = "7d", value_parser = parse_duration)]
+    session_idle: Duration,
+    /// An app session ends this long after login, used or not; then the app asks to sign in
+    /// again.
+    #[arg(long, default_value = "30d", value_parser = parse_duration)]
+    session_max: Duration,
+}
+
+impl From<SessionArgs> for SessionLifetime {
+    fn from(a: SessionArgs) -> Self {
+        SessionLifetime {
+            idle: a.session_idle,
+            absolute: a.session_max,
+        }
+    }
+}
+
+/// A duration like `90s`, `30m`, `12h` or `7d` (at least one second).
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90s, 30m, 12h or 7d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("{s:?} needs a unit: s, m, h or d")),
+    };
+    if secs == 0 {
+        return Err("a duration must be at least 1s".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// Login attempts per email and IP allowed in [`LOGIN_WINDOW`] (a success clears them).
+const LOGIN_MAX_ATTEMPTS: usize = 5;
 const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+/// Wrong channel secrets per channel and IP allowed in [`INBOUND_WINDOW`].
+const INBOUND_MAX_FAILURES: usize = 20;
+const INBOUND_WINDOW: Duration = Duration::from_secs(60);
+/// Most keys each limiter holds: a few MiB at worst.
+const LIMITER_CAPACITY: usize = 100_000;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let path = cli
@@ -137,6 +209,32 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{token}")?;
             out.flush()?;
+        }
+        Command::Token {
+            command: TokenCommand::List { sessions },
+        } => {
+            let db = Db::open(&path)?;
+            print_tokens(&admin::list_tokens(&db, &sessions.into())?)?;
+        }
+        Command::Token {
+            command:
+                TokenCommand::Revoke {
+                    id,
+                    session,
+                    operator,
+                },
+        } => {
+            let what = match (id, session, operator) {
+                (Some(id), _, _) => Revoke::ApiToken(id),
+                (_, Some(s), _) => Revoke::Session(s),
+                (_, _, Some(email)) => Revoke::SessionsOf(email),
+                // clap requires one of the three.
+                (None, None, None) => {
+                    anyhow::bail!("say what to revoke: --id, --session or --operator")
+                }
+            };
+            let n = admin::revoke_tokens(&Db::open(&path)?, &what)?;
+            println!("Revoked {n} token(s).");
         }
         Command::Demo { long_history } => {
             let db = Db::open(&path)?;
@@ -173,6 +271,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             smtp_url,
             mail_from,
             smtp_timeout_secs,
+            sessions,
         } => {
             let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
             files.allow_private_fetch = allow_private_fetch;
@@ -191,7 +290,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot start the async runtime")?;
             let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
             let proxies = TrustedProxies::new(trusted_proxy);
-            runtime.block_on(serve(path, listen, retention, files, mailer, proxies))?;
+            runtime.block_on(serve(
+                path,
+                listen,
+                retention,
+                files,
+                mailer,
+                proxies,
+                sessions.into(),
+            ))?;
         }
     }
     Ok(())
@@ -205,6 +312,7 @@ async fn serve(
     files: FileStore,
     mailer: Option<Arc<Mailer>>,
     proxies: TrustedProxies,
+    sessions: SessionLifetime,
 ) -> anyhow::Result<()> {
     let hub = Hub::new();
     let db = Db::open(&path)?.with_publisher(hub.sender());
@@ -214,7 +322,18 @@ async fn serve(
     let state = AppState {
         db,
         hub,
-        limiter: Arc::new(LoginLimiter::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW)),
+        logins: Arc::new(AttemptLimiter::new(
+            LOGIN_MAX_ATTEMPTS,
+            LOGIN_WINDOW,
+            LIMITER_CAPACITY,
+        )),
+        passwords: PasswordGate::per_core(),
+        inbound_failures: Arc::new(AttemptLimiter::new(
+            INBOUND_MAX_FAILURES,
+            INBOUND_WINDOW,
+            LIMITER_CAPACITY,
+        )),
+        sessions,
         files,
         mailer,
     };
@@ -242,6 +361,38 @@ async fn serve(
     Ok(())
 }
 
+fn print_tokens(listing: &admin::TokenListing) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "API tokens:")?;
+    for t in &listing.api_tokens {
+        let state = match t.revoked_at {
+            Some(at) => format!("revoked {}", utc(at)),
+            None => "live".into(),
+        };
+        writeln!(
+            out,
+            "  id {:<5} company {:<4} {:<24} created {}  {state}",
+            t.id,
+            t.company_id,
+            format!("{:?}", t.name),
+            utc(t.created_at)
+        )?;
+    }
+    writeln!(out, "Live sessions:")?;
+    for s in &listing.sessions {
+        writeln!(
+            out,
+            "  {}  {:<28} created {}  last used {}",
+            s.hash_prefix,
+            s.operator_email,
+            utc(s.created_at),
+            utc(s.last_used_at)
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is *called* (not when
 /// first polled), so a signal sent right after the listening line is not lost.
 fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
@@ -264,5 +415,22 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration(" 12h "), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        for bad in ["", "7", "d", "0s", "-1d", "1w", "1.5h", "1é", "é"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

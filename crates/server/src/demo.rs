@@ -8,7 +8,7 @@ use switchboard_protocol::{
     ChannelKind, Delivery, Id, Message, MessageKind, Permissions, ReadState,
 };
 
-use crate::auth::hash_password;
+use crate::auth::{hash_password, new_token};
 use crate::error::{ApiError, ApiResult};
 use crate::service::admin::{emit_channel, emit_group, emit_operator};
 use crate::service::now_ms;
@@ -20,7 +20,6 @@ use crate::storage::{
 
 pub const ADMIN_EMAIL: &str = "admin@demo.test";
 pub const PASSWORD: &str = "demo";
-pub const CUSTOM_SECRET: &str = "demo-custom-secret";
 const CONVERSATIONS: usize = 2_000;
 
 /// What `demo` prints.
@@ -31,6 +30,8 @@ pub struct DemoOutcome {
     /// `(name, email, groups, role)` of every operator, the admin first.
     pub operators: Vec<(String, String, String, String)>,
     pub custom_channel_id: Id,
+    /// Its `X-Channel-Secret`, random per database.
+    pub custom_channel_secret: String,
 }
 
 struct DemoOperator {
@@ -258,7 +259,12 @@ pub fn load(db: &Db) -> ApiResult<DemoOutcome> {
             }
             op_ids.push(id);
         }
-        let secret = |rng: &mut StdRng| format!("demo-{:016x}", rng.gen::<u64>());
+        // Secrets are random per database: a secret printed in the docs would open every demo
+        // server's channels. The seeded draw stays, so the demo's data stays the same.
+        let secret = |rng: &mut StdRng| {
+            let _ = rng.gen::<u64>();
+            new_token("demo-")
+        };
         let mut rng = StdRng::seed_from_u64(0x5b0a2d);
         let channel_ids = [
             channels::insert(
@@ -294,7 +300,7 @@ pub fn load(db: &Db) -> ApiResult<DemoOutcome> {
                 ChannelKind::Custom,
                 "Website chat (custom app)",
                 Some(group_ids[0]),
-                Some(CUSTOM_SECRET),
+                Some(&new_token("demo-")),
                 now,
             )?,
         ];
@@ -643,23 +649,21 @@ fn existing(db: &Db) -> ApiResult<Option<DemoOutcome>> {
                 (o.name, o.email, gs, role)
             })
             .collect();
-        let custom_channel_id = channels::list_records(conn, company_id)?
+        let custom = channels::list_records(conn, company_id)?
             .into_iter()
-            .find(|c| {
-                c.account.kind == ChannelKind::Custom && c.secret.as_deref() == Some(CUSTOM_SECRET)
-            })
-            .map(|c| c.account.id)
+            .find(|c| c.account.kind == ChannelKind::Custom)
             .ok_or_else(|| ApiError::Internal("demo custom channel missing".into()))?;
         Ok(Some(DemoOutcome {
             created: false,
             company_id,
             operators: ops,
-            custom_channel_id,
+            custom_channel_id: custom.account.id,
+            custom_channel_secret: custom.secret.unwrap_or_default(),
         }))
     })
 }
 
-/// Prints the credentials (the same on every run).
+/// Prints the credentials (the same on every run of one database).
 pub fn print(o: &DemoOutcome) {
     println!("Demo company (id {}) is ready.", o.company_id);
     println!();
@@ -678,12 +682,12 @@ pub fn print(o: &DemoOutcome) {
     }
     println!();
     println!(
-        "Custom app channel: id {}  secret {CUSTOM_SECRET}",
-        o.custom_channel_id
+        "Custom app channel: id {}  secret {}",
+        o.custom_channel_id, o.custom_channel_secret
     );
     println!(
-        "  POST /api/v1/channels/{}/inbound  with header X-Channel-Secret: {CUSTOM_SECRET}",
-        o.custom_channel_id
+        "  POST /api/v1/channels/{}/inbound  with header X-Channel-Secret: {}",
+        o.custom_channel_id, o.custom_channel_secret
     );
 }
 

@@ -27,8 +27,15 @@ pub enum ApiError {
     UnsupportedType(String),
     #[error("{0}")]
     InvalidState(String),
+    /// 429 with `Retry-After`: this caller tried too often.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after: std::time::Duration,
+    },
+    /// 503 with `Retry-After: 1`: the server is saturated with this kind of work right now.
     #[error("{0}")]
-    RateLimited(String),
+    Busy(String),
     /// 502: a server this one depends on (the SMTP server) failed or refused.
     #[error("{0}")]
     BadGateway(String),
@@ -60,7 +67,8 @@ impl ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidState(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -76,7 +84,8 @@ impl ApiError {
             Self::TooLarge(_) => "too_large",
             Self::UnsupportedType(_) => "unsupported_type",
             Self::InvalidState(_) => "invalid_state",
-            Self::RateLimited(_) => "rate_limited",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Busy(_) => "busy",
             Self::BadGateway(_) => "bad_gateway",
             Self::Internal(_) => "internal",
         }
@@ -110,7 +119,19 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let too_large = matches!(self, Self::TooLarge(_));
+        let retry_after = match &self {
+            // Whole seconds, rounded up: "0" would invite an immediate retry.
+            Self::RateLimited { retry_after, .. } => {
+                Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
+            }
+            Self::Busy(_) => Some(1),
+            _ => None,
+        };
         let mut resp = (self.status(), axum::Json(self.body())).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
+        }
         if too_large {
             // The rest of the body was not read, so this connection cannot carry another
             // request; say so, or a client that pools connections fails its next call.

@@ -13,3 +13,4 @@ pub mod mail;
 pub mod policy;
 pub mod service;
 pub mod storage;
+pub mod throttle;

@@ -166,22 +166,11 @@ mod tests {
     use ConversationStatus::*;
 
     fn scope(status: ConversationStatus, op: Option<Id>, group: Option<Id>) -> Scope {
-        Scope {
-            status,
-            operator_id: op,
-            group_id: group,
-            closed_by: None,
-            blacklisted: false,
-        }
+        Scope::new(status, op, group)
     }
 
     fn viewer(id: Id, groups: &[Id], all_tabs: bool) -> Viewer {
-        Viewer {
-            operator_id: id,
-            sees_everything: false,
-            group_ids: groups.to_vec(),
-            sees_all_tabs: all_tabs,
-        }
+        Viewer::operator(id, groups, all_tabs)
     }
 
     fn actor(id: Id, groups: &[Id]) -> ActorFacts {

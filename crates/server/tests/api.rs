@@ -913,8 +913,8 @@ async fn v1_idempotent_send_and_action() {
             json!({"last_read_message_id": 1}),
         )
         .await,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
+        StatusCode::NOT_FOUND,
+        "not_found",
         "not in conversation",
     );
 }

@@ -78,7 +78,7 @@ async fn demo_is_idempotent_and_its_operators_can_log_in() {
     assert_eq!(first, second);
     assert!(
         first.contains("admin@demo.test")
-            && first.contains("demo-custom-secret")
+            && first.contains("secret demo-")
             && first.contains("olga@demo.test")
     );
 

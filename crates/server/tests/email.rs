@@ -393,8 +393,8 @@ async fn refusals_are_clear_and_send_nothing() {
         .await;
     assert_error(
         &got,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
+        StatusCode::NOT_FOUND,
+        "not_found",
         &format!("is not in conversation {}", fx.c1),
     );
 

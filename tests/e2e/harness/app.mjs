@@ -246,3 +246,25 @@ export async function ctrlEnter(browser) {
   ]);
   await browser.releaseActions();
 }
+
+/** Clicks a conversation tab and waits until it is the active one. */
+export async function selectTab(browser, tab) {
+  await click(browser, `[data-tab="${tab}"]`);
+  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page");
+}
+
+/** Opens conversation `id` from the current list: waits for its row, clicks it, and waits until
+ * the row is selected and the thread shows at least `minMessages` messages. */
+export async function openRow(browser, id, { minMessages = 1, timeout = 15000 } = {}) {
+  const row = `.conversation-row[data-id="${id}"]`;
+  await waitFor(`conversation ${id} in the list`, () => exists(browser, row), { timeout });
+  await click(browser, row);
+  await waitFor(
+    `conversation ${id} selected with at least ${minMessages} message(s) in its thread`,
+    async () =>
+      (await attr(browser, row, "aria-selected")) === "true" &&
+      (await exists(browser, ".conv-header")) &&
+      (await count(browser, ".message")) >= minMessages,
+    { timeout },
+  );
+}

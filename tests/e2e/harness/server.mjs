@@ -16,9 +16,10 @@ function pristineDemo() {
     const t = Date.now();
     const demo = await run(env.server, ["--db", db, "demo"], { timeout: 90000 });
     fs.writeFileSync(path.join(logsDir, "server-demo.log"), demo.stdout + demo.stderr);
-    const m = demo.stdout.match(/Custom app channel:\s*id\s+(\d+)/i);
+    // The channel secret is random per database; `demo` prints it.
+    const m = demo.stdout.match(/Custom app channel:\s*id\s+(\d+)\s+secret\s+(\S+)/i);
     log(`demo database ready in ${Date.now() - t} ms (custom channel ${m?.[1]})`);
-    return { db, customChannelId: m ? Number(m[1]) : null };
+    return { db, customChannelId: m ? Number(m[1]) : null, customChannelSecret: m?.[2] ?? null };
   })();
   return pristine;
 }
@@ -40,6 +41,7 @@ export class TestServer {
     this.url = "";
     this.token = "";
     this.customChannelId = null;
+    this.customChannelSecret = null;
     this.starts = 0;
   }
 
@@ -54,6 +56,7 @@ export class TestServer {
     // SQLite folds its WAL into the file when the last connection closes; copy one if it stayed.
     if (fs.existsSync(demo.db + "-wal")) fs.copyFileSync(demo.db + "-wal", this.db + "-wal");
     this.customChannelId = demo.customChannelId;
+    this.customChannelSecret = demo.customChannelSecret;
     if (this.longHistory) {
       const t = Date.now();
       const long = await run(env.server, ["--db", this.db, "demo", "--long-history", String(this.longHistory)], { timeout: 120000 });
@@ -142,10 +145,10 @@ export class TestServer {
 
   /** A client writes in through the demo's Custom app channel. */
   async inbound({ external_id, name, text }) {
-    if (!this.customChannelId) throw new Error("the demo printed no Custom app channel id");
+    if (!this.customChannelId || !this.customChannelSecret) throw new Error("the demo printed no Custom app channel id and secret");
     const res = await fetch(`${this.url}/api/v1/channels/${this.customChannelId}/inbound`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Channel-Secret": "demo-custom-secret" },
+      headers: { "Content-Type": "application/json", "X-Channel-Secret": this.customChannelSecret },
       body: JSON.stringify({ external_id, name, text }),
       signal: AbortSignal.timeout(10000),
     });

@@ -5,20 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import {
-  attr,
-  bodyText,
-  click,
-  count,
-  ctrlEnter,
-  Driver,
-  exists,
-  invoke,
-  screenshot,
-  threadMessages,
-  typeInto,
-  visible,
-} from "../harness/app.mjs";
+import { attr, bodyText, click, count, ctrlEnter, Driver, exists, invoke, openRow, screenshot, selectTab, threadMessages, typeInto, visible } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, filesContaining, listFiles, log, logsDir, run, waitFor } from "../harness/util.mjs";
 
@@ -47,25 +34,6 @@ async function waitConn(browser, state, timeout) {
   ).catch((err) => {
     throw new Error(`${err.message}; states seen: ${seen.join(" → ")}`);
   });
-}
-
-async function selectTab(browser, tab) {
-  await click(browser, `[data-tab="${tab}"]`);
-  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page", {
-    timeout: 5000,
-  });
-}
-
-/** Opens a conversation from the list and waits until its thread shows messages. */
-async function openRow(browser, id, { minMessages = 1, timeout = 15000 } = {}) {
-  await click(browser, `.conversation-row[data-id="${id}"]`);
-  await waitFor(
-    `conversation ${id} selected with at least ${minMessages} message(s) in its thread`,
-    async () =>
-      (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true" &&
-      (await count(browser, ".message")) >= minMessages,
-    { timeout },
-  );
 }
 
 async function threadHas(browser, text) {
@@ -113,9 +81,7 @@ export default {
         // First landing: the demo admin's My inbox is empty, so once the first sync is done the
         // desk opens where work waits, Unassigned.
         await waitConn(browser, "online", 45000);
-        await waitFor("landed on Unassigned (My inbox is empty)", async () => (await attr(browser, '[data-tab="unassigned"]', "aria-current")) === "page", {
-          timeout: 10000,
-        });
+        await waitFor("landed on Unassigned (My inbox is empty)", async () => (await attr(browser, '[data-tab="unassigned"]', "aria-current")) === "page");
 
         await selectTab(browser, "unassigned");
         await waitFor("rows in Unassigned", async () => (await count(browser, ".conversation-row")) > 0, { timeout: 30000 });
@@ -128,15 +94,13 @@ export default {
         ctx.conversationId = id;
         log(`taking conversation ${id}`);
         await openRow(browser, id);
-        await waitFor("#start-conversation", () => visible(browser, "#start-conversation"), { timeout: 10000 });
+        await waitFor("#start-conversation", () => visible(browser, "#start-conversation"));
         await screenshot(browser, "conversation-unassigned");
 
         await click(browser, "#start-conversation");
-        await waitFor("#start-conversation to go once the conversation is taken", async () => !(await exists(browser, "#start-conversation")), {
-          timeout: 10000,
-        });
+        await waitFor("#start-conversation to go once the conversation is taken", async () => !(await exists(browser, "#start-conversation")));
         await selectTab(browser, "inbox");
-        await waitFor(`conversation ${id} in My inbox`, () => exists(browser, `.conversation-row[data-id="${id}"]`), { timeout: 10000 });
+        await waitFor(`conversation ${id} in My inbox`, () => exists(browser, `.conversation-row[data-id="${id}"]`));
         if ((await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) !== "true") {
           await openRow(browser, id);
         }
@@ -146,10 +110,8 @@ export default {
         ctx.sentText = text;
         await typeInto(browser, "#composer", text);
         await ctrlEnter(browser);
-        await waitFor("the sent message in the thread", () => threadHas(browser, text), { timeout: 10000 });
-        await waitFor("the composer to be cleared after sending", async () => (await browser.$("#composer").getValue()) === "", {
-          timeout: 5000,
-        });
+        await waitFor("the sent message in the thread", () => threadHas(browser, text));
+        await waitFor("the composer to be cleared after sending", async () => (await browser.$("#composer").getValue()) === "");
         await screenshot(browser, "message-sent");
 
         const session = await invoke(browser, "restore_session");
@@ -179,7 +141,7 @@ export default {
         assert(ctx.signedIn, "needs the sign-in of the first case");
         // keyring 3 writes: service, username, target, application = rust-keyring; secret-tool
         // prints the label and secret on stdout and the attributes on stderr.
-        const found = await run("secret-tool", ["search", "--all", "--unlock", "service", KEYCHAIN_SERVICE], { timeout: 10000 });
+        const found = await run("secret-tool", ["search", "--all", "--unlock", "service", KEYCHAIN_SERVICE]);
         const items = found.stdout.split(/^\[/m).filter((s) => s.trim());
         assert(items.length > 0, `no Secret Service item with service=${KEYCHAIN_SERVICE} (stderr: ${found.stderr.trim()})`);
         assert(/attribute\.application = rust-keyring/.test(found.stderr), `no application = rust-keyring attribute: ${found.stderr}`);
@@ -233,9 +195,7 @@ export default {
           timeout: 15000,
         });
         // The last tab the operator used (My inbox, in the first case) is remembered.
-        await waitFor("restarted on the remembered My inbox", async () => (await attr(browser, '[data-tab="inbox"]', "aria-current")) === "page", {
-          timeout: 10000,
-        });
+        await waitFor("restarted on the remembered My inbox", async () => (await attr(browser, '[data-tab="inbox"]', "aria-current")) === "page");
         await screenshot(browser, "restarted");
         assert(!sawSignIn, "the sign-in form flashed before the desk");
       },
@@ -267,13 +227,11 @@ export default {
 
         // The cache still lists and opens conversations.
         await selectTab(browser, "inbox");
-        await waitFor(`conversation ${id} listed offline`, () => exists(browser, `.conversation-row[data-id="${id}"]`), { timeout: 10000 });
+        await waitFor(`conversation ${id} listed offline`, () => exists(browser, `.conversation-row[data-id="${id}"]`));
         await openRow(browser, id);
-        await waitFor("the earlier reply in the cached thread", () => threadHas(browser, ctx.sentText || "\u0000"), { timeout: 10000 });
+        await waitFor("the earlier reply in the cached thread", () => threadHas(browser, ctx.sentText || "\u0000"));
         await selectTab(browser, "unassigned");
-        await waitFor(`conversation ${otherId} listed offline`, () => exists(browser, `.conversation-row[data-id="${otherId}"]`), {
-          timeout: 10000,
-        });
+        await waitFor(`conversation ${otherId} listed offline`, () => exists(browser, `.conversation-row[data-id="${otherId}"]`));
         await openRow(browser, otherId);
         await screenshot(browser, "offline-open");
         assert((await connState(browser)) === "offline", "state left offline while the server is down");
@@ -286,7 +244,7 @@ export default {
         const text = `seed API reply ${Date.now()}`;
         await server.seed("POST", "send-message", { conversation_id: id, text });
         await selectTab(browser, "inbox");
-        await waitFor(`conversation ${id} in My inbox`, () => exists(browser, `.conversation-row[data-id="${id}"]`), { timeout: 10000 });
+        await waitFor(`conversation ${id} in My inbox`, () => exists(browser, `.conversation-row[data-id="${id}"]`));
         await openRow(browser, id);
         await waitFor(`"${text}" in the thread`, () => threadHas(browser, text), { timeout: 15000 });
         await screenshot(browser, "back-online");
@@ -307,7 +265,7 @@ export default {
           { timeout: 15000 },
         );
         await openRow(browser, newId);
-        await waitFor("the client's message in the thread", () => threadHas(browser, client.text), { timeout: 10000 });
+        await waitFor("the client's message in the thread", () => threadHas(browser, client.text));
         await screenshot(browser, "new-client");
       },
     },

@@ -6,7 +6,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, bodyText, click, count, Driver, exists, invoke, screenshot, text, typeInto, visible, signIn } from "../harness/app.mjs";
+import { attr, bodyText, click, count, Driver, exists, invoke, openRow, screenshot, selectTab, signIn, text, typeInto, visible } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
 
@@ -14,25 +14,7 @@ import { assert, env, log, waitFor } from "../harness/util.mjs";
 // his closed conversation is listed.
 const BORIS = { email: "boris@demo.test", password: "demo" };
 
-async function selectTab(browser, tab) {
-  await click(browser, `[data-tab="${tab}"]`);
-  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page", { timeout: 5000 });
-}
-
 const row = (id) => `.conversation-row[data-id="${id}"]`;
-
-async function openRow(browser, id) {
-  await waitFor(`conversation ${id} in the list`, () => exists(browser, row(id)), { timeout: 15000 });
-  await click(browser, row(id));
-  await waitFor(
-    `conversation ${id} open`,
-    async () =>
-      (await attr(browser, row(id), "aria-selected")) === "true" &&
-      (await count(browser, ".message")) > 0 &&
-      (await exists(browser, ".conv-header")),
-    { timeout: 15000 },
-  );
-}
 
 /** The status the open conversation's header shows (`data-status` of its StatusLabel). */
 const headerStatus = (browser) => attr(browser, ".conv-header [data-status]", "data-status");
@@ -96,8 +78,8 @@ export default {
         // The Closed tab lists it; opened there it offers "Start conversation" and nothing else.
         await selectTab(browser, "closed");
         await openRow(browser, id);
-        await waitFor("the header shows Closed", async () => (await headerStatus(browser)) === "closed", { timeout: 10000 });
-        await waitFor("Start conversation offered", () => visible(browser, "#start-conversation"), { timeout: 10000 });
+        await waitFor("the header shows Closed", async () => (await headerStatus(browser)) === "closed");
+        await waitFor("Start conversation offered", () => visible(browser, "#start-conversation"));
         assert(!(await exists(browser, "#to-closed")), "To closed offered on a closed conversation");
         assert(!(await exists(browser, "#composer")) || (await attr(browser, "#composer", "disabled")) !== null,
           "the composer accepts a reply to a closed conversation");
@@ -129,9 +111,7 @@ export default {
         assert(listed.client === client.name, `the row shows ${listed.client}`);
         assert(listed.status === null || listed.status === "inbox", `the row's status is ${listed.status}`);
         await openRow(browser, id);
-        await waitFor("the reply box and To closed for the operator in charge", async () => (await visible(browser, "#composer")) && (await visible(browser, "#to-closed")), {
-          timeout: 10000,
-        });
+        await waitFor("the reply box and To closed for the operator in charge", async () => (await visible(browser, "#composer")) && (await visible(browser, "#to-closed")));
         const who = (await text(browser, ".conv-header .responsible"))?.trim();
         assert(who === me.name, `the header's responsible operator is "${who}", expected ${me.name}`);
         await screenshot(browser, "closed-started-inbox");
@@ -163,7 +143,7 @@ export default {
         };
 
         await take();
-        await waitFor("To Unassigned offered", () => visible(browser, "#to-unassigned"), { timeout: 10000 });
+        await waitFor("To Unassigned offered", () => visible(browser, "#to-unassigned"));
         await click(browser, "#to-unassigned");
         await waitFor("server: unassigned in its group, Boris still named as the last operator", async () => {
           const c = await get(server, id);
@@ -175,7 +155,7 @@ export default {
         await screenshot(browser, "to-unassigned");
 
         await take();
-        await waitFor("To closed offered", () => visible(browser, "#to-closed"), { timeout: 10000 });
+        await waitFor("To closed offered", () => visible(browser, "#to-closed"));
         await click(browser, "#to-closed");
         await waitFor("server: closed by Boris", async () => {
           const c = await get(server, id);
@@ -208,7 +188,7 @@ export default {
           await waitFor(`"${q}" to find ${ctx.id} with ${JSON.stringify(want)} marked`, async () => {
             seen = await marks();
             return seen && ["name", "preview"].every((k) => JSON.stringify(seen[k]) === JSON.stringify(want[k]));
-          }, { timeout: 10000 }).catch((e) => {
+          }).catch((e) => {
             throw new Error(`${e.message}; the row's marks: ${JSON.stringify(seen)}`);
           });
         };
@@ -220,7 +200,7 @@ export default {
         await screenshot(browser, "search-offline-message");
         // Under 3 characters nothing is searched, so nothing is marked.
         await typeInto(browser, "#search", "cl");
-        await waitFor("no marks for 2 characters", async () => (await count(browser, ".conversation-row mark")) === 0, { timeout: 10000 });
+        await waitFor("no marks for 2 characters", async () => (await count(browser, ".conversation-row mark")) === 0);
         assert((await attr(browser, "#conn-state", "data-state")) === "offline", "left offline while the server is down");
       },
     },

@@ -63,30 +63,26 @@ export default {
       async run(ctx) {
         const { browser, server } = ctx;
         await typeInto(browser, "#composer", "/");
-        await waitFor("the canned picker", () => visible(browser, "#canned-menu"), { timeout: 10000 });
+        await waitFor("the canned picker", () => visible(browser, "#canned-menu"));
         await click(browser, "#canned-add");
         await typeInto(browser, "#canned-title", "Greeting");
         await typeInto(browser, "#canned-text", "Hello! Thanks for writing to us.");
         await screenshot(browser, "canned-form");
         await click(browser, "#canned-save");
-        await waitFor("the new answer in the picker", async () => (await count(browser, "#canned-list [role=option]")) === 1, { timeout: 10000 });
+        await waitFor("the new answer in the picker", async () => (await count(browser, "#canned-list [role=option]")) === 1);
         const stored = await v1(server, "GET", "/canned-responses");
         assert(stored.some((c) => c.title === "Greeting" && c.global), `server list: ${JSON.stringify(stored)}`);
 
         // Start over: type the trigger with a query, choose with the keyboard.
         await typeInto(browser, "#composer", "Hi! /gree");
-        await waitFor("the filtered picker", async () => (await count(browser, "#canned-list [role=option]")) === 1, { timeout: 10000 });
+        await waitFor("the filtered picker", async () => (await count(browser, "#canned-list [role=option]")) === 1);
         await screenshot(browser, "canned-picker");
         await keys(browser, "ArrowDown");
         await keys(browser, "Enter");
-        await waitFor("the answer in the composer", async () => (await browser.$("#composer").getValue()) === "Hi! Hello! Thanks for writing to us.", {
-          timeout: 5000,
-        });
+        await waitFor("the answer in the composer", async () => (await browser.$("#composer").getValue()) === "Hi! Hello! Thanks for writing to us.");
         assert(!(await exists(browser, "#canned-menu")), "the picker stayed open after Enter");
         await ctrlEnter(browser);
-        await waitFor("the canned answer sent", async () => (await threadMessages(browser)).some((m) => m.text === "Hi! Hello! Thanks for writing to us."), {
-          timeout: 10000,
-        });
+        await waitFor("the canned answer sent", async () => (await threadMessages(browser)).some((m) => m.text === "Hi! Hello! Thanks for writing to us."));
         await screenshot(browser, "canned-sent");
         await waitFor("the server to have it", async () => {
           const { data } = await server.seed("GET", "get", { conversation_id: ctx.conversationId });
@@ -101,7 +97,7 @@ export default {
       async run(ctx) {
         const { browser, server } = ctx;
         await click(browser, "#client-avatar");
-        await waitFor("the profile", () => visible(browser, "#client-profile"), { timeout: 10000 });
+        await waitFor("the profile", () => visible(browser, "#client-profile"));
         const original = (await text(browser, "#client-profile-name"))?.trim();
         await click(browser, "#client-rename");
         await typeInto(browser, "#client-rename-input", "Renamed by e2e");
@@ -111,7 +107,7 @@ export default {
           (await text(browser, "#client-original-name"))?.includes(`Original name: ${original}`), { timeout: 15000 });
         await typeInto(browser, "#client-note-input", "Prefers email, VIP");
         await click(browser, "#client-note-add");
-        await waitFor("the note with its author", async () => (await text(browser, "#client-notes"))?.includes("Prefers email, VIP"), { timeout: 10000 });
+        await waitFor("the note with its author", async () => (await text(browser, "#client-notes"))?.includes("Prefers email, VIP"));
         await screenshot(browser, "client-profile");
         const { data } = await server.seed("GET", "get", { conversation_id: ctx.conversationId });
         assert(data.client.display_name === "Renamed by e2e", `server display_name ${data.client.display_name}`);
@@ -130,10 +126,10 @@ export default {
         assert(id > 0, "no selectable client message");
         await browser.$(".message--client").moveTo();
         await click(browser, `[data-select="${id}"]`);
-        await waitFor("the tag bar", () => visible(browser, "#tag-bar"), { timeout: 5000 });
+        await waitFor("the tag bar", () => visible(browser, "#tag-bar"));
         await typeInto(browser, "#tag-input", "Complaint");
         await click(browser, "#tag-add");
-        await waitFor("the tag on the message", async () => (await text(browser, `[data-tags="${id}"]`))?.includes("Complaint"), { timeout: 10000 });
+        await waitFor("the tag on the message", async () => (await text(browser, `[data-tags="${id}"]`))?.includes("Complaint"));
         await screenshot(browser, "message-tagged");
         const counts = await v1(server, "GET", "/analytics/tags");
         assert(counts.some((c) => c.tag === "Complaint" && c.count === 1), `analytics: ${JSON.stringify(counts)}`);

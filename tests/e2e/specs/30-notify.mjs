@@ -7,7 +7,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, click, count, Driver, exists, screenScreenshot, screenshot, typeInto, visible, signIn } from "../harness/app.mjs";
+import { attr, click, count, Driver, exists, openRow, screenScreenshot, screenshot, selectTab, signIn, typeInto, visible } from "../harness/app.mjs";
 import { clickTrayEntry, closeWindow, gdbusCall, itemProperty, TrayWatcher, trayMenu, waitWindowShownAndFocused } from "../harness/desktop.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, logsDir, pidAlive, run, startProcess, waitFor } from "../harness/util.mjs";
@@ -55,24 +55,9 @@ class NotifyMonitor {
   }
 }
 
-async function selectTab(browser, tab) {
-  await click(browser, `[data-tab="${tab}"]`);
-  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page", { timeout: 5000 });
-}
-
-async function openRow(browser, id) {
-  await waitFor(`conversation ${id} in the list`, () => exists(browser, `.conversation-row[data-id="${id}"]`), { timeout: 15000 });
-  await click(browser, `.conversation-row[data-id="${id}"]`);
-  await waitFor(
-    `conversation ${id} open`,
-    async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true" && (await count(browser, ".message")) > 0,
-    { timeout: 15000 },
-  );
-}
-
 /** The X window titles that mention the app, as a window manager or taskbar shows them. */
 async function windowTitles() {
-  const { stdout } = await run("xdotool", ["search", "--name", "Switchboard", "getwindowname", "%@"], { timeout: 5000 }).catch(
+  const { stdout } = await run("xdotool", ["search", "--name", "Switchboard", "getwindowname", "%@"]).catch(
     (e) => ({ stdout: `xdotool: ${e.message}` }),
   );
   return stdout.trim().split("\n");
@@ -80,7 +65,7 @@ async function windowTitles() {
 
 /** Runs `dunstctl` (the daemon's own control client over the session bus); returns stdout. */
 async function dunstctl(...args) {
-  return (await run("dunstctl", args, { timeout: 5000 })).stdout;
+  return (await run("dunstctl", args)).stdout;
 }
 
 let stamp = Date.now();
@@ -159,7 +144,7 @@ export default {
         await monitor.waitText(c.text);
         await openRow(browser, id);
         await click(browser, "#mute-conversation");
-        await waitFor("the mute toggle pressed", async () => (await attr(browser, "#mute-conversation", "aria-pressed")) === "true", { timeout: 5000 });
+        await waitFor("the mute toggle pressed", async () => (await attr(browser, "#mute-conversation", "aria-pressed")) === "true");
         await screenshot(browser, "notify-muted");
         // Leave it: another conversation is open now, so only the mute can silence it.
         await openRow(browser, ctx.first.id);
@@ -176,9 +161,7 @@ export default {
         const { browser, server, monitor } = ctx;
         await click(browser, "#notify-settings");
         await click(browser, "#notify-dnd");
-        await waitFor("DND shown in the status bar", async () => (await browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "")).includes("Do not disturb"), {
-          timeout: 5000,
-        });
+        await waitFor("DND shown in the status bar", async () => (await browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "")).includes("Do not disturb"));
         await screenshot(browser, "notify-dnd");
         const c = client("dnd");
         await server.inbound(c);
@@ -187,9 +170,7 @@ export default {
         await waitFor("the DND client in the list", async () =>
           (await browser.execute((n) => [...document.querySelectorAll(".client-name")].some((e) => e.textContent?.trim() === n), c.name)), { timeout: 15000 });
         await click(browser, "#notify-dnd");
-        await waitFor("DND off in the status bar", async () => (await browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "")).includes("Notifications"), {
-          timeout: 5000,
-        });
+        await waitFor("DND off in the status bar", async () => (await browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "")).includes("Notifications"));
         await click(browser, "#notify-settings");
         await sentinel(ctx, "after-dnd");
         assert(monitor.withText(c.text).length === 0, "a Notify call while do-not-disturb was on");
@@ -238,13 +219,13 @@ export default {
         const c = client("click");
         const { conversation_id: id } = await server.inbound(c);
         await monitor.waitText(c.text);
-        await waitFor("dunst shows the popup", async () => Number((await dunstctl("count", "displayed")).trim()) >= 1, { timeout: 10000 });
+        await waitFor("dunst shows the popup", async () => Number((await dunstctl("count", "displayed")).trim()) >= 1);
         await screenScreenshot(path.join(env.out, "notify-click-popup-screen.png"));
         // A real click on the popup: dunst's stock config runs the default action on a middle
         // click (a left click only dismisses, unlike GNOME's), so click its window with button 2.
-        const popups = (await run("xdotool", ["search", "--onlyvisible", "--class", "Dunst"], { timeout: 5000 })).stdout.trim().split("\n");
+        const popups = (await run("xdotool", ["search", "--onlyvisible", "--class", "Dunst"])).stdout.trim().split("\n");
         assert(popups[0], "no visible dunst window");
-        await run("xdotool", ["mousemove", "--window", popups[0], "20", "10", "click", "2"], { timeout: 5000 });
+        await run("xdotool", ["mousemove", "--window", popups[0], "20", "10", "click", "2"]);
         await waitFor(
           `conversation ${id} of "${c.name}" open in the thread`,
           async () =>
@@ -253,12 +234,8 @@ export default {
           { timeout: 15000 },
         );
         // The list follows: the tab that holds it (Unassigned) with its row selected.
-        await waitFor("the Unassigned tab active", async () => (await attr(browser, '[data-tab="unassigned"]', "aria-current")) === "page", {
-          timeout: 10000,
-        });
-        await waitFor(`the list shows ${id} selected`, async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true", {
-          timeout: 10000,
-        });
+        await waitFor("the Unassigned tab active", async () => (await attr(browser, '[data-tab="unassigned"]', "aria-current")) === "page");
+        await waitFor(`the list shows ${id} selected`, async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true");
         await waitWindowShownAndFocused();
         await screenshot(browser, "notify-click-opened");
         await screenScreenshot(path.join(env.out, "notify-click-opened-screen.png"));
@@ -280,7 +257,7 @@ export default {
         // The unread count, as the window title shows it, is the icon's label next to it.
         const unread = Number((await windowTitles()).map((t) => t.match(/^\((\d+)\) Switchboard$/)?.[1]).find(Boolean));
         assert(unread > 0, "no unread count in the window title");
-        await waitFor(`the tray label "${unread}"`, async () => (await itemProperty(item, "XAyatanaLabel")).includes(`'${unread}'`), { timeout: 10000 });
+        await waitFor(`the tray label "${unread}"`, async () => (await itemProperty(item, "XAyatanaLabel")).includes(`'${unread}'`));
       },
     },
     {
@@ -291,10 +268,8 @@ export default {
         const item = await ctx.tray.item();
         const dndText = () => browser.execute(() => document.querySelector("#notify-settings")?.textContent ?? "");
         await clickTrayEntry(item, "Do not disturb");
-        await waitFor("DND shown in the status bar", async () => (await dndText()).includes("Do not disturb"), { timeout: 10000 });
-        await waitFor("the tray's Do not disturb checked", async () => (await trayMenu(item)).entries.find((e) => e.label === "Do not disturb")?.toggleState === 1, {
-          timeout: 10000,
-        });
+        await waitFor("DND shown in the status bar", async () => (await dndText()).includes("Do not disturb"));
+        await waitFor("the tray's Do not disturb checked", async () => (await trayMenu(item)).entries.find((e) => e.label === "Do not disturb")?.toggleState === 1);
         await screenshot(browser, "tray-dnd");
         const c = client("tray-dnd");
         await server.inbound(c);
@@ -302,7 +277,7 @@ export default {
         await waitFor("the client in the list while DND is on", async () =>
           (await browser.execute((n) => [...document.querySelectorAll(".client-name")].some((e) => e.textContent?.trim() === n), c.name)), { timeout: 15000 });
         await clickTrayEntry(item, "Do not disturb");
-        await waitFor("DND off in the status bar", async () => (await dndText()).includes("Notifications"), { timeout: 10000 });
+        await waitFor("DND off in the status bar", async () => (await dndText()).includes("Notifications"));
         await sentinel(ctx, "after-tray-dnd");
         assert(monitor.withText(c.text).length === 0, "a Notify call while do-not-disturb (from the tray) was on");
       },
@@ -368,7 +343,7 @@ export default {
         // throwaway keyring).
         const user = `${ADMIN.email} @ ${ctx.server.url}`;
         const stored = async () => {
-          const found = await run("secret-tool", ["search", "--all", "--unlock", "service", "dev.switchboard.desk", "username", user], { timeout: 10000 }).catch(
+          const found = await run("secret-tool", ["search", "--all", "--unlock", "service", "dev.switchboard.desk", "username", user]).catch(
             () => ({ stdout: "" }),
           );
           return /^secret = ./m.test(found.stdout);

@@ -8,7 +8,7 @@
 
 import path from "node:path";
 import fs from "node:fs";
-import { attr, bodyText, click, count, ctrlEnter, Driver, exists, screenshot, text, threadMessages, typeInto, visible, signIn } from "../harness/app.mjs";
+import { attr, bodyText, click, count, ctrlEnter, Driver, exists, openRow, screenshot, selectTab, signIn, text, threadMessages, typeInto, visible } from "../harness/app.mjs";
 import { NetworkProxy } from "../harness/proxy.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
@@ -18,19 +18,6 @@ const ADMIN = { email: "admin@demo.test", password: "demo" };
 const connState = (browser) => attr(browser, "#conn-state", "data-state");
 const waitConn = (browser, state, timeout = 30000) =>
   waitFor(`#conn-state data-state="${state}"`, async () => (await connState(browser)) === state, { timeout });
-
-async function selectTab(browser, tab) {
-  await click(browser, `[data-tab="${tab}"]`);
-  await waitFor(`tab ${tab} active`, async () => (await attr(browser, `[data-tab="${tab}"]`, "aria-current")) === "page", { timeout: 5000 });
-}
-
-async function openRow(browser, id) {
-  await waitFor(`conversation ${id} listed`, () => exists(browser, `.conversation-row[data-id="${id}"]`), { timeout: 15000 });
-  await click(browser, `.conversation-row[data-id="${id}"]`);
-  await waitFor(`conversation ${id} open`, async () => (await attr(browser, `.conversation-row[data-id="${id}"]`, "aria-selected")) === "true" && (await count(browser, ".message")) > 0, {
-    timeout: 15000,
-  });
-}
 
 const clientName = (browser, id) =>
   browser.execute((cid) => document.querySelector(`.conversation-row[data-id="${cid}"] .client-name`)?.textContent?.trim() ?? null, id);
@@ -188,7 +175,7 @@ export default {
         const buttons = await browser.execute(() => [...document.querySelectorAll(".outbox-actions button")].map((b) => b.textContent.trim()));
         assert(buttons.includes("Retry") && buttons.includes("Discard"), `buttons: ${buttons}`);
         await browser.execute(() => [...document.querySelectorAll(".outbox-actions button")].find((b) => b.textContent.trim() === "Discard")?.click());
-        await waitFor("the conflict to go after Discard", async () => !(await bodyText(browser)).includes("took this conversation"), { timeout: 10000 });
+        await waitFor("the conflict to go after Discard", async () => !(await bodyText(browser)).includes("took this conversation"));
         const conv = await serverConversation(server, ctx.c);
         assert(conv.operator_id === olgaId, `the conversation is with ${conv.operator_id}, not Olga ${olgaId}`);
       },
@@ -217,7 +204,7 @@ export default {
         const target = ctx.names[ctx.b];
         await click(browser, `[data-tab="inbox"]`);
         await keys(browser, "\uE009", "k");
-        await waitFor("the switcher", () => visible(browser, "#switcher-input"), { timeout: 5000 });
+        await waitFor("the switcher", () => visible(browser, "#switcher-input"));
         await typeInto(browser, "#switcher-input", target);
         await waitFor(`${target} in the switcher`, () => exists(browser, `#switcher-${ctx.b}`));
         await screenshot(browser, "outbox-switcher");
@@ -234,12 +221,12 @@ export default {
         // header depends on the name's length).
         await browser.execute(() => document.activeElement?.blur());
         await keys(browser, "?");
-        await waitFor("the shortcut help", () => visible(browser, "#shortcut-help"), { timeout: 5000 });
+        await waitFor("the shortcut help", () => visible(browser, "#shortcut-help"));
         const help = await bodyText(browser);
         assert(help.includes("Jump to a conversation by client name") && help.includes("Show these shortcuts"), "the help misses shortcuts");
         await screenshot(browser, "outbox-help");
         await keys(browser, "\uE00C");
-        await waitFor("the help to close", async () => !(await exists(browser, "#shortcut-help")), { timeout: 5000 });
+        await waitFor("the help to close", async () => !(await exists(browser, "#shortcut-help")));
         await goOnline(ctx);
       },
     },

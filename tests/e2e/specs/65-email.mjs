@@ -18,7 +18,7 @@ const TO = "claims@partner.test";
 
 /** Sends the open dialog to TO and waits for the toast. */
 async function sendDialog(browser, step) {
-  await waitFor("the email dialog", () => visible(browser, "#email-dialog"), { timeout: 10000 });
+  await waitFor("the email dialog", () => visible(browser, "#email-dialog"));
   await typeInto(browser, "#email-to", TO);
   await screenshot(browser, `${step}-dialog`);
   await click(browser, "#email-send");
@@ -40,9 +40,7 @@ async function selectMessage(browser, id) {
   await message.moveTo();
   await box.waitForClickable({ timeout: 10000 });
   await box.click();
-  await waitFor(`message ${id} selected`, () => box.isSelected(), {
-    timeout: 5000,
-  });
+  await waitFor(`message ${id} selected`, () => box.isSelected());
 }
 
 function assertHas(mail, wanted, unwanted) {
@@ -97,7 +95,7 @@ export default {
 
         await selectMessage(browser, ids[TEXTS[0]]);
         await selectMessage(browser, ids[TEXTS[2]]);
-        await waitFor("the selection bar", () => visible(browser, "#email-selected"), { timeout: 10000 });
+        await waitFor("the selection bar", () => visible(browser, "#email-selected"));
         assert((await text(browser, "#tag-bar .count")) === "2 selected", `selection: ${await text(browser, "#tag-bar .count")}`);
         await screenshot(browser, "email-selected");
         await click(browser, "#email-selected");
@@ -169,7 +167,7 @@ export default {
         const g = files.find((f) => f.group_id === group);
         assert(g?.policy.block_send === true && g.policy.block_receive === false, `group files ${JSON.stringify(files)}`);
         await click(browser, "#settings-close");
-        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")), { timeout: 5000 });
+        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
       },
     },
   ],

@@ -666,7 +666,11 @@ export type EmailConversationRequest = {
 /**
  * One recipient address.
  */
-to: string; subject: string; 
+to: string; 
+/**
+ * One line, at most 200 characters.
+ */
+subject: string; 
 /**
  * The selected messages (they must belong to the conversation). Absent: the whole
  * conversation without internal notes; selected notes are included, labelled as such.

@@ -1,5 +1,6 @@
 /** Test data shaped like the shell's replies. */
 import type {
+  ClientNote,
   ConversationRow,
   ConversationView,
   Me,
@@ -101,5 +102,17 @@ export function makeView(over: Partial<ConversationView> = {}): ConversationView
     can: { start: false, close: true, unassign: true, send: true, note: true },
     pending_actions: [],
     ...over,
+  };
+}
+
+export function makeNote(id: number, text: string): ClientNote {
+  return {
+    id,
+    client_id: 11,
+    conversation_id: 1,
+    operator_id: 7,
+    operator_name: "Anna",
+    text,
+    created_at: 1_700_000_000_000,
   };
 }

@@ -21,7 +21,6 @@ use switchboard_protocol::{
 
 pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_ADMIN: &str = "admin@demo.test";
-pub const DEMO_CHANNEL_SECRET: &str = "demo-custom-secret";
 
 /// The server binary: `$SWITCHBOARD_SERVER_BIN`, else `$CARGO_TARGET_DIR/debug/…`, else the
 /// `target/debug` of this workspace. Missing → a failure that says how to build it.
@@ -70,6 +69,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub url: String,
+    /// The demo's Custom app channel secret (random per database; `demo` prints it).
+    pub channel_secret: String,
     child: Option<Child>,
 }
 
@@ -78,12 +79,19 @@ impl Server {
     pub fn demo() -> Result<Server> {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("server.sqlite3");
-        run_cli(&db, &["demo"])?;
+        let printed = run_cli(&db, &["demo"])?;
+        let channel_secret = printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Custom app channel:"))
+            .and_then(|l| l.split_whitespace().skip_while(|w| *w != "secret").nth(1))
+            .ok_or_else(|| anyhow!("`demo` printed no channel secret: {printed}"))?
+            .to_owned();
         let (child, url) = spawn(&db, "127.0.0.1:0")?;
         Ok(Server {
             dir,
             db,
             url,
+            channel_secret,
             child: Some(child),
         })
     }
@@ -313,7 +321,7 @@ pub async fn ingest(
             "{}/api/v1/channels/{channel_id}/inbound",
             server.url
         ))
-        .header("X-Channel-Secret", DEMO_CHANNEL_SECRET)
+        .header("X-Channel-Secret", &server.channel_secret)
         .json(&InboundMessage {
             external_id: external_id.into(),
             name: name.into(),

@@ -20,10 +20,12 @@ use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, sanitize_name};
 use crate::service::attachments::{self as svc, FileSend, StoredFile};
+use crate::service::edit_ids::check_key;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UploadQuery {
     /// The app's idempotency key (a UUID): a repeat returns the message stored the first time.
+    #[param(min_length = 1, max_length = 100)]
     pub client_msg_id: String,
 }
 
@@ -67,11 +69,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    if q.client_msg_id.is_empty() || q.client_msg_id.len() > 100 {
-        return Err(ApiError::bad_request(
-            "`client_msg_id` must be 1 to 100 characters (a UUID).",
-        ));
-    }
+    check_key(&q.client_msg_id, "client_msg_id")?;
     let name = file_name(&headers)?;
     let req = FileSend {
         conversation_id: id,
@@ -145,7 +143,7 @@ fn disposition(name: &str) -> HeaderValue {
         (status = 200, description = "The file, with its Content-Type and Content-Disposition", content_type = "application/octet-stream"),
         (status = 401, body = ErrorBody),
         (status = 403, description = "The group blocks receiving files", body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 404, description = "No such attachment the caller can see, or its file is missing on the server", body = ErrorBody),
     ))]
 pub async fn download(
     State(st): State<AppState>,
@@ -153,11 +151,16 @@ pub async fn download(
     Path(id): Path<Id>,
 ) -> ApiResult<Response> {
     let (reference, path) = svc::open(&st.db, &st.files, p, id).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        ApiError::Internal(format!(
+    let file = tokio::fs::File::open(&path).await.map_err(|e| match e.kind() {
+        // The row outlived its bytes (a restored database, a cleaned disk): say so, it is
+        // not a fault of the request.
+        std::io::ErrorKind::NotFound => ApiError::not_found(format!(
+            "The file of attachment {id} is missing on the server; ask the administrator to restore it."
+        )),
+        _ => ApiError::Internal(format!(
             "attachment {id}: cannot open {}: {e}",
             path.display()
-        ))
+        )),
     })?;
     let content_type = HeaderValue::from_str(&reference.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));

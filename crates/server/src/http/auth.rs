@@ -10,7 +10,8 @@ use super::extract::{ClientIp, Json};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::service::actor::authenticate;
-use crate::service::{admin, Principal};
+use crate::service::{admin, now_ms, Principal};
+use crate::storage::tokens;
 
 /// The authenticated caller of a request.
 pub struct Auth(pub Principal);
@@ -50,10 +51,30 @@ impl FromRequestParts<AppState> for Auth {
                     .into(),
             )
         })?;
+        let lifetime = state.sessions;
+        let now = now_ms();
         let principal = state
             .db
-            .read(move |conn| authenticate(conn, &token))
+            .read(move |conn| authenticate(conn, &token, &lifetime, now))
             .await?;
+        if let Principal::Session {
+            token_hash,
+            last_used_at,
+            ..
+        } = &principal
+        {
+            if lifetime.needs_touch(*last_used_at, now) {
+                // Use slides the idle window; a failure here must not fail the request.
+                let hash = token_hash.clone();
+                if let Err(e) = state
+                    .db
+                    .write(move |ctx| Ok(tokens::touch_session(ctx.tx, &hash, now)?))
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot record a session's use");
+                }
+            }
+        }
         Ok(Auth(principal))
     }
 }
@@ -63,8 +84,12 @@ impl FromRequestParts<AppState> for Auth {
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
+        (status = 400, description = "Email longer than 254 bytes or password longer than 1024 bytes", body = ErrorBody),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
-        (status = 429, description = "More than 5 failures for this email and IP in 60 s", body = ErrorBody),
+        (status = 413, description = "Body larger than 8 KiB", body = ErrorBody),
+        (status = 415, body = ErrorBody),
+        (status = 429, description = "More than 5 attempts for this email and IP in 60 s (see Retry-After)", body = ErrorBody),
+        (status = 503, description = "The server runs and queues as many password checks as it can (Retry-After: 1)", body = ErrorBody),
     ))]
 pub async fn login(
     State(st): State<AppState>,
@@ -72,7 +97,11 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let ip = ip.unwrap_or_else(|| "unknown".into());
-    admin::login(&st.db, &st.limiter, req.email, req.password, ip)
+    let limits = admin::LoginLimits {
+        attempts: &st.logins,
+        passwords: &st.passwords,
+    };
+    admin::login(&st.db, limits, st.sessions, req.email, req.password, ip)
         .await
         .map(Json)
 }
@@ -80,7 +109,8 @@ pub async fn login(
 /// Revoke the caller's session token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     security(("token" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, description = "An API token: revoke it instead", body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<StatusCode> {
     admin::logout(&st.db, p).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -17,6 +17,11 @@ use crate::service::clients::{self as svc, ClientChange};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RenameClientRequest {
     /// The new display name; the channel's original name is kept.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub display_name: String,
 }
 
@@ -37,10 +42,11 @@ pub struct PinRequest {
 /// Rename a client (display name).
 #[utoipa::path(post, path = "/api/v1/clients/{id}/rename", tag = "clients",
     params(("id" = i64, Path, description = "Client id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A repeat changes nothing and answers with the current state")),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,100}$", description = "A repeat changes nothing and answers with the current state")),
     request_body = RenameClientRequest,
     security(("token" = [])),
-    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The Idempotency-Key was used for another client", body = ErrorBody)))]
 pub async fn rename(
     State(st): State<AppState>,
     Auth(p): Auth,

@@ -13,8 +13,9 @@ use super::auth::Auth;
 use super::extract::{ClientIp, Json, Path, Query};
 use super::sync::page_size;
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::conversations::{self as svc, ActRequest, MoveOptions, SendRequest};
+use crate::service::edit_ids::check_key;
 
 /// Send an operator message or a note. Idempotent on `client_msg_id`: 201 the first time,
 /// 200 with the stored message on a repeat.
@@ -77,11 +78,7 @@ pub async fn action(
     Path(id): Path<Id>,
     Json(req): Json<ActionRequest>,
 ) -> ApiResult<Json<Conversation>> {
-    if req.action_id.is_empty() || req.action_id.len() > 100 {
-        return Err(ApiError::bad_request(
-            "`action_id` must be 1 to 100 characters (a UUID).",
-        ));
-    }
+    check_key(&req.action_id, "action_id")?;
     svc::act(
         &st.db,
         p,
@@ -134,6 +131,7 @@ pub struct MessagesQuery {
     /// Only messages older than this id (absent: the newest).
     pub before_id: Option<i64>,
     /// 1..=500, default 50.
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
 }
 

@@ -19,11 +19,13 @@ impl<S: Send + Sync> FromRequestParts<S> for EditId {
         let Some(value) = parts.headers.get(HEADER) else {
             return Ok(EditId(None));
         };
+        // Visible ASCII only (a UUID is): the OpenAPI document says `^[!-~]{1,100}$`.
         let key = value
             .to_str()
             .ok()
-            .map(str::trim)
-            .filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY_CHARS)
+            .filter(|k| {
+                (1..=MAX_KEY_CHARS).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
+            })
             .ok_or_else(|| {
                 ApiError::bad_request(format!(
                     "The {HEADER} header must be 1 to {MAX_KEY_CHARS} visible characters (a UUID)."

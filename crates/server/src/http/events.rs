@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
@@ -19,11 +19,19 @@ use super::extract::Query;
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Viewer;
+use crate::service::actor::still_alive;
 use crate::service::sync::{for_viewer, position_usable, read_after};
-use crate::service::Principal;
+use crate::service::{now_ms, Principal};
 use crate::storage::{changes, operators};
 
 const PING_EVERY: Duration = Duration::from_secs(20);
+/// How often an open socket re-checks its token: a logout, a revocation (`token revoke`), an
+/// expiry or a deactivated operator closes it within this.
+const RECHECK_EVERY: Duration = Duration::from_secs(5);
+/// The app sends nothing but pongs and a close; anything large is not from it.
+const MAX_INCOMING: usize = 64 * 1024;
+/// Close code for a token that died (the 4000-4999 range is the application's).
+const CLOSE_TOKEN_DEAD: u16 = 4401;
 /// Records per backlog read during replay.
 const REPLAY_PAGE: usize = 500;
 
@@ -33,7 +41,9 @@ pub struct EventsQuery {
     pub after: Option<i64>,
 }
 
-/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`.
+/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`. The socket closes
+/// with code 4401 within seconds of its token's logout, revocation or expiry (or its
+/// operator's deactivation), and with 1009 on an incoming message over 64 KiB.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync", params(EventsQuery),
     security(("token" = [])),
     responses(
@@ -51,6 +61,9 @@ pub async fn events(
         ApiError::bad_request(format!("This endpoint is a WebSocket: {}", e.body_text()))
     })?;
     let after = q.after.unwrap_or(0);
+    let ws = ws
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING);
     Ok(ws.on_upgrade(move |socket| async move {
         if let Err(e) = run(socket, st, p, after).await {
             tracing::debug!(error = %e, "events socket ended");
@@ -118,6 +131,8 @@ async fn run(
 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let mut recheck = tokio::time::interval(RECHECK_EVERY);
+    recheck.tick().await;
     loop {
         tokio::select! {
             incoming = rx.next() => match incoming {
@@ -126,6 +141,21 @@ async fn run(
             },
             _ = ping.tick() => {
                 tx.send(WsMessage::Ping(Default::default())).await?;
+            }
+            _ = recheck.tick() => {
+                let (p, lifetime) = (principal.clone(), st.sessions);
+                let alive = st
+                    .db
+                    .read(move |conn| still_alive(conn, &p, &lifetime, now_ms()))
+                    .await;
+                if let Err(ApiError::Unauthorized(reason)) = alive {
+                    let close = CloseFrame {
+                        code: CLOSE_TOKEN_DEAD,
+                        reason: reason.into(),
+                    };
+                    tx.send(WsMessage::Close(Some(close))).await?;
+                    return Ok(());
+                }
             }
             received = live.recv() => match received {
                 Ok(change) => {

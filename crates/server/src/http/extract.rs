@@ -20,15 +20,34 @@ pub use super::client_ip::ClientIp;
 
 /// Body limit of every request (JSON, form); larger bodies get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Body limit of a login: an email and a password fit many times over.
+pub const LOGIN_BODY_LIMIT: usize = 8 * 1024;
 
 fn too_large() -> ApiError {
-    ApiError::TooLarge(format!(
-        "The request body is larger than {} KiB; send less data per request.",
-        BODY_LIMIT / 1024
-    ))
+    ApiError::TooLarge(
+        "The request body is larger than this endpoint accepts; send less data per request.".into(),
+    )
 }
 
-/// JSON body (and JSON response) with JSON errors.
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(essence) = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// JSON body (and JSON response) with JSON errors. Every request body of the API is an
+/// object, so anything else (`[]`, `1`, `null`) is refused: serde would otherwise read a
+/// struct from an array of its fields, and a struct whose fields have defaults from `[]`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -40,16 +59,47 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedType(
-                    "Send the body as JSON with `Content-Type: application/json`.".into(),
-                ),
-                _ => ApiError::BadRequest(format!("Invalid JSON body: {}", rejection.body_text())),
-            }),
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedType(
+                "Send the body as JSON with `Content-Type: application/json`.".into(),
+            ));
         }
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad_request(format!("Cannot read the request body: {}", e.body_text()))
+            }
+        })?;
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::bad_request(
+                "The JSON body must be an object, e.g. {\"text\": \"Hello\"}.",
+            ));
+        }
+        let mut value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))?;
+        integral_floats_as_integers(&mut value);
+        serde_json::from_value(value)
+            .map(Json)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))
+    }
+}
+
+/// JSON has one number type, and JSON Schema calls `5.0` an integer: ids and counts written
+/// that way (some JSON libraries do) are read as the integers they are.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Inside i64 and without a fraction: exactly representable as an integer.
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *v = serde_json::Value::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -94,6 +144,21 @@ where
             .await
             .map(|axum::extract::Query(v)| Query(v))
             .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {}", e.body_text())))
+    }
+}
+
+/// Reads and drops what the client is still sending (at most `limit` bytes), so that a refusal
+/// decided before the body was read reaches a client that is still writing it, instead of a
+/// broken connection. Nothing is kept: memory holds one chunk at a time.
+pub async fn discard_body(body: axum::body::Body, limit: usize) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len();
+        if seen > limit {
+            break;
+        }
     }
 }
 
@@ -262,6 +327,16 @@ impl<S: Send + Sync> FromRequest<S> for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integral_floats_become_integers() {
+        let mut v = serde_json::json!({"id": 553.0, "ids": [1.0, 2.5], "n": {"x": -7.0}});
+        integral_floats_as_integers(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"id": 553, "ids": [1, 2.5], "n": {"x": -7}})
+        );
+    }
 
     #[test]
     fn body_overrides_query_and_strings_are_ints() {

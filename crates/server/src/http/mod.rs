@@ -22,18 +22,26 @@ pub mod sync;
 
 use std::sync::Arc;
 
-use crate::auth::LoginLimiter;
+use crate::auth::{PasswordGate, SessionLifetime};
 use crate::files::FileStore;
 use crate::hub::Hub;
 use crate::mail::Mailer;
 use crate::storage::Db;
+use crate::throttle::AttemptLimiter;
 
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub hub: Hub,
-    pub limiter: Arc<LoginLimiter>,
+    /// Login attempts per email and IP.
+    pub logins: Arc<AttemptLimiter>,
+    /// Bounds concurrent argon2 work (logins).
+    pub passwords: PasswordGate,
+    /// Wrong channel secrets per channel and IP.
+    pub inbound_failures: Arc<AttemptLimiter>,
+    /// `serve --session-idle` and `--session-max`.
+    pub sessions: SessionLifetime,
     pub files: FileStore,
     /// `serve --smtp-url`; `None`: "Send to Email" answers 422.
     pub mailer: Option<Arc<Mailer>>,

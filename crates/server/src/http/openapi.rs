@@ -1,6 +1,8 @@
 //! The OpenAPI 3 document (`GET /api/openapi.json`), generated from the handlers' annotations.
 
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
@@ -24,10 +26,65 @@ impl Modify for TokenScheme {
     }
 }
 
+/// Statuses every operation of a kind can answer because of the shared extractors and the
+/// authentication, documented here once instead of on each handler: 400 (a path, query or
+/// body that does not parse), 401 (operations that need a token), 413 and 415 (operations
+/// with a JSON body, see `extract::Json`).
+struct CommonResponses;
+
+impl CommonResponses {
+    fn error(description: &str) -> RefOr<Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                )
+                .build(),
+        )
+    }
+
+    fn add(op: &mut Operation, status: &str, description: &str) {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| Self::error(description));
+    }
+}
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                Self::add(op, "400", "A path, query or body value that is not valid");
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    Self::add(op, "401", "No token, or an unknown, expired or revoked one");
+                }
+                let json_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
+                if json_body {
+                    Self::add(op, "413", "The body is larger than the endpoint accepts");
+                    Self::add(op, "415", "The body is not `application/json`");
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Switchboard server", description = "Seed Conversation API and the app's /api/v1."),
-    modifiers(&TokenScheme),
+    modifiers(&TokenScheme, &CommonResponses),
     paths(
         seed::start, seed::close, seed::unassign, seed::assign_operator, seed::assign_group,
         seed::send_message, seed::send_file_message, seed::send_note,

@@ -17,7 +17,7 @@ use crate::service::outgoing as svc;
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "No outgoing_whatsapp permission, or not one of the caller's groups", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The client's conversation is in another operator's inbox", body = ErrorBody),
+        (status = 409, description = "The client's conversation is in another operator's inbox, or the caller cannot see it", body = ErrorBody),
         (status = 422, description = "No WhatsApp account, or the client is blacklisted", body = ErrorBody)))]
 pub async fn whatsapp(
     State(st): State<AppState>,

@@ -30,11 +30,12 @@ pub async fn notes(
 /// Add a note to a client's profile (operators only; the client never sees it).
 #[utoipa::path(post, path = "/api/v1/clients/{id}/notes", tag = "clients",
     params(("id" = i64, Path, description = "Client id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A repeat answers with the note the first request made")),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,100}$", description = "A repeat answers with the note the first request made")),
     request_body = AddNoteRequest,
     security(("token" = [])),
     responses((status = 201, body = ClientNote), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The Idempotency-Key was used for another client or edit", body = ErrorBody)))]
 pub async fn add_note(
     State(st): State<AppState>,
     Auth(p): Auth,

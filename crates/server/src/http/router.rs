@@ -10,7 +10,7 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use super::extract::BODY_LIMIT;
+use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
     openapi, outgoing, profile, search, seed, sync, AppState,
@@ -32,7 +32,11 @@ pub fn router(state: AppState) -> Router {
         .route("/not-answered", get(seed::not_answered))
         .route("/get", get(seed::get));
     let v1 = Router::new()
-        .route("/auth/login", post(auth::login))
+        // Unauthenticated: a small body is all a login needs.
+        .route(
+            "/auth/login",
+            post(auth::login).layer(DefaultBodyLimit::max(LOGIN_BODY_LIMIT)),
+        )
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/sync", get(sync::sync_changes))

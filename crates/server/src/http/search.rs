@@ -16,8 +16,10 @@ use crate::service::search as svc;
 pub struct SearchQuery {
     /// What to find: words matched at the start of words in client names and message text
     /// (notes included); at least 3 characters, at most 200.
+    #[param(min_length = 3, max_length = 200)]
     pub q: Option<String>,
     /// Most conversations to return, 1..=200 (default 50).
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
 }
 

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::auth::Auth;
 use super::extract::{ClientIp, Json, Params};
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::files::fetch;
 use crate::service::attachments::{self, FileSend, StoredFile};
 use crate::service::conversations::{self as svc, ActRequest, MoveOptions, SeedList, SendRequest};
@@ -74,7 +74,7 @@ async fn movement(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id (query, form or JSON body)"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -94,7 +94,7 @@ pub async fn start(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -114,7 +114,7 @@ pub async fn close(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -134,7 +134,7 @@ pub async fn unassign(
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("operator_id" = i64, Query, description = "The operator to assign"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = ConversationData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -220,9 +220,9 @@ async fn store_message(
 #[utoipa::path(post, path = "/api/conversations/send-message", tag = "seed",
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
-        ("text" = String, Query, description = "Message text"),
+        ("text" = String, Query, min_length = 1, max_length = 20000, pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", description = "Message text"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = MessageData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -238,20 +238,6 @@ pub async fn send_message(
     store_message(&st, p, ip, &params, MessageKind::Operator, text).await
 }
 
-/// Whether `url` is an absolute http(s) URL with a host.
-fn is_http_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(rest) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty() && !url.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
 /// Send a file by URL: the server fetches `file_url` (http/https, public addresses only unless
 /// `serve --allow-private-fetch`, size and type limits, timeouts) and sends it as an attachment.
 #[utoipa::path(post, path = "/api/conversations/send-file-message", tag = "seed",
@@ -259,7 +245,7 @@ fn is_http_url(url: &str) -> bool {
         ("conversation_id" = i64, Query, description = "Conversation id"),
         ("file_url" = String, Query, description = "http(s) URL of the file"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
-        ("disable_webhook" = Option<i64>, Query, description = "Default - 0"),
+        ("disable_webhook" = Option<i64>, Query, minimum = 0, maximum = 1, description = "Default - 0"),
     ),
     security(("token" = [])),
     responses((status = 200, body = MessageData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -272,17 +258,12 @@ pub async fn send_file_message(
     params: Params,
 ) -> ApiResult<Json<MessageData>> {
     let conversation_id = params.required_int("conversation_id")?;
-    let url = params.required_text("file_url")?.trim().to_string();
-    if !is_http_url(&url) || url.len() > 2048 {
-        return Err(ApiError::bad_request(
-            "Parameter `file_url` must be an http:// or https:// URL (at most 2048 characters).",
-        ));
-    }
+    let url = fetch::parse_file_url(&params.required_text("file_url")?)?;
     let req = FileSend {
         conversation_id,
         client_msg_id: None,
         acting_operator_id: params.int("operator_id")?,
-        attachment_url: Some(url.clone()),
+        attachment_url: Some(url.to_string()),
         disable_webhook: params.flag("disable_webhook")?,
     };
     // Refuse what does not depend on the file before fetching it; the extension is only known
@@ -303,7 +284,7 @@ pub async fn send_file_message(
 #[utoipa::path(post, path = "/api/conversations/send-note", tag = "seed",
     params(
         ("conversation_id" = i64, Query, description = "Conversation id"),
-        ("text" = String, Query, description = "Note text"),
+        ("text" = String, Query, min_length = 1, max_length = 20000, pattern = "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", description = "Note text"),
         ("operator_id" = Option<i64>, Query, description = "Default - Admin"),
     ),
     security(("token" = [])),
@@ -339,7 +320,7 @@ async fn seed_list(
 #[utoipa::path(get, path = "/api/conversations/unassigned", tag = "seed",
     params(("group_id" = Option<i64>, Query, description = "Only this group")),
     security(("token" = [])),
-    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, description = "No such group or operator", body = ErrorBody)))]
 pub async fn unassigned(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -353,7 +334,7 @@ pub async fn unassigned(
     params(("operator_id" = Option<i64>, Query, description = "Only this operator's inbox"),
            ("group_id" = Option<i64>, Query, description = "Only this group")),
     security(("token" = [])),
-    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, description = "No such group or operator", body = ErrorBody)))]
 pub async fn unread(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -367,7 +348,7 @@ pub async fn unread(
     params(("operator_id" = Option<i64>, Query, description = "Only this operator's inbox"),
            ("group_id" = Option<i64>, Query, description = "Only this group")),
     security(("token" = [])),
-    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ConversationListData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, description = "No such group or operator", body = ErrorBody)))]
 pub async fn not_answered(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -390,17 +371,4 @@ pub async fn get(
     let id = params.required_int("conversation_id")?;
     let data = svc::detail(&st.db, p, id).await?;
     Ok(Json(ConversationDetailData { data }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn http_urls() {
-        assert!(super::is_http_url("https://example.com/a.png"));
-        assert!(super::is_http_url("http://x"));
-        assert!(!super::is_http_url("ftp://x/y"));
-        assert!(!super::is_http_url("https:///path"));
-        assert!(!super::is_http_url("file:///etc/passwd"));
-        assert!(!super::is_http_url("https://a b"));
-    }
 }

@@ -17,6 +17,7 @@ pub struct SyncQuery {
     /// Last seq the app applied (0: none yet → `reset`).
     pub after: Option<i64>,
     /// Records per page, 1..=5000 (default 500).
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
 }
 
@@ -51,10 +52,16 @@ pub struct SnapshotQuery {
     /// `next_after_id` of the previous page (absent or 0: first page).
     pub after_id: Option<i64>,
     /// Conversations per page, 1..=2000 (default 200).
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
     /// `recent`: newest activity first, paged by `cursor` (default: by id).
+    #[param(pattern = "^(id|recent)$")]
     pub order: Option<String>,
-    /// `next_cursor` of the previous page with `order=recent` (absent: first page).
+    /// `next_cursor` of the previous page with `order=recent` (absent: first page); a cursor
+    /// continues the recent-first order it came from.
+    #[param(
+        pattern = "^(r\\.-?[0-9]{1,18}\\.-?[0-9]{1,18}\\.-?[0-9]{1,18}|t\\.-?[0-9]{1,18}\\.-?[0-9]{1,18})$"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -70,20 +77,16 @@ pub async fn snapshot(
 ) -> ApiResult<Json<SnapshotPage>> {
     let limit = page_size(q.limit, 200, 2000)?;
     match (q.order.as_deref(), q.cursor.as_deref()) {
-        (None | Some("id"), None) => {
-            sync::snapshot(&st.db, p, q.after_id.unwrap_or(0), limit).await
-        }
-        // A cursor only comes from a recent-first page.
-        (None | Some("recent"), cursor) => {
-            let cursor = cursor.map(Cursor::parse).transpose()?;
-            snapshot::snapshot_recent(&st.db, p, cursor, limit).await
-        }
-        (Some("id"), Some(_)) => Err(ApiError::bad_request(
-            "`cursor` goes with `order=recent`; pages by id use `after_id`.",
+        (Some(other), _) if other != "id" && other != "recent" => Err(ApiError::bad_request(
+            format!("`order` must be `id` or `recent`, got `{other}`."),
         )),
-        (Some(other), _) => Err(ApiError::bad_request(format!(
-            "`order` must be `id` or `recent`, got `{other}`."
-        ))),
+        // A cursor only comes from a recent-first page, and continues it.
+        (_, Some(cursor)) => {
+            let cursor = Cursor::parse(cursor)?;
+            snapshot::snapshot_recent(&st.db, p, Some(cursor), limit).await
+        }
+        (Some("recent"), None) => snapshot::snapshot_recent(&st.db, p, None, limit).await,
+        _ => sync::snapshot(&st.db, p, q.after_id.unwrap_or(0), limit).await,
     }
     .map(Json)
 }

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 use switchboard_protocol::{Id, Me, Permissions};
 
-use crate::auth::token_hash;
+use crate::auth::{token_hash, SessionLifetime};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{ActorFacts, Viewer};
 use crate::storage::{companies, operators, operators::OperatorRecord, tokens};
@@ -16,6 +16,8 @@ pub enum Principal {
     Session {
         operator: OperatorRecord,
         token_hash: String,
+        /// When the session was last used (before this request), ms.
+        last_used_at: i64,
     },
     /// An API token (seed API integrations): super-admin rights; acts as the company's admin
     /// unless a request names another operator.
@@ -86,14 +88,28 @@ impl Principal {
     }
 }
 
-/// Resolves a bearer token to its principal; `Unauthorized` for unknown or revoked tokens.
-pub fn authenticate(conn: &Connection, token: &str) -> ApiResult<Principal> {
+fn token_dead() -> ApiError {
+    ApiError::Unauthorized(
+        "The token is unknown, expired or revoked. Log in again or create a new API token.".into(),
+    )
+}
+
+/// Resolves a bearer token to its principal; `Unauthorized` for unknown, expired or revoked
+/// tokens and for sessions of deactivated operators.
+pub fn authenticate(
+    conn: &Connection,
+    token: &str,
+    lifetime: &SessionLifetime,
+    now: i64,
+) -> ApiResult<Principal> {
     let hash = token_hash(token);
-    if let Some((operator_id, company_id)) = tokens::find_session(conn, &hash)? {
-        if let Some(operator) = operators::get(conn, company_id, operator_id)? {
+    let (created_after, used_after) = lifetime.cutoffs(now);
+    if let Some(s) = tokens::find_session(conn, &hash, created_after, used_after)? {
+        if let Some(operator) = operators::get(conn, s.company_id, s.operator_id)? {
             return Ok(Principal::Session {
                 operator,
                 token_hash: hash,
+                last_used_at: s.last_used_at,
             });
         }
     }
@@ -109,9 +125,30 @@ pub fn authenticate(conn: &Connection, token: &str) -> ApiResult<Principal> {
             admin,
         });
     }
-    Err(ApiError::Unauthorized(
-        "The token is unknown, expired or revoked. Log in again or create a new API token.".into(),
-    ))
+    Err(token_dead())
+}
+
+/// Checks that a principal authenticated earlier is still alive (its session not revoked,
+/// expired or of a deactivated operator; its API token not revoked): long-lived streams ask
+/// this now and then.
+pub fn still_alive(
+    conn: &Connection,
+    principal: &Principal,
+    lifetime: &SessionLifetime,
+    now: i64,
+) -> ApiResult<()> {
+    let alive = match principal {
+        Principal::Session { token_hash, .. } => {
+            let (created_after, used_after) = lifetime.cutoffs(now);
+            tokens::find_session(conn, token_hash, created_after, used_after)?.is_some()
+        }
+        Principal::Integration { token_id, .. } => tokens::api_token_live(conn, *token_id)?,
+    };
+    if alive {
+        Ok(())
+    } else {
+        Err(token_dead())
+    }
 }
 
 /// The operator a request performs as, and what applies to it.

@@ -7,12 +7,14 @@ use switchboard_protocol::{ChannelAccount, Entity, Group, Id, LoginResponse, Ope
 use super::actor::{authenticate, Principal};
 use super::now_ms;
 use crate::auth::{
-    hash_password, new_token, token_hash, verify_password, LoginLimiter, API_PREFIX, SESSION_PREFIX,
+    hash_password, new_token, token_hash, PasswordGate, SessionLifetime, API_PREFIX,
+    MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES, SESSION_PREFIX,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::storage::changes::{self, Audience};
 use crate::storage::operators::NewOperator;
 use crate::storage::{companies, operators, tokens, Db, WriteCtx};
+use crate::throttle::{self, AttemptLimiter};
 
 pub fn emit_operator(
     ctx: &mut WriteCtx<'_>,
@@ -72,7 +74,7 @@ pub struct InitOutcome {
 
 pub fn validate_email(email: &str) -> ApiResult<String> {
     let email = email.trim();
-    let ok = email.len() <= 254
+    let ok = email.len() <= MAX_EMAIL_BYTES
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && !domain.is_empty() && !domain.contains('@')
         });
@@ -91,8 +93,10 @@ pub fn init_company(db: &Db, company: &str, email: &str, password: &str) -> ApiR
         return Err(ApiError::bad_request("The company name must not be empty."));
     }
     let email = validate_email(email)?;
-    if password.is_empty() {
-        return Err(ApiError::bad_request("The password must not be empty."));
+    if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "The password must be 1 to {MAX_PASSWORD_BYTES} bytes."
+        )));
     }
     let hash = hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))?;
     db.write_blocking(|ctx| {
@@ -146,47 +150,75 @@ pub fn create_api_token(db: &Db, name: &str, company_id: Option<Id>) -> ApiResul
     })
 }
 
+/// What a login checks against, besides the database.
+pub struct LoginLimits<'a> {
+    /// Attempts per email and IP.
+    pub attempts: &'a AttemptLimiter,
+    pub passwords: &'a PasswordGate,
+}
+
 /// Checks email and password; issues a session token. Wrong email and wrong password get the
-/// same answer; more than the limiter allows gets 429.
+/// same answer. Input too long for any account is refused before any work; past the attempts
+/// per email and IP the answer is 429, and when the server already runs and queues all the
+/// password checks it can, 503 at once.
 pub async fn login(
     db: &Db,
-    limiter: &LoginLimiter,
+    limits: LoginLimits<'_>,
+    lifetime: SessionLifetime,
     email: String,
     password: String,
     ip: String,
 ) -> ApiResult<LoginResponse> {
-    if limiter.is_blocked(&email, &ip) {
-        return Err(ApiError::RateLimited(
-            "Too many failed logins for this email; wait a minute and try again.".into(),
-        ));
+    let email = email.trim().to_string();
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "The email is longer than {MAX_EMAIL_BYTES} bytes; no account has such an email."
+        )));
     }
-    let lookup_email = email.trim().to_string();
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "The password is longer than {MAX_PASSWORD_BYTES} bytes."
+        )));
+    }
+    let admitted = limits.passwords.admit().map_err(|_| {
+        ApiError::Busy("The server is busy checking other logins; try again in a second.".into())
+    })?;
+    let key = throttle::key(&[&email.to_lowercase(), &ip]);
+    limits
+        .attempts
+        .attempt(&key)
+        .map_err(|blocked| ApiError::RateLimited {
+            message: "Too many login attempts for this email; wait a minute and try again.".into(),
+            retry_after: blocked.retry_after,
+        })?;
     let db2 = db.clone();
-    let verified = tokio::task::spawn_blocking(move || -> ApiResult<Option<Id>> {
-        let found = db2.read_blocking(|conn| Ok(operators::by_email(conn, &lookup_email)?))?;
-        Ok(match found {
-            Some((rec, hash)) if rec.operator.active && verify_password(&password, &hash) => {
-                Some(rec.operator.id)
-            }
-            Some(_) => None,
-            None => {
-                // Spend the same time as a real check so response time does not reveal
-                // which emails exist.
-                let _ = verify_password(&password, dummy_hash());
-                None
-            }
+    let verified = admitted
+        .run(move |scratch| -> ApiResult<Option<Id>> {
+            let found = db2.read_blocking(|conn| Ok(operators::by_email(conn, &email)?))?;
+            Ok(match found {
+                Some((rec, hash)) if rec.operator.active && scratch.verify(&password, &hash) => {
+                    Some(rec.operator.id)
+                }
+                Some(_) => None,
+                None => {
+                    // Spend the same time as a real check so response time does not reveal
+                    // which emails exist.
+                    let _ = scratch.verify(&password, dummy_hash());
+                    None
+                }
+            })
         })
-    })
-    .await??;
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
     let Some(operator_id) = verified else {
-        limiter.record_failure(&email, &ip);
         return Err(ApiError::Unauthorized("Wrong email or password.".into()));
     };
-    limiter.clear(&email, &ip);
+    limits.attempts.clear(&key);
     db.write(move |ctx| {
         let token = new_token(SESSION_PREFIX);
-        tokens::insert_session(ctx.tx, operator_id, &token_hash(&token), now_ms())?;
-        let principal = authenticate(ctx.tx, &token)?;
+        let now = now_ms();
+        tokens::insert_session(ctx.tx, operator_id, &token_hash(&token), now)?;
+        let principal = authenticate(ctx.tx, &token, &lifetime, now)?;
         let me = principal.me(ctx.tx)?;
         Ok(LoginResponse { token, me })
     })
@@ -206,12 +238,73 @@ pub async fn logout(db: &Db, principal: Principal) -> ApiResult<()> {
             db.write(move |ctx| Ok(tokens::revoke_session(ctx.tx, &token_hash, now_ms())?))
                 .await
         }
-        Principal::Integration { .. } => Err(ApiError::bad_request(
-            "API tokens cannot log out; delete the token instead.",
+        Principal::Integration { .. } => Err(ApiError::Forbidden(
+            "API tokens cannot log out; revoke the token instead (`token revoke --id`).".into(),
         )),
     }
 }
 
 pub fn me(conn: &Connection, principal: &Principal) -> ApiResult<switchboard_protocol::Me> {
     principal.me(conn)
+}
+
+/// What `token list` shows: every API token, and the live sessions.
+pub struct TokenListing {
+    pub api_tokens: Vec<tokens::ApiTokenRow>,
+    pub sessions: Vec<tokens::SessionRow>,
+}
+
+pub fn list_tokens(db: &Db, lifetime: &SessionLifetime) -> ApiResult<TokenListing> {
+    let (created_after, used_after) = lifetime.cutoffs(now_ms());
+    db.read_blocking(|conn| {
+        Ok(TokenListing {
+            api_tokens: tokens::list_api_tokens(conn)?,
+            sessions: tokens::list_live_sessions(conn, created_after, used_after)?,
+        })
+    })
+}
+
+/// What `token revoke` revokes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoke {
+    /// An API token by id.
+    ApiToken(Id),
+    /// A session by the start of its hash, as `token list` shows it.
+    Session(String),
+    /// Every session of the operator with this email.
+    SessionsOf(String),
+}
+
+/// Revokes tokens; returns how many. Open event streams of a revoked token close within
+/// seconds (they re-check their token).
+pub fn revoke_tokens(db: &Db, what: &Revoke) -> ApiResult<usize> {
+    let now = now_ms();
+    db.write_blocking(|ctx| match what {
+        Revoke::ApiToken(id) => {
+            if tokens::revoke_api_token(ctx.tx, *id, now)? {
+                Ok(1)
+            } else {
+                Err(ApiError::not_found(format!(
+                    "No live API token with id {id}; see `token list`."
+                )))
+            }
+        }
+        Revoke::Session(prefix) => {
+            if prefix.len() < 6 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(ApiError::bad_request(
+                    "Name a session by at least 6 hex digits of its id, as `token list` shows it.",
+                ));
+            }
+            match tokens::revoke_session_by_prefix(ctx.tx, &prefix.to_ascii_lowercase(), now)? {
+                0 => Err(ApiError::not_found(format!(
+                    "No live session {prefix}; see `token list`."
+                ))),
+                1 => Ok(1),
+                n => Err(ApiError::bad_request(format!(
+                    "{n} sessions start with {prefix}; give more digits."
+                ))),
+            }
+        }
+        Revoke::SessionsOf(email) => Ok(tokens::revoke_sessions_of(ctx.tx, email.trim(), now)?),
+    })
 }

@@ -160,9 +160,9 @@ pub fn perform(
                     "action_id {action_id} was already used for conversation {done_on}; make a new one for each action."
                 )));
             }
-            // Already applied: answer with the state now, do nothing again.
-            return conversations::get(conn, actor.company_id, id)?
-                .ok_or_else(|| ApiError::conversation_not_found(id));
+            // Already applied: answer with the state now, do nothing again — to someone who
+            // can still see the conversation (as edit keys do).
+            return load_visible(conn, actor, id);
         }
     }
     let mut conv = load_visible(conn, actor, id)?;
@@ -324,20 +324,17 @@ pub fn send_in(
     let conn = ctx.tx;
     let id = req.conversation_id;
     if let Some(cm) = &req.client_msg_id {
-        if cm.is_empty() || cm.len() > 100 {
-            return Err(ApiError::bad_request(
-                "`client_msg_id` must be 1 to 100 characters (a UUID).",
-            ));
-        }
-        // Only within the caller's company: ids of other companies stay unknown.
-        if conversations::get(conn, actor.company_id, id)?.is_some() {
-            if let Some(existing) = messages::by_client_msg_id(conn, id, cm)? {
-                return Ok((existing, false));
-            }
+        super::edit_ids::check_key(cm, "client_msg_id")?;
+    }
+    // Visibility first: a repeat must not hand back a message of a conversation the caller
+    // can no longer see (nor reveal that one exists in another company).
+    let mut conv = load_visible(conn, actor, id)?;
+    if let Some(cm) = &req.client_msg_id {
+        if let Some(existing) = messages::by_client_msg_id(conn, id, cm)? {
+            return Ok((existing, false));
         }
     }
     validate_text(&req.text, "text")?;
-    let mut conv = load_visible(conn, actor, id)?;
     match req.kind {
         MessageKind::Operator => {
             policy::send_message(&actor.facts, &Scope::of(&conv)).map_err(|d| denied(conn, d))?;
@@ -425,7 +422,7 @@ pub async fn mark_read(
         let conn = ctx.tx;
         load_visible(conn, &actor, conversation_id)?;
         if messages::get(conn, conversation_id, last_read_message_id)?.is_none() {
-            return Err(ApiError::bad_request(format!(
+            return Err(ApiError::not_found(format!(
                 "Message {last_read_message_id} is not in conversation {conversation_id}."
             )));
         }

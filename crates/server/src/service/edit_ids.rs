@@ -16,6 +16,17 @@ use crate::storage::{conversations, profile, Db};
 /// Longest key accepted (a UUID is 36).
 pub const MAX_KEY_CHARS: usize = 100;
 
+/// Checks an idempotency key of a request body or query (`action_id`, `client_msg_id`).
+pub fn check_key(key: &str, field: &str) -> ApiResult<()> {
+    let n = key.chars().count();
+    if n == 0 || n > MAX_KEY_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "`{field}` must be 1 to {MAX_KEY_CHARS} characters (a UUID)."
+        )));
+    }
+    Ok(())
+}
+
 fn reused(key: &str, done: Processed, conversation_id: Id) -> ApiResult<()> {
     if done.conversation_id != conversation_id {
         return Err(ApiError::Conflict(format!(

@@ -142,10 +142,7 @@ fn prepare(
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 out.push(messages::get(conn, conv.id, id)?.ok_or_else(|| {
-                    ApiError::bad_request(format!(
-                        "Message {id} is not in conversation {}.",
-                        conv.id
-                    ))
+                    ApiError::not_found(format!("Message {id} is not in conversation {}.", conv.id))
                 })?);
             }
             out

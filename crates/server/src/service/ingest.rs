@@ -2,6 +2,7 @@
 //! store the message, and route the conversation (Unassigned of the channel's group, or the
 //! inbox of the operator the client is pinned to).
 
+use rusqlite::Connection;
 use switchboard_protocol::{
     Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundFile,
     InboundMessage, LogAction, LogDetails, LogSource, Message, MessageKind,
@@ -15,7 +16,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, sanitize_name, FileStore};
 use crate::policy::Scope;
 use crate::storage::attachments::{self, NewAttachment};
+use crate::storage::channels::ChannelRecord;
 use crate::storage::{channels, clients, conversations, messages, operators, Db, WriteCtx};
+use crate::throttle::{self, AttemptLimiter, Blocked};
 
 /// Where a new or reopened conversation goes: the pinned operator's inbox if that operator is
 /// still active, else Unassigned of the channel's group.
@@ -30,6 +33,53 @@ fn route(
         }
     }
     Ok((ConversationStatus::Unassigned, None))
+}
+
+/// The channel if `secret` is its secret: 404 for an unknown channel, 401 for a wrong secret.
+fn opened_channel(
+    conn: &Connection,
+    channel_id: Id,
+    secret: Option<&str>,
+) -> ApiResult<ChannelRecord> {
+    let channel = channels::get_any(conn, channel_id)?
+        .ok_or_else(|| ApiError::not_found(format!("Channel {channel_id} not found.")))?;
+    let authorized = match (&channel.secret, secret) {
+        (Some(expected), Some(given)) => secrets_equal(expected, given),
+        _ => false,
+    };
+    if !authorized {
+        return Err(ApiError::Unauthorized(
+            "Missing or wrong X-Channel-Secret for this channel.".into(),
+        ));
+    }
+    Ok(channel)
+}
+
+/// Lets a request through to a channel before anything of its body is read or stored: the
+/// secret must open the channel, and a caller (IP) that failed too often on this channel
+/// within the window gets 429 without a look at the database.
+pub async fn admit(
+    db: &Db,
+    failures: &AttemptLimiter,
+    channel_id: Id,
+    secret: Option<String>,
+    ip: &str,
+) -> ApiResult<()> {
+    let key = throttle::key(&[&channel_id.to_string(), ip]);
+    let limited = |blocked: Blocked| {
+        ApiError::RateLimited {
+        message: "Too many requests with a wrong channel or secret; wait a minute and check the channel id and X-Channel-Secret.".into(),
+        retry_after: blocked.retry_after,
+    }
+    };
+    failures.check(&key).map_err(limited)?;
+    let opened = db
+        .read(move |conn| opened_channel(conn, channel_id, secret.as_deref()).map(|_| ()))
+        .await;
+    if let Err(ApiError::Unauthorized(_) | ApiError::NotFound(_)) = &opened {
+        failures.attempt(&key).map_err(limited)?;
+    }
+    opened
 }
 
 /// Stores one inbound message inside the caller's transaction.
@@ -50,17 +100,7 @@ pub fn ingest_with_file_in(
     msg: &InboundMessage,
     file: Option<&StoredFile>,
 ) -> ApiResult<InboundAccepted> {
-    let channel = channels::get_any(ctx.tx, channel_id)?
-        .ok_or_else(|| ApiError::not_found(format!("Channel {channel_id} not found.")))?;
-    let authorized = match (&channel.secret, secret) {
-        (Some(expected), Some(given)) => secrets_equal(expected, given),
-        _ => false,
-    };
-    if !authorized {
-        return Err(ApiError::Unauthorized(
-            "Missing or wrong X-Channel-Secret for this channel.".into(),
-        ));
-    }
+    let channel = opened_channel(ctx.tx, channel_id, secret)?;
     let external_id = msg.external_id.trim();
     if external_id.is_empty() || external_id.len() > 256 {
         return Err(ApiError::bad_request(
@@ -202,8 +242,9 @@ pub async fn ingest(
     .await
 }
 
-/// Decodes and stores a client's inline file (same limits as uploads). The secret is checked
-/// afterwards, in the transaction; a refused message leaves only an unreferenced blob.
+/// Decodes and stores a client's inline file (same limits as uploads). The caller checked the
+/// secret first ([`admit`]); the transaction checks it again, and a message refused there
+/// leaves only an unreferenced blob.
 async fn store_inbound_file(files: &FileStore, f: &InboundFile) -> ApiResult<StoredFile> {
     use base64::Engine as _;
     let name = sanitize_name(&f.name);

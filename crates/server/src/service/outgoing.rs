@@ -98,15 +98,25 @@ fn start_outgoing(
                 .ok_or_else(|| ApiError::Internal("client vanished after insert".into()))?
         }
     };
+    let existing = conversations::get_by_client(conn, client.id)?;
+    // A conversation the caller cannot see stays as it is, and so does everything about it:
+    // who has it, its client's name, its history.
+    if existing
+        .as_ref()
+        .is_some_and(|c| !policy::visible(&actor.viewer, &Scope::of(c)))
+    {
+        return Err(ApiError::Conflict(format!(
+            "+{phone} already has a conversation you cannot see; ask a supervisor to assign it to you."
+        )));
+    }
     if client.blacklisted {
         return Err(ApiError::InvalidState(format!(
-            "{} is on the black list; unlock the conversation first.",
-            client.display_name
+            "+{phone} is on the black list; it must be unlocked first."
         )));
     }
     let me = actor.id();
     let group_id = req.group_id.or(channel.account.group_id);
-    let (conv, before, action) = match conversations::get_by_client(conn, client.id)? {
+    let (conv, before, action) = match existing {
         Some(mut conv) => {
             let before = Scope::of(&conv);
             policy::start(&actor.facts, &before).map_err(|d| denied(conn, d))?;

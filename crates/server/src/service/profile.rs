@@ -118,6 +118,12 @@ pub async fn tag_messages(
             "`message_ids` must list 1 to {MAX_TAGGED} messages."
         )));
     }
+    // Tagging twice is tagging once: one change record per message, however often it is listed.
+    let mut seen = std::collections::HashSet::new();
+    let message_ids: Vec<Id> = message_ids
+        .into_iter()
+        .filter(|id| seen.insert(*id))
+        .collect();
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         let mut found = Vec::with_capacity(message_ids.len());

@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_search.sql"),
     include_str!("../../migrations/0009_drop_download_permission.sql"),
     include_str!("../../migrations/0010_action_log_details.sql"),
+    include_str!("../../migrations/0011_session_expiry.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

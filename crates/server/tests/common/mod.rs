@@ -49,12 +49,18 @@ impl Server {
 
     /// Starts `serve` with extra options (`--keep-changes`, `--max-file-mb 1`, …).
     pub fn start_with(db: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(db, extra, &[])
+    }
+
+    /// [`Self::start_with`] with extra environment variables.
+    pub fn start_with_env(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let log = std::fs::File::create(db.with_extension("log")).expect("log file");
         let mut child = Command::new(BIN)
             .arg("--db")
             .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(log)
@@ -394,6 +400,11 @@ impl Fx {
 
     /// The fixture with `serve` started with extra options.
     pub fn with_server_args(extra: &[&str]) -> Self {
+        Self::with_server_env(extra, &[])
+    }
+
+    /// The fixture with `serve` started with extra options and environment variables.
+    pub fn with_server_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
         let t = template();
         let dir = tempfile::tempdir().expect("tempdir");
         let db_path = dir.path().join("data").join("sb.db");
@@ -404,7 +415,7 @@ impl Fx {
             std::fs::copy(&wal, db_path.with_extension("db-wal")).expect("copy wal");
         }
         let ids = t.ids.clone();
-        let server = Server::start_with(&db_path, extra);
+        let server = Server::start_with_env(&db_path, extra, env);
         Fx {
             _dir: dir,
             db_path,

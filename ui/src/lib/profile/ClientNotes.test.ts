@@ -2,20 +2,13 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, ok, resetFakes } from "../../test/fake-bindings";
+import { makeNote } from "../../test/fixtures";
 import ClientNotes from "./ClientNotes.svelte";
 import { ClientProfileState } from "./profile.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
-const note = (id: number, text: string) => ({
-  id,
-  client_id: 11,
-  conversation_id: 1,
-  operator_id: 7,
-  operator_name: "Anna",
-  text,
-  created_at: 1_700_000_000_000,
-});
+const note = makeNote;
 
 describe("client notes added offline", () => {
   beforeEach(resetFakes);

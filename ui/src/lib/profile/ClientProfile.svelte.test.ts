@@ -1,20 +1,12 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { makeView } from "../../test/fixtures";
+import { makeNote, makeView } from "../../test/fixtures";
 import { commands, fail, ok, resetFakes } from "../../test/fake-bindings";
 import ClientProfile from "./ClientProfile.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
-const note = (id: number, text: string) => ({
-  id,
-  client_id: 11,
-  conversation_id: 1,
-  operator_id: 7,
-  operator_name: "Anna",
-  text,
-  created_at: 1_700_000_000_000,
-});
+const note = makeNote;
 
 describe("client profile offline", () => {
   beforeEach(resetFakes);
