@@ -15,11 +15,17 @@ use crate::{GroupFilePolicy, Id, Millis};
 macro_rules! named_enum {
     ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal,)* }) => {
         $(#[$m])*
+        // The same names spelled for schema generators: utoipa does not read a `rename` whose
+        // string comes through a macro fragment, and the names are the variants in snake case.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $s)] $variant,)*
         }
 
         impl $name {
+            /// Every name this version knows.
+            pub const ALL: &[Self] = &[$(Self::$variant,)*];
+
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $s,)*
@@ -221,5 +227,42 @@ mod tests {
             serde_json::from_str::<LogDetails>("{}").expect("empty"),
             LogDetails::default()
         );
+    }
+}
+
+#[cfg(all(test, feature = "openapi"))]
+mod schema_tests {
+    use super::*;
+    use utoipa::PartialSchema;
+
+    fn schema_names<T: PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).expect("schema");
+        let values = schema["enum"].as_array().cloned().unwrap_or_default();
+        values
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The OpenAPI document names actions and targets as the wire does (schemathesis found the
+    /// document listing "Created" while the server sent "created").
+    #[test]
+    fn the_schema_spells_names_as_the_wire() {
+        let actions: Vec<String> = LogAction::ALL
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect();
+        assert_eq!(schema_names::<LogAction>(), actions);
+        let targets: Vec<String> = LogTarget::ALL
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect();
+        assert_eq!(schema_names::<LogTarget>(), targets);
+        for a in LogAction::ALL {
+            assert_eq!(
+                serde_json::to_value(a).expect("json"),
+                serde_json::json!(a.as_str())
+            );
+        }
     }
 }
