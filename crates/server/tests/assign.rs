@@ -7,8 +7,8 @@ mod common;
 use common::{assert_error, session, Fx};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use switchboard_protocol::{ChannelKind, Id, Permissions};
-use switchboard_server::storage::{channels, roles};
+use switchboard_protocol::{Id, Permissions};
+use switchboard_server::storage::roles;
 
 async fn act(fx: &Fx, token: &str, conv: Id, key: &str, action: Value) -> (StatusCode, Value) {
     let mut body = action;
@@ -404,39 +404,7 @@ async fn blacklist_needs_the_blacklist_tab_and_hides_new_messages() {
 #[tokio::test]
 async fn outgoing_whatsapp_needs_the_permission_and_lands_in_my_inbox() {
     let fx = Fx::new();
-    let db = fx.db();
-    let wa = db
-        .write_blocking(|ctx| {
-            let company: Id = ctx.tx.query_row(
-                "SELECT company_id FROM operators WHERE id = ?1",
-                [fx.anna],
-                |r| r.get(0),
-            )?;
-            let wa = channels::insert(
-                ctx.tx,
-                company,
-                ChannelKind::Whatsapp,
-                "+1 555 0100",
-                Some(fx.g1),
-                Some("wa"),
-                0,
-            )?;
-            let role = roles::insert(
-                ctx.tx,
-                company,
-                "Sales",
-                &Permissions {
-                    outgoing_whatsapp: true,
-                    ..Permissions::default()
-                },
-            )?;
-            ctx.tx.execute(
-                "UPDATE operators SET role_id = ?1 WHERE id = ?2",
-                [role, fx.anna],
-            )?;
-            Ok(wa)
-        })
-        .expect("setup");
+    let wa = fx.whatsapp_channel(&[fx.anna]);
     let (anna, bob) = (session(fx.anna), session(fx.bob));
     let body = json!({"phone": "+49 (30) 123-4567", "client_name": "Hans", "text": "Hello from Acme", "client_msg_id": "wa-1"});
     assert_error(

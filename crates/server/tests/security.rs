@@ -5,11 +5,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{assert_error, decode, session, Fx, PASSWORD};
+use common::{assert_error, decode, session, Fx, Ws, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_protocol::{ChannelKind, Id, Permissions};
-use switchboard_server::storage::{channels, clients, roles};
+use switchboard_protocol::Id;
+use switchboard_server::storage::clients;
 
 /// A line of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
 fn proc_kib(pid: u32, field: &str) -> u64 {
@@ -150,51 +150,12 @@ async fn concurrent_wrong_passwords_get_at_most_five_checks() {
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-/// A WhatsApp account on the 1st line, and the `outgoing_whatsapp` permission for Anna (1st
-/// line) and Dave (2nd line).
-fn whatsapp_setup(fx: &Fx) -> Id {
-    fx.db()
-        .write_blocking(|ctx| {
-            let company: Id = ctx.tx.query_row(
-                "SELECT company_id FROM operators WHERE id = ?1",
-                [fx.anna],
-                |r| r.get(0),
-            )?;
-            let wa = channels::insert(
-                ctx.tx,
-                company,
-                ChannelKind::Whatsapp,
-                "+1 555 0100",
-                Some(fx.g1),
-                Some("wa"),
-                0,
-            )?;
-            let role = roles::insert(
-                ctx.tx,
-                company,
-                "Sales",
-                &Permissions {
-                    outgoing_whatsapp: true,
-                    ..Permissions::default()
-                },
-            )?;
-            for op in [fx.anna, fx.dave] {
-                ctx.tx.execute(
-                    "UPDATE operators SET role_id = ?1 WHERE id = ?2",
-                    [role, op],
-                )?;
-            }
-            Ok(wa)
-        })
-        .expect("whatsapp setup")
-}
-
 /// Finding 3: "Outgoing message" to a number whose conversation the caller cannot see
 /// neither moves it nor tells who has it or who the client is.
 #[tokio::test]
 async fn outgoing_whatsapp_leaves_an_unseen_conversation_alone() {
     let fx = Fx::new();
-    let wa = whatsapp_setup(&fx);
+    let wa = fx.whatsapp_channel(&[fx.anna, fx.dave]);
     let (anna, dave) = (session(fx.anna), session(fx.dave));
     let body = json!({"phone": "+49 30 1234567", "client_name": "Hans Secret", "text": "Hello"});
     let (st, conv) = fx
@@ -361,26 +322,6 @@ async fn inbound_with_a_wrong_secret_stores_no_file() {
     );
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn events(fx: &Fx, token: &str) -> Ws {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = format!(
-        "{}/api/v1/events?after=0",
-        fx.server.url.replace("http://", "ws://")
-    );
-    let mut req = url.into_client_request().expect("request");
-    req.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    let (ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("connect");
-    ws
-}
-
 /// How the server ended a socket: the close code it sent, if any.
 #[derive(Debug, PartialEq)]
 enum Ended {
@@ -430,7 +371,7 @@ async fn events_socket_closes_when_its_token_dies() {
     let (st, body) = decode(login(&fx, "anna@acme.test", PASSWORD).await).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     let token = body["token"].as_str().expect("token").to_string();
-    let mut ws = events(&fx, &token).await;
+    let mut ws = fx.events(&token, 0).await;
     hello(&mut ws).await;
     let (st, _) = fx.post_json(&token, "/api/v1/auth/logout", json!({})).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
@@ -440,9 +381,9 @@ async fn events_socket_closes_when_its_token_dies() {
     );
 
     // `token revoke` from the command line (another process) and a deactivated operator.
-    let mut bob = events(&fx, &session(fx.bob)).await;
-    let mut dave = events(&fx, &session(fx.dave)).await;
-    let mut api = events(&fx, &fx.api).await;
+    let mut bob = fx.events(&session(fx.bob), 0).await;
+    let mut dave = fx.events(&session(fx.dave), 0).await;
+    let mut api = fx.events(&fx.api, 0).await;
     for ws in [&mut bob, &mut dave, &mut api] {
         hello(ws).await;
     }
@@ -478,7 +419,7 @@ async fn events_socket_refuses_large_messages() {
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
     let fx = Fx::new();
-    let mut ws = events(&fx, &session(fx.anna)).await;
+    let mut ws = fx.events(&session(fx.anna), 0).await;
     hello(&mut ws).await;
     // A small message is ignored and the socket stays.
     ws.send(Message::text("hi")).await.expect("send small");
@@ -891,13 +832,7 @@ async fn missing_attachment_file_is_404() {
 #[tokio::test]
 async fn openapi_states_the_enforced_constraints() {
     let fx = Fx::new();
-    let resp = fx
-        .http
-        .get(fx.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("openapi");
-    let doc: serde_json::Value = resp.json().await.expect("json");
+    let doc = fx.openapi().await;
     let schema = |name: &str| doc["components"]["schemas"][name].clone();
     let param = |path: &str, method: &str, name: &str| {
         doc["paths"][path][method]["parameters"]

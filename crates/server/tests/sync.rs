@@ -10,11 +10,9 @@ use common::{assert_error, session, Fx};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use common::Ws;
 
 /// The company's current seq, as `/sync?after=0` reports it.
 async fn current_seq(fx: &Fx, token: &str) -> i64 {
@@ -244,22 +242,6 @@ async fn snapshot_pages_cover_the_visible_conversations() {
     assert_eq!(dir["roles"].as_array().map(Vec::len), Some(2));
 }
 
-async fn connect(fx: &Fx, token: &str, after: i64) -> Ws {
-    let url = format!(
-        "{}/api/v1/events?after={after}",
-        fx.server.url.replace("http://", "ws://")
-    );
-    let mut req = url.into_client_request().expect("request");
-    req.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    let (ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("connect");
-    ws
-}
-
 /// The next text frame as JSON (pings skipped); fails after 5 s.
 async fn frame(ws: &mut Ws) -> Value {
     loop {
@@ -299,7 +281,7 @@ async fn events_replay_then_live() {
     )
     .await;
 
-    let mut ws = connect(&fx, &anna, s0).await;
+    let mut ws = fx.events(&anna, s0).await;
     let hello = frame(&mut ws).await;
     assert_eq!(hello["type"], "hello");
     // Seqs are strictly increasing but have holes (other companies' records).
@@ -311,7 +293,7 @@ async fn events_replay_then_live() {
     assert_eq!(replayed["data"]["status"], "inbox");
     quiet(&mut ws, 200).await;
 
-    let mut dave_ws = connect(&fx, &dave, hello_seq).await;
+    let mut dave_ws = fx.events(&dave, hello_seq).await;
     assert_eq!(frame(&mut dave_ws).await["type"], "hello");
 
     // Live: a client message arrives in Anna's conversation.
@@ -356,7 +338,7 @@ async fn events_replay_then_live() {
 async fn events_without_position_ask_for_resync_and_reject_plain_http() {
     let fx = Fx::new();
     let anna = session(fx.anna);
-    let mut ws = connect(&fx, &anna, 0).await;
+    let mut ws = fx.events(&anna, 0).await;
     assert_eq!(frame(&mut ws).await["type"], "hello");
     assert_eq!(frame(&mut ws).await["type"], "resync");
     // Live records still flow.

@@ -516,6 +516,74 @@ impl Fx {
     }
 
     /// Seed `/get` as the API token: the conversation's `data`.
+    /// The events WebSocket of `token`, replaying after `after`.
+    pub async fn events(&self, token: &str, after: i64) -> Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!(
+            "{}/api/v1/events?after={after}",
+            self.server.url.replace("http://", "ws://")
+        );
+        let mut req = url.into_client_request().expect("request");
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("connect");
+        ws
+    }
+
+    /// A WhatsApp account on the 1st line, and a role with `outgoing_whatsapp` for `operators`.
+    pub fn whatsapp_channel(&self, operators: &[Id]) -> Id {
+        self.db()
+            .write_blocking(|ctx| {
+                let company: Id = ctx.tx.query_row(
+                    "SELECT company_id FROM operators WHERE id = ?1",
+                    [self.anna],
+                    |r| r.get(0),
+                )?;
+                let wa = channels::insert(
+                    ctx.tx,
+                    company,
+                    ChannelKind::Whatsapp,
+                    "+1 555 0100",
+                    Some(self.g1),
+                    Some("wa"),
+                    0,
+                )?;
+                let role = roles::insert(
+                    ctx.tx,
+                    company,
+                    "Sales",
+                    &Permissions {
+                        outgoing_whatsapp: true,
+                        ..Permissions::default()
+                    },
+                )?;
+                for op in operators {
+                    ctx.tx.execute(
+                        "UPDATE operators SET role_id = ?1 WHERE id = ?2",
+                        [role, *op],
+                    )?;
+                }
+                Ok(wa)
+            })
+            .expect("whatsapp setup")
+    }
+
+    /// The OpenAPI document the server serves.
+    pub async fn openapi(&self) -> Value {
+        let resp = self
+            .http
+            .get(self.url("/api/openapi.json"))
+            .send()
+            .await
+            .expect("openapi");
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.expect("json")
+    }
+
     pub async fn seed_get(&self, id: Id) -> Value {
         let (st, body) = self
             .get(
@@ -550,6 +618,9 @@ impl Fx {
 
 /// Status and JSON body (`Value::Null` for an empty body); panics on a non-JSON body, since
 /// every answer of the server must be JSON.
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 pub async fn decode(resp: reqwest::Response) -> (StatusCode, Value) {
     let status = resp.status();
     let text = resp.text().await.expect("body");
