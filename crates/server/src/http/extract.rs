@@ -29,6 +29,17 @@ fn too_large() -> ApiError {
     )
 }
 
+/// The whole body, within the route's limit.
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::bad_request(format!("Cannot read the request body: {}", e.body_text()))
+        }
+    })
+}
+
 /// Whether the request says its body is JSON (`application/json` or `application/*+json`).
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
     let Some(essence) = headers
@@ -64,13 +75,7 @@ where
                 "Send the body as JSON with `Content-Type: application/json`.".into(),
             ));
         }
-        let body = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                ApiError::bad_request(format!("Cannot read the request body: {}", e.body_text()))
-            }
-        })?;
+        let body = read_body(req, state).await?;
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(ApiError::bad_request(
                 "The JSON body must be an object, e.g. {\"text\": \"Hello\"}.",
@@ -313,13 +318,7 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                ApiError::bad_request(format!("Cannot read the request body: {}", e.body_text()))
-            }
-        })?;
+        let body = read_body(req, state).await?;
         Params::parse(&query, content_type.as_deref(), &body)
     }
 }
