@@ -346,7 +346,7 @@ async fn a_server_killed_mid_delivery_sends_again_with_the_same_key() {
 }
 
 #[tokio::test]
-async fn notes_are_never_sent() {
+async fn notes_are_never_sent_and_the_seed_api_goes_through_the_same_queue() {
     let fx = Fx::with_server_args(SERVE_ARGS);
     let rx = receiver(Mode::Accept);
     let port = serve_receiver(rx.clone(), 0).await;
@@ -354,8 +354,20 @@ async fn notes_are_never_sent() {
 
     let note = send(&fx, &admin, conv, "note", "client seems upset").await;
     let answer = send(&fx, &admin, conv, "operator", "Sorry for the wait").await;
-    until("the answer delivered", || async {
-        delivery(&fx, &admin, conv, answer).await == "delivered"
+    let (st, seed) = fx
+        .post_json(
+            &fx.api,
+            "/api/conversations/send-message",
+            json!({"conversation_id": conv, "text": "Sent through the seed API", "operator_id": fx.admin}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{seed}");
+    let seed_id = seed["data"]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("message id in {seed}"));
+    let both = [answer, seed_id];
+    until("both answers delivered", || {
+        all_delivered(&fx, &admin, conv, &both)
     })
     .await;
     assert!(queue_row(&fx, note).is_none(), "a note is never queued");
@@ -365,5 +377,5 @@ async fn notes_are_never_sent() {
         .iter()
         .map(|p| p.body["text"].as_str().expect("text"))
         .collect();
-    assert_eq!(texts, ["Sorry for the wait"]);
+    assert_eq!(texts, ["Sorry for the wait", "Sent through the seed API"]);
 }

@@ -128,9 +128,9 @@ impl Custom {
             .map_err(|e| Self::retry(describe(e)))?;
         let status = resp.status();
         if status.is_success() {
-            let text = resp.bytes().await.unwrap_or_default();
-            let platform_id = answer_id(&text[..text.len().min(MAX_ANSWER_BYTES)]);
-            return Ok(Delivered { platform_id });
+            return Ok(Delivered {
+                platform_id: answer_id(&read_head(resp).await),
+            });
         }
         let reason = format!("The channel's callback answered {}", status_words(status));
         if status == StatusCode::REQUEST_TIMEOUT
@@ -153,6 +153,20 @@ impl ChannelAdapter for Custom {
     fn deliver<'a>(&'a self, msg: &'a Outbound) -> BoxFuture<'a, Result<Delivered, DeliveryError>> {
         Box::pin(self.post(msg))
     }
+}
+
+/// The start of an answer's body, at most [`MAX_ANSWER_BYTES`] (the receiver is not trusted
+/// to keep it small); what cannot be read is left out.
+async fn read_head(mut resp: reqwest::Response) -> Vec<u8> {
+    let mut head = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        head.extend_from_slice(&chunk);
+        if head.len() >= MAX_ANSWER_BYTES {
+            head.truncate(MAX_ANSWER_BYTES);
+            break;
+        }
+    }
+    head
 }
 
 /// `404 Not Found`.

@@ -26,6 +26,8 @@ const MAX_ATTEMPTS: u32 = 20;
 const CLAIM_BATCH: u32 = 16;
 /// The worker looks at the queue at least this often, even without news.
 const IDLE_WAKE: Duration = Duration::from_secs(5);
+/// Shortest pause of an idle worker (a failing database must not make it spin).
+const MIN_PAUSE: Duration = Duration::from_millis(20);
 /// Longest pause a receiver's `Retry-After` can impose.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
@@ -107,32 +109,34 @@ pub async fn run(
         Err(e) => tracing::error!(error = %e, "cannot recover the delivery queue"),
     }
     loop {
-        let now = now_ms();
-        let claimed = match db
-            .write(move |ctx| Ok(deliveries::claim_due(ctx.tx, now, CLAIM_BATCH)?))
-            .await
-        {
-            Ok(rows) => rows,
+        // A read first: the writer is taken only when something is due.
+        let next = match db.read(|conn| Ok(deliveries::next_due(conn)?)).await {
+            Ok(next) => next,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the delivery queue");
-                Vec::new()
+                None
             }
         };
-        if !claimed.is_empty() {
-            let mut tasks = JoinSet::new();
-            for row in claimed {
-                tasks.spawn(attempt(db.clone(), settings.clone(), row));
+        let now = now_ms();
+        if next.is_some_and(|at| at <= now) {
+            match db
+                .write(move |ctx| Ok(deliveries::claim_due(ctx.tx, now, CLAIM_BATCH)?))
+                .await
+            {
+                Ok(claimed) if !claimed.is_empty() => {
+                    let mut tasks = JoinSet::new();
+                    for row in claimed {
+                        tasks.spawn(attempt(db.clone(), settings.clone(), row));
+                    }
+                    while tasks.join_next().await.is_some() {}
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "cannot claim from the delivery queue"),
             }
-            while tasks.join_next().await.is_some() {}
-            continue;
         }
-        let next = db
-            .read(|conn| Ok(deliveries::next_due(conn)?))
-            .await
-            .ok()
-            .flatten();
         let pause = next.map_or(IDLE_WAKE, |at| {
-            Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)).min(IDLE_WAKE)
+            Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).clamp(MIN_PAUSE, IDLE_WAKE)
         });
         tokio::select! {
             () = tokio::time::sleep(pause) => {}

@@ -121,16 +121,17 @@ pub fn recover_orphans(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
     )
 }
 
-/// Due rows that are the oldest unfinished message of their conversation (so each
-/// conversation is delivered in order), marked `sending` with one more attempt.
+/// Queued rows that are the oldest unfinished message of their conversation: only these may
+/// go, so each conversation is delivered in order.
+const HEADS: &str = "state = 'queued' AND NOT EXISTS (SELECT 1 FROM deliveries e
+    WHERE e.conversation_id = deliveries.conversation_id
+      AND e.message_id < deliveries.message_id
+      AND e.state IN ('queued', 'sending'))";
+
+/// Due [`HEADS`], marked `sending` with one more attempt.
 pub fn claim_due(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE state = 'queued' AND next_attempt_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM deliveries e
-                WHERE e.conversation_id = deliveries.conversation_id
-                  AND e.message_id < deliveries.message_id
-                  AND e.state IN ('queued', 'sending'))
-         ORDER BY message_id LIMIT ?2"
+        "{SELECT} WHERE {HEADS} AND next_attempt_at <= ?1 ORDER BY message_id LIMIT ?2"
     ))?;
     let rows: Vec<Delivery> = stmt
         .query_map(params![now, limit], row_to_delivery)?
@@ -151,13 +152,13 @@ pub fn claim_due(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Ve
         .collect())
 }
 
-/// The earliest time a queued row becomes due, if any.
+/// When the next of the [`HEADS`] becomes due, if any (rows waiting behind an earlier
+/// message of their conversation do not count: they cannot go yet).
 pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'queued'",
-        [],
-        |r| r.get(0),
-    )
+    conn.prepare_cached(&format!(
+        "SELECT MIN(next_attempt_at) FROM deliveries WHERE {HEADS}"
+    ))?
+    .query_row([], |r| r.get(0))
 }
 
 pub fn mark_delivered(
