@@ -31,6 +31,8 @@ const SERVE_ARGS: &[&str] = &[
 enum Mode {
     Accept,
     Answer(u16),
+    /// 503 with `Retry-After: 1`.
+    Busy,
     /// Takes the request and never answers.
     Hold,
 }
@@ -81,6 +83,7 @@ async fn hook(State(rx): State<Shared>, headers: HeaderMap, body: Bytes) -> Resp
     match mode {
         (Mode::Accept, n) => axum::Json(json!({"id": format!("r-{n}")})).into_response(),
         (Mode::Answer(code), _) => AxStatus::from_u16(code).expect("status").into_response(),
+        (Mode::Busy, _) => (AxStatus::SERVICE_UNAVAILABLE, [("retry-after", "1")]).into_response(),
         (Mode::Hold, _) => std::future::pending().await,
     }
 }
@@ -378,4 +381,59 @@ async fn notes_are_never_sent_and_the_seed_api_goes_through_the_same_queue() {
         .map(|p| p.body["text"].as_str().expect("text"))
         .collect();
     assert_eq!(texts, ["Sorry for the wait", "Sent through the seed API"]);
+}
+
+#[tokio::test]
+async fn a_busy_receiver_is_tried_again_with_the_same_key() {
+    let fx = Fx::with_server_args(SERVE_ARGS);
+    let rx = receiver(Mode::Busy);
+    let port = serve_receiver(rx.clone(), 0).await;
+    let (conv, admin) = setup(&fx, &rx, port).await;
+    let id = send(&fx, &admin, conv, "operator", "Are you there?").await;
+    until("a 503 answer", || async {
+        queue_row(&fx, id).is_some_and(|r| {
+            r.last_error.as_deref()
+                == Some("The channel's callback answered 503 Service Unavailable")
+        })
+    })
+    .await;
+    assert_ne!(
+        delivery(&fx, &admin, conv, id).await,
+        "failed",
+        "a 503 is tried again"
+    );
+    rx.lock().expect("receiver").mode = Mode::Accept;
+    until("delivered", || async {
+        delivery(&fx, &admin, conv, id).await == "delivered"
+    })
+    .await;
+    let r = rx.lock().expect("receiver");
+    assert!(r.posts.len() >= 2);
+    assert!(
+        r.posts.iter().all(|p| p.key == r.posts[0].key),
+        "one key for every attempt"
+    );
+    assert_eq!(r.seen.len(), 1);
+}
+
+#[tokio::test]
+async fn a_private_callback_is_refused_without_the_flag() {
+    let fx = Fx::new();
+    let rx = receiver(Mode::Accept);
+    let port = serve_receiver(rx.clone(), 0).await;
+    let (conv, admin) = setup(&fx, &rx, port).await;
+    let id = send(&fx, &admin, conv, "operator", "Hello").await;
+    until("failed", || async {
+        delivery(&fx, &admin, conv, id).await == "failed"
+    })
+    .await;
+    let reason = queue_row(&fx, id).expect("row").last_error.expect("reason");
+    assert!(
+        reason.contains("local or private address (127.0.0.1)"),
+        "{reason}"
+    );
+    assert!(
+        rx.lock().expect("receiver").posts.is_empty(),
+        "nothing was sent"
+    );
 }
