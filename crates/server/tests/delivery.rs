@@ -437,3 +437,33 @@ async fn a_private_callback_is_refused_without_the_flag() {
         "nothing was sent"
     );
 }
+
+#[test]
+fn channel_add_refuses_bad_input_with_a_clear_message() {
+    let fx = Fx::new();
+    let refused = |args: &[&str], needle: &str| {
+        let out = std::process::Command::new(common::BIN)
+            .arg("--db")
+            .arg(&fx.db_path)
+            .args(["channel", "add", "--name", "X"])
+            .args(args)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    };
+    refused(
+        &["--kind", "custom", "--callback-url", "ftp://x/"],
+        "callback URL must be an http",
+    );
+    refused(&["--kind", "telegram"], "only custom");
+    refused(&["--kind", "pigeon"], "unknown channel kind");
+    refused(
+        &["--kind", "custom", "--group", "No such group"],
+        "No group",
+    );
+    let listing = cli(&fx.db_path, &["channel", "list"]);
+    assert!(!listing.contains("\"X\""), "nothing was added: {listing}");
+}
