@@ -14,6 +14,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// Prefixes tell the two token kinds apart at a glance (logs, support requests).
 pub const SESSION_PREFIX: &str = "sbs_";
 pub const API_PREFIX: &str = "sba_";
+/// Inbound secrets of channels made by `channel add`.
+pub const CHANNEL_PREFIX: &str = "sbc_";
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot hash the password: {0}")]

@@ -1,5 +1,5 @@
-//! The command line: `init`, `token create|list|revoke`, `demo` and `serve`, all on one
-//! `--db` file.
+//! The command line: `init`, `token create|list|revoke`, `channel add|list`, `demo` and
+//! `serve`, all on one `--db` file.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,15 +11,18 @@ use anyhow::Context;
 use axum::Extension;
 use clap::{Parser, Subcommand};
 use ipnet::IpNet;
+use switchboard_protocol::ChannelKind;
 
 use crate::auth::{PasswordGate, SessionLifetime};
+use crate::channels::AdapterSettings;
 use crate::files::FileStore;
 use crate::http::client_ip::{parse_trusted_proxy, TrustedProxies};
 use crate::http::{router, AppState};
 use crate::hub::Hub;
 use crate::mail::transcript::utc;
 use crate::mail::Mailer;
-use crate::service::admin::{self, Revoke};
+use crate::service::admin::{self, ChannelSpec, Revoke};
+use crate::service::delivery::WorkerSettings;
 use crate::storage::Db;
 use crate::throttle::AttemptLimiter;
 
@@ -52,6 +55,11 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Channel accounts: where clients write from and answers go to.
+    Channel {
+        #[command(subcommand)]
+        command: ChannelCommand,
     },
     /// Load a demo company (idempotent) and print its credentials.
     Demo {
@@ -97,8 +105,59 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         smtp_timeout_secs: u64,
         #[command(flatten)]
+        delivery: DeliveryArgs,
+        #[command(flatten)]
         sessions: SessionArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Add a channel; prints its id, then its inbound secret, each alone on a line of stdout.
+    Add {
+        /// Channel kind; only `custom` for now.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// Custom app: operator answers are POSTed here, signed with the secret.
+        #[arg(long)]
+        callback_url: Option<String>,
+        /// Group (id or name) the channel's conversations start in.
+        #[arg(long)]
+        group: Option<String>,
+        /// Company of the channel (default: the first one).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
+    /// List channels (never their secrets).
+    List,
+}
+
+/// How operator messages are delivered to the channels (`serve`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct DeliveryArgs {
+    /// Let channel callbacks reach loopback and private addresses (tests, intranets).
+    #[arg(long)]
+    allow_private_callbacks: bool,
+    /// Longest pause between two delivery attempts, in seconds (the pause doubles from 1 s).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    delivery_backoff_max_secs: u64,
+    /// Connect and answer timeout of one delivery attempt, in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    delivery_timeout_secs: u64,
+}
+
+impl From<DeliveryArgs> for WorkerSettings {
+    fn from(a: DeliveryArgs) -> Self {
+        WorkerSettings {
+            adapters: AdapterSettings {
+                allow_private: a.allow_private_callbacks,
+                timeout: Duration::from_secs(a.delivery_timeout_secs),
+            },
+            backoff_max: Duration::from_secs(a.delivery_backoff_max_secs),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +295,49 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let n = admin::revoke_tokens(&Db::open(&path)?, &what)?;
             println!("Revoked {n} token(s).");
         }
+        Command::Channel {
+            command:
+                ChannelCommand::Add {
+                    kind,
+                    name,
+                    callback_url,
+                    group,
+                    company_id,
+                },
+        } => {
+            let kind = ChannelKind::parse(&kind)
+                .with_context(|| format!("unknown channel kind {kind:?}; use custom"))?;
+            let spec = ChannelSpec {
+                kind,
+                name,
+                callback_url,
+                group,
+                company_id,
+            };
+            let made = admin::add_channel(&Db::open(&path)?, &spec)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", made.id)?;
+            writeln!(out, "{}", made.secret)?;
+            out.flush()?;
+        }
+        Command::Channel {
+            command: ChannelCommand::List,
+        } => {
+            let mut out = std::io::stdout().lock();
+            for c in admin::list_channels(&Db::open(&path)?)? {
+                writeln!(
+                    out,
+                    "  id {:<5} company {:<4} {:<9} {:<28} group {:<5} callback {}",
+                    c.account.id,
+                    c.company_id,
+                    c.account.kind.as_str(),
+                    format!("{:?}", c.account.name),
+                    c.account.group_id.map_or("-".into(), |g| g.to_string()),
+                    c.callback_url.as_deref().unwrap_or("-"),
+                )?;
+            }
+            out.flush()?;
+        }
         Command::Demo { long_history } => {
             let db = Db::open(&path)?;
             let started = std::time::Instant::now();
@@ -271,6 +373,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             smtp_url,
             mail_from,
             smtp_timeout_secs,
+            delivery,
             sessions,
         } => {
             let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
@@ -290,10 +393,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot start the async runtime")?;
             let retention = keep_changes.map(|keep| (keep, Duration::from_secs(prune_every_secs)));
             let proxies = TrustedProxies::new(trusted_proxy);
+            let background = Background {
+                retention,
+                delivery: delivery.into(),
+            };
             runtime.block_on(serve(
                 path,
                 listen,
-                retention,
+                background,
                 files,
                 mailer,
                 proxies,
@@ -304,11 +411,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `retention`: keep this many change records per company, pruning at this interval.
+/// The background tasks `serve` starts.
+struct Background {
+    /// Keep this many change records per company, pruning at this interval.
+    retention: Option<(u64, Duration)>,
+    delivery: WorkerSettings,
+}
+
 async fn serve(
     path: PathBuf,
     listen: String,
-    retention: Option<(u64, Duration)>,
+    Background {
+        retention,
+        delivery,
+    }: Background,
     files: FileStore,
     mailer: Option<Arc<Mailer>>,
     proxies: TrustedProxies,
@@ -319,6 +435,11 @@ async fn serve(
     if let Some((keep, every)) = retention {
         tokio::spawn(crate::service::retention::run(db.clone(), keep, every));
     }
+    tokio::spawn(crate::service::delivery::run(
+        db.clone(),
+        hub.subscribe(),
+        delivery,
+    ));
     let state = AppState {
         db,
         hub,

@@ -2,6 +2,7 @@
 //! messages, actions, channel ingest), storage and policies.
 
 pub mod auth;
+pub mod channels;
 pub mod cli;
 pub mod demo;
 pub mod demo_long;

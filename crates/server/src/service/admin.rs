@@ -2,18 +2,21 @@
 //! records of directory entities (operators, groups, channel accounts).
 
 use rusqlite::Connection;
-use switchboard_protocol::{ChannelAccount, Entity, Group, Id, LoginResponse, Operator};
+use switchboard_protocol::{
+    ChannelAccount, ChannelKind, Company, Entity, Group, Id, LoginResponse, Operator,
+};
 
 use super::actor::{authenticate, Principal};
 use super::now_ms;
 use crate::auth::{
     hash_password, new_token, token_hash, PasswordGate, SessionLifetime, API_PREFIX,
-    MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES, SESSION_PREFIX,
+    CHANNEL_PREFIX, MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES, SESSION_PREFIX,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::storage::changes::{self, Audience};
+use crate::storage::channels::{self, ChannelRecord};
 use crate::storage::operators::NewOperator;
-use crate::storage::{companies, operators, tokens, Db, WriteCtx};
+use crate::storage::{companies, groups, operators, tokens, Db, WriteCtx};
 use crate::throttle::{self, AttemptLimiter};
 
 pub fn emit_operator(
@@ -139,11 +142,7 @@ pub fn create_api_token(db: &Db, name: &str, company_id: Option<Id>) -> ApiResul
         return Err(ApiError::bad_request("The token name must not be empty."));
     }
     db.write_blocking(|ctx| {
-        let company = match company_id {
-            Some(id) => companies::get(ctx.tx, id)?,
-            None => companies::first(ctx.tx)?,
-        }
-        .ok_or_else(|| ApiError::not_found("No such company: run `init` (or `demo`) first."))?;
+        let company = company_or_first(ctx.tx, company_id)?;
         let token = new_token(API_PREFIX);
         tokens::insert_api_token(ctx.tx, company.id, &name, &token_hash(&token), now_ms())?;
         Ok(token)
@@ -307,4 +306,95 @@ pub fn revoke_tokens(db: &Db, what: &Revoke) -> ApiResult<usize> {
         }
         Revoke::SessionsOf(email) => Ok(tokens::revoke_sessions_of(ctx.tx, email.trim(), now)?),
     })
+}
+
+/// A channel made by `channel add`: its id and inbound secret (shown once, to the admin).
+#[derive(Debug)]
+pub struct NewChannel {
+    pub id: Id,
+    pub secret: String,
+}
+
+/// What `channel add` asks for.
+#[derive(Debug)]
+pub struct ChannelSpec {
+    pub kind: ChannelKind,
+    pub name: String,
+    /// Where outbound messages go (Custom app).
+    pub callback_url: Option<String>,
+    /// A group id or name; the channel's conversations start in it.
+    pub group: Option<String>,
+    pub company_id: Option<Id>,
+}
+
+/// Adds a channel account with a fresh inbound secret.
+pub fn add_channel(db: &Db, spec: &ChannelSpec) -> ApiResult<NewChannel> {
+    let name = spec.name.trim().to_string();
+    if name.is_empty() {
+        return Err(ApiError::bad_request("The channel name must not be empty."));
+    }
+    if spec.kind != ChannelKind::Custom {
+        return Err(ApiError::bad_request(format!(
+            "Channels of kind {} cannot be added yet; only custom.",
+            spec.kind.as_str()
+        )));
+    }
+    let callback_url = match &spec.callback_url {
+        Some(raw) => Some(
+            crate::channels::custom::parse_callback_url(raw)
+                .map_err(ApiError::bad_request)?
+                .to_string(),
+        ),
+        None => None,
+    };
+    db.write_blocking(|ctx| {
+        let company = company_or_first(ctx.tx, spec.company_id)?;
+        let group_id = match &spec.group {
+            Some(g) => Some(find_group(ctx.tx, company.id, g)?),
+            None => None,
+        };
+        let secret = new_token(CHANNEL_PREFIX);
+        let now = now_ms();
+        let id = channels::insert(
+            ctx.tx,
+            company.id,
+            spec.kind,
+            &name,
+            group_id,
+            Some(&secret),
+            now,
+        )?;
+        channels::set_callback_url(ctx.tx, id, callback_url.as_deref())?;
+        let account = ChannelAccount {
+            id,
+            kind: spec.kind,
+            name: name.clone(),
+            group_id,
+        };
+        emit_channel(ctx, company.id, &account, now)?;
+        Ok(NewChannel { id, secret })
+    })
+}
+
+/// Every company's channels, without secrets.
+pub fn list_channels(db: &Db) -> ApiResult<Vec<ChannelRecord>> {
+    db.read_blocking(|conn| Ok(channels::list_all(conn)?))
+}
+
+fn company_or_first(conn: &Connection, id: Option<Id>) -> ApiResult<Company> {
+    match id {
+        Some(id) => companies::get(conn, id)?,
+        None => companies::first(conn)?,
+    }
+    .ok_or_else(|| ApiError::not_found("No such company: run `init` (or `demo`) first."))
+}
+
+/// A group by id or (case-insensitive) name.
+fn find_group(conn: &Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
+    let wanted = wanted.trim();
+    groups::list(conn, company_id)?
+        .into_iter()
+        .find(|g| g.id.to_string() == wanted || g.name.eq_ignore_ascii_case(wanted))
+        .map(|g| g.id)
+        .ok_or_else(|| ApiError::not_found(format!("No group {wanted:?} in this company.")))
 }

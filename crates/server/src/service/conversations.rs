@@ -347,6 +347,11 @@ pub fn send_in(
         }
     }
     let now = now_ms();
+    let delivery = match req.kind {
+        MessageKind::Operator => super::delivery::initial_state(conn, &conv)?,
+        // Notes stay inside the desk.
+        _ => Delivery::Sent,
+    };
     let msg = messages::insert(
         conn,
         &Message {
@@ -356,13 +361,15 @@ pub fn send_in(
             text: req.text.clone(),
             operator_id: Some(actor.id()),
             created_at: now,
-            // No real channel delivery yet: an accepted operator message counts as sent.
-            delivery: Delivery::Sent,
+            delivery,
             client_msg_id: req.client_msg_id.clone(),
             attachment: req.attachment.clone(),
         },
         req.attachment_url.as_deref(),
     )?;
+    if msg.delivery == Delivery::Pending {
+        super::delivery::enqueue_in(conn, &msg, &conv, now)?;
+    }
     if req.kind == MessageKind::Operator {
         conv.last_message_at = now;
         conv.last_message_from_operator = true;

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod canned;
 pub mod clients;
 pub mod conversations;
+pub mod delivery;
 pub mod edit_ids;
 pub mod email;
 pub mod ingest;

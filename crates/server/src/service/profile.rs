@@ -199,8 +199,8 @@ pub async fn tag_counts(db: &Db, principal: Principal) -> ApiResult<Vec<TagCount
         .await
 }
 
-/// Sends a failed operator message again. Real channel delivery comes with the channels, so
-/// for now an accepted retry marks it sent, like a first send.
+/// Sends a failed operator message again: queued for real when its channel delivers, else
+/// marked sent like a first send.
 pub async fn retry_delivery(
     db: &Db,
     principal: Principal,
@@ -226,11 +226,8 @@ pub async fn retry_delivery(
         }
         policy::send_message(&actor.facts, &Scope::of(&conv)).map_err(|d| denied(ctx.tx, d))?;
         let now = now_ms();
-        messages::set_delivery(ctx.tx, msg.id, Delivery::Sent)?;
-        let msg = Message {
-            delivery: Delivery::Sent,
-            ..msg
-        };
+        let delivery = super::delivery::retry_in(ctx.tx, &conv, &msg, now)?;
+        let msg = Message { delivery, ..msg };
         let details = LogDetails {
             message_id: Some(msg.id),
             ..LogDetails::default()

@@ -11,6 +11,8 @@ pub struct ChannelRecord {
     pub account: ChannelAccount,
     pub company_id: Id,
     pub secret: Option<String>,
+    /// Where outbound messages go (Custom app); `None`: nothing is delivered.
+    pub callback_url: Option<String>,
 }
 
 fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
@@ -23,10 +25,12 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
         },
         company_id: r.get(4)?,
         secret: r.get(5)?,
+        callback_url: r.get(6)?,
     })
 }
 
-const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret FROM channel_accounts";
+const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url
+    FROM channel_accounts";
 
 pub fn insert(
     conn: &Connection,
@@ -63,5 +67,20 @@ pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelAc
 pub fn list_records(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([company_id], row_to_record)?;
+    rows.collect()
+}
+
+pub fn set_callback_url(conn: &Connection, id: Id, url: Option<&str>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE channel_accounts SET callback_url = ?2 WHERE id = ?1",
+        params![id, url],
+    )?;
+    Ok(())
+}
+
+/// Every company's channel accounts (the `channel list` command).
+pub fn list_all(conn: &Connection) -> rusqlite::Result<Vec<ChannelRecord>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY company_id, id"))?;
+    let rows = stmt.query_map([], row_to_record)?;
     rows.collect()
 }

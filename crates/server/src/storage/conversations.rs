@@ -99,6 +99,15 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
     ))
 }
 
+/// The company a conversation belongs to (background work knows only its id).
+pub fn company_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<Id>> {
+    super::optional(conn.query_row(
+        "SELECT company_id FROM conversations WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    ))
+}
+
 pub fn get_by_client(conn: &Connection, client_id: Id) -> rusqlite::Result<Option<Conversation>> {
     // Cached: every inbound message looks its conversation up this way.
     optional(

@@ -14,6 +14,7 @@ pub mod channels;
 pub mod clients;
 pub mod companies;
 pub mod conversations;
+pub mod deliveries;
 pub mod email;
 mod group_commit;
 pub mod groups;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_drop_download_permission.sql"),
     include_str!("../../migrations/0010_action_log_details.sql"),
     include_str!("../../migrations/0011_session_expiry.sql"),
+    include_str!("../../migrations/0012_delivery.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

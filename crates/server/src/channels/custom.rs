@@ -1,0 +1,226 @@
+//! Custom app channel. Inbound: the app POSTs to `/api/v1/channels/{id}/inbound` with the
+//! channel secret (`service::ingest`). Outbound: each operator message is POSTed as JSON to
+//! the channel's callback URL, signed with `X-Switchboard-Signature: sha256=<hex HMAC-SHA256
+//! of the raw body keyed by the channel secret>` and carrying `Idempotency-Key`, the same on
+//! every attempt at one message. 2xx: delivered (a JSON `id` in the answer is kept as the
+//! platform's id); 408, 429, 5xx and network trouble: try again later (`Retry-After` is
+//! honoured); any other answer: refused.
+//!
+//! The callback host is resolved on each attempt and must be a public address unless `serve
+//! --allow-private-callbacks`; the request is pinned to the checked address (no DNS
+//! rebinding), goes through no proxy from the environment and follows no redirect.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use hmac::{Hmac, Mac};
+use reqwest::{StatusCode, Url};
+use sha2::Sha256;
+
+use super::{AdapterSettings, ChannelAdapter, Delivered, DeliveryError, Outbound};
+use crate::files::fetch::is_public;
+
+/// Longest accepted callback URL.
+pub const MAX_CALLBACK_URL_LEN: usize = 2048;
+/// Most of the receiver's answer read (to find its `id`).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+pub struct Custom {
+    url: String,
+    secret: String,
+    settings: AdapterSettings,
+}
+
+/// Checks a callback URL given by an admin: http(s) with a host.
+pub fn parse_callback_url(raw: &str) -> Result<Url, String> {
+    let raw = raw.trim();
+    let invalid = || {
+        format!("the callback URL must be an http:// or https:// URL with a host (at most {MAX_CALLBACK_URL_LEN} characters); got {raw:?}")
+    };
+    if raw.len() > MAX_CALLBACK_URL_LEN || raw.chars().any(char::is_whitespace) {
+        return Err(invalid());
+    }
+    let url = Url::parse(raw).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid());
+    }
+    Ok(url)
+}
+
+/// `sha256=<hex>` of `body` keyed by `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    // HMAC takes a key of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+impl Custom {
+    pub fn new(url: &str, secret: &str, settings: AdapterSettings) -> Self {
+        Self {
+            url: url.to_string(),
+            secret: secret.to_string(),
+            settings,
+        }
+    }
+
+    fn retry(reason: String) -> DeliveryError {
+        DeliveryError::Retry {
+            reason,
+            after: None,
+        }
+    }
+
+    /// The address to connect to, after the public-address check.
+    async fn resolve(&self, url: &Url) -> Result<(String, SocketAddr), DeliveryError> {
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let addrs: Vec<SocketAddr> = tokio::time::timeout(
+            self.settings.timeout,
+            tokio::net::lookup_host((host.as_str(), port)),
+        )
+        .await
+        .map_err(|_| Self::retry(format!("Resolving the callback host {host} timed out")))?
+        .map_err(|e| Self::retry(format!("Cannot resolve the callback host {host}: {e}")))?
+        .collect();
+        let addr = *addrs
+            .first()
+            .ok_or_else(|| Self::retry(format!("The callback host {host} has no address")))?;
+        if !self.settings.allow_private {
+            if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+                return Err(DeliveryError::Refused(format!(
+                    "The channel's callback URL points to a local or private address ({}); the server only calls public addresses",
+                    bad.ip()
+                )));
+            }
+        }
+        Ok((host, addr))
+    }
+
+    async fn post(&self, msg: &Outbound) -> Result<Delivered, DeliveryError> {
+        let url = parse_callback_url(&self.url).map_err(DeliveryError::Refused)?;
+        let (host, addr) = self.resolve(&url).await?;
+        let body = serde_json::to_vec(msg)
+            .map_err(|e| DeliveryError::Refused(format!("Cannot encode the message: {e}")))?;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.settings.timeout)
+            .timeout(self.settings.timeout)
+            .resolve(&host, addr)
+            .build()
+            .map_err(|e| Self::retry(format!("Cannot start an HTTP client: {e}")))?;
+        let resp = client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Switchboard-Signature", signature(&self.secret, &body))
+            .header("Idempotency-Key", &msg.idempotency_key)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Self::retry(describe(e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(Delivered {
+                platform_id: answer_id(&read_head(resp).await),
+            });
+        }
+        let reason = format!("The channel's callback answered {}", status_words(status));
+        if status == StatusCode::REQUEST_TIMEOUT
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status.is_server_error()
+        {
+            let after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err(DeliveryError::Retry { reason, after });
+        }
+        Err(DeliveryError::Refused(reason))
+    }
+}
+
+impl ChannelAdapter for Custom {
+    fn deliver<'a>(&'a self, msg: &'a Outbound) -> BoxFuture<'a, Result<Delivered, DeliveryError>> {
+        Box::pin(self.post(msg))
+    }
+}
+
+/// The start of an answer's body, at most [`MAX_ANSWER_BYTES`] (the receiver is not trusted
+/// to keep it small); what cannot be read is left out.
+async fn read_head(mut resp: reqwest::Response) -> Vec<u8> {
+    let mut head = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        head.extend_from_slice(&chunk);
+        if head.len() >= MAX_ANSWER_BYTES {
+            head.truncate(MAX_ANSWER_BYTES);
+            break;
+        }
+    }
+    head
+}
+
+/// `404 Not Found`.
+fn status_words(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(words) => format!("{} {words}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// The `id` of a JSON answer (a string or a number), if any.
+fn answer_id(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match v.get("id")? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.chars().take(200).collect()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Without the URL: it may carry a token of the receiver's.
+fn describe(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        "The channel's callback did not answer in time".into()
+    } else if e.is_connect() {
+        "Cannot connect to the channel's callback".into()
+    } else {
+        format!(
+            "The call to the channel's callback failed: {}",
+            e.without_url()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{answer_id, parse_callback_url, signature};
+
+    #[test]
+    fn signs_like_rfc_4231_case_2() {
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn callback_urls_and_answers() {
+        assert!(parse_callback_url("https://example.com/hook").is_ok());
+        for bad in ["", "ftp://x/", "http://", "https:// x", "example.com"] {
+            assert!(parse_callback_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(answer_id(br#"{"id":"m-1"}"#).as_deref(), Some("m-1"));
+        assert_eq!(answer_id(br#"{"id":7}"#).as_deref(), Some("7"));
+        assert_eq!(answer_id(b"ok"), None);
+    }
+}
