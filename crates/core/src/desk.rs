@@ -203,6 +203,7 @@ impl Desk {
             author_name: Some(self.shared.me.operator.name.clone()),
             created_at,
             delivery: Delivery::Pending,
+            delivery_error: None,
             outbox: Some(OutboxState::Queued),
             attachment: None,
         })
@@ -362,6 +363,7 @@ fn view(conn: &Connection, me: &Me, id: Id) -> Result<ConversationView> {
                     author_name: Some(me.operator.name.clone()),
                     created_at: item.created_at,
                     delivery: Delivery::Pending,
+                    delivery_error: None,
                     outbox: Some(state),
                     attachment: None,
                 });
@@ -433,6 +435,7 @@ fn thread(
             author_name,
             created_at: m.created_at,
             delivery: m.delivery,
+            delivery_error: m.delivery_error,
             outbox: None,
             attachment: m.attachment,
         });

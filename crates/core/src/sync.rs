@@ -131,12 +131,12 @@ async fn session(
                 shared.set_state(ConnState::Online);
             }
             EventFrame::Change(first) => {
-                let mut batch = vec![first];
+                let mut batch = vec![*first];
                 // Drain whatever else is already here (a replay burst) into one transaction.
                 let mut resync = false;
                 while batch.len() < EVENT_BATCH {
                     match ws.next().now_or_never() {
-                        Some(Ok(Incoming::Frame(EventFrame::Change(r)))) => batch.push(r),
+                        Some(Ok(Incoming::Frame(EventFrame::Change(r)))) => batch.push(*r),
                         Some(Ok(Incoming::Frame(EventFrame::Resync))) => {
                             resync = true;
                             break;

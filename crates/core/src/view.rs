@@ -85,6 +85,8 @@ pub struct ThreadMessage {
     pub author_name: Option<String>,
     pub created_at: Millis,
     pub delivery: Delivery,
+    /// The channel's reason, in plain words, when `delivery` is failed.
+    pub delivery_error: Option<String>,
     /// Present while the message is still in the outbox.
     pub outbox: Option<OutboxState>,
     /// The file the message carries.

@@ -250,10 +250,7 @@ mod tests {
         let frame: crate::EventFrame = serde_json::from_value(frame).expect("frame");
         assert!(matches!(
             frame,
-            crate::EventFrame::Change(ChangeRecord {
-                change: Change::Tag(_),
-                ..
-            })
+            crate::EventFrame::Change(r) if matches!(r.change, Change::Tag(_))
         ));
     }
 }

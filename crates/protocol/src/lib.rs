@@ -322,6 +322,9 @@ pub struct Message {
     /// The file this message carries (its `text` is then the file name).
     #[serde(default)]
     pub attachment: Option<AttachmentRef>,
+    /// The channel's reason, in plain words, when `delivery` is failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
 }
 
 /// One operator's read position in one conversation; only that operator receives it.

@@ -137,8 +137,9 @@ pub struct Directory {
 pub enum EventFrame {
     /// First frame: the company seq at subscription time.
     Hello { seq: i64 },
-    /// One change record, replayed or live.
-    Change(ChangeRecord),
+    /// One change record, replayed or live (boxed: a record carrying a whole message is far
+    /// larger than the other frames).
+    Change(Box<ChangeRecord>),
     /// The server could not keep up with this connection: pull from `/sync`.
     Resync,
 }

@@ -544,6 +544,7 @@ fn conversation(
                 },
                 client_msg_id: None,
                 attachment: None,
+                delivery_error: None,
             },
             None,
         )?;

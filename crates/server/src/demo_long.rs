@@ -115,6 +115,7 @@ pub fn add(db: &Db, n: u32) -> ApiResult<LongHistory> {
                     },
                     client_msg_id: None,
                     attachment: None,
+                    delivery_error: None,
                 },
                 None,
             )?;

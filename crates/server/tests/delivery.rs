@@ -175,18 +175,23 @@ async fn send(fx: &Fx, token: &str, conv: Id, kind: &str, text: &str) -> Id {
 }
 
 /// The message's `delivery` as the app reads it.
-async fn delivery(fx: &Fx, token: &str, conv: Id, id: Id) -> String {
+/// Message `id` as the REST API shows it in its conversation.
+async fn api_message(fx: &Fx, token: &str, conv: Id, id: Id) -> Value {
     let (st, body) = fx
         .get(token, &format!("/api/v1/conversations/{conv}"))
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    let msg = body["messages"]
+    body["messages"]
         .as_array()
         .expect("messages")
         .iter()
         .find(|m| m["id"] == id)
         .unwrap_or_else(|| panic!("message {id} in {body}"))
-        .clone();
+        .clone()
+}
+
+async fn delivery(fx: &Fx, token: &str, conv: Id, id: Id) -> String {
+    let msg = api_message(fx, token, conv, id).await;
     msg["delivery"].as_str().expect("delivery").to_string()
 }
 
@@ -290,6 +295,13 @@ async fn a_refused_message_fails_with_the_reason_and_retry_delivers_it() {
         queue_row(&fx, id).expect("row").last_error.as_deref(),
         Some("The channel's callback answered 404 Not Found")
     );
+    let failed = api_message(&fx, &admin, conv, id).await;
+    assert!(
+        failed["delivery_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("404")),
+        "the API gives the reason: {failed}"
+    );
     assert_eq!(
         rx.lock().expect("receiver").posts.len(),
         1,
@@ -302,10 +314,19 @@ async fn a_refused_message_fails_with_the_reason_and_retry_delivers_it() {
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["delivery"], "pending");
+    assert!(
+        body.get("delivery_error").is_none(),
+        "Retry clears the reason: {body}"
+    );
     until("delivered after Retry", || async {
         delivery(&fx, &admin, conv, id).await == "delivered"
     })
     .await;
+    let delivered = api_message(&fx, &admin, conv, id).await;
+    assert!(
+        delivered.get("delivery_error").is_none(),
+        "no reason once delivered: {delivered}"
+    );
     let r = rx.lock().expect("receiver");
     assert_eq!(r.posts.len(), 2);
     assert_eq!(r.posts[1].body["text"], "Your parcel left");

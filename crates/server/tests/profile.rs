@@ -308,7 +308,7 @@ async fn a_failed_delivery_can_be_retried_by_the_sender_only() {
         "is sent",
     );
     fx.db()
-        .write_blocking(move |ctx| Ok(messages::set_delivery(ctx.tx, id, Delivery::Failed)?))
+        .write_blocking(move |ctx| Ok(messages::set_delivery(ctx.tx, id, Delivery::Failed, None)?))
         .expect("fail it");
     let seq = current_seq(&fx, &anna).await;
     // Sue (All tab) sees the conversation but it is in Anna's inbox; Bob no longer sees it.

@@ -1071,6 +1071,10 @@ key: string; id: number | null; kind: MessageKind; text: string;
  */
 author_name: string | null; created_at: number; delivery: Delivery; 
 /**
+ * The channel's reason, in plain words, when `delivery` is failed.
+ */
+delivery_error: string | null; 
+/**
  * Present while the message is still in the outbox.
  */
 outbox: OutboxState | null; 

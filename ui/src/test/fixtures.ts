@@ -74,6 +74,7 @@ export function makeMessage(over: Partial<ThreadMessage> = {}): ThreadMessage {
     author_name: "Olivia Smith",
     created_at: Date.now(),
     delivery: "delivered",
+    delivery_error: null,
     outbox: null,
     attachment: null,
     ...over,

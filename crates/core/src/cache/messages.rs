@@ -12,8 +12,8 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
     let n = conn
         .prepare_cached(
             "INSERT INTO messages (id, conversation_id, kind, text, operator_id, created_at,
-                                   delivery, client_msg_id, attachment)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+                                   delivery, client_msg_id, attachment, delivery_error)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
              WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)
              ON CONFLICT(id) DO UPDATE SET
                 conversation_id = excluded.conversation_id,
@@ -23,7 +23,8 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
                 created_at = excluded.created_at,
                 delivery = excluded.delivery,
                 client_msg_id = excluded.client_msg_id,
-                attachment = excluded.attachment",
+                attachment = excluded.attachment,
+                delivery_error = excluded.delivery_error",
         )?
         .execute(params![
             m.id,
@@ -39,6 +40,7 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
                 .map(serde_json::to_string)
                 .transpose()
                 .map_err(|e| crate::error::CoreError::Protocol(e.to_string()))?,
+            m.delivery_error,
         ])?;
     Ok(n > 0)
 }
@@ -76,12 +78,13 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         attachment: row
             .get::<_, Option<String>>(8)?
             .and_then(|j| serde_json::from_str(&j).ok()),
+        delivery_error: row.get(9)?,
     })
 }
 
 /// The query of [`page`]; public so a test can check its plan on a long history.
 pub const PAGE_SQL: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at,
-        delivery, client_msg_id, attachment FROM messages
+        delivery, client_msg_id, attachment, delivery_error FROM messages
      WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
 
 /// Up to `limit` messages of a conversation older than `before_id` (all when `None`), oldest
@@ -164,6 +167,7 @@ pub(crate) mod tests {
             delivery: Delivery::Sent,
             client_msg_id: None,
             attachment: None,
+            delivery_error: None,
         }
     }
 
@@ -192,5 +196,26 @@ pub(crate) mod tests {
         assert_eq!(newest_id(&c, 5).expect("newest"), Some(9));
         conversations::remove(&c, 5).expect("rm conv");
         assert_eq!(count(&c, 5).expect("count"), 0, "cascade");
+    }
+
+    #[test]
+    fn a_failed_delivery_keeps_its_reason_until_the_server_clears_it() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let c = cache.writer();
+        conversations::upsert(&c, &conversations::tests::sample(5, "x"), 0).expect("conv");
+        let failed = Message {
+            delivery: Delivery::Failed,
+            delivery_error: Some("The channel's callback answered 404 Not Found".into()),
+            ..sample(1, 5, MessageKind::Operator, "Your parcel left")
+        };
+        upsert(&c, &failed).expect("failed");
+        assert_eq!(page(&c, 5, None, 10).expect("page"), vec![failed.clone()]);
+        let delivered = Message {
+            delivery: Delivery::Delivered,
+            delivery_error: None,
+            ..failed
+        };
+        upsert(&c, &delivered).expect("delivered");
+        assert_eq!(page(&c, 5, None, 10).expect("page")[0].delivery_error, None);
     }
 }

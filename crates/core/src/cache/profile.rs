@@ -161,6 +161,7 @@ mod tests {
                 delivery: Delivery::Delivered,
                 client_msg_id: None,
                 attachment: None,
+                delivery_error: None,
             },
         )
         .expect("message");

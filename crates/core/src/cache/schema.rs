@@ -255,6 +255,11 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
     END;
     "#,
+    // 6: why a message's delivery failed, in the channel's words (issue 10), shown next to
+    // Retry. Rows cached before this step have none until the server sends them again.
+    r#"
+    ALTER TABLE messages ADD COLUMN delivery_error TEXT;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -120,7 +120,8 @@ async fn run(
                 .read(move |conn| read_after(conn, company_id, &v, from, REPLAY_PAGE))
                 .await?;
             for rec in &records {
-                tx.send(frame(&EventFrame::Change(rec.clone()))?).await?;
+                tx.send(frame(&EventFrame::Change(Box::new(rec.clone())))?)
+                    .await?;
             }
             last = examined;
             if !more {
@@ -168,7 +169,7 @@ async fn run(
                         viewer = refresh_viewer(&st, &principal, viewer).await;
                     }
                     if let Some(rec) = for_viewer(&change, &viewer) {
-                        tx.send(frame(&EventFrame::Change(rec))?).await?;
+                        tx.send(frame(&EventFrame::Change(Box::new(rec)))?).await?;
                     }
                 }
                 Err(RecvError::Lagged(skipped)) => {

@@ -364,6 +364,7 @@ pub fn send_in(
             delivery,
             client_msg_id: req.client_msg_id.clone(),
             attachment: req.attachment.clone(),
+            delivery_error: None,
         },
         req.attachment_url.as_deref(),
     )?;

@@ -76,7 +76,7 @@ pub fn retry_in(
             None => enqueue_in(conn, msg, conv, now)?,
         }
     }
-    messages::set_delivery(conn, msg.id, state)?;
+    messages::set_delivery(conn, msg.id, state, None)?;
     Ok(state)
 }
 
@@ -198,15 +198,15 @@ async fn attempt(db: Db, settings: WorkerSettings, row: deliveries::Delivery) {
             let delivery = match &outcome {
                 Outcome::Delivered(platform_id) => {
                     deliveries::mark_delivered(ctx.tx, message_id, platform_id.as_deref())?;
-                    Delivery::Delivered
+                    (Delivery::Delivered, None)
                 }
                 Outcome::Retry { reason, at } => {
                     deliveries::mark_retry(ctx.tx, message_id, reason, *at)?;
-                    Delivery::Pending
+                    (Delivery::Pending, None)
                 }
                 Outcome::Failed(reason) => {
                     deliveries::mark_failed(ctx.tx, message_id, reason)?;
-                    Delivery::Failed
+                    (Delivery::Failed, Some(reason.as_str()))
                 }
             };
             set_delivery(ctx, row.conversation_id, message_id, delivery)
@@ -240,7 +240,7 @@ async fn prepare(
             let (Some(conv), Some(msg)) = (conv, msg) else {
                 return Ok(None);
             };
-            set_delivery(ctx, conversation_id, message_id, Delivery::Sent)?;
+            set_delivery(ctx, conversation_id, message_id, (Delivery::Sent, None))?;
             Ok(Some((channel, conv, msg)))
         })
         .await?;
@@ -264,17 +264,18 @@ async fn prepare(
     }))
 }
 
-/// Sets a message's `delivery` (when it changes) and tells whoever sees its conversation.
+/// Sets a message's `delivery` and its reason (when they change) and tells whoever sees its
+/// conversation.
 fn set_delivery(
     ctx: &mut WriteCtx<'_>,
     conversation_id: Id,
     message_id: Id,
-    delivery: Delivery,
+    (delivery, error): (Delivery, Option<&str>),
 ) -> ApiResult<()> {
     let Some(msg) = messages::get(ctx.tx, conversation_id, message_id)? else {
         return Ok(());
     };
-    if msg.delivery == delivery {
+    if msg.delivery == delivery && msg.delivery_error.as_deref() == error {
         return Ok(());
     }
     let Some(company_id) = conversations::company_of(ctx.tx, conversation_id)? else {
@@ -283,8 +284,12 @@ fn set_delivery(
     let Some(conv) = conversations::get(ctx.tx, company_id, conversation_id)? else {
         return Ok(());
     };
-    messages::set_delivery(ctx.tx, message_id, delivery)?;
-    let msg = Message { delivery, ..msg };
+    messages::set_delivery(ctx.tx, message_id, delivery, error)?;
+    let msg = Message {
+        delivery,
+        delivery_error: error.map(str::to_owned),
+        ..msg
+    };
     emit_message(ctx, company_id, &conv, &msg, now_ms())
 }
 

@@ -194,6 +194,7 @@ pub fn ingest_with_file_in(
             delivery: Delivery::Delivered,
             client_msg_id: None,
             attachment,
+            delivery_error: None,
         },
         None,
     )?;

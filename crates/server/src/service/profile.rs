@@ -227,7 +227,11 @@ pub async fn retry_delivery(
         policy::send_message(&actor.facts, &Scope::of(&conv)).map_err(|d| denied(ctx.tx, d))?;
         let now = now_ms();
         let delivery = super::delivery::retry_in(ctx.tx, &conv, &msg, now)?;
-        let msg = Message { delivery, ..msg };
+        let msg = Message {
+            delivery,
+            delivery_error: None,
+            ..msg
+        };
         let details = LogDetails {
             message_id: Some(msg.id),
             ..LogDetails::default()

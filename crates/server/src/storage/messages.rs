@@ -8,7 +8,7 @@ use super::{id_list, optional, parse_enum};
 // The attachment's columns come through a renaming subquery so that the bare `id` and
 // `conversation_id` of the callers' WHERE / ORDER BY clauses still mean the message's.
 const SELECT: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at, delivery,
-    client_msg_id, att_id, att_name, att_size, att_type, att_sha FROM messages
+    client_msg_id, delivery_error, att_id, att_name, att_size, att_type, att_sha FROM messages
     LEFT JOIN (SELECT id AS att_id, file_name AS att_name, size AS att_size,
                       content_type AS att_type, sha256 AS att_sha FROM attachments)
       ON att_id = messages.attachment_id";
@@ -23,13 +23,14 @@ fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: r.get(5)?,
         delivery: parse_enum(6, r.get(6)?, Delivery::parse)?,
         client_msg_id: r.get(7)?,
-        attachment: match r.get::<_, Option<Id>>(8)? {
+        delivery_error: r.get(8)?,
+        attachment: match r.get::<_, Option<Id>>(9)? {
             Some(id) => Some(AttachmentRef {
                 id,
-                name: r.get(9)?,
-                size: r.get(10)?,
-                content_type: r.get(11)?,
-                sha256: r.get(12)?,
+                name: r.get(10)?,
+                size: r.get(11)?,
+                content_type: r.get(12)?,
+                sha256: r.get(13)?,
             }),
             None => None,
         },
@@ -44,8 +45,8 @@ pub fn insert(
 ) -> rusqlite::Result<Message> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
-            client_msg_id, attachment_url, attachment_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            client_msg_id, attachment_url, attachment_id, delivery_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     stmt.execute(params![
         m.conversation_id,
@@ -57,6 +58,7 @@ pub fn insert(
         m.client_msg_id,
         attachment_url,
         m.attachment.as_ref().map(|a| a.id),
+        m.delivery_error,
     ])?;
     Ok(Message {
         id: conn.last_insert_rowid(),
@@ -144,10 +146,18 @@ pub fn get_in_company(
     ))
 }
 
-pub fn set_delivery(conn: &Connection, id: Id, delivery: Delivery) -> rusqlite::Result<()> {
+/// Sets a message's `delivery` with its reason: `error` is kept only for `failed`, so any
+/// other state (a Retry re-queuing it, a delivery) clears the last reason.
+pub fn set_delivery(
+    conn: &Connection,
+    id: Id,
+    delivery: Delivery,
+    error: Option<&str>,
+) -> rusqlite::Result<()> {
+    let error = error.filter(|_| delivery == Delivery::Failed);
     conn.execute(
-        "UPDATE messages SET delivery = ?2 WHERE id = ?1",
-        params![id, delivery.as_str()],
+        "UPDATE messages SET delivery = ?2, delivery_error = ?3 WHERE id = ?1",
+        params![id, delivery.as_str(), error],
     )?;
     Ok(())
 }

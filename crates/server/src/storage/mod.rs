@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_action_log_details.sql"),
     include_str!("../../migrations/0011_session_expiry.sql"),
     include_str!("../../migrations/0012_delivery.sql"),
+    include_str!("../../migrations/0013_delivery_error.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

@@ -71,6 +71,23 @@ describe("MessageItem", () => {
     expect(one(".failure")).toHaveTextContent("The conversation was closed by Marcus.");
   });
 
+  it("shows the channel's reason when the delivery failed", () => {
+    render(MessageItem, {
+      message: makeMessage({
+        kind: "operator",
+        delivery: "failed",
+        delivery_error: "The channel's callback answered 404 Not Found",
+      }),
+    });
+    expect(one("[data-delivery]")).toHaveAttribute("data-delivery", "failed");
+    expect(one(".failure")).toHaveTextContent("Not delivered: The channel's callback answered 404 Not Found");
+  });
+
+  it("says only that it was not delivered when the channel gave no reason", () => {
+    render(MessageItem, { message: makeMessage({ kind: "operator", delivery: "failed", delivery_error: null }) });
+    expect(one(".failure")?.textContent?.trim()).toBe("Not delivered");
+  });
+
   it("shows a day separator when asked", () => {
     render(MessageItem, { message: makeMessage(), dayLabel: "Yesterday" });
     expect(one(".day")).toHaveTextContent("Yesterday");
