@@ -76,6 +76,11 @@ impl Change {
         })
     }
 
+    /// Whether the wire record carries `data` (an upsert of a known entity).
+    pub fn has_data(&self) -> bool {
+        !matches!(self, Change::Removed(_) | Change::Unknown { .. })
+    }
+
     pub fn op(&self) -> ChangeOp {
         match self {
             Change::Removed(_) => ChangeOp::Remove,
@@ -131,6 +136,26 @@ struct Wire {
     data: Option<serde_json::Value>,
 }
 
+/// A change serializes as its `data`: the entity's state (`null` for a remove or an unknown
+/// record, which carry none). The server stores exactly this text.
+impl Serialize for Change {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Change::Conversation(x) => x.serialize(s),
+            Change::Message(x) => x.serialize(s),
+            Change::ReadState(x) => x.serialize(s),
+            Change::Operator(x) => x.serialize(s),
+            Change::Group(x) => x.serialize(s),
+            Change::ChannelAccount(x) => x.serialize(s),
+            Change::CannedResponse(x) => x.serialize(s),
+            Change::ClientNote(x) => x.serialize(s),
+            Change::Tag(x) => x.serialize(s),
+            Change::MessageTags(x) => x.serialize(s),
+            Change::Removed(_) | Change::Unknown { .. } => s.serialize_unit(),
+        }
+    }
+}
+
 impl Serialize for ChangeRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let entity = match &self.change {
@@ -143,18 +168,8 @@ impl Serialize for ChangeRecord {
         map.serialize_entry("id", &self.id)?;
         map.serialize_entry("op", &self.change.op())?;
         // Straight from the typed value: no JSON tree in between (the server fans these out).
-        match &self.change {
-            Change::Conversation(x) => map.serialize_entry("data", x)?,
-            Change::Message(x) => map.serialize_entry("data", x)?,
-            Change::ReadState(x) => map.serialize_entry("data", x)?,
-            Change::Operator(x) => map.serialize_entry("data", x)?,
-            Change::Group(x) => map.serialize_entry("data", x)?,
-            Change::ChannelAccount(x) => map.serialize_entry("data", x)?,
-            Change::CannedResponse(x) => map.serialize_entry("data", x)?,
-            Change::ClientNote(x) => map.serialize_entry("data", x)?,
-            Change::Tag(x) => map.serialize_entry("data", x)?,
-            Change::MessageTags(x) => map.serialize_entry("data", x)?,
-            Change::Removed(_) | Change::Unknown { .. } => {}
+        if self.change.has_data() {
+            map.serialize_entry("data", &self.change)?;
         }
         map.end()
     }

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    ChannelAccount, ChannelKind, Company, Entity, Group, Id, LoginResponse, Operator,
+    Change, ChannelAccount, ChannelKind, Company, Group, Id, LoginResponse, Operator,
 };
 
 use super::actor::{authenticate, Principal};
@@ -28,9 +28,8 @@ pub fn emit_operator(
     changes::append(
         ctx,
         company_id,
-        Entity::Operator,
         op.id,
-        op,
+        Change::Operator(op.clone()),
         Audience::Company,
         now,
     )?;
@@ -41,9 +40,8 @@ pub fn emit_group(ctx: &mut WriteCtx<'_>, company_id: Id, g: &Group, now: i64) -
     changes::append(
         ctx,
         company_id,
-        Entity::Group,
         g.id,
-        g,
+        Change::Group(g.clone()),
         Audience::Company,
         now,
     )?;
@@ -59,9 +57,8 @@ pub fn emit_channel(
     changes::append(
         ctx,
         company_id,
-        Entity::ChannelAccount,
         c.id,
-        c,
+        Change::ChannelAccount(c.clone()),
         Audience::Company,
         now,
     )?;

@@ -7,7 +7,7 @@
 //! edited or deleted only by a super-admin (403 for operators, who can see it).
 
 use switchboard_protocol::{
-    CannedResponse, CannedResponseInput, Entity, Id, LogAction, LogDetails, LogTarget,
+    CannedResponse, CannedResponseInput, Change, Entity, Id, LogAction, LogDetails, LogTarget,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -115,9 +115,8 @@ pub async fn create(
         changes::append(
             ctx,
             actor.company_id,
-            Entity::CannedResponse,
             id,
-            &created,
+            Change::CannedResponse(created.clone()),
             aud,
             now,
         )?;
@@ -146,9 +145,8 @@ pub async fn update(
         changes::append(
             ctx,
             actor.company_id,
-            Entity::CannedResponse,
             id,
-            &updated,
+            Change::CannedResponse(updated.clone()),
             aud,
             now,
         )?;
@@ -164,11 +162,11 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
         let now = now_ms();
         canned::delete(ctx.tx, id)?;
         log(ctx, &actor, id, LogAction::CannedDelete, now)?;
-        changes::append_remove(
+        changes::append(
             ctx,
             actor.company_id,
-            Entity::CannedResponse,
             id,
+            Change::Removed(Entity::CannedResponse),
             audience(&found),
             now,
         )?;

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    AttachmentRef, Conversation, ConversationAction, ConversationDetail, ConversationStatus,
-    Delivery, Entity, ErrorFacts, Id, LogAction, LogDetails, LogEntry, LogTarget, Message,
-    MessageKind, MessagesPage, ReadState,
+    AttachmentRef, Change, Conversation, ConversationAction, ConversationDetail,
+    ConversationStatus, Delivery, ErrorFacts, Id, LogAction, LogDetails, LogEntry, LogTarget,
+    Message, MessageKind, MessagesPage, ReadState,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -31,9 +31,8 @@ pub(crate) fn emit_conversation(
     changes::append(
         ctx,
         company_id,
-        Entity::Conversation,
         conv.id,
-        conv,
+        Change::Conversation(Box::new(conv.clone())),
         Audience::Conversation {
             conversation_id: conv.id,
             before,
@@ -55,9 +54,8 @@ pub(crate) fn emit_message(
     changes::append(
         ctx,
         company_id,
-        Entity::Message,
         msg.id,
-        msg,
+        Change::Message(msg.clone()),
         Audience::Conversation {
             conversation_id: conv.id,
             before: None,
@@ -447,9 +445,8 @@ pub async fn mark_read(
         changes::append(
             ctx,
             actor.company_id,
-            Entity::ReadState,
             conversation_id,
-            &state,
+            Change::ReadState(state.clone()),
             Audience::Operator(actor.id()),
             now_ms(),
         )?;

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    ClientNote, Delivery, Entity, Id, LogAction, LogDetails, Message, MessageKind, MessageTags,
+    Change, ClientNote, Delivery, Id, LogAction, LogDetails, Message, MessageKind, MessageTags,
     Tag, TagCount,
 };
 
@@ -84,9 +84,8 @@ pub(super) fn add_note_in(
     changes::append(
         ctx,
         actor.company_id,
-        Entity::ClientNote,
         note.id,
-        &note,
+        Change::ClientNote(note.clone()),
         conversation_audience(conv),
         now,
     )?;
@@ -142,9 +141,8 @@ pub async fn tag_messages(
             changes::append(
                 ctx,
                 actor.company_id,
-                Entity::Tag,
                 tag.id,
-                &tag,
+                Change::Tag(tag.clone()),
                 Audience::Company,
                 now,
             )?;
@@ -175,9 +173,8 @@ pub async fn tag_messages(
             changes::append(
                 ctx,
                 actor.company_id,
-                Entity::MessageTags,
                 msg.id,
-                &tags,
+                Change::MessageTags(tags.clone()),
                 conversation_audience(&conv),
                 now,
             )?;

@@ -2,8 +2,7 @@
 //! `seq` order.
 
 use rusqlite::{params, Connection, Row};
-use serde::Serialize;
-use switchboard_protocol::{Change, ChangeOp, ConversationStatus, Entity, Id};
+use switchboard_protocol::{Change, ChangeOp, ConversationStatus, Id};
 
 use super::{parse_enum, WriteCtx};
 use crate::error::ApiResult;
@@ -51,57 +50,27 @@ fn parse_op(s: &str) -> Option<ChangeOp> {
     }
 }
 
-/// Appends an upsert record of `data` inside the write transaction; it is published when the
-/// transaction commits.
-pub fn append<T: Serialize>(
+/// Appends the record of `change` (an upsert with its state, or a [`Change::Removed`]) inside
+/// the write transaction; it is published when the transaction commits.
+pub fn append(
     ctx: &mut WriteCtx<'_>,
     company_id: Id,
-    entity: Entity,
     entity_id: Id,
-    data: &T,
+    change: Change,
     audience: Audience,
     now: i64,
 ) -> ApiResult<i64> {
-    let data = serde_json::to_value(data)?;
-    insert(
-        ctx,
-        company_id,
-        entity,
-        entity_id,
-        Some(data),
-        audience,
-        now,
-    )
-}
-
-/// Appends a `remove` record (the row was deleted) for `audience`.
-pub fn append_remove(
-    ctx: &mut WriteCtx<'_>,
-    company_id: Id,
-    entity: Entity,
-    entity_id: Id,
-    audience: Audience,
-    now: i64,
-) -> ApiResult<i64> {
-    insert(ctx, company_id, entity, entity_id, None, audience, now)
-}
-
-/// `data`: `Some` for an upsert, `None` for a remove.
-fn insert(
-    ctx: &mut WriteCtx<'_>,
-    company_id: Id,
-    entity: Entity,
-    entity_id: Id,
-    data: Option<serde_json::Value>,
-    audience: Audience,
-    now: i64,
-) -> ApiResult<i64> {
-    let op = if data.is_some() {
-        ChangeOp::Upsert
-    } else {
-        ChangeOp::Remove
+    let Some(entity) = change.entity() else {
+        return Err(crate::error::ApiError::Internal(
+            "an unknown change cannot be recorded".into(),
+        ));
     };
-    let text = data.as_ref().map(serde_json::to_string).transpose()?;
+    let op = change.op();
+    let text = if change.has_data() {
+        Some(serde_json::to_string(&change)?)
+    } else {
+        None
+    };
     let (conversation_id, before, after, only) = match &audience {
         Audience::Company => (None, None, None, None),
         Audience::Operator(op) => (None, None, None, Some(*op)),
@@ -144,7 +113,7 @@ fn insert(
         seq,
         company_id,
         entity_id,
-        change: Change::decode(entity.as_str(), op, data),
+        change,
         audience,
     });
     Ok(seq)
