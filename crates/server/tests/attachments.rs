@@ -32,38 +32,6 @@ impl Fx {
         assert_eq!(r.0, StatusCode::OK, "{}", r.1);
     }
 
-    async fn upload(
-        &self,
-        token: &str,
-        c: i64,
-        cmid: &str,
-        name: &str,
-        body: Vec<u8>,
-    ) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(self.url(&format!(
-                "/api/v1/conversations/{c}/attachments?client_msg_id={cmid}"
-            )))
-            .header("Authorization", format!("Bearer {token}"))
-            .header("X-File-Name", name)
-            .header("Content-Type", "application/octet-stream")
-            .body(body)
-            .send()
-            .await
-            .expect("upload");
-        decode(resp).await
-    }
-
-    async fn download(&self, token: &str, id: &Value) -> reqwest::Response {
-        self.http
-            .get(self.url(&format!("/api/v1/attachments/{id}")))
-            .header("Authorization", format!("Bearer {token}"))
-            .send()
-            .await
-            .expect("download")
-    }
-
     fn tmp_files(&self) -> usize {
         let mut dir = self.db_path.as_os_str().to_owned();
         dir.push(".files/tmp");

@@ -160,18 +160,11 @@ async fn setup(fx: &Fx, rx: &Shared, port: u16) -> (Id, String) {
 }
 
 async fn send(fx: &Fx, token: &str, conv: Id, kind: &str, text: &str) -> Id {
-    let got = fx
-        .post_json(
-            token,
-            &format!("/api/v1/conversations/{conv}/messages"),
-            json!({"client_msg_id": format!("{kind}-{text}"), "kind": kind, "text": text}),
-        )
-        .await;
-    assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+    let msg = fx.send_message(token, conv, kind, text).await;
     // An answer is queued, a note stays inside the desk.
     let expected = if kind == "note" { "sent" } else { "pending" };
-    assert_eq!(got.1["delivery"], expected, "{}", got.1);
-    got.1["id"].as_i64().expect("message id")
+    assert_eq!(msg["delivery"], expected, "{msg}");
+    msg["id"].as_i64().expect("message id")
 }
 
 /// The message's `delivery` as the app reads it.

@@ -29,18 +29,6 @@ async fn detail(fx: &Fx, token: &str, conv: Id) -> Value {
     body
 }
 
-async fn send(fx: &Fx, token: &str, conv: Id, kind: &str, text: &str) -> Value {
-    let got = fx
-        .post_json(
-            token,
-            &format!("/api/v1/conversations/{conv}/messages"),
-            json!({"client_msg_id": format!("{kind}-{text}"), "kind": kind, "text": text}),
-        )
-        .await;
-    assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
-    got.1
-}
-
 /// Records of `entity` visible to `token` after `after`.
 async fn records(fx: &Fx, token: &str, after: i64, entity: &str) -> Vec<Value> {
     let (st, page) = fx
@@ -284,8 +272,10 @@ async fn a_failed_delivery_can_be_retried_by_the_sender_only() {
     let fx = Fx::new();
     let (anna, bob, sue) = (session(fx.anna), session(fx.bob), session(fx.sue));
     start(&fx, &anna, fx.c1).await;
-    let msg = send(&fx, &anna, fx.c1, "operator", "Your order ships today").await;
-    let note = send(&fx, &anna, fx.c1, "note", "internal only").await;
+    let msg = fx
+        .send_message(&anna, fx.c1, "operator", "Your order ships today")
+        .await;
+    let note = fx.send_message(&anna, fx.c1, "note", "internal only").await;
     let id = msg["id"].as_i64().expect("id");
     // A note stays inside the company: it is not the conversation's last message (what the
     // client saw last), and it can never be (re)delivered (below).

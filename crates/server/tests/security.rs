@@ -791,36 +791,25 @@ async fn missing_attachment_file_is_404() {
         )
         .await;
     assert_eq!(st, StatusCode::OK);
-    let resp = fx
-        .http
-        .post(fx.url(&format!(
-            "/api/v1/conversations/{}/attachments?client_msg_id=f-2",
-            fx.c1
-        )))
-        .header("Authorization", format!("Bearer {anna}"))
-        .header("X-File-Name", "notes.txt")
-        .header("Content-Type", "application/octet-stream")
-        .body("meeting notes\n")
-        .send()
-        .await
-        .expect("upload");
-    let (st, msg) = decode(resp).await;
+    let (st, msg) = fx
+        .upload(
+            &anna,
+            fx.c1,
+            "f-2",
+            "notes.txt",
+            b"meeting notes\n".to_vec(),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{msg}");
-    let id = msg["attachment"]["id"].as_i64().expect("attachment id");
-    let download = || {
-        let req = fx
-            .http
-            .get(fx.url(&format!("/api/v1/attachments/{id}")))
-            .header("Authorization", format!("Bearer {anna}"));
-        async move { req.send().await.expect("download") }
-    };
-    assert_eq!(download().await.status(), StatusCode::OK);
+    let id = &msg["attachment"]["id"];
+    assert!(id.is_i64(), "attachment id: {msg}");
+    assert_eq!(fx.download(&anna, id).await.status(), StatusCode::OK);
     let files_dir = std::path::PathBuf::from(format!("{}.files", fx.db_path.display()));
     for f in files_under(&files_dir) {
         std::fs::remove_file(f).expect("remove");
     }
     assert_error(
-        &decode(download().await).await,
+        &decode(fx.download(&anna, id).await).await,
         StatusCode::NOT_FOUND,
         "not_found",
         "missing on the server",

@@ -515,7 +515,6 @@ impl Fx {
         decode(resp).await
     }
 
-    /// Seed `/get` as the API token: the conversation's `data`.
     /// The events WebSocket of `token`, replaying after `after`.
     pub async fn events(&self, token: &str, after: i64) -> Ws {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -584,6 +583,54 @@ impl Fx {
         resp.json().await.expect("json")
     }
 
+    /// Sends an operator message or a note (`kind`) to `conv`; the stored message.
+    pub async fn send_message(&self, token: &str, conv: Id, kind: &str, text: &str) -> Value {
+        let got = self
+            .post_json(
+                token,
+                &format!("/api/v1/conversations/{conv}/messages"),
+                serde_json::json!({"client_msg_id": format!("{kind}-{text}"), "kind": kind, "text": text}),
+            )
+            .await;
+        assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+        got.1
+    }
+
+    /// Uploads `body` as the file `name` into conversation `c`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        c: i64,
+        cmid: &str,
+        name: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(&format!(
+                "/api/v1/conversations/{c}/attachments?client_msg_id={cmid}"
+            )))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("X-File-Name", name)
+            .header("Content-Type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        decode(resp).await
+    }
+
+    /// Downloads attachment `id`.
+    pub async fn download(&self, token: &str, id: &Value) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!("/api/v1/attachments/{id}")))
+            .header("Authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .expect("download")
+    }
+
+    /// Seed `/get` as the API token: the conversation's `data`.
     pub async fn seed_get(&self, id: Id) -> Value {
         let (st, body) = self
             .get(
