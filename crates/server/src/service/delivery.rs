@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use rusqlite::Connection;
-use switchboard_protocol::{Conversation, Delivery, Id, Message};
+use switchboard_protocol::{Change, Conversation, Delivery, Id, Message};
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 
@@ -138,13 +138,30 @@ pub async fn run(
         let pause = next.map_or(IDLE_WAKE, |at| {
             Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).clamp(MIN_PAUSE, IDLE_WAKE)
         });
+        wait_for_work(&mut wake, pause).await;
+    }
+}
+
+/// Waits `pause`, or less when a message is queued: only a pending message can add work, so
+/// the rest of the company's changes (client messages, read states, conversations) pass by
+/// without another look at the queue.
+async fn wait_for_work(
+    wake: &mut broadcast::Receiver<std::sync::Arc<crate::storage::changes::StoredChange>>,
+    pause: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + pause;
+    loop {
         tokio::select! {
-            () = tokio::time::sleep(pause) => {}
-            r = wake.recv() => {
-                if matches!(r, Err(broadcast::error::RecvError::Closed)) {
-                    tokio::time::sleep(pause).await;
+            () = tokio::time::sleep_until(deadline) => return,
+            r = wake.recv() => match r {
+                Ok(ch) if !matches!(&ch.change, Change::Message(m) if m.delivery == Delivery::Pending) => {}
+                Err(broadcast::error::RecvError::Closed) => {
+                    tokio::time::sleep_until(deadline).await;
+                    return;
                 }
-            }
+                // A queued message, or missed changes (lagged): look at the queue again.
+                _ => return,
+            },
         }
     }
 }
