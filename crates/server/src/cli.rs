@@ -14,7 +14,7 @@ use ipnet::IpNet;
 use switchboard_protocol::ChannelKind;
 
 use crate::auth::{PasswordGate, SessionLifetime};
-use crate::channels::AdapterSettings;
+use crate::channels::{AdapterSettings, ChannelOptions};
 use crate::files::FileStore;
 use crate::http::client_ip::{parse_trusted_proxy, TrustedProxies};
 use crate::http::{router, AppState};
@@ -111,11 +111,13 @@ pub enum Command {
     },
 }
 
+// Parsed once per process: the size of the `Add` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {
     /// Add a channel; prints its id, then its inbound secret, each alone on a line of stdout.
     Add {
-        /// Channel kind; only `custom` for now.
+        /// Channel kind: custom, telegram, email or livechat.
         #[arg(long)]
         kind: String,
         #[arg(long)]
@@ -123,6 +125,26 @@ pub enum ChannelCommand {
         /// Custom app: operator answers are POSTed here, signed with the secret.
         #[arg(long)]
         callback_url: Option<String>,
+        /// Telegram: the bot's token (from @BotFather).
+        #[arg(long)]
+        bot_token: Option<String>,
+        /// Telegram: the Bot API's base URL (default: the public one; a self-hosted Bot API
+        /// server works).
+        #[arg(long)]
+        api_url: Option<String>,
+        /// Email: the mailbox's address, e.g. "Support <support@example.com>".
+        #[arg(long)]
+        address: Option<String>,
+        /// Email: imaps://user:pass@host[:port] (TLS) or imap://… (STARTTLS).
+        #[arg(long)]
+        imap_url: Option<String>,
+        /// Email: smtps://user:pass@host[:port] (TLS) or smtp://… (STARTTLS when offered).
+        #[arg(long)]
+        smtp_url: Option<String>,
+        /// LiveChat: origin of a page that may embed the widget, e.g. https://shop.example.com
+        /// (repeat for several).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
         /// Group (id or name) the channel's conversations start in.
         #[arg(long)]
         group: Option<String>,
@@ -301,16 +323,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     kind,
                     name,
                     callback_url,
+                    bot_token,
+                    api_url,
+                    address,
+                    imap_url,
+                    smtp_url,
+                    origins,
                     group,
                     company_id,
                 },
         } => {
-            let kind = ChannelKind::parse(&kind)
-                .with_context(|| format!("unknown channel kind {kind:?}; use custom"))?;
+            let kind = ChannelKind::parse(&kind).with_context(|| {
+                format!("unknown channel kind {kind:?}; use custom, telegram, email or livechat")
+            })?;
             let spec = ChannelSpec {
                 kind,
                 name,
-                callback_url,
+                options: ChannelOptions {
+                    callback_url,
+                    bot_token,
+                    api_url,
+                    address,
+                    imap_url,
+                    smtp_url,
+                    origins,
+                },
                 group,
                 company_id,
             };
@@ -435,8 +472,14 @@ async fn serve(
     if let Some((keep, every)) = retention {
         tokio::spawn(crate::service::retention::run(db.clone(), keep, every));
     }
+    tokio::spawn(crate::service::listeners::run(
+        db.clone(),
+        files.clone(),
+        delivery.adapters.clone(),
+    ));
     tokio::spawn(crate::service::delivery::run(
         db.clone(),
+        files.clone(),
         hub.subscribe(),
         delivery,
     ));

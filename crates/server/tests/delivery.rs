@@ -472,7 +472,11 @@ fn channel_add_refuses_bad_input_with_a_clear_message() {
         &["--kind", "custom", "--callback-url", "ftp://x/"],
         "callback URL must be an http",
     );
-    refused(&["--kind", "telegram"], "only custom");
+    refused(&["--kind", "whatsapp"], "cannot be added yet");
+    refused(
+        &["--kind", "custom", "--bot-token", "123:abc"],
+        "A custom channel does not take --bot-token",
+    );
     refused(&["--kind", "pigeon"], "unknown channel kind");
     refused(
         &["--kind", "custom", "--group", "No such group"],

@@ -18,7 +18,9 @@ use hmac::{Hmac, Mac};
 use reqwest::{StatusCode, Url};
 use sha2::Sha256;
 
-use super::{AdapterSettings, ChannelAdapter, Delivered, DeliveryError, Outbound};
+use super::{
+    AdapterSettings, ChannelAdapter, ChannelOptions, Configured, Delivered, DeliveryError, Outbound,
+};
 use crate::files::fetch::is_public;
 
 /// Longest accepted callback URL.
@@ -46,6 +48,21 @@ pub fn parse_callback_url(raw: &str) -> Result<Url, String> {
         return Err(invalid());
     }
     Ok(url)
+}
+
+/// `channel add --kind custom [--callback-url URL]`.
+pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
+    options.only(
+        switchboard_protocol::ChannelKind::Custom,
+        &["--callback-url"],
+    )?;
+    Ok(Configured {
+        config: serde_json::json!({}),
+        callback_url: match &options.callback_url {
+            Some(raw) => Some(parse_callback_url(raw)?.to_string()),
+            None => None,
+        },
+    })
 }
 
 /// `sha256=<hex>` of `body` keyed by `secret`.

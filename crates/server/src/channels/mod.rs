@@ -1,10 +1,16 @@
-//! Channel adapters: one module per channel kind, each owning how its messages reach the
-//! client. Inbound messages of every kind go through `service::ingest`; outbound operator
-//! messages are handed to a [`ChannelAdapter`] by the delivery worker (`service::delivery`).
-//! Only the Custom app delivers for now; the other kinds come with their adapters.
+//! Channel adapters: one module per channel kind, each owning its settings (`configure`),
+//! how client messages come in and how operator messages reach the client.
+//!
+//! - Inbound: a kind that pushes to us has an HTTP route; a kind we must poll or watch (a
+//!   mailbox, Telegram's `getUpdates`) has a [`ChannelListener`], run by
+//!   `service::listeners`, which hands what it reads to an [`Inbox`]. Either way the message
+//!   is stored by `service::ingest`.
+//! - Outbound: the delivery worker (`service::delivery`) hands each queued operator message
+//!   to the channel's [`ChannelAdapter`].
 
 pub mod custom;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -24,6 +30,9 @@ pub struct Outbound {
     pub text: String,
     pub created_at: i64,
     pub attachment: Option<AttachmentRef>,
+    /// Where the attachment's bytes are (the file store's blob).
+    #[serde(skip)]
+    pub attachment_path: Option<PathBuf>,
     /// The same on every attempt at this message, so the receiver can drop a repeat.
     #[serde(skip)]
     pub idempotency_key: String,
@@ -63,6 +72,103 @@ pub struct AdapterSettings {
     pub allow_private: bool,
     /// Connect and answer timeout of one delivery attempt.
     pub timeout: Duration,
+}
+
+/// How a channel kind watches for client messages that are not pushed to us; runs until the
+/// task is aborted (the channel changed or is gone) and retries its own connection trouble.
+pub trait ChannelListener: Send + Sync {
+    fn listen(self: Box<Self>, inbox: Inbox) -> BoxFuture<'static, ()>;
+}
+
+pub use crate::service::listeners::{Inbox, Received, ReceivedFile};
+
+/// The listener of `channel`, if its kind has one.
+pub fn listener_for(
+    channel: &ChannelRecord,
+    settings: &AdapterSettings,
+) -> Option<Box<dyn ChannelListener>> {
+    // Each kind that watches for client messages gets its arm here.
+    let _ = (channel, settings);
+    None
+}
+
+/// What `channel add` was given; each kind takes the options it needs and refuses the rest.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelOptions {
+    /// Custom app: where operator answers are POSTed.
+    pub callback_url: Option<String>,
+    /// Telegram: the bot's token.
+    pub bot_token: Option<String>,
+    /// Telegram: the Bot API's base URL.
+    pub api_url: Option<String>,
+    /// Email: the mailbox's address.
+    pub address: Option<String>,
+    /// Email: `imaps://user:pass@host[:port]` (or `imap://` with STARTTLS).
+    pub imap_url: Option<String>,
+    /// Email: `smtps://…` or `smtp://…`.
+    pub smtp_url: Option<String>,
+    /// LiveChat: origins of the pages that may embed the widget.
+    pub origins: Vec<String>,
+}
+
+impl ChannelOptions {
+    /// The options that were given, by their flag names.
+    fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        for (flag, set) in [
+            ("--callback-url", self.callback_url.is_some()),
+            ("--bot-token", self.bot_token.is_some()),
+            ("--api-url", self.api_url.is_some()),
+            ("--address", self.address.is_some()),
+            ("--imap-url", self.imap_url.is_some()),
+            ("--smtp-url", self.smtp_url.is_some()),
+            ("--origin", !self.origins.is_empty()),
+        ] {
+            if set {
+                given.push(flag);
+            }
+        }
+        given
+    }
+
+    /// Refuses options that `kind` does not take (a `--bot-token` on a mailbox is a mistake
+    /// the admin wants to hear about, not a setting silently dropped).
+    pub fn only(&self, kind: ChannelKind, allowed: &[&str]) -> Result<(), String> {
+        let foreign: Vec<&str> = self
+            .given()
+            .into_iter()
+            .filter(|f| !allowed.contains(f))
+            .collect();
+        if foreign.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "A {} channel does not take {}",
+                kind.as_str(),
+                foreign.join(", ")
+            ))
+        }
+    }
+}
+
+/// A kind's checked settings, as stored.
+#[derive(Debug, Clone, Default)]
+pub struct Configured {
+    /// `channel_accounts.config`.
+    pub config: serde_json::Value,
+    /// `channel_accounts.callback_url` (Custom app).
+    pub callback_url: Option<String>,
+}
+
+/// Checks `channel add`'s options for `kind`.
+pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configured, String> {
+    match kind {
+        ChannelKind::Custom => custom::configure(options),
+        _ => Err(format!(
+            "Channels of kind {} cannot be added yet; use custom",
+            kind.as_str()
+        )),
+    }
 }
 
 /// The adapter of `channel`, or `None` when it has nowhere to deliver to (its operator

@@ -317,8 +317,8 @@ pub struct NewChannel {
 pub struct ChannelSpec {
     pub kind: ChannelKind,
     pub name: String,
-    /// Where outbound messages go (Custom app).
-    pub callback_url: Option<String>,
+    /// The kind's own settings.
+    pub options: crate::channels::ChannelOptions,
     /// A group id or name; the channel's conversations start in it.
     pub group: Option<String>,
     pub company_id: Option<Id>,
@@ -330,20 +330,8 @@ pub fn add_channel(db: &Db, spec: &ChannelSpec) -> ApiResult<NewChannel> {
     if name.is_empty() {
         return Err(ApiError::bad_request("The channel name must not be empty."));
     }
-    if spec.kind != ChannelKind::Custom {
-        return Err(ApiError::bad_request(format!(
-            "Channels of kind {} cannot be added yet; only custom.",
-            spec.kind.as_str()
-        )));
-    }
-    let callback_url = match &spec.callback_url {
-        Some(raw) => Some(
-            crate::channels::custom::parse_callback_url(raw)
-                .map_err(ApiError::bad_request)?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let configured = crate::channels::configure(spec.kind, &spec.options)
+        .map_err(|e| ApiError::bad_request(format!("{e}.")))?;
     db.write_blocking(|ctx| {
         let company = company_or_first(ctx.tx, spec.company_id)?;
         let group_id = match &spec.group {
@@ -361,7 +349,8 @@ pub fn add_channel(db: &Db, spec: &ChannelSpec) -> ApiResult<NewChannel> {
             Some(&secret),
             now,
         )?;
-        channels::set_callback_url(ctx.tx, id, callback_url.as_deref())?;
+        channels::set_callback_url(ctx.tx, id, configured.callback_url.as_deref())?;
+        channels::set_config(ctx.tx, id, &configured.config)?;
         let account = ChannelAccount {
             id,
             kind: spec.kind,

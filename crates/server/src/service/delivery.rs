@@ -17,6 +17,7 @@ use super::conversations::emit_message;
 use super::now_ms;
 use crate::channels::{self, AdapterSettings, DeliveryError, Outbound};
 use crate::error::ApiResult;
+use crate::files::FileStore;
 use crate::storage::deliveries;
 use crate::storage::{channels as channel_store, conversations, messages, Db, WriteCtx};
 
@@ -96,6 +97,7 @@ pub struct WorkerSettings {
 /// stored message is a change, so a new queue row wakes the worker at once.
 pub async fn run(
     db: Db,
+    files: FileStore,
     mut wake: broadcast::Receiver<std::sync::Arc<crate::storage::changes::StoredChange>>,
     settings: WorkerSettings,
 ) {
@@ -126,7 +128,7 @@ pub async fn run(
                 Ok(claimed) if !claimed.is_empty() => {
                     let mut tasks = JoinSet::new();
                     for row in claimed {
-                        tasks.spawn(attempt(db.clone(), settings.clone(), row));
+                        tasks.spawn(attempt(db.clone(), files.clone(), settings.clone(), row));
                     }
                     while tasks.join_next().await.is_some() {}
                     continue;
@@ -174,9 +176,9 @@ enum Outcome {
 }
 
 /// One attempt at one claimed row; the result is stored before the task ends.
-async fn attempt(db: Db, settings: WorkerSettings, row: deliveries::Delivery) {
+async fn attempt(db: Db, files: FileStore, settings: WorkerSettings, row: deliveries::Delivery) {
     let message_id = row.message_id;
-    let outcome = match prepare(&db, &settings.adapters, &row).await {
+    let outcome = match prepare(&db, &files, &settings.adapters, &row).await {
         Ok(Some((adapter, outbound))) => match adapter.deliver(&outbound).await {
             Ok(d) => Outcome::Delivered(d.platform_id),
             Err(DeliveryError::Refused(reason)) => Outcome::Failed(reason),
@@ -238,6 +240,7 @@ async fn attempt(db: Db, settings: WorkerSettings, row: deliveries::Delivery) {
 /// channel does not deliver any more.
 async fn prepare(
     db: &Db,
+    files: &FileStore,
     settings: &AdapterSettings,
     row: &deliveries::Delivery,
 ) -> ApiResult<Option<(Box<dyn channels::ChannelAdapter>, Outbound)>> {
@@ -274,6 +277,7 @@ async fn prepare(
                 client_external_id: conv.client.external_id.clone(),
                 text: msg.text,
                 created_at: msg.created_at,
+                attachment_path: msg.attachment.as_ref().map(|a| files.path_of(&a.sha256)),
                 attachment: msg.attachment,
                 idempotency_key: key,
             },

@@ -101,6 +101,18 @@ pub fn ingest_with_file_in(
     file: Option<&StoredFile>,
 ) -> ApiResult<InboundAccepted> {
     let channel = opened_channel(ctx.tx, channel_id, secret)?;
+    store_client_message_in(ctx, &channel, msg, file)
+}
+
+/// Stores a message from a client of `channel` (already admitted: by its secret, or read by
+/// the server's own listener) with its file, if any, already in the file store.
+pub fn store_client_message_in(
+    ctx: &mut WriteCtx<'_>,
+    channel: &ChannelRecord,
+    msg: &InboundMessage,
+    file: Option<&StoredFile>,
+) -> ApiResult<InboundAccepted> {
+    let channel_id = channel.account.id;
     let external_id = msg.external_id.trim();
     if external_id.is_empty() || external_id.len() > 256 {
         return Err(ApiError::bad_request(
@@ -248,8 +260,6 @@ pub async fn ingest(
 /// leaves only an unreferenced blob.
 async fn store_inbound_file(files: &FileStore, f: &InboundFile) -> ApiResult<StoredFile> {
     use base64::Engine as _;
-    let name = sanitize_name(&f.name);
-    kind::check_name(&name)?;
     // base64 is 4/3 of the bytes: refuse what cannot fit before decoding it.
     if (f.data_base64.len() as u64) / 4 * 3 > files.max_bytes + 3 {
         return Err(files.too_large());
@@ -257,8 +267,19 @@ async fn store_inbound_file(files: &FileStore, f: &InboundFile) -> ApiResult<Sto
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(f.data_base64.trim())
         .map_err(|_| ApiError::bad_request("`attachment.data_base64` is not valid base64."))?;
+    store_file(files, &f.name, &bytes).await
+}
+
+/// Stores a client's file under its (sanitized) name, within the store's size and type
+/// limits.
+pub async fn store_file(files: &FileStore, name: &str, bytes: &[u8]) -> ApiResult<StoredFile> {
+    let name = sanitize_name(name);
+    kind::check_name(&name)?;
+    if bytes.len() as u64 > files.max_bytes {
+        return Err(files.too_large());
+    }
     let mut writer = files.writer().await?;
-    writer.write(&bytes).await?;
+    writer.write(bytes).await?;
     let content_type = kind::classify(&name, writer.head())?;
     let size = writer.size();
     let sha256 = writer.commit().await?;

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod edit_ids;
 pub mod email;
 pub mod ingest;
+pub mod listeners;
 pub mod message_tags;
 pub mod outgoing;
 pub mod profile;

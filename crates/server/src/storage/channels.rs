@@ -13,6 +13,8 @@ pub struct ChannelRecord {
     pub secret: Option<String>,
     /// Where outbound messages go (Custom app); `None`: nothing is delivered.
     pub callback_url: Option<String>,
+    /// The kind's settings, read by its module in `channels/`; holds secrets.
+    pub config: serde_json::Value,
 }
 
 fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
@@ -26,10 +28,16 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
         company_id: r.get(4)?,
         secret: r.get(5)?,
         callback_url: r.get(6)?,
+        config: {
+            let text: String = r.get(7)?;
+            serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e.into())
+            })?
+        },
     })
 }
 
-const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url
+const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url, config
     FROM channel_accounts";
 
 pub fn insert(
@@ -47,6 +55,14 @@ pub fn insert(
         params![company_id, kind.as_str(), name, group_id, secret, now],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+pub fn set_config(conn: &Connection, id: Id, config: &serde_json::Value) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE channel_accounts SET config = ?2 WHERE id = ?1",
+        params![id, config.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Any company's channel account (the inbound endpoint knows only the channel id).

@@ -174,6 +174,19 @@ pub fn mark_delivered(
     Ok(())
 }
 
+/// The delivery that the channel knows as `platform_id` (a bounce names the mail it returns).
+pub fn by_platform_id(
+    conn: &Connection,
+    channel_id: Id,
+    platform_id: &str,
+) -> rusqlite::Result<Option<Delivery>> {
+    optional(conn.query_row(
+        &format!("{SELECT} WHERE channel_account_id = ?1 AND platform_message_id = ?2"),
+        params![channel_id, platform_id],
+        row_to_delivery,
+    ))
+}
+
 pub fn mark_failed(conn: &Connection, message_id: Id, reason: &str) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE message_id = ?1",

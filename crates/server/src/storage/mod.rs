@@ -10,6 +10,7 @@ pub mod action_log;
 pub mod attachments;
 pub mod canned;
 pub mod changes;
+pub mod channel_cursors;
 pub mod channels;
 pub mod clients;
 pub mod companies;
@@ -18,6 +19,7 @@ pub mod deliveries;
 pub mod email;
 mod group_commit;
 pub mod groups;
+pub mod inbound_refs;
 pub mod message_tags;
 pub mod messages;
 pub mod operators;
@@ -53,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0011_session_expiry.sql"),
     include_str!("../../migrations/0012_delivery.sql"),
     include_str!("../../migrations/0013_delivery_error.sql"),
+    include_str!("../../migrations/0014_channel_kinds.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
