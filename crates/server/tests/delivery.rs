@@ -167,7 +167,6 @@ async fn send(fx: &Fx, token: &str, conv: Id, kind: &str, text: &str) -> Id {
     msg["id"].as_i64().expect("message id")
 }
 
-/// The message's `delivery` as the app reads it.
 /// Message `id` as the REST API shows it in its conversation.
 async fn api_message(fx: &Fx, token: &str, conv: Id, id: Id) -> Value {
     let (st, body) = fx
@@ -183,6 +182,7 @@ async fn api_message(fx: &Fx, token: &str, conv: Id, id: Id) -> Value {
         .clone()
 }
 
+/// The message's `delivery` as the app reads it.
 async fn delivery(fx: &Fx, token: &str, conv: Id, id: Id) -> String {
     let msg = api_message(fx, token, conv, id).await;
     msg["delivery"].as_str().expect("delivery").to_string()
@@ -395,6 +395,32 @@ async fn notes_are_never_sent_and_the_seed_api_goes_through_the_same_queue() {
         .map(|p| p.body["text"].as_str().expect("text"))
         .collect();
     assert_eq!(texts, ["Sorry for the wait", "Sent through the seed API"]);
+}
+
+#[tokio::test]
+async fn an_operators_file_reaches_the_receiver_with_its_bytes() {
+    use base64::Engine as _;
+    let fx = Fx::with_server_args(SERVE_ARGS);
+    let rx = receiver(Mode::Accept);
+    let port = serve_receiver(rx.clone(), 0).await;
+    let (conv, admin) = setup(&fx, &rx, port).await;
+    let bytes = b"order 1234: two blue mugs\n".to_vec();
+    let (st, msg) = fx
+        .upload(&admin, conv, "file-1", "order.txt", bytes.clone())
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{msg}");
+    let ids = [msg["id"].as_i64().expect("message id")];
+    until("the file delivered", || {
+        all_delivered(&fx, &admin, conv, &ids)
+    })
+    .await;
+    let r = rx.lock().expect("receiver");
+    let attachment = &r.posts[0].body["attachment"];
+    assert_eq!(attachment["name"], "order.txt", "{attachment}");
+    let got = base64::engine::general_purpose::STANDARD
+        .decode(attachment["data_base64"].as_str().expect("data_base64"))
+        .expect("base64");
+    assert_eq!(got, bytes);
 }
 
 #[tokio::test]

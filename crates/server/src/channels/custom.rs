@@ -4,7 +4,8 @@
 //! of the raw body keyed by the channel secret>` and carrying `Idempotency-Key`, the same on
 //! every attempt at one message. 2xx: delivered (a JSON `id` in the answer is kept as the
 //! platform's id); 408, 429, 5xx and network trouble: try again later (`Retry-After` is
-//! honoured); any other answer: refused.
+//! honoured); any other answer: refused. An operator's file travels inline, base64 in
+//! `attachment.data_base64`.
 //!
 //! The callback host is resolved on each attempt and must be a public address unless `serve
 //! --allow-private-callbacks`; the request is pinned to the checked address (no DNS
@@ -124,8 +125,7 @@ impl Custom {
     async fn post(&self, msg: &Outbound) -> Result<Delivered, DeliveryError> {
         let url = parse_callback_url(&self.url).map_err(DeliveryError::Refused)?;
         let (host, addr) = self.resolve(&url).await?;
-        let body = serde_json::to_vec(msg)
-            .map_err(|e| DeliveryError::Refused(format!("Cannot encode the message: {e}")))?;
+        let body = body(msg).await?;
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -170,6 +170,25 @@ impl ChannelAdapter for Custom {
     fn deliver<'a>(&'a self, msg: &'a Outbound) -> BoxFuture<'a, Result<Delivered, DeliveryError>> {
         Box::pin(self.post(msg))
     }
+}
+
+/// The JSON POSTed for `msg`: the message, and an operator's file inline in
+/// `attachment.data_base64` (as clients send theirs to the inbound endpoint).
+async fn body(msg: &Outbound) -> Result<Vec<u8>, DeliveryError> {
+    use base64::Engine as _;
+    let encode =
+        |e: serde_json::Error| DeliveryError::Refused(format!("Cannot encode the message: {e}"));
+    let mut value = serde_json::to_value(msg).map_err(encode)?;
+    if let (Some(path), Some(attachment)) = (&msg.attachment_path, value.get_mut("attachment")) {
+        let bytes = tokio::fs::read(path).await.map_err(|e| {
+            tracing::error!(path = %path.display(), error = %e, "cannot read an operator's file to deliver");
+            DeliveryError::Refused("The file is no longer on the server".into())
+        })?;
+        attachment["data_base64"] = base64::engine::general_purpose::STANDARD
+            .encode(bytes)
+            .into();
+    }
+    serde_json::to_vec(&value).map_err(encode)
 }
 
 /// The start of an answer's body, at most [`MAX_ANSWER_BYTES`] (the receiver is not trusted
