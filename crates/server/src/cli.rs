@@ -1,5 +1,6 @@
-//! The command line: `init`, `token create|list|revoke`, `channel add|list`, `demo` and
-//! `serve`, all on one `--db` file.
+//! The command line: `init`, `token create|list|revoke`, `channel add|list`, `operator
+//! add|list|deactivate|reactivate`, `group add`, `role add`, `demo` and `serve`, all on one
+//! `--db` file.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use crate::mail::transcript::utc;
 use crate::mail::Mailer;
 use crate::service::admin::{self, ChannelSpec, Revoke};
 use crate::service::delivery::WorkerSettings;
+use crate::service::directory::{self, OperatorSpec};
 use crate::storage::Db;
 use crate::throttle::AttemptLimiter;
 
@@ -60,6 +62,21 @@ pub enum Command {
     Channel {
         #[command(subcommand)]
         command: ChannelCommand,
+    },
+    /// Operators of a company.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Operator groups ("1st line", "Billing" …).
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+    /// Roles: named permission sets given to operators.
+    Role {
+        #[command(subcommand)]
+        command: RoleCommand,
     },
     /// Load a demo company (idempotent) and print its credentials.
     Demo {
@@ -180,6 +197,76 @@ impl From<DeliveryArgs> for WorkerSettings {
             backoff_max: Duration::from_secs(a.delivery_backoff_max_secs),
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Add an operator; prints their id, then the one-time password when none was given, each
+    /// alone on a line of stdout.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Their password (default: a one-time password is made and printed).
+        #[arg(long)]
+        password: Option<String>,
+        /// Role (id or name).
+        #[arg(long)]
+        role: Option<String>,
+        /// Group (id or name); repeat for several.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Company (default: the first one).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
+    /// List operators.
+    List {
+        /// Company (default: the first one).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
+    /// Deactivate an operator: every session ends at once and they can no longer sign in.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Let a deactivated operator sign in again.
+    Reactivate {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Add a group; prints its id alone on stdout.
+    Add {
+        name: String,
+        /// Colour of the group's badge, like #3b82f6.
+        #[arg(long)]
+        color: Option<String>,
+        /// Company (default: the first one).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Add a role; prints its id alone on stdout.
+    Add {
+        name: String,
+        /// A permission of the role (conversations_management, show_all_tab,
+        /// manage_operators, manage_settings, view_analytics, outgoing_whatsapp); repeat
+        /// for several.
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+        /// Company (default: the first one).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -357,6 +444,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             writeln!(out, "{}", made.secret)?;
             out.flush()?;
         }
+        Command::Operator { command } => run_operator(&Db::open(&path)?, command)?,
+        Command::Group {
+            command:
+                GroupCommand::Add {
+                    name,
+                    color,
+                    company_id,
+                },
+        } => {
+            let id = directory::add_group(&Db::open(&path)?, company_id, &name, color.as_deref())?;
+            print_lines(&[id.to_string()])?;
+        }
+        Command::Role {
+            command:
+                RoleCommand::Add {
+                    name,
+                    permissions,
+                    company_id,
+                },
+        } => {
+            let id = directory::add_role(&Db::open(&path)?, company_id, &name, &permissions)?;
+            print_lines(&[id.to_string()])?;
+        }
         Command::Channel {
             command: ChannelCommand::List,
         } => {
@@ -445,6 +555,78 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             ))?;
         }
     }
+    Ok(())
+}
+
+fn run_operator(db: &Db, command: OperatorCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorCommand::Add {
+            email,
+            name,
+            password,
+            role,
+            groups,
+            company_id,
+        } => {
+            let made = directory::add_operator(
+                db,
+                &OperatorSpec {
+                    company_id,
+                    email,
+                    name,
+                    password,
+                    role,
+                    groups,
+                },
+            )?;
+            let mut lines = vec![made.id.to_string()];
+            lines.extend(made.generated_password);
+            print_lines(&lines)?;
+        }
+        OperatorCommand::List { company_id } => {
+            let mut out = std::io::stdout().lock();
+            for o in directory::list_operators(db, company_id)? {
+                let groups: Vec<String> = o.group_ids.iter().map(ToString::to_string).collect();
+                writeln!(
+                    out,
+                    "  id {:<5} {:<32} {:<24} {:<11} role {:<5} groups {}",
+                    o.id,
+                    o.email,
+                    format!("{:?}", o.name),
+                    match (o.super_admin, o.active) {
+                        (_, false) => "deactivated",
+                        (true, true) => "super-admin",
+                        (false, true) => "operator",
+                    },
+                    o.role_id.map_or("-".into(), |r| r.to_string()),
+                    if groups.is_empty() {
+                        "-".into()
+                    } else {
+                        groups.join(",")
+                    },
+                )?;
+            }
+            out.flush()?;
+        }
+        OperatorCommand::Deactivate { email } => {
+            let ended = directory::set_operator_active(db, &email, false)?;
+            println!("Deactivated {}; {ended} session(s) ended.", email.trim());
+        }
+        OperatorCommand::Reactivate { email } => {
+            directory::set_operator_active(db, &email, true)?;
+            println!("Reactivated {}.", email.trim());
+        }
+    }
+    Ok(())
+}
+
+/// Prints each line alone on stdout (what a script reads).
+fn print_lines(lines: &[String]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    out.flush()?;
     Ok(())
 }
 

@@ -367,7 +367,7 @@ pub fn list_channels(db: &Db) -> ApiResult<Vec<ChannelRecord>> {
     db.read_blocking(|conn| Ok(channels::list_all(conn)?))
 }
 
-fn company_or_first(conn: &Connection, id: Option<Id>) -> ApiResult<Company> {
+pub(crate) fn company_or_first(conn: &Connection, id: Option<Id>) -> ApiResult<Company> {
     match id {
         Some(id) => companies::get(conn, id)?,
         None => companies::first(conn)?,
@@ -376,7 +376,7 @@ fn company_or_first(conn: &Connection, id: Option<Id>) -> ApiResult<Company> {
 }
 
 /// A group by id or (case-insensitive) name.
-fn find_group(conn: &Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
+pub(crate) fn find_group(conn: &Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
     let wanted = wanted.trim();
     groups::list(conn, company_id)?
         .into_iter()

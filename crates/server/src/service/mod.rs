@@ -8,6 +8,7 @@ pub mod canned;
 pub mod clients;
 pub mod conversations;
 pub mod delivery;
+pub mod directory;
 pub mod edit_ids;
 pub mod email;
 pub mod ingest;

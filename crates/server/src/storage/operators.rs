@@ -186,3 +186,11 @@ pub fn name_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<String>> {
         }),
     )
 }
+
+pub fn set_active(conn: &Connection, id: Id, active: bool) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE operators SET active = ?2 WHERE id = ?1",
+        params![id, active],
+    )?;
+    Ok(())
+}
