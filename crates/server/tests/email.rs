@@ -398,14 +398,15 @@ async fn refusals_are_clear_and_send_nothing() {
         &format!("is not in conversation {}", fx.c1),
     );
 
-    // The whitelist: only manage_settings may read or change it; addresses are normalized.
+    // The whitelist (Settings › Advanced): only a super-admin may read or change it;
+    // addresses are normalized.
     let wl = "/api/v1/settings/email-whitelist";
     let got = fx.get(&anna, wl).await;
     assert_error(
         &got,
         StatusCode::FORBIDDEN,
         "forbidden",
-        "manage the company's settings",
+        "Only a super-admin can see or change Settings › Advanced",
     );
     let put = |token: String, body: Value| {
         let fx = &fx;
@@ -427,7 +428,7 @@ async fn refusals_are_clear_and_send_nothing() {
         &got,
         StatusCode::FORBIDDEN,
         "forbidden",
-        "manage the company's settings",
+        "Only a super-admin can see or change Settings › Advanced",
     );
     let admin = session(fx.admin);
     let got = put(
@@ -450,7 +451,7 @@ async fn refusals_are_clear_and_send_nothing() {
     let stored = json!({"restrict": true, "addresses": ["a@b.test", "boss@partner.test"]});
     assert_eq!(got.1, stored);
     assert_eq!(fx.get(&admin, wl).await.1, stored);
-    // An operator with manage_settings (not a super-admin) may read it too.
+    // "manage settings" is not Settings › Advanced: such an operator may not read it.
     grant(
         &fx,
         fx.olga,
@@ -460,7 +461,7 @@ async fn refusals_are_clear_and_send_nothing() {
             ..Permissions::default()
         },
     );
-    assert_eq!(fx.get(&session(fx.olga), wl).await.1, stored);
+    assert_eq!(fx.get(&session(fx.olga), wl).await.0, StatusCode::FORBIDDEN);
 
     let got = fx.post_json(&anna, &path, ok.clone()).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "email whitelist");

@@ -5,7 +5,7 @@ use std::any::Any;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, on, MethodFilter};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -17,79 +17,84 @@ use super::{
 };
 use crate::error::ApiError;
 
+/// Declares a list of routes: the `const` table of (method, path) that the authorization
+/// matrix test (`tests/authorization.rs`) reads, and the function building those routes. The
+/// router is built only from these lists, so a route cannot exist without its table row, and
+/// a row without its line in the matrix fails that test.
+macro_rules! routes {
+    ($table:ident, $build:ident: $( $method:ident $path:literal => $handler:path $(, layer $layer:expr)? ;)*) => {
+        pub const $table: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        fn $build() -> Router<AppState> {
+            Router::new() $( .route($path, on(MethodFilter::$method, $handler) $(.layer($layer))?) )*
+        }
+    };
+}
+
+routes! { SEED_ROUTES, seed_api:
+    POST "/start" => seed::start;
+    POST "/close" => seed::close;
+    POST "/unassign" => seed::unassign;
+    POST "/assign-operator" => seed::assign_operator;
+    POST "/assign-group" => seed::assign_group;
+    POST "/send-message" => seed::send_message;
+    POST "/send-file-message" => seed::send_file_message;
+    POST "/send-note" => seed::send_note;
+    GET "/unassigned" => seed::unassigned;
+    GET "/unread" => seed::unread;
+    GET "/not-answered" => seed::not_answered;
+    GET "/get" => seed::get;
+}
+
+routes! { V1_ROUTES, v1_api:
+    // Unauthenticated: a small body is all a login needs.
+    POST "/auth/login" => auth::login, layer DefaultBodyLimit::max(LOGIN_BODY_LIMIT);
+    POST "/auth/logout" => auth::logout;
+    GET "/me" => auth::me;
+    GET "/sync" => sync::sync_changes;
+    GET "/snapshot" => sync::snapshot;
+    GET "/directory" => sync::directory;
+    GET "/events" => events::events;
+    GET "/conversations/{id}" => conversations::get;
+    GET "/conversations/{id}/messages" => conversations::messages;
+    POST "/conversations/{id}/messages" => conversations::send_message;
+    POST "/conversations/{id}/actions" => conversations::action;
+    POST "/conversations/{id}/read" => conversations::read;
+    GET "/conversations/{id}/log" => conversations::log;
+    POST "/conversations/{id}/email" => email::send;
+    GET "/settings/email-whitelist" => email::whitelist;
+    PUT "/settings/email-whitelist" => email::set_whitelist;
+    // The upload is streamed and limited by the file store, not by the JSON body limit.
+    POST "/conversations/{id}/attachments" => attachments::upload, layer DefaultBodyLimit::disable();
+    GET "/attachments/{id}" => attachments::download;
+    GET "/settings/groups/files" => attachments::group_files;
+    PUT "/settings/groups/{id}/files" => attachments::set_group_files;
+    POST "/channels/{channel_id}/inbound" => channels::inbound;
+    POST "/clients/{id}/rename" => clients::rename;
+    POST "/clients/{id}/blacklist" => clients::blacklist;
+    POST "/clients/{id}/pin" => clients::pin;
+    POST "/outgoing/whatsapp" => outgoing::whatsapp;
+    GET "/canned-responses" => canned::list;
+    POST "/canned-responses" => canned::create;
+    PUT "/canned-responses/{id}" => canned::update;
+    DELETE "/canned-responses/{id}" => canned::delete;
+    GET "/clients/{id}/notes" => profile::notes;
+    POST "/clients/{id}/notes" => profile::add_note;
+    GET "/tags" => profile::tags;
+    POST "/messages/tags" => profile::tag_messages;
+    GET "/message-tags" => message_tags::page;
+    GET "/analytics/tags" => profile::tag_counts;
+    POST "/messages/{id}/retry" => profile::retry;
+    GET "/search" => search::search;
+}
+
+/// The public routes outside the two APIs.
+pub const OTHER_ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json")];
+
 pub fn router(state: AppState) -> Router {
-    let seed_api = Router::new()
-        .route("/start", post(seed::start))
-        .route("/close", post(seed::close))
-        .route("/unassign", post(seed::unassign))
-        .route("/assign-operator", post(seed::assign_operator))
-        .route("/assign-group", post(seed::assign_group))
-        .route("/send-message", post(seed::send_message))
-        .route("/send-file-message", post(seed::send_file_message))
-        .route("/send-note", post(seed::send_note))
-        .route("/unassigned", get(seed::unassigned))
-        .route("/unread", get(seed::unread))
-        .route("/not-answered", get(seed::not_answered))
-        .route("/get", get(seed::get));
-    let v1 = Router::new()
-        // Unauthenticated: a small body is all a login needs.
-        .route(
-            "/auth/login",
-            post(auth::login).layer(DefaultBodyLimit::max(LOGIN_BODY_LIMIT)),
-        )
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
-        .route("/sync", get(sync::sync_changes))
-        .route("/snapshot", get(sync::snapshot))
-        .route("/directory", get(sync::directory))
-        .route("/events", get(events::events))
-        .route("/conversations/{id}", get(conversations::get))
-        .route(
-            "/conversations/{id}/messages",
-            get(conversations::messages).post(conversations::send_message),
-        )
-        .route("/conversations/{id}/actions", post(conversations::action))
-        .route("/conversations/{id}/read", post(conversations::read))
-        .route("/conversations/{id}/log", get(conversations::log))
-        .route("/conversations/{id}/email", post(email::send))
-        .route(
-            "/settings/email-whitelist",
-            get(email::whitelist).put(email::set_whitelist),
-        )
-        .route(
-            "/conversations/{id}/attachments",
-            // The upload is streamed and limited by the file store, not by the JSON body limit.
-            post(attachments::upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/attachments/{id}", get(attachments::download))
-        .route("/settings/groups/files", get(attachments::group_files))
-        .route(
-            "/settings/groups/{id}/files",
-            put(attachments::set_group_files),
-        )
-        .route("/channels/{channel_id}/inbound", post(channels::inbound))
-        .route("/clients/{id}/rename", post(clients::rename))
-        .route("/clients/{id}/blacklist", post(clients::blacklist))
-        .route("/clients/{id}/pin", post(clients::pin))
-        .route("/outgoing/whatsapp", post(outgoing::whatsapp))
-        .route("/canned-responses", get(canned::list).post(canned::create))
-        .route(
-            "/canned-responses/{id}",
-            put(canned::update).delete(canned::delete),
-        )
-        .route(
-            "/clients/{id}/notes",
-            get(profile::notes).post(profile::add_note),
-        )
-        .route("/tags", get(profile::tags))
-        .route("/messages/tags", post(profile::tag_messages))
-        .route("/message-tags", get(message_tags::page))
-        .route("/analytics/tags", get(profile::tag_counts))
-        .route("/messages/{id}/retry", post(profile::retry))
-        .route("/search", get(search::search));
     Router::new()
-        .nest("/api/conversations", seed_api)
-        .nest("/api/v1", v1)
+        .nest("/api/conversations", seed_api())
+        .nest("/api/v1", v1_api())
         .route("/api/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

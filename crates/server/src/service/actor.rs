@@ -164,6 +164,18 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// 403 unless the actor may read and change Settings › Advanced: super-admins (and API
+    /// tokens, which act as one) only, as the seed says ("restricted by default").
+    pub fn require_super_admin(&self) -> ApiResult<()> {
+        if self.facts.full_rights {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "Only a super-admin can see or change Settings › Advanced.".into(),
+            ))
+        }
+    }
+
     pub fn id(&self) -> Id {
         self.operator.operator.id
     }

@@ -200,22 +200,11 @@ pub async fn open(
     Ok((reference, path))
 }
 
-/// 403 unless the actor may change Settings › Advanced.
-fn require_super_admin(actor: &Actor) -> ApiResult<()> {
-    if actor.facts.full_rights {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "Only a super-admin can change Settings › Advanced.".into(),
-        ))
-    }
-}
-
 /// Super-admin: every group with its file policy, by name.
 pub async fn group_policies(db: &Db, principal: Principal) -> ApiResult<Vec<GroupFiles>> {
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
-        require_super_admin(&actor)?;
+        actor.require_super_admin()?;
         groups::list(conn, actor.company_id)?
             .into_iter()
             .map(|g| {
@@ -240,7 +229,7 @@ pub async fn set_group_policy(
 ) -> ApiResult<GroupFilePolicy> {
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
-        require_super_admin(&actor)?;
+        actor.require_super_admin()?;
         groups::get(ctx.tx, actor.company_id, group_id)?
             .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
         store::set_policy(ctx.tx, group_id, p)?;

@@ -259,22 +259,11 @@ pub async fn send_conversation(
     Ok(EmailSent { to, message_count })
 }
 
-/// 403 unless the caller may change company settings.
-fn require_settings(actor: &Actor) -> ApiResult<()> {
-    if actor.operator.permissions.manage_settings || actor.facts.full_rights {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "You are not allowed to manage the company's settings (the role lacks \"manage settings\").".into(),
-        ))
-    }
-}
-
 /// The company's email whitelist.
 pub async fn whitelist(db: &Db, principal: Principal) -> ApiResult<EmailWhitelist> {
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
-        require_settings(&actor)?;
+        actor.require_super_admin()?;
         Ok(store::get(conn, actor.company_id)?)
     })
     .await
@@ -305,7 +294,7 @@ pub async fn set_whitelist(
     };
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
-        require_settings(&actor)?;
+        actor.require_super_admin()?;
         store::set(ctx.tx, actor.company_id, &clean)?;
         let details = LogDetails {
             whitelist_restrict: Some(clean.restrict),

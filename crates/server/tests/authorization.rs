@@ -1,0 +1,646 @@
+//! The authorization matrix: every route of the server × every kind of caller → the expected
+//! answer, against the real binary.
+//!
+//! The routes come from the router's own tables (`http::router::{SEED_ROUTES, V1_ROUTES,
+//! OTHER_ROUTES}`, from which the router is built), and [`ROWS`] must have exactly one row per
+//! route: a route added without its row here fails `every_route_has_a_row`.
+//!
+//! A caller is "allowed" when the answer is a success or a business refusal (409, 422: the
+//! request got past authorization and was judged on its content); otherwise the matrix names
+//! the exact status (401 no or dead token, 403 a missing right, 404 a resource the caller may
+//! not see, which must be indistinguishable from one that does not exist). Each allowed call
+//! that changes something runs on its own fresh server, so no caller's call changes what the
+//! next one finds.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{session, Fx};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use switchboard_protocol::{Delivery, Id, Message, MessageKind, Permissions};
+use switchboard_server::auth::token_hash;
+use switchboard_server::http::router::{OTHER_ROUTES, SEED_ROUTES, V1_ROUTES};
+use switchboard_server::storage::operators::{self, NewOperator};
+use switchboard_server::storage::{messages, roles, tokens};
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Anyone, without a token.
+    Public,
+    /// By the channel's secret (`X-Channel-Secret`), not by a bearer token.
+    ChannelSecret,
+    /// Any live caller of a company; the answer is about the caller's own company.
+    Company,
+    /// Any live caller who may see the 1st line's unassigned conversation `{c1}` (or its
+    /// client, message or file): operators of another group get 404, as do other companies.
+    Conversation,
+    /// App sessions only (logging out an API token is revoking it: 403).
+    Session,
+    /// [`Rule::Company`], and a non-super-admin needs this permission.
+    Permission(&'static str),
+    /// [`Rule::Conversation`], and the Blacklist tab: conversations management or the All tab.
+    BlacklistTab,
+    /// `{c1}` is in Sue's inbox: moving it out needs conversations management. Who sees it
+    /// without managing (the All tab) gets 403, who does not see it 404.
+    ManagesInbox,
+    /// Settings › Advanced of the caller's company: super-admins (and API tokens, which act as
+    /// one) only.
+    SuperAdmin,
+    /// An Acme resource that only a super-admin may change (a group's file policy, a global
+    /// canned response): the other company gets 404.
+    SuperAdminOver,
+}
+
+/// What a row needs made before its call (by the admin, on the fresh server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Setup {
+    None,
+    /// `{att}`: a file the admin uploaded into `{c1}`.
+    Attachment,
+    /// `{msg}`: an operator message of `{c1}` whose delivery failed.
+    FailedMessage,
+    /// `{canned}`: a canned response of the admin's (global).
+    Canned,
+    /// Sue started `{c1}`: it is in her inbox.
+    SuesInbox,
+}
+
+struct Row {
+    method: &'static str,
+    /// The route as the router's table spells it.
+    route: &'static str,
+    /// The request path with placeholders (`{c1}`, `{client}`, `{g1}` …) and query.
+    request: &'static str,
+    body: Option<fn(&Ctx) -> Value>,
+    rule: Rule,
+    setup: Setup,
+}
+
+const fn row(method: &'static str, route: &'static str, request: &'static str, rule: Rule) -> Row {
+    Row {
+        method,
+        route,
+        request,
+        body: None,
+        rule,
+        setup: Setup::None,
+    }
+}
+
+const fn with_body(mut r: Row, body: fn(&Ctx) -> Value) -> Row {
+    r.body = Some(body);
+    r
+}
+
+const fn with_setup(mut r: Row, setup: Setup) -> Row {
+    r.setup = setup;
+    r
+}
+
+const SEED: &str = "/api/conversations";
+const V1: &str = "/api/v1";
+
+use Rule::{
+    BlacklistTab, ChannelSecret, Company, Conversation, ManagesInbox, Permission, Public, Session,
+    SuperAdmin, SuperAdminOver,
+};
+
+/// One row per route, in the router's order.
+const ROWS: &[Row] = &[
+    // The seed Conversation API (parameters in the query string).
+    row("POST", "/start", "/api/conversations/start?conversation_id={c1}", Conversation),
+    with_setup(
+        row("POST", "/close", "/api/conversations/close?conversation_id={c1}", ManagesInbox),
+        Setup::SuesInbox,
+    ),
+    with_setup(
+        row("POST", "/unassign", "/api/conversations/unassign?conversation_id={c1}", ManagesInbox),
+        Setup::SuesInbox,
+    ),
+    with_setup(
+        row(
+            "POST",
+            "/assign-operator",
+            "/api/conversations/assign-operator?conversation_id={c1}&operator_id={anna}",
+            ManagesInbox,
+        ),
+        Setup::SuesInbox,
+    ),
+    row(
+        "POST",
+        "/assign-group",
+        "/api/conversations/assign-group?conversation_id={c1}&group_id={g2}",
+        Conversation,
+    ),
+    row(
+        "POST",
+        "/send-message",
+        "/api/conversations/send-message?conversation_id={c1}&text=Hello",
+        Conversation,
+    ),
+    row(
+        "POST",
+        "/send-file-message",
+        "/api/conversations/send-file-message?conversation_id={c1}&file_url=http%3A%2F%2F127.0.0.1%3A9%2Fx.png",
+        Conversation,
+    ),
+    row("POST", "/send-note", "/api/conversations/send-note?conversation_id={c1}&text=Note", Conversation),
+    row("GET", "/unassigned", "/api/conversations/unassigned", Company),
+    row("GET", "/unread", "/api/conversations/unread", Company),
+    row("GET", "/not-answered", "/api/conversations/not-answered", Company),
+    row("GET", "/get", "/api/conversations/get?conversation_id={c1}", Conversation),
+    // The app's API.
+    with_body(
+        row("POST", "/auth/login", "/api/v1/auth/login", Public),
+        |_| json!({"email": "anna@acme.test", "password": common::PASSWORD}),
+    ),
+    row("POST", "/auth/logout", "/api/v1/auth/logout", Session),
+    row("GET", "/me", "/api/v1/me", Company),
+    row("GET", "/sync", "/api/v1/sync?after=0", Company),
+    row("GET", "/snapshot", "/api/v1/snapshot?limit=5", Company),
+    row("GET", "/directory", "/api/v1/directory", Company),
+    // Called with a real WebSocket handshake (`call`).
+    row("GET", "/events", "/api/v1/events", Company),
+    row("GET", "/conversations/{id}", "/api/v1/conversations/{c1}", Conversation),
+    row("GET", "/conversations/{id}/messages", "/api/v1/conversations/{c1}/messages", Conversation),
+    with_body(
+        row("POST", "/conversations/{id}/messages", "/api/v1/conversations/{c1}/messages", Conversation),
+        |_| json!({"client_msg_id": "matrix-1", "text": "Hello from the matrix", "kind": "note"}),
+    ),
+    with_body(
+        row("POST", "/conversations/{id}/actions", "/api/v1/conversations/{c1}/actions", Conversation),
+        |_| json!({"action_id": "matrix-start", "action": "start"}),
+    ),
+    with_body(
+        row("POST", "/conversations/{id}/read", "/api/v1/conversations/{c1}/read", Conversation),
+        |_| json!({"last_read_message_id": 1}),
+    ),
+    row("GET", "/conversations/{id}/log", "/api/v1/conversations/{c1}/log", Conversation),
+    with_body(
+        row("POST", "/conversations/{id}/email", "/api/v1/conversations/{c1}/email", Conversation),
+        |_| json!({"to": "claims@partner.test", "subject": "Matrix"}),
+    ),
+    row("GET", "/settings/email-whitelist", "/api/v1/settings/email-whitelist", SuperAdmin),
+    with_body(
+        row("PUT", "/settings/email-whitelist", "/api/v1/settings/email-whitelist", SuperAdmin),
+        |_| json!({"restrict": true, "addresses": ["claims@partner.test"]}),
+    ),
+    row(
+        "POST",
+        "/conversations/{id}/attachments",
+        "/api/v1/conversations/{c1}/attachments?client_msg_id=matrix-file&name=a.txt",
+        Conversation,
+    ),
+    with_setup(
+        row("GET", "/attachments/{id}", "/api/v1/attachments/{att}", Conversation),
+        Setup::Attachment,
+    ),
+    row("GET", "/settings/groups/files", "/api/v1/settings/groups/files", SuperAdmin),
+    with_body(
+        row("PUT", "/settings/groups/{id}/files", "/api/v1/settings/groups/{g1}/files", SuperAdminOver),
+        |_| json!({"block_send": true, "block_receive": false}),
+    ),
+    with_body(
+        row("POST", "/channels/{channel_id}/inbound", "/api/v1/channels/{tg}/inbound", ChannelSecret),
+        |_| json!({"external_id": "matrix-client", "name": "Matrix", "text": "Hi"}),
+    ),
+    with_body(
+        row("POST", "/clients/{id}/rename", "/api/v1/clients/{client}/rename", Conversation),
+        |_| json!({"display_name": "Tom T."}),
+    ),
+    with_body(
+        row("POST", "/clients/{id}/blacklist", "/api/v1/clients/{client}/blacklist", BlacklistTab),
+        |_| json!({"blacklisted": true}),
+    ),
+    with_body(
+        row("POST", "/clients/{id}/pin", "/api/v1/clients/{client}/pin", Conversation),
+        |_| json!({"operator_id": null}),
+    ),
+    with_body(
+        row("POST", "/outgoing/whatsapp", "/api/v1/outgoing/whatsapp", Permission("outgoing_whatsapp")),
+        |_| json!({"phone": "+49 170 1234567", "text": "Hello", "client_msg_id": "matrix-wa"}),
+    ),
+    row("GET", "/canned-responses", "/api/v1/canned-responses", Company),
+    with_body(
+        row("POST", "/canned-responses", "/api/v1/canned-responses", Company),
+        |_| json!({"title": "Hi", "text": "Hello there"}),
+    ),
+    with_setup(
+        with_body(
+            row("PUT", "/canned-responses/{id}", "/api/v1/canned-responses/{canned}", SuperAdminOver),
+            |_| json!({"title": "Hi", "text": "Hello again"}),
+        ),
+        Setup::Canned,
+    ),
+    with_setup(
+        row("DELETE", "/canned-responses/{id}", "/api/v1/canned-responses/{canned}", SuperAdminOver),
+        Setup::Canned,
+    ),
+    row("GET", "/clients/{id}/notes", "/api/v1/clients/{client}/notes", Conversation),
+    with_body(
+        row("POST", "/clients/{id}/notes", "/api/v1/clients/{client}/notes", Conversation),
+        |_| json!({"text": "Prefers email"}),
+    ),
+    row("GET", "/tags", "/api/v1/tags", Company),
+    with_setup(
+        with_body(
+            row("POST", "/messages/tags", "/api/v1/messages/tags", Conversation),
+            |c| json!({"message_ids": [c.made], "tag": "matrix"}),
+        ),
+        Setup::FailedMessage,
+    ),
+    row("GET", "/message-tags", "/api/v1/message-tags", Company),
+    row("GET", "/analytics/tags", "/api/v1/analytics/tags", Permission("view_analytics")),
+    with_setup(
+        row("POST", "/messages/{id}/retry", "/api/v1/messages/{msg}/retry", Conversation),
+        Setup::FailedMessage,
+    ),
+    row("GET", "/search", "/api/v1/search?q=order", Company),
+    row("GET", "/api/openapi.json", "/api/openapi.json", Public),
+];
+
+/// The kinds of caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    NoToken,
+    ApiToken,
+    SuperAdmin,
+    /// Anna: 1st line, a role without permissions.
+    Operator,
+    /// An operator of the 1st line whose role has only this permission.
+    WithPermission(&'static str),
+    /// Dave: 2nd line.
+    OtherGroup,
+    /// The other company's super-admin.
+    OtherCompany,
+    /// Bob, deactivated (his session was not revoked: deactivation alone must lock him out).
+    Deactivated,
+}
+
+const PERMISSIONS: [&str; 6] = [
+    "conversations_management",
+    "show_all_tab",
+    "manage_operators",
+    "manage_settings",
+    "view_analytics",
+    "outgoing_whatsapp",
+];
+
+fn callers() -> Vec<Who> {
+    let mut all = vec![
+        Who::NoToken,
+        Who::Deactivated,
+        Who::OtherCompany,
+        Who::OtherGroup,
+        Who::Operator,
+    ];
+    all.extend(PERMISSIONS.iter().map(|p| Who::WithPermission(p)));
+    all.extend([Who::SuperAdmin, Who::ApiToken]);
+    all
+}
+
+/// The expected answer: `None` = allowed.
+fn expected(rule: Rule, who: Who) -> Option<u16> {
+    // The other company's caller is its super-admin: full rights over its own company.
+    let full = matches!(who, Who::SuperAdmin | Who::ApiToken | Who::OtherCompany);
+    let has = |p: &'static str| full || who == Who::WithPermission(p);
+    match (rule, who) {
+        (Public | ChannelSecret, _) => None,
+        (_, Who::NoToken | Who::Deactivated) => Some(401),
+        // Acme's resources do not exist for the other company.
+        (Conversation | BlacklistTab | ManagesInbox | SuperAdminOver, Who::OtherCompany) => {
+            Some(404)
+        }
+        (Session, Who::ApiToken) => Some(403),
+        (Company | Session | SuperAdmin, _) if full => None,
+        (Company | Session, _) => None,
+        (Permission(p), _) => (!has(p)).then_some(403),
+        (Conversation | BlacklistTab, Who::OtherGroup) => Some(404),
+        (Conversation, _) => None,
+        (BlacklistTab, _) => {
+            (!has("conversations_management") && !has("show_all_tab")).then_some(403)
+        }
+        (ManagesInbox, _) if has("conversations_management") => None,
+        (ManagesInbox, _) if has("show_all_tab") => Some(403),
+        (ManagesInbox, _) => Some(404),
+        (SuperAdmin | SuperAdminOver, _) => (!full).then_some(403),
+    }
+}
+
+/// Ids of one fresh server's fixture and what the row's setup made.
+struct Ctx {
+    fx: Fx,
+    tokens: Vec<(Who, String)>,
+    client: Id,
+    made: Option<Id>,
+}
+
+/// A fresh server with the extra callers (one operator per permission, Bob deactivated) and
+/// the row's setup done by the admin.
+async fn fresh(setup: Setup) -> Ctx {
+    let fx = Fx::new();
+    let (g1, c1, bob) = (fx.g1, fx.c1, fx.bob);
+    let db = fx.db();
+    let (extra, client) = db
+        .write_blocking(move |ctx| {
+            let company = operators::by_email(ctx.tx, "boss@acme.test")?
+                .expect("Acme's admin")
+                .0
+                .company_id;
+            let mut extra = Vec::new();
+            for (i, p) in PERMISSIONS.iter().enumerate() {
+                let mut flags = serde_json::to_value(Permissions::default()).expect("flags");
+                flags[*p] = true.into();
+                let perms: Permissions = serde_json::from_value(flags).expect("perms");
+                let role = roles::insert(ctx.tx, company, &format!("Only {p}"), &perms)?;
+                let email = format!("perm{i}@acme.test");
+                let id = operators::insert(
+                    ctx.tx,
+                    &NewOperator {
+                        company_id: company,
+                        name: p,
+                        email: &email,
+                        password_hash: "x",
+                        super_admin: false,
+                        role_id: Some(role),
+                    },
+                    0,
+                )?;
+                operators::add_to_group(ctx.tx, id, g1)?;
+                let token = format!("sbs_matrix_{p}");
+                tokens::insert_session(
+                    ctx.tx,
+                    id,
+                    &token_hash(&token),
+                    switchboard_server::service::now_ms(),
+                )?;
+                extra.push((Who::WithPermission(p), token));
+            }
+            operators::set_active(ctx.tx, bob, false)?;
+            let client = switchboard_server::storage::conversations::get(ctx.tx, company, c1)?
+                .expect("c1")
+                .client
+                .id;
+            Ok((extra, client))
+        })
+        .expect("matrix callers");
+    let mut tokens = vec![
+        (Who::ApiToken, fx.api.clone()),
+        (Who::SuperAdmin, session(fx.admin)),
+        (Who::Operator, session(fx.anna)),
+        (Who::OtherGroup, session(fx.dave)),
+        (Who::OtherCompany, fx.other_admin_token.clone()),
+        (Who::Deactivated, session(fx.bob)),
+    ];
+    tokens.extend(extra);
+    let admin = session(fx.admin);
+    let made = match setup {
+        Setup::None => None,
+        // Tom (the client of `{c1}`) sends a file: `{c1}` stays unassigned, seen by its group.
+        Setup::Attachment => {
+            use base64::Engine as _;
+            let resp = fx
+                .http
+                .post(fx.url(&format!("/api/v1/channels/{}/inbound", fx.tg)))
+                .header("X-Channel-Secret", "tg-secret")
+                .json(&json!({"external_id": "t1", "name": "Tom", "text": "",
+                    "attachment": {"name": "receipt.txt",
+                        "data_base64": base64::engine::general_purpose::STANDARD.encode(b"receipt")}}))
+                .send()
+                .await
+                .expect("inbound file");
+            let (st, acc) = common::decode(resp).await;
+            assert_eq!(st, StatusCode::OK, "{acc}");
+            let message_id = acc["message_id"].as_i64().expect("message id");
+            let msg = fx
+                .db()
+                .read_blocking(move |conn| Ok(messages::get(conn, c1, message_id)?))
+                .expect("read")
+                .expect("the file message");
+            Some(msg.attachment.expect("attachment").id)
+        }
+        // An answer of the admin's that failed, stored as the worker would leave it.
+        Setup::FailedMessage => {
+            let admin_id = fx.admin;
+            let stored = fx
+                .db()
+                .write_blocking(move |ctx| {
+                    Ok(messages::insert(
+                        ctx.tx,
+                        &Message {
+                            id: 0,
+                            conversation_id: c1,
+                            kind: MessageKind::Operator,
+                            text: "Will fail".into(),
+                            operator_id: Some(admin_id),
+                            created_at: switchboard_server::service::now_ms(),
+                            delivery: Delivery::Failed,
+                            client_msg_id: None,
+                            attachment: None,
+                            delivery_error: Some("Matrix".into()),
+                        },
+                        None,
+                    )?)
+                })
+                .expect("a failed message");
+            Some(stored.id)
+        }
+        Setup::SuesInbox => {
+            let sue = session(fx.sue);
+            let (st, body) = fx
+                .post_json(
+                    &sue,
+                    &format!("/api/conversations/start?conversation_id={c1}"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{body}");
+            None
+        }
+        Setup::Canned => {
+            let (st, c) = fx
+                .post_json(
+                    &admin,
+                    "/api/v1/canned-responses",
+                    json!({"title": "T", "text": "Text"}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{c}");
+            Some(c["id"].as_i64().expect("canned id"))
+        }
+    };
+    Ctx {
+        fx,
+        tokens,
+        client,
+        made,
+    }
+}
+
+fn fill(template: &str, ctx: &Ctx) -> String {
+    let fx = &ctx.fx;
+    let made = ctx.made.map_or_else(String::new, |m| m.to_string());
+    template
+        .replace("{c1}", &fx.c1.to_string())
+        .replace("{g1}", &fx.g1.to_string())
+        .replace("{g2}", &fx.g2.to_string())
+        .replace("{tg}", &fx.tg.to_string())
+        .replace("{anna}", &fx.anna.to_string())
+        .replace("{client}", &ctx.client.to_string())
+        .replace("{att}", &made)
+        .replace("{msg}", &made)
+        .replace("{canned}", &made)
+}
+
+async fn call(ctx: &Ctx, r: &Row, who: Who) -> (u16, String) {
+    let fx = &ctx.fx;
+    if r.route == "/events" {
+        return handshake(ctx, r, who).await;
+    }
+    let method = Method::from_bytes(r.method.as_bytes()).expect("method");
+    let mut req = fx.http.request(method, fx.url(&fill(r.request, ctx)));
+    if let Some((_, token)) = ctx.tokens.iter().find(|(w, _)| *w == who) {
+        req = req.header("Authorization", format!("Bearer {token}"));
+    }
+    if matches!(r.rule, ChannelSecret) {
+        req = req.header("X-Channel-Secret", "tg-secret");
+    }
+    if r.route == "/conversations/{id}/attachments" {
+        req = req
+            .header("Content-Type", "application/octet-stream")
+            .header("X-File-Name", "matrix.txt")
+            .body(b"matrix bytes".to_vec());
+    } else if let Some(body) = r.body {
+        req = req.json(&body(ctx));
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    (status, text.chars().take(300).collect())
+}
+
+/// The events route, called as the app does: a WebSocket handshake (101 when accepted).
+async fn handshake(ctx: &Ctx, r: &Row, who: Who) -> (u16, String) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    use tokio_tungstenite::tungstenite::Error;
+    let url = ctx.fx.url(&fill(r.request, ctx)).replacen("http", "ws", 1);
+    let mut req = url.into_client_request().expect("ws request");
+    if let Some((_, token)) = ctx.tokens.iter().find(|(w, _)| *w == who) {
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((_, resp)) => (resp.status().as_u16(), String::new()),
+        Err(Error::Http(resp)) => (
+            resp.status().as_u16(),
+            String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default()).into_owned(),
+        ),
+        Err(e) => panic!("events handshake as {who:?}: {e}"),
+    }
+}
+
+fn allowed(status: u16) -> bool {
+    (200..300).contains(&status) || matches!(status, 101 | 409 | 422)
+}
+
+#[test]
+fn every_route_has_a_row() {
+    let routes: BTreeSet<(String, String)> = SEED_ROUTES
+        .iter()
+        .chain(V1_ROUTES)
+        .chain(OTHER_ROUTES)
+        .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
+        .collect();
+    let rows: BTreeSet<(String, String)> = ROWS
+        .iter()
+        .map(|r| (r.method.to_string(), r.route.to_string()))
+        .collect();
+    let missing: Vec<_> = routes.difference(&rows).collect();
+    let stale: Vec<_> = rows.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows of routes that do not exist: {stale:?}"
+    );
+    assert_eq!(ROWS.len(), routes.len(), "one row per route");
+    for r in ROWS {
+        let prefix = if SEED_ROUTES
+            .iter()
+            .any(|(m, p)| *m == r.method && *p == r.route)
+        {
+            SEED
+        } else if OTHER_ROUTES
+            .iter()
+            .any(|(m, p)| *m == r.method && *p == r.route)
+        {
+            ""
+        } else {
+            V1
+        };
+        assert!(
+            r.request.starts_with(prefix),
+            "{} {}: the request {} is not under {prefix}",
+            r.method,
+            r.route,
+            r.request
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_every_caller_as_the_matrix_says() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in ROWS {
+        let reads = r.method == "GET";
+        // Refusals first, on one server: a refused call must change nothing.
+        let ctx = fresh(r.setup).await;
+        let (refused, allowed_callers): (Vec<Who>, Vec<Who>) = callers()
+            .into_iter()
+            .partition(|w| expected(r.rule, *w).is_some());
+        for who in refused {
+            let want = expected(r.rule, who).unwrap_or_default();
+            let (got, body) = call(&ctx, r, who).await;
+            checked += 1;
+            if got != want {
+                failures.push(format!(
+                    "{} {} as {who:?}: {got} (want {want}) {body}",
+                    r.method, r.route
+                ));
+            }
+        }
+        let mut ctx = Some(ctx);
+        for who in allowed_callers {
+            // A change made by one allowed caller must not decide the next one's answer.
+            let here = match ctx.take() {
+                Some(c) if reads => c,
+                _ => fresh(r.setup).await,
+            };
+            let (got, body) = call(&here, r, who).await;
+            checked += 1;
+            if !allowed(got) {
+                failures.push(format!(
+                    "{} {} as {who:?}: {got} (want allowed) {body}",
+                    r.method, r.route
+                ));
+            }
+            if reads {
+                ctx = Some(here);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} calls differ from the matrix:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
