@@ -85,6 +85,19 @@ named_enum! {
         CannedDelete = "canned_delete",
         EmailWhitelistChanged = "email_whitelist_changed",
         FilePolicyChanged = "file_policy_changed",
+        OperatorCreated = "operator_created",
+        /// Name, role or groups changed.
+        OperatorUpdated = "operator_updated",
+        OperatorDeactivated = "operator_deactivated",
+        OperatorReactivated = "operator_reactivated",
+        PasswordReset = "password_reset",
+        PasswordChanged = "password_changed",
+        GroupCreated = "group_created",
+        GroupUpdated = "group_updated",
+        GroupDeleted = "group_deleted",
+        RoleCreated = "role_created",
+        RoleUpdated = "role_updated",
+        RoleDeleted = "role_deleted",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -104,6 +117,8 @@ named_enum! {
         CannedResponse = "canned_response",
         Company = "company",
         Group = "group",
+        Operator = "operator",
+        Role = "role",
     }
 }
 

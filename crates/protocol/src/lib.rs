@@ -8,11 +8,13 @@
 use serde::{Deserialize, Serialize};
 
 pub mod action_log;
+pub mod admin;
 pub mod api;
 pub mod outgoing;
 pub mod sync;
 
 pub use action_log::{LogAction, LogDetails, LogEntry, LogSource, LogTarget};
+pub use admin::*;
 pub use api::*;
 pub use outgoing::*;
 pub mod canned;

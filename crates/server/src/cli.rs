@@ -453,8 +453,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     company_id,
                 },
         } => {
-            let id = directory::add_group(&Db::open(&path)?, company_id, &name, color.as_deref())?;
-            print_lines(&[id.to_string()])?;
+            let group =
+                directory::add_group(&Db::open(&path)?, company_id, &name, color.as_deref())?;
+            print_lines(&[group.id.to_string()])?;
         }
         Command::Role {
             command:
@@ -464,8 +465,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     company_id,
                 },
         } => {
-            let id = directory::add_role(&Db::open(&path)?, company_id, &name, &permissions)?;
-            print_lines(&[id.to_string()])?;
+            let role = directory::add_role(&Db::open(&path)?, company_id, &name, &permissions)?;
+            print_lines(&[role.id.to_string()])?;
         }
         Command::Channel {
             command: ChannelCommand::List,
@@ -579,8 +580,8 @@ fn run_operator(db: &Db, command: OperatorCommand) -> anyhow::Result<()> {
                     groups,
                 },
             )?;
-            let mut lines = vec![made.id.to_string()];
-            lines.extend(made.generated_password);
+            let mut lines = vec![made.operator.id.to_string()];
+            lines.extend(made.one_time_password);
             print_lines(&lines)?;
         }
         OperatorCommand::List { company_id } => {

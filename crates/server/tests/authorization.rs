@@ -39,8 +39,12 @@ enum Rule {
     Conversation,
     /// App sessions only (logging out an API token is revoking it: 403).
     Session,
+    /// One of Acme's directory entries (a group, a role), readable by all of Acme.
+    CompanyResource,
     /// [`Rule::Company`], and a non-super-admin needs this permission.
     Permission(&'static str),
+    /// [`Rule::Permission`] over one of Acme's entries: the other company gets 404.
+    PermissionOver(&'static str),
     /// [`Rule::Conversation`], and the Blacklist tab: conversations management or the All tab.
     BlacklistTab,
     /// `{c1}` is in Sue's inbox: moving it out needs conversations management. Who sees it
@@ -104,9 +108,11 @@ const SEED: &str = "/api/conversations";
 const V1: &str = "/api/v1";
 
 use Rule::{
-    BlacklistTab, ChannelSecret, Company, Conversation, ManagesInbox, Permission, Public, Session,
-    SuperAdmin, SuperAdminOver,
+    BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, ManagesInbox, Permission,
+    PermissionOver, Public, Session, SuperAdmin, SuperAdminOver,
 };
+
+const MANAGE: &str = "manage_operators";
 
 /// One row per route, in the router's order.
 const ROWS: &[Row] = &[
@@ -259,6 +265,46 @@ const ROWS: &[Row] = &[
         Setup::FailedMessage,
     ),
     row("GET", "/search", "/api/v1/search?q=order", Company),
+    row("GET", "/operators", "/api/v1/operators", Permission(MANAGE)),
+    with_body(
+        // The body names Acme's group: the other company gets 404.
+        row("POST", "/operators", "/api/v1/operators", PermissionOver(MANAGE)),
+        |c| json!({"email": "new@acme.test", "name": "New", "group_ids": [c.fx.g1]}),
+    ),
+    row("GET", "/operators/{id}", "/api/v1/operators/{anna}", PermissionOver(MANAGE)),
+    with_body(
+        row("PATCH", "/operators/{id}", "/api/v1/operators/{anna}", PermissionOver(MANAGE)),
+        |_| json!({"name": "Anna A."}),
+    ),
+    row("DELETE", "/operators/{id}", "/api/v1/operators/{anna}", PermissionOver(MANAGE)),
+    with_body(
+        row("POST", "/operators/{id}/password", "/api/v1/operators/{anna}/password", PermissionOver(MANAGE)),
+        |_| json!({}),
+    ),
+    row("GET", "/groups", "/api/v1/groups", Company),
+    with_body(
+        row("POST", "/groups", "/api/v1/groups", Permission(MANAGE)),
+        |_| json!({"name": "Matrix group", "color": "#123456"}),
+    ),
+    row("GET", "/groups/{id}", "/api/v1/groups/{g1}", CompanyResource),
+    with_body(
+        row("PATCH", "/groups/{id}", "/api/v1/groups/{g1}", PermissionOver(MANAGE)),
+        |_| json!({"color": "#654321"}),
+    ),
+    row("DELETE", "/groups/{id}", "/api/v1/groups/{g2}?move_to={g1}", PermissionOver(MANAGE)),
+    row("GET", "/roles", "/api/v1/roles", Company),
+    with_body(
+        row("POST", "/roles", "/api/v1/roles", Permission(MANAGE)),
+        |_| json!({"name": "Matrix role", "permissions": {"conversations_management": false,
+            "show_all_tab": false, "manage_operators": false, "manage_settings": false,
+            "view_analytics": false, "outgoing_whatsapp": false}}),
+    ),
+    row("GET", "/roles/{id}", "/api/v1/roles/{role}", CompanyResource),
+    with_body(
+        row("PATCH", "/roles/{id}", "/api/v1/roles/{role}", PermissionOver(MANAGE)),
+        |_| json!({"name": "Agent"}),
+    ),
+    row("DELETE", "/roles/{id}", "/api/v1/roles/{role}", PermissionOver(MANAGE)),
     row("GET", "/api/openapi.json", "/api/openapi.json", Public),
 ];
 
@@ -311,13 +357,15 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
         (Public | ChannelSecret, _) => None,
         (_, Who::NoToken | Who::Deactivated) => Some(401),
         // Acme's resources do not exist for the other company.
-        (Conversation | BlacklistTab | ManagesInbox | SuperAdminOver, Who::OtherCompany) => {
-            Some(404)
-        }
+        (
+            Conversation | BlacklistTab | ManagesInbox | SuperAdminOver | CompanyResource
+            | PermissionOver(_),
+            Who::OtherCompany,
+        ) => Some(404),
         (Session, Who::ApiToken) => Some(403),
         (Company | Session | SuperAdmin, _) if full => None,
-        (Company | Session, _) => None,
-        (Permission(p), _) => (!has(p)).then_some(403),
+        (Company | Session | CompanyResource, _) => None,
+        (Permission(p) | PermissionOver(p), _) => (!has(p)).then_some(403),
         (Conversation | BlacklistTab, Who::OtherGroup) => Some(404),
         (Conversation, _) => None,
         (BlacklistTab, _) => {
@@ -335,6 +383,8 @@ struct Ctx {
     fx: Fx,
     tokens: Vec<(Who, String)>,
     client: Id,
+    /// The fixture's role "Operator" (Anna's).
+    role: Id,
     made: Option<Id>,
 }
 
@@ -344,7 +394,7 @@ async fn fresh(setup: Setup) -> Ctx {
     let fx = Fx::new();
     let (g1, c1, bob) = (fx.g1, fx.c1, fx.bob);
     let db = fx.db();
-    let (extra, client) = db
+    let (extra, client, role) = db
         .write_blocking(move |ctx| {
             let company = operators::by_email(ctx.tx, "boss@acme.test")?
                 .expect("Acme's admin")
@@ -384,7 +434,12 @@ async fn fresh(setup: Setup) -> Ctx {
                 .expect("c1")
                 .client
                 .id;
-            Ok((extra, client))
+            let role = roles::list(ctx.tx, company)?
+                .into_iter()
+                .find(|r| r.name == "Operator")
+                .expect("the Operator role")
+                .id;
+            Ok((extra, client, role))
         })
         .expect("matrix callers");
     let mut tokens = vec![
@@ -476,6 +531,7 @@ async fn fresh(setup: Setup) -> Ctx {
         fx,
         tokens,
         client,
+        role,
         made,
     }
 }
@@ -490,6 +546,7 @@ fn fill(template: &str, ctx: &Ctx) -> String {
         .replace("{tg}", &fx.tg.to_string())
         .replace("{anna}", &fx.anna.to_string())
         .replace("{client}", &ctx.client.to_string())
+        .replace("{role}", &ctx.role.to_string())
         .replace("{att}", &made)
         .replace("{msg}", &made)
         .replace("{canned}", &made)

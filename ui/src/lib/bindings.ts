@@ -797,7 +797,11 @@ export type LogAction =
 /**
  * "Detach".
  */
-"unpin" | "canned_create" | "canned_update" | "canned_delete" | "email_whitelist_changed" | "file_policy_changed" | 
+"unpin" | "canned_create" | "canned_update" | "canned_delete" | "email_whitelist_changed" | "file_policy_changed" | "operator_created" | 
+/**
+ * Name, role or groups changed.
+ */
+"operator_updated" | "operator_deactivated" | "operator_reactivated" | "password_reset" | "password_changed" | "group_created" | "group_updated" | "group_deleted" | "role_created" | "role_updated" | "role_deleted" | 
 /**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.

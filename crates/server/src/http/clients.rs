@@ -84,7 +84,8 @@ pub async fn blacklist(
     security(("token" = [])),
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "Pinned to another operator", body = ErrorBody)))]
+        (status = 409, description = "Pinned to another operator", body = ErrorBody),
+        (status = 422, description = "The operator is deactivated", body = ErrorBody)))]
 pub async fn pin(
     State(st): State<AppState>,
     Auth(p): Auth,

@@ -144,17 +144,7 @@ async fn run(
                 tx.send(WsMessage::Ping(Default::default())).await?;
             }
             _ = recheck.tick() => {
-                let (p, lifetime) = (principal.clone(), st.sessions);
-                let alive = st
-                    .db
-                    .read(move |conn| still_alive(conn, &p, &lifetime, now_ms()))
-                    .await;
-                if let Err(ApiError::Unauthorized(reason)) = alive {
-                    let close = CloseFrame {
-                        code: CLOSE_TOKEN_DEAD,
-                        reason: reason.into(),
-                    };
-                    tx.send(WsMessage::Close(Some(close))).await?;
+                if closed_when_dead(&st, &principal, &mut tx).await? {
                     return Ok(());
                 }
             }
@@ -165,6 +155,11 @@ async fn run(
                     }
                     last = change.seq;
                     if change.change.entity() == Some(Entity::Operator) && change.entity_id == me {
+                        // Deactivated (or signed out by an admin): the app hears it at once,
+                        // not at the next periodic check.
+                        if closed_when_dead(&st, &principal, &mut tx).await? {
+                            return Ok(());
+                        }
                         // Groups or role may have changed: later records use the new view.
                         viewer = refresh_viewer(&st, &principal, viewer).await;
                     }
@@ -180,6 +175,32 @@ async fn run(
             }
         }
     }
+}
+
+/// Closes the socket with [`CLOSE_TOKEN_DEAD`] when the caller's token no longer works (revoked,
+/// expired, or its operator deactivated); `true` when it did.
+async fn closed_when_dead<S>(
+    st: &AppState,
+    principal: &Principal,
+    tx: &mut S,
+) -> Result<bool, S::Error>
+where
+    S: futures_util::Sink<WsMessage> + Unpin,
+{
+    let (p, lifetime) = (principal.clone(), st.sessions);
+    let alive = st
+        .db
+        .read(move |conn| still_alive(conn, &p, &lifetime, now_ms()))
+        .await;
+    if let Err(ApiError::Unauthorized(reason)) = alive {
+        let close = CloseFrame {
+            code: CLOSE_TOKEN_DEAD,
+            reason: reason.into(),
+        };
+        tx.send(WsMessage::Close(Some(close))).await?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 async fn refresh_viewer(st: &AppState, principal: &Principal, current: Viewer) -> Viewer {

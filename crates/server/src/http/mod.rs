@@ -7,6 +7,7 @@ pub mod channels;
 pub mod client_ip;
 pub mod clients;
 pub mod conversations;
+pub mod directory;
 pub mod edit_ids;
 pub mod email;
 pub mod events;

@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
-    outgoing, profile, search, seed, sync,
+    attachments, auth, canned, channels, clients, conversations, directory, email, events,
+    message_tags, outgoing, profile, search, seed, sync,
 };
 
 struct TokenScheme;
@@ -29,7 +29,8 @@ impl Modify for TokenScheme {
 /// Statuses every operation of a kind can answer because of the shared extractors and the
 /// authentication, documented here once instead of on each handler: 400 (a path, query or
 /// body that does not parse), 401 (operations that need a token), 413 and 415 (operations
-/// with a JSON body, see `extract::Json`).
+/// with a JSON body, see `extract::Json`), 422 (operations acting as the `operator_id` given,
+/// who may be deactivated).
 struct CommonResponses;
 
 impl CommonResponses {
@@ -76,6 +77,13 @@ impl Modify for CommonResponses {
                     Self::add(op, "413", "The body is larger than the endpoint accepts");
                     Self::add(op, "415", "The body is not `application/json`");
                 }
+                // Acting as another operator (`service::actor::resolve_actor`).
+                let acts_as = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter().any(|p| p.name == "operator_id")
+                });
+                if acts_as {
+                    Self::add(op, "422", "The operator acted as is deactivated");
+                }
             }
         }
     }
@@ -102,6 +110,12 @@ impl Modify for CommonResponses {
         attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
         email::send, email::whitelist, email::set_whitelist,
         search::search,
+        directory::list_operators, directory::create_operator, directory::get_operator,
+        directory::update_operator, directory::deactivate_operator, directory::reset_password,
+        directory::list_groups, directory::create_group, directory::get_group,
+        directory::update_group, directory::delete_group,
+        directory::list_roles, directory::create_role, directory::get_role,
+        directory::update_role, directory::delete_role,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -110,8 +124,7 @@ impl Modify for CommonResponses {
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
-        (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"),
-        (name = "attachments"), (name = "settings"),
+        (name = "attachments"), (name = "settings"), (name = "directory"),
     )
 )]
 pub struct ApiDoc;

@@ -12,8 +12,8 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
-    attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
-    openapi, outgoing, profile, search, seed, sync, AppState,
+    attachments, auth, canned, channels, clients, conversations, directory, email, events,
+    message_tags, openapi, outgoing, profile, search, seed, sync, AppState,
 };
 use crate::error::ApiError;
 
@@ -86,6 +86,22 @@ routes! { V1_ROUTES, v1_api:
     GET "/analytics/tags" => profile::tag_counts;
     POST "/messages/{id}/retry" => profile::retry;
     GET "/search" => search::search;
+    GET "/operators" => directory::list_operators;
+    POST "/operators" => directory::create_operator;
+    GET "/operators/{id}" => directory::get_operator;
+    PATCH "/operators/{id}" => directory::update_operator;
+    DELETE "/operators/{id}" => directory::deactivate_operator;
+    POST "/operators/{id}/password" => directory::reset_password;
+    GET "/groups" => directory::list_groups;
+    POST "/groups" => directory::create_group;
+    GET "/groups/{id}" => directory::get_group;
+    PATCH "/groups/{id}" => directory::update_group;
+    DELETE "/groups/{id}" => directory::delete_group;
+    GET "/roles" => directory::list_roles;
+    POST "/roles" => directory::create_role;
+    GET "/roles/{id}" => directory::get_role;
+    PATCH "/roles/{id}" => directory::update_role;
+    DELETE "/roles/{id}" => directory::delete_role;
 }
 
 /// The public routes outside the two APIs.

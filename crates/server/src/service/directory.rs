@@ -1,41 +1,176 @@
-//! The company's directory: operators, groups and roles, as an admin manages them. The CLI's
-//! `operator`, `group` and `role` commands call these (a headless install has no app yet);
-//! every change is a change record, so open apps see new colleagues and groups at once.
+//! The company's directory as an admin manages it: operators, groups and roles, for the REST
+//! routes (`http::directory`) and the CLI's `operator`, `group` and `role` commands.
+//!
+//! Rules, each in one place here:
+//! - who: the super-admin, or an operator whose role has "manage operators" ([`require`]);
+//!   the CLI is run by whoever runs the server and has a super-admin's rights;
+//! - no way up: an operator who is not a super-admin cannot touch a super-admin, nor give a
+//!   role (or make one) with a permission they do not hold themselves ([`no_escalation`]);
+//! - nobody deactivates themselves (the company would lose its last admin by a slip);
+//! - deactivating ends every session of the operator at once;
+//! - every change is a change record (open apps update their directory, and an operator whose
+//!   own record changes reloads who they are) and an action-log row.
 
 use rand::Rng;
-use switchboard_protocol::{Id, Operator, Permissions};
+use rusqlite::Connection;
+use switchboard_protocol::{
+    Group, GroupPatch, Id, LogAction, LogDetails, LogTarget, NewGroupRequest, NewOperatorRequest,
+    NewRoleRequest, Operator, OperatorCreated, OperatorPatch, PasswordReset, Permissions, Role,
+    RolePatch,
+};
 
+use super::actor::{resolve_actor, Actor, Principal};
 use super::admin::{company_or_first, emit_group, emit_operator, find_group, validate_email};
+use super::conversations::emit_conversation;
 use super::now_ms;
 use crate::auth::{hash_password, MAX_PASSWORD_BYTES};
 use crate::error::{ApiError, ApiResult};
+use crate::policy::Scope;
 use crate::storage::operators::NewOperator;
-use crate::storage::{groups, operators, roles, tokens, Db};
+use crate::storage::{
+    action_log, channels, conversations, groups, operators, roles, tokens, Db, WriteCtx,
+};
 
 /// Longest name of an operator, group or role.
 const MAX_NAME_CHARS: usize = 200;
 /// Colour of a group made without one (the app's accent blue).
 const DEFAULT_GROUP_COLOR: &str = "#3b82f6";
+/// Most groups an operator is put in at once.
+const MAX_GROUPS: usize = 100;
 
-/// What `operator add` asks for.
-#[derive(Debug, Default)]
-pub struct OperatorSpec {
-    pub company_id: Option<Id>,
-    pub email: String,
-    pub name: String,
-    /// `None`: a one-time password is made and returned.
-    pub password: Option<String>,
-    /// A role id or name; `None`: no role (no extra permissions).
-    pub role: Option<String>,
-    /// Group ids or names.
-    pub groups: Vec<String>,
+/// Who changes the directory.
+#[derive(Clone, Copy)]
+pub enum By<'a> {
+    /// The server's command line: a super-admin's rights, no actor in the log.
+    Cli,
+    Actor(&'a Actor),
 }
 
-/// A new operator, with the password made for them (shown once) when none was given.
-#[derive(Debug)]
-pub struct NewOperatorMade {
-    pub id: Id,
-    pub generated_password: Option<String>,
+impl By<'_> {
+    fn full_rights(self) -> bool {
+        match self {
+            By::Cli => true,
+            By::Actor(a) => a.facts.full_rights,
+        }
+    }
+
+    fn permissions(self) -> Permissions {
+        match self {
+            By::Cli => Permissions::all(),
+            By::Actor(a) if a.facts.full_rights => Permissions::all(),
+            By::Actor(a) => a.operator.permissions.clone(),
+        }
+    }
+
+    fn log(
+        self,
+        ctx: &WriteCtx<'_>,
+        company_id: Id,
+        (target, target_id): (LogTarget, Id),
+        action: LogAction,
+        details: &LogDetails,
+    ) -> ApiResult<()> {
+        let (actor_operator_id, actor_token_id, ip) = match self {
+            By::Cli => (None, None, None),
+            By::Actor(a) => (Some(a.id()), a.token_id, a.ip.as_deref()),
+        };
+        action_log::insert(
+            ctx.tx,
+            &action_log::Entry {
+                company_id,
+                actor_operator_id,
+                actor_token_id,
+                target,
+                target_id,
+                action,
+                ip,
+                details,
+                created_at: now_ms(),
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// 403 unless the caller may manage the directory.
+fn require(by: By<'_>) -> ApiResult<()> {
+    if by.permissions().manage_operators {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "Managing operators, groups and roles needs the super-admin or a role with \"manage operators\".".into(),
+        ))
+    }
+}
+
+/// 403 when `wanted` holds a permission the caller does not, or `target` is a super-admin and
+/// the caller is not one.
+fn no_escalation(by: By<'_>, wanted: &Permissions, target: Option<&Operator>) -> ApiResult<()> {
+    if by.full_rights() {
+        return Ok(());
+    }
+    if target.is_some_and(|t| t.super_admin) {
+        return Err(ApiError::Forbidden(
+            "Only a super-admin can change a super-admin.".into(),
+        ));
+    }
+    let mine = flags(&by.permissions());
+    let beyond: Vec<&str> = flags(wanted)
+        .into_iter()
+        .filter(|(name, on)| *on && !mine.iter().any(|(n, m)| n == name && *m))
+        .map(|(name, _)| name)
+        .collect();
+    if beyond.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "You cannot give permissions you do not have yourself: {}.",
+            beyond.join(", ")
+        )))
+    }
+}
+
+/// Each permission by its API name (the field names of [`Permissions`]: one list).
+fn flags(p: &Permissions) -> Vec<(&'static str, bool)> {
+    let Permissions {
+        conversations_management,
+        show_all_tab,
+        manage_operators,
+        manage_settings,
+        view_analytics,
+        outgoing_whatsapp,
+    } = p.clone();
+    vec![
+        ("conversations_management", conversations_management),
+        ("show_all_tab", show_all_tab),
+        ("manage_operators", manage_operators),
+        ("manage_settings", manage_settings),
+        ("view_analytics", view_analytics),
+        ("outgoing_whatsapp", outgoing_whatsapp),
+    ]
+}
+
+/// The permission set named by `names`, each one of [`flags`]' names.
+pub fn permissions_from(names: &[String]) -> ApiResult<Permissions> {
+    let known = flags(&Permissions::default());
+    let mut set = match serde_json::to_value(Permissions::default()) {
+        Ok(serde_json::Value::Object(all_off)) => all_off,
+        _ => return Err(ApiError::Internal("permissions are not an object".into())),
+    };
+    for raw in names {
+        let name = raw.trim();
+        if !known.iter().any(|(n, _)| *n == name) {
+            let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+            return Err(ApiError::bad_request(format!(
+                "No permission {name:?}; the permissions are {}.",
+                names.join(", ")
+            )));
+        }
+        set.insert(name.to_string(), true.into());
+    }
+    // Field names are the wire names: the struct reads them back.
+    serde_json::from_value(serde_json::Value::Object(set))
+        .map_err(|e| ApiError::Internal(format!("permissions: {e}")))
 }
 
 fn checked_name(raw: &str, what: &str) -> ApiResult<String> {
@@ -48,8 +183,17 @@ fn checked_name(raw: &str, what: &str) -> ApiResult<String> {
     Ok(name.to_string())
 }
 
+fn checked_password(password: &str) -> ApiResult<()> {
+    if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "The password must be 1 to {MAX_PASSWORD_BYTES} bytes."
+        )));
+    }
+    Ok(())
+}
+
 /// A password a person can type from a message: four groups of four letters and digits
-/// (about 82 bits), without look-alikes.
+/// (about 79 bits), without look-alikes.
 fn one_time_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
@@ -63,61 +207,723 @@ fn one_time_password() -> String {
         .join("-")
 }
 
-/// Adds an operator to the company (default: the first one).
-pub fn add_operator(db: &Db, spec: &OperatorSpec) -> ApiResult<NewOperatorMade> {
-    let email = validate_email(&spec.email)?;
-    let name = checked_name(&spec.name, "operator")?;
-    let generated_password = spec.password.is_none().then(one_time_password);
-    let password = spec
-        .password
-        .as_deref()
-        .or(generated_password.as_deref())
-        .unwrap_or_default();
-    if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+/// The password to set and its hash (argon2: outside the write transaction), with the
+/// one-time password to show when none was given.
+fn new_password(given: Option<&str>) -> ApiResult<(String, Option<String>)> {
+    let generated = given.is_none().then(one_time_password);
+    let password = given.or(generated.as_deref()).unwrap_or_default();
+    checked_password(password)?;
+    let hash = hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((hash, generated))
+}
+
+fn checked_color(raw: &str) -> ApiResult<String> {
+    let c = raw.trim();
+    if c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit()) {
+        Ok(c.to_ascii_lowercase())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{c:?} is not a colour like #3b82f6."
+        )))
+    }
+}
+
+fn operator_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Operator> {
+    Ok(operators::get(conn, company_id, id)?
+        .ok_or_else(|| ApiError::not_found(format!("Operator {id} not found.")))?
+        .operator)
+}
+
+fn group_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Group> {
+    groups::get(conn, company_id, id)?
+        .ok_or_else(|| ApiError::not_found(format!("Group {id} not found.")))
+}
+
+fn role_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Role> {
+    roles::get(conn, company_id, id)?
+        .ok_or_else(|| ApiError::not_found(format!("Role {id} not found.")))
+}
+
+/// The groups by id, each checked to be the company's; at most [`MAX_GROUPS`], no repeats.
+fn checked_groups(conn: &Connection, company_id: Id, ids: &[Id]) -> ApiResult<Vec<Id>> {
+    if ids.len() > MAX_GROUPS {
         return Err(ApiError::bad_request(format!(
-            "The password must be 1 to {MAX_PASSWORD_BYTES} bytes."
+            "An operator is in at most {MAX_GROUPS} groups."
         )));
     }
-    let hash = hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        group_of(conn, company_id, *id)?;
+        if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    Ok(out)
+}
+
+/// The role by id, checked to be the company's and within the caller's permissions.
+fn checked_role(conn: &Connection, by: By<'_>, company_id: Id, id: Option<Id>) -> ApiResult<()> {
+    if let Some(id) = id {
+        let role = role_of(conn, company_id, id)?;
+        no_escalation(by, &role.permissions, None)?;
+    }
+    Ok(())
+}
+
+fn emit_and_log_operator(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    action: LogAction,
+) -> ApiResult<Operator> {
+    let op = operator_of(ctx.tx, company_id, id)?;
+    emit_operator(ctx, company_id, &op, now_ms())?;
+    by.log(
+        ctx,
+        company_id,
+        (LogTarget::Operator, id),
+        action,
+        &LogDetails::default(),
+    )?;
+    Ok(op)
+}
+
+/// Adds an operator; `hash` and `generated` come from [`new_password`].
+fn create_operator_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    req: &NewOperatorRequest,
+    (hash, generated): (String, Option<String>),
+) -> ApiResult<OperatorCreated> {
+    require(by)?;
+    let email = validate_email(&req.email)?;
+    let name = checked_name(&req.name, "operator")?;
+    if operators::email_exists(ctx.tx, &email)? {
+        return Err(ApiError::Conflict(format!(
+            "An operator with email {email} already exists; pick another email."
+        )));
+    }
+    checked_role(ctx.tx, by, company_id, req.role_id)?;
+    let group_ids = checked_groups(ctx.tx, company_id, &req.group_ids)?;
+    let id = operators::insert(
+        ctx.tx,
+        &NewOperator {
+            company_id,
+            name: &name,
+            email: &email,
+            password_hash: &hash,
+            super_admin: false,
+            role_id: req.role_id,
+        },
+        now_ms(),
+    )?;
+    operators::set_groups(ctx.tx, id, &group_ids)?;
+    let operator = emit_and_log_operator(ctx, by, company_id, id, LogAction::OperatorCreated)?;
+    Ok(OperatorCreated {
+        operator,
+        one_time_password: generated,
+    })
+}
+
+/// Applies a PATCH to an operator.
+fn update_operator_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    patch: &OperatorPatch,
+) -> ApiResult<Operator> {
+    require(by)?;
+    let before = operator_of(ctx.tx, company_id, id)?;
+    no_escalation(by, &Permissions::default(), Some(&before))?;
+    let mut changed = false;
+    if let Some(name) = &patch.name {
+        let name = checked_name(name, "operator")?;
+        if name != before.name {
+            operators::set_name(ctx.tx, id, &name)?;
+            changed = true;
+        }
+    }
+    if let Some(role_id) = patch.role_id {
+        checked_role(ctx.tx, by, company_id, role_id)?;
+        if role_id != before.role_id {
+            operators::set_role(ctx.tx, id, role_id)?;
+            changed = true;
+        }
+    }
+    if let Some(ids) = &patch.group_ids {
+        let mut group_ids = checked_groups(ctx.tx, company_id, ids)?;
+        group_ids.sort_unstable();
+        if group_ids != before.group_ids {
+            operators::set_groups(ctx.tx, id, &group_ids)?;
+            changed = true;
+        }
+    }
+    if changed {
+        emit_and_log_operator(ctx, by, company_id, id, LogAction::OperatorUpdated)?;
+    }
+    if let Some(active) = patch.active.filter(|a| *a != before.active) {
+        set_active_in(ctx, by, company_id, id, active)?;
+    }
+    operator_of(ctx.tx, company_id, id)
+}
+
+/// Deactivates (ending every session at once) or reactivates an operator.
+fn set_active_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    active: bool,
+) -> ApiResult<usize> {
+    require(by)?;
+    let before = operator_of(ctx.tx, company_id, id)?;
+    no_escalation(by, &Permissions::default(), Some(&before))?;
+    if !active && matches!(by, By::Actor(a) if a.id() == id) {
+        return Err(ApiError::InvalidState(
+            "You cannot deactivate yourself; ask another admin.".into(),
+        ));
+    }
+    let ended = if active {
+        0
+    } else {
+        tokens::revoke_sessions_of(ctx.tx, &before.email, now_ms())?
+    };
+    if before.active != active {
+        operators::set_active(ctx.tx, id, active)?;
+        let action = if active {
+            LogAction::OperatorReactivated
+        } else {
+            LogAction::OperatorDeactivated
+        };
+        emit_and_log_operator(ctx, by, company_id, id, action)?;
+    }
+    Ok(ended)
+}
+
+/// Sets a new password (signing the operator out everywhere).
+fn reset_password_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    hash: &str,
+) -> ApiResult<()> {
+    require(by)?;
+    let target = operator_of(ctx.tx, company_id, id)?;
+    no_escalation(by, &Permissions::default(), Some(&target))?;
+    operators::set_password_hash(ctx.tx, id, hash)?;
+    tokens::revoke_sessions_of(ctx.tx, &target.email, now_ms())?;
+    by.log(
+        ctx,
+        company_id,
+        (LogTarget::Operator, id),
+        LogAction::PasswordReset,
+        &LogDetails::default(),
+    )?;
+    Ok(())
+}
+
+fn create_group_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    input: &NewGroupRequest,
+) -> ApiResult<Group> {
+    require(by)?;
+    let name = checked_name(&input.name, "group")?;
+    let color = match &input.color {
+        Some(c) => checked_color(c)?,
+        None => DEFAULT_GROUP_COLOR.to_string(),
+    };
+    unique_group_name(ctx.tx, company_id, &name, None)?;
+    let id = groups::insert(ctx.tx, company_id, &name, &color)?;
+    let group = group_of(ctx.tx, company_id, id)?;
+    emit_group(ctx, company_id, &group, now_ms())?;
+    by.log(
+        ctx,
+        company_id,
+        (LogTarget::Group, id),
+        LogAction::GroupCreated,
+        &LogDetails::default(),
+    )?;
+    Ok(group)
+}
+
+fn unique_group_name(
+    conn: &Connection,
+    company_id: Id,
+    name: &str,
+    except: Option<Id>,
+) -> ApiResult<()> {
+    if groups::list(conn, company_id)?
+        .iter()
+        .any(|g| Some(g.id) != except && g.name.eq_ignore_ascii_case(name))
+    {
+        return Err(ApiError::Conflict(format!(
+            "The group {name:?} already exists."
+        )));
+    }
+    Ok(())
+}
+
+fn update_group_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    input: &GroupPatch,
+) -> ApiResult<Group> {
+    require(by)?;
+    let mut group = group_of(ctx.tx, company_id, id)?;
+    let before = group.clone();
+    if let Some(name) = &input.name {
+        group.name = checked_name(name, "group")?;
+        unique_group_name(ctx.tx, company_id, &group.name, Some(id))?;
+    }
+    if let Some(color) = &input.color {
+        group.color = checked_color(color)?;
+    }
+    if group != before {
+        groups::update(ctx.tx, &group)?;
+        emit_group(ctx, company_id, &group, now_ms())?;
+        by.log(
+            ctx,
+            company_id,
+            (LogTarget::Group, id),
+            LogAction::GroupUpdated,
+            &LogDetails::default(),
+        )?;
+    }
+    Ok(group)
+}
+
+/// Deletes a group. Its conversations and channels go to `move_to`, which is required while
+/// it has any; its operators simply leave it.
+fn delete_group_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    move_to: Option<Id>,
+) -> ApiResult<()> {
+    require(by)?;
+    group_of(ctx.tx, company_id, id)?;
+    let (conversation_count, channel_count) = groups::usage(ctx.tx, id)?;
+    let now = now_ms();
+    if conversation_count + channel_count > 0 {
+        let Some(to) = move_to else {
+            return Err(ApiError::Conflict(format!(
+                "The group still has {conversation_count} conversation(s) and {channel_count} channel(s); choose a group to move them to (move_to)."
+            )));
+        };
+        if to == id {
+            return Err(ApiError::bad_request(
+                "`move_to` must be another group than the one deleted.",
+            ));
+        }
+        group_of(ctx.tx, company_id, to)?;
+        for conv_id in conversations::ids_in_group(ctx.tx, company_id, id)? {
+            let Some(mut conv) = conversations::get(ctx.tx, company_id, conv_id)? else {
+                continue;
+            };
+            let before = Scope::of(&conv);
+            conv.group_id = Some(to);
+            conv.updated_at = now;
+            conversations::update(ctx.tx, &conv)?;
+            emit_conversation(ctx, company_id, Some(before), &conv, now)?;
+        }
+        for channel_id in groups::move_channels(ctx.tx, id, to)? {
+            if let Some(c) = channels::get_any(ctx.tx, channel_id)? {
+                super::admin::emit_channel(ctx, company_id, &c.account, now)?;
+            }
+        }
+    }
+    let members = operators::in_group(ctx.tx, id)?;
+    groups::delete(ctx.tx, id)?;
+    for op in members {
+        let o = operator_of(ctx.tx, company_id, op)?;
+        emit_operator(ctx, company_id, &o, now)?;
+    }
+    ctx_remove_group(ctx, company_id, id, now)?;
+    by.log(
+        ctx,
+        company_id,
+        (LogTarget::Group, id),
+        LogAction::GroupDeleted,
+        &LogDetails {
+            group_id: move_to,
+            ..LogDetails::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Tells the apps the group is gone.
+fn ctx_remove_group(ctx: &mut WriteCtx<'_>, company_id: Id, id: Id, now: i64) -> ApiResult<()> {
+    use crate::storage::changes::{self, Audience};
+    changes::append(
+        ctx,
+        company_id,
+        id,
+        switchboard_protocol::Change::Removed(switchboard_protocol::Entity::Group),
+        Audience::Company,
+        now,
+    )?;
+    Ok(())
+}
+
+fn create_role_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    input: &NewRoleRequest,
+) -> ApiResult<Role> {
+    require(by)?;
+    let name = checked_name(&input.name, "role")?;
+    let permissions = input.permissions.clone();
+    no_escalation(by, &permissions, None)?;
+    unique_role_name(ctx.tx, company_id, &name, None)?;
+    let id = roles::insert(ctx.tx, company_id, &name, &permissions)?;
+    by.log(
+        ctx,
+        company_id,
+        (LogTarget::Role, id),
+        LogAction::RoleCreated,
+        &LogDetails::default(),
+    )?;
+    role_of(ctx.tx, company_id, id)
+}
+
+fn unique_role_name(
+    conn: &Connection,
+    company_id: Id,
+    name: &str,
+    except: Option<Id>,
+) -> ApiResult<()> {
+    if roles::list(conn, company_id)?
+        .iter()
+        .any(|r| Some(r.id) != except && r.name.eq_ignore_ascii_case(name))
+    {
+        return Err(ApiError::Conflict(format!(
+            "The role {name:?} already exists."
+        )));
+    }
+    Ok(())
+}
+
+/// Renames a role or changes its permissions; every operator with the role gets a change
+/// record, so their open app reloads what they may do.
+fn update_role_in(
+    ctx: &mut WriteCtx<'_>,
+    by: By<'_>,
+    company_id: Id,
+    id: Id,
+    input: &RolePatch,
+) -> ApiResult<Role> {
+    require(by)?;
+    let mut role = role_of(ctx.tx, company_id, id)?;
+    // Changing a role one does not fully hold would change what its holders may do beyond
+    // the caller's own rights.
+    no_escalation(by, &role.permissions, None)?;
+    let before = role.clone();
+    if let Some(name) = &input.name {
+        role.name = checked_name(name, "role")?;
+        unique_role_name(ctx.tx, company_id, &role.name, Some(id))?;
+    }
+    if let Some(p) = &input.permissions {
+        no_escalation(by, p, None)?;
+        role.permissions = p.clone();
+    }
+    if role != before {
+        roles::update(ctx.tx, &role)?;
+        by.log(
+            ctx,
+            company_id,
+            (LogTarget::Role, id),
+            LogAction::RoleUpdated,
+            &LogDetails::default(),
+        )?;
+        if role.permissions != before.permissions {
+            let now = now_ms();
+            for op in operators::with_role(ctx.tx, id)? {
+                let o = operator_of(ctx.tx, company_id, op)?;
+                emit_operator(ctx, company_id, &o, now)?;
+            }
+        }
+    }
+    Ok(role)
+}
+
+/// Deletes a role nobody has (409 while operators have it).
+fn delete_role_in(ctx: &mut WriteCtx<'_>, by: By<'_>, company_id: Id, id: Id) -> ApiResult<()> {
+    require(by)?;
+    let role = role_of(ctx.tx, company_id, id)?;
+    no_escalation(by, &role.permissions, None)?;
+    let holders = operators::with_role(ctx.tx, id)?.len();
+    if holders > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{holders} operator(s) have the role {:?}; give them another role first.",
+            role.name
+        )));
+    }
+    roles::delete(ctx.tx, id)?;
+    by.log(
+        ctx,
+        company_id,
+        (LogTarget::Role, id),
+        LogAction::RoleDeleted,
+        &LogDetails::default(),
+    )?;
+    Ok(())
+}
+
+// --- The API: the caller's token decides the company and the rights. ---
+
+/// Runs `f` in a write transaction as the caller.
+async fn as_caller<T: Send + 'static>(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    f: impl FnOnce(&mut WriteCtx<'_>, &Actor) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    db.write(move |ctx| {
+        let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
+        f(ctx, &actor)
+    })
+    .await
+}
+
+/// Every operator of the caller's company (deactivated ones too), for admins.
+pub async fn list_operators_for(db: &Db, principal: Principal) -> ApiResult<Vec<Operator>> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        require(By::Actor(&actor))?;
+        Ok(operators::list(conn, actor.company_id)?)
+    })
+    .await
+}
+
+pub async fn get_operator(db: &Db, principal: Principal, id: Id) -> ApiResult<Operator> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        require(By::Actor(&actor))?;
+        operator_of(conn, actor.company_id, id)
+    })
+    .await
+}
+
+pub async fn create_operator(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    req: NewOperatorRequest,
+) -> ApiResult<OperatorCreated> {
+    let password = tokio::task::spawn_blocking({
+        let given = req.password.clone();
+        move || new_password(given.as_deref())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    as_caller(db, principal, ip, move |ctx, actor| {
+        create_operator_in(ctx, By::Actor(actor), actor.company_id, &req, password)
+    })
+    .await
+}
+
+pub async fn update_operator(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+    patch: OperatorPatch,
+) -> ApiResult<Operator> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        update_operator_in(ctx, By::Actor(actor), actor.company_id, id, &patch)
+    })
+    .await
+}
+
+/// `DELETE /operators/{id}`: operators are never erased (their messages name them); this
+/// deactivates.
+pub async fn deactivate_operator(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+) -> ApiResult<()> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        set_active_in(ctx, By::Actor(actor), actor.company_id, id, false).map(|_| ())
+    })
+    .await
+}
+
+pub async fn reset_password(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+    req: PasswordReset,
+) -> ApiResult<OperatorCreated> {
+    let (hash, generated) =
+        tokio::task::spawn_blocking(move || new_password(req.password.as_deref()))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+    as_caller(db, principal, ip, move |ctx, actor| {
+        reset_password_in(ctx, By::Actor(actor), actor.company_id, id, &hash)?;
+        Ok(OperatorCreated {
+            operator: operator_of(ctx.tx, actor.company_id, id)?,
+            one_time_password: generated,
+        })
+    })
+    .await
+}
+
+pub async fn list_groups(db: &Db, principal: Principal) -> ApiResult<Vec<Group>> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        Ok(groups::list(conn, actor.company_id)?)
+    })
+    .await
+}
+
+pub async fn get_group(db: &Db, principal: Principal, id: Id) -> ApiResult<Group> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        group_of(conn, actor.company_id, id)
+    })
+    .await
+}
+
+pub async fn create_group(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    input: NewGroupRequest,
+) -> ApiResult<Group> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        create_group_in(ctx, By::Actor(actor), actor.company_id, &input)
+    })
+    .await
+}
+
+pub async fn update_group(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+    input: GroupPatch,
+) -> ApiResult<Group> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        update_group_in(ctx, By::Actor(actor), actor.company_id, id, &input)
+    })
+    .await
+}
+
+pub async fn delete_group(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+    move_to: Option<Id>,
+) -> ApiResult<()> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        delete_group_in(ctx, By::Actor(actor), actor.company_id, id, move_to)
+    })
+    .await
+}
+
+pub async fn list_roles(db: &Db, principal: Principal) -> ApiResult<Vec<Role>> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        Ok(roles::list(conn, actor.company_id)?)
+    })
+    .await
+}
+
+pub async fn get_role(db: &Db, principal: Principal, id: Id) -> ApiResult<Role> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        role_of(conn, actor.company_id, id)
+    })
+    .await
+}
+
+pub async fn create_role(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    input: NewRoleRequest,
+) -> ApiResult<Role> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        create_role_in(ctx, By::Actor(actor), actor.company_id, &input)
+    })
+    .await
+}
+
+pub async fn update_role(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+    input: RolePatch,
+) -> ApiResult<Role> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        update_role_in(ctx, By::Actor(actor), actor.company_id, id, &input)
+    })
+    .await
+}
+
+pub async fn delete_role(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+) -> ApiResult<()> {
+    as_caller(db, principal, ip, move |ctx, actor| {
+        delete_role_in(ctx, By::Actor(actor), actor.company_id, id)
+    })
+    .await
+}
+
+// --- The CLI: the company by id (default the first), groups and roles by id or name. ---
+
+/// What `operator add` asks for.
+#[derive(Debug, Default)]
+pub struct OperatorSpec {
+    pub company_id: Option<Id>,
+    pub email: String,
+    pub name: String,
+    /// `None`: a one-time password is made and returned.
+    pub password: Option<String>,
+    /// A role id or name.
+    pub role: Option<String>,
+    /// Group ids or names.
+    pub groups: Vec<String>,
+}
+
+/// Adds an operator; returns them with the one-time password when none was given.
+pub fn add_operator(db: &Db, spec: &OperatorSpec) -> ApiResult<OperatorCreated> {
+    let password = new_password(spec.password.as_deref())?;
     db.write_blocking(|ctx| {
         let company = company_or_first(ctx.tx, spec.company_id)?;
-        if operators::email_exists(ctx.tx, &email)? {
-            return Err(ApiError::Conflict(format!(
-                "An operator with email {email} already exists; pick another email."
-            )));
-        }
-        let role_id = match &spec.role {
-            Some(r) => Some(find_role(ctx.tx, company.id, r)?),
-            None => None,
-        };
-        let group_ids = spec
-            .groups
-            .iter()
-            .map(|g| find_group(ctx.tx, company.id, g))
-            .collect::<ApiResult<Vec<Id>>>()?;
-        let now = now_ms();
-        let id = operators::insert(
-            ctx.tx,
-            &NewOperator {
-                company_id: company.id,
-                name: &name,
-                email: &email,
-                password_hash: &hash,
-                super_admin: false,
-                role_id,
+        let req = NewOperatorRequest {
+            email: spec.email.clone(),
+            name: spec.name.clone(),
+            password: None,
+            role_id: match &spec.role {
+                Some(r) => Some(find_role(ctx.tx, company.id, r)?),
+                None => None,
             },
-            now,
-        )?;
-        for g in group_ids {
-            operators::add_to_group(ctx.tx, id, g)?;
-        }
-        let made = operators::get(ctx.tx, company.id, id)?
-            .ok_or_else(|| ApiError::Internal("operator vanished after insert".into()))?;
-        emit_operator(ctx, company.id, &made.operator, now)?;
-        Ok(NewOperatorMade {
-            id,
-            generated_password: generated_password.clone(),
-        })
+            group_ids: spec
+                .groups
+                .iter()
+                .map(|g| find_group(ctx.tx, company.id, g))
+                .collect::<ApiResult<Vec<Id>>>()?,
+        };
+        create_operator_in(ctx, By::Cli, company.id, &req, password.clone())
     })
 }
 
@@ -129,122 +935,52 @@ pub fn list_operators(db: &Db, company_id: Option<Id>) -> ApiResult<Vec<Operator
     })
 }
 
-/// Deactivates (`active == false`) or reactivates the operator with `email`. Deactivating
-/// signs them out everywhere at once: every session is revoked, and a deactivated operator
-/// can neither sign in nor use a token. Returns how many sessions ended.
+/// Deactivates or reactivates the operator with `email`; returns how many sessions ended.
 pub fn set_operator_active(db: &Db, email: &str, active: bool) -> ApiResult<usize> {
     let email = email.trim().to_string();
     db.write_blocking(|ctx| {
         let (rec, _) = operators::by_email(ctx.tx, &email)?
             .ok_or_else(|| ApiError::not_found(format!("No operator with email {email}.")))?;
-        let now = now_ms();
-        let ended = if active {
-            0
-        } else {
-            tokens::revoke_sessions_of(ctx.tx, &email, now)?
-        };
-        if rec.operator.active != active {
-            operators::set_active(ctx.tx, rec.operator.id, active)?;
-            let op = Operator {
-                active,
-                ..rec.operator
-            };
-            emit_operator(ctx, rec.company_id, &op, now)?;
-        }
-        Ok(ended)
+        set_active_in(ctx, By::Cli, rec.company_id, rec.operator.id, active)
     })
 }
 
-/// Adds a group; returns its id.
+/// Adds a group; returns it.
 pub fn add_group(
     db: &Db,
     company_id: Option<Id>,
     name: &str,
     color: Option<&str>,
-) -> ApiResult<Id> {
-    let name = checked_name(name, "group")?;
-    let color = match color.map(str::trim) {
-        Some(c) if is_hex_color(c) => c.to_ascii_lowercase(),
-        Some(c) => {
-            return Err(ApiError::bad_request(format!(
-                "{c:?} is not a colour like #3b82f6."
-            )))
-        }
-        None => DEFAULT_GROUP_COLOR.to_string(),
+) -> ApiResult<Group> {
+    let input = NewGroupRequest {
+        name: name.to_string(),
+        color: color.map(str::to_string),
     };
     db.write_blocking(|ctx| {
         let company = company_or_first(ctx.tx, company_id)?;
-        if groups::list(ctx.tx, company.id)?
-            .iter()
-            .any(|g| g.name.eq_ignore_ascii_case(&name))
-        {
-            return Err(ApiError::Conflict(format!(
-                "The group {name:?} already exists."
-            )));
-        }
-        let id = groups::insert(ctx.tx, company.id, &name, &color)?;
-        let group = groups::get(ctx.tx, company.id, id)?
-            .ok_or_else(|| ApiError::Internal("group vanished after insert".into()))?;
-        emit_group(ctx, company.id, &group, now_ms())?;
-        Ok(id)
+        create_group_in(ctx, By::Cli, company.id, &input)
     })
 }
 
-fn is_hex_color(c: &str) -> bool {
-    c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())
-}
-
-/// The permission set named by `names`: the field names of [`Permissions`] as the API spells
-/// them (the struct is the one list of permissions).
-pub fn permissions_from(names: &[String]) -> ApiResult<Permissions> {
-    let mut flags = serde_json::to_value(Permissions::default())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let known = |flags: &serde_json::Value| -> String {
-        flags
-            .as_object()
-            .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
-            .unwrap_or_default()
-    };
-    for raw in names {
-        let name = raw.trim();
-        match flags.get_mut(name) {
-            Some(flag) => *flag = true.into(),
-            None => {
-                return Err(ApiError::bad_request(format!(
-                    "No permission {name:?}; the permissions are {}.",
-                    known(&flags)
-                )))
-            }
-        }
-    }
-    serde_json::from_value(flags).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// Adds a role (a named permission set); returns its id.
+/// Adds a role with the named permissions; returns it.
 pub fn add_role(
     db: &Db,
     company_id: Option<Id>,
     name: &str,
     permissions: &[String],
-) -> ApiResult<Id> {
-    let name = checked_name(name, "role")?;
-    let permissions = permissions_from(permissions)?;
+) -> ApiResult<Role> {
+    let input = NewRoleRequest {
+        name: name.to_string(),
+        permissions: permissions_from(permissions)?,
+    };
     db.write_blocking(|ctx| {
         let company = company_or_first(ctx.tx, company_id)?;
-        if roles::list(ctx.tx, company.id)?
-            .iter()
-            .any(|r| r.name.eq_ignore_ascii_case(&name))
-        {
-            return Err(ApiError::Conflict(format!(
-                "The role {name:?} already exists."
-            )));
-        }
-        Ok(roles::insert(ctx.tx, company.id, &name, &permissions)?)
+        create_role_in(ctx, By::Cli, company.id, &input)
     })
 }
 
 /// A role by id or (case-insensitive) name.
-fn find_role(conn: &rusqlite::Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
+fn find_role(conn: &Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
     let wanted = wanted.trim();
     roles::list(conn, company_id)?
         .into_iter()

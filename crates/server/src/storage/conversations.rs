@@ -274,6 +274,15 @@ pub fn list(
     rows.collect()
 }
 
+/// Ids of the company's conversations in `group_id`.
+pub fn ids_in_group(conn: &Connection, company_id: Id, group_id: Id) -> rusqlite::Result<Vec<Id>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM conversations WHERE company_id = ?1 AND group_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![company_id, group_id], |r| r.get(0))?;
+    rows.collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

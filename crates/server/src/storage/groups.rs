@@ -35,3 +35,37 @@ pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Group>> {
     let rows = stmt.query_map([company_id], row_to_group)?;
     rows.collect()
 }
+
+pub fn update(conn: &Connection, g: &Group) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE company_groups SET name = ?2, color = ?3 WHERE id = ?1",
+        params![g.id, g.name, g.color],
+    )?;
+    Ok(())
+}
+
+/// How many conversations and channel accounts still name the group.
+pub fn usage(conn: &Connection, id: Id) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM conversations WHERE group_id = ?1),
+                (SELECT COUNT(*) FROM channel_accounts WHERE group_id = ?1)",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Moves the group's channel accounts to `to`; returns their ids.
+pub fn move_channels(conn: &Connection, from: Id, to: Id) -> rusqlite::Result<Vec<Id>> {
+    let mut stmt =
+        conn.prepare("UPDATE channel_accounts SET group_id = ?2 WHERE group_id = ?1 RETURNING id")?;
+    let rows = stmt.query_map(params![from, to], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Deletes the group with its memberships and file policy (nothing may name it any more).
+pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM operator_groups WHERE group_id = ?1", [id])?;
+    conn.execute("DELETE FROM group_file_policies WHERE group_id = ?1", [id])?;
+    conn.execute("DELETE FROM company_groups WHERE id = ?1", [id])?;
+    Ok(())
+}

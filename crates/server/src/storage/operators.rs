@@ -194,3 +194,52 @@ pub fn set_active(conn: &Connection, id: Id, active: bool) -> rusqlite::Result<(
     )?;
     Ok(())
 }
+
+pub fn set_name(conn: &Connection, id: Id, name: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE operators SET name = ?2 WHERE id = ?1",
+        params![id, name],
+    )?;
+    Ok(())
+}
+
+pub fn set_role(conn: &Connection, id: Id, role_id: Option<Id>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE operators SET role_id = ?2 WHERE id = ?1",
+        params![id, role_id],
+    )?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &Connection, id: Id, hash: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE operators SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )?;
+    Ok(())
+}
+
+/// Replaces the operator's groups.
+pub fn set_groups(conn: &Connection, id: Id, group_ids: &[Id]) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM operator_groups WHERE operator_id = ?1", [id])?;
+    for g in group_ids {
+        add_to_group(conn, id, *g)?;
+    }
+    Ok(())
+}
+
+/// Ids of the operators who have `role_id`.
+pub fn with_role(conn: &Connection, role_id: Id) -> rusqlite::Result<Vec<Id>> {
+    let mut stmt = conn.prepare("SELECT id FROM operators WHERE role_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([role_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Ids of the operators in `group_id`.
+pub fn in_group(conn: &Connection, group_id: Id) -> rusqlite::Result<Vec<Id>> {
+    let mut stmt = conn.prepare(
+        "SELECT operator_id FROM operator_groups WHERE group_id = ?1 ORDER BY operator_id",
+    )?;
+    let rows = stmt.query_map([group_id], |r| r.get(0))?;
+    rows.collect()
+}

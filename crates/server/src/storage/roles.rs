@@ -62,3 +62,29 @@ pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Role>> {
     let rows = stmt.query_map([company_id], row_to_role)?;
     rows.collect()
 }
+
+pub fn update(conn: &Connection, role: &Role) -> rusqlite::Result<()> {
+    let p = &role.permissions;
+    conn.execute(
+        "UPDATE roles SET name = ?2, conversations_management = ?3, show_all_tab = ?4,
+            manage_operators = ?5, manage_settings = ?6, view_analytics = ?7,
+            outgoing_whatsapp = ?8
+         WHERE id = ?1",
+        params![
+            role.id,
+            role.name,
+            p.conversations_management,
+            p.show_all_tab,
+            p.manage_operators,
+            p.manage_settings,
+            p.view_analytics,
+            p.outgoing_whatsapp
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM roles WHERE id = ?1", [id])?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Administration of the company's directory: operators, groups and roles
+//! (`/api/v1/operators`, `/api/v1/groups`, `/api/v1/roles`).
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::{Id, Operator, Permissions};
+
+/// A field of a PATCH that may be set to `null`: absent → `None` (unchanged), `null` →
+/// `Some(None)` (cleared), a value → `Some(Some(v))`.
+#[allow(clippy::option_option)] // a PATCH field has exactly these three cases
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /api/v1/operators`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewOperatorRequest {
+    #[cfg_attr(feature = "openapi", schema(format = "email", max_length = 254))]
+    pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub name: String,
+    /// Absent: a one-time password is made and returned once.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1024))]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub role_id: Option<Id>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub group_ids: Vec<Id>,
+}
+
+/// The answer to a new operator or a password reset: the one-time password is shown here
+/// once (only when the admin gave none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperatorCreated {
+    pub operator: Operator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_time_password: Option<String>,
+}
+
+/// `PATCH /api/v1/operators/{id}`: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperatorPatch {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub name: Option<String>,
+    /// `null`: no role (no extra permissions).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "specta", specta(type = Option<Id>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub role_id: Option<Option<Id>>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub group_ids: Option<Vec<Id>>,
+    /// `false` deactivates: every session of theirs ends at once and they cannot sign in.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// `POST /api/v1/operators/{id}/password`: an admin resets an operator's password.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordReset {
+    /// Absent: a one-time password is made and returned once.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1024))]
+    pub password: Option<String>,
+}
+
+/// `PUT /api/v1/me/password`: an operator changes their own password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePassword {
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
+    pub current_password: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
+    pub new_password: String,
+}
+
+/// `POST /api/v1/groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewGroupRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
+    )]
+    pub name: String,
+    /// `#rrggbb`; default the accent blue.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9a-fA-F]{6}$"))]
+    pub color: Option<String>,
+}
+
+/// `PATCH /api/v1/groups/{id}`: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupPatch {
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
+    )]
+    pub name: Option<String>,
+    /// `#rrggbb`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9a-fA-F]{6}$"))]
+    pub color: Option<String>,
+}
+
+/// `DELETE /api/v1/groups/{id}?move_to=`: where the group's conversations and channels go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct DeleteGroupQuery {
+    /// Another group of the company. Needed when the group still has conversations or
+    /// channels (409 otherwise, saying how many).
+    #[serde(default)]
+    pub move_to: Option<Id>,
+}
+
+/// `POST /api/v1/roles`: a name and permissions (all off unless given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewRoleRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
+    )]
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Permissions,
+}
+
+/// `PATCH /api/v1/roles/{id}`: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RolePatch {
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
+    )]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub permissions: Option<Permissions>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OperatorPatch;
+
+    #[test]
+    fn a_patch_tells_absent_from_null() {
+        let absent: OperatorPatch = serde_json::from_str("{}").expect("absent");
+        assert_eq!(absent.role_id, None);
+        let cleared: OperatorPatch = serde_json::from_str(r#"{"role_id":null}"#).expect("null");
+        assert_eq!(cleared.role_id, Some(None));
+        let set: OperatorPatch = serde_json::from_str(r#"{"role_id":7}"#).expect("set");
+        assert_eq!(set.role_id, Some(Some(7)));
+    }
+}
