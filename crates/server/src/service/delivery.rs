@@ -267,27 +267,29 @@ async fn prepare(
     let Some((channel, conv, msg)) = found else {
         return Ok(None);
     };
-    Ok(channels::adapter_for(&channel, settings).map(|adapter| {
-        (
-            adapter,
-            Outbound {
-                message_id: msg.id,
-                conversation_id: conv.id,
-                channel_id: channel.account.id,
-                client_external_id: conv.client.external_id.clone(),
-                text: msg.text,
-                created_at: msg.created_at,
-                attachment_path: msg.attachment.as_ref().map(|a| files.path_of(&a.sha256)),
-                attachment: msg.attachment,
-                idempotency_key: key,
-            },
-        )
-    }))
+    Ok(
+        channels::adapter_for(&channel, settings, db).map(|adapter| {
+            (
+                adapter,
+                Outbound {
+                    message_id: msg.id,
+                    conversation_id: conv.id,
+                    channel_id: channel.account.id,
+                    client_external_id: conv.client.external_id.clone(),
+                    text: msg.text,
+                    created_at: msg.created_at,
+                    attachment_path: msg.attachment.as_ref().map(|a| files.path_of(&a.sha256)),
+                    attachment: msg.attachment,
+                    idempotency_key: key,
+                },
+            )
+        }),
+    )
 }
 
 /// Sets a message's `delivery` and its reason (when they change) and tells whoever sees its
 /// conversation.
-fn set_delivery(
+pub(crate) fn set_delivery(
     ctx: &mut WriteCtx<'_>,
     conversation_id: Id,
     message_id: Id,
