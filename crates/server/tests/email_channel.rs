@@ -30,7 +30,10 @@ struct Rig {
 
 impl Rig {
     fn start() -> Self {
-        let imap = Dovecot::start();
+        Self::with(Dovecot::start())
+    }
+
+    fn with(imap: Dovecot) -> Self {
         let smtp = Smtp::start();
         let fx = Fx::new();
         let out = cli(
@@ -181,7 +184,8 @@ async fn a_mail_becomes_a_conversation_and_the_answers_thread_both_ways() {
     let mut rig = Rig::start();
     let listing = cli(&rig.fx.db_path, &["channel", "list"]);
     assert!(
-        listing.contains("imap+plain://desk:***@127.0.0.1") && !listing.contains(PASSWORD),
+        listing.contains(&format!("imap+plain://desk{}:***@127.0.0.1", rig.imap.port))
+            && !listing.contains(PASSWORD),
         "channel list shows the URL without its password: {listing}"
     );
 
@@ -386,7 +390,8 @@ async fn an_imap_server_restarted_mid_idle_loses_nothing_and_repeats_nothing() {
     rig.imap.deliver(&mail(1, "eve@client.test"));
     rig.wait_messages("eve@client.test", 1).await;
 
-    // The listener now waits in IDLE; the IMAP server goes away, mail arrives meanwhile.
+    // The listener waits in IDLE; the IMAP server goes away, mail arrives meanwhile.
+    until("the listener idles", || async { rig.imap.idling() }).await;
     rig.imap.stop();
     rig.imap.deliver(&mail(2, "eve@client.test"));
     rig.imap.deliver(&mail(3, "frank@client.test"));
@@ -404,4 +409,111 @@ async fn an_imap_server_restarted_mid_idle_loses_nothing_and_repeats_nothing() {
     rig.wait_messages("frank@client.test", 2).await;
     rig.wait_messages("eve@client.test", 2).await;
     assert!(!rig.imap.log().contains("Fatal"), "{}", rig.imap.log());
+}
+
+#[tokio::test]
+async fn a_server_without_idle_is_polled() {
+    // Dovecot announcing no IDLE after login.
+    let mut rig = Rig::with(Dovecot::start_with(
+        "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE",
+    ));
+    let mail = |n: u32| {
+        format!("From: Gus <gus@client.test>\nTo: desk@support.test\nSubject: Poll {n}\nMessage-ID: <p{n}@client.test>\n\nPoll {n}\n")
+    };
+    rig.imap.deliver(&mail(1));
+    rig.wait_messages("gus@client.test", 1).await;
+    rig.imap.deliver(&mail(2));
+    let (_, msgs) = rig.wait_messages("gus@client.test", 2).await;
+    assert_eq!(msgs[1]["text"], "Poll 2");
+    assert!(!rig.imap.idling(), "no IDLE where the server offers none");
+}
+
+#[test]
+fn channel_add_refuses_bad_mail_settings_without_showing_the_password() {
+    let fx = Fx::new();
+    let refused = |args: &[&str], needle: &str| {
+        let out = std::process::Command::new(common::BIN)
+            .arg("--db")
+            .arg(&fx.db_path)
+            .args(["channel", "add", "--kind", "email", "--name", "Bad mail"])
+            .args(args)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "the password is not shown: {stderr}"
+        );
+    };
+    let imap = "imaps://desk:hunter2@mail.support.test";
+    let smtp = "smtps://desk:hunter2@mail.support.test";
+    refused(
+        &["--address", "desk@support.test", "--smtp-url", smtp],
+        "needs --imap-url",
+    );
+    refused(
+        &[
+            "--address",
+            "not-an-address",
+            "--imap-url",
+            imap,
+            "--smtp-url",
+            smtp,
+        ],
+        "is not an email address",
+    );
+    refused(
+        &[
+            "--address",
+            "desk@support.test",
+            "--imap-url",
+            "pop3://desk:hunter2@x.test",
+            "--smtp-url",
+            smtp,
+        ],
+        "pop3://desk:***@x.test",
+    );
+    refused(
+        &[
+            "--address",
+            "desk@support.test",
+            "--imap-url",
+            "imap+plain://desk:hunter2@mail.support.test",
+            "--smtp-url",
+            smtp,
+        ],
+        "only for a server on this machine",
+    );
+    refused(
+        &[
+            "--address",
+            "desk@support.test",
+            "--imap-url",
+            imap,
+            "--smtp-url",
+            "http://desk:hunter2@x.test",
+        ],
+        "--smtp-url must be smtp://",
+    );
+    refused(
+        &[
+            "--address",
+            "desk@support.test",
+            "--imap-url",
+            imap,
+            "--smtp-url",
+            smtp,
+            "--bot-token",
+            "1:a",
+        ],
+        "An email channel does not take --bot-token",
+    );
+    let listing = cli(&fx.db_path, &["channel", "list"]);
+    assert!(
+        !listing.contains("Bad mail"),
+        "nothing was added: {listing}"
+    );
 }

@@ -149,8 +149,13 @@ impl ChannelOptions {
         if foreign.is_empty() {
             Ok(())
         } else {
+            let article = if kind.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "An"
+            } else {
+                "A"
+            };
             Err(format!(
-                "A {} channel does not take {}",
+                "{article} {} channel does not take {}",
                 kind.as_str(),
                 foreign.join(", ")
             ))

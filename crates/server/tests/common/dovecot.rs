@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 
 use super::smtp::free_port;
 
-pub const USER: &str = "desk";
 pub const PASSWORD: &str = "imap-s3cret";
 
 pub struct Dovecot {
     child: Option<Child>,
     pub port: u16,
+    /// Unique per server, so a test finds its own IMAP sessions among the processes.
+    user: String,
     dir: tempfile::TempDir,
     delivered: usize,
 }
@@ -31,6 +32,11 @@ fn binary() -> PathBuf {
 
 impl Dovecot {
     pub fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// With extra lines of config (e.g. an `imap_capability` without IDLE).
+    pub fn start_with(extra: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         // Dovecot's login processes run as another user and must reach the sockets here.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
@@ -40,7 +46,8 @@ impl Dovecot {
         for sub in ["run", "state", "home", "mail/cur", "mail/new", "mail/tmp"] {
             std::fs::create_dir_all(root.join(sub)).expect("mkdir");
         }
-        std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n"))
+        let user = format!("desk{port}");
+        std::fs::write(root.join("passwd"), format!("{user}:{{PLAIN}}{PASSWORD}\n"))
             .expect("passwd");
         // As root, the helper processes run as the users the package made and the mail as
         // `nobody` (Dovecot never reads mail as root); as anyone else, everything runs as them.
@@ -70,6 +77,8 @@ default_login_user = {login}
 first_valid_uid = 0
 mail_location = maildir:{r}/mail
 mailbox_idle_check_interval = 1 secs
+verbose_proctitle = yes
+{extra}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {r}/passwd
@@ -93,6 +102,7 @@ service imap-login {{
         let mut d = Dovecot {
             child: None,
             port,
+            user,
             dir,
             delivered: 0,
         };
@@ -101,7 +111,10 @@ service imap-login {{
     }
 
     pub fn url(&self) -> String {
-        format!("imap+plain://{USER}:{PASSWORD}@127.0.0.1:{}", self.port)
+        format!(
+            "imap+plain://{}:{PASSWORD}@127.0.0.1:{}",
+            self.user, self.port
+        )
     }
 
     fn root(&self) -> &Path {
@@ -162,6 +175,19 @@ service imap-login {{
         let tmp = self.root().join("mail/tmp").join(&name);
         std::fs::write(&tmp, raw.replace("\r\n", "\n")).expect("write mail");
         std::fs::rename(&tmp, self.root().join("mail/new").join(&name)).expect("deliver mail");
+    }
+
+    /// Whether one of this server's IMAP sessions is in IDLE (Dovecot's `verbose_proctitle`
+    /// shows `dovecot/imap [user ip IDLE]`).
+    pub fn idling(&self) -> bool {
+        let wanted = format!("[{} ", self.user);
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).into_owned())
+            .any(|c| c.starts_with("dovecot/imap ") && c.contains(&wanted) && c.contains(" IDLE]"))
     }
 
     pub fn log(&self) -> String {
