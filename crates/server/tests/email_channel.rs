@@ -5,7 +5,8 @@
 //! the operator's file attached; the client's reply (HTML, quoting the answer) lands in the
 //! same conversation as readable text without the quote; a bounce fails the answer with its
 //! reason; an auto-reply opens nothing; Dovecot restarted mid-IDLE and the server restarted
-//! lose and repeat nothing.
+//! lose and repeat nothing; a server without IDLE is polled; SMTP refusals (5xx) fail the
+//! answer, 4xx retry it; `imap://` never logs in without STARTTLS; bad settings are refused.
 
 mod common;
 
@@ -30,11 +31,11 @@ struct Rig {
 
 impl Rig {
     fn start() -> Self {
-        Self::with(Dovecot::start())
+        Self::with(Dovecot::start(), Smtp::start(), None)
     }
 
-    fn with(imap: Dovecot) -> Self {
-        let smtp = Smtp::start();
+    /// `imap_url`: instead of the Dovecot's own.
+    fn with(imap: Dovecot, smtp: Smtp, imap_url: Option<String>) -> Self {
         let fx = Fx::new();
         let out = cli(
             &fx.db_path,
@@ -48,7 +49,7 @@ impl Rig {
                 "--address",
                 ADDRESS,
                 "--imap-url",
-                &imap.url(),
+                &imap_url.unwrap_or_else(|| imap.url()),
                 "--smtp-url",
                 &smtp.url(),
                 "--group",
@@ -125,6 +126,13 @@ impl Rig {
 
     /// Starts `conv` and sends an answer; waits until it is delivered; returns its id.
     async fn answer(&self, conv: Id, text: &str) -> Id {
+        let id = self.send(conv, text).await;
+        self.wait_delivery(conv, id, "delivered").await;
+        id
+    }
+
+    /// Starts `conv` and sends an answer; returns its id.
+    async fn send(&self, conv: Id, text: &str) -> Id {
         let got = self
             .fx
             .post_json(
@@ -139,9 +147,7 @@ impl Rig {
             .send_message(&self.admin, conv, "operator", text)
             .await;
         assert_eq!(msg["delivery"], "pending", "{msg}");
-        let id = msg["id"].as_i64().expect("id");
-        self.wait_delivery(conv, id, "delivered").await;
-        id
+        msg["id"].as_i64().expect("id")
     }
 
     async fn message(&self, conv: Id, id: Id) -> Value {
@@ -414,9 +420,11 @@ async fn an_imap_server_restarted_mid_idle_loses_nothing_and_repeats_nothing() {
 #[tokio::test]
 async fn a_server_without_idle_is_polled() {
     // Dovecot announcing no IDLE after login.
-    let mut rig = Rig::with(Dovecot::start_with(
-        "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE",
-    ));
+    let mut rig = Rig::with(
+        Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE"),
+        Smtp::start(),
+        None,
+    );
     let mail = |n: u32| {
         format!("From: Gus <gus@client.test>\nTo: desk@support.test\nSubject: Poll {n}\nMessage-ID: <p{n}@client.test>\n\nPoll {n}\n")
     };
@@ -515,5 +523,61 @@ fn channel_add_refuses_bad_mail_settings_without_showing_the_password() {
     assert!(
         !listing.contains("Bad mail"),
         "nothing was added: {listing}"
+    );
+}
+
+#[tokio::test]
+async fn the_smtp_servers_refusal_fails_the_answer_and_a_busy_server_is_tried_again() {
+    let mut rig = Rig::with(Dovecot::start(), Smtp::start_picky(), None);
+    for who in ["nobody", "busy"] {
+        rig.imap.deliver(&format!(
+            "From: {who}@client.test\nTo: desk@support.test\nSubject: Hi\nMessage-ID: <{who}@client.test>\n\nHello\n"
+        ));
+    }
+    let (gone, _) = rig.wait_messages("nobody@client.test", 1).await;
+    let (busy, _) = rig.wait_messages("busy@client.test", 1).await;
+    let refused = rig.send(gone, "Are you there?").await;
+    let later = rig.send(busy, "Are you there?").await;
+    rig.wait_delivery(gone, refused, "failed").await;
+    let reason = rig.message(gone, refused).await["delivery_error"].clone();
+    let reason = reason.as_str().expect("a reason");
+    assert!(
+        reason.contains("550") && reason.contains("No such user here"),
+        "{reason}"
+    );
+    let db = rig.fx.db();
+    until("the busy server's answer is queued again", || {
+        let row = db
+            .read_blocking(move |conn| Ok(deliveries::get(conn, later)?))
+            .expect("read");
+        async move {
+            row.is_some_and(|r| {
+                r.attempts >= 1 && r.last_error.as_deref().is_some_and(|e| e.contains("451"))
+            })
+        }
+    })
+    .await;
+    assert_ne!(
+        rig.message(busy, later).await["delivery"],
+        "failed",
+        "a 4xx is tried again"
+    );
+    assert_eq!(rig.smtp.count(), 0, "nothing was accepted");
+}
+
+#[tokio::test]
+async fn imap_without_starttls_is_not_sent_the_password() {
+    // `imap://` requires STARTTLS; the test Dovecot has no TLS.
+    let imap = Dovecot::start();
+    let url = imap.url().replace("imap+plain://", "imap://");
+    let rig = Rig::with(imap, Smtp::start(), Some(url));
+    until("the listener tried to connect", || async {
+        rig.imap.log().contains("no auth attempts")
+    })
+    .await;
+    assert!(
+        !rig.imap.log().contains("Login: user="),
+        "{}",
+        rig.imap.log()
     );
 }

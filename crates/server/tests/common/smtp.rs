@@ -18,8 +18,31 @@ pub struct Smtp {
     _dir: tempfile::TempDir,
 }
 
+/// A handler that refuses some recipients the way real servers do: `nobody@…` for good (550),
+/// `busy@…` for now (451); the rest is stored like `Mailbox` does.
+const PICKY: &str = r#"from aiosmtpd.handlers import Mailbox
+
+class Picky(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody@"):
+            return "550 5.1.1 No such user here"
+        if address.startswith("busy@"):
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+"#;
+
 impl Smtp {
     pub fn start() -> Self {
+        Self::spawn("aiosmtpd.handlers.Mailbox")
+    }
+
+    /// Refuses `nobody@…` (550) and `busy@…` (451), stores the rest.
+    pub fn start_picky() -> Self {
+        Self::spawn("picky.Picky")
+    }
+
+    fn spawn(handler: &str) -> Self {
         let probe = Command::new(PYTHON)
             .args(["-c", "import aiosmtpd"])
             .output();
@@ -28,13 +51,15 @@ impl Smtp {
             "{PYTHON} cannot import aiosmtpd ({probe:?}): run ./dev.sh, which installs python3-aiosmtpd"
         );
         let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("picky.py"), PICKY).expect("handler");
         let maildir = dir.path().join("maildir");
         let port = free_port();
         let child = Command::new(PYTHON)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-c", handler])
             .arg(&maildir)
+            .env("PYTHONPATH", dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
