@@ -5,8 +5,9 @@
 //!
 //! Nothing is lost or repeated across reconnects and restarts: the cursor `imap` holds the
 //! box's UIDVALIDITY and the last UID handled, saved after each mail; a changed UIDVALIDITY
-//! (the box was rebuilt) reads the box again, and the Message-ID (the platform id) keeps a
-//! mail read twice from being stored twice. Connection trouble is retried with backoff
+//! (the box was rebuilt) takes its newest [`FIRST_TAKE`] mails again, and the Message-ID (the
+//! platform id) keeps a mail read twice from being stored twice. A mail the desk refuses for
+//! good (a bad sender address) is skipped with a warning rather than blocking the box. Connection trouble is retried with backoff
 //! (1 s doubling up to [`MAX_BACKOFF`]); the password is never logged.
 
 use std::fmt::Debug;
@@ -28,11 +29,13 @@ use super::config::{EmailConfig, ImapTarget, Security};
 use super::parse::{self, Incoming};
 use super::thread::{self, Thread};
 use crate::channels::{AdapterSettings, ChannelListener, Inbox, Received};
+use crate::error::ApiError;
 
 /// How often a box whose server has no IDLE is looked at.
 const POLL: Duration = Duration::from_secs(15);
-/// IDLE is renewed this often (servers may drop an IDLE after 30 minutes, RFC 2177).
-const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
+/// IDLE is renewed after this long without a word from the server (RFC 2177 asks for at most
+/// 29 minutes); a connection that died silently is noticed then, when DONE gets no answer.
+const IDLE_SILENCE: Duration = Duration::from_secs(5 * 60);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Mails taken from a box seen for the first time (not years of history).
 const FIRST_TAKE: u32 = 50;
@@ -116,7 +119,7 @@ impl ImapListener {
                 if let Err(e) = self.bounded(handle.init()).await {
                     return e;
                 }
-                let (wait, _stop) = handle.wait_with_timeout(IDLE_RENEW);
+                let (wait, _stop) = handle.wait_with_timeout(IDLE_SILENCE);
                 match wait.await {
                     Ok(IdleResponse::NewData(_) | IdleResponse::Timeout) => {}
                     // The stream ended: the server went away.
@@ -325,8 +328,20 @@ impl ImapListener {
                 text: mail.text.clone(),
                 files: mail.files.clone(),
             })
-            .await
-            .map_err(|e| ImapError::Store(e.to_string()))?;
+            .await;
+        let stored = match stored {
+            Ok(stored) => stored,
+            // What the desk refuses now it refuses on every try: skipped, or it would block
+            // the box.
+            Err(
+                e
+                @ (ApiError::BadRequest(_) | ApiError::TooLarge(_) | ApiError::UnsupportedType(_)),
+            ) => {
+                tracing::warn!(channel_id, uid, error = %e, "a mail was refused");
+                return Ok(());
+            }
+            Err(e) => return Err(ImapError::Store(e.to_string())),
+        };
         if stored.is_some() {
             let t = Thread {
                 message_id: platform_id,

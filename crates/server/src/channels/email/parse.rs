@@ -5,6 +5,7 @@
 use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::channels::ReceivedFile;
+use crate::service::MAX_TEXT_CHARS;
 
 /// Width HTML is laid out at as text (long enough that sentences are not broken up much).
 const HTML_TEXT_WIDTH: usize = 100;
@@ -72,15 +73,45 @@ pub fn read(raw: &[u8], own_address: &str) -> Incoming {
             references.push(id);
         }
     }
+    let subject = msg.subject().unwrap_or_default().trim().to_string();
+    let (text, mut files) = (fold_quotes(&body_text(&msg)), files(&msg));
     Incoming::Client(ClientMail {
         message_id: msg.message_id().map(str::to_owned),
         name: sender.name().unwrap_or_default().trim().to_string(),
         from,
-        subject: msg.subject().unwrap_or_default().trim().to_string(),
-        text: fold_quotes(&body_text(&msg)),
-        files: files(&msg),
+        text: fit(text, &subject, &mut files),
+        subject,
+        files,
         references,
     })
+}
+
+/// A text the desk stores: an empty mail without files says its subject; a text longer than a
+/// message may be is cut, and comes whole as the file `mail.txt`.
+fn fit(text: String, subject: &str, files: &mut Vec<ReceivedFile>) -> String {
+    if text.trim().is_empty() && files.is_empty() {
+        return if subject.is_empty() {
+            "(an empty mail)".into()
+        } else {
+            format!("(an empty mail: {subject})")
+        };
+    }
+    if text.chars().count() <= MAX_TEXT_CHARS {
+        return text;
+    }
+    const NOTE: &str = "\n[The mail is longer: its whole text is in the file mail.txt]";
+    let cut: String = text
+        .chars()
+        .take(MAX_TEXT_CHARS - NOTE.chars().count())
+        .collect();
+    files.insert(
+        0,
+        ReceivedFile {
+            name: "mail.txt".into(),
+            bytes: text.into_bytes(),
+        },
+    );
+    cut + NOTE
 }
 
 /// `Auto-Submitted` (RFC 3834) other than `no`, and the headers common auto-responders set.
@@ -285,7 +316,18 @@ fn default_name(part: &MessagePart<'_>, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_quotes, read, Incoming};
+    use super::{fit, fold_quotes, read, Incoming, MAX_TEXT_CHARS};
+
+    #[test]
+    fn empty_and_long_mails_fit_a_message() {
+        let mut files = Vec::new();
+        assert_eq!(fit(" ".into(), "Hi", &mut files), "(an empty mail: Hi)");
+        let long = "x".repeat(MAX_TEXT_CHARS + 5);
+        let text = fit(long.clone(), "", &mut files);
+        assert_eq!(text.chars().count(), MAX_TEXT_CHARS);
+        assert!(text.ends_with("in the file mail.txt]"));
+        assert_eq!(files[0].bytes, long.into_bytes());
+    }
 
     #[test]
     fn folds_quoted_history() {
