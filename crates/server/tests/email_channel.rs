@@ -408,6 +408,8 @@ async fn an_imap_server_restarted_mid_idle_loses_nothing_and_repeats_nothing() {
 
     // The server restarts; a copy of a mail already read (same Message-ID) is not stored
     // twice, and nothing read before comes again.
+    rig.fx.server.child.kill().expect("kill the server");
+    rig.fx.server.child.wait().expect("server ended");
     let db_path = rig.fx.db_path.clone();
     rig.fx.server = Server::start(&db_path);
     rig.imap.deliver(&mail(1, "eve@client.test"));

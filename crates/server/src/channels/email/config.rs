@@ -23,12 +23,23 @@ use crate::mail::Smtp;
 /// Longest accepted URL.
 const MAX_URL_LEN: usize = 2048;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailConfig {
     /// The mailbox's address: the `From` of answers.
     pub address: String,
     pub imap_url: String,
     pub smtp_url: String,
+}
+
+/// Without the passwords: a settings struct ends up in a log sooner or later.
+impl std::fmt::Debug for EmailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailConfig")
+            .field("address", &self.address)
+            .field("imap_url", &redact(&self.imap_url))
+            .field("smtp_url", &redact(&self.smtp_url))
+            .finish()
+    }
 }
 
 /// How the IMAP connection is protected.
@@ -227,5 +238,11 @@ mod tests {
         );
         assert_eq!(redact("smtp://127.0.0.1:25"), "smtp://127.0.0.1:25");
         assert_eq!(redact("::hunter2"), "(not a URL)");
+        let config = super::EmailConfig {
+            address: "desk@x.org".into(),
+            imap_url: "imaps://desk:hunter2@mail.x.org".into(),
+            smtp_url: "smtps://desk:hunter2@mail.x.org".into(),
+        };
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 }
