@@ -583,3 +583,22 @@ async fn imap_without_starttls_is_not_sent_the_password() {
         rig.imap.log()
     );
 }
+
+#[tokio::test]
+async fn an_email_channel_without_a_mailbox_counts_answers_as_sent() {
+    // The fixture's (and the demo's) email channel was not made with `channel add`: it has no
+    // mailbox settings, so there is nothing to deliver to.
+    let fx = Fx::new();
+    let admin = session(fx.admin);
+    let conv = fx.c4;
+    let got = fx
+        .post_json(
+            &admin,
+            &format!("/api/v1/conversations/{conv}/actions"),
+            json!({"action_id": "start-c4", "action": "start"}),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    let msg = fx.send_message(&admin, conv, "operator", "Hello").await;
+    assert_eq!(msg["delivery"], "sent", "{msg}");
+}

@@ -212,10 +212,12 @@ pub fn adapter_for(
 
 /// Whether operator messages of `channel` go through the delivery queue.
 pub fn delivers(channel: &ChannelRecord) -> bool {
-    matches!(
-        (channel.account.kind, &channel.callback_url),
-        (ChannelKind::Custom, Some(_)) | (ChannelKind::Email, _)
-    )
+    match channel.account.kind {
+        ChannelKind::Custom => channel.callback_url.is_some(),
+        // Only a mailbox connected with `channel add` (the demo's email channels are not).
+        ChannelKind::Email => email::EmailConfig::from_json(&channel.config).is_some(),
+        _ => false,
+    }
 }
 
 /// What `channel list` shows of a channel's settings (never a secret).
