@@ -267,24 +267,23 @@ async fn prepare(
     let Some((channel, conv, msg)) = found else {
         return Ok(None);
     };
-    Ok(
-        channels::adapter_for(&channel, settings, db).map(|adapter| {
-            (
-                adapter,
-                Outbound {
-                    message_id: msg.id,
-                    conversation_id: conv.id,
-                    channel_id: channel.account.id,
-                    client_external_id: conv.client.external_id.clone(),
-                    text: msg.text,
-                    created_at: msg.created_at,
-                    attachment_path: msg.attachment.as_ref().map(|a| files.path_of(&a.sha256)),
-                    attachment: msg.attachment,
-                    idempotency_key: key,
-                },
-            )
-        }),
-    )
+    let adapter = channels::adapter_for(&channel, settings, db);
+    Ok(adapter.map(|adapter| {
+        (
+            adapter,
+            Outbound {
+                message_id: msg.id,
+                conversation_id: conv.id,
+                channel_id: channel.account.id,
+                client_external_id: conv.client.external_id.clone(),
+                text: msg.text,
+                created_at: msg.created_at,
+                attachment_path: msg.attachment.as_ref().map(|a| files.path_of(&a.sha256)),
+                attachment: msg.attachment,
+                idempotency_key: key,
+            },
+        )
+    }))
 }
 
 /// Sets a message's `delivery` and its reason (when they change) and tells whoever sees its
