@@ -109,9 +109,10 @@ impl EmailAdapter {
                 reason: format!("The server could not read the file {:?}: {e}", file.name),
                 after: None,
             })?;
-        let ctype = ContentType::parse(&file.content_type).unwrap_or_else(|_| {
-            ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN)
-        });
+        // A type lettre cannot parse goes as plain bytes.
+        let ctype = ContentType::parse(&file.content_type)
+            .or_else(|_| ContentType::parse("application/octet-stream"))
+            .map_err(|e| refused(&e))?;
         builder
             .multipart(
                 MultiPart::mixed()
