@@ -22,12 +22,24 @@ pub struct Dovecot {
     delivered: usize,
 }
 
+/// The Dovecot binary, checked to be a 2.3 (2.4 changed the config syntax this file writes).
 fn binary() -> PathBuf {
-    ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
+    let bin = ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
         .iter()
         .map(PathBuf::from)
         .find(|p| p.exists())
-        .expect("dovecot is not installed: run ./dev.sh, which installs dovecot-imapd")
+        .expect("dovecot is not installed: run ./dev.sh, which installs dovecot-imapd");
+    let version = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    assert!(
+        version.starts_with("2.3."),
+        "the mail tests configure Dovecot 2.3; {} is {version:?}",
+        bin.display()
+    );
+    bin
 }
 
 impl Dovecot {
