@@ -24,13 +24,14 @@ CARGO_DENY_VERSION=0.20.2
 export SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
 
 # Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
-# WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring.
+# WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring, an SMTP
+# server (aiosmtpd) and an IMAP server (Dovecot; the Email channel tests run their own).
 APT_PACKAGES=(
   pkg-config build-essential curl file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
   libglib2.0-bin python3-gi
-  python3-aiosmtpd
+  python3-aiosmtpd dovecot-imapd
   python3-venv
   fonts-noto-color-emoji
 )
@@ -49,6 +50,7 @@ This script installs system packages with apt (Debian/Ubuntu). Elsewhere, instal
   macOS:   xcode-select --install   (WebKit and the Keychain are built in)
   Windows: install the Visual Studio C++ Build Tools and WebView2 (Credential Manager is built in)
   All:     the server's email tests need Python's aiosmtpd in /usr/bin/python3 (pip install aiosmtpd)
+           and the Email channel tests need Dovecot (dovecot-imapd; 2.3 config syntax)
 EOF
 }
 

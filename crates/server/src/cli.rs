@@ -475,13 +475,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             for c in admin::list_channels(&Db::open(&path)?)? {
                 writeln!(
                     out,
-                    "  id {:<5} company {:<4} {:<9} {:<28} group {:<5} callback {}",
+                    "  id {:<5} company {:<4} {:<9} {:<28} group {:<5} {}",
                     c.account.id,
                     c.company_id,
                     c.account.kind.as_str(),
                     format!("{:?}", c.account.name),
                     c.account.group_id.map_or("-".into(), |g| g.to_string()),
-                    c.callback_url.as_deref().unwrap_or("-"),
+                    crate::channels::summary(&c),
                 )?;
             }
             out.flush()?;

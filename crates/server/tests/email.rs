@@ -6,109 +6,17 @@
 mod common;
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::TcpListener;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::smtp::{free_port, Smtp};
 use common::{assert_error, session, Fx};
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use switchboard_protocol::{Id, LogAction, LogTarget, Permissions};
 use switchboard_server::storage::{action_log, roles};
-
-/// The system Python (where `apt-get install python3-aiosmtpd` puts the module); a pyenv
-/// `python3` earlier on PATH would not have it.
-const PYTHON: &str = "/usr/bin/python3";
-
-/// A local SMTP server saving each mail under `maildir/new`; killed when dropped.
-struct Smtp {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Smtp {
-    fn start() -> Self {
-        let probe = Command::new(PYTHON)
-            .args(["-c", "import aiosmtpd"])
-            .output();
-        assert!(
-            probe.as_ref().is_ok_and(|o| o.status.success()),
-            "{PYTHON} cannot import aiosmtpd ({probe:?}): run ./dev.sh, which installs python3-aiosmtpd"
-        );
-        let dir = tempfile::tempdir().expect("tempdir");
-        let maildir = dir.path().join("maildir");
-        let port = free_port();
-        let child = Command::new(PYTHON)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn aiosmtpd");
-        let mut smtp = Smtp {
-            child,
-            port,
-            maildir,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = smtp.child.try_wait() {
-                panic!("aiosmtpd exited with {status} before listening");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        smtp
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    fn count(&self) -> usize {
-        std::fs::read_dir(self.maildir.join("new")).map_or(0, |d| d.count())
-    }
-
-    /// The `n`-th mail received (1-based, by arrival), waiting for it with a deadline.
-    fn mail(&self, n: usize) -> Vec<u8> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let mut files: Vec<_> = std::fs::read_dir(self.maildir.join("new"))
-                .map(|d| d.filter_map(Result::ok).collect())
-                .unwrap_or_default();
-            if files.len() >= n {
-                files.sort_by_key(|f| f.metadata().and_then(|m| m.modified()).ok());
-                return std::fs::read(files[n - 1].path()).expect("read mail");
-            }
-            assert!(Instant::now() < deadline, "mail {n} never arrived");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
 
 /// The two parts of a received mail, decoded, after checking its envelope headers.
 struct Mail {

@@ -9,6 +9,7 @@
 //!   to the channel's [`ChannelAdapter`].
 
 pub mod custom;
+pub mod email;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use switchboard_protocol::{AttachmentRef, ChannelKind, Id};
 
 use crate::storage::channels::ChannelRecord;
+use crate::storage::Db;
 
 /// One operator message on its way to the client.
 #[derive(Debug, Clone, Serialize)]
@@ -88,8 +90,13 @@ pub fn listener_for(
     settings: &AdapterSettings,
 ) -> Option<Box<dyn ChannelListener>> {
     // Each kind that watches for client messages gets its arm here.
-    let _ = (channel, settings);
-    None
+    match channel.account.kind {
+        ChannelKind::Email => email::EmailConfig::from_json(&channel.config).map(|c| {
+            Box::new(email::imap::ImapListener::new(c, settings.clone()))
+                as Box<dyn ChannelListener>
+        }),
+        _ => None,
+    }
 }
 
 /// What `channel add` was given; each kind takes the options it needs and refuses the rest.
@@ -142,8 +149,13 @@ impl ChannelOptions {
         if foreign.is_empty() {
             Ok(())
         } else {
+            let article = if kind.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "An"
+            } else {
+                "A"
+            };
             Err(format!(
-                "A {} channel does not take {}",
+                "{article} {} channel does not take {}",
                 kind.as_str(),
                 foreign.join(", ")
             ))
@@ -164,6 +176,7 @@ pub struct Configured {
 pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configured, String> {
     match kind {
         ChannelKind::Custom => custom::configure(options),
+        ChannelKind::Email => email::configure(options),
         _ => Err(format!(
             "Channels of kind {} cannot be added yet; use custom",
             kind.as_str()
@@ -172,12 +185,22 @@ pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configur
 }
 
 /// The adapter of `channel`, or `None` when it has nowhere to deliver to (its operator
-/// messages count as sent at once).
+/// messages count as sent at once). `db`: for adapters that keep per-client state (the mail
+/// thread an answer continues).
 pub fn adapter_for(
     channel: &ChannelRecord,
     settings: &AdapterSettings,
+    db: &Db,
 ) -> Option<Box<dyn ChannelAdapter>> {
     match (channel.account.kind, &channel.callback_url) {
+        (ChannelKind::Email, _) => email::EmailConfig::from_json(&channel.config).map(|c| {
+            Box::new(email::smtp::EmailAdapter::new(
+                c,
+                channel.account.name.clone(),
+                settings.clone(),
+                db.clone(),
+            )) as Box<dyn ChannelAdapter>
+        }),
         (ChannelKind::Custom, Some(url)) => Some(Box::new(custom::Custom::new(
             url,
             channel.secret.as_deref().unwrap_or_default(),
@@ -189,8 +212,21 @@ pub fn adapter_for(
 
 /// Whether operator messages of `channel` go through the delivery queue.
 pub fn delivers(channel: &ChannelRecord) -> bool {
-    matches!(
-        (channel.account.kind, &channel.callback_url),
-        (ChannelKind::Custom, Some(_))
-    )
+    match channel.account.kind {
+        ChannelKind::Custom => channel.callback_url.is_some(),
+        // Only a mailbox connected with `channel add` (the demo's email channels are not).
+        ChannelKind::Email => email::EmailConfig::from_json(&channel.config).is_some(),
+        _ => false,
+    }
+}
+
+/// What `channel list` shows of a channel's settings (never a secret).
+pub fn summary(channel: &ChannelRecord) -> String {
+    match channel.account.kind {
+        ChannelKind::Email => email::summary(channel),
+        _ => format!(
+            "callback {}",
+            channel.callback_url.as_deref().unwrap_or("-")
+        ),
+    }
 }

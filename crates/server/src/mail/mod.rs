@@ -26,19 +26,92 @@ pub enum MailConfigError {
     From(String),
 }
 
+/// An SMTP server to send through (the `--smtp-url` of "Send to Email", an Email channel's
+/// `--smtp-url`).
+#[derive(Clone)]
+pub struct Smtp {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    timeout: Duration,
+}
+
+/// Why the SMTP server did not take a mail.
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpError {
+    #[error("The mail server {0} did not answer in time")]
+    Silent(String),
+    /// A 5xx answer: the same mail will be refused again.
+    #[error("The mail server {host} refused the mail: {words}")]
+    Permanent { host: String, words: String },
+    /// A 4xx answer: worth another try later.
+    #[error("The mail server {host} cannot take the mail now: {words}")]
+    Transient { host: String, words: String },
+    #[error("Cannot reach the mail server {host} ({words})")]
+    Unreachable { host: String, words: String },
+}
+
+impl Smtp {
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, MailConfigError> {
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| {
+                // lettre's defaults: 465 for smtps (TLS from the start), 25 otherwise.
+                let port = u
+                    .port()
+                    .unwrap_or(if u.scheme() == "smtps" { 465 } else { 25 });
+                u.host_str().map(|h| format!("{h}:{port}"))
+            })
+            .ok_or_else(|| MailConfigError::Url("no host in the URL".into()))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailConfigError::Url(e.to_string()))?
+            .timeout(Some(timeout))
+            .build();
+        Ok(Self {
+            transport,
+            host,
+            timeout,
+        })
+    }
+
+    /// `host:port`, what errors and logs name instead of the URL.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Sends `message`, bounded by twice the timeout.
+    pub async fn send(&self, message: Message) -> Result<(), SmtpError> {
+        let host = self.host.clone();
+        match tokio::time::timeout(self.timeout * 2, self.transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_timeout() => Err(SmtpError::Silent(host)),
+            Ok(Err(e)) if e.is_permanent() => Err(SmtpError::Permanent {
+                host,
+                words: e.to_string(),
+            }),
+            Ok(Err(e)) if e.is_transient() => Err(SmtpError::Transient {
+                host,
+                words: e.to_string(),
+            }),
+            Ok(Err(e)) => Err(SmtpError::Unreachable {
+                host,
+                words: e.to_string(),
+            }),
+            Err(_) => Err(SmtpError::Silent(host)),
+        }
+    }
+}
+
 /// The configured SMTP server and sender.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    smtp: Smtp,
     from: Mailbox,
-    host: String,
-    timeout: Duration,
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mailer")
-            .field("host", &self.host)
+            .field("host", &self.smtp.host)
             .field("from", &self.from.to_string())
             .finish()
     }
@@ -56,29 +129,11 @@ pub struct Outgoing {
 
 impl Mailer {
     pub fn new(url: &str, from: &str, timeout: Duration) -> Result<Self, MailConfigError> {
-        let host = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| {
-                // lettre's defaults: 465 for smtps (TLS from the start), 25 otherwise.
-                let port = u
-                    .port()
-                    .unwrap_or(if u.scheme() == "smtps" { 465 } else { 25 });
-                u.host_str().map(|h| format!("{h}:{port}"))
-            })
-            .ok_or_else(|| MailConfigError::Url("no host in the URL".into()))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailConfigError::Url(e.to_string()))?
-            .timeout(Some(timeout))
-            .build();
+        let smtp = Smtp::new(url, timeout)?;
         let from = from
             .parse::<Mailbox>()
             .map_err(|_| MailConfigError::From(from.to_string()))?;
-        Ok(Self {
-            transport,
-            from,
-            host,
-            timeout,
-        })
+        Ok(Self { smtp, from })
     }
 
     /// Sends `mail`; a failing or silent SMTP server is a 502 that says what happened.
@@ -93,30 +148,27 @@ impl Mailer {
         let message = builder
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))
             .map_err(|e| ApiError::Internal(format!("building the mail: {e}")))?;
-        let host = &self.host;
-        match tokio::time::timeout(self.timeout * 2, self.transport.send(message)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) if e.is_timeout() => Err(silent(host)),
-            Ok(Err(e)) if e.is_permanent() || e.is_transient() => {
-                tracing::warn!(%host, error = %e, "SMTP server refused a mail");
+        let host = self.smtp.host();
+        match self.smtp.send(message).await {
+            Ok(()) => Ok(()),
+            Err(SmtpError::Silent(_)) => {
+                tracing::warn!(%host, "SMTP server timed out");
                 Err(ApiError::BadGateway(format!(
-                    "The mail server {host} refused the mail ({e}). Check the recipient, or ask the administrator."
+                    "The mail server {host} did not answer in time. Try again later, or ask the administrator."
                 )))
             }
-            Ok(Err(e)) => {
-                tracing::warn!(%host, error = %e, "SMTP send failed");
+            Err(SmtpError::Permanent { words, .. } | SmtpError::Transient { words, .. }) => {
+                tracing::warn!(%host, error = %words, "SMTP server refused a mail");
                 Err(ApiError::BadGateway(format!(
-                    "Cannot reach the mail server {host} ({e}). Try again later, or ask the administrator."
+                    "The mail server {host} refused the mail ({words}). Check the recipient, or ask the administrator."
                 )))
             }
-            Err(_) => Err(silent(host)),
+            Err(SmtpError::Unreachable { words, .. }) => {
+                tracing::warn!(%host, error = %words, "SMTP send failed");
+                Err(ApiError::BadGateway(format!(
+                    "Cannot reach the mail server {host} ({words}). Try again later, or ask the administrator."
+                )))
+            }
         }
     }
-}
-
-fn silent(host: &str) -> ApiError {
-    tracing::warn!(%host, "SMTP server timed out");
-    ApiError::BadGateway(format!(
-        "The mail server {host} did not answer in time. Try again later, or ask the administrator."
-    ))
 }

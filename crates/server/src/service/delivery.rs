@@ -267,7 +267,8 @@ async fn prepare(
     let Some((channel, conv, msg)) = found else {
         return Ok(None);
     };
-    Ok(channels::adapter_for(&channel, settings).map(|adapter| {
+    let adapter = channels::adapter_for(&channel, settings, db);
+    Ok(adapter.map(|adapter| {
         (
             adapter,
             Outbound {
@@ -287,7 +288,7 @@ async fn prepare(
 
 /// Sets a message's `delivery` and its reason (when they change) and tells whoever sees its
 /// conversation.
-fn set_delivery(
+pub(crate) fn set_delivery(
     ctx: &mut WriteCtx<'_>,
     conversation_id: Id,
     message_id: Id,

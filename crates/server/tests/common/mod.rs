@@ -2,6 +2,9 @@
 //! storage layer, the real `switchboard-server` binary started on port 0, and HTTP helpers.
 #![allow(dead_code)]
 
+pub mod dovecot;
+pub mod smtp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -685,4 +688,20 @@ pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, n
     assert_eq!(got.1["error"]["code"], code, "body: {}", got.1);
     let msg = got.1["error"]["message"].as_str().unwrap_or_default();
     assert!(msg.contains(needle), "message {msg:?} lacks {needle:?}");
+}
+
+/// Polls `check` until it holds (the deadline only bounds a broken run).
+pub async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
