@@ -5,14 +5,13 @@ mod common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxStatus};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use common::{cli, session, Fx, Server};
+use common::{cli, session, until, Fx, Server};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -192,19 +191,6 @@ fn queue_row(fx: &Fx, id: Id) -> Option<deliveries::Delivery> {
     fx.db()
         .read_blocking(move |conn| Ok(deliveries::get(conn, id)?))
         .expect("read queue")
-}
-
-/// Polls `check` until it holds (the deadline only bounds a broken run).
-async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn all_delivered(fx: &Fx, token: &str, conv: Id, ids: &[Id]) -> bool {

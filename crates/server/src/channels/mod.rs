@@ -9,6 +9,7 @@
 //!   to the channel's [`ChannelAdapter`].
 
 pub mod custom;
+pub mod livechat;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -164,6 +165,7 @@ pub struct Configured {
 pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configured, String> {
     match kind {
         ChannelKind::Custom => custom::configure(options),
+        ChannelKind::Livechat => livechat::configure(options),
         _ => Err(format!(
             "Channels of kind {} cannot be added yet; use custom",
             kind.as_str()

@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
-    openapi, outgoing, profile, search, seed, sync, AppState,
+    openapi, outgoing, profile, search, seed, sync, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -87,9 +87,34 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/tags", get(profile::tag_counts))
         .route("/messages/{id}/retry", post(profile::retry))
         .route("/search", get(search::search));
+    // The LiveChat widget: called from other sites' pages, each request through the gate
+    // (channel, allowed origin, CORS).
+    let widget_api = Router::new()
+        .route(
+            "/api/v1/widget/{channel_id}/init",
+            post(widget::init).options(widget::preflight),
+        )
+        .route("/api/v1/widget/{channel_id}/ws", get(widget::ws))
+        .route(
+            "/api/v1/widget/{channel_id}/files",
+            // Streamed into the file store, limited there (the widget's own file limit).
+            post(widget::upload)
+                .options(widget::preflight)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/widget/{channel_id}/files/{id}",
+            get(widget::download).options(widget::preflight),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            widget::gate,
+        ));
     Router::new()
         .nest("/api/conversations", seed_api)
         .nest("/api/v1", v1)
+        .merge(widget_api)
+        .route("/widget.js", get(widget::widget_js))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -287,7 +287,7 @@ async fn prepare(
 
 /// Sets a message's `delivery` and its reason (when they change) and tells whoever sees its
 /// conversation.
-fn set_delivery(
+pub(crate) fn set_delivery(
     ctx: &mut WriteCtx<'_>,
     conversation_id: Id,
     message_id: Id,

@@ -663,6 +663,22 @@ impl Fx {
     }
 }
 
+/// Polls `check` until it holds (the deadline only bounds a broken run).
+pub async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Status and JSON body (`Value::Null` for an empty body); panics on a non-JSON body, since
 /// every answer of the server must be JSON.
 pub type Ws =
