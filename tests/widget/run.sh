@@ -33,7 +33,7 @@ fi
 node widget.test.mjs "$OUT" | tee "$OUT/browser.log"
 rc=${PIPESTATUS[0]}
 # One summary line for both: the browser cases plus the type check.
-read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed/ { print $1, $3 }' "$OUT/browser.log" | tail -1)
+read -r p f < <(awk '/^browser cases: [0-9]+ passed, [0-9]+ failed/ { print $3, $5 }' "$OUT/browser.log" | tail -1)
 p=${p:-0}; f=${f:-1}
 if [ "$typecheck" -eq 0 ]; then p=$((p + 1)); else f=$((f + 1)); fi
 echo "$p passed, $f failed"

@@ -87,6 +87,7 @@ async function step(name, fn) {
 cli("init", "--company", "Widget Shop", "--email", "admin@shop.test", "--password", "pw");
 const apiToken = cli("token", "create", "--name", "widget-test").trim();
 const server = await startServer();
+process.on("exit", () => server.child.kill());
 // Pages: the allowed one, and the same page on an origin the chat does not list.
 const page1 = await pageServer();
 const page2 = await pageServer();
@@ -228,5 +229,5 @@ server.child.kill();
 page1.srv.close();
 page2.srv.close();
 const passed = results.filter((r) => r[0] === "ok").length;
-console.log(`${passed} passed, ${results.length - passed} failed`);
+console.log(`browser cases: ${passed} passed, ${results.length - passed} failed`);
 process.exit(passed === results.length ? 0 : 1);
