@@ -77,7 +77,7 @@ pub async fn widget_js(headers: HeaderMap) -> Response {
         .into_response()
 }
 
-/// The channel and the origin the gate admitted.
+/// What the gate admitted: the channel, whose settings the handler uses.
 #[derive(Clone)]
 pub struct Admitted {
     pub channel: WidgetChannel,

@@ -1,6 +1,7 @@
 //! What one browser, or one address, may cost the server: the widget is unauthenticated, so
-//! every input is bounded here (messages and new visitors per minute, open sockets). All counters live in memory with a cap on their keys
-//! ([`AttemptLimiter`]); a restart forgets them, which only ever loosens a limit.
+//! every input is bounded here (messages and new visitors per minute, open sockets). The
+//! counters live in memory with a cap on their keys ([`AttemptLimiter`]); a restart forgets
+//! them, which only ever loosens a limit.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
