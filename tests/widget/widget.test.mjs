@@ -117,8 +117,6 @@ async function seed(path, params) {
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
 const page = await context.newPage();
-const consoleLines = [];
-page.on("console", (m) => consoleLines.push(m.text()));
 let conversation = 0;
 
 const launcher = () => page.getByRole("button", { name: /Open chat/ });
@@ -172,6 +170,17 @@ await step("the operator answers and the visitor sees it, delivered", async () =
   assert(!(await log().textContent()).includes("internal"), "notes never reach the visitor");
   await page.screenshot({ path: join(OUT, "widget-demo.png") });
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT });
+});
+
+await step("the visitor sends a file with the attach button and the operator gets it", async () => {
+  const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(64)]);
+  await page.locator('input[type="file"]').setInputFiles({ name: "frame.png", mimeType: "image/png", buffer: png });
+  await log().getByText("frame.png").waitFor({ timeout: DEADLINE });
+  const got = await until("the file on the desk", async () => {
+    const c = await seed("get?conversation_id=" + conversation);
+    return c.data.messages.find((m) => m.attachment && m.attachment.name === "frame.png");
+  });
+  assert(got.attachment.size === png.length, "the server holds the file: " + JSON.stringify(got.attachment));
 });
 
 await step("after a reload the history is still there", async () => {

@@ -625,6 +625,30 @@ async fn download(fx: &Fx, chat: Id, token: Option<&str>, id: Id) -> (StatusCode
 }
 
 #[tokio::test]
+async fn an_operators_file_reaches_the_visitor() {
+    let fx = Fx::new();
+    let chat = add_chat(&fx);
+    let token = visitor(&fx, chat).await;
+    let (mut ws, _) = connect(&fx, chat, &token).await;
+    let ack = say(&mut ws, "q", "Can you send the manual?").await;
+    let conv = conversation_of(&fx, ack["message_id"].as_i64().expect("id")).await;
+    let admin = session(fx.admin);
+    let (st, sent) = fx.upload(&admin, conv, "f-1", "manual.png", png()).await;
+    assert_eq!(st, StatusCode::CREATED, "{sent}");
+    let pushed = loop {
+        let f = frame_of(&mut ws, "message").await;
+        if f["message"]["from"] == "operator" {
+            break f;
+        }
+    };
+    assert_eq!(pushed["message"]["file"]["name"], "manual.png");
+    let id = pushed["message"]["file"]["id"].as_i64().expect("file id");
+    let (st, bytes) = download(&fx, chat, Some(&token), id).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(bytes, png());
+}
+
+#[tokio::test]
 async fn files_keep_the_servers_size_and_type_rules() {
     let fx = Fx::with_server_args(&["--max-file-mb", "1"]);
     let chat = add_chat(&fx);
