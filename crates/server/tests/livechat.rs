@@ -624,6 +624,48 @@ async fn download(fx: &Fx, chat: Id, token: Option<&str>, id: Id) -> (StatusCode
     (resp.status(), resp.bytes().await.expect("body").to_vec())
 }
 
+/// Fifty answers sent one after another reach the open socket in order, each once; the time
+/// from the operator's send (the REST call) to the visitor's frame is printed (measured, not
+/// asserted: it depends on the machine).
+#[tokio::test]
+async fn answers_reach_the_visitor_in_order_with_their_latency() {
+    let fx = Fx::new();
+    let chat = add_chat(&fx);
+    let token = visitor(&fx, chat).await;
+    let (mut ws, _) = connect(&fx, chat, &token).await;
+    let ack = say(&mut ws, "q", "Tell me everything").await;
+    let conv = conversation_of(&fx, ack["message_id"].as_i64().expect("id")).await;
+    let admin = session(fx.admin);
+    let mut latencies = Vec::new();
+    let mut seen = Vec::new();
+    for i in 0..50 {
+        let text = format!("answer {i}");
+        let sent = std::time::Instant::now();
+        fx.send_message(&admin, conv, "operator", &text).await;
+        loop {
+            let f = frame_of(&mut ws, "message").await;
+            if f["message"]["from"] != "operator" {
+                continue;
+            }
+            let got = f["message"]["text"].as_str().expect("text").to_string();
+            let id = f["message"]["id"].as_i64().expect("id");
+            // A delivered-state change may push a message again: the widget keeps it once.
+            if seen.last().is_some_and(|(last, _)| *last == id) {
+                continue;
+            }
+            assert_eq!(got, text, "in order");
+            seen.push((id, got));
+            latencies.push(sent.elapsed());
+            break;
+        }
+    }
+    latencies.sort();
+    println!(
+        "answer -> visitor socket over 50: p50 {:?}, p90 {:?}, max {:?}",
+        latencies[25], latencies[45], latencies[49]
+    );
+}
+
 #[tokio::test]
 async fn an_operators_file_reaches_the_visitor() {
     let fx = Fx::new();
