@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use super::extract::Json;
 use super::{
     attachments, auth, canned, channels, clients, conversations, email, events, message_tags,
-    outgoing, profile, search, seed, sync,
+    outgoing, profile, search, seed, sync, widget,
 };
 
 struct TokenScheme;
@@ -102,6 +102,7 @@ impl Modify for CommonResponses {
         attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
         email::send, email::whitelist, email::set_whitelist,
         search::search,
+        widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -112,6 +113,7 @@ impl Modify for CommonResponses {
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"),
         (name = "attachments"), (name = "settings"),
+        (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
     )
 )]
 pub struct ApiDoc;

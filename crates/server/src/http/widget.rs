@@ -16,9 +16,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use switchboard_protocol::Id;
+use switchboard_protocol::{ErrorBody, Id};
+use utoipa::{IntoParams, ToSchema};
 
 use super::attachments::{file_name, file_response, store_upload};
 use super::extract::{ClientIp, Json, Path, Query};
@@ -44,7 +45,13 @@ fn widget_etag() -> &'static str {
     })
 }
 
-/// `GET /widget.js`: the widget, cacheable (ETag; 304 on a match).
+/// The chat widget's script, for `<script src=".../widget.js" data-channel="ID">`; cacheable
+/// (ETag, 304 on `If-None-Match`).
+#[utoipa::path(get, path = "/widget.js", tag = "widget",
+    responses(
+        (status = 200, description = "The script", content_type = "text/javascript"),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+    ))]
 pub async fn widget_js(headers: HeaderMap) -> Response {
     let etag = widget_etag();
     let cached = headers
@@ -158,15 +165,25 @@ fn ip_of(ip: Option<String>) -> String {
     ip.unwrap_or_else(|| "unknown".into())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct InitBody {
     /// The token the browser kept, if any.
     #[serde(default)]
     pub token: Option<String>,
 }
 
-/// `POST /api/v1/widget/{channel_id}/init`: the visitor's token (a new visitor's when the one
-/// given is missing or invalid) and the widget's settings.
+/// The chat widget starts: the visitor's token (a new visitor's when the one given is missing
+/// or invalid) and the widget's settings. From a page on an origin the channel allows.
+#[utoipa::path(post, path = "/api/v1/widget/{channel_id}/init", tag = "widget",
+    params(("channel_id" = i64, Path, description = "The livechat channel's id"),
+        ("Origin" = String, Header, description = "The embedding page's origin (browsers send it); must be one the channel allows")),
+    request_body = InitBody,
+    responses(
+        (status = 200, body = Welcome),
+        (status = 403, description = "No Origin, or one the channel does not allow", body = ErrorBody),
+        (status = 404, description = "No livechat channel with this id", body = ErrorBody),
+        (status = 429, description = "More than 10 new visitors from this address in 60 s (see Retry-After)", body = ErrorBody),
+    ))]
 pub async fn init(
     State(st): State<AppState>,
     ext: Result<Extension<Admitted>, ExtensionRejection>,
@@ -181,13 +198,26 @@ pub async fn init(
     .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct WsQuery {
+    /// The visitor's token from `init`.
     pub token: Option<String>,
 }
 
-/// `GET /api/v1/widget/{channel_id}/ws?token=…`: the visitor's WebSocket
-/// (`channels::livechat::socket`).
+/// The visitor's WebSocket (`channels::livechat::socket`): `hello` with the history, then
+/// `message` pushes; the widget sends `{"type":"message","id","text"}` and gets `ack` or
+/// `error`. Frames over 64 KiB close it (1009).
+#[utoipa::path(get, path = "/api/v1/widget/{channel_id}/ws", tag = "widget",
+    params(("channel_id" = i64, Path, description = "The livechat channel's id"),
+        ("Origin" = String, Header, description = "The embedding page's origin (browsers send it); must be one the channel allows"), WsQuery),
+    responses(
+        (status = 101, description = "WebSocket of JSON text frames"),
+        (status = 400, description = "Not a WebSocket request", body = ErrorBody),
+        (status = 401, description = "Missing or invalid visitor token", body = ErrorBody),
+        (status = 403, description = "No Origin, or one the channel does not allow", body = ErrorBody),
+        (status = 404, description = "No livechat channel with this id", body = ErrorBody),
+        (status = 429, description = "20 sockets already open from this address (or the server's 2,000)", body = ErrorBody),
+    ))]
 pub async fn ws(
     State(st): State<AppState>,
     ext: Result<Extension<Admitted>, ExtensionRejection>,
@@ -215,15 +245,37 @@ pub async fn ws(
         .on_upgrade(move |s| socket::run(s, session)))
 }
 
-/// `POST /api/v1/widget/{channel_id}/files`: the raw file, named by `X-File-Name`; becomes
-/// the visitor's message. Counts as one message against the limits.
+/// A stored visitor file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Uploaded {
+    /// The client message carrying it.
+    pub message_id: Id,
+}
+
+/// The visitor sends a file (the raw bytes, named by `X-File-Name`): it becomes their
+/// message. Counts as one message against the limits.
+#[utoipa::path(post, path = "/api/v1/widget/{channel_id}/files", tag = "widget",
+    params(("channel_id" = i64, Path, description = "The livechat channel's id"),
+        ("Origin" = String, Header, description = "The embedding page's origin (browsers send it); must be one the channel allows"),
+        ("X-Visitor-Token" = String, Header, description = "The visitor's token from init"),
+        ("X-File-Name" = String, Header, description = "File name, percent-encoded UTF-8")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = Uploaded),
+        (status = 401, description = "Missing or invalid visitor token", body = ErrorBody),
+        (status = 403, description = "No Origin, or one the channel does not allow", body = ErrorBody),
+        (status = 404, description = "No livechat channel with this id", body = ErrorBody),
+        (status = 413, description = "Larger than the chat's file limit", body = ErrorBody),
+        (status = 415, description = "Not an accepted file type", body = ErrorBody),
+        (status = 429, description = "Too many messages from this visitor or address in 60 s", body = ErrorBody),
+    ))]
 pub async fn upload(
     State(st): State<AppState>,
     ext: Result<Extension<Admitted>, ExtensionRejection>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<Uploaded>)> {
     let channel = admitted(ext)?;
     let visitor = channel.visitor(visitor_token(&headers))?;
     st.widget.message(channel.id(), &visitor.id, &ip_of(ip))?;
@@ -239,17 +291,29 @@ pub async fn upload(
     let accepted = visitors::receive_file(&st.db, &channel, &visitor, file).await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "message_id": accepted.message_id })),
+        Json(Uploaded {
+            message_id: accepted.message_id,
+        }),
     ))
 }
 
-/// `GET /api/v1/widget/{channel_id}/files/{id}`: a file of the visitor's own conversation.
+/// A file of the visitor's own conversation (theirs or an operator's answer).
+#[utoipa::path(get, path = "/api/v1/widget/{channel_id}/files/{id}", tag = "widget",
+    params(("channel_id" = i64, Path, description = "The livechat channel's id"), ("id" = i64, Path, description = "The file's id (from a message)"), ("Origin" = String, Header, description = "The embedding page's origin (browsers send it); must be one the channel allows"),
+        ("X-Visitor-Token" = String, Header, description = "The visitor's token from init")),
+    responses(
+        (status = 200, description = "The file, with its Content-Type and Content-Disposition", content_type = "application/octet-stream"),
+        (status = 401, description = "Missing or invalid visitor token", body = ErrorBody),
+        (status = 403, description = "No Origin, or one the channel does not allow", body = ErrorBody),
+        (status = 404, description = "No such file in the visitor's conversation, or no such channel", body = ErrorBody),
+    ))]
 pub async fn download(
     State(st): State<AppState>,
     ext: Result<Extension<Admitted>, ExtensionRejection>,
-    Path((_, id)): Path<(Id, Id)>,
+    Path(ids): Path<(Id, Id)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let id = ids.1;
     let channel = admitted(ext)?;
     let visitor = channel.visitor(visitor_token(&headers))?;
     let (reference, path) = visitors::open_file(&st.db, &st.files, &channel, &visitor, id).await?;

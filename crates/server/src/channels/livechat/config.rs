@@ -22,7 +22,7 @@ pub struct LiveChatConfig {
 }
 
 /// Tab: Widget; sent to the widget by its init call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WidgetSettings {
     /// `#rrggbb`.
     pub color: String,
@@ -32,7 +32,7 @@ pub struct WidgetSettings {
     pub offline_message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Position {
     Left,

@@ -112,7 +112,7 @@ impl WidgetMessage {
 }
 
 /// `init`'s answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Welcome {
     /// The visitor's token: the one given if valid, else a new visitor's.
     pub token: String,
