@@ -55,8 +55,9 @@ async function pageServer() {
   return { srv, origin: `http://127.0.0.1:${srv.address().port}` };
 }
 
-async function startServer() {
-  const child = spawn(SERVER, ["--db", db, "serve", "--listen", "127.0.0.1:0"], {
+/** `serve` on `listen` (port 0: any); resolves once it listens. */
+async function startServer(listen = "127.0.0.1:0") {
+  const child = spawn(SERVER, ["--db", db, "serve", "--listen", listen], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RUST_LOG: "warn" },
   });
@@ -86,7 +87,7 @@ async function step(name, fn) {
 
 cli("init", "--company", "Widget Shop", "--email", "admin@shop.test", "--password", "pw");
 const apiToken = cli("token", "create", "--name", "widget-test").trim();
-const server = await startServer();
+let server = await startServer();
 process.on("exit", () => server.child.kill());
 // Pages: the allowed one, and the same page on an origin the chat does not list.
 const page1 = await pageServer();
@@ -192,6 +193,24 @@ await step("after a reload the history is still there", async () => {
   assert(text.indexOf("Hello!") < text.indexOf("Yes, two left"), "in order");
   const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("switchboard-chat:")));
   assert(stored.length === 1, "one token in localStorage: " + stored);
+});
+
+await step("the widget reconnects after the server restarts and sends what was typed meanwhile", async () => {
+  const status = page.locator(".status");
+  server.child.kill("SIGKILL");
+  await until("the widget notices", async () => ((await status.textContent()) || "").includes("Reconnecting"));
+  await page.getByLabel("Your message").fill("Written while you were away");
+  await page.keyboard.press("Enter");
+  const url = server.url;
+  // The old socket may hold the port for a moment: try again until it is free.
+  server = await until("the server back on its port", () => startServer(new URL(url).host).catch(() => null));
+  assert(server.url === url, "same address: " + server.url);
+  await until("reconnected", async () => ((await status.textContent()) || "") === "");
+  await until("the message reached the desk once", async () => {
+    const c = await seed("get?conversation_id=" + conversation);
+    return c.data.messages.filter((m) => m.text === "Written while you were away").length === 1;
+  });
+  await log().locator("li:not(.pending)").getByText("Written while you were away").waitFor({ timeout: DEADLINE });
 });
 
 await step("Escape closes the chat and gives the focus back to the button", async () => {
