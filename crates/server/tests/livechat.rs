@@ -771,6 +771,13 @@ async fn spam_is_rate_limited() {
         StatusCode::TOO_MANY_REQUESTS,
         "a file counts as a message"
     );
+    // Files per address (the one above was counted): five more, then refused.
+    for _ in 0..5 {
+        let up = upload(&fx, chat, Some(&tokens[2]), "a.png", png()).await;
+        assert_eq!(up.0, StatusCode::CREATED, "{}", up.1);
+    }
+    let up = upload(&fx, chat, Some(&tokens[3]), "a.png", png()).await;
+    assert_error(&up, StatusCode::TOO_MANY_REQUESTS, "rate_limited", "files");
     // Open sockets per address (one is open above).
     let mut open = Vec::new();
     for _ in 0..19 {

@@ -267,7 +267,7 @@ pub struct Uploaded {
         (status = 404, description = "No livechat channel with this id", body = ErrorBody),
         (status = 413, description = "Larger than the chat's file limit", body = ErrorBody),
         (status = 415, description = "Not an accepted file type", body = ErrorBody),
-        (status = 429, description = "Too many messages from this visitor or address in 60 s", body = ErrorBody),
+        (status = 429, description = "Too many messages from this visitor or address, or more than 6 files from this address, in 60 s", body = ErrorBody),
     ))]
 pub async fn upload(
     State(st): State<AppState>,
@@ -278,7 +278,9 @@ pub async fn upload(
 ) -> ApiResult<(StatusCode, Json<Uploaded>)> {
     let channel = admitted(ext)?;
     let visitor = channel.visitor(visitor_token(&headers))?;
-    st.widget.message(channel.id(), &visitor.id, &ip_of(ip))?;
+    let ip = ip_of(ip);
+    st.widget.file(&ip)?;
+    st.widget.message(channel.id(), &visitor.id, &ip)?;
     let name = file_name(&headers)?;
     let file = store_upload(
         &st.files,

@@ -17,6 +17,9 @@ const MINUTE: Duration = Duration::from_secs(60);
 pub const VISITOR_MESSAGES_PER_MINUTE: usize = 20;
 /// Messages one address may send per minute, over all its visitors.
 pub const IP_MESSAGES_PER_MINUTE: usize = 60;
+/// Files one address may send per minute (each up to the chat's file limit: this bounds the
+/// disk a stranger can fill).
+pub const IP_FILES_PER_MINUTE: usize = 6;
 /// New visitor tokens one address may get per minute.
 pub const NEW_VISITORS_PER_MINUTE: usize = 10;
 /// Open widget sockets per address, and in all.
@@ -30,6 +33,7 @@ pub struct WidgetLimits {
     visitor_messages: AttemptLimiter,
     ip_messages: AttemptLimiter,
     new_visitors: AttemptLimiter,
+    ip_files: AttemptLimiter,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -39,6 +43,7 @@ impl Default for WidgetLimits {
             visitor_messages: AttemptLimiter::new(VISITOR_MESSAGES_PER_MINUTE, MINUTE, CAPACITY),
             ip_messages: AttemptLimiter::new(IP_MESSAGES_PER_MINUTE, MINUTE, CAPACITY),
             new_visitors: AttemptLimiter::new(NEW_VISITORS_PER_MINUTE, MINUTE, CAPACITY),
+            ip_files: AttemptLimiter::new(IP_FILES_PER_MINUTE, MINUTE, CAPACITY),
             sockets: Arc::default(),
         }
     }
@@ -78,6 +83,13 @@ impl WidgetLimits {
         self.visitor_messages
             .attempt(&throttle::key(&[&channel_id.to_string(), visitor]))
             .map_err(|b| limited("messages", b))
+    }
+
+    /// Counts one file from `ip` (the file is a message too: [`Self::message`]).
+    pub fn file(&self, ip: &str) -> Result<(), ApiError> {
+        self.ip_files
+            .attempt(&throttle::key(&[ip]))
+            .map_err(|b| limited("files from this address", b))
     }
 
     /// Counts one new visitor from `ip`.
