@@ -216,7 +216,7 @@ pub struct WsQuery {
         (status = 401, description = "Missing or invalid visitor token", body = ErrorBody),
         (status = 403, description = "No Origin, or one the channel does not allow", body = ErrorBody),
         (status = 404, description = "No livechat channel with this id", body = ErrorBody),
-        (status = 429, description = "20 sockets already open from this address (or the server's 2,000)", body = ErrorBody),
+        (status = 429, description = "20 sockets already open from this address (or the server's 2,000), or 60 opened in the last minute", body = ErrorBody),
     ))]
 pub async fn ws(
     State(st): State<AppState>,

@@ -22,6 +22,8 @@ pub const IP_MESSAGES_PER_MINUTE: usize = 60;
 pub const IP_FILES_PER_MINUTE: usize = 6;
 /// New visitor tokens one address may get per minute.
 pub const NEW_VISITORS_PER_MINUTE: usize = 10;
+/// Sockets one address may open per minute (each open reads the visitor's history).
+pub const SOCKET_OPENS_PER_MINUTE: usize = 60;
 /// Open widget sockets per address, and in all.
 pub const SOCKETS_PER_IP: usize = 20;
 pub const SOCKETS_TOTAL: usize = 2_000;
@@ -34,6 +36,7 @@ pub struct WidgetLimits {
     ip_messages: AttemptLimiter,
     new_visitors: AttemptLimiter,
     ip_files: AttemptLimiter,
+    socket_opens: AttemptLimiter,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -44,6 +47,7 @@ impl Default for WidgetLimits {
             ip_messages: AttemptLimiter::new(IP_MESSAGES_PER_MINUTE, MINUTE, CAPACITY),
             new_visitors: AttemptLimiter::new(NEW_VISITORS_PER_MINUTE, MINUTE, CAPACITY),
             ip_files: AttemptLimiter::new(IP_FILES_PER_MINUTE, MINUTE, CAPACITY),
+            socket_opens: AttemptLimiter::new(SOCKET_OPENS_PER_MINUTE, MINUTE, CAPACITY),
             sockets: Arc::default(),
         }
     }
@@ -99,8 +103,12 @@ impl WidgetLimits {
             .map_err(|b| limited("new chats from this address", b))
     }
 
-    /// A slot for one more socket from `ip`, if it and the server have room.
+    /// A slot for one more socket from `ip`, if it and the server have room and the address
+    /// has not opened too many in the last minute.
     pub fn open_socket(&self, ip: &str) -> Result<SocketSlot, ApiError> {
+        self.socket_opens
+            .attempt(&throttle::key(&[ip]))
+            .map_err(|b| limited("new connections from this address", b))?;
         let mut map = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
         let total: usize = map.values().sum();
         let mine = map.get(ip).copied().unwrap_or(0);
@@ -134,6 +142,19 @@ mod tests {
         assert!(l.open_socket("5.6.7.8").is_ok());
         drop(slots);
         assert!(l.open_socket("1.2.3.4").is_ok());
+    }
+
+    #[test]
+    fn socket_opens_per_minute() {
+        let l = WidgetLimits::default();
+        for _ in 0..SOCKET_OPENS_PER_MINUTE {
+            drop(l.open_socket("1.2.3.4").expect("within the rate"));
+        }
+        assert!(
+            l.open_socket("1.2.3.4").is_err(),
+            "closing does not refund an open"
+        );
+        assert!(l.open_socket("5.6.7.8").is_ok());
     }
 
     #[test]
