@@ -1,5 +1,7 @@
 //! The live feed: one broadcast channel per server carrying every committed change record
-//! (of all companies); each events socket filters it for its caller.
+//! (of all companies); each events socket filters it for its caller (and each chat widget
+//! socket for its visitor). Also counts the open events sockets per company: whether an
+//! operator is online, for the chat widget.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
