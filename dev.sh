@@ -25,7 +25,8 @@ export SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
 
 # Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
 # WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring, an SMTP
-# server (aiosmtpd) and an IMAP server (Dovecot; the Email channel tests run their own).
+# server (aiosmtpd), an IMAP server (Dovecot; the Email channel tests run their own) and
+# Chromium for the LiveChat widget's browser tests (tests/widget).
 APT_PACKAGES=(
   pkg-config build-essential curl file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
@@ -34,6 +35,7 @@ APT_PACKAGES=(
   python3-aiosmtpd dovecot-imapd
   python3-venv
   fonts-noto-color-emoji
+  chromium
 )
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
@@ -130,6 +132,26 @@ build_rust() {
   cargo build --quiet --workspace
 }
 
+# The LiveChat widget on a demo shop page (widget/demo.html) served on its own origin: the
+# demo company gets a livechat channel for that origin (once), and the page's URL is printed.
+widget_demo() {
+  local server=$1 db=$2 url=$3 data=$4
+  local port=${SWITCHBOARD_WIDGET_PORT:-8081}
+  local origin="http://127.0.0.1:$port" chat
+  chat=$("$server" --db "$db" channel list | awk '$5 == "livechat" && /"Demo site"/ { print $2; exit }')
+  if [ -z "$chat" ]; then
+    chat=$("$server" --db "$db" channel add --kind livechat --name "Demo site" --origin "$origin" \
+      --group "1st line" --public-url "$url" | head -1)
+  fi
+  "$server" --db "$db" channel widget --id "$chat" --origin "$origin" >/dev/null
+  mkdir -p "$data/widget-demo"
+  sed -e "s|{{SERVER}}|$url|g" -e "s|{{CHANNEL}}|$chat|g" widget/demo.html >"$data/widget-demo/index.html"
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$data/widget-demo" \
+    >"$data/widget-demo.log" 2>&1 &
+  WIDGET_DEMO_PID=$!
+  log "LiveChat widget demo page: $origin/ (chat $chat; answer the visitor in the app)"
+}
+
 cmd_run() {
   ensure_all
   build_ui
@@ -141,7 +163,8 @@ cmd_run() {
   local port=${SWITCHBOARD_PORT:-8080}
   "$server" --db "$db" serve --listen "127.0.0.1:$port" >"$data/server.out" 2>"$data/server.log" &
   local server_pid=$!
-  trap 'kill $server_pid 2>/dev/null || true' EXIT
+  WIDGET_DEMO_PID=
+  trap 'kill $server_pid $WIDGET_DEMO_PID 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do
     grep -q "listening on" "$data/server.out" 2>/dev/null && break
     kill -0 $server_pid 2>/dev/null || die "the server did not start; see $data/server.log"
@@ -149,6 +172,7 @@ cmd_run() {
   done
   local url
   url=$(grep -o 'http://[^ ]*' "$data/server.out" | head -1)
+  widget_demo "$server" "$db" "$url" "$data"
   log "server on $url (log: $data/server.log); opening the app signed in as admin@demo.test"
   SWITCHBOARD_SERVER_URL="$url" SWITCHBOARD_SIGN_IN_EMAIL=admin@demo.test SWITCHBOARD_SIGN_IN_PASSWORD=demo \
     "$CARGO_TARGET_DIR/debug/switchboard"
@@ -214,6 +238,7 @@ cmd_test() {
   suite cargo-deny count_checks deny_check
   build_rust
   suite rust count_cargo cargo test --workspace --no-fail-fast
+  suite widget count_plain tests/widget/run.sh "$OUT_DIR/widget"
   suite schemathesis count_plain tests/schemathesis/run.sh
   suite ui count_vitest bash -c "cd ui && npx vitest run"
   if [ -x tests/e2e/run.sh ]; then

@@ -15,6 +15,7 @@ use ipnet::IpNet;
 use switchboard_protocol::ChannelKind;
 
 use crate::auth::{PasswordGate, SessionLifetime};
+use crate::channels::livechat::{self, config::WidgetChanges};
 use crate::channels::{AdapterSettings, ChannelOptions};
 use crate::files::FileStore;
 use crate::http::client_ip::{parse_trusted_proxy, TrustedProxies};
@@ -168,10 +169,38 @@ pub enum ChannelCommand {
         /// Company of the channel (default: the first one).
         #[arg(long)]
         company_id: Option<i64>,
+        /// LiveChat: the server's address as visitors' browsers reach it, for the printed
+        /// `<script>` snippet.
+        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
+        public_url: String,
     },
     /// List channels (never their secrets).
     List,
+    /// Change a LiveChat channel's widget (Tab: Widget); prints the settings now in force.
+    Widget {
+        /// The channel's id.
+        #[arg(long)]
+        id: i64,
+        /// Colour of the button and the header, #rrggbb.
+        #[arg(long)]
+        color: Option<String>,
+        /// First line the visitor reads while an operator is online.
+        #[arg(long)]
+        greeting: Option<String>,
+        /// Corner of the page: left or right.
+        #[arg(long)]
+        position: Option<String>,
+        /// Shown instead of the greeting while no operator has the app open.
+        #[arg(long)]
+        offline_message: Option<String>,
+        /// Replaces the allowed origins (repeat for several).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
 }
+
+/// Where `serve` listens by default, for the widget snippet.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// How operator messages are delivered to the channels (`serve`).
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -418,6 +447,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     origins,
                     group,
                     company_id,
+                    public_url,
                 },
         } => {
             let kind = ChannelKind::parse(&kind).with_context(|| {
@@ -441,7 +471,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let made = admin::add_channel(&Db::open(&path)?, &spec)?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", made.id)?;
-            writeln!(out, "{}", made.secret)?;
+            if kind == ChannelKind::Livechat {
+                // Browsers never see the inbound secret; the site needs the snippet.
+                writeln!(out, "{}", livechat::snippet(&public_url, made.id))?;
+            } else {
+                writeln!(out, "{}", made.secret)?;
+            }
             out.flush()?;
         }
         Command::Operator { command } => run_operator(&Db::open(&path)?, command)?,
@@ -467,6 +502,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let role = directory::add_role(&Db::open(&path)?, company_id, &name, &permissions)?;
             print_lines(&[role.id.to_string()])?;
+        }
+        Command::Channel {
+            command:
+                ChannelCommand::Widget {
+                    id,
+                    color,
+                    greeting,
+                    position,
+                    offline_message,
+                    origins,
+                },
+        } => {
+            let changes = WidgetChanges {
+                color,
+                greeting,
+                position,
+                offline_message,
+                origins,
+            };
+            let c = livechat::update_widget(&Db::open(&path)?, id, &changes)?;
+            let w = &c.widget;
+            println!(
+                "Widget of channel {id}: colour {}, position {}, greeting {:?}, offline message {:?}, origins {}",
+                w.color,
+                serde_json::to_value(w.position).unwrap_or_default().as_str().unwrap_or_default(),
+                w.greeting,
+                w.offline_message,
+                c.origins.join(" ")
+            );
         }
         Command::Channel {
             command: ChannelCommand::List,
@@ -683,6 +747,7 @@ async fn serve(
         sessions,
         files,
         mailer,
+        widget: Arc::default(),
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

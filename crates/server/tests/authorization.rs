@@ -19,9 +19,12 @@ use std::collections::BTreeSet;
 use common::{session, Fx};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use switchboard_protocol::ChannelKind;
 use switchboard_protocol::{Delivery, Id, Message, MessageKind, Permissions};
 use switchboard_server::auth::token_hash;
-use switchboard_server::http::router::{OTHER_ROUTES, SEED_ROUTES, V1_ROUTES};
+use switchboard_server::channels::ChannelOptions;
+use switchboard_server::http::router::{OTHER_ROUTES, SEED_ROUTES, V1_ROUTES, WIDGET_ROUTES};
+use switchboard_server::service::admin;
 use switchboard_server::storage::operators::{self, NewOperator};
 use switchboard_server::storage::{messages, roles, tokens};
 
@@ -32,6 +35,10 @@ enum Rule {
     Public,
     /// By the channel's secret (`X-Channel-Secret`), not by a bearer token.
     ChannelSecret,
+    /// The LiveChat widget's routes: only a page of an origin the channel allows gets in, and a
+    /// bearer token opens nothing (these calls carry no `Origin`: 403 for everyone). What an
+    /// allowed page may do is `tests/livechat.rs::authorization_matrix_of_the_widget_routes`.
+    WidgetOrigin,
     /// Any live caller of a company; the answer is about the caller's own company.
     Company,
     /// Any live caller who may see the 1st line's unassigned conversation `{c1}` (or its
@@ -109,7 +116,7 @@ const V1: &str = "/api/v1";
 
 use Rule::{
     BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, ManagesInbox, Permission,
-    PermissionOver, Public, Session, SuperAdmin, SuperAdminOver,
+    PermissionOver, Public, Session, SuperAdmin, SuperAdminOver, WidgetOrigin,
 };
 
 const MANAGE: &str = "manage_operators";
@@ -305,7 +312,20 @@ const ROWS: &[Row] = &[
         |_| json!({"name": "Agent"}),
     ),
     row("DELETE", "/roles/{id}", "/api/v1/roles/{role}", PermissionOver(MANAGE)),
+    row("POST", "/api/v1/widget/{channel_id}/init", "/api/v1/widget/{chat}/init", WidgetOrigin),
+    row("OPTIONS", "/api/v1/widget/{channel_id}/init", "/api/v1/widget/{chat}/init", WidgetOrigin),
+    row("GET", "/api/v1/widget/{channel_id}/ws", "/api/v1/widget/{chat}/ws", WidgetOrigin),
+    row("POST", "/api/v1/widget/{channel_id}/files", "/api/v1/widget/{chat}/files", WidgetOrigin),
+    row("OPTIONS", "/api/v1/widget/{channel_id}/files", "/api/v1/widget/{chat}/files", WidgetOrigin),
+    row("GET", "/api/v1/widget/{channel_id}/files/{id}", "/api/v1/widget/{chat}/files/1", WidgetOrigin),
+    row(
+        "OPTIONS",
+        "/api/v1/widget/{channel_id}/files/{id}",
+        "/api/v1/widget/{chat}/files/1",
+        WidgetOrigin,
+    ),
     row("GET", "/api/openapi.json", "/api/openapi.json", Public),
+    row("GET", "/widget.js", "/widget.js", Public),
 ];
 
 /// The kinds of caller.
@@ -355,6 +375,7 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
     let has = |p: &'static str| full || who == Who::WithPermission(p);
     match (rule, who) {
         (Public | ChannelSecret, _) => None,
+        (WidgetOrigin, _) => Some(403),
         (_, Who::NoToken | Who::Deactivated) => Some(401),
         // Acme's resources do not exist for the other company.
         (
@@ -385,6 +406,8 @@ struct Ctx {
     client: Id,
     /// The fixture's role "Operator" (Anna's).
     role: Id,
+    /// A LiveChat channel of Acme's that allows `https://shop.test`.
+    chat: Id,
     made: Option<Id>,
 }
 
@@ -527,11 +550,27 @@ async fn fresh(setup: Setup) -> Ctx {
             Some(c["id"].as_i64().expect("canned id"))
         }
     };
+    let chat = admin::add_channel(
+        &fx.db(),
+        &admin::ChannelSpec {
+            kind: ChannelKind::Livechat,
+            name: "Shop chat".into(),
+            options: ChannelOptions {
+                origins: vec!["https://shop.test".into()],
+                ..ChannelOptions::default()
+            },
+            group: None,
+            company_id: None,
+        },
+    )
+    .expect("a livechat channel")
+    .id;
     Ctx {
         fx,
         tokens,
         client,
         role,
+        chat,
         made,
     }
 }
@@ -547,6 +586,7 @@ fn fill(template: &str, ctx: &Ctx) -> String {
         .replace("{anna}", &fx.anna.to_string())
         .replace("{client}", &ctx.client.to_string())
         .replace("{role}", &ctx.role.to_string())
+        .replace("{chat}", &ctx.chat.to_string())
         .replace("{att}", &made)
         .replace("{msg}", &made)
         .replace("{canned}", &made)
@@ -610,6 +650,7 @@ fn every_route_has_a_row() {
     let routes: BTreeSet<(String, String)> = SEED_ROUTES
         .iter()
         .chain(V1_ROUTES)
+        .chain(WIDGET_ROUTES)
         .chain(OTHER_ROUTES)
         .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
         .collect();

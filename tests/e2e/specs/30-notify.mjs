@@ -9,51 +9,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { attr, click, count, Driver, exists, openRow, screenScreenshot, screenshot, selectTab, signIn, typeInto, visible } from "../harness/app.mjs";
 import { clickTrayEntry, closeWindow, gdbusCall, itemProperty, TrayWatcher, trayMenu, waitWindowShownAndFocused } from "../harness/desktop.mjs";
+import { NotifyMonitor } from "../harness/notify.mjs";
 import { TestServer } from "../harness/server.mjs";
-import { assert, env, log, logsDir, pidAlive, run, startProcess, waitFor } from "../harness/util.mjs";
+import { assert, env, log, pidAlive, run, waitFor } from "../harness/util.mjs";
 
 const ADMIN = { email: "admin@demo.test", password: "demo" };
-
-/** Records Notify calls as {time (ms since epoch, from dbus-monitor), replacesId, summary, body}. */
-class NotifyMonitor {
-  calls = [];
-  #buf = "";
-
-  start() {
-    this.proc = startProcess(
-      "dbus-monitor",
-      "dbus-monitor",
-      ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
-      { logFile: path.join(logsDir, "dbus-monitor.log"), onStdout: (chunk) => this.#feed(chunk) },
-    );
-  }
-
-  #feed(chunk) {
-    this.#buf += chunk;
-    // A call is complete once its last argument (the expire timeout, int32) has been printed.
-    const re = /method call time=([\d.]+)[^\n]*member=Notify\n\s*string "([^"]*)"\n\s*uint32 (\d+)\n\s*string "([^"]*)"\n\s*string "([^"]*)"\n\s*string "([^"]*)"[\s\S]*?\n\s*int32 -?\d+\n/g;
-    let m;
-    let end = 0;
-    while ((m = re.exec(this.#buf))) {
-      this.calls.push({ time: Number(m[1]) * 1000, appName: m[2], replacesId: Number(m[3]), summary: m[5], body: m[6] });
-      end = re.lastIndex;
-    }
-    this.#buf = this.#buf.slice(end);
-  }
-
-  /** Waits for a call whose body contains `text`; returns it. */
-  async waitText(text, timeout = 15000) {
-    let found = null;
-    await waitFor(`a Notify call with "${text}" in its body`, () => (found = this.calls.find((c) => c.body.includes(text))), {
-      timeout,
-    });
-    return found;
-  }
-
-  withText(text) {
-    return this.calls.filter((c) => c.body.includes(text));
-  }
-}
 
 /** The X window titles that mention the app, as a window manager or taskbar shows them. */
 async function windowTitles() {

@@ -10,6 +10,7 @@
 
 pub mod custom;
 pub mod email;
+pub mod livechat;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -177,6 +178,7 @@ pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configur
     match kind {
         ChannelKind::Custom => custom::configure(options),
         ChannelKind::Email => email::configure(options),
+        ChannelKind::Livechat => livechat::configure(options),
         _ => Err(format!(
             "Channels of kind {} cannot be added yet; use custom",
             kind.as_str()

@@ -49,10 +49,7 @@ impl FileStore {
     }
 
     pub fn too_large(&self) -> ApiError {
-        ApiError::TooLarge(format!(
-            "The file is larger than the limit of {} MiB.",
-            self.max_bytes / (1024 * 1024)
-        ))
+        too_large(self.max_bytes)
     }
 
     /// Starts receiving a file into a temporary file of the store.
@@ -196,6 +193,14 @@ pub fn sanitize_name(raw: &str) -> String {
         Some(e) => format!("{stem}.{e}"),
         None => stem,
     }
+}
+
+/// 413 for a file over `max` bytes.
+pub fn too_large(max: u64) -> ApiError {
+    ApiError::TooLarge(format!(
+        "The file is larger than the limit of {} MiB.",
+        max / (1024 * 1024)
+    ))
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Deserialize;
-use switchboard_protocol::{ErrorBody, GroupFilePolicy, GroupFiles, Id, Message};
+use switchboard_protocol::{AttachmentRef, ErrorBody, GroupFilePolicy, GroupFiles, Id, Message};
 use utoipa::IntoParams;
 
 use super::auth::Auth;
-use super::extract::{ClientIp, Json, Path, Query};
+use super::extract::{discard_body, ClientIp, Json, Path, Query};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, sanitize_name};
@@ -30,7 +30,7 @@ pub struct UploadQuery {
 }
 
 /// The `X-File-Name` header, decoded and sanitized.
-fn file_name(headers: &HeaderMap) -> ApiResult<String> {
+pub fn file_name(headers: &HeaderMap) -> ApiResult<String> {
     let raw = headers
         .get("x-file-name")
         .ok_or_else(|| ApiError::bad_request("Name the file in the `X-File-Name` header."))?
@@ -81,18 +81,46 @@ pub async fn upload(
     if let Some(existing) = svc::precheck(&st.db, p.clone(), req.clone(), name.clone()).await? {
         return Ok((StatusCode::OK, Json(existing)));
     }
+    let file = store_upload(&st.files, name, &headers, body, st.files.max_bytes).await?;
+    let (msg, created) = svc::send_file(&st.db, p, ip, req, file).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(msg)))
+}
+
+/// Streams an upload body into the file store (never whole in memory), at most `max` bytes
+/// (413 beyond, before reading when `Content-Length` says so), typed by its name and bytes.
+pub async fn store_upload(
+    files: &crate::files::FileStore,
+    name: String,
+    headers: &HeaderMap,
+    body: Body,
+    max: u64,
+) -> ApiResult<StoredFile> {
+    let too_large = || crate::files::too_large(max);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > st.files.max_bytes) {
-        return Err(st.files.too_large());
+    // Refused unread, the rest of the body is still taken in (up to `max` more bytes), so the
+    // answer reaches a sender that is still writing rather than a broken connection.
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
+    if declared.is_some_and(|n| n > max) {
+        discard_body(body, limit).await;
+        return Err(too_large());
     }
-    let mut writer = st.files.writer().await?;
+    let mut writer = files.writer().await?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk =
             chunk.map_err(|e| ApiError::bad_request(format!("The upload broke off: {e}.")))?;
+        if writer.size() + chunk.len() as u64 > max {
+            discard_body(Body::from_stream(stream), limit).await;
+            return Err(too_large());
+        }
         writer.write(&chunk).await?;
     }
     if writer.size() == 0 {
@@ -101,19 +129,12 @@ pub async fn upload(
     let content_type = kind::classify(&name, writer.head())?;
     let size = writer.size();
     let sha256 = writer.commit().await?;
-    let file = StoredFile {
+    Ok(StoredFile {
         name,
         content_type: content_type.to_string(),
         sha256,
         size,
-    };
-    let (msg, created) = svc::send_file(&st.db, p, ip, req, file).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(msg)))
+    })
 }
 
 /// `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266).
@@ -151,7 +172,16 @@ pub async fn download(
     Path(id): Path<Id>,
 ) -> ApiResult<Response> {
     let (reference, path) = svc::open(&st.db, &st.files, p, id).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| match e.kind() {
+    file_response(&reference, &path, id).await
+}
+
+/// The bytes of attachment `id` (found at `path`) with its type and name.
+pub async fn file_response(
+    reference: &AttachmentRef,
+    path: &std::path::Path,
+    id: Id,
+) -> ApiResult<Response> {
+    let file = tokio::fs::File::open(path).await.map_err(|e| match e.kind() {
         // The row outlived its bytes (a restored database, a cleaned disk): say so, it is
         // not a fault of the request.
         std::io::ErrorKind::NotFound => ApiError::not_found(format!(

@@ -93,6 +93,8 @@ async fn run(
     let company_id = principal.company_id();
     let mut viewer = principal.viewer();
     let me = principal.operator().operator.id;
+    // The chat widget shows "online" while an operator's app is connected.
+    let _present = st.hub.present(company_id);
     // Subscribe first: anything committed from now on is in `live`.
     let mut live = st.hub.subscribe();
     let (mut tx, mut rx) = socket.split();

@@ -20,10 +20,12 @@ pub mod router;
 pub mod search;
 pub mod seed;
 pub mod sync;
+pub mod widget;
 
 use std::sync::Arc;
 
 use crate::auth::{PasswordGate, SessionLifetime};
+use crate::channels::livechat::limits::WidgetLimits;
 use crate::files::FileStore;
 use crate::hub::Hub;
 use crate::mail::Mailer;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub files: FileStore,
     /// `serve --smtp-url`; `None`: "Send to Email" answers 422.
     pub mailer: Option<Arc<Mailer>>,
+    /// What chat widget visitors may cost (messages, new visitors, sockets).
+    pub widget: Arc<WidgetLimits>,
 }
 
 pub use router::router;

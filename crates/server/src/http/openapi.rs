@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use super::extract::Json;
 use super::{
     attachments, auth, canned, channels, clients, conversations, directory, email, events,
-    message_tags, outgoing, profile, search, seed, sync,
+    message_tags, outgoing, profile, search, seed, sync, widget,
 };
 
 struct TokenScheme;
@@ -78,9 +78,10 @@ impl Modify for CommonResponses {
                     Self::add(op, "415", "The body is not `application/json`");
                 }
                 // Acting as another operator (`service::actor::resolve_actor`).
-                let acts_as = op.parameters.as_ref().is_some_and(|ps| {
-                    ps.iter().any(|p| p.name == "operator_id")
-                });
+                let acts_as = op
+                    .parameters
+                    .as_ref()
+                    .is_some_and(|ps| ps.iter().any(|p| p.name == "operator_id"));
                 if acts_as {
                     Self::add(op, "422", "The operator acted as is deactivated");
                 }
@@ -116,6 +117,7 @@ impl Modify for CommonResponses {
         directory::update_group, directory::delete_group,
         directory::list_roles, directory::create_role, directory::get_role,
         directory::update_role, directory::delete_role,
+        widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -125,6 +127,7 @@ impl Modify for CommonResponses {
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
         (name = "attachments"), (name = "settings"), (name = "directory"),
+        (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
     )
 )]
 pub struct ApiDoc;

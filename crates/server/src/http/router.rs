@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     attachments, auth, canned, channels, clients, conversations, directory, email, events,
-    message_tags, openapi, outgoing, profile, search, seed, sync, AppState,
+    message_tags, openapi, outgoing, profile, search, seed, sync, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -104,13 +104,33 @@ routes! { V1_ROUTES, v1_api:
     DELETE "/roles/{id}" => directory::delete_role;
 }
 
-/// The public routes outside the two APIs.
-pub const OTHER_ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json")];
+// The LiveChat widget: called from other sites' pages, each request through the gate
+// (`widget::gate`: a livechat channel, an allowed origin, CORS).
+routes! { WIDGET_ROUTES, widget_api:
+    POST "/api/v1/widget/{channel_id}/init" => widget::init;
+    OPTIONS "/api/v1/widget/{channel_id}/init" => widget::preflight;
+    GET "/api/v1/widget/{channel_id}/ws" => widget::ws;
+    // Streamed into the file store, limited there (the widget's own file limit).
+    POST "/api/v1/widget/{channel_id}/files" => widget::upload, layer DefaultBodyLimit::disable();
+    OPTIONS "/api/v1/widget/{channel_id}/files" => widget::preflight;
+    GET "/api/v1/widget/{channel_id}/files/{id}" => widget::download;
+    OPTIONS "/api/v1/widget/{channel_id}/files/{id}" => widget::preflight;
+}
+
+/// The public routes outside the APIs.
+pub const OTHER_ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json"), ("GET", "/widget.js")];
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/conversations", seed_api())
         .nest("/api/v1", v1_api())
+        .merge(
+            widget_api().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                widget::gate,
+            )),
+        )
+        .route("/widget.js", get(widget::widget_js))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

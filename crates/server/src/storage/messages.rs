@@ -161,3 +161,18 @@ pub fn set_delivery(
     )?;
     Ok(())
 }
+
+/// Whether a client or operator message of `conversation_id` carries attachment `id` (what
+/// the client may see; a note's file stays on the desk).
+pub fn client_sees_attachment(
+    conn: &Connection,
+    conversation_id: Id,
+    attachment_id: Id,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachment_id = ?2
+           AND kind IN ('client', 'operator'))",
+        params![conversation_id, attachment_id],
+        |r| r.get(0),
+    )
+}

@@ -666,11 +666,27 @@ impl Fx {
     }
 }
 
-/// Status and JSON body (`Value::Null` for an empty body); panics on a non-JSON body, since
-/// every answer of the server must be JSON.
+/// Polls `check` until it holds (the deadline only bounds a broken run).
+pub async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Status and JSON body (`Value::Null` for an empty body); panics on a non-JSON body, since
+/// every answer of the server must be JSON.
 pub async fn decode(resp: reqwest::Response) -> (StatusCode, Value) {
     let status = resp.status();
     let text = resp.text().await.expect("body");
@@ -688,20 +704,4 @@ pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str, n
     assert_eq!(got.1["error"]["code"], code, "body: {}", got.1);
     let msg = got.1["error"]["message"].as_str().unwrap_or_default();
     assert!(msg.contains(needle), "message {msg:?} lacks {needle:?}");
-}
-
-/// Polls `check` until it holds (the deadline only bounds a broken run).
-pub async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !check().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
