@@ -9,6 +9,8 @@
 //!   to the channel's [`ChannelAdapter`].
 
 pub mod custom;
+pub mod net;
+pub mod telegram;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -80,7 +82,7 @@ pub trait ChannelListener: Send + Sync {
     fn listen(self: Box<Self>, inbox: Inbox) -> BoxFuture<'static, ()>;
 }
 
-pub use crate::service::listeners::{Inbox, Received, ReceivedFile};
+pub use crate::service::listeners::{file_not_received, Inbox, Received, ReceivedFile};
 
 /// The listener of `channel`, if its kind has one.
 pub fn listener_for(
@@ -88,8 +90,10 @@ pub fn listener_for(
     settings: &AdapterSettings,
 ) -> Option<Box<dyn ChannelListener>> {
     // Each kind that watches for client messages gets its arm here.
-    let _ = (channel, settings);
-    None
+    match channel.account.kind {
+        ChannelKind::Telegram => telegram::listener(channel, settings),
+        _ => None,
+    }
 }
 
 /// What `channel add` was given; each kind takes the options it needs and refuses the rest.
@@ -164,6 +168,7 @@ pub struct Configured {
 pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configured, String> {
     match kind {
         ChannelKind::Custom => custom::configure(options),
+        ChannelKind::Telegram => telegram::configure(options),
         _ => Err(format!(
             "Channels of kind {} cannot be added yet; use custom",
             kind.as_str()
@@ -183,14 +188,24 @@ pub fn adapter_for(
             channel.secret.as_deref().unwrap_or_default(),
             settings.clone(),
         ))),
+        (ChannelKind::Telegram, _) => telegram::adapter(channel, settings),
         _ => None,
     }
 }
 
 /// Whether operator messages of `channel` go through the delivery queue.
 pub fn delivers(channel: &ChannelRecord) -> bool {
-    matches!(
-        (channel.account.kind, &channel.callback_url),
-        (ChannelKind::Custom, Some(_))
-    )
+    match (channel.account.kind, &channel.callback_url) {
+        (ChannelKind::Custom, Some(_)) => true,
+        (ChannelKind::Telegram, _) => telegram::Settings::of(channel).is_some(),
+        _ => false,
+    }
+}
+
+/// Whether a message whose attempt was cut off (the server stopped before it stored the
+/// channel's answer) may be handed to `channel` again: yes where the receiver drops a repeat
+/// by its idempotency key (the Custom app). Telegram has no such key, so there the message is
+/// sent at most once: it fails with a reason that tells the operator to check the chat.
+pub fn resends_safely(channel: &ChannelRecord) -> bool {
+    channel.account.kind != ChannelKind::Telegram
 }

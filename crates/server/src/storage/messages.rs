@@ -161,3 +161,12 @@ pub fn set_delivery(
     )?;
     Ok(())
 }
+
+/// A client's edit of their message (the search index follows by its trigger).
+pub fn set_text(conn: &Connection, id: Id, text: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE messages SET text = ?2 WHERE id = ?1",
+        params![id, text],
+    )?;
+    Ok(())
+}
