@@ -72,6 +72,8 @@ struct Bot {
     sent: Vec<Sent>,
     mode: SendMode,
     next_update: i64,
+    /// `url` and `secret_token` of each `setWebhook` call.
+    webhooks: Vec<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -110,6 +112,7 @@ impl StandIn {
                 sent: Vec::new(),
                 mode: SendMode::Accept,
                 next_update: 100,
+                webhooks: Vec::new(),
             })),
             news: Arc::new(Notify::new()),
             url,
@@ -174,6 +177,14 @@ impl StandIn {
                     })),
                     None => err(400, "Bad Request: invalid file_id", None),
                 }
+            }
+            "setWebhook" => {
+                let body = json_body(req).await;
+                let field = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+                self.bot()
+                    .webhooks
+                    .push((field("url"), field("secret_token")));
+                ok(json!(true))
             }
             "sendMessage" => {
                 let body = json_body(req).await;
@@ -356,7 +367,11 @@ async fn ann_conversation(fx: &Fx, channel: Id) -> Value {
             .expect("conversations")
             .iter()
             .find(|c| {
-                c["channel_account_id"] == channel && c["client"]["external_id"] == CHAT.to_string()
+                c["channel_account_id"] == channel
+                    && c["client"]["external_id"]
+                        .as_str()
+                        .and_then(|s| s.parse::<i64>().ok())
+                        == Some(CHAT)
             })
         {
             *found.borrow_mut() = c.clone();
@@ -747,4 +762,109 @@ fn channel_add_checks_the_token_and_the_api_url() {
     );
     let listing = cli(&fx.db_path, &["channel", "list"]);
     assert!(!listing.contains("\"X\""), "nothing was added: {listing}");
+}
+
+#[tokio::test]
+async fn webhook_mode_registers_the_route_and_takes_updates_with_the_secret() {
+    let fx = Fx::with_server_args(SERVE_ARGS);
+    let bot = StandIn::start().await;
+    let out = cli(
+        &fx.db_path,
+        &[
+            "channel",
+            "add",
+            "--kind",
+            "telegram",
+            "--name",
+            "Hooked bot",
+            "--bot-token",
+            TOKEN,
+            "--api-url",
+            &bot.url,
+            "--webhook-url",
+            &format!("{}/", fx.server.url),
+            "--group",
+            &fx.g1.to_string(),
+        ],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    let (channel, secret): (Id, &str) = (lines[0].parse().expect("id"), lines[1]);
+    let route = format!("/api/v1/channels/{channel}/telegram");
+    until("setWebhook", || async { !bot.bot().webhooks.is_empty() }).await;
+    assert_eq!(
+        bot.bot().webhooks[0],
+        (fx.url(&route), secret.to_string()),
+        "the route of this channel, with its secret as secret_token"
+    );
+
+    let post = |secret: Option<&str>, body: String| {
+        let mut req = fx
+            .http
+            .post(fx.url(&route))
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(s) = secret {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        async move { common::decode(req.send().await.expect("post")).await }
+    };
+    let update =
+        json!({"update_id": 7, "message": from_ann(1, json!({"text": "Hello by webhook"}))})
+            .to_string();
+    let got = post(Some(secret), update.clone()).await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    let conv = ann_conversation(&fx, channel).await["id"]
+        .as_i64()
+        .expect("id");
+    // Telegram sends an update again when it missed the answer: stored once.
+    assert_eq!(post(Some(secret), update.clone()).await.0, StatusCode::OK);
+    let anna = session(fx.anna);
+    let texts: Vec<Value> = messages(&fx, &anna, conv)
+        .await
+        .iter()
+        .map(|m| m["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("Hello by webhook")]);
+
+    common::assert_error(
+        &post(None, update.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "X-Telegram-Bot-Api-Secret-Token",
+    );
+    common::assert_error(
+        &post(Some("sbc_wrong"), update.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "X-Telegram-Bot-Api-Secret-Token",
+    );
+    common::assert_error(
+        &post(Some(secret), r#"{"message": {}}"#.into()).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        "not a Telegram update",
+    );
+    let huge = format!("{{\"update_id\": 8, \"x\": \"{}\"}}", "a".repeat(2 << 20));
+    assert_eq!(
+        post(Some(secret), huge).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // A channel that is not in webhook mode takes no webhook, even with its own secret.
+    let resp = fx
+        .http
+        .post(fx.url(&format!("/api/v1/channels/{}/telegram", fx.tg)))
+        .header("X-Telegram-Bot-Api-Secret-Token", "tg-secret")
+        .header("Content-Type", "application/json")
+        .body(update)
+        .send()
+        .await
+        .expect("post");
+    common::assert_error(
+        &common::decode(resp).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "takes no Telegram webhook",
+    );
+    assert_eq!(messages(&fx, &anna, conv).await.len(), 1);
+    assert!(bot.bot().polls.is_empty(), "no getUpdates in webhook mode");
 }

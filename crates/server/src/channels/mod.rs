@@ -105,6 +105,9 @@ pub struct ChannelOptions {
     pub bot_token: Option<String>,
     /// Telegram: the Bot API's base URL.
     pub api_url: Option<String>,
+    /// Telegram: this server's public base URL; updates then come by webhook instead of
+    /// long polling.
+    pub webhook_url: Option<String>,
     /// Email: the mailbox's address.
     pub address: Option<String>,
     /// Email: `imaps://user:pass@host[:port]` (or `imap://` with STARTTLS).
@@ -123,6 +126,7 @@ impl ChannelOptions {
             ("--callback-url", self.callback_url.is_some()),
             ("--bot-token", self.bot_token.is_some()),
             ("--api-url", self.api_url.is_some()),
+            ("--webhook-url", self.webhook_url.is_some()),
             ("--address", self.address.is_some()),
             ("--imap-url", self.imap_url.is_some()),
             ("--smtp-url", self.smtp_url.is_some()),

@@ -45,6 +45,8 @@ pub struct AppState {
     pub files: FileStore,
     /// `serve --smtp-url`; `None`: "Send to Email" answers 422.
     pub mailer: Option<Arc<Mailer>>,
+    /// How the server calls channel platforms (`serve --allow-private-callbacks`, timeouts).
+    pub channels: crate::channels::AdapterSettings,
 }
 
 pub use router::router;

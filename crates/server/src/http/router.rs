@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             put(attachments::set_group_files),
         )
         .route("/channels/{channel_id}/inbound", post(channels::inbound))
+        .route("/channels/{channel_id}/telegram", post(channels::telegram))
         .route("/clients/{id}/rename", post(clients::rename))
         .route("/clients/{id}/blacklist", post(clients::blacklist))
         .route("/clients/{id}/pin", post(clients::pin))

@@ -1,4 +1,4 @@
-//! Client messages by `getUpdates` long polling. Each update is stored (or skipped) before the
+//! Client messages by `getUpdates` long polling (or handed over by the webhook route). Each update is stored (or skipped) before the
 //! offset past it is saved, so a restart asks again from the first update not yet stored, and
 //! the Inbox stores each message once per `chat_id:message_id` even when one is asked again.
 //!
@@ -38,7 +38,7 @@ const UNSHOWN: &[&str] = &[
 ];
 
 #[derive(Debug, thiserror::Error)]
-enum PollError {
+pub enum ReadError {
     #[error(transparent)]
     Call(#[from] CallError),
     #[error("cannot store: {0}")]
@@ -167,19 +167,25 @@ impl TgMessage {
     }
 }
 
-pub struct Poller {
+/// Reads a bot's updates: by long polling (its `listen`), or as the webhook route hands them
+/// over (`take`).
+pub struct Reader {
     api: Api,
 }
 
-impl ChannelListener for Poller {
+impl ChannelListener for Reader {
     fn listen(self: Box<Self>, inbox: Inbox) -> BoxFuture<'static, ()> {
         Box::pin(self.run(inbox))
     }
 }
 
-impl Poller {
+impl Reader {
     pub fn new(api: Api) -> Self {
         Self { api }
+    }
+
+    pub fn api(&self) -> &Api {
+        &self.api
     }
 
     async fn run(self: Box<Self>, inbox: Inbox) {
@@ -197,7 +203,7 @@ impl Poller {
     }
 
     /// One `getUpdates`, each update stored before the offset moves past it.
-    async fn poll(&self, inbox: &Inbox) -> Result<(), PollError> {
+    async fn poll(&self, inbox: &Inbox) -> Result<(), ReadError> {
         let offset: Option<i64> = inbox.cursor(OFFSET).await?.and_then(|v| v.parse().ok());
         let client = self.api.client().await.map_err(CallError::from)?;
         let updates: Vec<Value> = self
@@ -217,12 +223,7 @@ impl Poller {
             let Some(update_id) = raw.get("update_id").and_then(Value::as_i64) else {
                 continue;
             };
-            match serde_json::from_value::<Update>(raw) {
-                Ok(update) => self.handle(&client, inbox, update).await?,
-                Err(e) => {
-                    tracing::warn!(channel_id = inbox.channel_id(), update_id, error = %e, "skipped a Telegram update it cannot read");
-                }
-            }
+            self.take(&client, inbox, raw).await?;
             inbox
                 .set_cursor(OFFSET, update_id.saturating_add(1).to_string())
                 .await?;
@@ -230,12 +231,28 @@ impl Poller {
         Ok(())
     }
 
+    /// Stores one update as Telegram sent it; one it cannot read is skipped.
+    pub async fn take(
+        &self,
+        client: &reqwest::Client,
+        inbox: &Inbox,
+        raw: Value,
+    ) -> Result<(), ReadError> {
+        match serde_json::from_value::<Update>(raw) {
+            Ok(update) => self.handle(client, inbox, update).await,
+            Err(e) => {
+                tracing::warn!(channel_id = inbox.channel_id(), error = %e, "skipped a Telegram update it cannot read");
+                Ok(())
+            }
+        }
+    }
+
     async fn handle(
         &self,
         client: &reqwest::Client,
         inbox: &Inbox,
         update: Update,
-    ) -> Result<(), PollError> {
+    ) -> Result<(), ReadError> {
         let stored = match (update.message, update.edited_message) {
             (Some(m), _) if m.chat.kind == "private" => self.receive(client, inbox, &m).await?,
             (None, Some(m)) if m.chat.kind == "private" => {
@@ -262,7 +279,7 @@ impl Poller {
         client: &reqwest::Client,
         inbox: &Inbox,
         m: &TgMessage,
-    ) -> Result<Result<(), ApiError>, PollError> {
+    ) -> Result<Result<(), ApiError>, ReadError> {
         let platform_id = m.platform_id();
         if inbox.has_received(&platform_id).await? {
             return Ok(Ok(()));

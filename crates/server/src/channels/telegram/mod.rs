@@ -6,7 +6,8 @@
 //!   is part of every Bot API URL no error or log line carries a URL.
 //! - Inbound ([`inbound`]): `getUpdates` long polling; the offset is the listener's cursor,
 //!   saved after each update is stored, and each message is stored once per
-//!   `chat_id:message_id`, so a restart neither loses nor repeats an update.
+//!   `chat_id:message_id`, so a restart neither loses nor repeats an update. With
+//!   `--webhook-url` ([`webhook`]) Telegram POSTs the updates to the server instead.
 //! - Outbound ([`outbound`]): `sendMessage`, or `sendDocument` for an operator's file.
 //!
 //! Telegram has no idempotency key, so a message is sent at most once: an attempt whose
@@ -17,6 +18,9 @@
 mod api;
 mod inbound;
 mod outbound;
+mod webhook;
+
+pub use webhook::take_update;
 
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::ChannelKind;
@@ -35,6 +39,9 @@ const MAX_TOKEN_LEN: usize = 200;
 pub struct Settings {
     pub bot_token: String,
     pub api_url: String,
+    /// This server's public base URL when updates come by webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -77,21 +84,28 @@ fn check_token(raw: &str) -> Result<String, String> {
     }
 }
 
-/// Checks a Bot API base URL (no query or fragment: method paths are appended to it).
-fn parse_api_url(raw: &str) -> Result<reqwest::Url, String> {
-    let url = parse_http_url(raw, "Bot API URL")?;
+/// Checks a base URL that paths are appended to (no query or fragment); `what` names it.
+fn parse_base_url(raw: &str, what: &str) -> Result<reqwest::Url, String> {
+    let url = parse_http_url(raw, what)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
-            "the Bot API URL must not have a query or fragment; got {:?}",
+            "the {what} must not have a query or fragment; got {:?}",
             raw.trim()
         ));
     }
     Ok(url)
 }
 
-/// `channel add --kind telegram --bot-token T [--api-url URL]`.
+fn parse_api_url(raw: &str) -> Result<reqwest::Url, String> {
+    parse_base_url(raw, "Bot API URL")
+}
+
+/// `channel add --kind telegram --bot-token T [--api-url URL] [--webhook-url URL]`.
 pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
-    options.only(ChannelKind::Telegram, &["--bot-token", "--api-url"])?;
+    options.only(
+        ChannelKind::Telegram,
+        &["--bot-token", "--api-url", "--webhook-url"],
+    )?;
     let token = options
         .bot_token
         .as_deref()
@@ -100,6 +114,15 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
     let settings = Settings {
         bot_token: check_token(token)?,
         api_url: api_url.as_str().trim_end_matches('/').to_string(),
+        webhook_url: match options.webhook_url.as_deref() {
+            Some(raw) => Some(
+                parse_base_url(raw, "webhook URL")?
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_string(),
+            ),
+            None => None,
+        },
     };
     Ok(Configured {
         config: serde_json::to_value(settings).map_err(|e| e.to_string())?,
@@ -107,13 +130,22 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
     })
 }
 
-/// The `getUpdates` listener of `channel`, if it is a Telegram channel with a bot.
+/// The listener of `channel`, if it is a Telegram channel with a bot: the `getUpdates`
+/// poller, or in webhook mode the one that registers the webhook.
 pub fn listener(
     channel: &ChannelRecord,
     settings: &AdapterSettings,
 ) -> Option<Box<dyn ChannelListener>> {
     let api = api_of(channel, settings)?;
-    Some(Box::new(inbound::Poller::new(api)))
+    let reader = inbound::Reader::new(api);
+    Some(match Settings::of(channel)?.webhook_url {
+        Some(base) => Box::new(webhook::Hook::new(
+            reader,
+            webhook::route_url(&base, channel.account.id),
+            channel.secret.clone().unwrap_or_default(),
+        )),
+        None => Box::new(reader),
+    })
 }
 
 /// The adapter of `channel`, if it is a Telegram channel with a bot.
