@@ -74,6 +74,8 @@ struct Bot {
     next_update: i64,
     /// `url` and `secret_token` of each `setWebhook` call.
     webhooks: Vec<(String, String)>,
+    /// `file_id` of each `getFile` call.
+    asked: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -113,6 +115,7 @@ impl StandIn {
                 mode: SendMode::Accept,
                 next_update: 100,
                 webhooks: Vec::new(),
+                asked: Vec::new(),
             })),
             news: Arc::new(Notify::new()),
             url,
@@ -170,7 +173,13 @@ impl StandIn {
             "getFile" => {
                 let body = json_body(req).await;
                 let id = body["file_id"].as_str().unwrap_or_default();
-                match self.bot().files.get(id) {
+                let mut b = self.bot();
+                b.asked.push(id.to_string());
+                match b.files.get(id) {
+                    // A file Telegram does not know the size of: the download must be bounded.
+                    Some((p, _)) if id.starts_with("nosize-") => {
+                        ok(json!({"file_id": id, "file_unique_id": "u", "file_path": p}))
+                    }
                     Some((p, bytes)) => ok(json!({
                         "file_id": id, "file_unique_id": format!("u-{id}"),
                         "file_size": bytes.len(), "file_path": p,
@@ -867,4 +876,71 @@ async fn webhook_mode_registers_the_route_and_takes_updates_with_the_secret() {
     );
     assert_eq!(messages(&fx, &anna, conv).await.len(), 1);
     assert!(bot.bot().polls.is_empty(), "no getUpdates in webhook mode");
+}
+
+#[tokio::test]
+async fn refused_files_and_stickers_become_a_line_and_the_words_stay() {
+    let args = [SERVE_ARGS, &["--max-file-mb", "1"]].concat();
+    let fx = Fx::with_server_args(&args);
+    let bot = StandIn::start().await;
+    let channel = add_channel(&fx, &bot);
+    let mut huge = b"%PDF-1.4\n".to_vec();
+    huge.resize(3 << 20, b'x');
+    bot.file("nosize-huge", "documents/huge.pdf", &huge);
+    let doc = |id: &str, name: &str, size: Option<u64>| json!({"file_id": id, "file_unique_id": id, "file_name": name, "file_size": size});
+    bot.push(
+        "message",
+        from_ann(
+            1,
+            json!({"caption": "see attached", "document": doc("big", "big.pdf", Some(2 << 20))}),
+        ),
+    );
+    bot.push(
+        "message",
+        from_ann(2, json!({"document": doc("gone", "gone.pdf", None)})),
+    );
+    bot.push(
+        "message",
+        from_ann(3, json!({"document": doc("nosize-huge", "huge.pdf", None)})),
+    );
+    bot.push(
+        "message",
+        from_ann(
+            4,
+            json!({"sticker": {"file_id": "st", "file_unique_id": "st", "width": 512, "height": 512, "is_animated": false, "is_video": false, "type": "regular"}}),
+        ),
+    );
+    let conv = ann_conversation(&fx, channel).await["id"]
+        .as_i64()
+        .expect("id");
+    let anna = session(fx.anna);
+    until("four messages", || async {
+        messages(&fx, &anna, conv).await.len() == 4
+    })
+    .await;
+    let got = messages(&fx, &anna, conv).await;
+    let texts: Vec<&str> = got
+        .iter()
+        .map(|m| m["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "see attached\n[File \"big.pdf\" not received: The file is larger than the limit of 1 MiB.]",
+            "[File \"gone.pdf\" not received: Telegram would not hand it over (Bad Request: invalid file_id)]",
+            "[File \"huge.pdf\" not received: The file is larger than the limit of 1 MiB.]",
+            "[The client sent a Telegram sticker the desk cannot show]",
+        ]
+    );
+    assert!(
+        got.iter().all(|m| m["attachment"].is_null()),
+        "no file stored"
+    );
+    let b = bot.bot();
+    assert_eq!(
+        b.asked,
+        ["gone", "nosize-huge"],
+        "a file Telegram says is too large is not even asked for"
+    );
+    assert_eq!(b.downloads, ["documents/huge.pdf"]);
 }

@@ -292,6 +292,10 @@ impl Reader {
                 Err(why) => text.push_str(&crate::channels::file_not_received(&name, &why)),
             }
         }
+        // Only notes about files: they need no blank first line.
+        if m.text().is_empty() {
+            text = text.trim_start().to_string();
+        }
         if text.trim().is_empty() && files.is_empty() {
             match m.unshown() {
                 Some(kind) => {
@@ -326,7 +330,7 @@ impl Reader {
         if f.file_size.is_some_and(|n| n > max) {
             return Ok(Err(too_large()));
         }
-        let info: FileInfo = match self
+        let asked = self
             .api
             .call(
                 client,
@@ -334,18 +338,10 @@ impl Reader {
                 &serde_json::json!({"file_id": f.file_id}),
                 Duration::ZERO,
             )
-            .await
-        {
+            .await;
+        let info: FileInfo = match refused_for_good(asked)? {
             Ok(info) => info,
-            // "Bad Request: file is too big" and the like: asking again will not help.
-            Err(CallError::Refused {
-                code, description, ..
-            }) if code != 429 && code < 500 => {
-                return Ok(Err(format!(
-                    "Telegram would not hand it over ({description})"
-                )));
-            }
-            Err(e) => return Err(e),
+            Err(why) => return Ok(Err(why)),
         };
         if info.file_size.is_some_and(|n| n > max) {
             return Ok(Err(too_large()));
@@ -353,9 +349,27 @@ impl Reader {
         let Some(path) = info.file_path else {
             return Ok(Err("Telegram gave no path to download it".into()));
         };
-        Ok(match self.api.download(client, &path, max).await? {
-            Download::Bytes(bytes) => Ok(bytes),
-            Download::TooLarge => Err(too_large()),
-        })
+        Ok(
+            match refused_for_good(self.api.download(client, &path, max).await)? {
+                Ok(Download::Bytes(bytes)) => Ok(bytes),
+                Ok(Download::TooLarge) => Err(too_large()),
+                Err(why) => Err(why),
+            },
+        )
+    }
+}
+
+/// A refusal that asking again will not change ("Bad Request: file is too big", a file that
+/// is gone) as the reason the file is not received; anything else (429, 5xx, no connection)
+/// stays an error, so the update is read again later.
+fn refused_for_good<T>(got: Result<T, CallError>) -> Result<Result<T, String>, CallError> {
+    match got {
+        Ok(v) => Ok(Ok(v)),
+        Err(CallError::Refused {
+            code, description, ..
+        }) if code != 429 && code < 500 => Ok(Err(format!(
+            "Telegram would not hand it over ({description})"
+        ))),
+        Err(e) => Err(e),
     }
 }
