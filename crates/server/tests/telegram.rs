@@ -492,6 +492,21 @@ async fn updates_become_a_conversation_with_attachments_and_answers_reach_the_ch
             json!({"voice": {"file_id": "vo", "file_unique_id": "d", "duration": 2, "mime_type": "audio/ogg"}}),
         ),
     );
+    let conv = ann_conversation(&fx, channel).await;
+    assert_eq!(conv["client"]["display_name"], "Ann Lee (@annlee)");
+    assert_eq!(conv["status"], "unassigned", "{conv}");
+    assert_eq!(conv["group_id"], fx.g1);
+    let conv_id = conv["id"].as_i64().expect("id");
+    let anna = session(fx.anna);
+    until("five messages", || async {
+        messages(&fx, &anna, conv_id).await.len() == 5
+    })
+    .await;
+    let (st, page) = fx.get(&anna, "/api/v1/sync?after=0").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let seq = page["next"].as_i64().expect("seq");
+
+    // Ann edits her first message.
     bot.push(
         "edited_message",
         from_ann(
@@ -499,18 +514,25 @@ async fn updates_become_a_conversation_with_attachments_and_answers_reach_the_ch
             json!({"text": "Hello from Telegram (edited)", "edit_date": 1_700_000_100}),
         ),
     );
-
-    let conv = ann_conversation(&fx, channel).await;
-    assert_eq!(conv["client"]["display_name"], "Ann Lee (@annlee)");
-    assert_eq!(conv["status"], "unassigned", "{conv}");
-    assert_eq!(conv["group_id"], fx.g1);
-    let conv_id = conv["id"].as_i64().expect("id");
-    let anna = session(fx.anna);
-    until("five messages, the first edited", || async {
-        let got = messages(&fx, &anna, conv_id).await;
-        got.len() == 5 && got[0]["text"] == "Hello from Telegram (edited)"
+    until("the first message edited", || async {
+        messages(&fx, &anna, conv_id).await[0]["text"] == "Hello from Telegram (edited)"
     })
     .await;
+    let first = messages(&fx, &anna, conv_id).await[0]["id"].clone();
+    let (st, page) = fx.get(&anna, &format!("/api/v1/sync?after={seq}")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(
+        page["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| {
+                c["entity"] == "message"
+                    && c["id"] == first
+                    && c["data"]["text"] == "Hello from Telegram (edited)"
+            }),
+        "the edit reaches the apps as a message change: {page}"
+    );
     let got = messages(&fx, &anna, conv_id).await;
     let texts: Vec<&str> = got
         .iter()
