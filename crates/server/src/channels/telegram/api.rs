@@ -171,8 +171,13 @@ impl Api {
     ) -> Result<Download, CallError> {
         let mut resp = client
             .get(self.url("file/bot", file_path.trim_start_matches('/')))
-            // A large file on a slow link: the usual timeout per MiB, bounded by the limit.
-            .timeout(self.net.timeout * u32::try_from(max / (1024 * 1024) + 1).unwrap_or(u32::MAX))
+            // A large file on a slow link: the usual timeout per MiB of the limit, at most an hour.
+            .timeout(
+                self.net
+                    .timeout
+                    .saturating_mul(u32::try_from(max / (1024 * 1024) + 1).unwrap_or(u32::MAX))
+                    .min(Duration::from_secs(3600)),
+            )
             .send()
             .await
             .map_err(lost)?;
