@@ -418,6 +418,11 @@ async fn setup(fx: &Fx, bot: &StandIn) -> (Id, String) {
     let conv = ann_conversation(fx, channel).await["id"]
         .as_i64()
         .expect("id");
+    (conv, start(fx, conv).await)
+}
+
+/// The admin takes `conv` into their inbox; their token.
+async fn start(fx: &Fx, conv: Id) -> String {
     let admin = session(fx.admin);
     let got = fx
         .post_json(
@@ -427,7 +432,7 @@ async fn setup(fx: &Fx, bot: &StandIn) -> (Id, String) {
         )
         .await;
     assert_eq!(got.0, StatusCode::OK, "{}", got.1);
-    (conv, admin)
+    admin
 }
 
 async fn answer(fx: &Fx, token: &str, conv: Id, text: &str) -> Id {
@@ -575,15 +580,7 @@ async fn updates_become_a_conversation_with_attachments_and_answers_reach_the_ch
     );
 
     // The operator answers: text, then a file.
-    let admin = session(fx.admin);
-    let started = fx
-        .post_json(
-            &admin,
-            &format!("/api/v1/conversations/{conv_id}/actions"),
-            json!({"action_id": "start", "action": "start"}),
-        )
-        .await;
-    assert_eq!(started.0, StatusCode::OK, "{}", started.1);
+    let admin = start(&fx, conv_id).await;
     let text_id = answer(&fx, &admin, conv_id, "We are on it, Ann").await;
     until("the answer delivered", || async {
         delivery(&fx, &admin, conv_id, text_id).await == "delivered"
@@ -965,4 +962,52 @@ async fn refused_files_and_stickers_become_a_line_and_the_words_stay() {
         "a file Telegram says is too large is not even asked for"
     );
     assert_eq!(b.downloads, ["documents/huge.pdf"]);
+}
+
+#[tokio::test]
+async fn a_bot_api_on_a_private_address_is_refused_without_the_flag() {
+    let fx = Fx::new();
+    let bot = StandIn::start().await;
+    let out = cli(
+        &fx.db_path,
+        &[
+            "channel",
+            "add",
+            "--kind",
+            "telegram",
+            "--name",
+            "Local bot",
+            "--bot-token",
+            TOKEN,
+            "--api-url",
+            &bot.url,
+        ],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    let channel: Id = lines[0].parse().expect("id");
+    // The listener cannot poll a loopback Bot API: the client's message comes in through the
+    // channel's inbound endpoint instead.
+    let (st, acc) = fx
+        .inbound(channel, lines[1], &CHAT.to_string(), "Hello?")
+        .await;
+    assert_eq!(st, StatusCode::OK, "{acc}");
+    let conv = acc["conversation_id"].as_i64().expect("conversation");
+    let admin = start(&fx, conv).await;
+    let id = answer(&fx, &admin, conv, "Hello from the desk").await;
+    until("failed", || async {
+        delivery(&fx, &admin, conv, id).await == "failed"
+    })
+    .await;
+    let reason = message(&fx, &admin, conv, id).await["delivery_error"].clone();
+    assert!(
+        reason.as_str().is_some_and(
+            |r| r.contains("Bot API URL points to a local or private address (127.0.0.1)")
+        ),
+        "{reason}"
+    );
+    let b = bot.bot();
+    assert!(
+        b.sent.is_empty() && b.polls.is_empty(),
+        "nothing reached the stand-in"
+    );
 }
