@@ -100,6 +100,19 @@ fn parse_api_url(raw: &str) -> Result<reqwest::Url, String> {
     parse_base_url(raw, "Bot API URL")
 }
 
+/// Checks the server's public base URL for webhook mode. The public Bot API calls only https
+/// webhooks (a self-hosted one may call anything it reaches).
+fn parse_webhook_url(raw: &str, api_url: &reqwest::Url) -> Result<String, String> {
+    let url = parse_base_url(raw, "webhook URL")?;
+    if url.scheme() != "https" && api_url.as_str().trim_end_matches('/') == DEFAULT_API_URL {
+        return Err(format!(
+            "Telegram calls only https:// webhooks; got {:?}",
+            raw.trim()
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
 /// `channel add --kind telegram --bot-token T [--api-url URL] [--webhook-url URL]`.
 pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
     options.only(
@@ -115,12 +128,7 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
         bot_token: check_token(token)?,
         api_url: api_url.as_str().trim_end_matches('/').to_string(),
         webhook_url: match options.webhook_url.as_deref() {
-            Some(raw) => Some(
-                parse_base_url(raw, "webhook URL")?
-                    .as_str()
-                    .trim_end_matches('/')
-                    .to_string(),
-            ),
+            Some(raw) => Some(parse_webhook_url(raw, &api_url)?),
             None => None,
         },
     };
@@ -193,6 +201,24 @@ mod tests {
         assert_eq!(c.config["api_url"], "http://127.0.0.1:8081/tg");
         assert!(made("1:a", Some("ftp://x")).is_err());
         assert!(made("1:a", Some("https://x/?a=1")).is_err());
+        let hooked = |api: Option<&str>, hook: &str| {
+            configure(&ChannelOptions {
+                bot_token: Some("1:a".into()),
+                api_url: api.map(Into::into),
+                webhook_url: Some(hook.into()),
+                ..ChannelOptions::default()
+            })
+        };
+        let c = hooked(None, "https://desk.example.com/").expect("https webhook");
+        assert_eq!(c.config["webhook_url"], "https://desk.example.com");
+        let err = hooked(None, "http://desk.example.com").expect_err("http webhook");
+        assert!(err.contains("only https://"), "{err}");
+        assert!(hooked(Some("http://127.0.0.1:8081"), "http://127.0.0.1:9").is_ok());
+        assert!(made("1:a", None)
+            .expect("polling")
+            .config
+            .get("webhook_url")
+            .is_none());
         let err = made("1:secret with space", None).expect_err("bad token");
         assert!(!err.contains("secret with space"), "{err}");
         assert!(configure(&ChannelOptions::default()).is_err());
