@@ -1,9 +1,9 @@
 //! Telegram bot channel, over the Bot API at a base URL set per channel (the public
 //! `https://api.telegram.org` or a self-hosted Bot API server).
 //!
-//! - Settings (`channel add --kind telegram --bot-token T [--api-url URL]`): stored in
-//!   `channel_accounts.config`; the token is never printed, returned or logged, and since it
-//!   is part of every Bot API URL no error or log line carries a URL.
+//! - Settings (`channel add --kind telegram --bot-token T [--api-url URL] [--webhook-url URL]`):
+//!   stored in `channel_accounts.config`; the token is never printed, returned or logged, and
+//!   since it is part of every Bot API URL no error or log line carries a URL.
 //! - Inbound ([`inbound`]): `getUpdates` long polling; the offset is the listener's cursor,
 //!   saved after each update is stored, and each message is stored once per
 //!   `chat_id:message_id`, so a restart neither loses nor repeats an update. With
