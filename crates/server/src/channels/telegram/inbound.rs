@@ -191,8 +191,15 @@ impl Reader {
     async fn run(self: Box<Self>, inbox: Inbox) {
         let mut pause = PAUSES.0;
         loop {
+            let started = tokio::time::Instant::now();
             match self.poll(&inbox).await {
-                Ok(()) => pause = PAUSES.0,
+                // A Bot API server that answers an empty page at once (ignoring `timeout`)
+                // must not make this loop spin.
+                Ok(0) => {
+                    pause = PAUSES.0;
+                    tokio::time::sleep_until(started + PAUSES.0).await;
+                }
+                Ok(_) => pause = PAUSES.0,
                 Err(e) => {
                     tracing::warn!(channel_id = inbox.channel_id(), error = %e, "reading the Telegram bot's updates failed; trying again");
                     tokio::time::sleep(pause).await;
@@ -202,8 +209,8 @@ impl Reader {
         }
     }
 
-    /// One `getUpdates`, each update stored before the offset moves past it.
-    async fn poll(&self, inbox: &Inbox) -> Result<(), ReadError> {
+    /// One `getUpdates`, each update stored before the offset moves past it; how many came.
+    async fn poll(&self, inbox: &Inbox) -> Result<usize, ReadError> {
         let offset: Option<i64> = inbox.cursor(OFFSET).await?.and_then(|v| v.parse().ok());
         let client = self.api.client().await.map_err(CallError::from)?;
         let updates: Vec<Value> = self
@@ -219,6 +226,7 @@ impl Reader {
                 POLL,
             )
             .await?;
+        let count = updates.len();
         for raw in updates {
             let Some(update_id) = raw.get("update_id").and_then(Value::as_i64) else {
                 continue;
@@ -228,7 +236,7 @@ impl Reader {
                 .set_cursor(OFFSET, update_id.saturating_add(1).to_string())
                 .await?;
         }
-        Ok(())
+        Ok(count)
     }
 
     /// Stores one update as Telegram sent it; one it cannot read is skipped.
