@@ -150,6 +150,11 @@ pub enum ChannelCommand {
         /// server works).
         #[arg(long)]
         api_url: Option<String>,
+        /// Telegram: this server's public base URL, e.g. https://desk.example.com; Telegram then
+        /// POSTs updates to <URL>/api/v1/channels/{id}/telegram (setWebhook) instead of the
+        /// server polling getUpdates.
+        #[arg(long)]
+        webhook_url: Option<String>,
         /// Email: the mailbox's address, e.g. "Support <support@example.com>".
         #[arg(long)]
         address: Option<String>,
@@ -441,6 +446,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     callback_url,
                     bot_token,
                     api_url,
+                    webhook_url,
                     address,
                     imap_url,
                     smtp_url,
@@ -460,6 +466,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     callback_url,
                     bot_token,
                     api_url,
+                    webhook_url,
                     address,
                     imap_url,
                     smtp_url,
@@ -719,10 +726,11 @@ async fn serve(
     if let Some((keep, every)) = retention {
         tokio::spawn(crate::service::retention::run(db.clone(), keep, every));
     }
+    let channels = delivery.adapters.clone();
     tokio::spawn(crate::service::listeners::run(
         db.clone(),
         files.clone(),
-        delivery.adapters.clone(),
+        channels.clone(),
     ));
     tokio::spawn(crate::service::delivery::run(
         db.clone(),
@@ -748,6 +756,7 @@ async fn serve(
         files,
         mailer,
         widget: Arc::default(),
+        channels,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

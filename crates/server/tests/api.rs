@@ -1089,6 +1089,7 @@ async fn openapi_is_public_and_lists_the_seed_api() {
         "/api/v1/sync",
         "/api/v1/events",
         "/api/v1/channels/{channel_id}/inbound",
+        "/api/v1/channels/{channel_id}/telegram",
     ] {
         assert!(
             doc["paths"][path].is_object(),
@@ -1119,6 +1120,7 @@ async fn garbage_input_never_yields_500_or_plain_text() {
         "/api/v1/conversations/99999999999999999999/actions",
         "/api/v1/channels/1/inbound",
         "/api/v1/channels/-1/inbound",
+        "/api/v1/channels/1/telegram",
         "/api/v1/clients/1/rename",
         "/api/v1/clients/1/blacklist",
         "/api/v1/clients/1/pin",

@@ -35,6 +35,9 @@ enum Rule {
     Public,
     /// By the channel's secret (`X-Channel-Secret`), not by a bearer token.
     ChannelSecret,
+    /// A Telegram bot's webhook, by the secret token Telegram sends, never by a bearer token:
+    /// without it 401 for everyone.
+    TelegramWebhook,
     /// The LiveChat widget's routes: only a page of an origin the channel allows gets in, and a
     /// bearer token opens nothing (these calls carry no `Origin`: 403 for everyone). What an
     /// allowed page may do is `tests/livechat.rs::authorization_matrix_of_the_widget_routes`.
@@ -116,7 +119,7 @@ const V1: &str = "/api/v1";
 
 use Rule::{
     BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, ManagesInbox, Permission,
-    PermissionOver, Public, Session, SuperAdmin, SuperAdminOver, WidgetOrigin,
+    PermissionOver, Public, Session, SuperAdmin, SuperAdminOver, TelegramWebhook, WidgetOrigin,
 };
 
 const MANAGE: &str = "manage_operators";
@@ -219,6 +222,12 @@ const ROWS: &[Row] = &[
     with_body(
         row("POST", "/channels/{channel_id}/inbound", "/api/v1/channels/{tg}/inbound", ChannelSecret),
         |_| json!({"external_id": "matrix-client", "name": "Matrix", "text": "Hi"}),
+    ),
+    // A Telegram webhook: by the channel's secret in X-Telegram-Bot-Api-Secret-Token
+    // (tests/telegram.rs covers the webhook's own answers).
+    with_body(
+        row("POST", "/channels/{channel_id}/telegram", "/api/v1/channels/{tg}/telegram", TelegramWebhook),
+        |_| json!({"update_id": 1}),
     ),
     with_body(
         row("POST", "/clients/{id}/rename", "/api/v1/clients/{client}/rename", Conversation),
@@ -376,6 +385,7 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
     match (rule, who) {
         (Public | ChannelSecret, _) => None,
         (WidgetOrigin, _) => Some(403),
+        (TelegramWebhook, _) => Some(401),
         (_, Who::NoToken | Who::Deactivated) => Some(401),
         // Acme's resources do not exist for the other company.
         (

@@ -8,10 +8,8 @@
 //! `attachment.data_base64`.
 //!
 //! The callback host is resolved on each attempt and must be a public address unless `serve
-//! --allow-private-callbacks`; the request is pinned to the checked address (no DNS
-//! rebinding), goes through no proxy from the environment and follows no redirect.
+//! --allow-private-callbacks` (`channels::net`).
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -19,13 +17,11 @@ use hmac::{Hmac, Mac};
 use reqwest::{StatusCode, Url};
 use sha2::Sha256;
 
+use super::net::{parse_http_url, pinned_client, read_head};
 use super::{
     AdapterSettings, ChannelAdapter, ChannelOptions, Configured, Delivered, DeliveryError, Outbound,
 };
-use crate::files::fetch::is_public;
 
-/// Longest accepted callback URL.
-pub const MAX_CALLBACK_URL_LEN: usize = 2048;
 /// Most of the receiver's answer read (to find its `id`).
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
@@ -37,18 +33,7 @@ pub struct Custom {
 
 /// Checks a callback URL given by an admin: http(s) with a host.
 pub fn parse_callback_url(raw: &str) -> Result<Url, String> {
-    let raw = raw.trim();
-    let invalid = || {
-        format!("the callback URL must be an http:// or https:// URL with a host (at most {MAX_CALLBACK_URL_LEN} characters); got {raw:?}")
-    };
-    if raw.len() > MAX_CALLBACK_URL_LEN || raw.chars().any(char::is_whitespace) {
-        return Err(invalid());
-    }
-    let url = Url::parse(raw).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid());
-    }
-    Ok(url)
+    parse_http_url(raw, "callback URL")
 }
 
 /// `channel add --kind custom [--callback-url URL]`.
@@ -91,51 +76,13 @@ impl Custom {
         }
     }
 
-    /// The address to connect to, after the public-address check.
-    async fn resolve(&self, url: &Url) -> Result<(String, SocketAddr), DeliveryError> {
-        let host = url
-            .host_str()
-            .unwrap_or_default()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = url.port_or_known_default().unwrap_or(80);
-        let addrs: Vec<SocketAddr> = tokio::time::timeout(
-            self.settings.timeout,
-            tokio::net::lookup_host((host.as_str(), port)),
-        )
-        .await
-        .map_err(|_| Self::retry(format!("Resolving the callback host {host} timed out")))?
-        .map_err(|e| Self::retry(format!("Cannot resolve the callback host {host}: {e}")))?
-        .collect();
-        let addr = *addrs
-            .first()
-            .ok_or_else(|| Self::retry(format!("The callback host {host} has no address")))?;
-        if !self.settings.allow_private {
-            if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                return Err(DeliveryError::Refused(format!(
-                    "The channel's callback URL points to a local or private address ({}); the server only calls public addresses",
-                    bad.ip()
-                )));
-            }
-        }
-        Ok((host, addr))
-    }
-
     async fn post(&self, msg: &Outbound) -> Result<Delivered, DeliveryError> {
         let url = parse_callback_url(&self.url).map_err(DeliveryError::Refused)?;
-        let (host, addr) = self.resolve(&url).await?;
+        let client = pinned_client(&url, &self.settings, "callback").await?;
         let body = body(msg).await?;
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.settings.timeout)
-            .timeout(self.settings.timeout)
-            .resolve(&host, addr)
-            .build()
-            .map_err(|e| Self::retry(format!("Cannot start an HTTP client: {e}")))?;
         let resp = client
             .post(url)
+            .timeout(self.settings.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("X-Switchboard-Signature", signature(&self.secret, &body))
             .header("Idempotency-Key", &msg.idempotency_key)
@@ -146,7 +93,7 @@ impl Custom {
         let status = resp.status();
         if status.is_success() {
             return Ok(Delivered {
-                platform_id: answer_id(&read_head(resp).await),
+                platform_id: answer_id(&read_head(resp, MAX_ANSWER_BYTES).await),
             });
         }
         let reason = format!("The channel's callback answered {}", status_words(status));
@@ -189,20 +136,6 @@ async fn body(msg: &Outbound) -> Result<Vec<u8>, DeliveryError> {
             .into();
     }
     serde_json::to_vec(&value).map_err(encode)
-}
-
-/// The start of an answer's body, at most [`MAX_ANSWER_BYTES`] (the receiver is not trusted
-/// to keep it small); what cannot be read is left out.
-async fn read_head(mut resp: reqwest::Response) -> Vec<u8> {
-    let mut head = Vec::new();
-    while let Ok(Some(chunk)) = resp.chunk().await {
-        head.extend_from_slice(&chunk);
-        if head.len() >= MAX_ANSWER_BYTES {
-            head.truncate(MAX_ANSWER_BYTES);
-            break;
-        }
-    }
-    head
 }
 
 /// `404 Not Found`.

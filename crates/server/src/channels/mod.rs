@@ -11,6 +11,8 @@
 pub mod custom;
 pub mod email;
 pub mod livechat;
+pub mod net;
+pub mod telegram;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -83,7 +85,7 @@ pub trait ChannelListener: Send + Sync {
     fn listen(self: Box<Self>, inbox: Inbox) -> BoxFuture<'static, ()>;
 }
 
-pub use crate::service::listeners::{Inbox, Received, ReceivedFile};
+pub use crate::service::listeners::{file_not_received, Inbox, Received, ReceivedFile};
 
 /// The listener of `channel`, if its kind has one.
 pub fn listener_for(
@@ -96,6 +98,7 @@ pub fn listener_for(
             Box::new(email::imap::ImapListener::new(c, settings.clone()))
                 as Box<dyn ChannelListener>
         }),
+        ChannelKind::Telegram => telegram::listener(channel, settings),
         _ => None,
     }
 }
@@ -109,6 +112,9 @@ pub struct ChannelOptions {
     pub bot_token: Option<String>,
     /// Telegram: the Bot API's base URL.
     pub api_url: Option<String>,
+    /// Telegram: this server's public base URL; updates then come by webhook instead of
+    /// long polling.
+    pub webhook_url: Option<String>,
     /// Email: the mailbox's address.
     pub address: Option<String>,
     /// Email: `imaps://user:pass@host[:port]` (or `imap://` with STARTTLS).
@@ -127,6 +133,7 @@ impl ChannelOptions {
             ("--callback-url", self.callback_url.is_some()),
             ("--bot-token", self.bot_token.is_some()),
             ("--api-url", self.api_url.is_some()),
+            ("--webhook-url", self.webhook_url.is_some()),
             ("--address", self.address.is_some()),
             ("--imap-url", self.imap_url.is_some()),
             ("--smtp-url", self.smtp_url.is_some()),
@@ -179,6 +186,7 @@ pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configur
         ChannelKind::Custom => custom::configure(options),
         ChannelKind::Email => email::configure(options),
         ChannelKind::Livechat => livechat::configure(options),
+        ChannelKind::Telegram => telegram::configure(options),
         _ => Err(format!(
             "Channels of kind {} cannot be added yet; use custom",
             kind.as_str()
@@ -208,16 +216,20 @@ pub fn adapter_for(
             channel.secret.as_deref().unwrap_or_default(),
             settings.clone(),
         ))),
+        (ChannelKind::Telegram, _) => telegram::adapter(channel, settings),
         _ => None,
     }
 }
 
 /// Whether operator messages of `channel` go through the delivery queue.
 pub fn delivers(channel: &ChannelRecord) -> bool {
+    // Only channels connected with `channel add` (the demo's and the fixtures' Telegram and
+    // email channels are not: their answers count as sent at once). LiveChat answers skip the
+    // queue: they are pushed to the visitor's open socket (`channels::livechat`).
     match channel.account.kind {
         ChannelKind::Custom => channel.callback_url.is_some(),
-        // Only a mailbox connected with `channel add` (the demo's email channels are not).
         ChannelKind::Email => email::EmailConfig::from_json(&channel.config).is_some(),
+        ChannelKind::Telegram => telegram::Settings::of(channel).is_some(),
         _ => false,
     }
 }
@@ -231,4 +243,14 @@ pub fn summary(channel: &ChannelRecord) -> String {
             channel.callback_url.as_deref().unwrap_or("-")
         ),
     }
+}
+
+/// Whether a message whose attempt was cut off (the server stopped before it stored the
+/// channel's answer) may be handed to `channel` again: yes where a repeat is recognised by
+/// the idempotency key (the Custom app's receiver drops it; a mail sent again carries the same
+/// Message-ID, made from the key, which mail programs show once). Telegram has no such key, so
+/// there the message is sent at most once: it fails with a reason that tells the operator to
+/// check the chat.
+pub fn resends_safely(channel: &ChannelRecord) -> bool {
+    channel.account.kind != ChannelKind::Telegram
 }

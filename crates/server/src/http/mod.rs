@@ -50,6 +50,8 @@ pub struct AppState {
     pub mailer: Option<Arc<Mailer>>,
     /// What chat widget visitors may cost (messages, new visitors, sockets).
     pub widget: Arc<WidgetLimits>,
+    /// How the server calls channel platforms (`serve --allow-private-callbacks`, timeouts).
+    pub channels: crate::channels::AdapterSettings,
 }
 
 pub use router::router;

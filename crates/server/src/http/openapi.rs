@@ -102,7 +102,7 @@ impl Modify for CommonResponses {
         sync::sync_changes, sync::snapshot, sync::directory, events::events,
         conversations::send_message, conversations::action, conversations::read,
         conversations::get, conversations::messages, conversations::log,
-        channels::inbound,
+        channels::inbound, channels::telegram,
         clients::rename, clients::blacklist, clients::pin,
         outgoing::whatsapp,
         canned::list, canned::create, canned::update, canned::delete,

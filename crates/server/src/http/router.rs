@@ -70,6 +70,7 @@ routes! { V1_ROUTES, v1_api:
     GET "/settings/groups/files" => attachments::group_files;
     PUT "/settings/groups/{id}/files" => attachments::set_group_files;
     POST "/channels/{channel_id}/inbound" => channels::inbound;
+    POST "/channels/{channel_id}/telegram" => channels::telegram;
     POST "/clients/{id}/rename" => clients::rename;
     POST "/clients/{id}/blacklist" => clients::blacklist;
     POST "/clients/{id}/pin" => clients::pin;

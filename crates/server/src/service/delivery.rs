@@ -102,11 +102,12 @@ pub async fn run(
     settings: WorkerSettings,
 ) {
     let now = now_ms();
-    match db.write(move |ctx| Ok(deliveries::recover_orphans(ctx.tx, now)?)).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            messages = n,
-            "delivering again what the last run handed over without a result (same idempotency keys)"
+    match db.write(move |ctx| recover(ctx, now)).await {
+        Ok((0, 0)) => {}
+        Ok((resent, failed)) => tracing::info!(
+            resent,
+            failed,
+            "the last run handed messages over without a result: delivering again where the channel drops repeats (same idempotency keys), failing the others"
         ),
         Err(e) => tracing::error!(error = %e, "cannot recover the delivery queue"),
     }
@@ -142,6 +143,32 @@ pub async fn run(
         });
         wait_for_work(&mut wake, pause).await;
     }
+}
+
+/// What the operator reads on a message that the last run handed to a channel without a
+/// result, where a second attempt could reach the client twice.
+pub const CUT_OFF: &str = "The server stopped while handing this message to the channel, so it may or may not have reached the client; it is not sent again by itself: check the chat and resend if needed";
+
+/// Rows the last run left `sending` (handed over, no result stored): queued again with their
+/// key where the channel drops repeats (`channels::resends_safely`), failed with [`CUT_OFF`]
+/// elsewhere. Returns (queued again, failed).
+fn recover(ctx: &mut WriteCtx<'_>, now: i64) -> ApiResult<(usize, usize)> {
+    let mut failed = 0;
+    for row in deliveries::sending(ctx.tx)? {
+        let resend = channel_store::get_any(ctx.tx, row.channel_account_id)?
+            .is_none_or(|c| channels::resends_safely(&c));
+        if !resend {
+            deliveries::mark_failed(ctx.tx, row.message_id, CUT_OFF)?;
+            set_delivery(
+                ctx,
+                row.conversation_id,
+                row.message_id,
+                (Delivery::Failed, Some(CUT_OFF)),
+            )?;
+            failed += 1;
+        }
+    }
+    Ok((deliveries::recover_orphans(ctx.tx, now)?, failed))
 }
 
 /// Waits `pause`, or less when a message is queued: only a pending message can add work, so

@@ -290,3 +290,40 @@ pub async fn store_file(files: &FileStore, name: &str, bytes: &[u8]) -> ApiResul
         size,
     })
 }
+
+/// The client changed message `message_id` (an edit on their platform): its text becomes
+/// `text` (a file's message without words keeps the file's name, as when it came), the
+/// conversation's preview follows when it is the last message, and whoever sees the
+/// conversation is told. An empty edit of a message without a file, or an operator's message,
+/// changes nothing.
+pub fn edit_client_message_in(
+    ctx: &mut WriteCtx<'_>,
+    company_id: Id,
+    message_id: Id,
+    text: &str,
+) -> ApiResult<()> {
+    let Some(msg) = messages::get_in_company(ctx.tx, company_id, message_id)? else {
+        return Ok(());
+    };
+    let text = match &msg.attachment {
+        Some(f) if text.trim().is_empty() => f.name.clone(),
+        _ => text.to_string(),
+    };
+    if msg.kind != MessageKind::Client || text.trim().is_empty() || msg.text == text {
+        return Ok(());
+    }
+    validate_text(&text, "text")?;
+    let Some(mut conv) = conversations::get(ctx.tx, company_id, msg.conversation_id)? else {
+        return Ok(());
+    };
+    let now = now_ms();
+    messages::set_text(ctx.tx, message_id, &text)?;
+    if conv.last_client_message_id == Some(message_id) && !conv.last_message_from_operator {
+        let before = Scope::of(&conv);
+        conv.last_message_preview = preview(&text);
+        conv.updated_at = now;
+        conversations::update(ctx.tx, &conv)?;
+        emit_conversation(ctx, company_id, Some(before), &conv, now)?;
+    }
+    emit_message(ctx, company_id, &conv, &Message { text, ..msg }, now)
+}

@@ -11,7 +11,7 @@ use switchboard_protocol::{Id, InboundAccepted, InboundMessage};
 use tokio::task::AbortHandle;
 
 use super::attachments::StoredFile;
-use super::ingest::{store_client_message_in, store_file};
+use super::ingest::{edit_client_message_in, store_client_message_in, store_file};
 use crate::channels::{self, AdapterSettings};
 use crate::error::{ApiError, ApiResult};
 use crate::files::FileStore;
@@ -65,18 +65,28 @@ impl Inbox {
         &self.db
     }
 
+    /// The file store and its limits (a listener checks a file's size before fetching it).
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+
+    /// Whether a message with `platform_id` was stored before (a listener can skip fetching
+    /// its files again).
+    pub async fn has_received(&self, platform_id: &str) -> ApiResult<bool> {
+        let (channel_id, pid) = (self.channel_id, platform_id.to_string());
+        self.db
+            .read(move |conn| Ok(inbound_refs::find(conn, channel_id, &pid)?.is_some()))
+            .await
+    }
+
     /// Stores `msg` (its text, then each file) in one transaction. `Ok(None)`: its
     /// `platform_id` was stored before, nothing is stored again. A file the server refuses
     /// (too large, a blocked type) becomes a line in the text instead, so the client's words
     /// are never lost with it.
     pub async fn receive(&self, msg: Received) -> ApiResult<Option<Vec<InboundAccepted>>> {
         let channel_id = self.channel_id;
-        if let Some(pid) = msg.platform_id.clone() {
-            let seen = self
-                .db
-                .read(move |conn| Ok(inbound_refs::find(conn, channel_id, &pid)?))
-                .await?;
-            if seen.is_some() {
+        if let Some(pid) = &msg.platform_id {
+            if self.has_received(pid).await? {
                 return Ok(None);
             }
         }
@@ -87,7 +97,7 @@ impl Inbox {
                 Ok(file) => stored.push(file),
                 Err(e) => {
                     tracing::info!(channel_id, file = %f.name, error = %e, "a client's file was refused");
-                    text.push_str(&format!("\n[File {:?} not received: {e}]", f.name));
+                    text.push_str(&file_not_received(&f.name, &e));
                 }
             }
         }
@@ -125,6 +135,27 @@ impl Inbox {
             .await
     }
 
+    /// The client changed the message stored for `platform_id` (Telegram's edited messages):
+    /// its text becomes `text` (a file's message without words keeps the file's name), the
+    /// conversation's preview follows when it is the last message, and whoever sees the
+    /// conversation is told. `Ok(false)`: no message was stored for `platform_id` (written
+    /// before the channel was connected), nothing changes.
+    pub async fn edit(&self, platform_id: String, text: String) -> ApiResult<bool> {
+        let channel_id = self.channel_id;
+        self.db
+            .write(move |ctx| {
+                let Some(message_id) = inbound_refs::find(ctx.tx, channel_id, &platform_id)? else {
+                    return Ok(false);
+                };
+                let Some(channel) = channel_store::get_any(ctx.tx, channel_id)? else {
+                    return Ok(false);
+                };
+                edit_client_message_in(ctx, channel.company_id, message_id, &text)?;
+                Ok(true)
+            })
+            .await
+    }
+
     /// The listener's saved position `name`.
     pub async fn cursor(&self, name: &'static str) -> ApiResult<Option<String>> {
         let channel_id = self.channel_id;
@@ -139,6 +170,11 @@ impl Inbox {
             .write(move |ctx| Ok(channel_cursors::set(ctx.tx, channel_id, name, &value)?))
             .await
     }
+}
+
+/// The line added to a client's text for a file that was not stored.
+pub fn file_not_received(name: &str, why: &dyn std::fmt::Display) -> String {
+    format!("\n[File {name:?} not received: {why}]")
 }
 
 /// A running listener and the settings it was started with.

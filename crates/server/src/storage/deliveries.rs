@@ -113,6 +113,15 @@ pub fn requeue(
     Ok(())
 }
 
+/// Rows left `sending` by a server that stopped mid-delivery.
+pub fn sending(conn: &Connection) -> rusqlite::Result<Vec<Delivery>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE state = 'sending' ORDER BY message_id"
+    ))?;
+    let rows = stmt.query_map([], row_to_delivery)?;
+    rows.collect()
+}
+
 /// Rows left `sending` by a server that stopped mid-delivery, queued again with their key.
 pub fn recover_orphans(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
     conn.execute(

@@ -176,3 +176,12 @@ pub fn client_sees_attachment(
         |r| r.get(0),
     )
 }
+
+/// A client's edit of their message (the search index follows by its trigger).
+pub fn set_text(conn: &Connection, id: Id, text: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE messages SET text = ?2 WHERE id = ?1",
+        params![id, text],
+    )?;
+    Ok(())
+}
