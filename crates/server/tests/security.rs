@@ -295,6 +295,24 @@ async fn inbound_with_a_wrong_secret_stores_no_file() {
     assert_eq!(st, StatusCode::OK, "{ok}");
     assert_eq!(files_under(&files_dir).len(), 1);
 
+    // No secret at all guesses nothing: 401 at once, not counted against the address.
+    for _ in 0..30 {
+        let resp = fx
+            .http
+            .post(fx.url(&format!("/api/v1/channels/{}/inbound", fx.tg)))
+            .json(&json!({"external_id": "w", "text": "x"}))
+            .send()
+            .await
+            .expect("inbound");
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let (st, ok) = decode(post("tg-secret", body("w2b")).await).await;
+    assert_eq!(
+        st,
+        StatusCode::OK,
+        "missing secrets did not block the address: {ok}"
+    );
+
     // Twenty wrong secrets a minute from one address, then 429 with Retry-After, also for a
     // right secret from there; other channels are not affected.
     for _ in 1..20 {
@@ -318,7 +336,7 @@ async fn inbound_with_a_wrong_secret_stores_no_file() {
     assert_eq!(
         files_under(&files_dir).len(),
         1,
-        "no file from the refused ones"
+        "no file from the refused ones (w2b stored the same bytes again)"
     );
 }
 

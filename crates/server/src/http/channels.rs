@@ -53,6 +53,14 @@ async fn admitted(
         .get(header)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    // No secret at all guesses nothing: refused at once, without a look at the database and
+    // without counting against the address (the limiter is for wrong secrets).
+    if secret.is_none() {
+        discard_body(req.into_body(), BODY_LIMIT).await;
+        return Err(ApiError::Unauthorized(
+            "Missing or wrong X-Channel-Secret for this channel.".into(),
+        ));
+    }
     let ip = ip.unwrap_or_else(|| "unknown".into());
     let admitted = ingest::admit(
         &st.db,
