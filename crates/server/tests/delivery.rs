@@ -468,17 +468,9 @@ async fn a_private_callback_is_refused_without_the_flag() {
 fn channel_add_refuses_bad_input_with_a_clear_message() {
     let fx = Fx::new();
     let refused = |args: &[&str], needle: &str| {
-        let out = std::process::Command::new(common::BIN)
-            .arg("--db")
-            .arg(&fx.db_path)
-            .args(["channel", "add", "--name", "X"])
-            .args(args)
-            .output()
-            .expect("run");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} was accepted");
-        assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        let mut all = vec!["channel", "add", "--name", "X"];
+        all.extend_from_slice(args);
+        common::cli_refused(&fx.db_path, &all, needle)
     };
     refused(
         &["--kind", "custom", "--callback-url", "ftp://x/"],

@@ -8,21 +8,6 @@ use common::{cli, Fx};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// Runs the binary and expects it to fail: nothing on stdout, `needle` in stderr.
-fn refused(fx: &Fx, args: &[&str], needle: &str) {
-    let out = std::process::Command::new(common::BIN)
-        .arg("--db")
-        .arg(&fx.db_path)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{args:?} was accepted");
-    assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
-    assert!(stderr.contains(needle), "{args:?}: {stderr}");
-}
-
 async fn login(fx: &Fx, email: &str, password: &str) -> (StatusCode, Value) {
     let req = fx
         .http
@@ -149,20 +134,28 @@ async fn a_given_password_is_not_printed_and_bad_input_adds_nothing() {
         args.extend_from_slice(extra);
         args
     };
-    refused(&fx, &add(&["--email", "paul@acme.test"]), "already exists");
-    refused(&fx, &add(&["--email", "not-an-email"]), "is not an email");
-    refused(
-        &fx,
+    common::cli_refused(
+        &fx.db_path,
+        &add(&["--email", "paul@acme.test"]),
+        "already exists",
+    );
+    common::cli_refused(
+        &fx.db_path,
+        &add(&["--email", "not-an-email"]),
+        "is not an email",
+    );
+    common::cli_refused(
+        &fx.db_path,
         &add(&["--email", "x@acme.test", "--role", "Astronaut"]),
         "No role \"Astronaut\"",
     );
-    refused(
-        &fx,
+    common::cli_refused(
+        &fx.db_path,
         &add(&["--email", "x@acme.test", "--group", "Moon base"]),
         "No group \"Moon base\"",
     );
-    refused(
-        &fx,
+    common::cli_refused(
+        &fx.db_path,
         &["operator", "deactivate", "--email", "nobody@acme.test"],
         "No operator with email",
     );
@@ -171,17 +164,21 @@ async fn a_given_password_is_not_printed_and_bad_input_adds_nothing() {
         before,
         "nothing was added"
     );
-    refused(
-        &fx,
+    common::cli_refused(
+        &fx.db_path,
         &["role", "add", "Pilot", "--permission", "fly"],
         "No permission \"fly\"; the permissions are",
     );
-    refused(
-        &fx,
+    common::cli_refused(
+        &fx.db_path,
         &["group", "add", "Sales", "--color", "red"],
         "not a colour",
     );
-    refused(&fx, &["group", "add", "  "], "must be 1 to 200 characters");
+    common::cli_refused(
+        &fx.db_path,
+        &["group", "add", "  "],
+        "must be 1 to 200 characters",
+    );
     cli(&fx.db_path, &["group", "add", "Sales"]);
-    refused(&fx, &["group", "add", "sales"], "already exists");
+    common::cli_refused(&fx.db_path, &["group", "add", "sales"], "already exists");
 }

@@ -442,17 +442,9 @@ async fn a_server_without_idle_is_polled() {
 fn channel_add_refuses_bad_mail_settings_without_showing_the_password() {
     let fx = Fx::new();
     let refused = |args: &[&str], needle: &str| {
-        let out = std::process::Command::new(common::BIN)
-            .arg("--db")
-            .arg(&fx.db_path)
-            .args(["channel", "add", "--kind", "email", "--name", "Bad mail"])
-            .args(args)
-            .output()
-            .expect("run");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} was accepted");
-        assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        let mut all = vec!["channel", "add", "--kind", "email", "--name", "Bad mail"];
+        all.extend_from_slice(args);
+        let stderr = common::cli_refused(&fx.db_path, &all, needle);
         assert!(
             !stderr.contains("hunter2"),
             "the password is not shown: {stderr}"

@@ -39,6 +39,23 @@ pub fn cli(db: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 stdout")
 }
 
+/// Runs the binary with `args` on `db` and expects a refusal: a non-zero exit, nothing on
+/// stdout (what a script reads), `needle` in stderr. Returns stderr.
+pub fn cli_refused(db: &Path, args: &[&str], needle: &str) -> String {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run switchboard-server");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{args:?} was accepted");
+    assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    stderr
+}
+
 /// A running server; killed when dropped.
 pub struct Server {
     pub child: Child,
