@@ -98,6 +98,7 @@ named_enum! {
         RoleCreated = "role_created",
         RoleUpdated = "role_updated",
         RoleDeleted = "role_deleted",
+        IframeSettingsChanged = "iframe_settings_changed",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]

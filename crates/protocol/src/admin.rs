@@ -166,6 +166,42 @@ pub struct RolePatch {
     pub permissions: Option<Permissions>,
 }
 
+/// `GET/PUT /api/v1/settings/iframe` (Settings › Advanced › Iframe integration): whether
+/// conversations may be embedded, by which sites, and how long a link lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IframeSettings {
+    pub enabled: bool,
+    /// Origins allowed to frame the view (`https://crm.example.com`); sent as
+    /// `Content-Security-Policy: frame-ancestors`. Turning it on needs at least one (422).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20, value_type = Vec<OriginText>))]
+    pub origins: Vec<String>,
+    /// How long a link works after it is made, 1 to 10,080 minutes (a week).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10080))]
+    pub link_minutes: u32,
+}
+
+/// An origin as the API documents it: `scheme://host[:port]`, http or https, nothing after.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(
+    pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$"
+)]
+pub struct OriginText(pub String);
+
+/// `POST /api/v1/conversations/{id}/embed`: a link to the conversation's embeddable view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmbedLink {
+    /// The view's path on this server (`/embed/…`): put it after the server's address in the
+    /// CRM's `<iframe src>`.
+    pub path: String,
+    pub expires_at: crate::Millis,
+}
+
 #[cfg(test)]
 mod tests {
     use super::OperatorPatch;

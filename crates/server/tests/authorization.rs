@@ -23,7 +23,9 @@ use switchboard_protocol::ChannelKind;
 use switchboard_protocol::{Delivery, Id, Message, MessageKind, Permissions};
 use switchboard_server::auth::token_hash;
 use switchboard_server::channels::ChannelOptions;
-use switchboard_server::http::router::{OTHER_ROUTES, SEED_ROUTES, V1_ROUTES, WIDGET_ROUTES};
+use switchboard_server::http::router::{
+    EMBED_ROUTES, OTHER_ROUTES, SEED_ROUTES, V1_ROUTES, WIDGET_ROUTES,
+};
 use switchboard_server::service::admin;
 use switchboard_server::storage::operators::{self, NewOperator};
 use switchboard_server::storage::{messages, roles, tokens};
@@ -35,6 +37,9 @@ enum Rule {
     Public,
     /// By the channel's secret (`X-Channel-Secret`), not by a bearer token.
     ChannelSecret,
+    /// The embedded conversation view: its signed link opens it, a bearer token opens nothing
+    /// (a forged link: 404 for everyone; tests/embed.rs covers real links).
+    EmbedLinkOnly,
     /// A Telegram bot's webhook, by the secret token Telegram sends, never by a bearer token:
     /// without it 401 for everyone.
     TelegramWebhook,
@@ -118,8 +123,9 @@ const SEED: &str = "/api/conversations";
 const V1: &str = "/api/v1";
 
 use Rule::{
-    BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, ManagesInbox, Permission,
-    PermissionOver, Public, Session, SuperAdmin, SuperAdminOver, TelegramWebhook, WidgetOrigin,
+    BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, EmbedLinkOnly,
+    ManagesInbox, Permission, PermissionOver, Public, Session, SuperAdmin, SuperAdminOver,
+    TelegramWebhook, WidgetOrigin,
 };
 
 const MANAGE: &str = "manage_operators";
@@ -333,6 +339,20 @@ const ROWS: &[Row] = &[
         "/api/v1/widget/{chat}/files/1",
         WidgetOrigin,
     ),
+    row("GET", "/settings/iframe", "/api/v1/settings/iframe", SuperAdmin),
+    with_body(
+        row("PUT", "/settings/iframe", "/api/v1/settings/iframe", SuperAdmin),
+        |_| json!({"enabled": true, "origins": ["https://crm.test"], "link_minutes": 30}),
+    ),
+    // 422 while the integration is off (the fixture's): past authorization.
+    row("POST", "/conversations/{id}/embed", "/api/v1/conversations/{c1}/embed", SuperAdminOver),
+    row("GET", "/embed.js", "/embed.js", Public),
+    row("GET", "/embed/{link}", "/embed/1-1-1-9999999999999-00", EmbedLinkOnly),
+    row("GET", "/embed/{link}/conversation", "/embed/1-1-1-9999999999999-00/conversation", EmbedLinkOnly),
+    with_body(
+        row("POST", "/embed/{link}/messages", "/embed/1-1-1-9999999999999-00/messages", EmbedLinkOnly),
+        |_| json!({"text": "Hi", "client_msg_id": "matrix-embed"}),
+    ),
     row("GET", "/api/openapi.json", "/api/openapi.json", Public),
     row("GET", "/widget.js", "/widget.js", Public),
 ];
@@ -386,6 +406,7 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
         (Public | ChannelSecret, _) => None,
         (WidgetOrigin, _) => Some(403),
         (TelegramWebhook, _) => Some(401),
+        (EmbedLinkOnly, _) => Some(404),
         (_, Who::NoToken | Who::Deactivated) => Some(401),
         // Acme's resources do not exist for the other company.
         (
@@ -661,6 +682,7 @@ fn every_route_has_a_row() {
         .iter()
         .chain(V1_ROUTES)
         .chain(WIDGET_ROUTES)
+        .chain(EMBED_ROUTES)
         .chain(OTHER_ROUTES)
         .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
         .collect();
@@ -680,18 +702,15 @@ fn every_route_has_a_row() {
     );
     assert_eq!(ROWS.len(), routes.len(), "one row per route");
     for r in ROWS {
-        let prefix = if SEED_ROUTES
-            .iter()
-            .any(|(m, p)| *m == r.method && *p == r.route)
-        {
+        let listed =
+            |table: &[(&str, &str)]| table.iter().any(|(m, p)| *m == r.method && *p == r.route);
+        // The two APIs are nested under their prefix; the other tables hold full paths.
+        let prefix = if listed(SEED_ROUTES) {
             SEED
-        } else if OTHER_ROUTES
-            .iter()
-            .any(|(m, p)| *m == r.method && *p == r.route)
-        {
-            ""
-        } else {
+        } else if listed(V1_ROUTES) {
             V1
+        } else {
+            ""
         };
         assert!(
             r.request.starts_with(prefix),

@@ -801,7 +801,7 @@ export type LogAction =
 /**
  * Name, role or groups changed.
  */
-"operator_updated" | "operator_deactivated" | "operator_reactivated" | "password_reset" | "password_changed" | "group_created" | "group_updated" | "group_deleted" | "role_created" | "role_updated" | "role_deleted" | 
+"operator_updated" | "operator_deactivated" | "operator_reactivated" | "password_reset" | "password_changed" | "group_created" | "group_updated" | "group_deleted" | "role_created" | "role_updated" | "role_deleted" | "iframe_settings_changed" | 
 /**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.

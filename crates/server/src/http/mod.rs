@@ -1,5 +1,6 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
+pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod canned;
@@ -10,6 +11,7 @@ pub mod conversations;
 pub mod directory;
 pub mod edit_ids;
 pub mod email;
+pub mod embed;
 pub mod events;
 pub mod extract;
 pub mod message_tags;

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    attachments, auth, canned, channels, clients, conversations, directory, email, events,
+    attachments, auth, canned, channels, clients, conversations, directory, email, embed, events,
     message_tags, outgoing, profile, search, seed, sync, widget,
 };
 
@@ -117,6 +117,8 @@ impl Modify for CommonResponses {
         directory::update_group, directory::delete_group,
         directory::list_roles, directory::create_role, directory::get_role,
         directory::update_role, directory::delete_role,
+        embed::settings, embed::set_settings, embed::make_link, embed::script, embed::page,
+        embed::conversation, embed::answer,
         widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
     ),
     components(schemas(
@@ -127,6 +129,7 @@ impl Modify for CommonResponses {
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
         (name = "attachments"), (name = "settings"), (name = "directory"),
+        (name = "embed", description = "Settings › Advanced › Iframe integration: the embeddable conversation view, opened by its signed link"),
         (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
     )
 )]

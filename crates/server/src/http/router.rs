@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
-    attachments, auth, canned, channels, clients, conversations, directory, email, events,
+    attachments, auth, canned, channels, clients, conversations, directory, email, embed, events,
     message_tags, openapi, outgoing, profile, search, seed, sync, widget, AppState,
 };
 use crate::error::ApiError;
@@ -87,6 +87,9 @@ routes! { V1_ROUTES, v1_api:
     GET "/analytics/tags" => profile::tag_counts;
     POST "/messages/{id}/retry" => profile::retry;
     GET "/search" => search::search;
+    GET "/settings/iframe" => embed::settings;
+    PUT "/settings/iframe" => embed::set_settings;
+    POST "/conversations/{id}/embed" => embed::make_link;
     GET "/operators" => directory::list_operators;
     POST "/operators" => directory::create_operator;
     GET "/operators/{id}" => directory::get_operator;
@@ -118,6 +121,14 @@ routes! { WIDGET_ROUTES, widget_api:
     OPTIONS "/api/v1/widget/{channel_id}/files/{id}" => widget::preflight;
 }
 
+// Settings › Advanced › Iframe integration: the embeddable view, opened by its link alone.
+routes! { EMBED_ROUTES, embed_view:
+    GET "/embed.js" => embed::script;
+    GET "/embed/{link}" => embed::page;
+    GET "/embed/{link}/conversation" => embed::conversation;
+    POST "/embed/{link}/messages" => embed::answer;
+}
+
 /// The public routes outside the APIs.
 pub const OTHER_ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json"), ("GET", "/widget.js")];
 
@@ -132,6 +143,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/widget.js", get(widget::widget_js))
+        .merge(embed_view())
         .route("/api/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

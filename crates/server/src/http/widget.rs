@@ -5,8 +5,6 @@
 //! preflights and adds the CORS headers. The visitor's token comes in `X-Visitor-Token` (in
 //! `?token=` on the socket, which browsers open without custom headers).
 
-use std::sync::OnceLock;
-
 use axum::body::Body;
 use axum::extract::rejection::ExtensionRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -17,10 +15,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use switchboard_protocol::{ErrorBody, Id};
 use utoipa::{IntoParams, ToSchema};
 
+use super::assets::Script;
 use super::attachments::{file_name, file_response, store_upload};
 use super::extract::{ClientIp, Json, Path, Query};
 use super::AppState;
@@ -29,21 +27,9 @@ use crate::channels::livechat::visitors::{self, Welcome, WidgetChannel};
 use crate::error::{ApiError, ApiResult};
 
 /// The widget script (hand-written, no build step: see widget/README.md).
-const WIDGET_JS: &str = include_str!("../../../../widget/widget.js");
-/// Browsers may reuse the script this long before asking again (then a 304 is cheap).
-const WIDGET_CACHE: &str = "public, max-age=300";
+static WIDGET_JS: Script = Script::new(include_str!("../../../../widget/widget.js"));
 /// How long a browser may reuse a preflight answer.
 const PREFLIGHT_MAX_AGE: &str = "600";
-
-fn widget_etag() -> &'static str {
-    static ETAG: OnceLock<String> = OnceLock::new();
-    ETAG.get_or_init(|| {
-        format!(
-            "\"{}\"",
-            &hex::encode(Sha256::digest(WIDGET_JS.as_bytes()))[..32]
-        )
-    })
-}
 
 /// The chat widget's script, for `<script src=".../widget.js" data-channel="ID">`; cacheable
 /// (ETag, 304 on `If-None-Match`).
@@ -53,35 +39,7 @@ fn widget_etag() -> &'static str {
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
     ))]
 pub async fn widget_js(headers: HeaderMap) -> Response {
-    let etag = widget_etag();
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let common = [
-        (header::ETAG, HeaderValue::from_static(etag)),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(WIDGET_CACHE),
-        ),
-        // Sites that isolate themselves (COEP) may still load it.
-        (
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("cross-origin"),
-        ),
-    ];
-    if cached {
-        return (StatusCode::NOT_MODIFIED, common).into_response();
-    }
-    (
-        common,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/javascript; charset=utf-8"),
-        )],
-        WIDGET_JS,
-    )
-        .into_response()
+    WIDGET_JS.respond(&headers)
 }
 
 /// What the gate admitted: the channel, whose settings the handler uses.

@@ -26,12 +26,19 @@ pub enum Principal {
         company_id: Id,
         admin: OperatorRecord,
     },
+    /// An embedded conversation view (Settings › Advanced › Iframe integration): a signed,
+    /// expiring link that acts as the operator who made it, for one conversation only (the
+    /// embed routes never hand this principal to anything but that conversation).
+    Embed {
+        operator: OperatorRecord,
+        conversation_id: Id,
+    },
 }
 
 impl Principal {
     pub fn company_id(&self) -> Id {
         match self {
-            Self::Session { operator, .. } => operator.company_id,
+            Self::Session { operator, .. } | Self::Embed { operator, .. } => operator.company_id,
             Self::Integration { company_id, .. } => *company_id,
         }
     }
@@ -39,7 +46,7 @@ impl Principal {
     /// The operator the caller is by default.
     pub fn operator(&self) -> &OperatorRecord {
         match self {
-            Self::Session { operator, .. } => operator,
+            Self::Session { operator, .. } | Self::Embed { operator, .. } => operator,
             Self::Integration { admin, .. } => admin,
         }
     }
@@ -47,14 +54,16 @@ impl Principal {
     /// Super-admin sessions and integrations: no group or inbox limits.
     pub fn full_rights(&self) -> bool {
         match self {
-            Self::Session { operator, .. } => operator.operator.super_admin,
+            Self::Session { operator, .. } | Self::Embed { operator, .. } => {
+                operator.operator.super_admin
+            }
             Self::Integration { .. } => true,
         }
     }
 
     pub fn token_id(&self) -> Option<Id> {
         match self {
-            Self::Session { .. } => None,
+            Self::Session { .. } | Self::Embed { .. } => None,
             Self::Integration { token_id, .. } => Some(*token_id),
         }
     }
@@ -143,6 +152,8 @@ pub fn still_alive(
             tokens::find_session(conn, token_hash, created_after, used_after)?.is_some()
         }
         Principal::Integration { token_id, .. } => tokens::api_token_live(conn, *token_id)?,
+        // Checked (signature, expiry, the setting on) on every request of the link.
+        Principal::Embed { .. } => true,
     };
     if alive {
         Ok(())

@@ -237,6 +237,10 @@ pub async fn logout(db: &Db, principal: Principal) -> ApiResult<()> {
         Principal::Integration { .. } => Err(ApiError::Forbidden(
             "API tokens cannot log out; revoke the token instead (`token revoke --id`).".into(),
         )),
+        // Never reaches here: embed links open only the embed routes.
+        Principal::Embed { .. } => Err(ApiError::Forbidden(
+            "An embed link cannot log out; it expires by itself.".into(),
+        )),
     }
 }
 

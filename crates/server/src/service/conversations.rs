@@ -456,11 +456,17 @@ pub async fn mark_read(
 }
 
 /// A conversation with all its messages, if the caller may see it.
+/// Conversation `id` if the caller sees it; 404 otherwise (another company's, another group's,
+/// or none: the same answer).
+pub fn visible_in(conn: &Connection, principal: &Principal, id: Id) -> ApiResult<Conversation> {
+    conversations::get(conn, principal.company_id(), id)?
+        .filter(|c| policy::visible(&principal.viewer(), &Scope::of(c)))
+        .ok_or_else(|| ApiError::conversation_not_found(id))
+}
+
 pub async fn detail(db: &Db, principal: Principal, id: Id) -> ApiResult<ConversationDetail> {
     db.read(move |conn| {
-        let conversation = conversations::get(conn, principal.company_id(), id)?
-            .filter(|c| policy::visible(&principal.viewer(), &Scope::of(c)))
-            .ok_or_else(|| ApiError::conversation_not_found(id))?;
+        let conversation = visible_in(conn, &principal, id)?;
         let messages = messages::list_all(conn, id)?;
         Ok(ConversationDetail {
             conversation,

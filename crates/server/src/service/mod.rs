@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod directory;
 pub mod edit_ids;
 pub mod email;
+pub mod embed;
 pub mod ingest;
 pub mod listeners;
 pub mod message_tags;

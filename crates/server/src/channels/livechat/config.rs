@@ -118,8 +118,20 @@ pub fn parse_origin(raw: &str) -> Result<String, String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
         return Err(invalid("it has no host"));
+    };
+    // Letters, digits, dots and dashes (IDN hosts in their xn-- form), or an IPv6 literal: a
+    // `*` would be a wildcard where the origin is a CSP source (frame-ancestors).
+    let ipv6 = host.starts_with('[') && host.ends_with(']');
+    if !ipv6
+        && !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
+        return Err(invalid(
+            "the host may hold only letters, digits, dots and dashes",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("it must not carry a user or password"));
