@@ -1148,9 +1148,10 @@ async fn the_visitors_typing_reaches_the_operators_who_see_the_conversation() {
     // The visitor types on: Dave hears it once his view of the conversation arrived.
     loop {
         let f = next_frame(&mut dave).await;
-        if f["type"] == "typing" {
-            panic!("Dave heard a typing signal before he could see the conversation: {f}");
-        }
+        assert_ne!(
+            f["type"], "typing",
+            "Dave heard a typing signal before he could see the conversation: {f}"
+        );
         if f["type"] == "change" && f["id"] == conv && f["entity"] == "conversation" {
             break;
         }
