@@ -62,11 +62,13 @@ describe("TypingThrottle", () => {
     t.input("");
     t.input("   ");
     expect(sent).toEqual([true, true, false]);
+    // A new start after a stop goes at once.
     t.input("Again");
-    expect(sent).toEqual([true, true, false, true], "a new start after a stop goes at once");
+    expect(sent).toEqual([true, true, false, true]);
     t.sent();
+    // Nothing to stop after sending: the answer ends it on the client's side.
     t.stop();
-    expect(sent).toEqual([true, true, false, true], "nothing to stop after sending");
+    expect(sent).toEqual([true, true, false, true]);
   });
 });
 
