@@ -27,3 +27,28 @@ pub struct ClientTyping {
     pub name: String,
     pub typing: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::{ClientTyping, EventFrame};
+
+    #[test]
+    fn the_typing_frame_is_flat_json() {
+        let frame = EventFrame::Typing(ClientTyping {
+            conversation_id: 7,
+            name: "Visitor 3f2a1c".into(),
+            typing: true,
+        });
+        let wire = serde_json::to_value(&frame).expect("serializes");
+        assert_eq!(
+            wire,
+            json!({"type": "typing", "conversation_id": 7, "name": "Visitor 3f2a1c", "typing": true})
+        );
+        assert_eq!(
+            serde_json::from_value::<EventFrame>(wire).expect("reads back"),
+            frame
+        );
+    }
+}
