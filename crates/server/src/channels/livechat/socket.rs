@@ -188,7 +188,7 @@ async fn receive(
                 .await?;
             } else if let Some(conv) = conv {
                 // Before the first message there is no conversation anyone could see.
-                client_typing(s, conv, typing).await?;
+                client_typing(s, conv, typing).await;
             }
             Ok(None)
         }
@@ -205,23 +205,26 @@ async fn receive(
 }
 
 /// Tells the desk the visitor is (or stopped) typing in `conv`, with the conversation's
-/// audience as it is now.
-async fn client_typing(s: &Session, conv: Id, typing: bool) -> Result<(), ApiError> {
+/// audience as it is now. Ephemeral: a signal that cannot be sent is dropped, the socket stays.
+async fn client_typing(s: &Session, conv: Id, typing: bool) {
     let company_id = s.channel.record.company_id;
     let found =
         s.st.db
             .read(move |conn| Ok(conversations::get(conn, company_id, conv)?))
-            .await?;
-    if let Some(c) = found {
-        let name = c.client.display_name.clone();
-        s.st.hub.typing(TypingSignal::new(
-            company_id,
-            &c,
-            Typist::Client { name },
-            typing,
-        ));
+            .await;
+    match found {
+        Ok(Some(c)) => {
+            let name = c.client.display_name.clone();
+            s.st.hub.typing(TypingSignal::new(
+                company_id,
+                &c,
+                Typist::Client { name },
+                typing,
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::debug!(conversation_id = conv, error = %e, "typing signal dropped"),
     }
-    Ok(())
 }
 
 /// Stores a message of the visitor; answers `ack` or `error`.
@@ -237,7 +240,7 @@ async fn message(tx: &mut Sink, s: &Session, id: String, body: String) -> Result
         Ok(accepted) => {
             if let Some(a) = &accepted {
                 // The message is here: the operators' "is typing…" ends with it.
-                client_typing(s, a.conversation_id, false).await?;
+                client_typing(s, a.conversation_id, false).await;
             }
             tx.send(text(&Out::Ack {
                 id: &id,
