@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use switchboard_core::{ConnState, DeskEvents, IncomingMessage, Notice, UploadProgress};
-use switchboard_protocol::Id;
+use switchboard_protocol::{ClientTyping, Id};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
@@ -34,6 +34,12 @@ pub struct NoticeRaised {
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct UploadProgressChanged {
     pub progress: UploadProgress,
+}
+
+/// The client of a conversation the operator sees is typing (or stopped); ephemeral.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ClientTypingChanged {
+    pub typing: ClientTyping,
 }
 
 pub struct TauriEvents(pub AppHandle);
@@ -71,6 +77,15 @@ impl DeskEvents for TauriEvents {
         };
         if let Err(err) = event.emit(&self.0) {
             tracing::warn!(%err, "could not emit upload-progress-changed");
+        }
+    }
+
+    fn client_typing(&self, typing: &ClientTyping) {
+        let event = ClientTypingChanged {
+            typing: typing.clone(),
+        };
+        if let Err(err) = event.emit(&self.0) {
+            tracing::warn!(%err, "could not emit client-typing-changed");
         }
     }
 

@@ -21,7 +21,7 @@ pub use error::UiError;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
         assign, attachments, canned, conversations, email, notify, outbox, profile, session,
-        settings,
+        settings, typing,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -72,6 +72,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             email::set_email_whitelist,
             settings::group_files,
             settings::set_group_files,
+            typing::set_typing,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,
@@ -79,6 +80,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::SignedOut,
             events::NoticeRaised,
             events::UploadProgressChanged,
+            events::ClientTypingChanged,
             crate::notify::OpenConversation,
             crate::notify::NotifyFailed,
             crate::notify::NotifySettingsChanged,

@@ -19,6 +19,10 @@
   /** Reconnect pauses: doubling from 1 s up to 30 s, with jitter. */
   const BACKOFF_MIN = 1000;
   const BACKOFF_MAX = 30000;
+  /** While the visitor types: at most one "typing" signal per this many ms (the server limits it). */
+  const TYPING_EVERY = 2500;
+  /** The operator's "typing…" shows this long after their last signal. */
+  const TYPING_SHOWN = 6000;
 
   /**
    * @typedef {{ color: string, greeting: string, position: "left" | "right", offline_message: string }} Settings
@@ -46,6 +50,10 @@
   let unread = 0;
   /** @type {Settings | null} */
   let settings = null;
+  let typingSentAt = 0;
+  let typingActive = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let typingTimer;
 
   // ---- DOM (in a shadow root, so the page's styles and ours do not mix) ----
   const host = document.createElement("div");
@@ -82,6 +90,9 @@
   const intro = el("p", { class: "intro" });
   const log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages" });
   const status = el("p", { class: "status", role: "status" });
+  // A polite live region of its own: a screen reader says "Support is typing…" once, not at
+  // every repeated signal (the text is set only when it appears).
+  const typingLine = el("p", { class: "typing", "aria-live": "polite" });
   const form = /** @type {HTMLFormElement} */ (el("form", { class: "compose" }));
   const label = el("label", { for: "sb-text", class: "sr-only" }, "Your message");
   const input = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: "sb-text", rows: "2", placeholder: "Write a message…", maxlength: "10000" }));
@@ -90,7 +101,7 @@
   const send = el("button", { class: "send", type: "submit" }, "Send");
   const alertBox = el("p", { class: "alert", role: "alert" });
   form.append(label, input, attach, send, fileInput);
-  panel.append(header, intro, log, alertBox, status, form);
+  panel.append(header, intro, log, typingLine, alertBox, status, form);
   root.append(style, launcher, panel);
 
   function css() {
@@ -121,6 +132,8 @@
 .log li.pending { opacity: .6; }
 .log li button { background: none; border: 0; color: inherit; text-decoration: underline; cursor: pointer; font: inherit; padding: 0; }
 .status { margin: 0; padding: 0 14px; font-size: 12px; color: #6b7280; min-height: 0; }
+.typing { margin: 0; padding: 0 14px; font-size: 12px; font-style: italic; color: #6b7280; }
+.typing:not(:empty) { padding-bottom: 4px; }
 .alert { margin: 0; padding: 0 14px; font-size: 13px; color: #b91c1c; }
 .alert:empty, .status:empty { display: none; }
 .compose { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e5e7eb; align-items: flex-end; }
@@ -164,6 +177,17 @@
     badge.textContent = String(unread);
     badge.toggleAttribute("hidden", unread === 0);
     launcher.setAttribute("aria-label", unread ? "Open chat, " + unread + " new" : "Open chat");
+  }
+
+  /** The operator is typing (`true`, shown for a few seconds) or stopped / answered. @param {boolean} on */
+  function showTyping(on) {
+    clearTimeout(typingTimer);
+    if (!on) {
+      typingLine.textContent = "";
+      return;
+    }
+    if (!typingLine.textContent) typingLine.textContent = "Support is typing…";
+    typingTimer = setTimeout(() => showTyping(false), TYPING_SHOWN);
   }
 
   /** @param {string} text */
@@ -243,12 +267,16 @@
       }
       if (f.type === "hello") {
         online = f.online;
+        showTyping(false);
         messages.clear();
         for (const m of f.messages) messages.set(m.id, m);
       } else if (f.type === "message") {
         const fresh = !messages.has(f.message.id);
         messages.set(f.message.id, f.message);
+        if (f.message.from === "operator") showTyping(false);
         if (fresh && f.message.from === "operator" && !isOpen()) unread += 1;
+      } else if (f.type === "typing") {
+        showTyping(!!f.typing);
       } else if (f.type === "ack") {
         pending = pending.filter((p) => p.id !== f.id);
       } else if (f.type === "error") {
@@ -260,6 +288,8 @@
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
+      showTyping(false);
+      typingActive = false;
       failures += 1;
       status.textContent = "Reconnecting…";
       const pause = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** Math.min(failures - 1, 10));
@@ -291,9 +321,30 @@
     const p = { id: newId(), text };
     pending.push(p);
     input.value = "";
+    // The server ends the operators' "is typing…" when it stores the message.
+    typingActive = false;
     render();
     if (socket && socket.readyState === WebSocket.OPEN) {
       socket.send(JSON.stringify({ type: "message", id: p.id, text: p.text }));
+    }
+  });
+  /** @param {boolean} typing */
+  function sendTyping(typing) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "typing", typing }));
+  }
+  // The operator sees "… is typing…": one signal every few seconds while typing, a stop when
+  // the box is emptied.
+  input.addEventListener("input", () => {
+    if (input.value.trim()) {
+      const now = Date.now();
+      if (!typingActive || now - typingSentAt >= TYPING_EVERY) {
+        typingActive = true;
+        typingSentAt = now;
+        sendTyping(true);
+      }
+    } else if (typingActive) {
+      typingActive = false;
+      sendTyping(false);
     }
   });
   input.addEventListener("keydown", (e) => {

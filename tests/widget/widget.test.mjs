@@ -173,6 +173,34 @@ await step("the operator answers and the visitor sees it, delivered", async () =
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT });
 });
 
+await step("the visitor sees \"typing…\" while the operator types, and it clears", async () => {
+  const typing = page.locator(".typing");
+  assert((await typing.getAttribute("aria-live")) === "polite", "announced politely");
+  const signal = async (on) => {
+    const resp = await fetch(`${server.url}/api/v1/conversations/${conversation}/typing`, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + apiToken, "content-type": "application/json" },
+      body: JSON.stringify({ typing: on }),
+    });
+    assert(resp.status === 204, "typing route: " + resp.status + " " + (await resp.text()));
+  };
+  await signal(true);
+  await until("typing… shows", async () => ((await typing.textContent()) || "").includes("typing…"));
+  await page.screenshot({ path: join(OUT, "widget-typing.png") });
+  await signal(false);
+  await until("a stop clears it", async () => ((await typing.textContent()) || "") === "");
+  // The answer clears it too, without a stop.
+  await signal(true);
+  await until("typing… shows again", async () => ((await typing.textContent()) || "").includes("typing…"));
+  await seed("send-message", { conversation_id: conversation, text: "Shall I reserve one?" });
+  await log().getByText("Shall I reserve one?").waitFor({ timeout: DEADLINE });
+  assert(((await typing.textContent()) || "") === "", "the answer ends typing…");
+  // And it goes away by itself when the signals stop (the widget shows one for 6 s).
+  await signal(true);
+  await until("typing… shows once more", async () => ((await typing.textContent()) || "").includes("typing…"));
+  await until("it expires by itself", async () => ((await typing.textContent()) || "") === "");
+});
+
 await step("the visitor sends a file with the attach button and the operator gets it", async () => {
   const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(64)]);
   await page.locator('input[type="file"]').setInputFiles({ name: "frame.png", mimeType: "image/png", buffer: png });

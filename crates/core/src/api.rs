@@ -14,7 +14,7 @@ use switchboard_protocol::{
     ConversationDetail, Directory, EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody,
     EventFrame, GroupFilePolicy, GroupFiles, Id, LogEntry, LoginRequest, LoginResponse, Me,
     Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
-    SnapshotPage, SyncPage, Tag, TagMessagesRequest,
+    SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -327,6 +327,17 @@ impl ApiClient {
             Method::POST,
             &format!("conversations/{conversation_id}/read"),
             Some(&body),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The operator is or stopped typing an answer (ephemeral; the server keeps nothing).
+    pub async fn typing(&self, conversation_id: Id, typing: bool) -> Result<()> {
+        self.call(
+            Method::POST,
+            &format!("conversations/{conversation_id}/typing"),
+            Some(&TypingRequest { typing }),
         )
         .await?;
         Ok(())

@@ -1,7 +1,7 @@
 //! What the desk tells the shell: the callbacks through which cache changes, the connection
 //! state and sign-outs reach the UI as events (no polling).
 
-use switchboard_protocol::Id;
+use switchboard_protocol::{ClientTyping, Id};
 
 use crate::view::{ConnState, IncomingMessage, Notice, UploadProgress};
 
@@ -20,6 +20,9 @@ pub trait DeskEvents: Send + Sync + 'static {
     fn client_messages(&self, _messages: &[IncomingMessage]) {}
     /// A one-off message for the operator (e.g. the cache was damaged and is being rebuilt).
     fn notice(&self, _notice: &Notice) {}
+    /// The client of a conversation this operator sees is typing (or stopped): ephemeral,
+    /// straight from the events socket, never cached. The UI shows it for a few seconds.
+    fn client_typing(&self, _typing: &ClientTyping) {}
     /// An attachment upload moved on (see [`crate::Desk::attach`]).
     fn upload_progress(&self, _progress: &UploadProgress) {}
 }

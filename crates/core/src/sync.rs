@@ -125,6 +125,7 @@ async fn session(
         };
         match frame {
             EventFrame::Hello { seq } => tracing::debug!(seq, "events connected"),
+            EventFrame::Typing(t) => shared.events.client_typing(&t),
             EventFrame::Resync => {
                 tracing::info!("server asked for a resync");
                 catch_up(shared).await?;
@@ -140,6 +141,9 @@ async fn session(
                         Some(Ok(Incoming::Frame(EventFrame::Resync))) => {
                             resync = true;
                             break;
+                        }
+                        Some(Ok(Incoming::Frame(EventFrame::Typing(t)))) => {
+                            shared.events.client_typing(&t);
                         }
                         Some(Ok(_)) => {}
                         Some(Err(e)) => {

@@ -31,11 +31,13 @@ pub use attachments::*;
 pub mod email;
 pub mod search;
 pub mod tabs;
+pub mod typing;
 
 pub use email::*;
 pub use search::{SearchHit, SearchResults};
 pub use sync::*;
 pub use tabs::Tab;
+pub use typing::{ClientTyping, TypingRequest};
 
 pub type Id = i64;
 /// Unix time in milliseconds, UTC.

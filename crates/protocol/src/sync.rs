@@ -142,4 +142,7 @@ pub enum EventFrame {
     Change(Box<ChangeRecord>),
     /// The server could not keep up with this connection: pull from `/sync`.
     Resync,
+    /// Ephemeral: a client is typing (not a change record, has no seq, never replayed). Apps
+    /// that predate it skip frames they cannot read.
+    Typing(crate::ClientTyping),
 }

@@ -1,7 +1,8 @@
 //! The live feed: one broadcast channel per server carrying every committed change record
 //! (of all companies); each events socket filters it for its caller (and each chat widget
 //! socket for its visitor). Also counts the open events sockets per company: whether an
-//! operator is online, for the chat widget.
+//! operator is online, for the chat widget. Beside it, the typing signals ([`crate::typing`]):
+//! ephemeral, never stored.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,6 +11,7 @@ use switchboard_protocol::Id;
 use tokio::sync::broadcast;
 
 use crate::storage::StoredChange;
+use crate::typing::{self, TypingSignal};
 
 /// Records a slow socket may fall behind before it gets `resync`.
 const CAPACITY: usize = 4096;
@@ -17,6 +19,7 @@ const CAPACITY: usize = 4096;
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<StoredChange>>,
+    typing: broadcast::Sender<Arc<TypingSignal>>,
     /// Open events sockets per company: an operator has the app open (the chat widget says
     /// "online" while there is one).
     present: Arc<Mutex<HashMap<Id, usize>>>,
@@ -43,8 +46,10 @@ impl Drop for Presence {
 impl Hub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(CAPACITY);
+        let (typing, _) = broadcast::channel(typing::CAPACITY);
         Self {
             tx,
+            typing,
             present: Arc::default(),
         }
     }
@@ -78,6 +83,15 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredChange>> {
         self.tx.subscribe()
+    }
+
+    /// Tells the open sockets that someone is (or stopped) typing; nobody listening is fine.
+    pub fn typing(&self, signal: TypingSignal) {
+        let _ = self.typing.send(Arc::new(signal));
+    }
+
+    pub fn subscribe_typing(&self) -> broadcast::Receiver<Arc<TypingSignal>> {
+        self.typing.subscribe()
     }
 }
 

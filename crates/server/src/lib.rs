@@ -15,3 +15,4 @@ pub mod policy;
 pub mod service;
 pub mod storage;
 pub mod throttle;
+pub mod typing;

@@ -200,6 +200,11 @@ const ROWS: &[Row] = &[
         row("POST", "/conversations/{id}/read", "/api/v1/conversations/{c1}/read", Conversation),
         |_| json!({"last_read_message_id": 1}),
     ),
+    // Checked like sending: who sees the unassigned `{c1}` gets 422 (start it first).
+    with_body(
+        row("POST", "/conversations/{id}/typing", "/api/v1/conversations/{c1}/typing", Conversation),
+        |_| json!({"typing": true}),
+    ),
     row("GET", "/conversations/{id}/log", "/api/v1/conversations/{c1}/log", Conversation),
     with_body(
         row("POST", "/conversations/{id}/email", "/api/v1/conversations/{c1}/email", Conversation),

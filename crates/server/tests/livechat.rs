@@ -1079,3 +1079,159 @@ async fn authorization_matrix_of_the_widget_routes() {
         .expect("get");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// The visitor's `{"type":"typing"}` frame.
+async fn type_(ws: &mut Ws, typing: bool) {
+    ws.send(WsMsg::Text(
+        json!({"type": "typing", "typing": typing})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("send");
+}
+
+/// The conversation of a stored message, as it is (not started by anyone).
+fn conversation_of_message(fx: &Fx, message_id: Id) -> Id {
+    fx.db()
+        .read_blocking(move |conn| {
+            Ok(conn.query_row(
+                "SELECT conversation_id FROM messages WHERE id = ?1",
+                [message_id],
+                |r| r.get::<_, Id>(0),
+            )?)
+        })
+        .expect("conversation")
+}
+
+#[tokio::test]
+async fn the_visitors_typing_reaches_the_operators_who_see_the_conversation() {
+    let fx = Fx::new();
+    let chat = add_chat(&fx);
+    let token = visitor(&fx, chat).await;
+    let (mut ws, _) = connect(&fx, chat, &token).await;
+    let ack = say(&mut ws, "m-1", "Hello?").await;
+    let conv = conversation_of_message(&fx, ack["message_id"].as_i64().expect("stored"));
+    // Anna (1st line) sees the chat's unassigned conversation; Dave (2nd line) does not.
+    let mut anna = fx.events(&session(fx.anna), 0).await;
+    let mut dave = fx.events(&session(fx.dave), 0).await;
+    frame_of(&mut anna, "hello").await;
+    frame_of(&mut dave, "hello").await;
+
+    type_(&mut ws, true).await;
+    let t = frame_of(&mut anna, "typing").await;
+    assert_eq!(t["conversation_id"], conv, "{t}");
+    assert_eq!(t["typing"], true, "{t}");
+    let name = t["name"].as_str().expect("name");
+    assert!(name.starts_with("Visitor "), "{t}");
+
+    // The message ends it.
+    let ack = say(&mut ws, "m-2", "Is anyone there?").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let t = frame_of(&mut anna, "typing").await;
+    assert_eq!(
+        t["typing"], false,
+        "the stored message ends the typing: {t}"
+    );
+
+    // The conversation moves to the 2nd line: from now on Dave hears it, and the first
+    // signal he gets is this one (nothing of before reached him).
+    let admin = session(fx.admin);
+    let moved = fx
+        .post_json(
+            &admin,
+            &format!("/api/v1/conversations/{conv}/actions"),
+            json!({"action_id": "to-g2", "action": "assign_group", "group_id": fx.g2}),
+        )
+        .await;
+    assert_eq!(moved.0, StatusCode::OK, "{}", moved.1);
+    // The visitor types on: Dave hears it once his view of the conversation arrived.
+    loop {
+        let f = next_frame(&mut dave).await;
+        assert_ne!(
+            f["type"], "typing",
+            "Dave heard a typing signal before he could see the conversation: {f}"
+        );
+        if f["type"] == "change" && f["id"] == conv && f["entity"] == "conversation" {
+            break;
+        }
+    }
+    type_(&mut ws, true).await;
+    let t = frame_of(&mut dave, "typing").await;
+    assert_eq!(
+        (t["conversation_id"].clone(), t["typing"].clone()),
+        (json!(conv), json!(true))
+    );
+}
+
+#[tokio::test]
+async fn typing_signals_are_rate_limited_per_visitor() {
+    let fx = Fx::new();
+    let chat = add_chat(&fx);
+    let token = visitor(&fx, chat).await;
+    let (mut ws, _) = connect(&fx, chat, &token).await;
+    let (mut other, _) = connect(&fx, chat, &visitor(&fx, chat).await).await;
+    for i in 0..60 {
+        type_(&mut ws, i % 2 == 0).await;
+    }
+    type_(&mut ws, true).await;
+    let f = frame_of(&mut ws, "error").await;
+    assert_eq!(f["code"], "rate_limited", "{f}");
+    assert!(
+        f["message"].as_str().expect("message").contains("typing"),
+        "{f}"
+    );
+    // Another visitor of the same address types on, and messages still go through.
+    type_(&mut other, true).await;
+    let ack = say(&mut ws, "m-1", "Still here").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let ack = say(&mut other, "o-1", "Me too").await;
+    assert_eq!(ack["type"], "ack", "no error for the other visitor: {ack}");
+}
+
+#[tokio::test]
+async fn an_operators_typing_reaches_the_visitors_widget() {
+    let fx = Fx::new();
+    let chat = add_chat(&fx);
+    let token = visitor(&fx, chat).await;
+    let (mut ws, _) = connect(&fx, chat, &token).await;
+    let ack = say(&mut ws, "m-1", "Hello?").await;
+    let conv = conversation_of(&fx, ack["message_id"].as_i64().expect("stored")).await;
+    let admin = session(fx.admin);
+    let path = format!("/api/v1/conversations/{conv}/typing");
+
+    let got = fx.post_json(&admin, &path, json!({"typing": true})).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT, "{}", got.1);
+    let t = frame_of(&mut ws, "typing").await;
+    assert_eq!(t, json!({"type": "typing", "typing": true}));
+    let got = fx.post_json(&admin, &path, json!({"typing": false})).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT, "{}", got.1);
+    let t = frame_of(&mut ws, "typing").await;
+    assert_eq!(t["typing"], false);
+
+    // Only who may answer: Anna sees neither the admin's inbox nor is it hers.
+    let got = fx
+        .post_json(&session(fx.anna), &path, json!({"typing": true}))
+        .await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found", "");
+    // Bad input gets a clear 400.
+    let got = fx.post_json(&admin, &path, json!({"typing": "yes"})).await;
+    assert_eq!(got.0, StatusCode::BAD_REQUEST, "{}", got.1);
+    // Another channel's conversation: accepted, heard by nobody.
+    let started = fx
+        .post_json(
+            &admin,
+            &format!("/api/v1/conversations/{}/actions", fx.c1),
+            json!({"action_id": "start-c1", "action": "start"}),
+        )
+        .await;
+    assert_eq!(started.0, StatusCode::OK, "{}", started.1);
+    let got = fx
+        .post_json(
+            &admin,
+            &format!("/api/v1/conversations/{}/typing", fx.c1),
+            json!({"typing": true}),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT, "{}", got.1);
+}

@@ -2,7 +2,9 @@
 // origin) writes in the widget in headless Chromium (playwright-core, apt `chromium`); the real
 // app shows the conversation and notifies (a Notify call on the session bus); the operator takes
 // it and answers from the app; the visitor's widget shows the answer, the app shows it delivered,
-// and after a reload the visitor still has the whole conversation.
+// and after a reload the visitor still has the whole conversation. Typing shows both ways: the
+// app says "<visitor> is typing…" while the visitor types, the widget "typing…" while the operator
+// types an answer.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -92,6 +94,24 @@ export default {
       },
     },
     {
+      name: "livechat: the app shows \"is typing…\" while the visitor types, and clears it",
+      timeout: 60000,
+      async run(ctx) {
+        const { browser, visitor } = ctx;
+        const typingText = () => browser.execute(() => document.querySelector("#client-typing")?.textContent?.trim() ?? "");
+        const box = visitor.getByLabel("Your message");
+        await box.pressSequentially("One more thing", { delay: 30 });
+        const shown = await waitFor("the app: is typing…", async () => {
+          const t = await typingText();
+          return t.includes("is typing…") && t;
+        }, { timeout: 20000, interval: 100 });
+        assert(/^Visitor .* is typing…$/.test(shown), `names the visitor: ${shown}`);
+        await screenshot(browser, "livechat-visitor-typing");
+        await box.fill("");
+        await waitFor("the app: typing cleared by the emptied box", async () => (await typingText()) === "", { timeout: 20000, interval: 100 });
+      },
+    },
+    {
       name: "livechat: the operator answers from the app and the visitor sees it, also after a reload",
       timeout: 120000,
       async run(ctx) {
@@ -100,8 +120,13 @@ export default {
         await waitFor("the reply box", () => visible(browser, "#composer"), { timeout: 15000 });
         const answer = `Yes, in 3 days. ${Date.now()}`;
         await typeInto(browser, "#composer", answer);
+        // The visitor sees the operator typing before the answer arrives, and not after.
+        const typing = visitor.locator(".typing");
+        await waitFor("the widget: typing…", async () => ((await typing.textContent()) || "").includes("typing…"), { timeout: 20000, interval: 100 });
+        await visitor.screenshot({ path: path.join(env.out, "livechat-visitor-sees-typing.png") });
         await ctrlEnter(browser);
         await visitor.getByRole("log", { name: "Messages" }).getByText(answer).waitFor({ timeout: 20000 });
+        assert(((await typing.textContent()) || "") === "", "the answer ends typing… in the widget");
         await waitFor("the server: delivered", async () => {
           const m = (await get(server, ctx.id)).messages.find((x) => x.text === answer);
           return m?.delivery === "delivered";

@@ -424,6 +424,18 @@ async setGroupFiles(groupId: number, policy: GroupFilePolicy) : Promise<Result<G
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The operator is (`true`, every few seconds while typing) or stopped typing an answer.
+ * Offline it is dropped, never queued.
+ */
+async setTyping(conversationId: number, typing: boolean) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_typing", { conversationId, typing }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -431,6 +443,7 @@ async setGroupFiles(groupId: number, policy: GroupFilePolicy) : Promise<Result<G
 
 
 export const events = __makeEvents__<{
+clientTypingChanged: ClientTypingChanged,
 connStateChanged: ConnStateChanged,
 conversationsChanged: ConversationsChanged,
 noticeRaised: NoticeRaised,
@@ -441,6 +454,7 @@ signOutRequested: SignOutRequested,
 signedOut: SignedOut,
 uploadProgressChanged: UploadProgressChanged
 }>({
+clientTypingChanged: "client-typing-changed",
 connStateChanged: "conn-state-changed",
 conversationsChanged: "conversations-changed",
 noticeRaised: "notice-raised",
@@ -559,6 +573,20 @@ operator_id: number;
  * The author's name when the note was read, shown beside it.
  */
 operator_name: string; text: string; created_at: number }
+/**
+ * The `typing` frame of `/api/v1/events`: the client of a conversation the operator sees is
+ * typing (`typing: false`: stopped, or their message was stored). Shows until a few seconds
+ * after the last one.
+ */
+export type ClientTyping = { conversation_id: number; 
+/**
+ * The client's display name.
+ */
+name: string; typing: boolean }
+/**
+ * The client of a conversation the operator sees is typing (or stopped); ephemeral.
+ */
+export type ClientTypingChanged = { typing: ClientTyping }
 export type Company = { id: number; name: string }
 /**
  * Connection to the server, for the status bar.

@@ -11,6 +11,7 @@ import type {
   ClientNote,
   MessageTags,
   Tag,
+  ClientTyping,
   ConnState,
   ConversationAction,
   ConversationRow,
@@ -58,6 +59,7 @@ export type {
   PinDisplay,
   ChannelKind,
   Client,
+  ClientTyping,
   ConnState,
   ConversationAction,
   ConversationRow,
@@ -194,6 +196,8 @@ export const api = {
   groupFiles: (): Promise<GroupFiles[]> => unwrap(() => commands.groupFiles()),
   setGroupFiles: (groupId: number, policy: GroupFilePolicy): Promise<GroupFilePolicy> =>
     unwrap(() => commands.setGroupFiles(groupId, policy)),
+  setTyping: (conversationId: number, typing: boolean): Promise<null> =>
+    unwrap(() => commands.setTyping(conversationId, typing)),
 };
 
 export type Unlisten = () => void;
@@ -210,6 +214,8 @@ export const on = {
     events.noticeRaised.listen((e) => cb(e.payload.notice.message)),
   uploadProgressChanged: (cb: (progress: UploadProgress) => void): Promise<Unlisten> =>
     events.uploadProgressChanged.listen((e) => cb(e.payload.progress)),
+  clientTypingChanged: (cb: (typing: ClientTyping) => void): Promise<Unlisten> =>
+    events.clientTypingChanged.listen((e) => cb(e.payload.typing)),
   openConversation: (cb: (id: number) => void): Promise<Unlisten> =>
     events.openConversation.listen((e) => cb(e.payload.id)),
   notifyFailed: (cb: (n: NotifyFailed) => void): Promise<Unlisten> =>

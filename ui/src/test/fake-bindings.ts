@@ -62,6 +62,7 @@ const defaults = {
   setEmailWhitelist: (w: unknown) => ok(w),
   groupFiles: () => ok([]),
   setGroupFiles: (_id: number, policy: unknown) => ok(policy),
+  setTyping: () => ok(null),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
@@ -90,6 +91,7 @@ export const events = {
   signedOut: eventObject("signedOut"),
   noticeRaised: eventObject("noticeRaised"),
   uploadProgressChanged: eventObject("uploadProgressChanged"),
+  clientTypingChanged: eventObject("clientTypingChanged"),
   openConversation: eventObject("openConversation"),
   notifyFailed: eventObject("notifyFailed"),
   notifySettingsChanged: eventObject("notifySettingsChanged"),

@@ -15,8 +15,8 @@ use switchboard_core::{
     ConnState, Desk, DeskConfig, DeskEvents, IncomingMessage, Notice, UploadProgress,
 };
 use switchboard_protocol::{
-    ChannelKind, ConversationAction, ConversationStatus, Id, InboundAccepted, InboundMessage,
-    LoginResponse,
+    ChannelKind, ClientTyping, ConversationAction, ConversationStatus, Id, InboundAccepted,
+    InboundMessage, LoginResponse,
 };
 
 pub const DEMO_PASSWORD: &str = "demo";
@@ -47,7 +47,7 @@ pub fn server_bin() -> PathBuf {
     bin
 }
 
-fn run_cli(db: &Path, args: &[&str]) -> Result<String> {
+pub fn run_cli(db: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new(server_bin())
         .arg("--db")
         .arg(db)
@@ -204,6 +204,7 @@ pub struct Recorder {
     pub incoming: Mutex<Vec<IncomingMessage>>,
     pub notices: Mutex<Vec<Notice>>,
     pub uploads: Mutex<Vec<UploadProgress>>,
+    pub typing: Mutex<Vec<ClientTyping>>,
 }
 
 impl DeskEvents for Recorder {
@@ -240,6 +241,13 @@ impl DeskEvents for Recorder {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(progress.clone());
+    }
+
+    fn client_typing(&self, typing: &ClientTyping) {
+        self.typing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(typing.clone());
     }
 }
 

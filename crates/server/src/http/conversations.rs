@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_protocol::{
     ActionRequest, Conversation, ConversationDetail, ErrorBody, Id, Message, MessagesPage,
-    ReadRequest, SendMessageRequest,
+    ReadRequest, SendMessageRequest, TypingRequest,
 };
 use utoipa::IntoParams;
 
@@ -110,6 +110,28 @@ pub async fn read(
     Json(req): Json<ReadRequest>,
 ) -> ApiResult<StatusCode> {
     svc::mark_read(&st.db, p, id, req.last_read_message_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller is typing an answer (`typing: true`, repeated every few seconds) or stopped
+/// (`false`). Ephemeral: nothing is stored. The client of a LiveChat conversation sees
+/// "typing…" in the widget; other channels show nothing, and the call does nothing there.
+/// Allowed to whoever may send a message in the conversation.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/typing", tag = "conversations",
+    params(("id" = i64, Path, description = "Conversation id")),
+    request_body = TypingRequest,
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Told to the client's open chat widgets, if any"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "Not in an inbox: start the conversation first", body = ErrorBody)))]
+pub async fn typing(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Id>,
+    Json(req): Json<TypingRequest>,
+) -> ApiResult<StatusCode> {
+    crate::service::typing::operator_typing(&st.db, &st.hub, p, id, req.typing).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,5 +1,6 @@
 //! `GET /api/v1/events?after=SEQ` (WebSocket): hello, replay of what the caller missed, then
-//! live change records filtered for the caller. Subscribes to the live feed *before* reading
+//! live change records filtered for the caller, and typing signals of the conversations the
+//! caller sees (ephemeral: `crate::typing`). Subscribes to the live feed *before* reading
 //! the backlog and drops repeats by seq, so nothing falls between replay and live.
 
 use std::time::Duration;
@@ -41,7 +42,8 @@ pub struct EventsQuery {
     pub after: Option<i64>,
 }
 
-/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`. The socket closes
+/// Live change records (WebSocket). Frames: `hello`, `change`, `resync`, and `typing` (a
+/// client of a conversation the caller sees is typing; ephemeral, never replayed). The socket closes
 /// with code 4401 within seconds of its token's logout, revocation or expiry (or its
 /// operator's deactivation), and with 1009 on an incoming message over 64 KiB.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync", params(EventsQuery),
@@ -97,6 +99,7 @@ async fn run(
     let _present = st.hub.present(company_id);
     // Subscribe first: anything committed from now on is in `live`.
     let mut live = st.hub.subscribe();
+    let mut typing = st.hub.subscribe_typing();
     let (mut tx, mut rx) = socket.split();
 
     let (hello, usable) = st
@@ -173,6 +176,16 @@ async fn run(
                     tracing::debug!(skipped, "events socket lagged; asking the app to resync");
                     tx.send(frame(&EventFrame::Resync)?).await?;
                 }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            signal = typing.recv() => match signal {
+                Ok(signal) if signal.company_id == company_id => {
+                    if let Some(t) = signal.for_desk(&viewer) {
+                        tx.send(frame(&EventFrame::Typing(t))?).await?;
+                    }
+                }
+                // Ephemeral: a signal skipped is replaced by the next within seconds.
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return Ok(()),
             }
         }

@@ -100,7 +100,7 @@ impl Modify for CommonResponses {
         seed::unassigned, seed::unread, seed::not_answered, seed::get,
         auth::login, auth::logout, auth::me,
         sync::sync_changes, sync::snapshot, sync::directory, events::events,
-        conversations::send_message, conversations::action, conversations::read,
+        conversations::send_message, conversations::action, conversations::read, conversations::typing,
         conversations::get, conversations::messages, conversations::log,
         channels::inbound, channels::telegram,
         clients::rename, clients::blacklist, clients::pin,

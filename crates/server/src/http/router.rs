@@ -60,6 +60,7 @@ routes! { V1_ROUTES, v1_api:
     POST "/conversations/{id}/messages" => conversations::send_message;
     POST "/conversations/{id}/actions" => conversations::action;
     POST "/conversations/{id}/read" => conversations::read;
+    POST "/conversations/{id}/typing" => conversations::typing;
     GET "/conversations/{id}/log" => conversations::log;
     POST "/conversations/{id}/email" => email::send;
     GET "/settings/email-whitelist" => email::whitelist;

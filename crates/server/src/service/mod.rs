@@ -21,6 +21,7 @@ pub mod retention;
 pub mod search;
 pub mod snapshot;
 pub mod sync;
+pub mod typing;
 
 pub use actor::{Actor, Principal};
 

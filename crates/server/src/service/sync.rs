@@ -22,26 +22,21 @@ pub fn for_viewer(ch: &StoredChange, v: &Viewer) -> Option<ChangeRecord> {
         id: ch.entity_id,
         change: ch.change.clone(),
     };
+    if ch.audience.reaches(v) {
+        return Some(upsert());
+    }
     match &ch.audience {
-        Audience::Company => Some(upsert()),
-        Audience::Operator(op) => (*op == v.operator_id).then(upsert),
+        // It left `v`'s view with this change: `v` drops it.
         Audience::Conversation {
             conversation_id,
-            before,
-            after,
-        } => {
-            if visible(v, after) {
-                Some(upsert())
-            } else if before.as_ref().is_some_and(|b| visible(v, b)) {
-                Some(ChangeRecord {
-                    seq: ch.seq,
-                    id: *conversation_id,
-                    change: Change::Removed(Entity::Conversation),
-                })
-            } else {
-                None
-            }
-        }
+            before: Some(before),
+            ..
+        } if visible(v, before) => Some(ChangeRecord {
+            seq: ch.seq,
+            id: *conversation_id,
+            change: Change::Removed(Entity::Conversation),
+        }),
+        _ => None,
     }
 }
 

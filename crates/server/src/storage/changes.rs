@@ -23,6 +23,19 @@ pub enum Audience {
     },
 }
 
+impl Audience {
+    /// Whether `v` may receive what is addressed to this audience now (for a conversation:
+    /// whether `v` sees it as it is after the change). Change records (`service::sync::
+    /// for_viewer`) and typing signals (`http::events`) both ask this.
+    pub fn reaches(&self, v: &crate::policy::Viewer) -> bool {
+        match self {
+            Audience::Company => true,
+            Audience::Operator(op) => *op == v.operator_id,
+            Audience::Conversation { after, .. } => crate::policy::visible(v, after),
+        }
+    }
+}
+
 /// A change record as stored: the full record plus its audience. Filtered per caller by
 /// `service::sync::for_viewer`.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,6 +15,9 @@ use crate::throttle::{self, AttemptLimiter, Blocked};
 const MINUTE: Duration = Duration::from_secs(60);
 /// Messages (and files) one visitor may send per minute.
 pub const VISITOR_MESSAGES_PER_MINUTE: usize = 20;
+/// Typing signals one visitor may send per minute (the widget sends at most one every 2.5 s
+/// while typing, and one stop after each: under 50).
+pub const VISITOR_TYPING_PER_MINUTE: usize = 60;
 /// Messages one address may send per minute, over all its visitors.
 pub const IP_MESSAGES_PER_MINUTE: usize = 60;
 /// Files one address may send per minute (each up to the chat's file limit: this bounds the
@@ -33,6 +36,7 @@ const CAPACITY: usize = 100_000;
 /// The widget's limits, shared by its routes.
 pub struct WidgetLimits {
     visitor_messages: AttemptLimiter,
+    visitor_typing: AttemptLimiter,
     ip_messages: AttemptLimiter,
     new_visitors: AttemptLimiter,
     ip_files: AttemptLimiter,
@@ -44,6 +48,7 @@ impl Default for WidgetLimits {
     fn default() -> Self {
         Self {
             visitor_messages: AttemptLimiter::new(VISITOR_MESSAGES_PER_MINUTE, MINUTE, CAPACITY),
+            visitor_typing: AttemptLimiter::new(VISITOR_TYPING_PER_MINUTE, MINUTE, CAPACITY),
             ip_messages: AttemptLimiter::new(IP_MESSAGES_PER_MINUTE, MINUTE, CAPACITY),
             new_visitors: AttemptLimiter::new(NEW_VISITORS_PER_MINUTE, MINUTE, CAPACITY),
             ip_files: AttemptLimiter::new(IP_FILES_PER_MINUTE, MINUTE, CAPACITY),
@@ -87,6 +92,13 @@ impl WidgetLimits {
         self.visitor_messages
             .attempt(&throttle::key(&[&channel_id.to_string(), visitor]))
             .map_err(|b| limited("messages", b))
+    }
+
+    /// Counts one typing signal of `visitor`.
+    pub fn typing(&self, channel_id: Id, visitor: &str) -> Result<(), ApiError> {
+        self.visitor_typing
+            .attempt(&throttle::key(&[&channel_id.to_string(), visitor]))
+            .map_err(|b| limited("typing signals", b))
     }
 
     /// Counts one file from `ip` (the file is a message too: [`Self::message`]).

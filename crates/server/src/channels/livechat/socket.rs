@@ -3,6 +3,11 @@
 //! operator's answer) is pushed as `message`; an answer pushed counts as delivered. The widget
 //! sends `{"type":"message","id","text"}` and gets `ack` or `error` for it.
 //!
+//! Typing (`crate::typing`, ephemeral): the widget sends `{"type":"typing","typing":bool}`
+//! (rate limited per visitor), heard by the operators who see the conversation; a stored
+//! message ends it. An operator typing an answer reaches the widget as
+//! `{"type":"typing","typing":bool}`.
+//!
 //! Subscribes to the live feed before reading the history, and the widget keeps messages by
 //! id, so nothing falls between the two and a repeat is harmless. A socket that falls behind
 //! the feed gets a fresh `hello`.
@@ -20,6 +25,8 @@ use super::token::Visitor;
 use super::visitors::{self, WidgetChannel, WidgetMessage};
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::storage::conversations;
+use crate::typing::{TypingSignal, Typist};
 
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// Largest frame a widget sends (a message of the longest allowed text fits).
@@ -46,6 +53,9 @@ enum Out<'a> {
         code: &'static str,
         message: String,
     },
+    Typing {
+        typing: bool,
+    },
 }
 
 /// What the widget sends.
@@ -53,6 +63,7 @@ enum Out<'a> {
 #[serde(tag = "type", rename_all = "lowercase")]
 enum In {
     Message { id: String, text: String },
+    Typing { typing: bool },
 }
 
 /// Everything a visitor's socket needs.
@@ -88,6 +99,7 @@ pub async fn run(socket: WebSocket, session: Session) {
 async fn serve(socket: WebSocket, s: &Session) -> Result<(), End> {
     let (st, channel_id, company_id) = (&s.st, s.channel.id(), s.channel.record.company_id);
     let mut live = st.hub.subscribe();
+    let mut typing = st.hub.subscribe_typing();
     let (mut tx, mut rx) = socket.split();
     let mut conv = hello(&mut tx, s).await?;
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -97,7 +109,7 @@ async fn serve(socket: WebSocket, s: &Session) -> Result<(), End> {
             incoming = rx.next() => match incoming {
                 None | Some(Err(_) | Ok(WsMessage::Close(_))) => return Ok(()),
                 Some(Ok(WsMessage::Text(t))) => {
-                    if let Some(id) = receive(&mut tx, s, t.as_str()).await? {
+                    if let Some(id) = receive(&mut tx, s, conv, t.as_str()).await? {
                         conv = conv.or(Some(id));
                     }
                 }
@@ -127,6 +139,17 @@ async fn serve(socket: WebSocket, s: &Session) -> Result<(), End> {
                 Err(RecvError::Lagged(_)) => conv = hello(&mut tx, s).await?,
                 Err(RecvError::Closed) => return Ok(()),
             },
+            signal = typing.recv() => match signal {
+                Ok(signal) if Some(signal.conversation_id) == conv
+                    && signal.company_id == company_id
+                    && signal.typist == Typist::Operator =>
+                {
+                    tx.send(text(&Out::Typing { typing: signal.typing })?).await?;
+                }
+                // Ephemeral: a signal skipped is replaced by the next within seconds.
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return Ok(()),
+            },
         }
     }
 }
@@ -145,20 +168,67 @@ async fn hello(tx: &mut Sink, s: &Session) -> Result<Option<Id>, End> {
     Ok(conv)
 }
 
-/// Handles one frame of the widget; returns the conversation a stored message went to.
-async fn receive(tx: &mut Sink, s: &Session, frame: &str) -> Result<Option<Id>, End> {
-    let In::Message { id, text: body } = match serde_json::from_str::<In>(frame) {
-        Ok(m) => m,
+/// Handles one frame of the widget (`conv`: the visitor's conversation so far); returns the
+/// conversation a stored message went to.
+async fn receive(
+    tx: &mut Sink,
+    s: &Session,
+    conv: Option<Id>,
+    frame: &str,
+) -> Result<Option<Id>, End> {
+    match serde_json::from_str::<In>(frame) {
+        Ok(In::Message { id, text: body }) => message(tx, s, id, body).await,
+        Ok(In::Typing { typing }) => {
+            if let Err(e) = s.st.widget.typing(s.channel.id(), &s.visitor.id) {
+                tx.send(text(&Out::Error {
+                    id: None,
+                    code: e.code(),
+                    message: e.body().error.message,
+                })?)
+                .await?;
+            } else if let Some(conv) = conv {
+                // Before the first message there is no conversation anyone could see.
+                client_typing(s, conv, typing).await;
+            }
+            Ok(None)
+        }
         Err(e) => {
             tx.send(text(&Out::Error {
                 id: None,
                 code: "bad_request",
-                message: format!("Not a message frame: {e}"),
+                message: format!("Not a message or typing frame: {e}"),
             })?)
             .await?;
-            return Ok(None);
+            Ok(None)
         }
-    };
+    }
+}
+
+/// Tells the desk the visitor is (or stopped) typing in `conv`, with the conversation's
+/// audience as it is now. Ephemeral: a signal that cannot be sent is dropped, the socket stays.
+async fn client_typing(s: &Session, conv: Id, typing: bool) {
+    let company_id = s.channel.record.company_id;
+    let found =
+        s.st.db
+            .read(move |conn| Ok(conversations::get(conn, company_id, conv)?))
+            .await;
+    match found {
+        Ok(Some(c)) => {
+            let name = c.client.display_name.clone();
+            s.st.hub.typing(TypingSignal::new(
+                company_id,
+                &c,
+                Typist::Client { name },
+                typing,
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::debug!(conversation_id = conv, error = %e, "typing signal dropped"),
+    }
+}
+
+/// Stores a message of the visitor; answers `ack` or `error`.
+async fn message(tx: &mut Sink, s: &Session, id: String, body: String) -> Result<Option<Id>, End> {
     let st = &s.st;
     let stored = match st.widget.message(s.channel.id(), &s.visitor.id, &s.ip) {
         Ok(()) => {
@@ -168,6 +238,10 @@ async fn receive(tx: &mut Sink, s: &Session, frame: &str) -> Result<Option<Id>, 
     };
     match stored {
         Ok(accepted) => {
+            if let Some(a) = &accepted {
+                // The message is here: the operators' "is typing…" ends with it.
+                client_typing(s, a.conversation_id, false).await;
+            }
             tx.send(text(&Out::Ack {
                 id: &id,
                 message_id: accepted.as_ref().map(|a| a.message_id),
