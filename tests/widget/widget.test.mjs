@@ -6,13 +6,13 @@
 //   node widget.test.mjs OUT_DIR      (run.sh passes it; screenshots go there)
 // Env: SERVER (the binary), CHROMIUM (default /usr/bin/chromium), SCREENSHOT (also write the
 // docs screenshot to this path).
-import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { DEADLINE, assert, cases, cli as run, startServer as start, until } from "./harness.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -20,26 +20,12 @@ const OUT = process.argv[2] || join(ROOT, "test-output", "widget");
 mkdirSync(OUT, { recursive: true });
 const SERVER = process.env.SERVER;
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const DEADLINE = 30_000;
 
 const dir = mkdtempSync(join(tmpdir(), "sb-widget-"));
 const db = join(dir, "sb.db");
-const cli = (...args) => execFileSync(SERVER, ["--db", db, ...args], { encoding: "utf8" });
-
-/** Polls `check` until it returns a truthy value (the deadline only bounds a broken run). */
-async function until(what, check) {
-  const end = Date.now() + DEADLINE;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out waiting for: " + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error("assertion failed: " + msg);
-}
+const cli = (...args) => run(SERVER, db, ...args);
+const startServer = (listen) => start(SERVER, db, listen);
+const { step, finish } = cases("browser");
 
 /** The chat the demo pages embed (set once the channel exists). */
 const embed = { server: "", channel: 0 };
@@ -53,36 +39,6 @@ async function pageServer() {
   });
   await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   return { srv, origin: `http://127.0.0.1:${srv.address().port}` };
-}
-
-/** `serve` on `listen` (port 0: any); resolves once it listens. */
-async function startServer(listen = "127.0.0.1:0") {
-  const child = spawn(SERVER, ["--db", db, "serve", "--listen", listen], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, RUST_LOG: "warn" },
-  });
-  const url = await new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error("server exited " + code)));
-  });
-  return { child, url };
-}
-
-const results = [];
-async function step(name, fn) {
-  try {
-    await fn();
-    results.push(["ok", name]);
-    console.log("ok   " + name);
-  } catch (e) {
-    results.push(["FAIL", name]);
-    console.log("FAIL " + name + "\n     " + (e && e.stack ? e.stack : e));
-  }
 }
 
 cli("init", "--company", "Widget Shop", "--email", "admin@shop.test", "--password", "pw");
@@ -284,6 +240,4 @@ await browser.close();
 server.child.kill();
 page1.srv.close();
 page2.srv.close();
-const passed = results.filter((r) => r[0] === "ok").length;
-console.log(`browser cases: ${passed} passed, ${results.length - passed} failed`);
-process.exit(passed === results.length ? 0 : 1);
+process.exit(finish());
