@@ -98,6 +98,9 @@ named_enum! {
         RoleCreated = "role_created",
         RoleUpdated = "role_updated",
         RoleDeleted = "role_deleted",
+        /// Settings › Advanced "IP address whitelist" saved
+        /// ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
+        IpWhitelistChanged = "ip_whitelist_changed",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -175,6 +178,11 @@ pub struct LogDetails {
     /// A group's file policy as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_policy: Option<GroupFilePolicy>,
+    /// The IP address whitelist as saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_whitelist_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_whitelist_entries: Option<Vec<String>>,
 }
 
 /// One row of `GET /api/v1/conversations/{id}/log`, oldest first.
@@ -198,6 +206,41 @@ pub struct LogEntry {
     /// Shown to super-admins and integrations only.
     pub ip: Option<String>,
     pub created_at: Millis,
+}
+
+/// One row of the company's action log (`GET /api/v1/action-log`), in the seed's six columns:
+/// who did it, to which account, what, from which address, when, and a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionLogRow {
+    pub id: Id,
+    /// The operator who did it (`None`: a client through a channel).
+    pub actor_operator_id: Option<Id>,
+    /// Their name when the log was read; "Client" or the API token's name when no operator.
+    pub actor_name: String,
+    /// Whether it came through an API token (the operator is the one it acted as).
+    pub via_api: bool,
+    pub target_type: LogTarget,
+    pub target_id: Id,
+    /// The target's name when the log was read (`None`: it no longer exists).
+    pub target_name: Option<String>,
+    pub action: LogAction,
+    pub ip: Option<String>,
+    pub created_at: Millis,
+    /// What happened, in plain words.
+    pub note: String,
+    pub details: LogDetails,
+}
+
+/// A page of the action log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionLogPage {
+    pub rows: Vec<ActionLogRow>,
+    /// Pass as `cursor` for the next (older) page; `None` when this was the last.
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
+pub mod action_log;
 pub mod attachments;
 pub mod auth;
 pub mod canned;
@@ -12,6 +13,7 @@ pub mod edit_ids;
 pub mod email;
 pub mod events;
 pub mod extract;
+pub mod ip_whitelist;
 pub mod message_tags;
 pub mod openapi;
 pub mod outgoing;

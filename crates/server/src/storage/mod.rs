@@ -20,6 +20,7 @@ pub mod email;
 mod group_commit;
 pub mod groups;
 pub mod inbound_refs;
+pub mod ip_whitelist;
 pub mod message_tags;
 pub mod messages;
 pub mod operators;
@@ -56,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_delivery.sql"),
     include_str!("../../migrations/0013_delivery_error.sql"),
     include_str!("../../migrations/0014_channel_kinds.sql"),
+    include_str!("../../migrations/0015_ip_whitelist.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
