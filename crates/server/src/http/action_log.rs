@@ -68,6 +68,13 @@ pub async fn list(
             "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response or company).",
         ));
     }
+    // `LogAction` reads names it does not know as `Unknown` (for rows of newer servers); as a
+    // filter such a name is a typo.
+    if q.action == Some(LogAction::Unknown) {
+        return Err(ApiError::bad_request(
+            "`action` is not an action type this server writes; see ActionLogRow.action in /api/openapi.json.",
+        ));
+    }
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if from > to {
             return Err(ApiError::bad_request("`from` is after `to`."));
