@@ -233,6 +233,46 @@ pub struct ActionLogRow {
     pub details: LogDetails,
 }
 
+/// The filters of `GET /api/v1/action-log` (each optional), as the app sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ActionLogFilter {
+    /// Only actions of this operator.
+    pub actor: Option<Id>,
+    pub target_type: Option<LogTarget>,
+    pub target_id: Option<Id>,
+    pub action: Option<LogAction>,
+    /// Inclusive bounds, Unix ms.
+    pub from: Option<Millis>,
+    pub to: Option<Millis>,
+}
+
+impl ActionLogFilter {
+    /// The query string pairs of the set filters (names and numbers: nothing to escape).
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(v) = self.actor {
+            q.push(("actor", v.to_string()));
+        }
+        if let Some(v) = self.target_type {
+            q.push(("target_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = self.target_id {
+            q.push(("target_id", v.to_string()));
+        }
+        if let Some(v) = self.action {
+            q.push(("action", v.as_str().to_owned()));
+        }
+        if let Some(v) = self.from {
+            q.push(("from", v.to_string()));
+        }
+        if let Some(v) = self.to {
+            q.push(("to", v.to_string()));
+        }
+        q
+    }
+}
+
 /// A page of the action log, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

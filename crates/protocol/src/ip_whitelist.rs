@@ -25,8 +25,32 @@ pub struct IpWhitelistSettings {
 pub struct IpWhitelistUpdate {
     pub enabled: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = entry_list))]
     pub entries: Vec<String>,
     /// Save even though the list shuts out the caller's own address (409 otherwise).
     #[serde(default)]
     pub confirm_lockout: bool,
+}
+
+/// The entries in the OpenAPI document: at most 500 addresses or CIDR ranges. Shorter IPv6
+/// spellings (`2001:db8::/32`) are accepted too; the patterns only keep generated examples
+/// valid.
+#[cfg(feature = "openapi")]
+fn entry_list() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    let format = |f| string().format(Some(SchemaFormat::KnownFormat(f)));
+    let octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    let v4_cidr = format!("^{octet}(\\.{octet}){{3}}/(3[0-2]|[12]?[0-9])$");
+    let v6_cidr = "^[0-9a-f]{1,4}(:[0-9a-f]{1,4}){7}/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$";
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            AnyOfBuilder::new()
+                .item(format(KnownFormat::Ipv4))
+                .item(format(KnownFormat::Ipv6))
+                .item(string().pattern(Some(v4_cidr)))
+                .item(string().pattern(Some(v6_cidr))),
+        )
+        .max_items(Some(500))
+        .build()
 }

@@ -14,7 +14,8 @@ pub mod outgoing;
 pub mod sync;
 
 pub use action_log::{
-    ActionLogPage, ActionLogRow, LogAction, LogDetails, LogEntry, LogSource, LogTarget,
+    ActionLogFilter, ActionLogPage, ActionLogRow, LogAction, LogDetails, LogEntry, LogSource,
+    LogTarget,
 };
 pub mod ip_whitelist;
 pub use admin::*;

@@ -54,30 +54,32 @@ pub struct ActionLogQuery {
     responses(
         (status = 200, description = "A page of rows (JSON), or with `format=csv` the whole filtered log as CSV: Actor, Target account, Action type, IP address, Date and time (UTC), Note",
             content((ActionLogPage = "application/json"), (String = "text/csv"))),
-        (status = 400, description = "Bad filter, limit or cursor", body = ErrorBody),
+        (status = 400, description = "A filter or limit of the wrong type", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "Not a super-admin, or outside the IP whitelist", body = ErrorBody),
+        (status = 422, description = "`target_id` without `target_type`, `from` after `to`, or a cursor this server did not give out", body = ErrorBody),
     ))]
 pub async fn list(
     State(st): State<AppState>,
     Auth(p): Auth,
     Query(q): Query<ActionLogQuery>,
 ) -> ApiResult<Response> {
+    // Well-formed but meaningless filters are 422 (the schema cannot say them).
     if q.target_id.is_some() && q.target_type.is_none() {
-        return Err(ApiError::bad_request(
-            "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response or company).",
+        return Err(ApiError::InvalidState(
+            "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response or company).".into(),
         ));
     }
     // `LogAction` reads names it does not know as `Unknown` (for rows of newer servers); as a
     // filter such a name is a typo.
     if q.action == Some(LogAction::Unknown) {
-        return Err(ApiError::bad_request(
-            "`action` is not an action type this server writes; see ActionLogRow.action in /api/openapi.json.",
+        return Err(ApiError::InvalidState(
+            "`action` is not an action type this server writes; see ActionLogRow.action in /api/openapi.json.".into(),
         ));
     }
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if from > to {
-            return Err(ApiError::bad_request("`from` is after `to`."));
+            return Err(ApiError::InvalidState("`from` is after `to`.".into()));
         }
     }
     let filter = Filter {
@@ -92,7 +94,8 @@ pub async fn list(
         LogFormat::Json => {
             let limit = page_size(q.limit, 50, 200)?;
             let limit = u32::try_from(limit).unwrap_or(50);
-            let page = svc::page(&st.db, p, filter, q.cursor, limit).await?;
+            let cursor = q.cursor.filter(|c| !c.is_empty());
+            let page = svc::page(&st.db, p, filter, cursor, limit).await?;
             Ok(Json(page).into_response())
         }
         LogFormat::Csv => {

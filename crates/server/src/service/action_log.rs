@@ -47,8 +47,8 @@ pub fn decode_cursor(cursor: &str) -> ApiResult<Id> {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("log:").and_then(|n| n.parse::<Id>().ok()))
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "The cursor is not one this server gave out; start again without `cursor`.",
+            ApiError::InvalidState(
+                "The cursor is not one this server gave out; start again without `cursor`.".into(),
             )
         })
 }
