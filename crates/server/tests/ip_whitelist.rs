@@ -113,7 +113,7 @@ async fn sign_in_from_outside_is_refused_with_a_sentence_naming_the_address() {
     assert_error(
         &refused,
         StatusCode::FORBIDDEN,
-        "forbidden",
+        "address_not_allowed",
         &format!("Your address 203.0.113.9 {REFUSED}"),
     );
     // A wrong password from outside learns nothing about the whitelist.
@@ -128,7 +128,7 @@ async fn sign_in_from_outside_is_refused_with_a_sentence_naming_the_address() {
     assert_error(
         &me(&fx, &token, Some("198.51.100.1")).await,
         StatusCode::FORBIDDEN,
-        "forbidden",
+        "address_not_allowed",
         &format!("Your address 198.51.100.1 {REFUSED}"),
     );
 }
@@ -169,7 +169,7 @@ async fn every_request_and_the_events_socket_of_operators_are_refused_outside() 
         (Method::POST, "/api/v1/auth/logout".into()),
     ] {
         let got = call(&fx, method.clone(), &path, Some(&anna), None, None).await;
-        assert_error(&got, StatusCode::FORBIDDEN, "forbidden", REFUSED);
+        assert_error(&got, StatusCode::FORBIDDEN, "address_not_allowed", REFUSED);
     }
     // A new events socket is refused at the handshake.
     let url = fx.url("/api/v1/events").replacen("http", "ws", 1);
@@ -310,7 +310,7 @@ async fn a_list_without_the_admins_own_address_needs_an_explicit_confirmation() 
     assert_error(
         &me(&fx, &admin, None).await,
         StatusCode::FORBIDDEN,
-        "forbidden",
+        "address_not_allowed",
         REFUSED,
     );
 }
@@ -331,7 +331,7 @@ async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
             assert_error(
                 &got,
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                "address_not_allowed",
                 "Your address 127.0.0.1 ",
             );
         }

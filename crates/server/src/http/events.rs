@@ -208,7 +208,7 @@ where
         .await;
     let refusal = match alive {
         Err(ApiError::Unauthorized(reason)) => Some((CLOSE_TOKEN_DEAD, reason)),
-        Err(ApiError::Forbidden(reason)) => Some((CLOSE_ADDRESS_REFUSED, reason)),
+        Err(ApiError::AddressRefused(reason)) => Some((CLOSE_ADDRESS_REFUSED, reason)),
         _ => None,
     };
     if let Some((code, reason)) = refusal {

@@ -67,7 +67,7 @@ fn allows(entries: &[String], ip: IpAddr) -> bool {
 }
 
 fn refused(ip: Option<&str>) -> ApiError {
-    ApiError::Forbidden(format!(
+    ApiError::AddressRefused(format!(
         "Your address {} is not allowed by your company's IP whitelist; ask your admin.",
         ip.unwrap_or("(unknown)")
     ))
