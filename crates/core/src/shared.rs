@@ -114,7 +114,7 @@ impl Shared {
             tracing::warn!(reason, "the server ended the session; stopping sync");
             self.set_state(ConnState::Offline {
                 since: now_millis(),
-                reason: "signed out: token revoked".into(),
+                reason: format!("signed out: {reason}"),
             });
             self.events.signed_out(reason);
         }
