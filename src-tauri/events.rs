@@ -89,13 +89,12 @@ impl DeskEvents for TauriEvents {
         }
     }
 
-    fn signed_out(&self) {
+    fn signed_out(&self, reason: &str) {
         let app = self.0.clone();
+        let reason = reason.to_owned();
         tauri::async_runtime::spawn(async move {
             crate::session::token_refused(&app).await;
-            let event = SignedOut {
-                reason: "The server no longer accepts your sign-in. Please sign in again.".into(),
-            };
+            let event = SignedOut { reason };
             if let Err(err) = event.emit(&app) {
                 tracing::warn!(%err, "could not emit signed-out");
             }

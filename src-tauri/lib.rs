@@ -20,8 +20,8 @@ pub use error::UiError;
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
-        assign, attachments, canned, conversations, email, notify, outbox, profile, session,
-        settings, typing,
+        advanced, assign, attachments, canned, conversations, email, notify, outbox, profile,
+        session, settings, typing,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -73,6 +73,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             settings::group_files,
             settings::set_group_files,
             typing::set_typing,
+            advanced::action_log,
+            advanced::export_action_log,
+            advanced::ip_whitelist,
+            advanced::set_ip_whitelist,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

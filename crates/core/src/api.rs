@@ -10,11 +10,12 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use switchboard_protocol::{
-    ActionRequest, AddNoteRequest, CannedResponse, CannedResponseInput, ClientNote, Conversation,
-    ConversationDetail, Directory, EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody,
-    EventFrame, GroupFilePolicy, GroupFiles, Id, LogEntry, LoginRequest, LoginResponse, Me,
-    Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest, SendMessageRequest,
-    SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest,
+    ActionLogFilter, ActionLogPage, ActionRequest, AddNoteRequest, CannedResponse,
+    CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory,
+    EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody, EventFrame, GroupFilePolicy,
+    GroupFiles, Id, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest, LoginResponse,
+    Me, Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest,
+    SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -275,10 +276,47 @@ impl ApiClient {
 
     /// Starts downloading attachment `id`; the caller streams the body.
     pub async fn download_attachment(&self, id: Id) -> Result<reqwest::Response> {
-        let mut req = self
-            .http
-            .get(self.url(&format!("attachments/{id}"))?)
-            .timeout(TRANSFER_TIMEOUT);
+        self.get_stream(&format!("attachments/{id}")).await
+    }
+
+    /// Settings › Advanced "Action log": one page, newest first (super-admin).
+    pub async fn action_log(
+        &self,
+        filter: &ActionLogFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ActionLogPage> {
+        let mut q = filter.query_pairs();
+        if let Some(c) = cursor {
+            q.push(("cursor", c.to_owned()));
+        }
+        q.push(("limit", limit.to_string()));
+        self.json::<_, ()>(Method::GET, &with_query("action-log", &q), None)
+            .await
+    }
+
+    /// Starts the CSV export of the filtered log; the caller streams the body.
+    pub async fn export_action_log(&self, filter: &ActionLogFilter) -> Result<reqwest::Response> {
+        let mut q = filter.query_pairs();
+        q.push(("format", "csv".into()));
+        self.get_stream(&with_query("action-log", &q)).await
+    }
+
+    /// Settings › Advanced "IP address whitelist" (super-admin).
+    pub async fn ip_whitelist(&self) -> Result<IpWhitelistSettings> {
+        self.json::<_, ()>(Method::GET, "settings/ip-whitelist", None)
+            .await
+    }
+
+    pub async fn set_ip_whitelist(&self, u: &IpWhitelistUpdate) -> Result<IpWhitelistSettings> {
+        self.json(Method::PUT, "settings/ip-whitelist", Some(u))
+            .await
+    }
+
+    /// A GET whose body the caller streams (files, exports): the transfer timeout, not the
+    /// request timeout.
+    async fn get_stream(&self, path: &str) -> Result<reqwest::Response> {
+        let mut req = self.http.get(self.url(path)?).timeout(TRANSFER_TIMEOUT);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
@@ -591,6 +629,20 @@ fn api_error(status: StatusCode, body: &[u8], fallback: String) -> CoreError {
         code,
         message,
         detail,
+    }
+}
+
+/// `path?k=v&…` with each value percent-encoded.
+fn with_query(path: &str, pairs: &[(&str, String)]) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)))
+        .collect();
+    if q.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", q.join("&"))
     }
 }
 

@@ -27,6 +27,7 @@ use crate::view::{
     PendingAction, TabCounts, ThreadMessage,
 };
 
+mod advanced;
 mod assign;
 mod attachments;
 mod canned;

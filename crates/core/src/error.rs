@@ -21,6 +21,11 @@ pub enum ErrorKind {
     NotSignedIn,
 }
 
+/// The server's error code for an operator outside the company's IP whitelist.
+pub const ADDRESS_NOT_ALLOWED: &str = "address_not_allowed";
+/// Why a session ended when the server refused its token.
+pub const TOKEN_REFUSED: &str = "The server no longer accepts your sign-in. Please sign in again.";
+
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     #[error("Cannot reach the server at {url}: {detail}. Check the address and your network.")]
@@ -53,6 +58,21 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// Whether the server ended this session: the token is refused (401), or the company's IP
+    /// whitelist refuses the address the operator works from (403 `address_not_allowed`).
+    pub fn ends_session(&self) -> bool {
+        self.kind() == ErrorKind::Unauthorized
+            || matches!(self, Self::Api { code, .. } if code == ADDRESS_NOT_ALLOWED)
+    }
+
+    /// The sentence the sign-in screen shows when this error ended the session.
+    pub fn session_end_reason(&self) -> String {
+        match self {
+            Self::Api { code, message, .. } if code == ADDRESS_NOT_ALLOWED => message.clone(),
+            _ => TOKEN_REFUSED.to_owned(),
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Offline { .. } | Self::NeedsConnection(_) => ErrorKind::Offline,

@@ -11,10 +11,11 @@ pub trait DeskEvents: Send + Sync + 'static {
     /// counts or many rows changed.
     fn conversations_changed(&self, ids: &[Id]);
     fn conn_state(&self, state: &ConnState);
-    /// The server refused the token (revoked, expired, operator deactivated): sync and the
-    /// outbox have stopped. The shell should drop the stored token and show the sign-in
-    /// screen. The cache and the outbox stay on disk for the next sign-in of this operator.
-    fn signed_out(&self) {}
+    /// The server refused the token (revoked, expired, operator deactivated) or the address
+    /// (the company's IP whitelist): sync and the outbox have stopped. The shell should drop
+    /// the stored token and show the sign-in screen with `reason`. The cache and the outbox
+    /// stay on disk for the next sign-in of this operator.
+    fn signed_out(&self, _reason: &str) {}
     /// New client messages arrived live or through a `/sync` catch-up (never through the
     /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
     fn client_messages(&self, _messages: &[IncomingMessage]) {}

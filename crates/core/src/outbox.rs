@@ -33,6 +33,9 @@ pub enum Disposition {
 }
 
 pub fn disposition(e: &CoreError) -> Disposition {
+    if e.ends_session() {
+        return Disposition::SignedOut;
+    }
     match e.kind() {
         ErrorKind::Offline | ErrorKind::Server | ErrorKind::RateLimited | ErrorKind::Cache => {
             Disposition::Retry
@@ -50,7 +53,8 @@ pub fn disposition(e: &CoreError) -> Disposition {
 
 enum Stop {
     Retry,
-    SignedOut,
+    /// Why, for the sign-in screen.
+    SignedOut(String),
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
@@ -68,8 +72,8 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>
                     None
                 }
                 Err(Stop::Retry) => Some(backoff.next_delay()),
-                Err(Stop::SignedOut) => {
-                    shared.token_refused();
+                Err(Stop::SignedOut(reason)) => {
+                    shared.session_ended(&reason);
                     None
                 }
             }
@@ -109,7 +113,7 @@ async fn flush(shared: &Arc<Shared>) -> Result<(), Stop> {
                     tracing::debug!(error = %e, id = %item.id, "outbox item not delivered yet");
                     return Err(Stop::Retry);
                 }
-                Disposition::SignedOut => return Err(Stop::SignedOut),
+                Disposition::SignedOut => return Err(Stop::SignedOut(e.session_end_reason())),
                 Disposition::Refused => {
                     tracing::info!(error = %e, id = %item.id, "the server refused an outbox item");
                     replay::undo(shared, &item).await;
@@ -168,7 +172,7 @@ async fn flush_reads(shared: &Arc<Shared>) -> Result<(), Stop> {
             Ok(()) => {}
             Err(e) => match disposition(&e) {
                 Disposition::Retry => return Err(Stop::Retry),
-                Disposition::SignedOut => return Err(Stop::SignedOut),
+                Disposition::SignedOut => return Err(Stop::SignedOut(e.session_end_reason())),
                 Disposition::Refused => {
                     tracing::debug!(error = %e, conversation_id, "dropping a refused read position")
                 }
@@ -227,5 +231,26 @@ mod tests {
         ] {
             assert_eq!(disposition(&api(s, k)), Disposition::Refused, "{s}");
         }
+    }
+
+    /// Outside the IP whitelist the item is not refused (it would be lost): the session ends,
+    /// the item stays queued, and the sign-in screen shows the server's sentence.
+    #[test]
+    fn an_address_outside_the_whitelist_ends_the_session_and_keeps_the_item() {
+        let refused = CoreError::Api {
+            kind: ErrorKind::Forbidden,
+            status: 403,
+            code: crate::error::ADDRESS_NOT_ALLOWED.into(),
+            message: "Your address 203.0.113.9 is not allowed by your company's IP whitelist; ask your admin.".into(),
+            detail: None,
+        };
+        assert_eq!(disposition(&refused), Disposition::SignedOut);
+        assert!(refused
+            .session_end_reason()
+            .starts_with("Your address 203.0.113.9"));
+        assert_eq!(
+            api(401, ErrorKind::Unauthorized).session_end_reason(),
+            crate::error::TOKEN_REFUSED
+        );
     }
 }

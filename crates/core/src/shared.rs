@@ -107,15 +107,16 @@ impl Shared {
         }
     }
 
-    /// Signs out after a 401: stop and tell the shell, once.
-    pub fn token_refused(&self) {
+    /// Signs out after the server ended the session (a 401, or the IP whitelist): stop and
+    /// tell the shell, once, why.
+    pub fn session_ended(&self, reason: &str) {
         if !self.signed_out.swap(true, Ordering::SeqCst) {
-            tracing::warn!("the server refused the token; stopping sync");
+            tracing::warn!(reason, "the server ended the session; stopping sync");
             self.set_state(ConnState::Offline {
                 since: now_millis(),
-                reason: "signed out: token revoked".into(),
+                reason: format!("signed out: {reason}"),
             });
-            self.events.signed_out();
+            self.events.signed_out(reason);
         }
     }
 }

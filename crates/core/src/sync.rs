@@ -47,8 +47,8 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>
             _ = shutdown.changed() => return,
         };
         let Err(e) = result;
-        if e.kind() == ErrorKind::Unauthorized {
-            shared.token_refused();
+        if e.ends_session() {
+            shared.session_ended(&e.session_end_reason());
             return;
         }
         let since = *offline_since.get_or_insert_with(now_millis);

@@ -394,6 +394,47 @@ async fn a_revoked_token_signs_the_desk_out() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Settings › Advanced "IP address whitelist": when the admin saves a list that leaves an
+/// operator's address out, their open desk signs out by itself with the server's sentence
+/// (which the sign-in screen shows), instead of retrying as if offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_outside_the_ip_whitelist_signs_the_desk_out_with_the_reason(
+) -> anyhow::Result<()> {
+    let server = Server::demo()?;
+    let data = tempfile::tempdir()?;
+    let session = login(&server, "olga@demo.test").await?;
+    let (desk, events) = start_desk_at(&server.url, &session, data.path()).await?;
+    wait_online(&desk, 120).await;
+
+    let admin = login(&server, "admin@demo.test").await?;
+    let saved = admin_api(&server, &admin.token)?
+        .set_ip_whitelist(&switchboard_protocol::IpWhitelistUpdate {
+            enabled: true,
+            entries: vec!["10.0.0.0/8".into()],
+            confirm_lockout: true,
+        })
+        .await?;
+    assert_eq!(saved.entries, ["10.0.0.0/8"]);
+    // The server closes the open events socket (4403) within its recheck; the reconnect is
+    // refused with 403 `address_not_allowed`, which ends the session.
+    wait_for(60, "the signed-out event", async || {
+        (*events.signed_out.lock().unwrap_or_else(|e| e.into_inner())).then_some(())
+    })
+    .await;
+    let reason = events
+        .signed_out_reason
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_default();
+    assert_eq!(
+        reason,
+        "Your address 127.0.0.1 is not allowed by your company's IP whitelist; ask your admin."
+    );
+    desk.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_rebuilds_from_a_snapshot_and_keeps_the_outbox() -> anyhow::Result<()> {
     use switchboard_core::cache::{meta, outbox};

@@ -99,6 +99,9 @@ named_enum! {
         RoleUpdated = "role_updated",
         RoleDeleted = "role_deleted",
         IframeSettingsChanged = "iframe_settings_changed",
+        /// Settings › Advanced "IP address whitelist" saved
+        /// ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
+        IpWhitelistChanged = "ip_whitelist_changed",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -176,6 +179,11 @@ pub struct LogDetails {
     /// A group's file policy as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_policy: Option<GroupFilePolicy>,
+    /// The IP address whitelist as saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_whitelist_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_whitelist_entries: Option<Vec<String>>,
 }
 
 /// One row of `GET /api/v1/conversations/{id}/log`, oldest first.
@@ -199,6 +207,81 @@ pub struct LogEntry {
     /// Shown to super-admins and integrations only.
     pub ip: Option<String>,
     pub created_at: Millis,
+}
+
+/// One row of the company's action log (`GET /api/v1/action-log`), in the seed's six columns:
+/// who did it, to which account, what, from which address, when, and a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionLogRow {
+    pub id: Id,
+    /// The operator who did it (`None`: a client through a channel).
+    pub actor_operator_id: Option<Id>,
+    /// Their name when the log was read; "Client" or the API token's name when no operator.
+    pub actor_name: String,
+    /// Whether it came through an API token (the operator is the one it acted as).
+    pub via_api: bool,
+    pub target_type: LogTarget,
+    pub target_id: Id,
+    /// The target's name when the log was read (`None`: it no longer exists).
+    pub target_name: Option<String>,
+    pub action: LogAction,
+    pub ip: Option<String>,
+    pub created_at: Millis,
+    /// What happened, in plain words.
+    pub note: String,
+    pub details: LogDetails,
+}
+
+/// The filters of `GET /api/v1/action-log` (each optional), as the app sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ActionLogFilter {
+    /// Only actions of this operator.
+    pub actor: Option<Id>,
+    pub target_type: Option<LogTarget>,
+    pub target_id: Option<Id>,
+    pub action: Option<LogAction>,
+    /// Inclusive bounds, Unix ms.
+    pub from: Option<Millis>,
+    pub to: Option<Millis>,
+}
+
+impl ActionLogFilter {
+    /// The query string pairs of the set filters (names and numbers: nothing to escape).
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(v) = self.actor {
+            q.push(("actor", v.to_string()));
+        }
+        if let Some(v) = self.target_type {
+            q.push(("target_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = self.target_id {
+            q.push(("target_id", v.to_string()));
+        }
+        if let Some(v) = self.action {
+            q.push(("action", v.as_str().to_owned()));
+        }
+        if let Some(v) = self.from {
+            q.push(("from", v.to_string()));
+        }
+        if let Some(v) = self.to {
+            q.push(("to", v.to_string()));
+        }
+        q
+    }
+}
+
+/// A page of the action log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionLogPage {
+    pub rows: Vec<ActionLogRow>,
+    /// Pass as `cursor` for the next (older) page; `None` when this was the last.
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,9 +13,14 @@ pub mod api;
 pub mod outgoing;
 pub mod sync;
 
-pub use action_log::{LogAction, LogDetails, LogEntry, LogSource, LogTarget};
+pub use action_log::{
+    ActionLogFilter, ActionLogPage, ActionLogRow, LogAction, LogDetails, LogEntry, LogSource,
+    LogTarget,
+};
+pub mod ip_whitelist;
 pub use admin::*;
 pub use api::*;
+pub use ip_whitelist::{IpWhitelistSettings, IpWhitelistUpdate};
 pub use outgoing::*;
 pub mod canned;
 pub mod change;

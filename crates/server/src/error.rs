@@ -14,6 +14,10 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// 403 `address_not_allowed`: an operator outside the company's IP whitelist (the app
+    /// signs out with this sentence instead of showing a refused action).
+    #[error("{0}")]
+    AddressRefused(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -61,7 +65,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::AddressRefused(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) | Self::ConflictWith(..) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -79,6 +83,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
+            Self::AddressRefused(_) => "address_not_allowed",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) | Self::ConflictWith(..) => "conflict",
             Self::TooLarge(_) => "too_large",

@@ -28,13 +28,15 @@ use switchboard_server::http::router::{
 };
 use switchboard_server::service::admin;
 use switchboard_server::storage::operators::{self, NewOperator};
-use switchboard_server::storage::{messages, roles, tokens};
+use switchboard_server::storage::{ip_whitelist, messages, roles, tokens};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug)]
 enum Rule {
     /// Anyone, without a token.
     Public,
+    /// Signing in: public, but an operator outside the company's IP whitelist gets 403.
+    SignIn,
     /// By the channel's secret (`X-Channel-Secret`), not by a bearer token.
     ChannelSecret,
     /// The embedded conversation view: its signed link opens it, a bearer token opens nothing
@@ -124,7 +126,7 @@ const V1: &str = "/api/v1";
 
 use Rule::{
     BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, EmbedLinkOnly,
-    ManagesInbox, Permission, PermissionOver, Public, Session, SuperAdmin, SuperAdminOver,
+    ManagesInbox, Permission, PermissionOver, Public, Session, SignIn, SuperAdmin, SuperAdminOver,
     TelegramWebhook, WidgetOrigin,
 };
 
@@ -176,7 +178,7 @@ const ROWS: &[Row] = &[
     row("GET", "/get", "/api/conversations/get?conversation_id={c1}", Conversation),
     // The app's API.
     with_body(
-        row("POST", "/auth/login", "/api/v1/auth/login", Public),
+        row("POST", "/auth/login", "/api/v1/auth/login", SignIn),
         |_| json!({"email": "anna@acme.test", "password": common::PASSWORD}),
     ),
     row("POST", "/auth/logout", "/api/v1/auth/logout", Session),
@@ -215,6 +217,12 @@ const ROWS: &[Row] = &[
         row("PUT", "/settings/email-whitelist", "/api/v1/settings/email-whitelist", SuperAdmin),
         |_| json!({"restrict": true, "addresses": ["claims@partner.test"]}),
     ),
+    row("GET", "/settings/ip-whitelist", "/api/v1/settings/ip-whitelist", SuperAdmin),
+    with_body(
+        row("PUT", "/settings/ip-whitelist", "/api/v1/settings/ip-whitelist", SuperAdmin),
+        |_| json!({"enabled": true, "entries": ["127.0.0.0/8", "::1"]}),
+    ),
+    row("GET", "/action-log", "/api/v1/action-log?limit=5", SuperAdmin),
     row(
         "POST",
         "/conversations/{id}/attachments",
@@ -378,7 +386,13 @@ enum Who {
     OtherCompany,
     /// Bob, deactivated (his session was not revoked: deactivation alone must lock him out).
     Deactivated,
+    /// Acme's super-admin, through a trusted proxy that saw them at 203.0.113.9: outside
+    /// Acme's IP whitelist (127.0.0.0/8 and ::1, which every other caller is inside).
+    OutsideWhitelist,
 }
+
+/// The address [`Who::OutsideWhitelist`] comes from.
+const OUTSIDE: &str = "203.0.113.9";
 
 const PERMISSIONS: [&str; 6] = [
     "conversations_management",
@@ -393,6 +407,7 @@ fn callers() -> Vec<Who> {
     let mut all = vec![
         Who::NoToken,
         Who::Deactivated,
+        Who::OutsideWhitelist,
         Who::OtherCompany,
         Who::OtherGroup,
         Who::Operator,
@@ -412,6 +427,9 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
         (WidgetOrigin, _) => Some(403),
         (TelegramWebhook, _) => Some(401),
         (EmbedLinkOnly, _) => Some(404),
+        // Every route an operator's session opens, and signing in, refuse the address.
+        (_, Who::OutsideWhitelist) => Some(403),
+        (SignIn, _) => None,
         (_, Who::NoToken | Who::Deactivated) => Some(401),
         // Acme's resources do not exist for the other company.
         (
@@ -450,7 +468,8 @@ struct Ctx {
 /// A fresh server with the extra callers (one operator per permission, Bob deactivated) and
 /// the row's setup done by the admin.
 async fn fresh(setup: Setup) -> Ctx {
-    let fx = Fx::new();
+    // 127.0.0.1 is a trusted proxy, so that one caller can come from outside the whitelist.
+    let fx = Fx::with_server_args(&["--trusted-proxy", "127.0.0.1"]);
     let (g1, c1, bob) = (fx.g1, fx.c1, fx.bob);
     let db = fx.db();
     let (extra, client, role) = db
@@ -489,6 +508,7 @@ async fn fresh(setup: Setup) -> Ctx {
                 extra.push((Who::WithPermission(p), token));
             }
             operators::set_active(ctx.tx, bob, false)?;
+            ip_whitelist::set(ctx.tx, company, true, &["127.0.0.0/8".into(), "::1".into()])?;
             let client = switchboard_server::storage::conversations::get(ctx.tx, company, c1)?
                 .expect("c1")
                 .client
@@ -508,6 +528,7 @@ async fn fresh(setup: Setup) -> Ctx {
         (Who::OtherGroup, session(fx.dave)),
         (Who::OtherCompany, fx.other_admin_token.clone()),
         (Who::Deactivated, session(fx.bob)),
+        (Who::OutsideWhitelist, session(fx.admin)),
     ];
     tokens.extend(extra);
     let admin = session(fx.admin);
@@ -638,6 +659,9 @@ async fn call(ctx: &Ctx, r: &Row, who: Who) -> (u16, String) {
     if let Some((_, token)) = ctx.tokens.iter().find(|(w, _)| *w == who) {
         req = req.header("Authorization", format!("Bearer {token}"));
     }
+    if who == Who::OutsideWhitelist {
+        req = req.header("X-Forwarded-For", OUTSIDE);
+    }
     if matches!(r.rule, ChannelSecret) {
         req = req.header("X-Channel-Secret", "tg-secret");
     }
@@ -666,6 +690,10 @@ async fn handshake(ctx: &Ctx, r: &Row, who: Who) -> (u16, String) {
             "Authorization",
             format!("Bearer {token}").parse().expect("header"),
         );
+    }
+    if who == Who::OutsideWhitelist {
+        req.headers_mut()
+            .insert("X-Forwarded-For", OUTSIDE.parse().expect("header"));
     }
     match tokio_tungstenite::connect_async(req).await {
         Ok((_, resp)) => (resp.status().as_u16(), String::new()),

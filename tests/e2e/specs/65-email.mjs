@@ -2,7 +2,8 @@
 // operator selects two messages and sends them from the selection bar, then sends the whole
 // conversation from the conversation bar; each time the toast confirms and the mail that
 // arrived holds exactly the expected messages, as plain text and HTML. Then the super-admin's
-// "Company settings" dialog saves the email whitelist and a group's file block.
+// "Company settings" dialog saves the email whitelist and a group's file block, lists them in the
+// action log tab (exported as CSV) and saves an IP whitelist after the lockout question.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -72,7 +73,9 @@ export default {
     ctx.ids = Object.fromEntries(data.messages.map((m) => [m.text, m.id]));
     ctx.dataDir = path.join(env.runDir, "data-email");
     fs.mkdirSync(ctx.dataDir, { recursive: true });
-    ctx.driver = new Driver("email", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
+    // WebDriver cannot drive the native save dialog: the app's "Export CSV" writes here instead.
+    ctx.csv = path.join(env.runDir, "action-log.csv");
+    ctx.driver = new Driver("email", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir, SWITCHBOARD_E2E_SAVE_FILE: ctx.csv } });
     await ctx.driver.start();
     ctx.browser = await ctx.driver.launch();
   },
@@ -168,6 +171,54 @@ export default {
         assert(g?.policy.block_send === true && g.policy.block_receive === false, `group files ${JSON.stringify(files)}`);
         await click(browser, "#settings-close");
         await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+      },
+    },
+    {
+      name: "email: advanced settings, the action log (CSV export) and the IP whitelist (lockout question)",
+      timeout: 90000,
+      async run(ctx) {
+        const { browser, server, csv } = ctx;
+        assert(await exists(browser, "#company-settings-open"), "needs the signed-in super-admin of the first case");
+        await click(browser, "#company-settings-open");
+        await click(browser, "#settings-tab-log");
+        // The previous case's whitelist and file policy are the newest rows.
+        await waitFor("the log rows", () => exists(browser, "[data-log-row]"), { timeout: 15000 });
+        const first = await text(browser, "[data-log-row]");
+        assert(first.includes("file_policy_changed"), `first row: ${first}`);
+        await screenshot(browser, "settings-action-log");
+        await click(browser, "#log-export");
+        await waitFor("Saved to …", () => exists(browser, "#log-exported"), { timeout: 15000 });
+        const saved = fs.readFileSync(csv, "utf8");
+        assert(saved.startsWith("Actor,Target account,Action type,IP address,Date and time (UTC),Note\r\n"), saved.slice(0, 200));
+        assert(saved.includes("email_whitelist_changed") && saved.includes("file_policy_changed"), saved.slice(0, 600));
+
+        await click(browser, "#settings-tab-ip");
+        await waitFor("the IP whitelist", () => visible(browser, "#ip-whitelist-enabled"), { timeout: 15000 });
+        await click(browser, "#ip-whitelist-enabled");
+        await typeInto(browser, "#ip-whitelist-entries", "10.0.0.0/8");
+        await click(browser, "#ip-whitelist-save");
+        await waitFor("the lockout question", () => exists(browser, "#ip-lockout-question"), { timeout: 15000 });
+        const question = await text(browser, "#ip-lockout-question");
+        assert(/does not include your address .+ Save anyway\? You will be signed out\./.test(question), question);
+        await screenshot(browser, "settings-ip-whitelist-lockout");
+        await click(browser, "#ip-lockout-cancel");
+        // With the app's own address the list saves at once.
+        const me = (await text(browser, "#ip-your-address")).split(": ").pop().trim();
+        // One per line or separated by spaces or commas (WebDriver types no newline here).
+        await typeInto(browser, "#ip-whitelist-entries", `10.0.0.0/8, ${me}`);
+        await click(browser, "#ip-whitelist-save");
+        await waitFor("Saved.", () => exists(browser, "#ip-whitelist-saved"), { timeout: 15000 });
+        await screenshot(browser, "settings-ip-whitelist-saved");
+        const res = await fetch(`${server.url}/api/v1/settings/ip-whitelist`, {
+          headers: { Authentication: server.token },
+          signal: AbortSignal.timeout(10000),
+        });
+        const w = await res.json();
+        assert(w.enabled === true && w.entries.includes("10.0.0.0/8") && w.entries.includes(me), JSON.stringify(w));
+        // The desk still works from the listed address.
+        await click(browser, "#settings-close");
+        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+        await waitFor("still online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 20000 });
       },
     },
   ],

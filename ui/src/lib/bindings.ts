@@ -436,6 +436,42 @@ async setTyping(conversationId: number, typing: boolean) : Promise<Result<null, 
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async actionLog(filter: ActionLogFilter, cursor: string | null) : Promise<Result<ActionLogPage, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("action_log", { filter, cursor }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks where to save the CSV of the filtered log, then streams it there; the path written,
+ * or `None` when the admin cancelled the dialog.
+ */
+async exportActionLog(filter: ActionLogFilter) : Promise<Result<string | null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_action_log", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ipWhitelist() : Promise<Result<IpWhitelistSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ip_whitelist") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setIpWhitelist(update: IpWhitelistUpdate) : Promise<Result<IpWhitelistSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_ip_whitelist", { update }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -472,6 +508,51 @@ uploadProgressChanged: "upload-progress-changed"
 
 /** user-defined types **/
 
+/**
+ * The filters of `GET /api/v1/action-log` (each optional), as the app sends them.
+ */
+export type ActionLogFilter = { 
+/**
+ * Only actions of this operator.
+ */
+actor: number | null; target_type: LogTarget | null; target_id: number | null; action: LogAction | null; 
+/**
+ * Inclusive bounds, Unix ms.
+ */
+from: number | null; to: number | null }
+/**
+ * A page of the action log, newest first.
+ */
+export type ActionLogPage = { rows: ActionLogRow[]; 
+/**
+ * Pass as `cursor` for the next (older) page; `None` when this was the last.
+ */
+next_cursor: string | null }
+/**
+ * One row of the company's action log (`GET /api/v1/action-log`), in the seed's six columns:
+ * who did it, to which account, what, from which address, when, and a note.
+ */
+export type ActionLogRow = { id: number; 
+/**
+ * The operator who did it (`None`: a client through a channel).
+ */
+actor_operator_id: number | null; 
+/**
+ * Their name when the log was read; "Client" or the API token's name when no operator.
+ */
+actor_name: string; 
+/**
+ * Whether it came through an API token (the operator is the one it acted as).
+ */
+via_api: boolean; target_type: LogTarget; target_id: number; 
+/**
+ * The target's name when the log was read (`None`: it no longer exists).
+ */
+target_name: string | null; action: LogAction; ip: string | null; created_at: number; 
+/**
+ * What happened, in plain words.
+ */
+note: string; details: LogDetails }
 /**
  * The open conversation's assignment, pin and blacklist menus.
  */
@@ -767,6 +848,32 @@ block_receive?: boolean }
  */
 export type GroupFiles = { group_id: number; name: string; policy: GroupFilePolicy }
 /**
+ * The company's whitelist as stored, and the address the server sees the caller at.
+ */
+export type IpWhitelistSettings = { 
+/**
+ * Off by default: every address may sign in.
+ */
+enabled: boolean; 
+/**
+ * IPv4/IPv6 addresses and CIDR ranges (`203.0.113.9`, `10.0.0.0/8`, `2001:db8::/32`),
+ * in canonical form, sorted.
+ */
+entries: string[]; 
+/**
+ * The caller's address as the server sees it (the TCP peer, or `X-Forwarded-For` from a
+ * trusted proxy): what the list must include for the caller to keep working.
+ */
+your_address: string | null }
+/**
+ * `PUT /api/v1/settings/ip-whitelist`.
+ */
+export type IpWhitelistUpdate = { enabled: boolean; entries?: string[]; 
+/**
+ * Save even though the list shuts out the caller's own address (409 otherwise).
+ */
+confirm_lockout?: boolean }
+/**
  * Whether tokens can be remembered on this machine, with the reason when not.
  */
 export type KeychainStatus = { available: boolean; detail: string }
@@ -831,6 +938,11 @@ export type LogAction =
  */
 "operator_updated" | "operator_deactivated" | "operator_reactivated" | "password_reset" | "password_changed" | "group_created" | "group_updated" | "group_deleted" | "role_created" | "role_updated" | "role_deleted" | "iframe_settings_changed" | 
 /**
+ * Settings › Advanced "IP address whitelist" saved
+ * ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
+ */
+"ip_whitelist_changed" | 
+/**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.
  */
@@ -863,7 +975,11 @@ whitelist_restrict?: boolean | null; whitelist_addresses?: string[] | null;
 /**
  * A group's file policy as saved.
  */
-file_policy?: GroupFilePolicy | null }
+file_policy?: GroupFilePolicy | null; 
+/**
+ * The IP address whitelist as saved.
+ */
+ip_whitelist_enabled?: boolean | null; ip_whitelist_entries?: string[] | null }
 /**
  * One row of `GET /api/v1/conversations/{id}/log`, oldest first.
  */
@@ -908,6 +1024,11 @@ export type LogSource =
  * A source this version does not know (a newer server).
  */
 "other"
+/**
+ * What an action was done to (the account the seed's log names as "for which the action
+ * was committed").
+ */
+export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role"
 /**
  * `GET /api/v1/me`: who the token belongs to and what they may do.
  */

@@ -5,6 +5,8 @@
  */
 import { commands, events } from "./bindings";
 import type {
+  ActionLogFilter,
+  ActionLogPage,
   AssignMenu,
   CannedResponse,
   CannedResponseInput,
@@ -23,6 +25,8 @@ import type {
   FilterOptions,
   GroupFilePolicy,
   GroupFiles,
+  IpWhitelistSettings,
+  IpWhitelistUpdate,
   KeychainStatus,
   ListQuery,
   LogEntry,
@@ -37,6 +41,13 @@ import type {
 } from "./bindings";
 
 export type {
+  ActionLogFilter,
+  ActionLogPage,
+  ActionLogRow,
+  IpWhitelistSettings,
+  IpWhitelistUpdate,
+  LogAction,
+  LogTarget,
   LogEntry,
   GroupFilePolicy,
   GroupFiles,
@@ -198,6 +209,14 @@ export const api = {
     unwrap(() => commands.setGroupFiles(groupId, policy)),
   setTyping: (conversationId: number, typing: boolean): Promise<null> =>
     unwrap(() => commands.setTyping(conversationId, typing)),
+  actionLog: (filter: ActionLogFilter, cursor: string | null): Promise<ActionLogPage> =>
+    unwrap(() => commands.actionLog(filter, cursor)),
+  /** Asks where to save, then writes the CSV; the path, or null when cancelled. */
+  exportActionLog: (filter: ActionLogFilter): Promise<string | null> =>
+    unwrap(() => commands.exportActionLog(filter)),
+  ipWhitelist: (): Promise<IpWhitelistSettings> => unwrap(() => commands.ipWhitelist()),
+  setIpWhitelist: (update: IpWhitelistUpdate): Promise<IpWhitelistSettings> =>
+    unwrap(() => commands.setIpWhitelist(update)),
 };
 
 export type Unlisten = () => void;

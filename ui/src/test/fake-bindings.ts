@@ -63,6 +63,11 @@ const defaults = {
   groupFiles: () => ok([]),
   setGroupFiles: (_id: number, policy: unknown) => ok(policy),
   setTyping: () => ok(null),
+  actionLog: () => ok({ rows: [], next_cursor: null }),
+  exportActionLog: () => ok(null),
+  ipWhitelist: () => ok({ enabled: false, entries: [], your_address: "127.0.0.1" }),
+  setIpWhitelist: (u: { enabled: boolean; entries?: string[] }) =>
+    ok({ enabled: u.enabled, entries: u.entries ?? [], your_address: "127.0.0.1" }),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

@@ -218,7 +218,7 @@ async fn download(shared: &Shared, att: &AttachmentRef, target: &Path) -> Result
     Ok(())
 }
 
-fn disk_error(path: &Path, e: std::io::Error) -> CoreError {
+pub(super) fn disk_error(path: &Path, e: std::io::Error) -> CoreError {
     CoreError::Io(std::io::Error::new(
         e.kind(),
         format!(
@@ -229,7 +229,7 @@ fn disk_error(path: &Path, e: std::io::Error) -> CoreError {
 }
 
 /// Removed when dropped unless renamed away first (then the removal finds nothing).
-struct TempFile(PathBuf);
+pub(super) struct TempFile(pub(super) PathBuf);
 
 impl Drop for TempFile {
     fn drop(&mut self) {

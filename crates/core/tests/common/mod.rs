@@ -201,6 +201,8 @@ pub struct Recorder {
     pub changed: Mutex<Vec<Vec<Id>>>,
     pub states: Mutex<Vec<ConnState>>,
     pub signed_out: Mutex<bool>,
+    /// The sentence the desk signed out with.
+    pub signed_out_reason: Mutex<Option<String>>,
     pub incoming: Mutex<Vec<IncomingMessage>>,
     pub notices: Mutex<Vec<Notice>>,
     pub uploads: Mutex<Vec<UploadProgress>>,
@@ -226,8 +228,12 @@ impl DeskEvents for Recorder {
             .unwrap_or_else(|e| e.into_inner())
             .extend_from_slice(messages);
     }
-    fn signed_out(&self) {
+    fn signed_out(&self, reason: &str) {
         *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *self
+            .signed_out_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(reason.to_owned());
     }
     fn notice(&self, notice: &Notice) {
         self.notices

@@ -10,10 +10,11 @@ use super::extract::{ClientIp, Json};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::service::actor::authenticate;
-use crate::service::{admin, now_ms, Principal};
+use crate::service::{admin, ip_whitelist, now_ms, Principal};
 use crate::storage::tokens;
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request: the token is live, and an operator's session comes
+/// from an address the company's IP whitelist admits (403 otherwise).
 pub struct Auth(pub Principal);
 
 /// The token from `Authentication: TOKEN` (seed style) or `Authorization: Bearer TOKEN`.
@@ -53,9 +54,15 @@ impl FromRequestParts<AppState> for Auth {
         })?;
         let lifetime = state.sessions;
         let now = now_ms();
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
+        // Every authenticated route comes through here: the IP whitelist binds them all.
         let principal = state
             .db
-            .read(move |conn| authenticate(conn, &token, &lifetime, now))
+            .read(move |conn| {
+                let principal = authenticate(conn, &token, &lifetime, now)?;
+                ip_whitelist::admit(conn, &principal, ip.as_deref())?;
+                Ok(principal)
+            })
             .await?;
         if let Principal::Session {
             token_hash,
@@ -86,6 +93,7 @@ impl FromRequestParts<AppState> for Auth {
         (status = 200, body = LoginResponse),
         (status = 400, description = "Email longer than 254 bytes or password longer than 1024 bytes", body = ErrorBody),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 403, description = "Right password, but the address is outside the company's IP whitelist (the message says which address)", body = ErrorBody),
         (status = 413, description = "Body larger than 8 KiB", body = ErrorBody),
         (status = 415, body = ErrorBody),
         (status = 429, description = "More than 5 attempts for this email and IP in 60 s (see Retry-After)", body = ErrorBody),

@@ -16,11 +16,12 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa::IntoParams;
 
 use super::auth::Auth;
-use super::extract::Query;
+use super::extract::{ClientIp, Query};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Viewer;
 use crate::service::actor::still_alive;
+use crate::service::ip_whitelist;
 use crate::service::sync::{for_viewer, position_usable, read_after};
 use crate::service::{now_ms, Principal};
 use crate::storage::{changes, operators};
@@ -33,6 +34,8 @@ const RECHECK_EVERY: Duration = Duration::from_secs(5);
 const MAX_INCOMING: usize = 64 * 1024;
 /// Close code for a token that died (the 4000-4999 range is the application's).
 const CLOSE_TOKEN_DEAD: u16 = 4401;
+/// Close code for an operator whose address the company's IP whitelist no longer admits.
+const CLOSE_ADDRESS_REFUSED: u16 = 4403;
 /// Records per backlog read during replay.
 const REPLAY_PAGE: usize = 500;
 
@@ -45,17 +48,20 @@ pub struct EventsQuery {
 /// Live change records (WebSocket). Frames: `hello`, `change`, `resync`, and `typing` (a
 /// client of a conversation the caller sees is typing; ephemeral, never replayed). The socket closes
 /// with code 4401 within seconds of its token's logout, revocation or expiry (or its
-/// operator's deactivation), and with 1009 on an incoming message over 64 KiB.
+/// operator's deactivation), with 4403 when the company's IP whitelist stops admitting the
+/// caller's address, and with 1009 on an incoming message over 64 KiB.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync", params(EventsQuery),
     security(("token" = [])),
     responses(
         (status = 101, description = "WebSocket of EventFrame text frames", body = EventFrame),
         (status = 400, description = "Not a WebSocket request", body = ErrorBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "The caller's address is outside the company's IP whitelist", body = ErrorBody),
     ))]
 pub async fn events(
     State(st): State<AppState>,
     Auth(p): Auth,
+    ClientIp(ip): ClientIp,
     Query(q): Query<EventsQuery>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
@@ -67,7 +73,7 @@ pub async fn events(
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING);
     Ok(ws.on_upgrade(move |socket| async move {
-        if let Err(e) = run(socket, st, p, after).await {
+        if let Err(e) = run(socket, st, p, ip, after).await {
             tracing::debug!(error = %e, "events socket ended");
         }
     }))
@@ -90,6 +96,7 @@ async fn run(
     socket: WebSocket,
     st: AppState,
     principal: Principal,
+    ip: Option<String>,
     after: i64,
 ) -> Result<(), StreamEnd> {
     let company_id = principal.company_id();
@@ -149,7 +156,7 @@ async fn run(
                 tx.send(WsMessage::Ping(Default::default())).await?;
             }
             _ = recheck.tick() => {
-                if closed_when_dead(&st, &principal, &mut tx).await? {
+                if closed_when_dead(&st, &principal, ip.as_deref(), &mut tx).await? {
                     return Ok(());
                 }
             }
@@ -162,7 +169,7 @@ async fn run(
                     if change.change.entity() == Some(Entity::Operator) && change.entity_id == me {
                         // Deactivated (or signed out by an admin): the app hears it at once,
                         // not at the next periodic check.
-                        if closed_when_dead(&st, &principal, &mut tx).await? {
+                        if closed_when_dead(&st, &principal, ip.as_deref(), &mut tx).await? {
                             return Ok(());
                         }
                         // Groups or role may have changed: later records use the new view.
@@ -193,23 +200,33 @@ async fn run(
 }
 
 /// Closes the socket with [`CLOSE_TOKEN_DEAD`] when the caller's token no longer works (revoked,
-/// expired, or its operator deactivated); `true` when it did.
+/// expired, or its operator deactivated), or with [`CLOSE_ADDRESS_REFUSED`] when the IP
+/// whitelist changed to shut the caller's address out; `true` when it did.
 async fn closed_when_dead<S>(
     st: &AppState,
     principal: &Principal,
+    ip: Option<&str>,
     tx: &mut S,
 ) -> Result<bool, S::Error>
 where
     S: futures_util::Sink<WsMessage> + Unpin,
 {
-    let (p, lifetime) = (principal.clone(), st.sessions);
+    let (p, lifetime, ip) = (principal.clone(), st.sessions, ip.map(str::to_owned));
     let alive = st
         .db
-        .read(move |conn| still_alive(conn, &p, &lifetime, now_ms()))
+        .read(move |conn| {
+            still_alive(conn, &p, &lifetime, now_ms())?;
+            ip_whitelist::admit(conn, &p, ip.as_deref())
+        })
         .await;
-    if let Err(ApiError::Unauthorized(reason)) = alive {
+    let refusal = match alive {
+        Err(ApiError::Unauthorized(reason)) => Some((CLOSE_TOKEN_DEAD, reason)),
+        Err(ApiError::AddressRefused(reason)) => Some((CLOSE_ADDRESS_REFUSED, reason)),
+        _ => None,
+    };
+    if let Some((code, reason)) = refusal {
         let close = CloseFrame {
-            code: CLOSE_TOKEN_DEAD,
+            code,
             reason: reason.into(),
         };
         tx.send(WsMessage::Close(Some(close))).await?;

@@ -1,5 +1,6 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
+pub mod action_log;
 pub mod assets;
 pub mod attachments;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod email;
 pub mod embed;
 pub mod events;
 pub mod extract;
+pub mod ip_whitelist;
 pub mod message_tags;
 pub mod openapi;
 pub mod outgoing;

@@ -12,8 +12,9 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
-    attachments, auth, canned, channels, clients, conversations, directory, email, embed, events,
-    message_tags, openapi, outgoing, profile, search, seed, sync, widget, AppState,
+    action_log, attachments, auth, canned, channels, clients, conversations, directory, email,
+    embed, events, ip_whitelist, message_tags, openapi, outgoing, profile, search, seed, sync,
+    widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -65,6 +66,9 @@ routes! { V1_ROUTES, v1_api:
     POST "/conversations/{id}/email" => email::send;
     GET "/settings/email-whitelist" => email::whitelist;
     PUT "/settings/email-whitelist" => email::set_whitelist;
+    GET "/settings/ip-whitelist" => ip_whitelist::get;
+    PUT "/settings/ip-whitelist" => ip_whitelist::set;
+    GET "/action-log" => action_log::list;
     // The upload is streamed and limited by the file store, not by the JSON body limit.
     POST "/conversations/{id}/attachments" => attachments::upload, layer DefaultBodyLimit::disable();
     GET "/attachments/{id}" => attachments::download;

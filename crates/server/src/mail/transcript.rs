@@ -42,6 +42,27 @@ pub struct Transcript {
 
 /// `2026-11-23 18:40 UTC`.
 pub fn utc(ms: Millis) -> String {
+    let (year, month, day, secs) = civil(ms);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+/// `2026-11-23T18:40:05Z` (ISO 8601, to the second: the action log's export).
+pub fn iso(ms: Millis) -> String {
+    let (year, month, day, secs) = civil(ms);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Year, month, day and seconds into the day (UTC) of a time in ms.
+fn civil(ms: Millis) -> (i64, i64, i64, i64) {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
@@ -55,11 +76,7 @@ pub fn utc(ms: Millis) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    (year, month, day, rem)
 }
 
 /// `512 B`, `12.3 KB`, `4.0 MB`.

@@ -7,7 +7,7 @@ use switchboard_protocol::{
 };
 
 use super::actor::{authenticate, Principal};
-use super::now_ms;
+use super::{ip_whitelist, now_ms};
 use crate::auth::{
     hash_password, new_token, token_hash, PasswordGate, SessionLifetime, API_PREFIX,
     CHANNEL_PREFIX, MAX_EMAIL_BYTES, MAX_PASSWORD_BYTES, SESSION_PREFIX,
@@ -189,11 +189,11 @@ pub async fn login(
         })?;
     let db2 = db.clone();
     let verified = admitted
-        .run(move |scratch| -> ApiResult<Option<Id>> {
+        .run(move |scratch| -> ApiResult<Option<(Id, Id)>> {
             let found = db2.read_blocking(|conn| Ok(operators::by_email(conn, &email)?))?;
             Ok(match found {
                 Some((rec, hash)) if rec.operator.active && scratch.verify(&password, &hash) => {
-                    Some(rec.operator.id)
+                    Some((rec.operator.id, rec.company_id))
                 }
                 Some(_) => None,
                 None => {
@@ -206,11 +206,13 @@ pub async fn login(
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let Some(operator_id) = verified else {
+    let Some((operator_id, company_id)) = verified else {
         return Err(ApiError::Unauthorized("Wrong email or password.".into()));
     };
     limits.attempts.clear(&key);
     db.write(move |ctx| {
+        // After the password check: only who knows the password learns of the whitelist.
+        ip_whitelist::admit_operator(ctx.tx, company_id, Some(&ip))?;
         let token = new_token(SESSION_PREFIX);
         let now = now_ms();
         tokens::insert_session(ctx.tx, operator_id, &token_hash(&token), now)?;

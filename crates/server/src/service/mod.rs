@@ -1,6 +1,7 @@
 //! Domain operations shared by the seed API and `/api/v1`: the one place that moves
 //! conversations, stores messages, writes the action log and appends change records.
 
+pub mod action_log;
 pub mod actor;
 pub mod admin;
 pub mod attachments;
@@ -13,6 +14,7 @@ pub mod edit_ids;
 pub mod email;
 pub mod embed;
 pub mod ingest;
+pub mod ip_whitelist;
 pub mod listeners;
 pub mod message_tags;
 pub mod outgoing;

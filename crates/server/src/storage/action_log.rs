@@ -106,6 +106,92 @@ pub fn list_for_target(
     rows.collect()
 }
 
+/// Which rows of a company's log to list (every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub actor_operator_id: Option<Id>,
+    pub target: Option<LogTarget>,
+    pub target_id: Option<Id>,
+    pub action: Option<LogAction>,
+    /// Inclusive bounds on `created_at`, ms.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// A listed row with the names it is shown with (as they are when the log is read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedRow {
+    pub row: LoggedAction,
+    pub target: Option<LogTarget>,
+    pub actor_name: Option<String>,
+    pub token_name: Option<String>,
+    pub target_name: Option<String>,
+}
+
+/// Up to `limit` rows of the company matching `f`, newest first, with ids below `before` (the
+/// cursor: ids only grow, so rows written while someone pages never shift a later page).
+pub fn page(
+    conn: &Connection,
+    company_id: Id,
+    f: &Filter,
+    before: Option<Id>,
+    limit: u32,
+) -> rusqlite::Result<Vec<NamedRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.actor_operator_id, a.actor_token_id, a.target_id, a.action, a.ip,
+            a.details, a.note, a.created_at, a.target_type,
+            (SELECT name FROM operators WHERE id = a.actor_operator_id),
+            (SELECT name FROM api_tokens WHERE id = a.actor_token_id),
+            CASE a.target_type
+                WHEN 'operator' THEN (SELECT name FROM operators
+                    WHERE id = a.target_id AND company_id = a.company_id)
+                WHEN 'group' THEN (SELECT name FROM company_groups
+                    WHERE id = a.target_id AND company_id = a.company_id)
+                WHEN 'role' THEN (SELECT name FROM roles
+                    WHERE id = a.target_id AND company_id = a.company_id)
+                WHEN 'client' THEN (SELECT display_name FROM clients
+                    WHERE id = a.target_id AND company_id = a.company_id)
+                WHEN 'conversation' THEN (SELECT cl.display_name FROM conversations c
+                    JOIN clients cl ON cl.id = c.client_id
+                    WHERE c.id = a.target_id AND c.company_id = a.company_id)
+                WHEN 'canned_response' THEN (SELECT title FROM canned_responses
+                    WHERE id = a.target_id AND company_id = a.company_id)
+                WHEN 'company' THEN (SELECT name FROM companies WHERE id = a.company_id)
+            END
+         FROM action_log a
+         WHERE a.company_id = ?1 AND (?2 IS NULL OR a.id < ?2)
+           AND (?3 IS NULL OR a.actor_operator_id = ?3)
+           AND (?4 IS NULL OR a.target_type = ?4) AND (?5 IS NULL OR a.target_id = ?5)
+           AND (?6 IS NULL OR a.action = ?6)
+           AND (?7 IS NULL OR a.created_at >= ?7) AND (?8 IS NULL OR a.created_at <= ?8)
+         ORDER BY a.id DESC LIMIT ?9",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            company_id,
+            before,
+            f.actor_operator_id,
+            f.target.map(LogTarget::as_str),
+            f.target_id,
+            f.action.map(LogAction::as_str),
+            f.from,
+            f.to,
+            limit
+        ],
+        |r| {
+            let target: String = r.get(9)?;
+            Ok(NamedRow {
+                row: row_to_logged(r)?,
+                target: LogTarget::parse(&target),
+                actor_name: r.get(10)?,
+                token_name: r.get(11)?,
+                target_name: r.get(12)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
 /// An idempotency key already used (a conversation action's `action_id`, or an edit's
 /// `Idempotency-Key`): the conversation it was applied to and the row it created (a client
 /// note), if any.

@@ -21,6 +21,7 @@ mod group_commit;
 pub mod groups;
 pub mod iframe;
 pub mod inbound_refs;
+pub mod ip_whitelist;
 pub mod message_tags;
 pub mod messages;
 pub mod operators;
@@ -58,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0013_delivery_error.sql"),
     include_str!("../../migrations/0014_channel_kinds.sql"),
     include_str!("../../migrations/0015_iframe.sql"),
+    include_str!("../../migrations/0016_ip_whitelist.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

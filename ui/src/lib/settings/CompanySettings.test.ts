@@ -63,4 +63,21 @@ describe("the Company settings dialog", () => {
     await user.click(screen.getByRole("button", { name: "Company settings" }));
     await waitFor(() => expect(document.querySelector("#company-settings")).toBeInTheDocument());
   });
+  it("holds the IP whitelist and the action log in their own tabs; the lockout signs out", async () => {
+    commands.setIpWhitelist.mockImplementation(() => ok({ enabled: true, entries: ["10.0.0.0/8"], your_address: "127.0.0.1" }));
+    commands.actionLog.mockImplementation(() => ok({ rows: [], next_cursor: null }));
+    const onsignout = vi.fn();
+    render(CompanySettings, { onclose: () => {}, onsignout });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("tab", { name: "Action log" }));
+    expect(await screen.findByText("No actions match.")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Save" })).toBeNull();
+    await user.click(screen.getByRole("tab", { name: "IP whitelist" }));
+    await waitFor(() => expect(screen.getByLabelText(/Allow operators/)).toBeInTheDocument());
+    commands.setIpWhitelist.mockImplementationOnce(() => fail("conflict", "This list does not include your address 127.0.0.1."));
+    await user.click(screen.getByLabelText(/Allow operators/));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await user.click(await screen.findByRole("button", { name: "Save anyway" }));
+    await waitFor(() => expect(onsignout).toHaveBeenCalledTimes(1));
+  });
 });

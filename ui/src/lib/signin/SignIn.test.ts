@@ -43,6 +43,16 @@ describe("SignIn", () => {
     expect(error).toHaveTextContent("The database is being upgraded. Try again in a minute.");
   });
 
+  it("shows the IP whitelist's refusal with the address the server saw", async () => {
+    const sentence = "Your address 203.0.113.9 is not allowed by your company's IP whitelist; ask your admin.";
+    commands.signIn.mockImplementation(() => fail("forbidden", sentence));
+    render(SignIn, { session: new Session() });
+
+    await fillAndSubmit();
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(sentence);
+  });
+
   it.each([
     ["unauthorized", "Wrong email or password."],
     ["rate_limited", "Too many sign-in attempts"],
