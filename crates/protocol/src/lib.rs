@@ -12,6 +12,7 @@ pub mod admin;
 pub mod api;
 pub mod outgoing;
 pub mod sync;
+pub mod webhooks;
 
 pub use action_log::{LogAction, LogDetails, LogEntry, LogSource, LogTarget};
 pub use admin::*;
@@ -36,6 +37,7 @@ pub use email::*;
 pub use search::{SearchHit, SearchResults};
 pub use sync::*;
 pub use tabs::Tab;
+pub use webhooks::*;
 
 pub type Id = i64;
 /// Unix time in milliseconds, UTC.

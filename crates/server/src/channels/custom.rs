@@ -12,10 +12,9 @@
 
 use std::time::Duration;
 
+use crate::auth::hmac_sha256_hex;
 use futures_util::future::BoxFuture;
-use hmac::{Hmac, Mac};
 use reqwest::{StatusCode, Url};
-use sha2::Sha256;
 
 use super::net::{parse_http_url, pinned_client, read_head};
 use super::{
@@ -53,11 +52,7 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
 
 /// `sha256=<hex>` of `body` keyed by `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    // HMAC takes a key of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha256={}", hmac_sha256_hex(secret, &[body]))
 }
 
 impl Custom {

@@ -20,6 +20,8 @@ pub mod retention;
 pub mod search;
 pub mod snapshot;
 pub mod sync;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 pub use actor::{Actor, Principal};
 

@@ -29,6 +29,7 @@ pub mod retention;
 pub mod roles;
 pub mod search;
 pub mod tokens;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -56,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_delivery.sql"),
     include_str!("../../migrations/0013_delivery_error.sql"),
     include_str!("../../migrations/0014_channel_kinds.sql"),
+    include_str!("../../migrations/0015_webhooks.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
