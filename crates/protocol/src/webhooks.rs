@@ -35,14 +35,13 @@ pub enum WebhookEventName {
     /// A tag was put on a message.
     #[serde(rename = "tag.added")]
     TagAdded,
-    /// "Send test event": only to the webhook it was asked for, subscribed or not.
-    #[serde(rename = "webhook.test")]
-    WebhookTest,
 }
 
+/// The event "Send test event" POSTs to one webhook (nobody subscribes to it).
+pub const WEBHOOK_TEST_EVENT: &str = "webhook.test";
+
 impl WebhookEventName {
-    /// What a webhook may subscribe to (the test event is not among them).
-    pub const SUBSCRIBABLE: [Self; 8] = [
+    pub const ALL: [Self; 8] = [
         Self::MessageCreated,
         Self::ConversationStarted,
         Self::ConversationClosed,
@@ -63,15 +62,11 @@ impl WebhookEventName {
             Self::ConversationAssignedGroup => "conversation.assigned_group",
             Self::ClientUpdated => "client.updated",
             Self::TagAdded => "tag.added",
-            Self::WebhookTest => "webhook.test",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::SUBSCRIBABLE
-            .into_iter()
-            .chain([Self::WebhookTest])
-            .find(|e| e.as_str() == s)
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
     }
 }
 
@@ -83,6 +78,7 @@ pub struct Webhook {
     pub id: Id,
     pub url: String,
     /// Names of [`WebhookEventName`] (as strings: a newer server's names stay readable).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<WebhookEventName>))]
     pub events: Vec<String>,
     pub active: bool,
     pub created_at: Millis,
@@ -96,12 +92,16 @@ pub struct Webhook {
 pub struct NewWebhook {
     /// http:// or https:// with a host; loopback and private addresses only with `serve
     /// --allow-private-callbacks`.
-    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2048, pattern = "^https?://[^\\s/?#@]+")
+    )]
     pub url: String,
-    /// At least one of `message.created`, `conversation.started`, `conversation.closed`,
-    /// `conversation.unassigned`, `conversation.assigned_operator`,
-    /// `conversation.assigned_group`, `client.updated`, `tag.added`.
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 8))]
+    /// At least one event; an unknown name is refused (400) with the list of names.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Vec<WebhookEventName>, min_items = 1, max_items = 8)
+    )]
     pub events: Vec<String>,
     #[serde(default = "yes")]
     pub active: bool,
@@ -117,10 +117,16 @@ fn yes() -> bool {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookPatch {
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2048, pattern = "^https?://[^\\s/?#@]+")
+    )]
     pub url: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 8))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<Vec<WebhookEventName>>, min_items = 1, max_items = 8)
+    )]
     pub events: Option<Vec<String>>,
     #[serde(default)]
     pub active: Option<bool>,
@@ -284,10 +290,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_through_serde_and_parse() {
-        for e in WebhookEventName::SUBSCRIBABLE
-            .into_iter()
-            .chain([WebhookEventName::WebhookTest])
-        {
+        for e in WebhookEventName::ALL {
             let json = serde_json::to_string(&e).expect("json");
             assert_eq!(json, format!("\"{}\"", e.as_str()));
             assert_eq!(WebhookEventName::parse(e.as_str()), Some(e));

@@ -1,6 +1,6 @@
 -- Webhooks (Settings › Advanced, super-admin only): subscriptions, the outbox of events to
 -- POST (one row per webhook and event, kept until delivered or given up, so a restart loses
--- nothing), and one row per attempt (the delivery log).
+-- nothing), and one row per attempt (the delivery log, its newest 10 000 per webhook).
 CREATE TABLE webhooks (
     id INTEGER PRIMARY KEY,
     company_id INTEGER NOT NULL REFERENCES companies(id),
@@ -23,14 +23,12 @@ CREATE TABLE webhook_outbox (
     -- Events with the same key reach a webhook in order ("conversation:7", "client:3").
     order_key TEXT NOT NULL,
     body TEXT NOT NULL,
-    -- 'pending' until 'delivered' or 'failed' (given up).
-    state TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX webhook_outbox_due ON webhook_outbox(state, next_attempt_at);
-CREATE INDEX webhook_outbox_order ON webhook_outbox(webhook_id, order_key, state, id);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at);
+CREATE INDEX webhook_outbox_order ON webhook_outbox(webhook_id, order_key, id);
 
 CREATE TABLE webhook_attempts (
     id INTEGER PRIMARY KEY,

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use serde_json::json;
 use switchboard_protocol::{
     Id, LogAction, LogDetails, Message, NewWebhook, Webhook, WebhookAttemptsPage, WebhookEventName,
-    WebhookPatch, WebhookTestQueued, WebhookWithSecret,
+    WebhookPatch, WebhookTestQueued, WebhookWithSecret, WEBHOOK_TEST_EVENT,
 };
 
 use super::actor::{resolve_actor, Principal};
@@ -49,7 +49,7 @@ fn raise(
         return Ok(());
     }
     let event_id = new_event_id();
-    let body = envelope(event, &event_id, company_id, data, now);
+    let body = envelope(event.as_str(), &event_id, company_id, data, now);
     for h in hooks {
         store::enqueue(
             conn,
@@ -72,14 +72,14 @@ fn new_event_id() -> String {
 
 /// The JSON POSTed (`switchboard_protocol::webhooks`: one schema per event).
 fn envelope(
-    event: WebhookEventName,
+    event: &str,
     event_id: &str,
     company_id: Id,
     data: &serde_json::Value,
     now: i64,
 ) -> String {
     json!({
-        "event": event.as_str(),
+        "event": event,
         "id": event_id,
         "created_at": now,
         "company_id": company_id,
@@ -216,7 +216,7 @@ fn capital(s: &str) -> String {
 /// Checks a list of event names: known, at least one; repeats are dropped.
 fn check_events(events: &[String]) -> ApiResult<Vec<String>> {
     let names = || {
-        WebhookEventName::SUBSCRIBABLE
+        WebhookEventName::ALL
             .iter()
             .map(|e| e.as_str())
             .collect::<Vec<_>>()
@@ -224,14 +224,12 @@ fn check_events(events: &[String]) -> ApiResult<Vec<String>> {
     };
     let mut out: Vec<String> = Vec::new();
     for e in events {
-        let known = WebhookEventName::parse(e.trim())
-            .filter(|n| WebhookEventName::SUBSCRIBABLE.contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "Unknown webhook event {e:?}; subscribe to some of: {}.",
-                    names()
-                ))
-            })?;
+        let known = WebhookEventName::parse(e.trim()).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Unknown webhook event {e:?}; subscribe to some of: {}.",
+                names()
+            ))
+        })?;
         if !out.iter().any(|o| o == known.as_str()) {
             out.push(known.as_str().to_string());
         }
@@ -397,7 +395,7 @@ pub async fn send_test(db: &Db, principal: Principal, id: Id) -> ApiResult<Webho
     db.write(move |ctx| {
         let company_id = admin_company(ctx.tx, &principal)?;
         store::get(ctx.tx, company_id, id)?.ok_or_else(|| not_found(id))?;
-        let event = WebhookEventName::WebhookTest;
+        let event = WEBHOOK_TEST_EVENT;
         let event_id = new_event_id();
         let now = now_ms();
         let body = envelope(
@@ -412,7 +410,7 @@ pub async fn send_test(db: &Db, principal: Principal, id: Id) -> ApiResult<Webho
             id,
             &NewEvent {
                 event_id: &event_id,
-                event: event.as_str(),
+                event,
                 order_key: "test",
                 body: &body,
             },

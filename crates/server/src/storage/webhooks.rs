@@ -6,6 +6,9 @@ use switchboard_protocol::{Id, Webhook, WebhookAttempt, WebhookOutcome};
 
 use super::optional;
 
+/// Attempts kept in each webhook's delivery log.
+const MAX_LOG_ROWS: i64 = 10_000;
+
 /// A subscription with its signing secret (never sent back after create or rotate).
 #[derive(Debug, Clone)]
 pub struct StoredWebhook {
@@ -142,25 +145,22 @@ pub fn enqueue(
     Ok(())
 }
 
-/// When the earliest pending event is due (`None`: nothing pending).
+/// When the earliest queued event is due (`None`: nothing queued).
 pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE state = 'pending'",
-        [],
-        |r| r.get(0),
-    )
+    conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", [], |r| {
+        r.get(0)
+    })
 }
 
-/// Due events that are first in line: no older pending event of the same webhook and order
+/// Due events that are first in line: no older queued event of the same webhook and order
 /// key (a conversation's events reach a receiver in order, a retry holds the ones after it).
 pub fn due_heads(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<Queued>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, e.webhook_id, e.event_id, e.event, e.body, e.attempts
          FROM webhook_outbox e
-         WHERE e.state = 'pending' AND e.next_attempt_at <= ?1
+         WHERE e.next_attempt_at <= ?1
            AND NOT EXISTS (SELECT 1 FROM webhook_outbox p
-               WHERE p.webhook_id = e.webhook_id AND p.order_key = e.order_key
-                 AND p.state = 'pending' AND p.id < e.id)
+               WHERE p.webhook_id = e.webhook_id AND p.order_key = e.order_key AND p.id < e.id)
          ORDER BY e.id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![now, limit], |r| {
@@ -202,7 +202,8 @@ fn parse_outcome(s: &str) -> WebhookOutcome {
     }
 }
 
-/// Stores an attempt's row in the log and moves the event on (done, or due again later).
+/// Stores an attempt's row in the log and moves the event on (done, or due again later);
+/// nothing when the event is gone with its webhook.
 pub fn record_attempt(
     conn: &Connection,
     q: &Queued,
@@ -210,14 +211,20 @@ pub fn record_attempt(
     now: i64,
 ) -> rusqlite::Result<()> {
     let attempt = q.attempts + 1;
-    let state = match result.outcome {
-        WebhookOutcome::Retry => "pending",
-        o => outcome_str(o),
+    // A finished event leaves the queue; its attempts stay in the log.
+    let updated = match result.outcome {
+        WebhookOutcome::Retry => conn.execute(
+            "UPDATE webhook_outbox SET attempts = ?2, next_attempt_at = ?3 WHERE id = ?1",
+            params![q.id, attempt, result.next_attempt_at],
+        )?,
+        WebhookOutcome::Delivered | WebhookOutcome::Failed => {
+            conn.execute("DELETE FROM webhook_outbox WHERE id = ?1", [q.id])?
+        }
     };
-    conn.execute(
-        "UPDATE webhook_outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4 WHERE id = ?1",
-        params![q.id, state, attempt, result.next_attempt_at],
-    )?;
+    if updated == 0 {
+        // The webhook was deleted while the attempt ran: its queue and log are gone.
+        return Ok(());
+    }
     conn.execute(
         "INSERT INTO webhook_attempts (webhook_id, event_id, event, attempt, status_code, error,
             outcome, created_at)
@@ -233,6 +240,13 @@ pub fn record_attempt(
             now
         ],
     )?;
+    // The log keeps the newest attempts of each webhook.
+    conn.prepare_cached(
+        "DELETE FROM webhook_attempts WHERE webhook_id = ?1 AND id <= (
+            SELECT id FROM webhook_attempts WHERE webhook_id = ?1
+            ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    )?
+    .execute(params![q.webhook_id, MAX_LOG_ROWS])?;
     Ok(())
 }
 
@@ -261,4 +275,48 @@ pub fn attempts(
         })
     })?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{companies, Db};
+
+    /// A webhook deleted while one of its events was being sent: the attempt's result is
+    /// dropped instead of failing on the deleted webhook.
+    #[test]
+    fn an_attempt_of_a_deleted_webhook_is_dropped() {
+        let db = Db::open_in_memory().expect("db");
+        db.write_blocking(|ctx| {
+            let company = companies::insert(ctx.tx, "Acme", 0)?;
+            let hook = insert(
+                ctx.tx,
+                company,
+                "https://crm.test/h",
+                &["tag.added".into()],
+                true,
+                "s",
+                1,
+            )?;
+            let e = NewEvent {
+                event_id: "evt_1",
+                event: "tag.added",
+                order_key: "k",
+                body: "{}",
+            };
+            enqueue(ctx.tx, hook, &e, 1)?;
+            let q = due_heads(ctx.tx, 1, 10)?.pop().expect("queued");
+            delete(ctx.tx, hook)?;
+            let result = AttemptResult {
+                status_code: Some(200),
+                error: None,
+                outcome: WebhookOutcome::Delivered,
+                next_attempt_at: 2,
+            };
+            record_attempt(ctx.tx, &q, &result, 2)?;
+            assert!(attempts(ctx.tx, hook, None, 10)?.is_empty());
+            Ok(())
+        })
+        .expect("dropped quietly");
+    }
 }
