@@ -21,7 +21,7 @@ pub use error::UiError;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
         assign, attachments, canned, conversations, email, notify, outbox, profile, session,
-        settings,
+        settings, webhooks,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -72,6 +72,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             email::set_email_whitelist,
             settings::group_files,
             settings::set_group_files,
+            webhooks::webhooks,
+            webhooks::create_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook,
+            webhooks::rotate_webhook_secret,
+            webhooks::webhook_deliveries,
+            webhooks::test_webhook,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

@@ -10,3 +10,4 @@ pub mod outbox;
 pub mod profile;
 pub mod session;
 pub mod settings;
+pub mod webhooks;

@@ -36,6 +36,7 @@ mod email;
 mod notices;
 mod profile;
 mod settings;
+mod webhooks;
 
 pub use assign::{AssignMenu, Choice, FilterOptions, PinDisplay};
 pub use notices::cache_rebuilt_message;

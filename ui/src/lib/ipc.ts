@@ -33,8 +33,20 @@ import type {
   ThreadMessage,
   UiError,
   UploadProgress,
+  NewWebhook,
+  Webhook,
+  WebhookAttemptsPage,
+  WebhookPatch,
+  WebhookTestQueued,
+  WebhookWithSecret,
 } from "./bindings";
 
+export type {
+  Webhook,
+  WebhookAttempt,
+  WebhookAttemptsPage,
+  WebhookWithSecret,
+} from "./bindings";
 export type {
   LogEntry,
   GroupFilePolicy,
@@ -194,6 +206,17 @@ export const api = {
   groupFiles: (): Promise<GroupFiles[]> => unwrap(() => commands.groupFiles()),
   setGroupFiles: (groupId: number, policy: GroupFilePolicy): Promise<GroupFilePolicy> =>
     unwrap(() => commands.setGroupFiles(groupId, policy)),
+  webhooks: (): Promise<Webhook[]> => unwrap(() => commands.webhooks()),
+  createWebhook: (webhook: NewWebhook): Promise<WebhookWithSecret> =>
+    unwrap(() => commands.createWebhook(webhook)),
+  updateWebhook: (id: number, patch: WebhookPatch): Promise<Webhook> =>
+    unwrap(() => commands.updateWebhook(id, patch)),
+  deleteWebhook: (id: number): Promise<null> => unwrap(() => commands.deleteWebhook(id)),
+  rotateWebhookSecret: (id: number): Promise<WebhookWithSecret> =>
+    unwrap(() => commands.rotateWebhookSecret(id)),
+  webhookDeliveries: (id: number, before: number | null = null): Promise<WebhookAttemptsPage> =>
+    unwrap(() => commands.webhookDeliveries(id, before)),
+  testWebhook: (id: number): Promise<WebhookTestQueued> => unwrap(() => commands.testWebhook(id)),
 };
 
 export type Unlisten = () => void;

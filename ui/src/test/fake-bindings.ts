@@ -62,6 +62,13 @@ const defaults = {
   setEmailWhitelist: (w: unknown) => ok(w),
   groupFiles: () => ok([]),
   setGroupFiles: (_id: number, policy: unknown) => ok(policy),
+  webhooks: () => ok([]),
+  createWebhook: () => fail("server", "not mocked"),
+  updateWebhook: () => fail("server", "not mocked"),
+  deleteWebhook: () => ok(null),
+  rotateWebhookSecret: () => fail("server", "not mocked"),
+  webhookDeliveries: () => ok({ items: [], next_before: null }),
+  testWebhook: () => ok({ event_id: "evt_test" }),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };
