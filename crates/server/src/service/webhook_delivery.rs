@@ -100,13 +100,9 @@ async fn attempt(db: Db, settings: WorkerSettings, q: Queued) {
             return;
         }
     };
-    let (status_code, error) = post(&hook.webhook.url, &hook.secret, &q, &settings).await;
+    let answer = post(&hook.webhook.url, &hook.secret, &q, &settings).await;
     let attempt = q.attempts + 1;
-    let outcome = match (status_code, &error) {
-        (Some(s), None) if (200..300).contains(&s) => WebhookOutcome::Delivered,
-        _ if attempt >= MAX_ATTEMPTS => WebhookOutcome::Failed,
-        _ => WebhookOutcome::Retry,
-    };
+    let (status_code, error, outcome) = judge(answer, attempt);
     let now = now_ms();
     let pause = backoff(attempt, settings.backoff_max);
     let result = AttemptResult {
@@ -134,20 +130,43 @@ async fn attempt(db: Db, settings: WorkerSettings, q: Queued) {
     }
 }
 
-/// POSTs the event: the receiver's status, or why there was none.
-async fn post(
-    url: &str,
-    secret: &str,
-    q: &Queued,
-    settings: &WorkerSettings,
-) -> (Option<u16>, Option<String>) {
+/// What one POST found out.
+#[derive(Debug)]
+enum Answer {
+    /// The receiver answered with this status.
+    Status(u16),
+    /// No answer (no connection, a timeout, DNS trouble): worth another try.
+    Unanswered(String),
+    /// The URL cannot be called (not http(s), or a local or private address without
+    /// `--allow-private-callbacks`): another try cannot help.
+    Refused(String),
+}
+
+/// The log row's status and reason, and what becomes of the event after `attempt`.
+fn judge(answer: Answer, attempt: u32) -> (Option<u16>, Option<String>, WebhookOutcome) {
+    let again = if attempt >= MAX_ATTEMPTS {
+        WebhookOutcome::Failed
+    } else {
+        WebhookOutcome::Retry
+    };
+    match answer {
+        Answer::Status(s) if (200..300).contains(&s) => (Some(s), None, WebhookOutcome::Delivered),
+        Answer::Status(s) => (Some(s), Some(format!("The receiver answered {s}")), again),
+        Answer::Unanswered(why) => (None, Some(why), again),
+        Answer::Refused(why) => (None, Some(why), WebhookOutcome::Failed),
+    }
+}
+
+/// POSTs the event.
+async fn post(url: &str, secret: &str, q: &Queued, settings: &WorkerSettings) -> Answer {
     let url = match parse_http_url(url, "webhook URL") {
         Ok(u) => u,
-        Err(e) => return (None, Some(e)),
+        Err(e) => return Answer::Refused(e),
     };
     let client = match pinned_client(&url, &settings.adapters, "webhook").await {
         Ok(c) => c,
-        Err(AddressError::Unreachable(e) | AddressError::NotPublic(e)) => return (None, Some(e)),
+        Err(AddressError::Unreachable(e)) => return Answer::Unanswered(e),
+        Err(AddressError::NotPublic(e)) => return Answer::Refused(e),
     };
     let body = q.body.clone().into_bytes();
     let sent = client
@@ -169,25 +188,45 @@ async fn post(
             let status = resp.status().as_u16();
             // Read a little so the connection ends cleanly; the content does not matter.
             read_head(resp, MAX_ANSWER_BYTES).await;
-            let error =
-                (!(200..300).contains(&status)).then(|| format!("The receiver answered {status}"));
-            (Some(status), error)
+            Answer::Status(status)
         }
-        Err(e) if e.is_timeout() => (None, Some("The receiver did not answer in time".into())),
-        Err(e) if e.is_connect() => (None, Some("Cannot connect to the receiver".into())),
-        Err(e) => (
-            None,
-            Some(format!(
-                "The call to the receiver failed: {}",
-                e.without_url()
-            )),
-        ),
+        Err(e) if e.is_timeout() => {
+            Answer::Unanswered("The receiver did not answer in time".into())
+        }
+        Err(e) if e.is_connect() => Answer::Unanswered("Cannot connect to the receiver".into()),
+        Err(e) => Answer::Unanswered(format!(
+            "The call to the receiver failed: {}",
+            e.without_url()
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::signature;
+    use super::{judge, signature, Answer, MAX_ATTEMPTS};
+    use switchboard_protocol::WebhookOutcome;
+
+    /// 2xx delivers; other answers and no answer are tried again until the last attempt; an
+    /// address the server must not call fails at once.
+    #[test]
+    fn answers_decide_the_outcome() {
+        assert_eq!(judge(Answer::Status(204), 1).2, WebhookOutcome::Delivered);
+        let (status, error, outcome) = judge(Answer::Status(500), 1);
+        assert_eq!((status, outcome), (Some(500), WebhookOutcome::Retry));
+        assert_eq!(error.as_deref(), Some("The receiver answered 500"));
+        assert_eq!(
+            judge(Answer::Status(410), MAX_ATTEMPTS).2,
+            WebhookOutcome::Failed
+        );
+        assert_eq!(
+            judge(Answer::Unanswered("x".into()), 3).2,
+            WebhookOutcome::Retry
+        );
+        assert_eq!(
+            judge(Answer::Refused("private".into()), 1).2,
+            WebhookOutcome::Failed
+        );
+    }
 
     /// The documented recipe: HMAC-SHA256 over `"<t>.<body>"`, as `openssl` computes it.
     #[test]
