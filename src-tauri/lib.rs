@@ -21,7 +21,7 @@ pub use error::UiError;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
         advanced, assign, attachments, canned, conversations, email, notify, outbox, profile,
-        session, settings, typing,
+        session, settings, typing, webhooks,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -77,6 +77,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             advanced::export_action_log,
             advanced::ip_whitelist,
             advanced::set_ip_whitelist,
+            webhooks::webhooks,
+            webhooks::create_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook,
+            webhooks::rotate_webhook_secret,
+            webhooks::webhook_deliveries,
+            webhooks::test_webhook,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

@@ -12,3 +12,4 @@ pub mod profile;
 pub mod session;
 pub mod settings;
 pub mod typing;
+pub mod webhooks;

@@ -14,8 +14,9 @@ use switchboard_protocol::{
     CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory,
     EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody, EventFrame, GroupFilePolicy,
     GroupFiles, Id, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest, LoginResponse,
-    Me, Message, MessageTags, MessagesPage, OutgoingWhatsappRequest, ReadRequest,
-    SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest,
+    Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest, ReadRequest,
+    SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest, Webhook,
+    WebhookAttemptsPage, WebhookPatch, WebhookTestQueued, WebhookWithSecret,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -554,6 +555,51 @@ impl ApiClient {
             Some(policy),
         )
         .await
+    }
+
+    /// Settings › Advanced "Manage Webhooks" (super-admin).
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        self.json::<_, ()>(Method::GET, "webhooks", None).await
+    }
+
+    pub async fn create_webhook(&self, w: &NewWebhook) -> Result<WebhookWithSecret> {
+        self.json(Method::POST, "webhooks", Some(w)).await
+    }
+
+    pub async fn update_webhook(&self, id: Id, patch: &WebhookPatch) -> Result<Webhook> {
+        self.json(Method::PATCH, &format!("webhooks/{id}"), Some(patch))
+            .await
+    }
+
+    pub async fn delete_webhook(&self, id: Id) -> Result<()> {
+        self.call::<()>(Method::DELETE, &format!("webhooks/{id}"), None)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn rotate_webhook_secret(&self, id: Id) -> Result<WebhookWithSecret> {
+        self.json::<_, ()>(Method::POST, &format!("webhooks/{id}/secret"), None)
+            .await
+    }
+
+    /// The newest page of the delivery log (`before`: the previous page's `next_before`).
+    pub async fn webhook_deliveries(
+        &self,
+        id: Id,
+        before: Option<Id>,
+    ) -> Result<WebhookAttemptsPage> {
+        let query = before.map_or_else(String::new, |b| format!("?before={b}"));
+        self.json::<_, ()>(
+            Method::GET,
+            &format!("webhooks/{id}/deliveries{query}"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn test_webhook(&self, id: Id) -> Result<WebhookTestQueued> {
+        self.json::<_, ()>(Method::POST, &format!("webhooks/{id}/test"), None)
+            .await
     }
 
     pub async fn conversation(&self, conversation_id: Id) -> Result<ConversationDetail> {

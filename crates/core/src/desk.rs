@@ -38,6 +38,7 @@ mod notices;
 mod profile;
 mod settings;
 mod typing;
+mod webhooks;
 
 pub use assign::{AssignMenu, Choice, FilterOptions, PinDisplay};
 pub use notices::cache_rebuilt_message;

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod api;
 pub mod outgoing;
 pub mod sync;
+pub mod webhooks;
 
 pub use action_log::{
     ActionLogFilter, ActionLogPage, ActionLogRow, LogAction, LogDetails, LogEntry, LogSource,
@@ -43,6 +44,7 @@ pub use search::{SearchHit, SearchResults};
 pub use sync::*;
 pub use tabs::Tab;
 pub use typing::{ClientTyping, TypingRequest};
+pub use webhooks::*;
 
 pub type Id = i64;
 /// Unix time in milliseconds, UTC.

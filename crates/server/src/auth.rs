@@ -82,13 +82,16 @@ pub fn new_token(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(bytes))
 }
 
-/// HMAC-SHA256 of `msg` keyed by `key`, hex.
-pub fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
+/// Hex HMAC-SHA256 of the concatenated `parts` keyed by `secret` (the signatures the server
+/// puts on what it POSTs: Custom app callbacks, webhooks).
+pub fn hmac_sha256_hex(secret: &str, parts: &[&[u8]]) -> String {
     use hmac::{Hmac, Mac};
     // HMAC takes a key of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(msg);
+    for p in parts {
+        mac.update(p);
+    }
     hex::encode(mac.finalize().into_bytes())
 }
 

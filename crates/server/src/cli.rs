@@ -210,7 +210,8 @@ const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// How operator messages are delivered to the channels (`serve`).
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct DeliveryArgs {
-    /// Let channel callbacks reach loopback and private addresses (tests, intranets).
+    /// Let channel callbacks and webhooks reach loopback and private addresses (tests,
+    /// intranets).
     #[arg(long)]
     allow_private_callbacks: bool,
     /// Longest pause between two delivery attempts, in seconds (the pause doubles from 1 s).
@@ -731,6 +732,11 @@ async fn serve(
         db.clone(),
         files.clone(),
         channels.clone(),
+    ));
+    tokio::spawn(crate::service::webhook_delivery::run(
+        db.clone(),
+        hub.subscribe(),
+        delivery.clone(),
     ));
     tokio::spawn(crate::service::delivery::run(
         db.clone(),

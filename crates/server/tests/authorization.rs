@@ -87,6 +87,8 @@ enum Setup {
     Canned,
     /// Sue started `{c1}`: it is in her inbox.
     SuesInbox,
+    /// `{hook}`: a webhook of Acme's.
+    Webhook,
 }
 
 struct Row {
@@ -340,6 +342,32 @@ const ROWS: &[Row] = &[
         |_| json!({"name": "Agent"}),
     ),
     row("DELETE", "/roles/{id}", "/api/v1/roles/{role}", PermissionOver(MANAGE)),
+    row("GET", "/webhooks", "/api/v1/webhooks", SuperAdmin),
+    with_body(
+        row("POST", "/webhooks", "/api/v1/webhooks", SuperAdmin),
+        |_| json!({"url": "https://crm.example.com/hook", "events": ["message.created"]}),
+    ),
+    with_setup(row("GET", "/webhooks/{id}", "/api/v1/webhooks/{hook}", SuperAdminOver), Setup::Webhook),
+    with_setup(
+        with_body(
+            row("PATCH", "/webhooks/{id}", "/api/v1/webhooks/{hook}", SuperAdminOver),
+            |_| json!({"active": false}),
+        ),
+        Setup::Webhook,
+    ),
+    with_setup(row("DELETE", "/webhooks/{id}", "/api/v1/webhooks/{hook}", SuperAdminOver), Setup::Webhook),
+    with_setup(
+        row("POST", "/webhooks/{id}/secret", "/api/v1/webhooks/{hook}/secret", SuperAdminOver),
+        Setup::Webhook,
+    ),
+    with_setup(
+        row("GET", "/webhooks/{id}/deliveries", "/api/v1/webhooks/{hook}/deliveries", SuperAdminOver),
+        Setup::Webhook,
+    ),
+    with_setup(
+        row("POST", "/webhooks/{id}/test", "/api/v1/webhooks/{hook}/test", SuperAdminOver),
+        Setup::Webhook,
+    ),
     row("POST", "/api/v1/widget/{channel_id}/init", "/api/v1/widget/{chat}/init", WidgetOrigin),
     row("OPTIONS", "/api/v1/widget/{channel_id}/init", "/api/v1/widget/{chat}/init", WidgetOrigin),
     row("GET", "/api/v1/widget/{channel_id}/ws", "/api/v1/widget/{chat}/ws", WidgetOrigin),
@@ -606,6 +634,17 @@ async fn fresh(setup: Setup) -> Ctx {
             assert_eq!(st, StatusCode::CREATED, "{c}");
             Some(c["id"].as_i64().expect("canned id"))
         }
+        Setup::Webhook => {
+            let (st, w) = fx
+                .post_json(
+                    &admin,
+                    "/api/v1/webhooks",
+                    json!({"url": "https://crm.example.com/hook", "events": ["conversation.closed"]}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{w}");
+            Some(w["webhook"]["id"].as_i64().expect("webhook id"))
+        }
     };
     let chat = admin::add_channel(
         &fx.db(),
@@ -647,6 +686,7 @@ fn fill(template: &str, ctx: &Ctx) -> String {
         .replace("{att}", &made)
         .replace("{msg}", &made)
         .replace("{canned}", &made)
+        .replace("{hook}", &made)
 }
 
 async fn call(ctx: &Ctx, r: &Row, who: Who) -> (u16, String) {

@@ -7,7 +7,7 @@ mod common;
 use common::{session, Fx};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use switchboard_server::auth::hmac_hex;
+use switchboard_server::auth::hmac_sha256_hex;
 use switchboard_server::storage::iframe;
 
 async fn call(
@@ -366,9 +366,9 @@ async fn an_expired_or_malformed_link_opens_nothing() {
         .read_blocking(move |conn| Ok(iframe::get(conn, company)?.expect("settings").1))
         .expect("key");
     let past = switchboard_server::service::now_ms() - 1000;
-    let sig = hmac_hex(
-        key.as_bytes(),
-        format!("embed:v1:{}:{}:{}:{past}", parts[0], parts[1], parts[2]).as_bytes(),
+    let sig = hmac_sha256_hex(
+        &key,
+        &[format!("embed:v1:{}:{}:{}:{past}", parts[0], parts[1], parts[2]).as_bytes()],
     );
     let expired = format!("/embed/{}-{}-{}-{past}-{sig}", parts[0], parts[1], parts[2]);
     assert_eq!(
@@ -377,9 +377,9 @@ async fn an_expired_or_malformed_link_opens_nothing() {
     );
     // The signature check itself works on this shape: the same message a minute ahead opens.
     let later = switchboard_server::service::now_ms() + 60_000;
-    let sig = hmac_hex(
-        key.as_bytes(),
-        format!("embed:v1:{}:{}:{}:{later}", parts[0], parts[1], parts[2]).as_bytes(),
+    let sig = hmac_sha256_hex(
+        &key,
+        &[format!("embed:v1:{}:{}:{}:{later}", parts[0], parts[1], parts[2]).as_bytes()],
     );
     let fresh = format!(
         "/embed/{}-{}-{}-{later}-{sig}",

@@ -3,9 +3,11 @@
 // conversation from the conversation bar; each time the toast confirms and the mail that
 // arrived holds exactly the expected messages, as plain text and HTML. Then the super-admin's
 // "Company settings" dialog saves the email whitelist and a group's file block, lists them in the
-// action log tab (exported as CSV) and saves an IP whitelist after the lockout question.
+// action log tab (exported as CSV), saves an IP whitelist after the lockout question, and adds a
+// webhook whose test event reaches a local receiver and shows in the delivery log.
 
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { attr, click, count, Driver, exists, screenshot, text, typeInto, visible, signIn } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
@@ -60,7 +62,7 @@ export default {
     ctx.smtp = new SmtpServer("smtp-email");
     await ctx.smtp.start();
     ctx.server = new TestServer("server-email", {
-      args: ["--smtp-url", ctx.smtp.url, "--mail-from", "Switchboard <desk@demo.test>"],
+      args: ["--smtp-url", ctx.smtp.url, "--mail-from", "Switchboard <desk@demo.test>", "--allow-private-callbacks"],
     });
     await ctx.server.prepare();
     await ctx.server.start();
@@ -219,6 +221,63 @@ export default {
         await click(browser, "#settings-close");
         await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
         await waitFor("still online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 20000 });
+      },
+    },
+    {
+      name: "email: company settings webhooks: the super-admin adds one, its test event arrives and shows in the log",
+      timeout: 90000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        // A receiver on loopback (the server runs with --allow-private-callbacks).
+        const got = [];
+        const receiver = http.createServer((req, res) => {
+          let body = "";
+          req.on("data", (c) => (body += c));
+          req.on("end", () => {
+            got.push({ event: req.headers["x-switchboard-event"], signature: req.headers["x-switchboard-signature"], body });
+            res.end("ok");
+          });
+        });
+        await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+        const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+        try {
+          await click(browser, "#company-settings-open");
+          await click(browser, "#settings-tab-webhooks");
+          await waitFor("the webhooks section", () => visible(browser, "#webhook-url"), { timeout: 15000 });
+          await typeInto(browser, "#webhook-url", url);
+          await click(browser, '[data-new-event="message.created"]');
+          await click(browser, "#webhook-add");
+          await waitFor(
+            "the secret shown once",
+            async () => {
+              if (await exists(browser, "#webhooks .error")) throw new Error(await text(browser, "#webhooks .error"));
+              return exists(browser, "[data-secret]");
+            },
+            { timeout: 15000 },
+          );
+          const id = Number(await attr(browser, "[data-secret]", "data-secret"));
+          assert((await text(browser, "[data-secret]")).startsWith("whsec_"), "a whsec_ secret");
+          await screenshot(browser, "webhook-added");
+          await click(browser, `[data-webhook="${id}"] [data-action="test"]`);
+          await waitFor("the test event arrived", async () => got.some((g) => g.event === "webhook.test"), { timeout: 20000 });
+          const test = got.find((g) => g.event === "webhook.test");
+          assert(/^t=\d+,v1=[0-9a-f]{64}$/.test(test.signature), `signature ${test.signature}`);
+          await click(browser, `[data-webhook="${id}"] [data-action="log"]`);
+          await waitFor("the log shows the delivery", async () => (await count(browser, "[data-attempt]")) > 0, { timeout: 15000 });
+          assert((await text(browser, "[data-attempt]")).includes("delivered"), "delivered in the log");
+          await screenshot(browser, "webhook-log");
+          const res = await fetch(`${server.url}/api/v1/webhooks`, {
+            headers: { Authentication: server.token },
+            signal: AbortSignal.timeout(10000),
+          });
+          const hooks = await res.json();
+          const saved = hooks.find((h) => h.id === id);
+          assert(saved?.url === url && saved.events.length === 7 && !saved.events.includes("message.created"), `webhook ${JSON.stringify(hooks)}`);
+          await click(browser, "#settings-close");
+          await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+        } finally {
+          receiver.close();
+        }
       },
     },
   ],

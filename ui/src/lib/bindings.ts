@@ -472,6 +472,62 @@ async setIpWhitelist(update: IpWhitelistUpdate) : Promise<Result<IpWhitelistSett
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async webhooks() : Promise<Result<Webhook[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webhooks") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createWebhook(webhook: NewWebhook) : Promise<Result<WebhookWithSecret, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_webhook", { webhook }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateWebhook(id: number, patch: WebhookPatch) : Promise<Result<Webhook, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_webhook", { id, patch }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteWebhook(id: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_webhook", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async rotateWebhookSecret(id: number) : Promise<Result<WebhookWithSecret, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rotate_webhook_secret", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async webhookDeliveries(id: number, before: number | null) : Promise<Result<WebhookAttemptsPage, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webhook_deliveries", { id, before }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async testWebhook(id: number) : Promise<Result<WebhookTestQueued, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_webhook", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1050,6 +1106,19 @@ export type MessageTags = { message_id: number; conversation_id: number;
  */
 tags: string[] }
 /**
+ * `POST /api/v1/webhooks`.
+ */
+export type NewWebhook = { 
+/**
+ * http:// or https:// with a host; loopback and private addresses only with `serve
+ * --allow-private-callbacks`.
+ */
+url: string; 
+/**
+ * At least one event; an unknown name is refused (400) with the list of names.
+ */
+events: string[]; active?: boolean }
+/**
  * Something the operator should be told once, as a banner (not an error of an action).
  */
 export type Notice = 
@@ -1257,6 +1326,67 @@ export type UploadState = { state: "uploading" } |
  * Refused or broken off, with the reason to show (413, 415, 403 … in the server's words).
  */
 { state: "failed"; error: string } | { state: "cancelled" }
+/**
+ * A subscription. The signing secret is never shown again after create or rotate.
+ */
+export type Webhook = { id: number; url: string; 
+/**
+ * Names of [`WebhookEventName`] (as strings: a newer server's names stay readable).
+ */
+events: string[]; active: boolean; created_at: number; updated_at: number }
+/**
+ * One attempt to deliver one event (the delivery log).
+ */
+export type WebhookAttempt = { id: number; event: string; event_id: string; 
+/**
+ * 1 for the first try of the event.
+ */
+attempt: number; 
+/**
+ * The receiver's HTTP status, when it answered.
+ */
+status_code: number | null; 
+/**
+ * Why the attempt failed (no answer, a refused address …), in plain words.
+ */
+error: string | null; 
+/**
+ * Whether the event is done: delivered, or given up after this attempt.
+ */
+outcome: WebhookOutcome; created_at: number }
+/**
+ * `GET /api/v1/webhooks/{id}/deliveries`: newest first.
+ */
+export type WebhookAttemptsPage = { items: WebhookAttempt[]; 
+/**
+ * Pass as `before` for the next (older) page; absent on the last page.
+ */
+next_before: number | null }
+export type WebhookOutcome = "delivered" | 
+/**
+ * Tried again later (exponential backoff).
+ */
+"retry" | 
+/**
+ * Given up: no more attempts.
+ */
+"failed"
+/**
+ * `PATCH /api/v1/webhooks/{id}`: only the fields given change.
+ */
+export type WebhookPatch = { url?: string | null; events?: string[] | null; active?: boolean | null }
+/**
+ * `POST /api/v1/webhooks/{id}/test`: the event queued; its attempts show in the log.
+ */
+export type WebhookTestQueued = { event_id: string }
+/**
+ * A new webhook or a rotated secret: the secret is shown here once.
+ */
+export type WebhookWithSecret = { webhook: Webhook; 
+/**
+ * The HMAC-SHA256 key of `X-Switchboard-Signature`.
+ */
+secret: string }
 
 /** tauri-specta globals **/
 

@@ -38,6 +38,12 @@ import type {
   ThreadMessage,
   UiError,
   UploadProgress,
+  NewWebhook,
+  Webhook,
+  WebhookAttemptsPage,
+  WebhookPatch,
+  WebhookTestQueued,
+  WebhookWithSecret,
 } from "./bindings";
 
 export type {
@@ -48,6 +54,12 @@ export type {
   IpWhitelistUpdate,
   LogAction,
   LogTarget,
+  Webhook,
+  WebhookAttempt,
+  WebhookAttemptsPage,
+  WebhookWithSecret,
+} from "./bindings";
+export type {
   LogEntry,
   GroupFilePolicy,
   GroupFiles,
@@ -217,6 +229,17 @@ export const api = {
   ipWhitelist: (): Promise<IpWhitelistSettings> => unwrap(() => commands.ipWhitelist()),
   setIpWhitelist: (update: IpWhitelistUpdate): Promise<IpWhitelistSettings> =>
     unwrap(() => commands.setIpWhitelist(update)),
+  webhooks: (): Promise<Webhook[]> => unwrap(() => commands.webhooks()),
+  createWebhook: (webhook: NewWebhook): Promise<WebhookWithSecret> =>
+    unwrap(() => commands.createWebhook(webhook)),
+  updateWebhook: (id: number, patch: WebhookPatch): Promise<Webhook> =>
+    unwrap(() => commands.updateWebhook(id, patch)),
+  deleteWebhook: (id: number): Promise<null> => unwrap(() => commands.deleteWebhook(id)),
+  rotateWebhookSecret: (id: number): Promise<WebhookWithSecret> =>
+    unwrap(() => commands.rotateWebhookSecret(id)),
+  webhookDeliveries: (id: number, before: number | null = null): Promise<WebhookAttemptsPage> =>
+    unwrap(() => commands.webhookDeliveries(id, before)),
+  testWebhook: (id: number): Promise<WebhookTestQueued> => unwrap(() => commands.testWebhook(id)),
 };
 
 export type Unlisten = () => void;

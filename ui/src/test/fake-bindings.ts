@@ -68,6 +68,13 @@ const defaults = {
   ipWhitelist: () => ok({ enabled: false, entries: [], your_address: "127.0.0.1" }),
   setIpWhitelist: (u: { enabled: boolean; entries?: string[] }) =>
     ok({ enabled: u.enabled, entries: u.entries ?? [], your_address: "127.0.0.1" }),
+  webhooks: () => ok([]),
+  createWebhook: () => fail("server", "not mocked"),
+  updateWebhook: () => fail("server", "not mocked"),
+  deleteWebhook: () => ok(null),
+  rotateWebhookSecret: () => fail("server", "not mocked"),
+  webhookDeliveries: () => ok({ items: [], next_before: null }),
+  testWebhook: () => ok({ event_id: "evt_test" }),
 };
 
 type Commands = { [K in keyof typeof defaults]: ReturnType<typeof vi.fn<(...args: any[]) => Promise<Result>>> };

@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use crate::auth::hmac_sha256_hex;
 use futures_util::future::BoxFuture;
 use reqwest::{StatusCode, Url};
 
@@ -51,7 +52,7 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
 
 /// `sha256=<hex>` of `body` keyed by `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    format!("sha256={}", crate::auth::hmac_hex(secret.as_bytes(), body))
+    format!("sha256={}", hmac_sha256_hex(secret, &[body]))
 }
 
 impl Custom {

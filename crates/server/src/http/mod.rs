@@ -24,6 +24,7 @@ pub mod router;
 pub mod search;
 pub mod seed;
 pub mod sync;
+pub mod webhooks;
 pub mod widget;
 
 use std::sync::Arc;

@@ -8,7 +8,8 @@ use utoipa::{Modify, OpenApi};
 use super::extract::Json;
 use super::{
     action_log, attachments, auth, canned, channels, clients, conversations, directory, email,
-    embed, events, ip_whitelist, message_tags, outgoing, profile, search, seed, sync, widget,
+    embed, events, ip_whitelist, message_tags, outgoing, profile, search, seed, sync, webhooks,
+    widget,
 };
 
 struct TokenScheme;
@@ -120,17 +121,29 @@ impl Modify for CommonResponses {
         directory::update_role, directory::delete_role,
         embed::settings, embed::set_settings, embed::make_link, embed::script, embed::page,
         embed::conversation, embed::answer,
+        webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::rotate_secret, webhooks::deliveries, webhooks::test,
         widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
         switchboard_protocol::Entity, switchboard_protocol::ChangeOp,
+        // What the server POSTs to webhook receivers (docs/features/webhooks.md).
+        switchboard_protocol::WebhookEventName,
+        switchboard_protocol::MessageCreatedEvent, switchboard_protocol::ConversationStartedEvent,
+        switchboard_protocol::ConversationClosedEvent,
+        switchboard_protocol::ConversationUnassignedEvent,
+        switchboard_protocol::ConversationAssignedOperatorEvent,
+        switchboard_protocol::ConversationAssignedGroupEvent,
+        switchboard_protocol::ClientUpdatedEvent, switchboard_protocol::TagAddedEvent,
+        switchboard_protocol::WebhookTestEvent,
     )),
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),
         (name = "auth"), (name = "sync"), (name = "conversations"), (name = "channels"), (name = "clients"), (name = "canned"), (name = "tags"),
         (name = "attachments"), (name = "settings"), (name = "directory"),
         (name = "embed", description = "Settings › Advanced › Iframe integration: the embeddable conversation view, opened by its signed link"),
+        (name = "webhooks", description = "Settings › Advanced \"Manage Webhooks\" (super-admin only). Each event is POSTed as JSON (schemas `MessageCreatedEvent` … `WebhookTestEvent`) with `X-Switchboard-Event`, `X-Switchboard-Event-Id` and `X-Switchboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed by the webhook's secret>`; delivery is at least once (drop repeats by `id`), in order per conversation, retried with exponential backoff"),
         (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
     )
 )]

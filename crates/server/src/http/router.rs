@@ -14,7 +14,7 @@ use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     action_log, attachments, auth, canned, channels, clients, conversations, directory, email,
     embed, events, ip_whitelist, message_tags, openapi, outgoing, profile, search, seed, sync,
-    widget, AppState,
+    webhooks, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -111,6 +111,14 @@ routes! { V1_ROUTES, v1_api:
     GET "/roles/{id}" => directory::get_role;
     PATCH "/roles/{id}" => directory::update_role;
     DELETE "/roles/{id}" => directory::delete_role;
+    GET "/webhooks" => webhooks::list;
+    POST "/webhooks" => webhooks::create;
+    GET "/webhooks/{id}" => webhooks::get;
+    PATCH "/webhooks/{id}" => webhooks::update;
+    DELETE "/webhooks/{id}" => webhooks::delete;
+    POST "/webhooks/{id}/secret" => webhooks::rotate_secret;
+    GET "/webhooks/{id}/deliveries" => webhooks::deliveries;
+    POST "/webhooks/{id}/test" => webhooks::test;
 }
 
 // The LiveChat widget: called from other sites' pages, each request through the gate

@@ -119,6 +119,7 @@ pub fn update_in(
             created_at: now,
         },
     )?;
+    super::webhooks::client_logged(conn, actor.company_id, client.id, action, now)?;
     let mut conv = conversations::get(conn, actor.company_id, conv.id)?.ok_or_else(not_found)?;
     conv.updated_at = now;
     conversations::update(conn, &conv)?;

@@ -66,7 +66,8 @@ pub(crate) fn emit_message(
     Ok(())
 }
 
-/// Writes one action log row about a conversation.
+/// Writes one action log row about a conversation, and queues the webhook event it raises
+/// (`service::webhooks`); call it after the change is stored.
 pub(crate) fn log_conversation(
     conn: &Connection,
     actor: Option<&Actor>,
@@ -90,7 +91,8 @@ pub(crate) fn log_conversation(
             created_at: now,
         },
     )?;
-    Ok(())
+    // The conversation's webhook events come from its log rows, and only from here.
+    super::webhooks::conversation_logged(conn, company_id, conversation_id, action, details, now)
 }
 
 /// The conversation if it exists in the actor's company and the actor may see it.
@@ -135,8 +137,8 @@ pub(crate) fn operator_name(conn: &Connection, op: Id) -> String {
 pub struct MoveOptions {
     /// Idempotency key (`/api/v1` actions): a repeat returns the current state.
     pub action_id: Option<String>,
-    /// Seed `disable_webhook=1`; webhooks do not exist yet, so it is recorded in the log
-    /// (`LogDetails::webhook_disabled`).
+    /// Seed `disable_webhook=1`: no webhook event for this call (recorded in the log as
+    /// `LogDetails::webhook_disabled`, which `service::webhooks` reads).
     pub disable_webhook: bool,
 }
 
@@ -396,6 +398,7 @@ pub fn send_in(
         &details,
         now,
     )?;
+    super::webhooks::message_created(conn, actor.company_id, &msg, req.disable_webhook, now)?;
     emit_message(ctx, actor.company_id, &conv, &msg, now)?;
     let scope = Scope::of(&conv);
     emit_conversation(ctx, actor.company_id, Some(scope), &conv, now)?;

@@ -342,8 +342,8 @@ pub(crate) fn set_delivery(
     emit_message(ctx, company_id, &conv, &msg, now_ms())
 }
 
-/// One second, doubling with each attempt, at most `max`.
-fn backoff(attempts: u32, max: Duration) -> Duration {
+/// One second, doubling with each attempt, at most `max` (channel deliveries and webhooks).
+pub(crate) fn backoff(attempts: u32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << attempts.saturating_sub(1).min(20)).min(max)
 }
 

@@ -17,7 +17,7 @@ use switchboard_protocol::{
 use super::actor::{resolve_actor, Principal};
 use super::conversations::{self, SendRequest};
 use super::now_ms;
-use crate::auth::{hmac_hex, secrets_equal};
+use crate::auth::{hmac_sha256_hex, secrets_equal};
 use crate::channels::livechat::config::parse_origin;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{action_log, iframe, operators, Db};
@@ -103,9 +103,9 @@ pub async fn set_settings(
 }
 
 fn signed(key: &str, company: Id, conversation: Id, operator: Id, expires: i64) -> String {
-    hmac_hex(
-        key.as_bytes(),
-        format!("embed:v1:{company}:{conversation}:{operator}:{expires}").as_bytes(),
+    hmac_sha256_hex(
+        key,
+        &[format!("embed:v1:{company}:{conversation}:{operator}:{expires}").as_bytes()],
     )
 }
 

@@ -228,6 +228,7 @@ pub fn store_client_message_in(
         };
         log_conversation(ctx.tx, None, company_id, conv.id, action, &details, now)?;
     }
+    super::webhooks::message_created(ctx.tx, company_id, &stored, false, now)?;
     emit_conversation(ctx, company_id, before, &conv, now)?;
     emit_message(ctx, company_id, &conv, &stored, now)?;
     Ok(InboundAccepted {

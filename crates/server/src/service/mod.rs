@@ -24,6 +24,8 @@ pub mod search;
 pub mod snapshot;
 pub mod sync;
 pub mod typing;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 pub use actor::{Actor, Principal};
 

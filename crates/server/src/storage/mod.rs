@@ -31,6 +31,7 @@ pub mod retention;
 pub mod roles;
 pub mod search;
 pub mod tokens;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -60,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0014_channel_kinds.sql"),
     include_str!("../../migrations/0015_iframe.sql"),
     include_str!("../../migrations/0016_ip_whitelist.sql"),
+    include_str!("../../migrations/0017_webhooks.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
