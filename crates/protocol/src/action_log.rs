@@ -98,6 +98,10 @@ named_enum! {
         RoleCreated = "role_created",
         RoleUpdated = "role_updated",
         RoleDeleted = "role_deleted",
+        ChannelCreated = "channel_created",
+        /// Renamed, moved to another group, disabled or enabled.
+        ChannelUpdated = "channel_updated",
+        ChannelSecretRotated = "channel_secret_rotated",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -119,6 +123,7 @@ named_enum! {
         Group = "group",
         Operator = "operator",
         Role = "role",
+        Channel = "channel",
     }
 }
 

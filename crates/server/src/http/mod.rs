@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod canned;
+pub mod channel_accounts;
 pub mod channels;
 pub mod client_ip;
 pub mod clients;

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_delivery.sql"),
     include_str!("../../migrations/0013_delivery_error.sql"),
     include_str!("../../migrations/0014_channel_kinds.sql"),
+    include_str!("../../migrations/0015_channel_disabled.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

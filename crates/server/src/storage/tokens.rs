@@ -204,3 +204,17 @@ pub fn revoke_sessions_of(conn: &Connection, email: &str, now: i64) -> rusqlite:
         params![email, now],
     )
 }
+
+/// Ends every session of the operator but `keep` (a password change keeps the asking app in).
+pub fn revoke_other_sessions(
+    conn: &Connection,
+    operator_id: Id,
+    keep: &str,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE revoked_at IS NULL AND operator_id = ?1 AND token_hash <> ?2",
+        params![operator_id, keep, now],
+    )
+}
