@@ -2,7 +2,9 @@
 //! notifications into them.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{ConnState, DeskEvents, IncomingMessage, Notice, UploadProgress};
+use switchboard_core::{
+    ConnState, DeskEvents, IncomingMessage, Notice, SessionInfo, UploadProgress,
+};
 use switchboard_protocol::Id;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -22,6 +24,13 @@ pub struct ConnStateChanged {
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SignedOut {
     pub reason: String,
+}
+
+/// Who the operator is changed on the server (role, groups): the tabs, buttons and
+/// visibility follow without a restart.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SessionChanged {
+    pub info: SessionInfo,
 }
 
 /// A one-off message for the operator, shown as a banner (e.g. the cache was rebuilt).
@@ -74,15 +83,30 @@ impl DeskEvents for TauriEvents {
         }
     }
 
-    fn signed_out(&self) {
+    fn signed_out(&self, reason: &str) {
         let app = self.0.clone();
+        let reason = reason.to_string();
         tauri::async_runtime::spawn(async move {
             crate::session::token_refused(&app).await;
-            let event = SignedOut {
-                reason: "The server no longer accepts your sign-in. Please sign in again.".into(),
-            };
+            let event = SignedOut { reason };
             if let Err(err) = event.emit(&app) {
                 tracing::warn!(%err, "could not emit signed-out");
+            }
+        });
+    }
+
+    fn me_changed(&self, _me: &switchboard_protocol::Me) {
+        let app = self.0.clone();
+        tauri::async_runtime::spawn(async move {
+            let state = app.state::<crate::state::AppState>();
+            let Ok(session) = state.current().await else {
+                return;
+            };
+            let event = SessionChanged {
+                info: session.live_info(),
+            };
+            if let Err(err) = event.emit(&app) {
+                tracing::warn!(%err, "could not emit session-changed");
             }
         });
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use switchboard_protocol::{ChangeRecord, EventFrame, Id, Millis};
+use switchboard_protocol::{Change, ChangeRecord, EventFrame, Id, Millis};
 use tokio::sync::watch;
 
 use crate::api::Incoming;
@@ -48,7 +48,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>
         };
         let Err(e) = result;
         if e.kind() == ErrorKind::Unauthorized {
-            shared.token_refused();
+            shared.token_refused(&e.to_string());
             return;
         }
         let since = *offline_since.get_or_insert_with(now_millis);
@@ -278,12 +278,16 @@ async fn pull(shared: &Arc<Shared>) -> Result<bool> {
         }
         received += page.changes.len() as i64;
         let changes = page.changes;
+        let about_me = names_me(shared, &changes);
         let applied = shared
             .write(move |c| apply::apply_changes(c, &changes, next))
             .await?;
         shared.changed(&applied);
         shared.notify_incoming(&applied).await;
         backfill(shared, &applied.backfill).await?;
+        if about_me {
+            shared.refresh_me().await?;
+        }
         if !has_more {
             return Ok(true);
         }
@@ -295,8 +299,18 @@ async fn pull(shared: &Arc<Shared>) -> Result<bool> {
     }
 }
 
+/// Whether `changes` hold the signed-in operator's own record: the server sends it when their
+/// role, groups or active flag changed, and `me` is then fetched again.
+fn names_me(shared: &Shared, changes: &[ChangeRecord]) -> bool {
+    let id = shared.me().operator.id;
+    changes
+        .iter()
+        .any(|r| matches!(&r.change, Change::Operator(o) if o.id == id))
+}
+
 async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()> {
     let top = batch.iter().map(|r| r.seq).max().unwrap_or(0);
+    let about_me = names_me(shared, &batch);
     let applied = shared
         .write(move |c| apply::apply_changes(c, &batch, top))
         .await?;
@@ -304,6 +318,9 @@ async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()
     shared.notify_incoming(&applied).await;
     if applied.outbox_acked {
         shared.outbox_wake.notify_one();
+    }
+    if about_me {
+        shared.refresh_me().await?;
     }
     backfill(shared, &applied.backfill).await
 }

@@ -88,10 +88,17 @@ impl Principal {
     }
 }
 
-fn token_dead() -> ApiError {
-    ApiError::Unauthorized(
-        "The token is unknown, expired or revoked. Log in again or create a new API token.".into(),
-    )
+/// The refusal of a dead token; a deactivated operator's app is told so in a plain sentence
+/// (it shows it on the sign-in screen).
+fn token_dead(conn: &Connection, hash: &str) -> ApiResult<ApiError> {
+    Ok(ApiError::Unauthorized(
+        if tokens::of_deactivated_operator(conn, hash)? {
+            "Your account was deactivated by an admin."
+        } else {
+            "The token is unknown, expired or revoked. Log in again or create a new API token."
+        }
+        .into(),
+    ))
 }
 
 /// Resolves a bearer token to its principal; `Unauthorized` for unknown, expired or revoked
@@ -125,7 +132,7 @@ pub fn authenticate(
             admin,
         });
     }
-    Err(token_dead())
+    Err(token_dead(conn, &hash)?)
 }
 
 /// Checks that a principal authenticated earlier is still alive (its session not revoked,
@@ -144,10 +151,10 @@ pub fn still_alive(
         }
         Principal::Integration { token_id, .. } => tokens::api_token_live(conn, *token_id)?,
     };
-    if alive {
-        Ok(())
-    } else {
-        Err(token_dead())
+    match principal {
+        _ if alive => Ok(()),
+        Principal::Session { token_hash, .. } => Err(token_dead(conn, token_hash)?),
+        Principal::Integration { .. } => Err(token_dead(conn, "")?),
     }
 }
 

@@ -218,3 +218,15 @@ pub fn revoke_other_sessions(
         params![operator_id, keep, now],
     )
 }
+
+/// Whether the session `hash` (live or not) belongs to a deactivated operator: the refusal
+/// then says why, so the app can tell its operator.
+pub fn of_deactivated_operator(conn: &Connection, hash: &str) -> rusqlite::Result<bool> {
+    Ok(optional(conn.query_row(
+        "SELECT o.active FROM sessions s JOIN operators o ON o.id = s.operator_id
+         WHERE s.token_hash = ?1",
+        [hash],
+        |r| r.get::<_, bool>(0),
+    ))?
+    .is_some_and(|active| !active))
+}
