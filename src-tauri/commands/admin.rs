@@ -2,8 +2,8 @@
 
 use switchboard_protocol::{
     ChannelAccount, ChannelPatch, ChannelSecretShown, Group, GroupPatch, Id, NewChannelRequest,
-    NewGroupRequest, NewOperatorRequest, NewRoleRequest, Operator, OperatorCreated,
-    OperatorPatch, Role, RolePatch,
+    NewGroupRequest, NewOperatorRequest, NewRoleRequest, Operator, OperatorCreated, OperatorPatch,
+    Role, RolePatch,
 };
 use tauri::State;
 
@@ -33,7 +33,12 @@ pub async fn admin_update_operator(
     id: Id,
     patch: OperatorPatch,
 ) -> Result<Operator, UiError> {
-    Ok(state.current().await?.desk.update_operator(id, patch).await?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .update_operator(id, patch)
+        .await?)
 }
 
 #[tauri::command]
@@ -79,7 +84,12 @@ pub async fn admin_delete_group(
     id: Id,
     move_to: Option<Id>,
 ) -> Result<(), UiError> {
-    Ok(state.current().await?.desk.delete_group(id, move_to).await?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .delete_group(id, move_to)
+        .await?)
 }
 
 #[tauri::command]
@@ -135,7 +145,12 @@ pub async fn admin_update_channel(
     id: Id,
     patch: ChannelPatch,
 ) -> Result<ChannelAccount, UiError> {
-    Ok(state.current().await?.desk.update_channel(id, patch).await?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .update_channel(id, patch)
+        .await?)
 }
 
 #[tauri::command]
@@ -144,7 +159,12 @@ pub async fn admin_rotate_channel_secret(
     state: State<'_, AppState>,
     id: Id,
 ) -> Result<ChannelSecretShown, UiError> {
-    Ok(state.current().await?.desk.rotate_channel_secret(id).await?)
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .rotate_channel_secret(id)
+        .await?)
 }
 
 #[tauri::command]

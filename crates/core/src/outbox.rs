@@ -69,7 +69,9 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>
                 }
                 Err(Stop::Retry) => Some(backoff.next_delay()),
                 Err(Stop::SignedOut) => {
-                    shared.token_refused("The server no longer accepts your sign-in. Please sign in again.");
+                    shared.token_refused(
+                        "The server no longer accepts your sign-in. Please sign in again.",
+                    );
                     None
                 }
             }

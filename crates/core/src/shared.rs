@@ -38,7 +38,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(me: Me, cache: Arc<Cache>, api: ApiClient, events: Arc<dyn DeskEvents>, files_dir: PathBuf) -> Self {
+    pub fn new(
+        me: Me,
+        cache: Arc<Cache>,
+        api: ApiClient,
+        events: Arc<dyn DeskEvents>,
+        files_dir: PathBuf,
+    ) -> Self {
         let (conn, _) = watch::channel(ConnState::Connecting);
         Self {
             me: std::sync::RwLock::new(me),
@@ -65,7 +71,10 @@ impl Shared {
     pub async fn refresh_me(&self) -> Result<()> {
         let fresh = self.api.me().await?;
         let changed = {
-            let mut me = self.me.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut me = self
+                .me
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let changed = *me != fresh;
             *me = fresh.clone();
             changed

@@ -29,8 +29,12 @@ impl ApiClient {
     /// A new one-time password for the operator (returned once); they are signed out.
     pub async fn reset_password(&self, id: Id) -> Result<OperatorCreated> {
         let body = PasswordReset::default();
-        self.json(Method::POST, &format!("operators/{id}/password"), Some(&body))
-            .await
+        self.json(
+            Method::POST,
+            &format!("operators/{id}/password"),
+            Some(&body),
+        )
+        .await
     }
 
     pub async fn groups(&self) -> Result<Vec<Group>> {

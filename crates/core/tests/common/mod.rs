@@ -201,6 +201,10 @@ pub struct Recorder {
     pub changed: Mutex<Vec<Vec<Id>>>,
     pub states: Mutex<Vec<ConnState>>,
     pub signed_out: Mutex<bool>,
+    /// The sentence the desk signed out with.
+    pub signed_out_reason: Mutex<Option<String>>,
+    /// Who the operator became, each time the server changed them.
+    pub me_changes: Mutex<Vec<switchboard_protocol::Me>>,
     pub incoming: Mutex<Vec<IncomingMessage>>,
     pub notices: Mutex<Vec<Notice>>,
     pub uploads: Mutex<Vec<UploadProgress>>,
@@ -225,8 +229,18 @@ impl DeskEvents for Recorder {
             .unwrap_or_else(|e| e.into_inner())
             .extend_from_slice(messages);
     }
-    fn signed_out(&self) {
+    fn signed_out(&self, reason: &str) {
+        *self
+            .signed_out_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(reason.to_owned());
         *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+    fn me_changed(&self, me: &switchboard_protocol::Me) {
+        self.me_changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(me.clone());
     }
     fn notice(&self, notice: &Notice) {
         self.notices
