@@ -2,7 +2,7 @@
 // operator selects two messages and sends them from the selection bar, then sends the whole
 // conversation from the conversation bar; each time the toast confirms and the mail that
 // arrived holds exactly the expected messages, as plain text and HTML. Then the super-admin's
-// "Company settings" dialog saves the email whitelist and a group's file block.
+// Administration › Settings › Advanced saves the email whitelist and a group's file block.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -130,12 +130,13 @@ export default {
       },
     },
     {
-      name: "email: company settings save the whitelist and a group's file block",
+      name: "email: Settings › Advanced saves the whitelist and a group's file block",
       timeout: 90000,
       async run(ctx) {
         const { browser, server } = ctx;
-        assert(await exists(browser, "#company-settings-open"), "needs the signed-in super-admin of the first case");
-        await click(browser, "#company-settings-open");
+        assert(await exists(browser, "#admin-open"), "needs the signed-in super-admin of the first case");
+        await click(browser, "#admin-open");
+        await click(browser, '[data-admin-section="advanced"]');
         await waitFor("the settings loaded", () => visible(browser, "#restrict-emails"), { timeout: 15000 });
         await waitFor("the groups", () => exists(browser, "[data-group]"), { timeout: 15000 });
         const group = Number(await attr(browser, "[data-group]", "data-group"));
@@ -166,8 +167,8 @@ export default {
         const files = await get("groups/files");
         const g = files.find((f) => f.group_id === group);
         assert(g?.policy.block_send === true && g.policy.block_receive === false, `group files ${JSON.stringify(files)}`);
-        await click(browser, "#settings-close");
-        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+        await click(browser, "#admin-close");
+        await waitFor("back to the conversations", async () => !(await exists(browser, "#company-settings")));
       },
     },
   ],
