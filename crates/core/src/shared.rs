@@ -67,25 +67,28 @@ impl Shared {
     }
 
     /// Asks the server who we are now and tells the shell when it changed (a role, the
-    /// groups or the flags of this operator changed: the server sent their record).
-    pub async fn refresh_me(&self) -> Result<()> {
+    /// groups or the flags of this operator changed: the server sent their record). `true`
+    /// when what they may see changed (groups, all tabs, super-admin): the cache must then be
+    /// rebuilt, since the server sends no record for conversations that were there all along.
+    pub async fn refresh_me(&self) -> Result<bool> {
         let fresh = self.api.me().await?;
-        let changed = {
+        let (changed, sees_otherwise) = {
             let mut me = self
                 .me
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let changed = *me != fresh;
+            let sees_otherwise = Viewer::of(&me) != Viewer::of(&fresh);
             *me = fresh.clone();
-            changed
+            (changed, sees_otherwise)
         };
         if changed {
             tracing::info!("who I am changed on the server; the desk follows");
             self.events.me_changed(&fresh);
-            // Visibility may have changed: the rows to show are the server's to say again.
+            // The tabs and the rows to show follow the new `me`.
             self.events.conversations_changed(&[]);
         }
-        Ok(())
+        Ok(sees_otherwise)
     }
 
     pub fn set_state(&self, state: ConnState) {

@@ -170,8 +170,17 @@ async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
             fresh_snapshot = true;
         }
         crate::message_tags::after_snapshot(shared).await?;
-        if pull(shared).await? {
-            return Ok(());
+        match pull(shared).await? {
+            Pulled::CaughtUp => return Ok(()),
+            Pulled::Rebuild => {
+                // Who we are changed what we may see: a fresh snapshot sweeps what we no
+                // longer see and brings what we now do (the outbox stays).
+                shared
+                    .write(|c| meta::begin_snapshot(c).map(|_| ()))
+                    .await?;
+                continue;
+            }
+            Pulled::Reset => {}
         }
         if fresh_snapshot {
             // `reset` right after a snapshot: position 0 means the company had no changes
@@ -259,15 +268,23 @@ async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
     }
 }
 
-/// Pulls `/sync` from the last applied seq until `has_more` is false. Returns false when the
-/// server answered `reset`.
-async fn pull(shared: &Arc<Shared>) -> Result<bool> {
+/// How a pull ended.
+enum Pulled {
+    CaughtUp,
+    /// The server no longer has our position.
+    Reset,
+    /// The operator's own record came with a change of what they may see.
+    Rebuild,
+}
+
+/// Pulls `/sync` from the last applied seq until `has_more` is false.
+async fn pull(shared: &Arc<Shared>) -> Result<Pulled> {
     let mut after = shared.write(|c| meta::last_seq(c)).await?;
     let mut received: i64 = 0;
     loop {
         let page = shared.api.sync(after, SYNC_LIMIT).await?;
         if page.reset {
-            return Ok(false);
+            return Ok(Pulled::Reset);
         }
         let has_more = page.has_more;
         let next = page.next;
@@ -285,11 +302,11 @@ async fn pull(shared: &Arc<Shared>) -> Result<bool> {
         shared.changed(&applied);
         shared.notify_incoming(&applied).await;
         backfill(shared, &applied.backfill).await?;
-        if about_me {
-            shared.refresh_me().await?;
+        if about_me && shared.refresh_me().await? {
+            return Ok(Pulled::Rebuild);
         }
         if !has_more {
-            return Ok(true);
+            return Ok(Pulled::CaughtUp);
         }
         after = next.max(after);
         shared.set_state(ConnState::Syncing {
@@ -319,10 +336,16 @@ async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()
     if applied.outbox_acked {
         shared.outbox_wake.notify_one();
     }
-    if about_me {
-        shared.refresh_me().await?;
+    backfill(shared, &applied.backfill).await?;
+    if about_me && shared.refresh_me().await? {
+        tracing::info!("what this operator may see changed; rebuilding the cache");
+        shared
+            .write(|c| meta::begin_snapshot(c).map(|_| ()))
+            .await?;
+        catch_up(shared).await?;
+        shared.set_state(ConnState::Online);
     }
-    backfill(shared, &applied.backfill).await
+    Ok(())
 }
 
 /// Fetches the history of conversations that arrived without it (newly visible to this

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{admin_api, login, start_desk_at, wait_for, wait_online, Server};
-use switchboard_protocol::{NewRoleRequest, OperatorPatch, Permissions};
+use switchboard_protocol::{ConversationStatus, NewRoleRequest, OperatorPatch, Permissions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_change_reaches_the_open_desk_and_deactivation_signs_it_out() -> anyhow::Result<()> {
@@ -55,6 +55,39 @@ async fn a_role_change_reaches_the_open_desk_and_deactivation_signs_it_out() -> 
         Some(true),
         "the shell was told"
     );
+
+    // Moved to the 2nd line: the cache is rebuilt to what the server now shows him.
+    let groups = admin.directory().await?.groups;
+    let second = groups
+        .iter()
+        .find(|g| g.name == "2nd line")
+        .map(|g| g.id)
+        .ok_or_else(|| anyhow::anyhow!("no 2nd line"))?;
+    admin
+        .update_operator(
+            id,
+            &OperatorPatch {
+                group_ids: Some(vec![second]),
+                ..OperatorPatch::default()
+            },
+        )
+        .await?;
+    let as_boris = admin_api(&server, &boris.token)?;
+    wait_for(60, "his Unassigned to be the 2nd line's", async || {
+        if desk.me().operator.group_ids != vec![second] {
+            return None;
+        }
+        let page = as_boris.snapshot(None, 5000).await.ok()?;
+        let theirs = page
+            .conversations
+            .iter()
+            // The Unassigned tab leaves blacklisted clients to the Blacklist tab.
+            .filter(|c| c.status == ConversationStatus::Unassigned && !c.client.blacklisted)
+            .count();
+        let cached = desk.counts().await.ok()?.unassigned;
+        (usize::try_from(cached).ok()? == theirs && theirs > 0).then_some(())
+    })
+    .await;
 
     // Deactivated: signed out within 2 s, saying why.
     let started = Instant::now();
