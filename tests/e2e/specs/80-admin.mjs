@@ -145,8 +145,10 @@ export default {
         assert(!(await exists(b2, "#admin-open")), "a plain operator is offered Administration");
 
         const all = await allConversations(server);
-        const mine = new Set(all.filter((c) => c.status === "unassigned" && c.group_id === ctx.group.id).map((c) => c.id));
-        const others = all.filter((c) => c.status === "unassigned" && c.group_id !== ctx.group.id).length;
+        // Unassigned as the tab shows it: blacklisted clients are the Blacklist tab's.
+        const unassigned = all.filter((c) => c.status === "unassigned" && !c.client.blacklisted);
+        const mine = new Set(unassigned.filter((c) => c.group_id === ctx.group.id).map((c) => c.id));
+        const others = unassigned.filter((c) => c.group_id !== ctx.group.id).length;
         assert(mine.size > 0 && others > 0, `the demo needs unassigned conversations in and outside ${GROUP}`);
         await click(b2, '[data-tab="unassigned"]');
         await waitFor("her Unassigned", async () => (await count(b2, ".conversation-row")) > 0, { timeout: 30000 });
