@@ -179,9 +179,10 @@ pub struct NewChannelRequest {
     /// New conversations land in this group's Unassigned.
     #[serde(default)]
     pub group_id: Option<Id>,
-    /// Where operators' answers are POSTed (a public https address); none: nothing is delivered.
+    /// Where operators' answers are POSTed (an http(s) address with a host; 422 otherwise);
+    /// none: nothing is delivered.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2048))]
     pub callback_url: Option<String>,
 }
 

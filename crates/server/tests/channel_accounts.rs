@@ -138,7 +138,12 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
         Some(json!({"name": "X", "callback_url": "not a url"})),
     )
     .await;
-    assert_eq!(bad.0, StatusCode::BAD_REQUEST, "{}", bad.1);
+    assert_error(
+        &bad,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_state",
+        "callback URL",
+    );
     let bad = call(
         &fx,
         &admin,

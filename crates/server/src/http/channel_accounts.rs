@@ -28,7 +28,8 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = NewChannelRequest,
     security(("token" = [])),
     responses((status = 201, body = ChannelSecretShown), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, description = "Unknown group", body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, description = "Unknown group", body = ErrorBody),
+        (status = 422, description = "A callback URL the server cannot deliver to", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     Auth(p): Auth,

@@ -85,9 +85,10 @@ pub async fn create(
         callback_url: req.callback_url.clone(),
         ..ChannelOptions::default()
     };
-    // The same checks as `channel add --kind custom` (a public https callback address).
+    // The same checks as `channel add --kind custom`. 422: the body is well-formed, the address
+    // is not one the server can deliver to.
     let configured = channels::configure(ChannelKind::Custom, &options)
-        .map_err(|e| ApiError::bad_request(format!("{e}.")))?;
+        .map_err(|e| ApiError::InvalidState(format!("{e}.")))?;
     as_admin(db, principal, ip, move |ctx, actor| {
         let name = checked_name(&req.name, "channel")?;
         if let Some(g) = req.group_id {
