@@ -1100,7 +1100,8 @@ export type NewChannelRequest = { name: string;
  */
 group_id?: number | null; 
 /**
- * Where operators' answers are POSTed (a public https address); none: nothing is delivered.
+ * Where operators' answers are POSTed (an http(s) address with a host; 422 otherwise);
+ * none: nothing is delivered.
  */
 callback_url?: string | null }
 /**
