@@ -95,13 +95,27 @@ impl DeskEvents for TauriEvents {
         });
     }
 
-    fn me_changed(&self, _me: &switchboard_protocol::Me) {
+    fn me_changed(&self, me: &switchboard_protocol::Me) {
         let app = self.0.clone();
+        let me = me.clone();
         tauri::async_runtime::spawn(async move {
             let state = app.state::<crate::state::AppState>();
             let Ok(session) = state.current().await else {
                 return;
             };
+            // The next start (offline too) opens as who they are now.
+            if session.info.remembered {
+                let remembered = switchboard_core::account::RememberedAccount {
+                    server_url: session.info.server_url.clone(),
+                    email: session.email.clone(),
+                    me,
+                };
+                if let Err(err) =
+                    switchboard_core::account::save_remembered(&state.data_dir, &remembered)
+                {
+                    tracing::warn!(%err, "could not remember the operator's new role");
+                }
+            }
             let event = SessionChanged {
                 info: session.live_info(),
             };

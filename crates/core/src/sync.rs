@@ -71,6 +71,13 @@ async fn session(
     backoff: &mut Backoff,
     offline_since: &mut Option<Millis>,
 ) -> Result<std::convert::Infallible> {
+    // Who we are may have changed while the app was closed or offline (the desk starts with
+    // the `me` remembered at sign-in): asked on every connect.
+    if shared.refresh_me().await? {
+        shared
+            .write(|c| meta::begin_snapshot(c).map(|_| ()))
+            .await?;
+    }
     let dir = shared.api.directory().await?;
     shared
         .write(move |c| apply::apply_directory(c, &dir))

@@ -123,3 +123,24 @@ async fn a_role_change_reaches_the_open_desk_and_deactivation_signs_it_out() -> 
     desk.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_started_with_a_stale_me_takes_the_servers_on_connect() -> anyhow::Result<()> {
+    let server = Server::demo()?;
+    let data = tempfile::tempdir()?;
+    // What the app remembered at sign-in, before an admin took the All tab away meanwhile.
+    let mut remembered = login(&server, "boris@demo.test").await?;
+    remembered.me.permissions.show_all_tab = true;
+    let (desk, events) = start_desk_at(&server.url, &remembered, data.path()).await?;
+    wait_for(30, "me() as the server says", async || {
+        (!desk.me().permissions.show_all_tab).then_some(())
+    })
+    .await;
+    assert!(!events
+        .me_changes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_empty());
+    desk.shutdown().await;
+    Ok(())
+}
