@@ -2,7 +2,9 @@
 //! notifications into them.
 
 use serde::{Deserialize, Serialize};
-use switchboard_core::{ConnState, DeskEvents, IncomingMessage, Notice, UploadProgress};
+use switchboard_core::{
+    ConnState, DeskEvents, IncomingMessage, Notice, SessionInfo, UploadProgress,
+};
 use switchboard_protocol::{ClientTyping, Id};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -22,6 +24,13 @@ pub struct ConnStateChanged {
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SignedOut {
     pub reason: String,
+}
+
+/// Who the operator is changed on the server (role, groups): the tabs, buttons and
+/// visibility follow without a restart.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SessionChanged {
+    pub info: SessionInfo,
 }
 
 /// A one-off message for the operator, shown as a banner (e.g. the cache was rebuilt).
@@ -97,6 +106,36 @@ impl DeskEvents for TauriEvents {
             let event = SignedOut { reason };
             if let Err(err) = event.emit(&app) {
                 tracing::warn!(%err, "could not emit signed-out");
+            }
+        });
+    }
+
+    fn me_changed(&self, me: &switchboard_protocol::Me) {
+        let app = self.0.clone();
+        let me = me.clone();
+        tauri::async_runtime::spawn(async move {
+            let state = app.state::<crate::state::AppState>();
+            let Ok(session) = state.current().await else {
+                return;
+            };
+            // The next start (offline too) opens as who they are now.
+            if session.info.remembered {
+                let remembered = switchboard_core::account::RememberedAccount {
+                    server_url: session.info.server_url.clone(),
+                    email: session.email.clone(),
+                    me,
+                };
+                if let Err(err) =
+                    switchboard_core::account::save_remembered(&state.data_dir, &remembered)
+                {
+                    tracing::warn!(%err, "could not remember the operator's new role");
+                }
+            }
+            let event = SessionChanged {
+                info: session.live_info(),
+            };
+            if let Err(err) = event.emit(&app) {
+                tracing::warn!(%err, "could not emit session-changed");
             }
         });
     }

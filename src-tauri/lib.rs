@@ -20,8 +20,8 @@ pub use error::UiError;
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
-        advanced, assign, attachments, canned, conversations, email, notify, outbox, profile,
-        session, settings, typing, webhooks,
+        admin, advanced, assign, attachments, canned, conversations, email, notify, outbox,
+        profile, session, settings, typing, webhooks,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -30,6 +30,23 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             session::default_server_url,
             session::sign_in,
             session::sign_out,
+            admin::admin_operators,
+            admin::admin_create_operator,
+            admin::admin_update_operator,
+            admin::admin_reset_password,
+            admin::admin_groups,
+            admin::admin_create_group,
+            admin::admin_update_group,
+            admin::admin_delete_group,
+            admin::admin_roles,
+            admin::admin_create_role,
+            admin::admin_update_role,
+            admin::admin_delete_role,
+            admin::admin_channels,
+            admin::admin_create_channel,
+            admin::admin_update_channel,
+            admin::admin_rotate_channel_secret,
+            admin::change_password,
             conversations::list_conversations,
             conversations::tab_counts,
             conversations::open_conversation,
@@ -89,6 +106,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             events::ConversationsChanged,
             events::ConnStateChanged,
             events::SignedOut,
+            events::SessionChanged,
             events::NoticeRaised,
             events::UploadProgressChanged,
             events::ClientTypingChanged,

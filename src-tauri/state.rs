@@ -18,6 +18,18 @@ pub struct AppState {
     pub session: RwLock<Option<Arc<Session>>>,
 }
 
+impl Session {
+    /// The session as the UI shows it, with who the operator is now (a role or group change
+    /// reaches an open app: the desk keeps `me` current).
+    pub fn live_info(&self) -> SessionInfo {
+        SessionInfo::new(
+            self.info.server_url.clone(),
+            self.desk.me(),
+            self.info.remembered,
+        )
+    }
+}
+
 impl AppState {
     pub fn new(data_dir: PathBuf) -> Self {
         Self {

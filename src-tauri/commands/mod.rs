@@ -1,5 +1,6 @@
 //! IPC commands by domain. Each is a one-line adapter from IPC arguments to a core call.
 
+pub mod admin;
 pub mod advanced;
 pub mod assign;
 pub mod attachments;

@@ -24,7 +24,7 @@ pub async fn restore_session(
     state: State<'_, AppState>,
 ) -> Result<Option<SessionInfo>, UiError> {
     if let Some(session) = state.session.read().await.clone() {
-        return Ok(Some(session.info.clone()));
+        return Ok(Some(session.live_info()));
     }
     if let Some(info) = session::restore(&state, events(&app)).await? {
         return Ok(Some(info));

@@ -25,6 +25,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::error::{CoreError, ErrorKind, Result};
 
+mod admin;
+
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Whole-transfer limit of attachment uploads and downloads (25 MiB on a slow line).
@@ -706,6 +708,9 @@ pub fn kind_of(status: StatusCode) -> ErrorKind {
 }
 
 /// The open events socket.
+/// Close code of the events socket whose token died (the server's `CLOSE_TOKEN_DEAD`).
+const TOKEN_DEAD: u16 = 4401;
+
 pub struct EventStream {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     url: String,
@@ -737,6 +742,21 @@ impl EventStream {
                     Ok(Incoming::Idle)
                 }
             },
+            // The server closes with 4401 when the token died (signed out elsewhere, revoked,
+            // the operator deactivated): the reason is its sentence for the operator.
+            Some(Ok(WsMessage::Close(Some(f)))) if u16::from(f.code) == TOKEN_DEAD => {
+                Err(CoreError::Api {
+                    kind: ErrorKind::Unauthorized,
+                    status: 401,
+                    code: "unauthorized".into(),
+                    message: if f.reason.is_empty() {
+                        "The server no longer accepts your sign-in. Please sign in again.".into()
+                    } else {
+                        f.reason.to_string()
+                    },
+                    detail: None,
+                })
+            }
             Some(Ok(WsMessage::Close(frame))) => Err(offline(match frame {
                 Some(f) => format!("the server closed the events connection ({})", f.reason),
                 None => "the server closed the events connection".into(),

@@ -4,7 +4,6 @@
 //! async runtime; network work happens in the background tasks it starts.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use rusqlite::Connection;
 use switchboard_protocol::{
     tabs, ConversationAction, ConversationStatus, Delivery, Id, Me, MessageKind,
 };
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::ApiClient;
@@ -27,6 +26,7 @@ use crate::view::{
     PendingAction, TabCounts, ThreadMessage,
 };
 
+mod admin;
 mod advanced;
 mod assign;
 mod attachments;
@@ -82,18 +82,13 @@ impl Desk {
         let path = cache::account_dir(&config.data_dir, &config.server_url, config.me.operator.id)
             .join(cache::CACHE_FILE);
         let cache = blocking(move || Cache::open(&path)).await?;
-        let (conn, _) = watch::channel(ConnState::Connecting);
-        let shared = Arc::new(Shared {
-            me: config.me,
-            cache: Arc::new(cache),
+        let shared = Arc::new(Shared::new(
+            config.me,
+            Arc::new(cache),
             api,
             events,
-            conn,
-            outbox_wake: Notify::new(),
-            signed_out: AtomicBool::new(false),
-            files_dir: config.data_dir.join("files"),
-            uploads: Default::default(),
-        });
+            config.data_dir.join("files"),
+        ));
         shared.events.conn_state(&ConnState::Connecting);
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
@@ -111,12 +106,13 @@ impl Desk {
         Ok(desk)
     }
 
-    pub fn me(&self) -> &Me {
-        &self.shared.me
+    /// Who is signed in, as the server last said (kept current by sync).
+    pub fn me(&self) -> Me {
+        self.shared.me()
     }
 
     fn viewer(&self) -> Viewer {
-        Viewer::of(&self.shared.me)
+        Viewer::of(&self.shared.me())
     }
 
     /// The cache, for diagnostics and tests.
@@ -140,7 +136,7 @@ impl Desk {
     /// The conversation with its newest messages; marks it read for this operator.
     pub async fn open(&self, id: Id) -> Result<ConversationView> {
         let marked = self.shared.write(move |c| mark_read(c, id)).await?;
-        let me = self.shared.me.clone();
+        let me = self.shared.me();
         let view = self.shared.read(move |c| view(c, &me, id)).await?;
         if marked {
             self.shared.outbox_wake.notify_one();
@@ -203,7 +199,7 @@ impl Desk {
             id: None,
             kind,
             text,
-            author_name: Some(self.shared.me.operator.name.clone()),
+            author_name: Some(self.shared.me().operator.name.clone()),
             created_at,
             delivery: Delivery::Pending,
             delivery_error: None,
@@ -214,7 +210,7 @@ impl Desk {
 
     /// Queues a conversation movement (start, close, unassign, assign) in the outbox.
     pub async fn act(&self, conversation_id: Id, action: ConversationAction) -> Result<()> {
-        let me = self.shared.me.operator.id;
+        let me = self.shared.me().operator.id;
         self.shared
             .write(move |conn| {
                 if !conversations::exists(conn, conversation_id)? {
@@ -236,7 +232,7 @@ impl Desk {
     /// Puts a failed outbox item (a send's key or a pending action's id) back in the queue.
     /// What it showed before the refusal is shown again.
     pub async fn retry(&self, item_id: &str) -> Result<()> {
-        let me = self.shared.me.operator.id;
+        let me = self.shared.me().operator.id;
         let item_id = item_id.to_owned();
         let conv = self
             .shared

@@ -69,6 +69,12 @@ impl CoreError {
     pub fn session_end_reason(&self) -> String {
         match self {
             Self::Api { code, message, .. } if code == ADDRESS_NOT_ALLOWED => message.clone(),
+            // The server's own sentence ("Your account was deactivated by an admin.").
+            Self::Api {
+                kind: ErrorKind::Unauthorized,
+                message,
+                ..
+            } if !message.is_empty() => message.clone(),
             _ => TOKEN_REFUSED.to_owned(),
         }
     }

@@ -13,9 +13,13 @@ pub trait DeskEvents: Send + Sync + 'static {
     fn conn_state(&self, state: &ConnState);
     /// The server refused the token (revoked, expired, operator deactivated) or the address
     /// (the company's IP whitelist): sync and the outbox have stopped. The shell should drop
-    /// the stored token and show the sign-in screen with `reason`. The cache and the outbox
-    /// stay on disk for the next sign-in of this operator.
+    /// the stored token and show the sign-in screen with `reason`, the server's sentence (or a
+    /// plain one when it gave none). The cache and the outbox stay on disk for the next sign-in
+    /// of this operator.
     fn signed_out(&self, _reason: &str) {}
+    /// The signed-in operator's role, groups or flags changed on the server: `me` is who they
+    /// are now (the shell updates the tabs, buttons and visibility it shows).
+    fn me_changed(&self, _me: &switchboard_protocol::Me) {}
     /// New client messages arrived live or through a `/sync` catch-up (never through the
     /// initial snapshot), in conversations this operator sees, still unread, not blacklisted.
     fn client_messages(&self, _messages: &[IncomingMessage]) {}

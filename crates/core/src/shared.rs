@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use switchboard_protocol::Me;
@@ -21,7 +21,9 @@ use crate::time::now_millis;
 use crate::view::{ConnState, UploadProgress};
 
 pub(crate) struct Shared {
-    pub me: Me,
+    /// Who is signed in; replaced when the server says their role, groups or flags changed
+    /// ([`Shared::refresh_me`]), so the tabs, buttons and visibility follow without a restart.
+    me: std::sync::RwLock<Me>,
     pub cache: Arc<Cache>,
     pub api: ApiClient,
     pub events: Arc<dyn DeskEvents>,
@@ -32,10 +34,63 @@ pub(crate) struct Shared {
     /// Downloaded attachments by SHA-256 (`<data dir>/files/<sha256>`).
     pub files_dir: PathBuf,
     /// Uploads in progress, by upload id, so they can be cancelled.
-    pub uploads: std::sync::Mutex<HashMap<String, (tokio::task::AbortHandle, UploadProgress)>>,
+    pub uploads: Mutex<HashMap<String, (tokio::task::AbortHandle, UploadProgress)>>,
 }
 
 impl Shared {
+    pub fn new(
+        me: Me,
+        cache: Arc<Cache>,
+        api: ApiClient,
+        events: Arc<dyn DeskEvents>,
+        files_dir: PathBuf,
+    ) -> Self {
+        let (conn, _) = watch::channel(ConnState::Connecting);
+        Self {
+            me: std::sync::RwLock::new(me),
+            cache,
+            api,
+            events,
+            conn,
+            outbox_wake: Notify::new(),
+            signed_out: AtomicBool::new(false),
+            files_dir,
+            uploads: Mutex::default(),
+        }
+    }
+
+    pub fn me(&self) -> Me {
+        self.me
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Asks the server who we are now and tells the shell when it changed (a role, the
+    /// groups or the flags of this operator changed: the server sent their record). `true`
+    /// when what they may see changed (groups, all tabs, super-admin): the cache must then be
+    /// rebuilt, since the server sends no record for conversations that were there all along.
+    pub async fn refresh_me(&self) -> Result<bool> {
+        let fresh = self.api.me().await?;
+        let (changed, sees_otherwise) = {
+            let mut me = self
+                .me
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let changed = *me != fresh;
+            let sees_otherwise = Viewer::of(&me) != Viewer::of(&fresh);
+            *me = fresh.clone();
+            (changed, sees_otherwise)
+        };
+        if changed {
+            tracing::info!("who I am changed on the server; the desk follows");
+            self.events.me_changed(&fresh);
+            // The tabs and the rows to show follow the new `me`.
+            self.events.conversations_changed(&[]);
+        }
+        Ok(sees_otherwise)
+    }
+
     pub fn set_state(&self, state: ConnState) {
         let changed = self.conn.send_if_modified(|cur| {
             if *cur == state {
@@ -77,7 +132,7 @@ impl Shared {
         if applied.new_client_messages.is_empty() {
             return;
         }
-        let viewer = Viewer::of(&self.me);
+        let viewer = Viewer::of(&self.me());
         let new = applied.new_client_messages.clone();
         let described = self
             .read(move |conn| {

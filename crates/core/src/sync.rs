@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use switchboard_protocol::{ChangeRecord, EventFrame, Id, Millis};
+use switchboard_protocol::{Change, ChangeRecord, EventFrame, Id, Millis};
 use tokio::sync::watch;
 
 use crate::api::Incoming;
@@ -71,6 +71,13 @@ async fn session(
     backoff: &mut Backoff,
     offline_since: &mut Option<Millis>,
 ) -> Result<std::convert::Infallible> {
+    // Who we are may have changed while the app was closed or offline (the desk starts with
+    // the `me` remembered at sign-in): asked on every connect.
+    if shared.refresh_me().await? {
+        shared
+            .write(|c| meta::begin_snapshot(c).map(|_| ()))
+            .await?;
+    }
     let dir = shared.api.directory().await?;
     shared
         .write(move |c| apply::apply_directory(c, &dir))
@@ -174,8 +181,17 @@ async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
             fresh_snapshot = true;
         }
         crate::message_tags::after_snapshot(shared).await?;
-        if pull(shared).await? {
-            return Ok(());
+        match pull(shared).await? {
+            Pulled::CaughtUp => return Ok(()),
+            Pulled::Rebuild => {
+                // Who we are changed what we may see: a fresh snapshot sweeps what we no
+                // longer see and brings what we now do (the outbox stays).
+                shared
+                    .write(|c| meta::begin_snapshot(c).map(|_| ()))
+                    .await?;
+                continue;
+            }
+            Pulled::Reset => {}
         }
         if fresh_snapshot {
             // `reset` right after a snapshot: position 0 means the company had no changes
@@ -263,15 +279,23 @@ async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
     }
 }
 
-/// Pulls `/sync` from the last applied seq until `has_more` is false. Returns false when the
-/// server answered `reset`.
-async fn pull(shared: &Arc<Shared>) -> Result<bool> {
+/// How a pull ended.
+enum Pulled {
+    CaughtUp,
+    /// The server no longer has our position.
+    Reset,
+    /// The operator's own record came with a change of what they may see.
+    Rebuild,
+}
+
+/// Pulls `/sync` from the last applied seq until `has_more` is false.
+async fn pull(shared: &Arc<Shared>) -> Result<Pulled> {
     let mut after = shared.write(|c| meta::last_seq(c)).await?;
     let mut received: i64 = 0;
     loop {
         let page = shared.api.sync(after, SYNC_LIMIT).await?;
         if page.reset {
-            return Ok(false);
+            return Ok(Pulled::Reset);
         }
         let has_more = page.has_more;
         let next = page.next;
@@ -282,14 +306,18 @@ async fn pull(shared: &Arc<Shared>) -> Result<bool> {
         }
         received += page.changes.len() as i64;
         let changes = page.changes;
+        let about_me = names_me(shared, &changes);
         let applied = shared
             .write(move |c| apply::apply_changes(c, &changes, next))
             .await?;
         shared.changed(&applied);
         shared.notify_incoming(&applied).await;
         backfill(shared, &applied.backfill).await?;
+        if about_me && shared.refresh_me().await? {
+            return Ok(Pulled::Rebuild);
+        }
         if !has_more {
-            return Ok(true);
+            return Ok(Pulled::CaughtUp);
         }
         after = next.max(after);
         shared.set_state(ConnState::Syncing {
@@ -299,8 +327,18 @@ async fn pull(shared: &Arc<Shared>) -> Result<bool> {
     }
 }
 
+/// Whether `changes` hold the signed-in operator's own record: the server sends it when their
+/// role, groups or active flag changed, and `me` is then fetched again.
+fn names_me(shared: &Shared, changes: &[ChangeRecord]) -> bool {
+    let id = shared.me().operator.id;
+    changes
+        .iter()
+        .any(|r| matches!(&r.change, Change::Operator(o) if o.id == id))
+}
+
 async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()> {
     let top = batch.iter().map(|r| r.seq).max().unwrap_or(0);
+    let about_me = names_me(shared, &batch);
     let applied = shared
         .write(move |c| apply::apply_changes(c, &batch, top))
         .await?;
@@ -309,7 +347,16 @@ async fn apply_live(shared: &Arc<Shared>, batch: Vec<ChangeRecord>) -> Result<()
     if applied.outbox_acked {
         shared.outbox_wake.notify_one();
     }
-    backfill(shared, &applied.backfill).await
+    backfill(shared, &applied.backfill).await?;
+    if about_me && shared.refresh_me().await? {
+        tracing::info!("what this operator may see changed; rebuilding the cache");
+        shared
+            .write(|c| meta::begin_snapshot(c).map(|_| ()))
+            .await?;
+        catch_up(shared).await?;
+        shared.set_state(ConnState::Online);
+    }
+    Ok(())
 }
 
 /// Fetches the history of conversations that arrived without it (newly visible to this

@@ -102,6 +102,10 @@ named_enum! {
         /// Settings › Advanced "IP address whitelist" saved
         /// ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
         IpWhitelistChanged = "ip_whitelist_changed",
+        ChannelCreated = "channel_created",
+        /// Renamed, moved to another group, disabled or enabled.
+        ChannelUpdated = "channel_updated",
+        ChannelSecretRotated = "channel_secret_rotated",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -123,6 +127,7 @@ named_enum! {
         Group = "group",
         Operator = "operator",
         Role = "role",
+        Channel = "channel",
     }
 }
 

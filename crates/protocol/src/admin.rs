@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{Id, Operator, Permissions};
+use crate::{ChannelAccount, Id, Operator, Permissions};
 
 /// A field of a PATCH that may be set to `null`: absent → `None` (unchanged), `null` →
 /// `Some(None)` (cleared), a value → `Some(Some(v))`.
@@ -200,6 +200,61 @@ pub struct EmbedLink {
     /// CRM's `<iframe src>`.
     pub path: String,
     pub expires_at: crate::Millis,
+}
+
+/// `POST /api/v1/channels`: a Custom app channel (other kinds need their settings: `channel add`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewChannelRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
+    )]
+    pub name: String,
+    /// New conversations land in this group's Unassigned.
+    #[serde(default)]
+    pub group_id: Option<Id>,
+    /// Where operators' answers are POSTed (an http(s) address with a host; 422 otherwise);
+    /// none: nothing is delivered.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2048))]
+    pub callback_url: Option<String>,
+}
+
+/// A new channel, or a rotated secret: the secret is shown here once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelSecretShown {
+    pub channel: ChannelAccount,
+    /// The inbound secret (`X-Channel-Secret`); never shown again.
+    pub secret: String,
+}
+
+/// `PATCH /api/v1/channels/{id}`: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelPatch {
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
+    )]
+    pub name: Option<String>,
+    /// `null`: no group (its new conversations land in no group's Unassigned).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "specta", specta(type = Option<Id>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub group_id: Option<Option<Id>>,
+    /// `true`: inbound messages are refused; its conversations stay readable.
+    #[serde(default)]
+    pub disabled: Option<bool>,
 }
 
 #[cfg(test)]

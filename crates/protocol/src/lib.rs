@@ -272,6 +272,9 @@ pub struct ChannelAccount {
     pub name: String,
     /// New conversations of this account land in this group's Unassigned.
     pub group_id: Option<Id>,
+    /// A disabled channel refuses inbound messages (403); its conversations stay readable.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

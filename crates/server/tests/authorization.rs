@@ -133,6 +133,7 @@ use Rule::{
 };
 
 const MANAGE: &str = "manage_operators";
+const SETTINGS: &str = "manage_settings";
 
 /// One row per route, in the router's order.
 const ROWS: &[Row] = &[
@@ -185,6 +186,12 @@ const ROWS: &[Row] = &[
     ),
     row("POST", "/auth/logout", "/api/v1/auth/logout", Session),
     row("GET", "/me", "/api/v1/me", Company),
+    // The matrix's callers have no known password: allowed callers get 422 (wrong current
+    // password), API tokens 403 (no password). tests/channel_accounts.rs changes one for real.
+    with_body(
+        row("PUT", "/me/password", "/api/v1/me/password", Session),
+        |_| json!({"current_password": "not-it", "new_password": "a-new-password"}),
+    ),
     row("GET", "/sync", "/api/v1/sync?after=0", Company),
     row("GET", "/snapshot", "/api/v1/snapshot?limit=5", Company),
     row("GET", "/directory", "/api/v1/directory", Company),
@@ -250,6 +257,18 @@ const ROWS: &[Row] = &[
         row("POST", "/channels/{channel_id}/telegram", "/api/v1/channels/{tg}/telegram", TelegramWebhook),
         |_| json!({"update_id": 1}),
     ),
+    // Channel accounts: the super-admin or "manage settings" (service/channel_accounts.rs).
+    row("GET", "/channels", "/api/v1/channels", Permission(SETTINGS)),
+    with_body(
+        row("POST", "/channels", "/api/v1/channels", Permission(SETTINGS)),
+        |_| json!({"name": "Matrix app"}),
+    ),
+    with_body(
+        row("PATCH", "/channels/{channel_id}", "/api/v1/channels/{tg}", PermissionOver(SETTINGS)),
+        |_| json!({"disabled": true}),
+    ),
+    // {tg} is a Telegram channel: its secret is not rotated here (422, a business refusal).
+    row("POST", "/channels/{channel_id}/secret", "/api/v1/channels/{tg}/secret", PermissionOver(SETTINGS)),
     with_body(
         row("POST", "/clients/{id}/rename", "/api/v1/clients/{client}/rename", Conversation),
         |_| json!({"display_name": "Tom T."}),

@@ -886,6 +886,27 @@ async fn webhook_mode_registers_the_route_and_takes_updates_with_the_secret() {
     );
     assert_eq!(messages(&fx, &anna, conv).await.len(), 1);
     assert!(bot.bot().polls.is_empty(), "no getUpdates in webhook mode");
+
+    // Disabled by an admin (Administration › Channel accounts): the webhook refuses with a
+    // sentence and stores nothing; the conversation stays readable.
+    let disabled = fx
+        .http
+        .patch(fx.url(&format!("/api/v1/channels/{channel}")))
+        .header("Authentication", session(fx.admin))
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(disabled.status(), StatusCode::OK);
+    let later = json!({"update_id": 9, "message": from_ann(2, json!({"text": "While disabled"}))})
+        .to_string();
+    common::assert_error(
+        &post(Some(secret), later).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "This channel is disabled",
+    );
+    assert_eq!(messages(&fx, &anna, conv).await.len(), 1);
 }
 
 #[tokio::test]

@@ -2,9 +2,9 @@
 // operator selects two messages and sends them from the selection bar, then sends the whole
 // conversation from the conversation bar; each time the toast confirms and the mail that
 // arrived holds exactly the expected messages, as plain text and HTML. Then the super-admin's
-// "Company settings" dialog saves the email whitelist and a group's file block, lists them in the
-// action log tab (exported as CSV), saves an IP whitelist after the lockout question, and adds a
-// webhook whose test event reaches a local receiver and shows in the delivery log.
+// Administration › Settings › Advanced saves the email whitelist and a group's file block; the
+// Action log section lists them (exported as CSV), the IP whitelist saves after the lockout
+// question, and a webhook's test event reaches a local receiver and shows in its delivery log.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -135,12 +135,13 @@ export default {
       },
     },
     {
-      name: "email: company settings save the whitelist and a group's file block",
+      name: "email: Settings › Advanced saves the whitelist and a group's file block",
       timeout: 90000,
       async run(ctx) {
         const { browser, server } = ctx;
-        assert(await exists(browser, "#company-settings-open"), "needs the signed-in super-admin of the first case");
-        await click(browser, "#company-settings-open");
+        assert(await exists(browser, "#admin-open"), "needs the signed-in super-admin of the first case");
+        await click(browser, "#admin-open");
+        await click(browser, '[data-admin-section="advanced"]');
         await waitFor("the settings loaded", () => visible(browser, "#restrict-emails"), { timeout: 15000 });
         await waitFor("the groups", () => exists(browser, "[data-group]"), { timeout: 15000 });
         const group = Number(await attr(browser, "[data-group]", "data-group"));
@@ -171,8 +172,8 @@ export default {
         const files = await get("groups/files");
         const g = files.find((f) => f.group_id === group);
         assert(g?.policy.block_send === true && g.policy.block_receive === false, `group files ${JSON.stringify(files)}`);
-        await click(browser, "#settings-close");
-        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+        await click(browser, "#admin-close");
+        await waitFor("back to the conversations", async () => !(await exists(browser, "#company-settings")));
       },
     },
     {
@@ -180,9 +181,9 @@ export default {
       timeout: 90000,
       async run(ctx) {
         const { browser, server, csv } = ctx;
-        assert(await exists(browser, "#company-settings-open"), "needs the signed-in super-admin of the first case");
-        await click(browser, "#company-settings-open");
-        await click(browser, "#settings-tab-log");
+        assert(await exists(browser, "#admin-open"), "needs the signed-in super-admin of the first case");
+        await click(browser, "#admin-open");
+        await click(browser, '[data-admin-section="action-log"]');
         // The previous case's whitelist and file policy are the newest rows.
         await waitFor("the log rows", () => exists(browser, "[data-log-row]"), { timeout: 15000 });
         const first = await text(browser, "[data-log-row]");
@@ -194,7 +195,7 @@ export default {
         assert(saved.startsWith("Actor,Target account,Action type,IP address,Date and time (UTC),Note\r\n"), saved.slice(0, 200));
         assert(saved.includes("email_whitelist_changed") && saved.includes("file_policy_changed"), saved.slice(0, 600));
 
-        await click(browser, "#settings-tab-ip");
+        await click(browser, '[data-admin-section="ip-whitelist"]');
         await waitFor("the IP whitelist", () => visible(browser, "#ip-whitelist-enabled"), { timeout: 15000 });
         await click(browser, "#ip-whitelist-enabled");
         await typeInto(browser, "#ip-whitelist-entries", "10.0.0.0/8");
@@ -218,8 +219,8 @@ export default {
         const w = await res.json();
         assert(w.enabled === true && w.entries.includes("10.0.0.0/8") && w.entries.includes(me), JSON.stringify(w));
         // The desk still works from the listed address.
-        await click(browser, "#settings-close");
-        await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+        await click(browser, "#admin-close");
+        await waitFor("back to the conversations", async () => !(await exists(browser, "#admin-ip-whitelist")));
         await waitFor("still online", async () => (await attr(browser, "#conn-state", "data-state")) === "online", { timeout: 20000 });
       },
     },
@@ -241,8 +242,8 @@ export default {
         await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
         const url = `http://127.0.0.1:${receiver.address().port}/hook`;
         try {
-          await click(browser, "#company-settings-open");
-          await click(browser, "#settings-tab-webhooks");
+          await click(browser, "#admin-open");
+          await click(browser, '[data-admin-section="webhooks"]');
           await waitFor("the webhooks section", () => visible(browser, "#webhook-url"), { timeout: 15000 });
           await typeInto(browser, "#webhook-url", url);
           await click(browser, '[data-new-event="message.created"]');
@@ -273,8 +274,8 @@ export default {
           const hooks = await res.json();
           const saved = hooks.find((h) => h.id === id);
           assert(saved?.url === url && saved.events.length === 7 && !saved.events.includes("message.created"), `webhook ${JSON.stringify(hooks)}`);
-          await click(browser, "#settings-close");
-          await waitFor("the dialog closed", async () => !(await exists(browser, "#company-settings")));
+          await click(browser, "#admin-close");
+          await waitFor("back to the conversations", async () => !(await exists(browser, "#admin-webhooks")));
         } finally {
           receiver.close();
         }

@@ -61,6 +61,149 @@ async signOut() : Promise<Result<null, UiError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async adminOperators() : Promise<Result<Operator[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_operators") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminCreateOperator(req: NewOperatorRequest) : Promise<Result<OperatorCreated, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_create_operator", { req }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Rename, role (`null`: none), groups, `active` (deactivate / reactivate).
+ */
+async adminUpdateOperator(id: number, patch: OperatorPatch) : Promise<Result<Operator, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_update_operator", { id, patch }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminResetPassword(id: number) : Promise<Result<OperatorCreated, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_reset_password", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminGroups() : Promise<Result<Group[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_groups") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminCreateGroup(req: NewGroupRequest) : Promise<Result<Group, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_create_group", { req }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminUpdateGroup(id: number, patch: GroupPatch) : Promise<Result<Group, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_update_group", { id, patch }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * `move_to`: where its conversations and channels go (the server refuses without it while
+ * it has any).
+ */
+async adminDeleteGroup(id: number, moveTo: number | null) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_delete_group", { id, moveTo }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminRoles() : Promise<Result<Role[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_roles") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminCreateRole(req: NewRoleRequest) : Promise<Result<Role, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_create_role", { req }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminUpdateRole(id: number, patch: RolePatch) : Promise<Result<Role, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_update_role", { id, patch }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminDeleteRole(id: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_delete_role", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminChannels() : Promise<Result<ChannelAccount[], UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_channels") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminCreateChannel(req: NewChannelRequest) : Promise<Result<ChannelSecretShown, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_create_channel", { req }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminUpdateChannel(id: number, patch: ChannelPatch) : Promise<Result<ChannelAccount, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_update_channel", { id, patch }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async adminRotateChannelSecret(id: number) : Promise<Result<ChannelSecretShown, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_rotate_channel_secret", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async changePassword(currentPassword: string, newPassword: string) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("change_password", { currentPassword, newPassword }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async listConversations(query: ListQuery) : Promise<Result<ConversationRow[], UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_conversations", { query }) };
@@ -542,6 +685,7 @@ noticeRaised: NoticeRaised,
 notifyFailed: NotifyFailed,
 notifySettingsChanged: NotifySettingsChanged,
 openConversation: OpenConversation,
+sessionChanged: SessionChanged,
 signOutRequested: SignOutRequested,
 signedOut: SignedOut,
 uploadProgressChanged: UploadProgressChanged
@@ -553,6 +697,7 @@ noticeRaised: "notice-raised",
 notifyFailed: "notify-failed",
 notifySettingsChanged: "notify-settings-changed",
 openConversation: "open-conversation",
+sessionChanged: "session-changed",
 signOutRequested: "sign-out-requested",
 signedOut: "signed-out",
 uploadProgressChanged: "upload-progress-changed"
@@ -676,10 +821,39 @@ text: string }
  * end; this only chooses which buttons to show).
  */
 export type Capabilities = { start: boolean; close: boolean; unassign: boolean; send: boolean; note: boolean }
+export type ChannelAccount = { id: number; kind: ChannelKind; name: string; 
+/**
+ * New conversations of this account land in this group's Unassigned.
+ */
+group_id: number | null; 
+/**
+ * A disabled channel refuses inbound messages (403); its conversations stay readable.
+ */
+disabled?: boolean }
 /**
  * The messenger, mail or chat product a channel account belongs to (drives the list logo).
  */
 export type ChannelKind = "telegram" | "whatsapp" | "email" | "livechat" | "facebook" | "viber" | "custom"
+/**
+ * `PATCH /api/v1/channels/{id}`: only the fields given change.
+ */
+export type ChannelPatch = { name?: string | null; 
+/**
+ * `null`: no group (its new conversations land in no group's Unassigned).
+ */
+group_id?: number | null; 
+/**
+ * `true`: inbound messages are refused; its conversations stay readable.
+ */
+disabled?: boolean | null }
+/**
+ * A new channel, or a rotated secret: the secret is shown here once.
+ */
+export type ChannelSecretShown = { channel: ChannelAccount; 
+/**
+ * The inbound secret (`X-Channel-Secret`); never shown again.
+ */
+secret: string }
 /**
  * A person or group a menu offers.
  */
@@ -887,6 +1061,11 @@ export type FilterOptions = { groups: Choice[];
  * Limited to operators of my groups when I am in groups (seed: Filters).
  */
 operators: Choice[] }
+export type Group = { id: number; name: string; 
+/**
+ * CSS colour of the group's button in the conversation header, e.g. `#3b82f6`.
+ */
+color: string }
 /**
  * `PUT /api/v1/settings/groups/{id}/files`: what operators of a group may not do with files.
  */
@@ -903,6 +1082,14 @@ block_receive?: boolean }
  * `GET /api/v1/settings/groups/files`: one group and what its operators may not do with files.
  */
 export type GroupFiles = { group_id: number; name: string; policy: GroupFilePolicy }
+/**
+ * `PATCH /api/v1/groups/{id}`: only the fields given change.
+ */
+export type GroupPatch = { name?: string | null; 
+/**
+ * `#rrggbb`.
+ */
+color?: string | null }
 /**
  * The company's whitelist as stored, and the address the server sees the caller at.
  */
@@ -997,7 +1184,11 @@ export type LogAction =
  * Settings › Advanced "IP address whitelist" saved
  * ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
  */
-"ip_whitelist_changed" | 
+"ip_whitelist_changed" | "channel_created" | 
+/**
+ * Renamed, moved to another group, disabled or enabled.
+ */
+"channel_updated" | "channel_secret_rotated" | 
 /**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.
@@ -1084,7 +1275,7 @@ export type LogSource =
  * What an action was done to (the account the seed's log names as "for which the action
  * was committed").
  */
-export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role"
+export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role" | "channel"
 /**
  * `GET /api/v1/me`: who the token belongs to and what they may do.
  */
@@ -1105,6 +1296,39 @@ export type MessageTags = { message_id: number; conversation_id: number;
  * Tag names, alphabetical.
  */
 tags: string[] }
+/**
+ * `POST /api/v1/channels`: a Custom app channel (other kinds need their settings: `channel add`).
+ */
+export type NewChannelRequest = { name: string; 
+/**
+ * New conversations land in this group's Unassigned.
+ */
+group_id?: number | null; 
+/**
+ * Where operators' answers are POSTed (an http(s) address with a host; 422 otherwise);
+ * none: nothing is delivered.
+ */
+callback_url?: string | null }
+/**
+ * `POST /api/v1/groups`.
+ */
+export type NewGroupRequest = { name: string; 
+/**
+ * `#rrggbb`; default the accent blue.
+ */
+color?: string | null }
+/**
+ * `POST /api/v1/operators`.
+ */
+export type NewOperatorRequest = { email: string; name: string; 
+/**
+ * Absent: a one-time password is made and returned once.
+ */
+password?: string | null; role_id?: number | null; group_ids?: number[] }
+/**
+ * `POST /api/v1/roles`: a name and permissions (all off unless given).
+ */
+export type NewRoleRequest = { name: string; permissions?: Permissions }
 /**
  * `POST /api/v1/webhooks`.
  */
@@ -1161,6 +1385,23 @@ export type Operator = { id: number; name: string; email: string; super_admin: b
  * Empty: the operator is in no group and sees every group's Unassigned.
  */
 group_ids: number[]; active: boolean }
+/**
+ * The answer to a new operator or a password reset: the one-time password is shown here
+ * once (only when the admin gave none).
+ */
+export type OperatorCreated = { operator: Operator; one_time_password?: string | null }
+/**
+ * `PATCH /api/v1/operators/{id}`: only the fields given change.
+ */
+export type OperatorPatch = { name?: string | null; 
+/**
+ * `null`: no role (no extra permissions).
+ */
+role_id?: number | null; group_ids?: number[] | null; 
+/**
+ * `false` deactivates: every session of theirs ends at once and they cannot sign in.
+ */
+active?: boolean | null }
 /**
  * Where an outgoing item stands in the outbox.
  */
@@ -1244,6 +1485,16 @@ export type PinDisplay =
  * Pinned to someone else, for a super-admin: "Detach (assigned to [name])".
  */
 { kind: "other_detachable"; name: string }
+export type Role = { id: number; name: string; permissions: Permissions }
+/**
+ * `PATCH /api/v1/roles/{id}`: only the fields given change.
+ */
+export type RolePatch = { name?: string | null; permissions?: Permissions | null }
+/**
+ * Who the operator is changed on the server (role, groups): the tabs, buttons and
+ * visibility follow without a restart.
+ */
+export type SessionChanged = { info: SessionInfo }
 /**
  * The signed-in session as the UI sees it.
  */

@@ -7,6 +7,20 @@ import { commands, events } from "./bindings";
 import type {
   ActionLogFilter,
   ActionLogPage,
+  ChannelAccount,
+  ChannelPatch,
+  ChannelSecretShown,
+  Group,
+  GroupPatch,
+  NewChannelRequest,
+  NewGroupRequest,
+  NewOperatorRequest,
+  NewRoleRequest,
+  Operator,
+  OperatorCreated,
+  OperatorPatch,
+  Role,
+  RolePatch,
   AssignMenu,
   CannedResponse,
   CannedResponseInput,
@@ -60,6 +74,20 @@ export type {
   WebhookWithSecret,
 } from "./bindings";
 export type {
+  ChannelAccount,
+  ChannelPatch,
+  ChannelSecretShown,
+  Group,
+  GroupPatch,
+  NewChannelRequest,
+  NewGroupRequest,
+  NewOperatorRequest,
+  NewRoleRequest,
+  Operator,
+  OperatorCreated,
+  OperatorPatch,
+  Role,
+  RolePatch,
   LogEntry,
   GroupFilePolicy,
   GroupFiles,
@@ -242,6 +270,36 @@ export const api = {
   testWebhook: (id: number): Promise<WebhookTestQueued> => unwrap(() => commands.testWebhook(id)),
 };
 
+/** The Administration area and "Change password": the server decides every rule; its
+ * refusals arrive as `IpcError` with its sentence. */
+export const adminApi = {
+  operators: (): Promise<Operator[]> => unwrap(() => commands.adminOperators()),
+  createOperator: (req: NewOperatorRequest): Promise<OperatorCreated> =>
+    unwrap(() => commands.adminCreateOperator(req)),
+  updateOperator: (id: number, patch: OperatorPatch): Promise<Operator> =>
+    unwrap(() => commands.adminUpdateOperator(id, patch)),
+  resetPassword: (id: number): Promise<OperatorCreated> => unwrap(() => commands.adminResetPassword(id)),
+  groups: (): Promise<Group[]> => unwrap(() => commands.adminGroups()),
+  createGroup: (req: NewGroupRequest): Promise<Group> => unwrap(() => commands.adminCreateGroup(req)),
+  updateGroup: (id: number, patch: GroupPatch): Promise<Group> =>
+    unwrap(() => commands.adminUpdateGroup(id, patch)),
+  deleteGroup: (id: number, moveTo: number | null): Promise<null> =>
+    unwrap(() => commands.adminDeleteGroup(id, moveTo)),
+  roles: (): Promise<Role[]> => unwrap(() => commands.adminRoles()),
+  createRole: (req: NewRoleRequest): Promise<Role> => unwrap(() => commands.adminCreateRole(req)),
+  updateRole: (id: number, patch: RolePatch): Promise<Role> => unwrap(() => commands.adminUpdateRole(id, patch)),
+  deleteRole: (id: number): Promise<null> => unwrap(() => commands.adminDeleteRole(id)),
+  channels: (): Promise<ChannelAccount[]> => unwrap(() => commands.adminChannels()),
+  createChannel: (req: NewChannelRequest): Promise<ChannelSecretShown> =>
+    unwrap(() => commands.adminCreateChannel(req)),
+  updateChannel: (id: number, patch: ChannelPatch): Promise<ChannelAccount> =>
+    unwrap(() => commands.adminUpdateChannel(id, patch)),
+  rotateChannelSecret: (id: number): Promise<ChannelSecretShown> =>
+    unwrap(() => commands.adminRotateChannelSecret(id)),
+  changePassword: (current: string, next: string): Promise<null> =>
+    unwrap(() => commands.changePassword(current, next)),
+};
+
 export type Unlisten = () => void;
 
 /** Backend events; each resolves to a function that stops listening. */
@@ -252,6 +310,8 @@ export const on = {
     events.connStateChanged.listen((e) => cb(e.payload.state)),
   signedOut: (cb: (reason: string) => void): Promise<Unlisten> =>
     events.signedOut.listen((e) => cb(e.payload.reason)),
+  sessionChanged: (cb: (info: SessionInfo) => void): Promise<Unlisten> =>
+    events.sessionChanged.listen((e) => cb(e.payload.info)),
   noticeRaised: (cb: (message: string) => void): Promise<Unlisten> =>
     events.noticeRaised.listen((e) => cb(e.payload.notice.message)),
   uploadProgressChanged: (cb: (progress: UploadProgress) => void): Promise<Unlisten> =>

@@ -107,6 +107,7 @@ mod tests {
                 kind: ChannelKind::Telegram,
                 name: "tg".into(),
                 group_id: Some(1),
+                disabled: false,
             }],
             roles: vec![],
         };

@@ -288,6 +288,7 @@ mod tests {
                     kind: ChannelKind::Telegram,
                     name: "TG".into(),
                     group_id: None,
+                    disabled: false,
                 },
             )
             .expect("channel");

@@ -159,7 +159,7 @@ fn needs_connection(e: CoreError, what: &str) -> CoreError {
 impl Desk {
     /// The menus of the open conversation, from the cache.
     pub async fn assign_menu(&self, conversation_id: Id) -> Result<AssignMenu> {
-        let me = self.shared.me.clone();
+        let me = self.shared.me();
         self.shared
             .read(move |conn| {
                 let conv = conversations::get(conn, conversation_id)?
@@ -189,7 +189,7 @@ impl Desk {
 
     /// Groups and operators for the filter bar.
     pub async fn filter_options(&self) -> Result<FilterOptions> {
-        let me = self.shared.me.clone();
+        let me = self.shared.me();
         self.shared
             .read(move |conn| {
                 Ok(FilterOptions {
@@ -221,7 +221,7 @@ impl Desk {
     /// [`fix_target`]) or "Detach" of the conversation's client.
     pub async fn pin_client(&self, conversation_id: Id, pin: bool) -> Result<()> {
         let conv = self.cached(conversation_id).await?;
-        let me = &self.shared.me;
+        let me = &self.shared.me();
         let target = if pin {
             Some(
                 fix_target(me.operator.id, me.operator.super_admin, &conv).ok_or_else(|| {

@@ -44,7 +44,7 @@ impl Desk {
         let item = self
             .queue_edit(conv, Edit::AddNote { client_id, text })
             .await?;
-        pending_note(&self.shared.me, &item)
+        pending_note(&self.shared.me(), &item)
             .ok_or_else(|| CoreError::Protocol("a queued note is not a note".into()))
     }
 
@@ -94,7 +94,7 @@ impl Desk {
 
     async fn queue_edit(&self, conversation_id: Id, edit: Edit) -> Result<outbox::Item> {
         let key = uuid::Uuid::new_v4().to_string();
-        let me = self.shared.me.operator.id;
+        let me = self.shared.me().operator.id;
         let write = move |conn: &mut rusqlite::Connection| {
             let tx = conn.transaction()?;
             let edit = match edit {
@@ -126,7 +126,7 @@ impl Desk {
 
     /// The client's notes from the cache, oldest first, then the ones still queued.
     pub async fn client_notes(&self, client_id: Id) -> Result<Vec<ClientNote>> {
-        let me = self.shared.me.clone();
+        let me = self.shared.me();
         self.shared
             .read(move |conn| {
                 let mut notes = profile::notes(conn, client_id)?;

@@ -203,6 +203,8 @@ pub struct Recorder {
     pub signed_out: Mutex<bool>,
     /// The sentence the desk signed out with.
     pub signed_out_reason: Mutex<Option<String>>,
+    /// Who the operator became, each time the server changed them.
+    pub me_changes: Mutex<Vec<switchboard_protocol::Me>>,
     pub incoming: Mutex<Vec<IncomingMessage>>,
     pub notices: Mutex<Vec<Notice>>,
     pub uploads: Mutex<Vec<UploadProgress>>,
@@ -229,11 +231,17 @@ impl DeskEvents for Recorder {
             .extend_from_slice(messages);
     }
     fn signed_out(&self, reason: &str) {
-        *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
         *self
             .signed_out_reason
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(reason.to_owned());
+        *self.signed_out.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+    fn me_changed(&self, me: &switchboard_protocol::Me) {
+        self.me_changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(me.clone());
     }
     fn notice(&self, notice: &Notice) {
         self.notices

@@ -4,7 +4,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use switchboard_protocol::{ErrorBody, LoginRequest, LoginResponse, Me};
+use switchboard_protocol::{ChangePassword, ErrorBody, LoginRequest, LoginResponse, Me};
 
 use super::extract::{ClientIp, Json};
 use super::AppState;
@@ -130,4 +130,30 @@ pub async fn logout(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Stat
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Me>> {
     st.db.read(move |conn| admin::me(conn, &p)).await.map(Json)
+}
+
+/// Change one's own password; every other session of the caller ends, this one stays.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "auth", request_body = ChangePassword,
+    security(("token" = [])),
+    responses((status = 204), (status = 400, description = "A new password too short or too long", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "An API token has no password", body = ErrorBody),
+        (status = 422, description = "The current password is not right", body = ErrorBody),
+        (status = 503, description = "The server is busy checking other passwords", body = ErrorBody)))]
+pub async fn change_password(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<ChangePassword>,
+) -> ApiResult<StatusCode> {
+    admin::change_own_password(
+        &st.db,
+        &st.passwords,
+        p,
+        ip,
+        req.current_password,
+        req.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -21,6 +21,7 @@ use crate::storage::channels;
         (status = 200, body = InboundAccepted),
         (status = 400, body = ErrorBody),
         (status = 401, description = "Missing or wrong secret", body = ErrorBody),
+        (status = 403, description = "An admin disabled the channel", body = ErrorBody),
         (status = 404, description = "Unknown channel", body = ErrorBody),
         (status = 413, description = "Body or attachment too large", body = ErrorBody),
         (status = 415, description = "Not JSON, or an attachment type that is not accepted", body = ErrorBody),
@@ -87,6 +88,7 @@ async fn admitted(
         (status = 200, description = "Stored (or skipped: not a private chat's message)"),
         (status = 400, body = ErrorBody),
         (status = 401, description = "Missing or wrong secret", body = ErrorBody),
+        (status = 403, description = "An admin disabled the channel", body = ErrorBody),
         (status = 404, description = "Unknown channel, or one that takes no Telegram webhook", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 429, description = "Too many wrong secrets or channel ids from this address in 60 s (see Retry-After)", body = ErrorBody),
@@ -112,6 +114,7 @@ pub async fn telegram(
         .read(move |conn| Ok(channels::get_any(conn, channel_id)?))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Channel {channel_id} not found.")))?;
+    ingest::refuse_if_disabled(&channel)?;
     telegram::take_update(
         st.db.clone(),
         st.files.clone(),

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod canned;
+pub mod channel_accounts;
 pub mod channels;
 pub mod client_ip;
 pub mod clients;

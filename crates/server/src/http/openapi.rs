@@ -7,9 +7,9 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    action_log, attachments, auth, canned, channels, clients, conversations, directory, email,
-    embed, events, ip_whitelist, message_tags, outgoing, profile, search, seed, sync, webhooks,
-    widget,
+    action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
+    directory, email, embed, events, ip_whitelist, message_tags, outgoing, profile, search, seed,
+    sync, webhooks, widget,
 };
 
 struct TokenScheme;
@@ -99,11 +99,13 @@ impl Modify for CommonResponses {
         seed::start, seed::close, seed::unassign, seed::assign_operator, seed::assign_group,
         seed::send_message, seed::send_file_message, seed::send_note,
         seed::unassigned, seed::unread, seed::not_answered, seed::get,
-        auth::login, auth::logout, auth::me,
+        auth::login, auth::logout, auth::me, auth::change_password,
         sync::sync_changes, sync::snapshot, sync::directory, events::events,
         conversations::send_message, conversations::action, conversations::read, conversations::typing,
         conversations::get, conversations::messages, conversations::log,
         channels::inbound, channels::telegram,
+        channel_accounts::list, channel_accounts::create, channel_accounts::update,
+        channel_accounts::rotate_secret,
         clients::rename, clients::blacklist, clients::pin,
         outgoing::whatsapp,
         canned::list, canned::create, canned::update, canned::delete,

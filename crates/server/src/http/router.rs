@@ -12,9 +12,9 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
-    action_log, attachments, auth, canned, channels, clients, conversations, directory, email,
-    embed, events, ip_whitelist, message_tags, openapi, outgoing, profile, search, seed, sync,
-    webhooks, widget, AppState,
+    action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
+    directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing, profile,
+    search, seed, sync, webhooks, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -52,6 +52,7 @@ routes! { V1_ROUTES, v1_api:
     POST "/auth/login" => auth::login, layer DefaultBodyLimit::max(LOGIN_BODY_LIMIT);
     POST "/auth/logout" => auth::logout;
     GET "/me" => auth::me;
+    PUT "/me/password" => auth::change_password;
     GET "/sync" => sync::sync_changes;
     GET "/snapshot" => sync::snapshot;
     GET "/directory" => sync::directory;
@@ -76,6 +77,10 @@ routes! { V1_ROUTES, v1_api:
     PUT "/settings/groups/{id}/files" => attachments::set_group_files;
     POST "/channels/{channel_id}/inbound" => channels::inbound;
     POST "/channels/{channel_id}/telegram" => channels::telegram;
+    GET "/channels" => channel_accounts::list;
+    POST "/channels" => channel_accounts::create;
+    PATCH "/channels/{channel_id}" => channel_accounts::update;
+    POST "/channels/{channel_id}/secret" => channel_accounts::rotate_secret;
     POST "/clients/{id}/rename" => clients::rename;
     POST "/clients/{id}/blacklist" => clients::blacklist;
     POST "/clients/{id}/pin" => clients::pin;

@@ -339,6 +339,9 @@ impl<'c> Names<'c> {
                 )
             }
             LogAction::IframeSettingsChanged => "Changed the iframe integration settings".into(),
+            LogAction::ChannelCreated => "Added the channel account".into(),
+            LogAction::ChannelUpdated => "Changed the channel account".into(),
+            LogAction::ChannelSecretRotated => "Issued a new secret for the channel".into(),
             LogAction::IpWhitelistChanged => {
                 let list = d.ip_whitelist_entries.clone().unwrap_or_default();
                 format!(

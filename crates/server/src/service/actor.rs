@@ -97,10 +97,17 @@ impl Principal {
     }
 }
 
-fn token_dead() -> ApiError {
-    ApiError::Unauthorized(
-        "The token is unknown, expired or revoked. Log in again or create a new API token.".into(),
-    )
+/// The refusal of a dead token; a deactivated operator's app is told so in a plain sentence
+/// (it shows it on the sign-in screen).
+fn token_dead(conn: &Connection, hash: &str) -> ApiResult<ApiError> {
+    Ok(ApiError::Unauthorized(
+        if tokens::of_deactivated_operator(conn, hash)? {
+            "Your account was deactivated by an admin."
+        } else {
+            "Your sign-in has ended (expired, revoked or signed out elsewhere). Sign in again, or create a new API token."
+        }
+        .into(),
+    ))
 }
 
 /// Resolves a bearer token to its principal; `Unauthorized` for unknown, expired or revoked
@@ -134,7 +141,7 @@ pub fn authenticate(
             admin,
         });
     }
-    Err(token_dead())
+    Err(token_dead(conn, &hash)?)
 }
 
 /// Checks that a principal authenticated earlier is still alive (its session not revoked,
@@ -155,10 +162,10 @@ pub fn still_alive(
         // Checked (signature, expiry, the setting on) on every request of the link.
         Principal::Embed { .. } => true,
     };
-    if alive {
-        Ok(())
-    } else {
-        Err(token_dead())
+    match principal {
+        _ if alive => Ok(()),
+        Principal::Session { token_hash, .. } => Err(token_dead(conn, token_hash)?),
+        Principal::Integration { .. } | Principal::Embed { .. } => Err(token_dead(conn, "")?),
     }
 }
 

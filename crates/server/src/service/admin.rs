@@ -246,6 +246,87 @@ pub async fn logout(db: &Db, principal: Principal) -> ApiResult<()> {
     }
 }
 
+/// An operator changes their own password: the current one is checked on the password gate
+/// (as a login is); every other session of theirs ends, the one asking stays signed in.
+pub async fn change_own_password(
+    db: &Db,
+    passwords: &PasswordGate,
+    principal: Principal,
+    ip: Option<String>,
+    current: String,
+    new: String,
+) -> ApiResult<()> {
+    let Principal::Session {
+        operator,
+        token_hash,
+        ..
+    } = principal
+    else {
+        return Err(ApiError::Forbidden(
+            "An API token has no password; sign in to the app to change yours.".into(),
+        ));
+    };
+    if current.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "The password is longer than {MAX_PASSWORD_BYTES} bytes."
+        )));
+    }
+    if new.chars().count() < MIN_NEW_PASSWORD_CHARS || new.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "The new password must be {MIN_NEW_PASSWORD_CHARS} characters to {MAX_PASSWORD_BYTES} bytes long."
+        )));
+    }
+    let admitted = passwords.admit().map_err(|_| {
+        ApiError::Busy("The server is busy checking other passwords; try again in a second.".into())
+    })?;
+    let email = operator.operator.email.clone();
+    let db2 = db.clone();
+    let new_hash = admitted
+        .run(move |scratch| -> ApiResult<Option<String>> {
+            let found = db2.read_blocking(|conn| Ok(operators::by_email(conn, &email)?))?;
+            match found {
+                Some((_, hash)) if scratch.verify(&current, &hash) => hash_password(&new)
+                    .map(Some)
+                    .map_err(|e| ApiError::Internal(e.to_string())),
+                _ => Ok(None),
+            }
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let Some(new_hash) = new_hash else {
+        // 422, not 403: the caller may change their password, they mistyped the current one.
+        return Err(ApiError::InvalidState(
+            "Your current password is not right; nothing was changed.".into(),
+        ));
+    };
+    let id = operator.operator.id;
+    let company_id = operator.company_id;
+    db.write(move |ctx| {
+        let now = now_ms();
+        operators::set_password_hash(ctx.tx, id, &new_hash)?;
+        tokens::revoke_other_sessions(ctx.tx, id, &token_hash, now)?;
+        crate::storage::action_log::insert(
+            ctx.tx,
+            &crate::storage::action_log::Entry {
+                company_id,
+                actor_operator_id: Some(id),
+                actor_token_id: None,
+                target: switchboard_protocol::LogTarget::Operator,
+                target_id: id,
+                action: switchboard_protocol::LogAction::PasswordChanged,
+                ip: ip.as_deref(),
+                details: &switchboard_protocol::LogDetails::default(),
+                created_at: now,
+            },
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Shortest password an operator may choose for themself.
+const MIN_NEW_PASSWORD_CHARS: usize = 8;
+
 pub fn me(conn: &Connection, principal: &Principal) -> ApiResult<switchboard_protocol::Me> {
     principal.me(conn)
 }
@@ -362,6 +443,7 @@ pub fn add_channel(db: &Db, spec: &ChannelSpec) -> ApiResult<NewChannel> {
             kind: spec.kind,
             name: name.clone(),
             group_id,
+            disabled: false,
         };
         emit_channel(ctx, company.id, &account, now)?;
         Ok(NewChannel { id, secret })

@@ -62,7 +62,8 @@ impl By<'_> {
         }
     }
 
-    fn log(
+    /// One action-log row for this change (the actor and their IP; none from the CLI).
+    pub(crate) fn log(
         self,
         ctx: &WriteCtx<'_>,
         company_id: Id,
@@ -173,7 +174,7 @@ pub fn permissions_from(names: &[String]) -> ApiResult<Permissions> {
         .map_err(|e| ApiError::Internal(format!("permissions: {e}")))
 }
 
-fn checked_name(raw: &str, what: &str) -> ApiResult<String> {
+pub(crate) fn checked_name(raw: &str, what: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::bad_request(format!(
@@ -234,7 +235,7 @@ fn operator_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Operator>
         .operator)
 }
 
-fn group_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Group> {
+pub(crate) fn group_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Group> {
     groups::get(conn, company_id, id)?
         .ok_or_else(|| ApiError::not_found(format!("Group {id} not found.")))
 }

@@ -104,14 +104,31 @@ pub fn ingest_with_file_in(
     store_client_message_in(ctx, &channel, msg, file)
 }
 
+/// 403 when an admin disabled the channel. Every stored client message passes here
+/// ([`store_client_message_in`]); the Telegram webhook asks before reading an update, so
+/// Telegram hears the refusal instead of the reader skipping the message.
+pub fn refuse_if_disabled(channel: &ChannelRecord) -> ApiResult<()> {
+    if channel.account.disabled {
+        return Err(ApiError::Forbidden(format!(
+            "This channel is disabled: an admin turned off {:?}, so it takes no client messages until it is enabled again.",
+            channel.account.name
+        )));
+    }
+    Ok(())
+}
+
 /// Stores a message from a client of `channel` (already admitted: by its secret, or read by
 /// the server's own listener) with its file, if any, already in the file store.
+///
+/// Every inbound path ends here (Custom inbound route, Telegram webhook and listener,
+/// mailboxes, the LiveChat widget), so this is where a disabled channel refuses.
 pub fn store_client_message_in(
     ctx: &mut WriteCtx<'_>,
     channel: &ChannelRecord,
     msg: &InboundMessage,
     file: Option<&StoredFile>,
 ) -> ApiResult<InboundAccepted> {
+    refuse_if_disabled(channel)?;
     let channel_id = channel.account.id;
     let external_id = msg.external_id.trim();
     if external_id.is_empty() || external_id.len() > 256 {

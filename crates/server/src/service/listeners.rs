@@ -190,7 +190,8 @@ pub async fn run(db: Db, files: FileStore, settings: AdapterSettings) {
         match db.read(|conn| Ok(channel_store::list_all(conn)?)).await {
             Ok(all) => {
                 let mut wanted = HashMap::new();
-                for channel in all {
+                // A disabled channel's listener stops (and one enabled again starts).
+                for channel in all.into_iter().filter(|c| !c.account.disabled) {
                     if let Some(listener) = channels::listener_for(&channel, &settings) {
                         let fingerprint =
                             format!("{}:{}", channel.account.kind.as_str(), channel.config);

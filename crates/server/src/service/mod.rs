@@ -6,6 +6,7 @@ pub mod actor;
 pub mod admin;
 pub mod attachments;
 pub mod canned;
+pub mod channel_accounts;
 pub mod clients;
 pub mod conversations;
 pub mod delivery;

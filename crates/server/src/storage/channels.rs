@@ -24,6 +24,7 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
             kind: parse_enum(1, r.get(1)?, ChannelKind::parse)?,
             name: r.get(2)?,
             group_id: r.get(3)?,
+            disabled: r.get(8)?,
         },
         company_id: r.get(4)?,
         secret: r.get(5)?,
@@ -37,8 +38,8 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
     })
 }
 
-const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url, config
-    FROM channel_accounts";
+const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url, config,
+    disabled FROM channel_accounts";
 
 pub fn insert(
     conn: &Connection,
@@ -99,4 +100,29 @@ pub fn list_all(conn: &Connection) -> rusqlite::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY company_id, id"))?;
     let rows = stmt.query_map([], row_to_record)?;
     rows.collect()
+}
+
+/// One of the company's channel accounts, with its record (the admin's routes).
+pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<ChannelRecord>> {
+    optional(
+        conn.prepare_cached(&format!("{SELECT} WHERE id = ?1 AND company_id = ?2"))?
+            .query_row(params![id, company_id], row_to_record),
+    )
+}
+
+/// Name, group and the disabled flag, as the admin set them.
+pub fn update(conn: &Connection, account: &ChannelAccount) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE channel_accounts SET name = ?2, group_id = ?3, disabled = ?4 WHERE id = ?1",
+        params![account.id, account.name, account.group_id, account.disabled],
+    )?;
+    Ok(())
+}
+
+pub fn set_secret(conn: &Connection, id: Id, secret: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE channel_accounts SET secret = ?2 WHERE id = ?1",
+        params![id, secret],
+    )?;
+    Ok(())
 }

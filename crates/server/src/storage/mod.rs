@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0015_iframe.sql"),
     include_str!("../../migrations/0016_ip_whitelist.sql"),
     include_str!("../../migrations/0017_webhooks.sql"),
+    include_str!("../../migrations/0018_channel_disabled.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

@@ -204,3 +204,29 @@ pub fn revoke_sessions_of(conn: &Connection, email: &str, now: i64) -> rusqlite:
         params![email, now],
     )
 }
+
+/// Ends every session of the operator but `keep` (a password change keeps the asking app in).
+pub fn revoke_other_sessions(
+    conn: &Connection,
+    operator_id: Id,
+    keep: &str,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE sessions SET revoked_at = ?3
+         WHERE revoked_at IS NULL AND operator_id = ?1 AND token_hash <> ?2",
+        params![operator_id, keep, now],
+    )
+}
+
+/// Whether the session `hash` (live or not) belongs to a deactivated operator: the refusal
+/// then says why, so the app can tell its operator.
+pub fn of_deactivated_operator(conn: &Connection, hash: &str) -> rusqlite::Result<bool> {
+    Ok(optional(conn.query_row(
+        "SELECT o.active FROM sessions s JOIN operators o ON o.id = s.operator_id
+         WHERE s.token_hash = ?1",
+        [hash],
+        |r| r.get::<_, bool>(0),
+    ))?
+    .is_some_and(|active| !active))
+}

@@ -8,9 +8,10 @@ import { ChangeBatcher } from "./serial";
 import { landingTab, lastTabKey, rememberedTab, rememberTab } from "./landing";
 
 export class DeskState {
-  readonly me: Me;
+  /** Who is signed in, kept current by `follow` (a role or group change on the server). */
+  me = $state.raw<Me>() as Me;
   /** The tabs this operator has, as the core decided them. */
-  readonly tabs: Tab[];
+  tabs = $state.raw<Tab[]>([]);
   readonly list = new ConversationList();
   readonly thread = new OpenConversation();
   readonly conn = new Connection();
@@ -40,6 +41,15 @@ export class DeskState {
     void this.conn.load().then(() => this.#land());
     void this.list.reload();
     void this.list.reloadCounts().then(() => this.#land());
+  }
+
+  /** The server changed who the operator is (role, groups): the tabs and buttons follow, and
+   * a tab they lost is left for the first one they have. */
+  follow(me: Me, tabs: Tab[]): void {
+    this.me = me;
+    this.tabs = tabs;
+    const first = tabs[0];
+    if (this.#landed && first !== undefined && !tabs.includes(this.list.tab)) this.list.setTab(first);
   }
 
   /** The operator picks a tab: shown, and remembered for the next start. */

@@ -1,7 +1,7 @@
 /** Who is signed in: restores the remembered session at start, signs in and out, and returns
  * to the sign-in screen when the shell reports `signedOut`. */
 import { errorText } from "../errors";
-import { api, on, type SessionInfo, type Unlisten } from "../ipc";
+import { api, listenAll, on, type SessionInfo, type Unlisten } from "../ipc";
 
 export type SessionPhase = "loading" | "signed_out" | "signed_in";
 
@@ -42,10 +42,18 @@ export class Session {
   }
 
   listen(): Promise<Unlisten> {
-    return on.signedOut((reason) => {
-      if (this.phase === "signed_out") return;
-      this.end(reason || "You were signed out. Sign in again to continue.");
-    });
+    return Promise.resolve(
+      listenAll([
+      on.signedOut((reason) => {
+        if (this.phase === "signed_out") return;
+        this.end(reason || "You were signed out. Sign in again to continue.");
+      }),
+      // A role or group change reached this operator: same session, who they are now.
+      on.sessionChanged((info) => {
+        if (this.phase === "signed_in") this.info = info;
+      }),
+      ]),
+    );
   }
 
   #enter(info: SessionInfo): void {

@@ -3,8 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, fail, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMe } from "../../test/fixtures";
-import CompanySettings from "./CompanySettings.svelte";
-import CompanySettingsButton from "./CompanySettingsButton.svelte";
+import { sectionsFor } from "../admin/sections";
+import AdvancedSettings from "./AdvancedSettings.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
@@ -13,7 +13,7 @@ const groups = [
   { group_id: 2, name: "2nd line", policy: { block_send: false, block_receive: true } },
 ];
 
-describe("the Company settings dialog", () => {
+describe("Administration › Settings › Advanced", () => {
   beforeEach(resetFakes);
 
   it("saves the email whitelist and only the groups that changed (super-admin)", async () => {
@@ -22,7 +22,7 @@ describe("the Company settings dialog", () => {
     commands.setEmailWhitelist.mockImplementation(() =>
       ok({ restrict: true, addresses: ["claims@partner.test", "old@partner.test"] }),
     );
-    render(CompanySettings, { onclose: () => {} });
+    render(AdvancedSettings, {});
     const user = userEvent.setup();
     await waitFor(() => expect(screen.getByText("2nd line")).toBeInTheDocument());
     expect(screen.getByLabelText(/Allowed addresses/)).toHaveValue("old@partner.test");
@@ -44,7 +44,7 @@ describe("the Company settings dialog", () => {
 
   it("shows the server's refusal and does not say Saved", async () => {
     commands.setEmailWhitelist.mockImplementation(() => fail("bad_input", '"nope" is not a valid email address.'));
-    render(CompanySettings, { onclose: () => {} });
+    render(AdvancedSettings, {});
     const user = userEvent.setup();
     await waitFor(() => expect(screen.getByLabelText("Restrict email addresses")).toBeInTheDocument());
     await user.click(screen.getByLabelText("Restrict email addresses"));
@@ -54,30 +54,16 @@ describe("the Company settings dialog", () => {
     expect(screen.queryByText("Saved.")).toBeNull();
   });
 
-  it("is offered only to super-admins (Settings › Advanced), not for manage_settings", async () => {
-    const { unmount } = render(CompanySettingsButton, { me: makeMe({ permissions: { manage_settings: true } }) });
-    expect(screen.queryByText("Company settings")).toBeNull();
-    unmount();
-    render(CompanySettingsButton, { me: makeMe({ super_admin: true }) });
-    const user = userEvent.setup();
-    await user.click(screen.getByRole("button", { name: "Company settings" }));
-    await waitFor(() => expect(document.querySelector("#company-settings")).toBeInTheDocument());
+  it("is a section of super-admins only (Settings › Advanced), not of manage_settings", () => {
+    const ids = (me: ReturnType<typeof makeMe>) => sectionsFor(me).map((s) => s.id);
+    expect(ids(makeMe({ permissions: { manage_settings: true } }))).not.toContain("advanced");
+    expect(ids(makeMe({ super_admin: true }))).toContain("advanced");
   });
-  it("holds the IP whitelist and the action log in their own tabs; the lockout signs out", async () => {
-    commands.setIpWhitelist.mockImplementation(() => ok({ enabled: true, entries: ["10.0.0.0/8"], your_address: "127.0.0.1" }));
-    commands.actionLog.mockImplementation(() => ok({ rows: [], next_cursor: null }));
-    const onsignout = vi.fn();
-    render(CompanySettings, { onclose: () => {}, onsignout });
-    const user = userEvent.setup();
-    await user.click(screen.getByRole("tab", { name: "Action log" }));
-    expect(await screen.findByText("No actions match.")).toBeInTheDocument();
-    expect(screen.queryByRole("button", { name: "Save" })).toBeNull();
-    await user.click(screen.getByRole("tab", { name: "IP whitelist" }));
-    await waitFor(() => expect(screen.getByLabelText(/Allow operators/)).toBeInTheDocument());
-    commands.setIpWhitelist.mockImplementationOnce(() => fail("conflict", "This list does not include your address 127.0.0.1."));
-    await user.click(screen.getByLabelText(/Allow operators/));
-    await user.click(screen.getByRole("button", { name: "Save" }));
-    await user.click(await screen.findByRole("button", { name: "Save anyway" }));
-    await waitFor(() => expect(onsignout).toHaveBeenCalledTimes(1));
+  it("puts the IP whitelist, the action log and the webhooks in sections of their own, for super-admins", () => {
+    const ids = (me: ReturnType<typeof makeMe>) => sectionsFor(me).map((s) => s.id);
+    for (const id of ["ip-whitelist", "action-log", "webhooks"]) {
+      expect(ids(makeMe({ super_admin: true }))).toContain(id);
+      expect(ids(makeMe({ permissions: { manage_settings: true, manage_operators: true } }))).not.toContain(id);
+    }
   });
 });

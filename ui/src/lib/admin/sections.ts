@@ -1,0 +1,39 @@
+/** The Administration area's sections, in the order the navigation shows them. Adding one is
+ * one line here: an id, a label, the navigation group, who may see it, and its component
+ * (which receives the signed-in operator as `me`). */
+import type { Component } from "svelte";
+import type { Me } from "../ipc";
+import { managesChannels, managesOperators, superAdmin } from "./access";
+import AdvancedSettings from "../settings/AdvancedSettings.svelte";
+import ActionLog from "./ActionLog.svelte";
+import IpWhitelist from "./IpWhitelist.svelte";
+import Webhooks from "./Webhooks.svelte";
+import Channels from "./Channels.svelte";
+import Groups from "./Groups.svelte";
+import Operators from "./Operators.svelte";
+import Roles from "./Roles.svelte";
+
+export type AdminSection = {
+  id: string;
+  label: string;
+  group: "Operators" | "Apps" | "Settings";
+  allowed: (me: Me) => boolean;
+  /** Gets the signed-in operator as `me`; a section that needs nothing declares no props. */
+  component: Component<{ me: Me }> | Component<Record<string, never>>;
+};
+
+export const SECTIONS: AdminSection[] = [
+  { id: "operators", label: "Operators", group: "Operators", allowed: managesOperators, component: Operators },
+  { id: "groups", label: "Groups", group: "Operators", allowed: managesOperators, component: Groups },
+  { id: "roles", label: "Roles", group: "Operators", allowed: managesOperators, component: Roles },
+  { id: "channels", label: "Channel accounts", group: "Apps", allowed: managesChannels, component: Channels },
+  { id: "advanced", label: "Advanced", group: "Settings", allowed: superAdmin, component: AdvancedSettings },
+  { id: "ip-whitelist", label: "IP whitelist", group: "Settings", allowed: superAdmin, component: IpWhitelist },
+  { id: "action-log", label: "Action log", group: "Settings", allowed: superAdmin, component: ActionLog },
+  { id: "webhooks", label: "Webhooks", group: "Settings", allowed: superAdmin, component: Webhooks },
+];
+
+/** The sections `me` may open (none: the Administration entry is not shown). */
+export function sectionsFor(me: Me, all: AdminSection[] = SECTIONS): AdminSection[] {
+  return all.filter((s) => s.allowed(me));
+}
