@@ -74,7 +74,9 @@ ensure_system_packages() {
 }
 
 ensure_tauri_driver() {
-  if tauri-driver --version 2>/dev/null | grep -q "$TAURI_DRIVER_VERSION"; then return 0; fi
+  # tauri-driver has no --version: ask cargo which version it installed.
+  if command -v tauri-driver >/dev/null &&
+    cargo install --list | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then return 0; fi
   log "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --quiet
 }
