@@ -265,7 +265,7 @@ pub fn apply_directory(conn: &mut Connection, d: &Directory) -> Result<()> {
 /// crash in between only means sending it again (which the server dedups).
 pub fn outbox_done_message(conn: &mut Connection, item_id: &str, m: &Message) -> Result<()> {
     let tx = conn.transaction()?;
-    messages::upsert(&tx, m)?;
+    messages::store_reply(&tx, m)?;
     outbox::delete(&tx, item_id)?;
     tx.commit()?;
     Ok(())

@@ -5,6 +5,20 @@ use switchboard_protocol::{Delivery, Id, Message, MessageKind};
 
 use crate::error::Result;
 
+/// Stores the server's reply to a send (the message as the send stored it) unless the change
+/// stream already brought the message: a change record is never older than the reply (the
+/// insert itself is one), and a later one (a LiveChat answer `delivered` at once) can arrive
+/// before the reply does. Returns whether it was stored.
+pub fn store_reply(conn: &Connection, m: &Message) -> Result<bool> {
+    let known: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?1)")?
+        .query_row([m.id], |r| r.get(0))?;
+    if known {
+        return Ok(false);
+    }
+    upsert(conn, m)
+}
+
 /// Stores a message if its conversation is cached. A message of a conversation the cache does
 /// not have is dropped on purpose: the conversation's upsert that follows finds its history
 /// missing and fetches it (see `needing_backfill`). Returns whether it was stored.
@@ -217,5 +231,31 @@ pub(crate) mod tests {
         };
         upsert(&c, &delivered).expect("delivered");
         assert_eq!(page(&c, 5, None, 10).expect("page")[0].delivery_error, None);
+    }
+
+    #[test]
+    fn a_send_reply_never_takes_back_what_the_stream_already_said() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let c = cache.writer();
+        conversations::upsert(&c, &conversations::tests::sample(5, "x"), 0).expect("conv");
+        let reply = sample(1, 5, MessageKind::Operator, "Yes, in 3 days");
+        // The stream was first: the answer reached the visitor's socket before the reply came.
+        let delivered = Message {
+            delivery: Delivery::Delivered,
+            ..reply.clone()
+        };
+        upsert(&c, &delivered).expect("stream");
+        assert!(
+            !store_reply(&c, &reply).expect("reply"),
+            "the reply is older"
+        );
+        assert_eq!(
+            page(&c, 5, None, 10).expect("page")[0].delivery,
+            Delivery::Delivered
+        );
+        // The reply first: it is stored.
+        let other = sample(2, 5, MessageKind::Operator, "Anything else?");
+        assert!(store_reply(&c, &other).expect("reply"));
+        assert_eq!(page(&c, 5, None, 10).expect("page").len(), 2);
     }
 }

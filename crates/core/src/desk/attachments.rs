@@ -161,7 +161,9 @@ async fn upload(
     progress.state = match result {
         Ok(msg) => {
             let message_id = msg.id;
-            let stored = shared.write(move |conn| messages::upsert(conn, &msg)).await;
+            let stored = shared
+                .write(move |conn| messages::store_reply(conn, &msg))
+                .await;
             if let Err(e) = stored {
                 // Sync brings the message anyway; the upload itself succeeded.
                 tracing::warn!(error = %e, "could not cache the uploaded message");
