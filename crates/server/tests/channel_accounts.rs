@@ -5,37 +5,20 @@ mod common;
 
 use common::{assert_error, session, Fx};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-
-async fn call(
-    fx: &Fx,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = fx
-        .http
-        .request(method, fx.url(path))
-        .header("Authorization", format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    common::decode(req.send().await.expect("request")).await
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     let fx = Fx::new();
     let admin = session(fx.admin);
-    let made = call(
-        &fx,
-        &admin,
-        Method::POST,
-        "/api/v1/channels",
-        Some(json!({"name": "Shop app", "group_id": fx.g1})),
-    )
-    .await;
+    let made = fx
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/channels",
+            Some(json!({"name": "Shop app", "group_id": fx.g1})),
+        )
+        .await;
     assert_eq!(made.0, StatusCode::CREATED, "{}", made.1);
     let id = made.1["channel"]["id"].as_i64().expect("id");
     let secret = made.1["secret"].as_str().expect("secret").to_string();
@@ -43,7 +26,7 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     assert_eq!(made.1["channel"]["disabled"], false);
 
     // The secret is shown once: the list never has it, nor the kind's settings.
-    let (st, list) = call(&fx, &admin, Method::GET, "/api/v1/channels", None).await;
+    let (st, list) = fx.call(&admin, Method::GET, "/api/v1/channels", None).await;
     assert_eq!(st, StatusCode::OK);
     let text = list.to_string();
     assert!(!text.contains(&secret) && !text.contains("tg-secret") && !text.contains("config"));
@@ -58,14 +41,14 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     let conv = first["conversation_id"].as_i64().expect("conversation");
 
     // Rotating: the old secret stops at once, the new one works.
-    let (st, rotated) = call(
-        &fx,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/channels/{id}/secret"),
-        None,
-    )
-    .await;
+    let (st, rotated) = fx
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/channels/{id}/secret"),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{rotated}");
     let new_secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_ne!(new_secret, secret);
@@ -80,14 +63,14 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
 
     // Renamed, moved, disabled: inbound messages are refused with a sentence, nothing stored,
     // and its conversation stays readable.
-    let (st, patched) = call(
-        &fx,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/channels/{id}"),
-        Some(json!({"name": "Shop", "group_id": fx.g2, "disabled": true})),
-    )
-    .await;
+    let (st, patched) = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/channels/{id}"),
+            Some(json!({"name": "Shop", "group_id": fx.g2, "disabled": true})),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{patched}");
     assert_eq!(patched["name"], "Shop");
     assert_eq!(patched["group_id"], fx.g2);
@@ -106,14 +89,14 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     assert!(msgs.to_string().contains("Hello"));
 
     // Enabled again, it takes messages.
-    let (st, _) = call(
-        &fx,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/channels/{id}"),
-        Some(json!({"disabled": false})),
-    )
-    .await;
+    let (st, _) = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/channels/{id}"),
+            Some(json!({"disabled": false})),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(
         fx.inbound(id, &new_secret, "cli-1", "back").await.0,
@@ -121,37 +104,37 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     );
 
     // Bad input: clear 4xx, nothing changed.
-    let bad = call(
-        &fx,
-        &admin,
-        Method::POST,
-        "/api/v1/channels",
-        Some(json!({"name": " "})),
-    )
-    .await;
+    let bad = fx
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/channels",
+            Some(json!({"name": " "})),
+        )
+        .await;
     assert_error(&bad, StatusCode::BAD_REQUEST, "bad_request", "channel name");
-    let bad = call(
-        &fx,
-        &admin,
-        Method::POST,
-        "/api/v1/channels",
-        Some(json!({"name": "X", "callback_url": "not a url"})),
-    )
-    .await;
+    let bad = fx
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/channels",
+            Some(json!({"name": "X", "callback_url": "not a url"})),
+        )
+        .await;
     assert_error(
         &bad,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_state",
         "callback URL",
     );
-    let bad = call(
-        &fx,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/channels/{}/secret", fx.tg),
-        None,
-    )
-    .await;
+    let bad = fx
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/channels/{}/secret", fx.tg),
+            None,
+        )
+        .await;
     assert_error(
         &bad,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -159,14 +142,9 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
         "Custom app",
     );
     // An operator without "manage settings" gets a sentence, not the list.
-    let anna = call(
-        &fx,
-        &session(fx.anna),
-        Method::GET,
-        "/api/v1/channels",
-        None,
-    )
-    .await;
+    let anna = fx
+        .call(&session(fx.anna), Method::GET, "/api/v1/channels", None)
+        .await;
     assert_error(&anna, StatusCode::FORBIDDEN, "forbidden", "manage settings");
     // The action log has the three kinds of rows.
     let rows = fx
@@ -205,8 +183,7 @@ async fn an_operator_changes_their_own_password_and_their_other_sessions_end() {
     let (_, other) = login(common::PASSWORD).await;
     let other = other["token"].as_str().expect("token").to_string();
     let change = |current: &str, new: &str| {
-        call(
-            &fx,
+        fx.call(
             &here,
             Method::PUT,
             "/api/v1/me/password",
@@ -246,13 +223,13 @@ async fn an_operator_changes_their_own_password_and_their_other_sessions_end() {
     assert_eq!(login("a-long-new-one").await.0, StatusCode::OK);
 
     // An API token has no password.
-    let api = call(
-        &fx,
-        &fx.api,
-        Method::PUT,
-        "/api/v1/me/password",
-        Some(json!({"current_password": "x", "new_password": "a-long-new-one"})),
-    )
-    .await;
+    let api = fx
+        .call(
+            &fx.api,
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({"current_password": "x", "new_password": "a-long-new-one"})),
+        )
+        .await;
     assert_error(&api, StatusCode::FORBIDDEN, "forbidden", "API token");
 }

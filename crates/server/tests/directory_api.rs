@@ -13,23 +13,6 @@ use switchboard_protocol::{Id, Permissions};
 use switchboard_server::auth::token_hash;
 use switchboard_server::storage::{roles, tokens};
 
-async fn call(
-    fx: &Fx,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = fx
-        .http
-        .request(method, fx.url(path))
-        .header("Authorization", format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    common::decode(req.send().await.expect("request")).await
-}
-
 async fn login(fx: &Fx, email: &str, password: &str) -> (StatusCode, Value) {
     let req = fx
         .http
@@ -129,17 +112,17 @@ async fn next_frame(ws: &mut Ws) -> tokio_tungstenite::tungstenite::Message {
 async fn the_admin_adds_an_operator_who_signs_in_with_the_one_time_password() {
     let fx = Fx::new();
     let admin = session(fx.admin);
-    let (st, made) = call(
-        &fx,
-        &admin,
-        Method::POST,
-        "/api/v1/operators",
-        Some(
-            json!({"email": "Nina@Acme.test", "name": " Nina New ", "group_ids": [fx.g1, fx.g1],
+    let (st, made) = fx
+        .call(
+            &admin,
+            Method::POST,
+            "/api/v1/operators",
+            Some(
+                json!({"email": "Nina@Acme.test", "name": " Nina New ", "group_ids": [fx.g1, fx.g1],
             "role_id": role_id(&fx, "Operator")}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{made}");
     assert_eq!(made["operator"]["name"], "Nina New");
     assert_eq!(made["operator"]["group_ids"], json!([fx.g1]));
@@ -152,7 +135,9 @@ async fn the_admin_adds_an_operator_who_signs_in_with_the_one_time_password() {
     let token = body["token"].as_str().expect("token").to_string();
 
     // The list shows her; the password is never shown again.
-    let (st, list) = call(&fx, &admin, Method::GET, "/api/v1/operators", None).await;
+    let (st, list) = fx
+        .call(&admin, Method::GET, "/api/v1/operators", None)
+        .await;
     assert_eq!(st, StatusCode::OK, "{list}");
     assert!(list
         .as_array()
@@ -162,19 +147,19 @@ async fn the_admin_adds_an_operator_who_signs_in_with_the_one_time_password() {
     assert!(!list.to_string().contains(password));
 
     // A reset signs her out and gives a new one-time password.
-    let (st, reset) = call(
-        &fx,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/operators/{nina}/password"),
-        Some(json!({})),
-    )
-    .await;
+    let (st, reset) = fx
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/operators/{nina}/password"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{reset}");
     let fresh = reset["one_time_password"].as_str().expect("new password");
     assert_ne!(fresh, password);
     assert_eq!(
-        call(&fx, &token, Method::GET, "/api/v1/me", None).await.0,
+        fx.call(&token, Method::GET, "/api/v1/me", None).await.0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -210,14 +195,14 @@ async fn deactivating_an_operator_closes_their_open_app_at_once() {
     let fx = Fx::new();
     let admin = session(fx.admin);
     let mut ws = live_events(&fx, &session(fx.anna)).await;
-    let (st, op) = call(
-        &fx,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/operators/{}", fx.anna),
-        Some(json!({"active": false})),
-    )
-    .await;
+    let (st, op) = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/operators/{}", fx.anna),
+            Some(json!({"active": false})),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{op}");
     assert_eq!(op["active"], false);
     // The next frame is the close itself: the change that deactivated her closed the socket
@@ -229,15 +214,14 @@ async fn deactivating_an_operator_closes_their_open_app_at_once() {
         other => panic!("expected the 4401 close, got {other}"),
     }
     assert_eq!(
-        call(&fx, &session(fx.anna), Method::GET, "/api/v1/me", None)
+        fx.call(&session(fx.anna), Method::GET, "/api/v1/me", None)
             .await
             .0,
         StatusCode::UNAUTHORIZED
     );
     // DELETE is the same deactivation; nobody deactivates themself.
     assert_eq!(
-        call(
-            &fx,
+        fx.call(
             &admin,
             Method::DELETE,
             &format!("/api/v1/operators/{}", fx.bob),
@@ -247,14 +231,14 @@ async fn deactivating_an_operator_closes_their_open_app_at_once() {
         .0,
         StatusCode::NO_CONTENT
     );
-    let (st, body) = call(
-        &fx,
-        &admin,
-        Method::DELETE,
-        &format!("/api/v1/operators/{}", fx.admin),
-        None,
-    )
-    .await;
+    let (st, body) = fx
+        .call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/operators/{}", fx.admin),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.to_string().contains("cannot deactivate yourself"),
@@ -269,29 +253,29 @@ async fn a_team_lead_manages_operators_but_cannot_go_beyond_their_own_rights() {
     let supervisor = role_id(&fx, "Supervisor");
     let operator_role = role_id(&fx, "Operator");
     // Allowed: a plain operator, a group, a role within the lead's own permissions.
-    let (st, made) = call(&fx, &lead, Method::POST, "/api/v1/operators",
+    let (st, made) = fx.call(&lead, Method::POST, "/api/v1/operators",
         Some(json!({"email": "omar@acme.test", "name": "Omar", "role_id": operator_role, "password": "s3cret-pass"}))).await;
     assert_eq!(st, StatusCode::CREATED, "{made}");
     assert!(
         made.get("one_time_password").is_none(),
         "a given password is not echoed"
     );
-    let (st, _) = call(
-        &fx,
-        &lead,
-        Method::POST,
-        "/api/v1/groups",
-        Some(json!({"name": "Billing"})),
-    )
-    .await;
+    let (st, _) = fx
+        .call(
+            &lead,
+            Method::POST,
+            "/api/v1/groups",
+            Some(json!({"name": "Billing"})),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED);
-    let (st, _) = call(&fx, &lead, Method::POST, "/api/v1/roles",
+    let (st, _) = fx.call(&lead, Method::POST, "/api/v1/roles",
         Some(json!({"name": "Helpers", "permissions": {"conversations_management": false, "show_all_tab": false,
             "manage_operators": true, "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false}}))).await;
     assert_eq!(st, StatusCode::CREATED);
 
     // Refused: a role with more than the lead has, giving such a role, touching the super-admin.
-    let (st, body) = call(&fx, &lead, Method::POST, "/api/v1/roles",
+    let (st, body) = fx.call(&lead, Method::POST, "/api/v1/roles",
         Some(json!({"name": "Boss", "permissions": {"conversations_management": false, "show_all_tab": false,
             "manage_operators": true, "manage_settings": true, "view_analytics": false, "outgoing_whatsapp": false}}))).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
@@ -300,23 +284,23 @@ async fn a_team_lead_manages_operators_but_cannot_go_beyond_their_own_rights() {
             .contains("permissions you do not have yourself: manage_settings"),
         "{body}"
     );
-    let (st, body) = call(
-        &fx,
-        &lead,
-        Method::PATCH,
-        &format!("/api/v1/operators/{}", fx.anna),
-        Some(json!({"role_id": supervisor})),
-    )
-    .await;
+    let (st, body) = fx
+        .call(
+            &lead,
+            Method::PATCH,
+            &format!("/api/v1/operators/{}", fx.anna),
+            Some(json!({"role_id": supervisor})),
+        )
+        .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
-    let (st, _) = call(
-        &fx,
-        &lead,
-        Method::PATCH,
-        &format!("/api/v1/roles/{supervisor}"),
-        Some(json!({"name": "Sup"})),
-    )
-    .await;
+    let (st, _) = fx
+        .call(
+            &lead,
+            Method::PATCH,
+            &format!("/api/v1/roles/{supervisor}"),
+            Some(json!({"name": "Sup"})),
+        )
+        .await;
     assert_eq!(
         st,
         StatusCode::FORBIDDEN,
@@ -331,7 +315,7 @@ async fn a_team_lead_manages_operators_but_cannot_go_beyond_their_own_rights() {
         ),
     ] {
         let body = (method != Method::DELETE).then(|| json!({"name": "Pwned"}));
-        let (st, got) = call(&fx, &lead, method.clone(), &path, body).await;
+        let (st, got) = fx.call(&lead, method.clone(), &path, body).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{method} {path}: {got}");
     }
     // Bad input: clear 4xx, nothing changed.
@@ -354,25 +338,20 @@ async fn a_team_lead_manages_operators_but_cannot_go_beyond_their_own_rights() {
         ),
         (json!({"email": "nope", "name": "X"}), "is not an email"),
     ] {
-        let (st, got) = call(
-            &fx,
-            &lead,
-            Method::POST,
-            "/api/v1/operators",
-            Some(body.clone()),
-        )
-        .await;
+        let (st, got) = fx
+            .call(&lead, Method::POST, "/api/v1/operators", Some(body.clone()))
+            .await;
         assert!(st.is_client_error(), "{body}: {st} {got}");
         assert!(got.to_string().contains(needle), "{body}: {got}");
     }
-    let (st, got) = call(
-        &fx,
-        &lead,
-        Method::POST,
-        "/api/v1/groups",
-        Some(json!({"name": "X", "color": "blue"})),
-    )
-    .await;
+    let (st, got) = fx
+        .call(
+            &lead,
+            Method::POST,
+            "/api/v1/groups",
+            Some(json!({"name": "X", "color": "blue"})),
+        )
+        .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{got}");
 }
 
@@ -382,14 +361,14 @@ async fn a_role_change_applies_to_its_operators_at_once() {
     let admin = session(fx.admin);
     let operator_role = role_id(&fx, "Operator");
     let anna = session(fx.anna);
-    let (_, me) = call(&fx, &anna, Method::GET, "/api/v1/me", None).await;
+    let (_, me) = fx.call(&anna, Method::GET, "/api/v1/me", None).await;
     assert_eq!(me["permissions"]["show_all_tab"], false);
     let mut ws = live_events(&fx, &anna).await;
-    let (st, role) = call(&fx, &admin, Method::PATCH, &format!("/api/v1/roles/{operator_role}"),
+    let (st, role) = fx.call(&admin, Method::PATCH, &format!("/api/v1/roles/{operator_role}"),
         Some(json!({"permissions": {"conversations_management": false, "show_all_tab": true,
             "manage_operators": false, "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false}}))).await;
     assert_eq!(st, StatusCode::OK, "{role}");
-    let (_, me) = call(&fx, &anna, Method::GET, "/api/v1/me", None).await;
+    let (_, me) = fx.call(&anna, Method::GET, "/api/v1/me", None).await;
     assert_eq!(me["permissions"]["show_all_tab"], true, "{me}");
     // Her app hears of it: her own operator record comes down the socket.
     let frame = next_frame(&mut ws).await;
@@ -399,14 +378,14 @@ async fn a_role_change_applies_to_its_operators_at_once() {
         "{text}"
     );
     // A role still held cannot be deleted.
-    let (st, body) = call(
-        &fx,
-        &admin,
-        Method::DELETE,
-        &format!("/api/v1/roles/{operator_role}"),
-        None,
-    )
-    .await;
+    let (st, body) = fx
+        .call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/roles/{operator_role}"),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
     assert!(
         body.to_string().contains("give them another role first"),
@@ -419,61 +398,61 @@ async fn a_group_with_conversations_is_deleted_only_with_somewhere_to_move_them(
     let fx = Fx::new();
     let admin = session(fx.admin);
     let path = format!("/api/v1/groups/{}", fx.g2);
-    let (st, body) = call(&fx, &admin, Method::DELETE, &path, None).await;
+    let (st, body) = fx.call(&admin, Method::DELETE, &path, None).await;
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
     assert!(
         body.to_string()
             .contains("2 conversation(s) and 1 channel(s)"),
         "{body}"
     );
-    let (st, body) = call(
-        &fx,
-        &admin,
-        Method::DELETE,
-        &format!("{path}?move_to={}", fx.g2),
-        None,
-    )
-    .await;
+    let (st, body) = fx
+        .call(
+            &admin,
+            Method::DELETE,
+            &format!("{path}?move_to={}", fx.g2),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    let (st, _) = call(
-        &fx,
-        &admin,
-        Method::DELETE,
-        &format!("{path}?move_to={}", fx.g1),
-        None,
-    )
-    .await;
+    let (st, _) = fx
+        .call(
+            &admin,
+            Method::DELETE,
+            &format!("{path}?move_to={}", fx.g1),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     // Its conversations are now the 1st line's, and Dave (who was only in it) is in no group.
-    let (st, conv) = call(
-        &fx,
-        &admin,
-        Method::GET,
-        &format!("/api/v1/conversations/{}", fx.c4),
-        None,
-    )
-    .await;
+    let (st, conv) = fx
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/conversations/{}", fx.c4),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{conv}");
     assert_eq!(conv["group_id"], fx.g1, "{conv}");
-    let (_, dave) = call(
-        &fx,
-        &admin,
-        Method::GET,
-        &format!("/api/v1/operators/{}", fx.dave),
-        None,
-    )
-    .await;
+    let (_, dave) = fx
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/operators/{}", fx.dave),
+            None,
+        )
+        .await;
     assert_eq!(dave["group_ids"], json!([]));
-    let (st, _) = call(&fx, &admin, Method::GET, &path, None).await;
+    let (st, _) = fx.call(&admin, Method::GET, &path, None).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // Anna (1st line) now sees the moved conversation.
-    let (st, _) = call(
-        &fx,
-        &session(fx.anna),
-        Method::GET,
-        &format!("/api/v1/conversations/{}", fx.c4),
-        None,
-    )
-    .await;
+    let (st, _) = fx
+        .call(
+            &session(fx.anna),
+            Method::GET,
+            &format!("/api/v1/conversations/{}", fx.c4),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK);
 }

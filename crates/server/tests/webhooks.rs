@@ -141,23 +141,6 @@ fn closed_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-async fn call(
-    fx: &Fx,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = fx
-        .http
-        .request(method, fx.url(path))
-        .header("Authorization", format!("Bearer {token}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    common::decode(req.send().await.expect("request")).await
-}
-
 /// A seed API call as the integration (API token); `extra`: more query parameters.
 async fn seed(fx: &Fx, what: &str, conv: Id, extra: &str) {
     let (st, body) = fx
@@ -225,14 +208,14 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
         "the secret is shown once"
     );
     // Rotated: events are signed with the secret current when they are sent.
-    let (st, rotated) = call(
-        &fx,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/webhooks/{hook}/secret"),
-        None,
-    )
-    .await;
+    let (st, rotated) = fx
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/webhooks/{hook}/secret"),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{rotated}");
     let secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_ne!(secret, first_secret);
@@ -463,14 +446,14 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
     );
 
     // "Send test event".
-    let (st, queued) = call(
-        &fx,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/webhooks/{hook}/test"),
-        None,
-    )
-    .await;
+    let (st, queued) = fx
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/webhooks/{hook}/test"),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::ACCEPTED, "{queued}");
     let test_id = queued["event_id"].as_str().expect("event id").to_string();
     until("the test event arrived", || async {
@@ -530,20 +513,17 @@ async fn webhook_routes_refuse_what_they_must() {
     // Anna (no permissions) and Sue (a supervisor) are not super-admins.
     for op in [fx.anna, fx.sue] {
         for (method, path, body) in &routes {
-            let got = call(&fx, &session(op), method.clone(), path, body.clone()).await;
+            let got = fx
+                .call(&session(op), method.clone(), path, body.clone())
+                .await;
             assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "super-admin");
         }
     }
     // Another company's super-admin: Acme's webhook does not exist for them.
     for (method, path, body) in routes.iter().skip(2) {
-        let got = call(
-            &fx,
-            &fx.other_admin_token,
-            method.clone(),
-            path,
-            body.clone(),
-        )
-        .await;
+        let got = fx
+            .call(&fx.other_admin_token, method.clone(), path, body.clone())
+            .await;
         assert_error(&got, StatusCode::NOT_FOUND, "not_found", "Webhook");
     }
     let (_, theirs) = fx.get(&fx.other_admin_token, "/api/v1/webhooks").await;
@@ -579,36 +559,36 @@ async fn webhook_routes_refuse_what_they_must() {
         let got = fx.post_json(&admin, "/api/v1/webhooks", body).await;
         assert_error(&got, StatusCode::BAD_REQUEST, "bad_request", needle);
     }
-    let got = call(
-        &fx,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/webhooks/{hook}"),
-        Some(json!({"events": ["nope"]})),
-    )
-    .await;
+    let got = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/webhooks/{hook}"),
+            Some(json!({"events": ["nope"]})),
+        )
+        .await;
     assert_error(&got, StatusCode::BAD_REQUEST, "bad_request", "nope");
 
     // The admin changes and deletes it.
-    let (st, w) = call(
-        &fx,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/webhooks/{hook}"),
-        Some(json!({"events": ["tag.added", "client.updated"], "active": false})),
-    )
-    .await;
+    let (st, w) = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/webhooks/{hook}"),
+            Some(json!({"events": ["tag.added", "client.updated"], "active": false})),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{w}");
     assert_eq!(w["events"], json!(["tag.added", "client.updated"]));
     assert_eq!(w["active"], false);
-    let (st, _) = call(
-        &fx,
-        &admin,
-        Method::DELETE,
-        &format!("/api/v1/webhooks/{hook}"),
-        None,
-    )
-    .await;
+    let (st, _) = fx
+        .call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/webhooks/{hook}"),
+            None,
+        )
+        .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let got = fx.get(&admin, &format!("/api/v1/webhooks/{hook}")).await;
     assert_error(&got, StatusCode::NOT_FOUND, "not_found", "Webhook");

@@ -487,6 +487,24 @@ impl Fx {
         decode(resp).await
     }
 
+    /// Any method with the bearer `token` and an optional JSON body.
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .header("Authorization", format!("Bearer {token}"));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        decode(req.send().await.expect("request")).await
+    }
+
     pub async fn post_json(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let resp = self
             .http
