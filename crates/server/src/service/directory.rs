@@ -697,20 +697,31 @@ async fn as_caller<T: Send + 'static>(
     .await
 }
 
-/// Every operator of the caller's company (deactivated ones too), for admins.
-pub async fn list_operators_for(db: &Db, principal: Principal) -> ApiResult<Vec<Operator>> {
+/// Runs `f` on a read connection as the caller.
+async fn as_reader<T: Send + 'static>(
+    db: &Db,
+    principal: Principal,
+    f: impl FnOnce(&rusqlite::Connection, &Actor) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
-        require(By::Actor(&actor))?;
+        f(conn, &actor)
+    })
+    .await
+}
+
+/// Every operator of the caller's company (deactivated ones too), for admins.
+pub async fn list_operators_for(db: &Db, principal: Principal) -> ApiResult<Vec<Operator>> {
+    as_reader(db, principal, move |conn, actor| {
+        require(By::Actor(actor))?;
         Ok(operators::list(conn, actor.company_id)?)
     })
     .await
 }
 
 pub async fn get_operator(db: &Db, principal: Principal, id: Id) -> ApiResult<Operator> {
-    db.read(move |conn| {
-        let actor = resolve_actor(conn, &principal, None, None)?;
-        require(By::Actor(&actor))?;
+    as_reader(db, principal, move |conn, actor| {
+        require(By::Actor(actor))?;
         operator_of(conn, actor.company_id, id)
     })
     .await
@@ -783,16 +794,14 @@ pub async fn reset_password(
 }
 
 pub async fn list_groups(db: &Db, principal: Principal) -> ApiResult<Vec<Group>> {
-    db.read(move |conn| {
-        let actor = resolve_actor(conn, &principal, None, None)?;
+    as_reader(db, principal, move |conn, actor| {
         Ok(groups::list(conn, actor.company_id)?)
     })
     .await
 }
 
 pub async fn get_group(db: &Db, principal: Principal, id: Id) -> ApiResult<Group> {
-    db.read(move |conn| {
-        let actor = resolve_actor(conn, &principal, None, None)?;
+    as_reader(db, principal, move |conn, actor| {
         group_of(conn, actor.company_id, id)
     })
     .await
@@ -837,16 +846,14 @@ pub async fn delete_group(
 }
 
 pub async fn list_roles(db: &Db, principal: Principal) -> ApiResult<Vec<Role>> {
-    db.read(move |conn| {
-        let actor = resolve_actor(conn, &principal, None, None)?;
+    as_reader(db, principal, move |conn, actor| {
         Ok(roles::list(conn, actor.company_id)?)
     })
     .await
 }
 
 pub async fn get_role(db: &Db, principal: Principal, id: Id) -> ApiResult<Role> {
-    db.read(move |conn| {
-        let actor = resolve_actor(conn, &principal, None, None)?;
+    as_reader(db, principal, move |conn, actor| {
         role_of(conn, actor.company_id, id)
     })
     .await
