@@ -65,6 +65,7 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
             name: format!("Fan-out Client {}", i % 20),
             text: format!("fan-out event {i}"),
             attachment: None,
+            contact: None,
         })
         .send()
         .await?

@@ -70,6 +70,7 @@ pub async fn run(server: &Server, scale: Scale, report: &mut Report) -> anyhow::
                     name: format!("Bench Client {conversation}"),
                     text: message_text(i),
                     attachment: None,
+                    contact: None,
                 };
                 let reply = http
                     .post(url.as_str())

@@ -79,6 +79,7 @@ mod tests {
                 name: "Demo".into(),
             },
             permissions: Permissions::default(),
+            hidden_client_data: switchboard_protocol::HiddenClientData::NONE,
         }
     }
 

@@ -37,6 +37,7 @@ fn me() -> Me {
             name: "Demo".into(),
         },
         permissions: Permissions::default(),
+        hidden_client_data: switchboard_protocol::HiddenClientData::NONE,
     }
 }
 
@@ -52,6 +53,8 @@ fn conversation() -> Conversation {
             blacklisted: false,
             pinned_operator_id: None,
             created_at: 0,
+            contact: switchboard_protocol::ClientContact::default(),
+            contact_hidden: false,
         },
         channel_account_id: 1,
         status: ConversationStatus::Inbox,

@@ -102,6 +102,8 @@ named_enum! {
         /// Settings › Advanced "IP address whitelist" saved
         /// ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
         IpWhitelistChanged = "ip_whitelist_changed",
+        /// Settings › Advanced "Hide personal data" saved ([`LogDetails::personal_data`]).
+        PersonalDataChanged = "personal_data_changed",
         ChannelCreated = "channel_created",
         /// Renamed, moved to another group, disabled or enabled.
         ChannelUpdated = "channel_updated",
@@ -189,6 +191,9 @@ pub struct LogDetails {
     pub ip_whitelist_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_whitelist_entries: Option<Vec<String>>,
+    /// "Hide personal data" as saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_data: Option<crate::PersonalDataSettings>,
 }
 
 /// One row of `GET /api/v1/conversations/{id}/log`, oldest first.

@@ -72,6 +72,9 @@ pub struct Me {
     pub company: Company,
     /// Effective permissions (all of them for a super-admin).
     pub permissions: Permissions,
+    /// What of clients the company hides from this operator (Hide personal data).
+    #[serde(default)]
+    pub hidden_client_data: crate::HiddenClientData,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`: an operator message or a note. Idempotent on
@@ -173,6 +176,9 @@ pub struct InboundMessage {
     pub text: String,
     #[serde(default)]
     pub attachment: Option<crate::InboundFile>,
+    /// What the app knows of the client's contact; fields given replace the stored ones.
+    #[serde(default)]
+    pub contact: Option<crate::ClientContact>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

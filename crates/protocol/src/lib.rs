@@ -35,11 +35,13 @@ pub use message_tags::*;
 
 pub use attachments::*;
 pub mod email;
+pub mod personal_data;
 pub mod search;
 pub mod tabs;
 pub mod typing;
 
 pub use email::*;
+pub use personal_data::{ClientContact, HiddenClientData, PersonalDataSettings, Redact};
 pub use search::{SearchHit, SearchResults};
 pub use sync::*;
 pub use tabs::Tab;
@@ -291,6 +293,14 @@ pub struct Client {
     pub blacklisted: bool,
     pub pinned_operator_id: Option<Id>,
     pub created_at: Millis,
+    /// What the channel told about the client (Settings › Advanced › Hide personal data may
+    /// remove it before it reaches an operator).
+    #[serde(default)]
+    pub contact: ClientContact,
+    /// `true`: the company hides this client's contact from the reader, and the server removed
+    /// it (and `external_id`) from this record.
+    #[serde(default)]
+    pub contact_hidden: bool,
 }
 
 /// A conversation with its client embedded, so that one record carries everything a list row

@@ -77,6 +77,8 @@ pub struct Viewer {
     pub group_ids: Vec<Id>,
     /// `conversations_management` or `show_all_tab`: the All and Blacklist tabs.
     pub sees_all_tabs: bool,
+    /// What of clients is removed before it reaches this viewer (Hide personal data).
+    pub hidden: crate::HiddenClientData,
 }
 
 impl Viewer {
@@ -87,6 +89,7 @@ impl Viewer {
             sees_everything: false,
             group_ids: group_ids.to_vec(),
             sees_all_tabs,
+            hidden: crate::HiddenClientData::NONE,
         }
     }
 
@@ -97,6 +100,7 @@ impl Viewer {
             sees_everything: me.operator.super_admin,
             group_ids: me.operator.group_ids.clone(),
             sees_all_tabs: me.permissions.sees_all_tabs(),
+            hidden: me.hidden_client_data,
         }
     }
 

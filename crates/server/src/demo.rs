@@ -425,6 +425,8 @@ fn conversation(
         // A pinned client's conversations are handled by the operator they are pinned to.
         operator = p;
     }
+    let contact = demo_contact(kind, i, &external_id, first);
+    clients::set_contact(tx, client_id, &contact)?;
     let client = Client {
         id: client_id,
         channel_account_id: channel_id,
@@ -434,6 +436,8 @@ fn conversation(
         blacklisted: false,
         pinned_operator_id: pinned,
         created_at: start,
+        contact,
+        contact_hidden: false,
     };
     let mut conv = Conversation {
         id: 0,
@@ -693,6 +697,40 @@ pub fn print(o: &DemoOutcome) {
 }
 
 /// Russian surnames agree with the first name: "Наталья Попова", not "Наталья Попов".
+/// What each kind of channel tells about a demo client: a Telegram username, a phone on
+/// WhatsApp, an address (and often a phone from the signature) by email, both from a Custom app.
+fn demo_contact(
+    kind: ChannelKind,
+    i: usize,
+    external_id: &str,
+    first: &str,
+) -> switchboard_protocol::ClientContact {
+    use switchboard_protocol::ClientContact;
+    let handle = format!("{}{i}", first.to_lowercase());
+    let phone = format!("+44 20 7946 {:04}", i % 10_000);
+    match kind {
+        ChannelKind::Telegram => ClientContact {
+            username: Some(format!("@{handle}")),
+            profile_url: Some(format!("https://t.me/{handle}")),
+            ..ClientContact::default()
+        },
+        ChannelKind::Whatsapp => ClientContact {
+            phone: Some(external_id.to_string()),
+            ..ClientContact::default()
+        },
+        ChannelKind::Email => ClientContact {
+            email: Some(external_id.to_string()),
+            phone: (i % 2 == 0).then_some(phone),
+            ..ClientContact::default()
+        },
+        _ => ClientContact {
+            phone: Some(phone),
+            email: Some(format!("{handle}@mail.example")),
+            ..ClientContact::default()
+        },
+    }
+}
+
 fn surname_for(first: &str, last: &str) -> String {
     let feminine = first.ends_with('а') || first.ends_with('я');
     let declinable = ["ов", "ев", "ин"].iter().any(|end| last.ends_with(end));

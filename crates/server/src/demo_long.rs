@@ -78,6 +78,8 @@ pub fn add(db: &Db, n: u32) -> ApiResult<LongHistory> {
                 blacklisted: false,
                 pinned_operator_id: None,
                 created_at: start,
+                contact: switchboard_protocol::ClientContact::default(),
+                contact_hidden: false,
             },
             status: ConversationStatus::Inbox,
             operator_id: Some(admin.operator.id),

@@ -231,6 +231,11 @@ const ROWS: &[Row] = &[
         row("PUT", "/settings/ip-whitelist", "/api/v1/settings/ip-whitelist", SuperAdmin),
         |_| json!({"enabled": true, "entries": ["127.0.0.0/8", "::1"]}),
     ),
+    row("GET", "/settings/personal-data", "/api/v1/settings/personal-data", SuperAdmin),
+    with_body(
+        row("PUT", "/settings/personal-data", "/api/v1/settings/personal-data", SuperAdmin),
+        |_| json!({"enabled": true, "hide_avatars": true, "exempt_group_ids": []}),
+    ),
     row("GET", "/action-log", "/api/v1/action-log?limit=5", SuperAdmin),
     row(
         "POST",

@@ -498,7 +498,12 @@ async fn updates_become_a_conversation_with_attachments_and_answers_reach_the_ch
         ),
     );
     let conv = ann_conversation(&fx, channel).await;
-    assert_eq!(conv["client"]["display_name"], "Ann Lee (@annlee)");
+    assert_eq!(conv["client"]["display_name"], "Ann Lee");
+    assert_eq!(conv["client"]["contact"]["username"], "@annlee");
+    assert_eq!(
+        conv["client"]["contact"]["profile_url"],
+        "https://t.me/annlee"
+    );
     assert_eq!(conv["status"], "unassigned", "{conv}");
     assert_eq!(conv["group_id"], fx.g1);
     let conv_id = conv["id"].as_i64().expect("id");

@@ -5,15 +5,27 @@ use switchboard_protocol::{Client, Conversation, ConversationStatus, Id};
 
 use crate::error::{CoreError, Result};
 
+/// What the search box finds a client by: their names and the contact the server sent (none
+/// when the company hides it from this operator), the phone also as one run of digits.
+fn search_text(c: &Client) -> String {
+    let mut parts = vec![c.display_name.clone()];
+    if c.original_name != c.display_name {
+        parts.push(c.original_name.clone());
+    }
+    if let Some(phone) = &c.contact.phone {
+        parts.push(phone.clone());
+        parts.push(phone.chars().filter(char::is_ascii_digit).collect());
+    }
+    parts.extend(c.contact.email.iter().cloned());
+    parts.extend(c.contact.username.iter().cloned());
+    parts.join(" ")
+}
+
 /// Inserts or replaces a conversation, marking it as seen by snapshot generation `gen`.
 pub fn upsert(conn: &Connection, c: &Conversation, gen: i64) -> Result<()> {
     let client_json =
         serde_json::to_string(&c.client).map_err(|e| CoreError::Protocol(e.to_string()))?;
-    let search = if c.client.original_name != c.client.display_name {
-        format!("{} {}", c.client.display_name, c.client.original_name)
-    } else {
-        c.client.display_name.clone()
-    };
+    let search = search_text(&c.client);
     conn.prepare_cached(
         "INSERT INTO conversations (
             id, channel_account_id, client_id, client_name, client_search, client_json,
@@ -201,6 +213,8 @@ pub(crate) mod tests {
                 blacklisted: false,
                 pinned_operator_id: None,
                 created_at: 1,
+                contact: switchboard_protocol::ClientContact::default(),
+                contact_hidden: false,
             },
             status: ConversationStatus::Unassigned,
             operator_id: None,

@@ -355,12 +355,14 @@ mod tests {
         sees_everything: false,
         group_ids: Vec::new(),
         sees_all_tabs: false,
+        hidden: switchboard_protocol::HiddenClientData::NONE,
     };
     const MANAGER: &Viewer = &Viewer {
         operator_id: ME,
         sees_everything: false,
         group_ids: Vec::new(),
         sees_all_tabs: true,
+        hidden: switchboard_protocol::HiddenClientData::NONE,
     };
 
     #[test]
@@ -511,6 +513,29 @@ mod tests {
         assert!(ids(&cache, MANAGER, s("parc")).is_empty());
     }
 
+    #[test]
+    fn search_finds_a_client_by_the_contact_the_server_sent() {
+        let cache = fixture();
+        let s = |text: &str| ListQuery {
+            search: Some(text.into()),
+            ..tab(Tab::All)
+        };
+        let c = cache.writer();
+        put(&c, conv(40, "Marta"), |x| {
+            x.client.contact.phone = Some("+44 20 7946 0412".into());
+            x.client.contact.email = Some("marta.k@mail.example".into());
+            x.client.contact.username = Some("@martak".into());
+        });
+        // The company hides contacts from this operator: the server sent none.
+        put(&c, conv(41, "Hanna"), |x| x.client.contact_hidden = true);
+        drop(c);
+        assert_eq!(ids(&cache, MANAGER, s("7946")), vec![40]);
+        assert_eq!(ids(&cache, MANAGER, s("44207946")), vec![40], "digits run");
+        assert_eq!(ids(&cache, MANAGER, s("marta.k@mail")), vec![40]);
+        assert_eq!(ids(&cache, MANAGER, s("martak")), vec![40]);
+        assert_eq!(ids(&cache, MANAGER, s("0412")), vec![40]);
+    }
+
     /// The cache's tab SQL and the protocol's `in_tab` (the server's rule) agree on every
     /// conversation the server would send, for every kind of viewer: one rule everywhere.
     #[test]
@@ -529,6 +554,7 @@ mod tests {
             sees_everything,
             group_ids,
             sees_all_tabs,
+            hidden: switchboard_protocol::HiddenClientData::NONE,
         });
         let mut scopes = Vec::new();
         for status in [Unassigned, Inbox, Closed] {

@@ -349,6 +349,7 @@ pub async fn ingest(
             name: name.into(),
             text: text.into(),
             attachment: None,
+            contact: None,
         })
         .send()
         .await?;

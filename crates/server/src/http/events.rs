@@ -249,6 +249,7 @@ async fn refresh_viewer(st: &AppState, principal: &Principal, current: Viewer) -
         Ok(Some(rec)) => Viewer {
             operator_id: id,
             sees_everything: rec.operator.super_admin,
+            hidden: rec.hidden,
             group_ids: rec.operator.group_ids,
             sees_all_tabs: rec.permissions.sees_all_tabs(),
         },

@@ -20,6 +20,7 @@ pub mod ip_whitelist;
 pub mod message_tags;
 pub mod openapi;
 pub mod outgoing;
+pub mod personal_data;
 pub mod profile;
 pub mod router;
 pub mod search;

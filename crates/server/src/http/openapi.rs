@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 use super::extract::Json;
 use super::{
     action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
-    directory, email, embed, events, ip_whitelist, message_tags, outgoing, profile, search, seed,
-    sync, webhooks, widget,
+    directory, email, embed, events, ip_whitelist, message_tags, outgoing, personal_data, profile,
+    search, seed, sync, webhooks, widget,
 };
 
 struct TokenScheme;
@@ -113,7 +113,8 @@ impl Modify for CommonResponses {
         profile::tag_counts, profile::retry, message_tags::page,
         attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
         email::send, email::whitelist, email::set_whitelist,
-        ip_whitelist::get, ip_whitelist::set, action_log::list,
+        ip_whitelist::get, ip_whitelist::set, personal_data::get, personal_data::set,
+        action_log::list,
         search::search,
         directory::list_operators, directory::create_operator, directory::get_operator,
         directory::update_operator, directory::deactivate_operator, directory::reset_password,

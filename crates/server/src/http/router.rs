@@ -13,8 +13,8 @@ use tower_http::trace::TraceLayer;
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
-    directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing, profile,
-    search, seed, sync, webhooks, widget, AppState,
+    directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing, personal_data,
+    profile, search, seed, sync, webhooks, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -69,6 +69,8 @@ routes! { V1_ROUTES, v1_api:
     PUT "/settings/email-whitelist" => email::set_whitelist;
     GET "/settings/ip-whitelist" => ip_whitelist::get;
     PUT "/settings/ip-whitelist" => ip_whitelist::set;
+    GET "/settings/personal-data" => personal_data::get;
+    PUT "/settings/personal-data" => personal_data::set;
     GET "/action-log" => action_log::list;
     // The upload is streamed and limited by the file store, not by the JSON body limit.
     POST "/conversations/{id}/attachments" => attachments::upload, layer DefaultBodyLimit::disable();

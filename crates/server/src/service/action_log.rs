@@ -354,6 +354,19 @@ impl<'c> Names<'c> {
                     }
                 )
             }
+            LogAction::PersonalDataChanged => {
+                let s = d.personal_data.clone().unwrap_or_default();
+                let exempt = match s.exempt_group_ids.len() {
+                    0 => "no exempt group".to_string(),
+                    1 => "1 exempt group".to_string(),
+                    n => format!("{n} exempt groups"),
+                };
+                match (s.enabled, s.hide_avatars) {
+                    (false, _) => "Hide personal data off".into(),
+                    (true, false) => format!("Hide personal data on, {exempt}"),
+                    (true, true) => format!("Hide personal data and avatars on, {exempt}"),
+                }
+            }
             LogAction::OperatorCreated => "Created the operator".into(),
             LogAction::OperatorUpdated => "Changed the operator's name, role or groups".into(),
             LogAction::OperatorDeactivated => "Deactivated the operator".into(),

@@ -2,7 +2,7 @@
 //! operator a request performs as, with the visibility and rights that apply).
 
 use rusqlite::Connection;
-use switchboard_protocol::{Id, Me, Permissions};
+use switchboard_protocol::{HiddenClientData, Id, Me, Permissions};
 
 use crate::auth::{token_hash, SessionLifetime};
 use crate::error::{ApiError, ApiResult};
@@ -76,6 +76,17 @@ impl Principal {
             sees_everything: self.full_rights(),
             group_ids: op.operator.group_ids.clone(),
             sees_all_tabs: op.permissions.sees_all_tabs(),
+            hidden: self.hidden(),
+        }
+    }
+
+    /// What of clients is removed from what this caller reads (Hide personal data): nothing
+    /// for super-admins and integrations.
+    pub fn hidden(&self) -> HiddenClientData {
+        if self.full_rights() {
+            HiddenClientData::NONE
+        } else {
+            self.operator().hidden
         }
     }
 
@@ -93,6 +104,7 @@ impl Principal {
             operator: op.operator.clone(),
             company,
             permissions,
+            hidden_client_data: self.hidden(),
         })
     }
 }

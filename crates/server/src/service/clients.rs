@@ -6,7 +6,7 @@ use switchboard_protocol::{Conversation, ErrorFacts, Id, LogAction, LogDetails, 
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{denied, emit_conversation, operator_name};
-use super::now_ms;
+use super::{now_ms, seen};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Denied, Scope};
 use crate::storage::{action_log, clients, conversations, operators, Db, WriteCtx};
@@ -134,9 +134,11 @@ pub async fn update(
     client_id: Id,
     change: ClientChange,
 ) -> ApiResult<Conversation> {
+    let hidden = principal.hidden();
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         update_in(ctx, &actor, client_id, &change)
     })
     .await
+    .map(seen(hidden))
 }

@@ -12,7 +12,7 @@ use switchboard_protocol::{
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
-use super::{now_ms, preview, MAX_TEXT_CHARS};
+use super::{now_ms, preview, seen, MAX_TEXT_CHARS};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Denied, Scope};
 use crate::storage::changes::{self, Audience};
@@ -277,11 +277,13 @@ pub async fn act(
     ip: Option<String>,
     req: ActRequest,
 ) -> ApiResult<Conversation> {
+    let hidden = principal.hidden();
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, req.acting_operator_id, ip)?;
         perform(ctx, &actor, req.conversation_id, &req.action, &req.opts)
     })
     .await
+    .map(seen(hidden))
 }
 
 /// A message or note to store, from either API.
@@ -468,6 +470,7 @@ pub fn visible_in(conn: &Connection, principal: &Principal, id: Id) -> ApiResult
 }
 
 pub async fn detail(db: &Db, principal: Principal, id: Id) -> ApiResult<ConversationDetail> {
+    let hidden = principal.hidden();
     db.read(move |conn| {
         let conversation = visible_in(conn, &principal, id)?;
         let messages = messages::list_all(conn, id)?;
@@ -477,6 +480,7 @@ pub async fn detail(db: &Db, principal: Principal, id: Id) -> ApiResult<Conversa
         })
     })
     .await
+    .map(seen(hidden))
 }
 
 /// One page of history, newest first page; `limit` 1..=500.
@@ -513,6 +517,7 @@ pub async fn list(
     operator_id: Option<Id>,
     group_id: Option<Id>,
 ) -> ApiResult<Vec<Conversation>> {
+    let hidden = principal.hidden();
     db.read(move |conn| {
         let company_id = principal.company_id();
         if let Some(op) = operator_id {
@@ -550,6 +555,7 @@ pub async fn list(
         )?)
     })
     .await
+    .map(seen(hidden))
 }
 
 /// The movements of a visible conversation, oldest first, with the names of the operators

@@ -46,6 +46,7 @@ pub async fn rename(
     display_name: String,
     key: Option<String>,
 ) -> ApiResult<Conversation> {
+    let hidden = principal.hidden();
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         let Some(key) = key else {
@@ -67,6 +68,7 @@ pub async fn rename(
         Ok(conv)
     })
     .await
+    .map(super::seen(hidden))
 }
 
 /// Adds a client note once per key.

@@ -24,7 +24,7 @@ use lettre::Address;
 use rusqlite::Connection;
 use switchboard_protocol::{
     EmailConversationRequest, EmailSent, EmailWhitelist, Id, LogAction, LogDetails, LogTarget,
-    MessageKind,
+    MessageKind, Redact,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
@@ -111,7 +111,9 @@ fn prepare(
     req: &EmailConversationRequest,
     mail_configured: bool,
 ) -> ApiResult<(Outgoing, u32)> {
-    let conv = load_visible(conn, actor, conversation_id)?;
+    let mut conv = load_visible(conn, actor, conversation_id)?;
+    // The transcript names the client as the sender may see them (Hide personal data).
+    conv.redact(actor.viewer.hidden);
     let to = parse_address(&req.to, false)?;
     let subject = check_subject(&req.subject)?;
     if !actor.facts.full_rights {

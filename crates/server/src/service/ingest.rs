@@ -4,14 +4,15 @@
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    Client, Conversation, ConversationStatus, Delivery, Id, InboundAccepted, InboundFile,
-    InboundMessage, LogAction, LogDetails, LogSource, Message, MessageKind,
+    Client, ClientContact, Conversation, ConversationStatus, Delivery, Id, InboundAccepted,
+    InboundFile, InboundMessage, LogAction, LogDetails, LogSource, Message, MessageKind,
 };
 
 use super::attachments::StoredFile;
 use super::conversations::{emit_conversation, emit_message, log_conversation, validate_text};
 use super::{now_ms, preview};
 use crate::auth::secrets_equal;
+use crate::channels::net::{parse_http_url, MAX_URL_LEN};
 use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, sanitize_name, FileStore};
 use crate::policy::Scope;
@@ -145,9 +146,10 @@ pub fn store_client_message_in(
         "" => external_id.to_string(),
         n => n.chars().take(200).collect(),
     };
+    let contact = msg.contact.as_ref().map(checked_contact).transpose()?;
     let company_id = channel.company_id;
     let now = now_ms();
-    let client = match clients::find_by_external_id(ctx.tx, channel_id, external_id)? {
+    let mut client = match clients::find_by_external_id(ctx.tx, channel_id, external_id)? {
         Some(c) => c,
         None => {
             let id = clients::insert(ctx.tx, company_id, channel_id, external_id, &name, now)?;
@@ -155,6 +157,14 @@ pub fn store_client_message_in(
                 .ok_or_else(|| ApiError::Internal("client vanished after insert".into()))?
         }
     };
+    if let Some(new) = contact {
+        // The conversation record below carries the client: whoever sees it hears the change.
+        let merged = client.contact.merged(&new);
+        if merged != client.contact {
+            clients::set_contact(ctx.tx, client.id, &merged)?;
+            client.contact = merged;
+        }
+    }
     let existing = conversations::get_by_client(ctx.tx, client.id)?;
     let (mut conv, before, moved) = match existing {
         Some(conv) => {
@@ -286,6 +296,36 @@ async fn store_inbound_file(files: &FileStore, f: &InboundFile) -> ApiResult<Sto
         .decode(f.data_base64.trim())
         .map_err(|_| ApiError::bad_request("`attachment.data_base64` is not valid base64."))?;
     store_file(files, &f.name, &bytes).await
+}
+
+/// A channel's contact fields, trimmed (blank ones dropped), within their lengths, and links
+/// that are web addresses (the app shows them as links).
+fn checked_contact(c: &ClientContact) -> ApiResult<ClientContact> {
+    fn field(v: &Option<String>, what: &str, max: usize) -> ApiResult<Option<String>> {
+        let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if v.chars().count() > max || v.chars().any(char::is_control) {
+            return Err(ApiError::bad_request(format!(
+                "`contact.{what}` must be at most {max} characters, without control characters."
+            )));
+        }
+        Ok(Some(v.to_string()))
+    }
+    fn link(v: &Option<String>, what: &str) -> ApiResult<Option<String>> {
+        let v = field(v, what, MAX_URL_LEN)?;
+        if let Some(url) = &v {
+            parse_http_url(url, &format!("`contact.{what}`")).map_err(ApiError::bad_request)?;
+        }
+        Ok(v)
+    }
+    Ok(ClientContact {
+        phone: field(&c.phone, "phone", 200)?,
+        email: field(&c.email, "email", 200)?,
+        username: field(&c.username, "username", 200)?,
+        profile_url: link(&c.profile_url, "profile_url")?,
+        avatar_url: link(&c.avatar_url, "avatar_url")?,
+    })
 }
 
 /// Stores a client's file under its (sanitized) name, within the store's size and type

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use switchboard_protocol::{Id, InboundAccepted, InboundMessage};
+use switchboard_protocol::{ClientContact, Id, InboundAccepted, InboundMessage};
 use tokio::task::AbortHandle;
 
 use super::attachments::StoredFile;
@@ -29,6 +29,8 @@ pub struct Received {
     pub external_id: String,
     /// The client's display name (empty: the external id is shown).
     pub name: String,
+    /// What the channel tells of the client's contact (an email address, a username …).
+    pub contact: ClientContact,
     pub text: String,
     /// Each file becomes a message of its own, after the text (a message holds one file).
     pub files: Vec<ReceivedFile>,
@@ -124,6 +126,7 @@ impl Inbox {
                         name: msg.name.clone(),
                         text: part_text,
                         attachment: None,
+                        contact: Some(msg.contact.clone()),
                     };
                     accepted.push(store_client_message_in(ctx, &channel, &inbound, file)?);
                 }

@@ -19,6 +19,7 @@ pub mod ip_whitelist;
 pub mod listeners;
 pub mod message_tags;
 pub mod outgoing;
+pub mod personal_data;
 pub mod profile;
 pub mod retention;
 pub mod search;
@@ -29,6 +30,18 @@ pub mod webhook_delivery;
 pub mod webhooks;
 
 pub use actor::{Actor, Principal};
+
+use switchboard_protocol::{HiddenClientData, Redact};
+
+/// A service's answer as its reader may see it (Settings › Advanced › Hide personal data):
+/// `.map(seen(principal.hidden()))` on every answer that carries a client. Change records
+/// pass `sync::for_viewer` instead.
+pub fn seen<T: Redact>(hidden: HiddenClientData) -> impl FnOnce(T) -> T {
+    move |mut value| {
+        value.redact(hidden);
+        value
+    }
+}
 
 /// Now as Unix milliseconds.
 pub fn now_ms() -> i64 {

@@ -6,15 +6,15 @@
 //! every other operator message.
 
 use switchboard_protocol::{
-    ChannelKind, Conversation, ConversationStatus, LogAction, LogDetails, LogSource, MessageKind,
-    OutgoingWhatsappRequest,
+    ChannelKind, ClientContact, Conversation, ConversationStatus, LogAction, LogDetails, LogSource,
+    MessageKind, OutgoingWhatsappRequest,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{
     denied, emit_conversation, log_conversation, send_in, validate_text, SendRequest,
 };
-use super::now_ms;
+use super::{now_ms, seen};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, Scope};
 use crate::storage::{channels, clients, conversations, groups, Db, WriteCtx};
@@ -94,6 +94,11 @@ fn start_outgoing(
         Some(c) => c,
         None => {
             let id = clients::insert(conn, company_id, channel.account.id, &phone, &name, now)?;
+            let contact = ClientContact {
+                phone: Some(phone.clone()),
+                ..ClientContact::default()
+            };
+            clients::set_contact(conn, id, &contact)?;
             clients::get(conn, company_id, id)?
                 .ok_or_else(|| ApiError::Internal("client vanished after insert".into()))?
         }
@@ -188,11 +193,13 @@ pub async fn whatsapp(
     req: OutgoingWhatsappRequest,
 ) -> ApiResult<Conversation> {
     let may_send = principal.full_rights() || principal.operator().permissions.outgoing_whatsapp;
+    let hidden = principal.hidden();
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         start_outgoing(ctx, &actor, may_send, &req)
     })
     .await
+    .map(seen(hidden))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use switchboard_protocol::search::{fts_query, MIN_CHARS};
 use switchboard_protocol::{SearchHit, SearchResults};
 
 use super::actor::Principal;
+use super::seen;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{conversations, search, Db};
 
@@ -29,6 +30,7 @@ pub async fn search(
     let fts = fts_query(q).ok_or_else(|| {
         ApiError::InvalidState(format!("Type at least {MIN_CHARS} characters to search."))
     })?;
+    let hidden = principal.hidden();
     db.read(move |conn| {
         let company_id = principal.company_id();
         let found = search::find(conn, company_id, &principal.viewer(), &fts, limit)?;
@@ -39,6 +41,11 @@ pub async fn search(
             else {
                 continue;
             };
+            // Found only by a name that is a hidden identifier (a client named by their
+            // address or number): the reader may not search by it.
+            if h.message_id.is_none() && conversation.client.named_by_identifier(hidden) {
+                continue;
+            }
             let snippet = match h.message_id {
                 Some(m) => search::snippet(conn, &fts, m)?,
                 None => None,
@@ -52,4 +59,5 @@ pub async fn search(
         Ok(SearchResults { hits })
     })
     .await
+    .map(seen(hidden))
 }

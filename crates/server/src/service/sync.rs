@@ -2,7 +2,9 @@
 //! snapshot, and the directory.
 
 use rusqlite::Connection;
-use switchboard_protocol::{Change, ChangeRecord, Directory, Entity, Id, SnapshotPage, SyncPage};
+use switchboard_protocol::{
+    Change, ChangeRecord, Directory, Entity, Id, Redact, SnapshotPage, SyncPage,
+};
 
 use super::actor::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -17,10 +19,14 @@ const MAX_EXAMINED: usize = 20_000;
 /// The record as `v` may see it: the upsert itself, a `remove` of the conversation it left,
 /// or nothing.
 pub fn for_viewer(ch: &StoredChange, v: &Viewer) -> Option<ChangeRecord> {
-    let upsert = || ChangeRecord {
-        seq: ch.seq,
-        id: ch.entity_id,
-        change: ch.change.clone(),
+    let upsert = || {
+        let mut change = ch.change.clone();
+        change.redact(v.hidden);
+        ChangeRecord {
+            seq: ch.seq,
+            id: ch.entity_id,
+            change,
+        }
     };
     if ch.audience.reaches(v) {
         return Some(upsert());
@@ -131,6 +137,7 @@ pub async fn snapshot(
         let has_more = convs.len() as i64 > limit;
         convs.truncate(limit as usize);
         let (messages, read_states) = super::snapshot::threads(conn, viewer.operator_id, &convs)?;
+        convs.redact(viewer.hidden);
         Ok(SnapshotPage {
             seq,
             total,
@@ -201,6 +208,7 @@ mod tests {
             sees_everything: false,
             group_ids: groups.to_vec(),
             sees_all_tabs: false,
+            hidden: switchboard_protocol::HiddenClientData::NONE,
         }
     }
 

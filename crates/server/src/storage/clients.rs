@@ -1,12 +1,13 @@
 //! Queries on `clients` (the people who write in through a channel).
 
 use rusqlite::{params, Connection, Row};
-use switchboard_protocol::{Client, Id};
+use switchboard_protocol::{Client, ClientContact, Id};
 
 use super::optional;
 
 pub(crate) const COLUMNS: &str = "cl.id, cl.channel_account_id, cl.external_id, cl.original_name,
-    cl.display_name, cl.blacklisted, cl.pinned_operator_id, cl.created_at";
+    cl.display_name, cl.blacklisted, cl.pinned_operator_id, cl.created_at, cl.phone, cl.email,
+    cl.username, cl.profile_url, cl.avatar_url";
 
 /// Maps the [`COLUMNS`] starting at column `first`.
 pub(crate) fn row_to_client(r: &Row<'_>, first: usize) -> rusqlite::Result<Client> {
@@ -19,6 +20,14 @@ pub(crate) fn row_to_client(r: &Row<'_>, first: usize) -> rusqlite::Result<Clien
         blacklisted: r.get(first + 5)?,
         pinned_operator_id: r.get(first + 6)?,
         created_at: r.get(first + 7)?,
+        contact: ClientContact {
+            phone: r.get(first + 8)?,
+            email: r.get(first + 9)?,
+            username: r.get(first + 10)?,
+            profile_url: r.get(first + 11)?,
+            avatar_url: r.get(first + 12)?,
+        },
+        contact_hidden: false,
     })
 }
 
@@ -60,6 +69,23 @@ pub fn find_by_external_id(
         params![channel_account_id, external_id],
         |r| row_to_client(r, 0),
     ))
+}
+
+/// Replaces the client's contact (already validated).
+pub fn set_contact(conn: &Connection, id: Id, c: &ClientContact) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE clients SET phone = ?2, email = ?3, username = ?4, profile_url = ?5,
+             avatar_url = ?6 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        c.phone,
+        c.email,
+        c.username,
+        c.profile_url,
+        c.avatar_url
+    ])?;
+    Ok(())
 }
 
 pub fn set_blacklisted(conn: &Connection, id: Id, blacklisted: bool) -> rusqlite::Result<()> {

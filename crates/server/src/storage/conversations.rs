@@ -336,36 +336,42 @@ mod tests {
                 sees_everything: false,
                 group_ids: vec![],
                 sees_all_tabs: false,
+                hidden: switchboard_protocol::HiddenClientData::NONE,
             },
             Viewer {
                 operator_id: 1,
                 sees_everything: false,
                 group_ids: vec![10],
                 sees_all_tabs: false,
+                hidden: switchboard_protocol::HiddenClientData::NONE,
             },
             Viewer {
                 operator_id: 1,
                 sees_everything: false,
                 group_ids: vec![10],
                 sees_all_tabs: true,
+                hidden: switchboard_protocol::HiddenClientData::NONE,
             },
             Viewer {
                 operator_id: 1,
                 sees_everything: false,
                 group_ids: vec![],
                 sees_all_tabs: true,
+                hidden: switchboard_protocol::HiddenClientData::NONE,
             },
             Viewer {
                 operator_id: 2,
                 sees_everything: false,
                 group_ids: vec![10, 20],
                 sees_all_tabs: false,
+                hidden: switchboard_protocol::HiddenClientData::NONE,
             },
             Viewer {
                 operator_id: 2,
                 sees_everything: true,
                 group_ids: vec![10],
                 sees_all_tabs: false,
+                hidden: switchboard_protocol::HiddenClientData::NONE,
             },
         ];
         db.read_blocking(|conn| {

@@ -66,6 +66,10 @@ pub fn move_channels(conn: &Connection, from: Id, to: Id) -> rusqlite::Result<Ve
 pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM operator_groups WHERE group_id = ?1", [id])?;
     conn.execute("DELETE FROM group_file_policies WHERE group_id = ?1", [id])?;
+    conn.execute(
+        "DELETE FROM personal_data_exempt_groups WHERE group_id = ?1",
+        [id],
+    )?;
     conn.execute("DELETE FROM company_groups WHERE id = ?1", [id])?;
     Ok(())
 }

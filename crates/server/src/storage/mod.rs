@@ -25,6 +25,7 @@ pub mod ip_whitelist;
 pub mod message_tags;
 pub mod messages;
 pub mod operators;
+pub mod personal_data;
 pub mod profile;
 pub mod read_states;
 pub mod retention;
@@ -63,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0016_ip_whitelist.sql"),
     include_str!("../../migrations/0017_webhooks.sql"),
     include_str!("../../migrations/0018_channel_disabled.sql"),
+    include_str!("../../migrations/0019_personal_data.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

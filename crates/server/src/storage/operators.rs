@@ -1,7 +1,7 @@
 //! Queries on `operators` and their group memberships (`operator_groups`).
 
 use rusqlite::{params, Connection, Row};
-use switchboard_protocol::{Id, Operator, Permissions};
+use switchboard_protocol::{HiddenClientData, Id, Operator, Permissions};
 
 use super::optional;
 
@@ -12,6 +12,8 @@ pub struct OperatorRecord {
     pub company_id: Id,
     /// Effective permissions: all of them for a super-admin, else the role's.
     pub permissions: Permissions,
+    /// What of clients the company hides from them (Hide personal data), for their groups.
+    pub hidden: HiddenClientData,
 }
 
 pub struct NewOperator<'a> {
@@ -58,11 +60,19 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
         },
         company_id: r.get(6)?,
         permissions,
+        // Known with the groups: `with_groups`.
+        hidden: HiddenClientData::NONE,
     })
 }
 
+/// Completes a record with what depends on its groups.
 fn with_groups(conn: &Connection, mut rec: OperatorRecord) -> rusqlite::Result<OperatorRecord> {
     rec.operator.group_ids = group_ids(conn, rec.operator.id)?;
+    rec.hidden = HiddenClientData::for_operator(
+        &super::personal_data::get(conn, rec.company_id)?,
+        rec.operator.super_admin,
+        &rec.operator.group_ids,
+    );
     Ok(rec)
 }
 

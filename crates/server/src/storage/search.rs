@@ -99,6 +99,7 @@ mod tests {
             sees_everything: true,
             group_ids: vec![],
             sees_all_tabs: true,
+            hidden: switchboard_protocol::HiddenClientData::NONE,
         };
         let find = |q: &str| {
             let fts = switchboard_protocol::search::fts_query(q).expect("query");

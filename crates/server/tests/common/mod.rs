@@ -169,6 +169,7 @@ pub fn inbound(
         name: name.into(),
         text: text.into(),
         attachment: None,
+        contact: None,
     };
     let acc = db
         .write_blocking(|ctx| ingest_in(ctx, channel, Some(secret), &msg))

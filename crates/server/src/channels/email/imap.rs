@@ -18,6 +18,7 @@ use async_imap::extensions::idle::IdleResponse;
 use async_imap::{Client, Session};
 use futures_util::future::BoxFuture;
 use futures_util::TryStreamExt;
+use switchboard_protocol::ClientContact;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
@@ -325,6 +326,10 @@ impl ImapListener {
                 platform_id: Some(platform_id.clone()),
                 external_id: mail.from.clone(),
                 name: mail.name.clone(),
+                contact: ClientContact {
+                    email: Some(mail.from.clone()),
+                    ..ClientContact::default()
+                },
                 text: mail.text.clone(),
                 files: mail.files.clone(),
             })

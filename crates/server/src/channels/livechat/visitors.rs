@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use switchboard_protocol::{
-    AttachmentRef, Delivery, Id, InboundAccepted, InboundMessage, Message, MessageKind,
+    AttachmentRef, ClientContact, Delivery, Id, InboundAccepted, InboundMessage, Message,
+    MessageKind,
 };
 
 use super::config::{LiveChatConfig, WidgetSettings};
@@ -218,6 +219,7 @@ pub async fn receive_text(
             platform_id: Some(format!("lc:{}:{client_id}", visitor.id)),
             external_id: visitor.external_id(),
             name: visitor.display_name(),
+            contact: ClientContact::default(),
             text,
             files: Vec::new(),
         })
@@ -238,6 +240,7 @@ pub async fn receive_file(
         name: visitor.display_name(),
         text: String::new(),
         attachment: None,
+        contact: None,
     };
     db.write_grouped(move |ctx| store_client_message_in(ctx, &record, &msg, Some(&file)))
         .await

@@ -13,6 +13,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::Value;
+use switchboard_protocol::ClientContact;
 
 use super::api::{Api, CallError, Download};
 use crate::channels::{ChannelListener, Inbox, Received, ReceivedFile};
@@ -110,7 +111,7 @@ impl TgMessage {
             .unwrap_or_default()
     }
 
-    /// "Ann Lee (@annlee)".
+    /// "Ann Lee"; "@annlee" when Telegram gives no name.
     fn sender_name(&self) -> String {
         let Some(u) = &self.from else {
             return String::new();
@@ -124,10 +125,29 @@ impl TgMessage {
         {
             name = format!("{name} {last}");
         }
-        match u.username.as_deref().filter(|n| !n.is_empty()) {
+        match self.sender_username() {
             Some(user) if name.is_empty() => format!("@{user}"),
-            Some(user) => format!("{name} (@{user})"),
-            None => name,
+            _ => name,
+        }
+    }
+
+    fn sender_username(&self) -> Option<&str> {
+        self.from
+            .as_ref()
+            .and_then(|u| u.username.as_deref())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The sender's username and its public profile link (Telegram tells nothing more).
+    fn sender_contact(&self) -> ClientContact {
+        match self.sender_username() {
+            Some(user) => ClientContact {
+                username: Some(format!("@{user}")),
+                profile_url: Some(format!("https://t.me/{user}")),
+                ..ClientContact::default()
+            },
+            None => ClientContact::default(),
         }
     }
 
@@ -320,6 +340,7 @@ impl Reader {
             platform_id: Some(platform_id),
             external_id: m.chat.id.to_string(),
             name: m.sender_name(),
+            contact: m.sender_contact(),
             text,
             files,
         };
