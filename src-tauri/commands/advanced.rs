@@ -5,7 +5,7 @@
 //! `SWITCHBOARD_E2E_SAVE_FILE` is set, [`export_action_log`] writes there instead of asking.
 
 use switchboard_protocol::{
-    ActionLogFilter, ActionLogPage, IpWhitelistSettings, IpWhitelistUpdate,
+    ActionLogFilter, ActionLogPage, IpWhitelistSettings, IpWhitelistUpdate, PersonalDataSettings,
 };
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -76,4 +76,24 @@ pub async fn set_ip_whitelist(
     update: IpWhitelistUpdate,
 ) -> Result<IpWhitelistSettings, UiError> {
     Ok(state.current().await?.desk.set_ip_whitelist(update).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn personal_data(state: State<'_, AppState>) -> Result<PersonalDataSettings, UiError> {
+    Ok(state.current().await?.desk.personal_data().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_personal_data(
+    state: State<'_, AppState>,
+    settings: PersonalDataSettings,
+) -> Result<PersonalDataSettings, UiError> {
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .set_personal_data(settings)
+        .await?)
 }

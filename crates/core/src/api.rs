@@ -14,9 +14,10 @@ use switchboard_protocol::{
     CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory,
     EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody, EventFrame, GroupFilePolicy,
     GroupFiles, Id, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest, LoginResponse,
-    Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest, ReadRequest,
-    SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest, Webhook,
-    WebhookAttemptsPage, WebhookPatch, WebhookTestQueued, WebhookWithSecret,
+    Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest,
+    PersonalDataSettings, ReadRequest, SendMessageRequest, SnapshotPage, SyncPage, Tag,
+    TagMessagesRequest, TypingRequest, Webhook, WebhookAttemptsPage, WebhookPatch,
+    WebhookTestQueued, WebhookWithSecret,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -313,6 +314,19 @@ impl ApiClient {
 
     pub async fn set_ip_whitelist(&self, u: &IpWhitelistUpdate) -> Result<IpWhitelistSettings> {
         self.json(Method::PUT, "settings/ip-whitelist", Some(u))
+            .await
+    }
+
+    pub async fn personal_data(&self) -> Result<PersonalDataSettings> {
+        self.json::<_, ()>(Method::GET, "settings/personal-data", None)
+            .await
+    }
+
+    pub async fn set_personal_data(
+        &self,
+        s: &PersonalDataSettings,
+    ) -> Result<PersonalDataSettings> {
+        self.json(Method::PUT, "settings/personal-data", Some(s))
             .await
     }
 

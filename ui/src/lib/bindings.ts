@@ -616,6 +616,22 @@ async setIpWhitelist(update: IpWhitelistUpdate) : Promise<Result<IpWhitelistSett
     else return { status: "error", error: e  as any };
 }
 },
+async personalData() : Promise<Result<PersonalDataSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("personal_data") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setPersonalData(settings: PersonalDataSettings) : Promise<Result<PersonalDataSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_personal_data", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async webhooks() : Promise<Result<Webhook[], UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webhooks") };
@@ -870,7 +886,30 @@ external_id: string;
 /**
  * Name as the channel transmitted it; kept when an operator renames the client.
  */
-original_name: string; display_name: string; blacklisted: boolean; pinned_operator_id: number | null; created_at: number }
+original_name: string; display_name: string; blacklisted: boolean; pinned_operator_id: number | null; created_at: number; 
+/**
+ * What the channel told about the client (Settings › Advanced › Hide personal data may
+ * remove it before it reaches an operator).
+ */
+contact?: ClientContact; 
+/**
+ * `true`: the company hides this client's contact from the reader, and the server removed
+ * it (and `external_id`) from this record.
+ */
+contact_hidden?: boolean }
+/**
+ * What a channel tells about a client beyond their name. Every field is optional: channels
+ * know different things (an email address; a Telegram username; whatever a Custom app sends).
+ */
+export type ClientContact = { phone?: string | null; email?: string | null; 
+/**
+ * The client's handle in the messenger, e.g. `@marta_k`.
+ */
+username?: string | null; 
+/**
+ * A link to the client's profile in the messenger or social network.
+ */
+profile_url?: string | null; avatar_url?: string | null }
 /**
  * A note about a client, seen by every operator who sees the client's conversation and never
  * by the client.
@@ -1091,6 +1130,15 @@ export type GroupPatch = { name?: string | null;
  */
 color?: string | null }
 /**
+ * What one operator may not see of clients. Both `false` for the super-admin and for anyone
+ * while the function is off.
+ */
+export type HiddenClientData = { 
+/**
+ * Phone, email, username, profile link and the channel's id of the client.
+ */
+contacts: boolean; avatars: boolean }
+/**
  * The company's whitelist as stored, and the address the server sees the caller at.
  */
 export type IpWhitelistSettings = { 
@@ -1184,7 +1232,11 @@ export type LogAction =
  * Settings › Advanced "IP address whitelist" saved
  * ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
  */
-"ip_whitelist_changed" | "channel_created" | 
+"ip_whitelist_changed" | 
+/**
+ * Settings › Advanced "Hide personal data" saved ([`LogDetails::personal_data`]).
+ */
+"personal_data_changed" | "channel_created" | 
 /**
  * Renamed, moved to another group, disabled or enabled.
  */
@@ -1226,7 +1278,11 @@ file_policy?: GroupFilePolicy | null;
 /**
  * The IP address whitelist as saved.
  */
-ip_whitelist_enabled?: boolean | null; ip_whitelist_entries?: string[] | null }
+ip_whitelist_enabled?: boolean | null; ip_whitelist_entries?: string[] | null; 
+/**
+ * "Hide personal data" as saved.
+ */
+personal_data?: PersonalDataSettings | null }
 /**
  * One row of `GET /api/v1/conversations/{id}/log`, oldest first.
  */
@@ -1283,7 +1339,11 @@ export type Me = { operator: Operator; company: Company;
 /**
  * Effective permissions (all of them for a super-admin).
  */
-permissions: Permissions }
+permissions: Permissions; 
+/**
+ * What of clients the company hides from this operator (Hide personal data).
+ */
+hidden_client_data?: HiddenClientData }
 /**
  * Who wrote a message. Notes are internal and never reach the client.
  */
@@ -1459,6 +1519,22 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
  * Paid "Outgoing messages" by phone number; hidden by default.
  */
 outgoing_whatsapp: boolean }
+/**
+ * `GET/PUT /api/v1/settings/personal-data`. Off by default.
+ */
+export type PersonalDataSettings = { 
+/**
+ * "Hide data for all operators besides Super-Admin".
+ */
+enabled: boolean; 
+/**
+ * "Hide avatars" (only while `enabled`).
+ */
+hide_avatars: boolean; 
+/**
+ * Operators in any of these groups see everything.
+ */
+exempt_group_ids?: number[] }
 /**
  * How the client's pin shows for this operator (seed "Client assignment to an operator").
  */

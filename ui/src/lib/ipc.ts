@@ -42,6 +42,7 @@ import type {
   IpWhitelistSettings,
   IpWhitelistUpdate,
   KeychainStatus,
+  PersonalDataSettings,
   ListQuery,
   LogEntry,
   OutgoingWhatsappRequest,
@@ -67,6 +68,7 @@ export type {
   IpWhitelistSettings,
   IpWhitelistUpdate,
   LogAction,
+  PersonalDataSettings,
   LogTarget,
   Webhook,
   WebhookAttempt,
@@ -257,6 +259,9 @@ export const api = {
   ipWhitelist: (): Promise<IpWhitelistSettings> => unwrap(() => commands.ipWhitelist()),
   setIpWhitelist: (update: IpWhitelistUpdate): Promise<IpWhitelistSettings> =>
     unwrap(() => commands.setIpWhitelist(update)),
+  personalData: (): Promise<PersonalDataSettings> => unwrap(() => commands.personalData()),
+  setPersonalData: (settings: PersonalDataSettings): Promise<PersonalDataSettings> =>
+    unwrap(() => commands.setPersonalData(settings)),
   webhooks: (): Promise<Webhook[]> => unwrap(() => commands.webhooks()),
   createWebhook: (webhook: NewWebhook): Promise<WebhookWithSecret> =>
     unwrap(() => commands.createWebhook(webhook)),

@@ -68,6 +68,8 @@ const defaults = {
   ipWhitelist: () => ok({ enabled: false, entries: [], your_address: "127.0.0.1" }),
   setIpWhitelist: (u: { enabled: boolean; entries?: string[] }) =>
     ok({ enabled: u.enabled, entries: u.entries ?? [], your_address: "127.0.0.1" }),
+  personalData: () => ok({ enabled: false, hide_avatars: false, exempt_group_ids: [] }),
+  setPersonalData: (s: unknown) => ok(s),
   webhooks: () => ok([]),
   createWebhook: () => fail("server", "not mocked"),
   updateWebhook: () => fail("server", "not mocked"),

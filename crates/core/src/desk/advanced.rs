@@ -6,7 +6,7 @@ use std::path::Path;
 
 use futures_util::StreamExt;
 use switchboard_protocol::{
-    ActionLogFilter, ActionLogPage, IpWhitelistSettings, IpWhitelistUpdate,
+    ActionLogFilter, ActionLogPage, IpWhitelistSettings, IpWhitelistUpdate, PersonalDataSettings,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -75,6 +75,23 @@ impl Desk {
         online_only(
             "Changing the company settings",
             self.shared.api.set_ip_whitelist(&update).await,
+        )
+    }
+
+    pub async fn personal_data(&self) -> Result<PersonalDataSettings> {
+        online_only(
+            "Reading the company settings",
+            self.shared.api.personal_data().await,
+        )
+    }
+
+    pub async fn set_personal_data(
+        &self,
+        settings: PersonalDataSettings,
+    ) -> Result<PersonalDataSettings> {
+        online_only(
+            "Changing the company settings",
+            self.shared.api.set_personal_data(&settings).await,
         )
     }
 }

@@ -7,6 +7,7 @@ import { managesChannels, managesOperators, superAdmin } from "./access";
 import AdvancedSettings from "../settings/AdvancedSettings.svelte";
 import ActionLog from "./ActionLog.svelte";
 import IpWhitelist from "./IpWhitelist.svelte";
+import PersonalData from "./PersonalData.svelte";
 import Webhooks from "./Webhooks.svelte";
 import Channels from "./Channels.svelte";
 import Groups from "./Groups.svelte";
@@ -28,6 +29,7 @@ export const SECTIONS: AdminSection[] = [
   { id: "roles", label: "Roles", group: "Operators", allowed: managesOperators, component: Roles },
   { id: "channels", label: "Channel accounts", group: "Apps", allowed: managesChannels, component: Channels },
   { id: "advanced", label: "Advanced", group: "Settings", allowed: superAdmin, component: AdvancedSettings },
+  { id: "personal-data", label: "Personal data", group: "Settings", allowed: superAdmin, component: PersonalData },
   { id: "ip-whitelist", label: "IP whitelist", group: "Settings", allowed: superAdmin, component: IpWhitelist },
   { id: "action-log", label: "Action log", group: "Settings", allowed: superAdmin, component: ActionLog },
   { id: "webhooks", label: "Webhooks", group: "Settings", allowed: superAdmin, component: Webhooks },

@@ -30,3 +30,31 @@ describe("client profile offline", () => {
     expect(commands.refreshClientNotes).toHaveBeenCalledTimes(2);
   });
 });
+
+describe("client profile contact", () => {
+  beforeEach(resetFakes);
+
+  it("shows the contact the server sent", async () => {
+    const view = makeView();
+    view.client = {
+      ...view.client,
+      external_id: "+15550199",
+      contact: { phone: "+1 555 0199", email: "marta@mail.example", username: "@martak", profile_url: "https://t.me/martak" },
+    };
+    render(ClientProfile, { view, online: true, onclose: () => {} });
+    expect(screen.getByText("+1 555 0199")).toBeInTheDocument();
+    expect(screen.getByText("marta@mail.example")).toBeInTheDocument();
+    expect(screen.getByText("@martak")).toBeInTheDocument();
+    expect(screen.getByText("https://t.me/martak")).toBeInTheDocument();
+    expect(document.querySelector("#client-contact-hidden")).toBeNull();
+  });
+
+  it("says the contact is hidden when the company hides it", async () => {
+    const view = makeView();
+    view.client = { ...view.client, external_id: "", contact: {}, contact_hidden: true };
+    render(ClientProfile, { view, online: true, onclose: () => {} });
+    expect(screen.getByText("Hidden by your company's privacy settings")).toBeInTheDocument();
+    expect(document.querySelector("#client-phone")).toBeNull();
+    expect(document.querySelector("#client-external-id")).toBeNull();
+  });
+});
