@@ -103,9 +103,12 @@ named_enum! {
         /// ([`LogDetails::ip_whitelist_enabled`], [`LogDetails::ip_whitelist_entries`]).
         IpWhitelistChanged = "ip_whitelist_changed",
         ChannelCreated = "channel_created",
-        /// Renamed, moved to another group, disabled or enabled.
+        /// Renamed, moved to another group, tagged, disabled or enabled, or its settings
+        /// changed.
         ChannelUpdated = "channel_updated",
         ChannelSecretRotated = "channel_secret_rotated",
+        /// A channel without conversations was deleted.
+        ChannelDeleted = "channel_deleted",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]

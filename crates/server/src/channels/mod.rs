@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use switchboard_protocol::{AttachmentRef, ChannelKind, Id};
+use switchboard_protocol::{AttachmentRef, ChannelKind, ChannelSettings, Id};
 
 use crate::storage::channels::ChannelRecord;
 use crate::storage::Db;
@@ -125,22 +125,61 @@ pub struct ChannelOptions {
     pub origins: Vec<String>,
 }
 
+/// Each `channel add` flag and the field of [`ChannelSettings`] (REST, the app) that carries
+/// the same setting.
+const NAMES: [(&str, &str); 8] = [
+    ("--callback-url", "callback_url"),
+    ("--bot-token", "bot_token"),
+    ("--api-url", "api_url"),
+    ("--webhook-url", "webhook_url"),
+    ("--address", "address"),
+    ("--imap-url", "imap_url"),
+    ("--smtp-url", "smtp_url"),
+    ("--origin", "origins"),
+];
+
+/// The REST API's settings are the CLI's options under their field names: one set of checks.
+impl From<ChannelSettings> for ChannelOptions {
+    fn from(s: ChannelSettings) -> Self {
+        Self {
+            callback_url: s.callback_url,
+            bot_token: s.bot_token,
+            api_url: s.api_url,
+            webhook_url: s.webhook_url,
+            address: s.address,
+            imap_url: s.imap_url,
+            smtp_url: s.smtp_url,
+            origins: s.origins,
+        }
+    }
+}
+
+/// A [`configure`] refusal as a caller of the REST API reads it: the settings' field names
+/// instead of the CLI's flags.
+pub fn api_wording(refusal: &str) -> String {
+    NAMES
+        .iter()
+        .fold(refusal.to_string(), |text, (flag, field)| {
+            text.replace(flag, field)
+        })
+}
+
 impl ChannelOptions {
     /// The options that were given, by their flag names.
     fn given(&self) -> Vec<&'static str> {
         let mut given = Vec::new();
-        for (flag, set) in [
-            ("--callback-url", self.callback_url.is_some()),
-            ("--bot-token", self.bot_token.is_some()),
-            ("--api-url", self.api_url.is_some()),
-            ("--webhook-url", self.webhook_url.is_some()),
-            ("--address", self.address.is_some()),
-            ("--imap-url", self.imap_url.is_some()),
-            ("--smtp-url", self.smtp_url.is_some()),
-            ("--origin", !self.origins.is_empty()),
-        ] {
+        for ((flag, _), set) in NAMES.iter().zip([
+            self.callback_url.is_some(),
+            self.bot_token.is_some(),
+            self.api_url.is_some(),
+            self.webhook_url.is_some(),
+            self.address.is_some(),
+            self.imap_url.is_some(),
+            self.smtp_url.is_some(),
+            !self.origins.is_empty(),
+        ]) {
             if set {
-                given.push(flag);
+                given.push(*flag);
             }
         }
         given
@@ -188,10 +227,24 @@ pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configur
         ChannelKind::Livechat => livechat::configure(options),
         ChannelKind::Telegram => telegram::configure(options),
         _ => Err(format!(
-            "Channels of kind {} cannot be added yet; use custom",
+            "Channels of kind {} cannot be added yet; use custom, telegram, email or livechat",
             kind.as_str()
         )),
     }
+}
+
+/// Checks new settings for an existing channel of `kind`, as [`configure`] does, keeping what
+/// the admin does not give again (a LiveChat widget's look and its visitors' token key).
+pub fn reconfigure(
+    kind: ChannelKind,
+    stored: &serde_json::Value,
+    options: &ChannelOptions,
+) -> Result<Configured, String> {
+    let mut configured = configure(kind, options)?;
+    if kind == ChannelKind::Livechat {
+        livechat::keep_widget(stored, &mut configured.config);
+    }
+    Ok(configured)
 }
 
 /// The adapter of `channel`, or `None` when it has nowhere to deliver to (its operator

@@ -342,6 +342,7 @@ impl<'c> Names<'c> {
             LogAction::ChannelCreated => "Added the channel account".into(),
             LogAction::ChannelUpdated => "Changed the channel account".into(),
             LogAction::ChannelSecretRotated => "Issued a new secret for the channel".into(),
+            LogAction::ChannelDeleted => "Deleted the channel account".into(),
             LogAction::IpWhitelistChanged => {
                 let list = d.ip_whitelist_entries.clone().unwrap_or_default();
                 format!(
