@@ -154,14 +154,22 @@ impl From<ChannelSettings> for ChannelOptions {
     }
 }
 
-/// A [`configure`] refusal as a caller of the REST API reads it: the settings' field names
-/// instead of the CLI's flags.
+/// A [`configure`] refusal as a caller of the REST API (and the app) reads it: a sentence, with
+/// the settings' field names instead of the CLI's flags.
 pub fn api_wording(refusal: &str) -> String {
-    NAMES
+    let text = NAMES
         .iter()
         .fold(refusal.to_string(), |text, (flag, field)| {
             text.replace(flag, field)
-        })
+        });
+    // A field name opening the sentence keeps its spelling ("imap_url must be …").
+    if NAMES.iter().any(|(_, field)| text.starts_with(field)) {
+        return text;
+    }
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 impl ChannelOptions {
@@ -306,4 +314,26 @@ pub fn summary(channel: &ChannelRecord) -> String {
 /// check the chat.
 pub fn resends_safely(channel: &ChannelRecord) -> bool {
     channel.account.kind != ChannelKind::Telegram
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_wording;
+
+    #[test]
+    fn refusals_read_as_sentences_in_the_api_s_words() {
+        assert_eq!(
+            api_wording("a telegram channel needs --bot-token (from @BotFather)"),
+            "A telegram channel needs bot_token (from @BotFather)"
+        );
+        assert_eq!(
+            api_wording("--imap-url must be imaps://…"),
+            "imap_url must be imaps://…"
+        );
+        assert_eq!(
+            api_wording("An email channel does not take --origin, --api-url"),
+            "An email channel does not take origins, api_url"
+        );
+        assert_eq!(api_wording(""), "");
+    }
 }

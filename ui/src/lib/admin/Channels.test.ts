@@ -107,6 +107,9 @@ describe("Administration › Channel accounts", () => {
     );
     expect(await screen.findByRole("alert")).toHaveTextContent("@BotFather");
     expect(screen.getByRole("button", { name: "Add" })).toBeInTheDocument();
+    // Another kind: the sentence about the token goes.
+    await user.selectOptions(screen.getByLabelText("Kind"), "Email");
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 
   it("adds a mailbox: the users and passwords go into the server URLs, encoded", async () => {
@@ -184,6 +187,16 @@ describe("Administration › Channel accounts", () => {
         settings: { bot_token: "42:NEW", webhook_url: null, api_url: null },
       }),
     );
+  });
+
+  it("offers no settings to replace for a kind the server cannot connect", async () => {
+    commands.adminChannels.mockImplementation(() => ok([channel({ id: 2, kind: "whatsapp", name: "+1 555 0100" })]));
+    render(Channels, { me });
+    const user = userEvent.setup();
+    await waitFor(() => expect(row("+1 555 0100")).toBeTruthy());
+    await user.click(within(row("+1 555 0100")).getByRole("button", { name: "Edit" }));
+    expect(screen.getByLabelText("Name")).toHaveValue("+1 555 0100");
+    expect(screen.queryByLabelText(/^Replace the/)).toBeNull();
   });
 
   it("deletes after a confirmation, and shows why when the server refuses", async () => {
