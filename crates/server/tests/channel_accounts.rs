@@ -667,9 +667,11 @@ async fn a_channel_without_conversations_is_deleted_and_one_with_conversations_i
     assert_eq!(st, StatusCode::NO_CONTENT, "{body}");
     assert!(!list(&fx, &admin).await.iter().any(|c| c["id"] == id));
     let inbound = fx.inbound(id, &secret, "c1", "Hello?").await;
-    assert!(
-        matches!(inbound.0, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND),
-        "{inbound:?}"
+    let unknown = fx.inbound(999_999, &secret, "c1", "Hello?").await;
+    assert_eq!(inbound.0, StatusCode::NOT_FOUND, "{inbound:?}");
+    assert_eq!(
+        inbound.1["error"]["code"], unknown.1["error"]["code"],
+        "as an unknown channel"
     );
     let changes = changes_since(&fx, &admin, seq).await;
     let removed = changes
