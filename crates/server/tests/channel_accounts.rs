@@ -6,6 +6,7 @@ mod common;
 use common::{assert_error, session, Fx};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use switchboard_server::storage::clients;
 
 #[tokio::test]
 async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
@@ -653,6 +654,18 @@ async fn a_channel_without_conversations_is_deleted_and_one_with_conversations_i
         StatusCode::OK
     );
 
+    // A client that never wrote (pinned ahead of their first message) does not keep it.
+    fx.db()
+        .write_blocking(move |ctx| {
+            let company: i64 = ctx.tx.query_row(
+                "SELECT company_id FROM channel_accounts WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            clients::insert(ctx.tx, company, id, "early", "Early bird", 0)?;
+            Ok(())
+        })
+        .expect("a client without a conversation");
     let seq = seq_now(&fx, &admin).await;
     // The unused one goes: gone from the list, its secret no longer opens anything, the apps
     // are told, the log has it.

@@ -140,12 +140,16 @@ pub fn conversation_count(conn: &Connection, id: Id) -> rusqlite::Result<i64> {
 }
 
 /// Deletes a channel that has no conversations, with what only it used (its listener's
-/// cursors, clients that never wrote).
+/// cursors, clients that never wrote). Callers check [`conversation_count`] first: a
+/// conversation's row holds the channel (foreign key), so this fails rather than lose one.
 pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
     for sql in [
         "DELETE FROM channel_cursors WHERE channel_account_id = ?1",
         "DELETE FROM inbound_refs WHERE channel_account_id = ?1",
         "DELETE FROM deliveries WHERE channel_account_id = ?1",
+        // Clients without a conversation are seen by no one, nor are notes about them.
+        "DELETE FROM client_notes WHERE client_id IN
+            (SELECT id FROM clients WHERE channel_account_id = ?1)",
         "DELETE FROM clients WHERE channel_account_id = ?1",
         "DELETE FROM channel_accounts WHERE id = ?1",
     ] {
