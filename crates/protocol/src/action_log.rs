@@ -166,7 +166,7 @@ pub struct LogDetails {
     pub client_note_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// A rename's new name.
+    /// A rename's new name; the name of a channel account added or deleted (the log outlives it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// "Send to Email": the recipient and how many messages the mail held.

@@ -701,5 +701,16 @@ async fn a_channel_without_conversations_is_deleted_and_one_with_conversations_i
         .await;
     assert_eq!(again.0, StatusCode::NOT_FOUND);
     let (_, log) = fx.get(&admin, "/api/v1/action-log?limit=100").await;
-    assert!(log.to_string().contains("channel_deleted"), "{log}");
+    let deleted = log["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["action"] == "channel_deleted" && r["target_id"] == id)
+        .unwrap_or_else(|| panic!("a channel_deleted row: {log}"));
+    assert_eq!(deleted["note"], "Deleted the channel account \"Trial app\"");
+    assert_eq!(
+        deleted["target_name"],
+        Value::Null,
+        "the channel is gone; the note names it"
+    );
 }

@@ -1272,7 +1272,7 @@ export type LogDetails = {
  */
 operator_id?: number | null; group_id?: number | null; message_id?: number | null; client_note_id?: number | null; tag?: string | null; 
 /**
- * A rename's new name.
+ * A rename's new name; the name of a channel account added or deleted (the log outlives it).
  */
 display_name?: string | null; 
 /**

@@ -87,12 +87,36 @@ fn channel_of(ctx: &WriteCtx<'_>, company_id: Id, id: Id) -> ApiResult<ChannelAc
 }
 
 fn log(ctx: &WriteCtx<'_>, actor: &Actor, id: Id, action: LogAction) -> ApiResult<()> {
+    log_with(ctx, actor, id, action, LogDetails::default())
+}
+
+/// A row that names the channel: it outlives a deleted one.
+fn log_named(
+    ctx: &WriteCtx<'_>,
+    actor: &Actor,
+    c: &ChannelAccount,
+    action: LogAction,
+) -> ApiResult<()> {
+    let details = LogDetails {
+        display_name: Some(c.name.clone()),
+        ..LogDetails::default()
+    };
+    log_with(ctx, actor, c.id, action, details)
+}
+
+fn log_with(
+    ctx: &WriteCtx<'_>,
+    actor: &Actor,
+    id: Id,
+    action: LogAction,
+    details: LogDetails,
+) -> ApiResult<()> {
     By::Actor(actor).log(
         ctx,
         actor.company_id,
         (LogTarget::Channel, id),
         action,
-        &LogDetails::default(),
+        &details,
     )
 }
 
@@ -154,7 +178,7 @@ pub async fn create(
             store::update(ctx.tx, &channel)?;
         }
         emit_channel(ctx, actor.company_id, &channel, now)?;
-        log(ctx, actor, id, LogAction::ChannelCreated)?;
+        log_named(ctx, actor, &channel, LogAction::ChannelCreated)?;
         Ok(ChannelSecretShown { channel, secret })
     })
     .await
@@ -227,7 +251,7 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
             Audience::Company,
             now_ms(),
         )?;
-        log(ctx, actor, id, LogAction::ChannelDeleted)?;
+        log_named(ctx, actor, &channel, LogAction::ChannelDeleted)?;
         Ok(())
     })
     .await
