@@ -549,7 +549,7 @@ async fn tags_are_trimmed_deduplicated_bounded_and_reach_the_apps() {
     for (tags, needle) in [
         (json!([""]), "1 to 50 characters"),
         (json!([long]), "51 characters"),
-        (json!(["ok", "line\nbreak"]), "line breaks"),
+        (json!(["ok", "line\nbreak"]), "Tag 2 holds a line break"),
         (json!(many), "at most 20 tags"),
     ] {
         let got = fx

@@ -48,12 +48,19 @@ fn checked_tags(raw: &[String]) -> ApiResult<Vec<String>> {
     let mut tags: Vec<String> = Vec::new();
     for (i, t) in raw.iter().enumerate() {
         let tag = t.trim();
-        let chars = tag.chars().count();
-        if chars == 0 || chars > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
-            // The tag itself is not repeated: it may be a page of text.
+        let n = i + 1;
+        // The tag itself is not repeated: it may be a page of text.
+        let refusal = match tag.chars().count() {
+            0 => Some(format!("Tag {n} is empty")),
+            chars if chars > MAX_TAG_CHARS => Some(format!("Tag {n} is {chars} characters long")),
+            _ if tag.chars().any(char::is_control) => Some(format!(
+                "Tag {n} holds a line break or another control character"
+            )),
+            _ => None,
+        };
+        if let Some(why) = refusal {
             return Err(ApiError::InvalidState(format!(
-                "Tag {} is {chars} characters long; a tag is 1 to {MAX_TAG_CHARS} characters, without line breaks.",
-                i + 1
+                "{why}; a tag is one line of 1 to {MAX_TAG_CHARS} characters."
             )));
         }
         let lower = tag.to_lowercase();
@@ -86,38 +93,28 @@ fn channel_of(ctx: &WriteCtx<'_>, company_id: Id, id: Id) -> ApiResult<ChannelAc
         .ok_or_else(|| ApiError::not_found(format!("Channel {id} not found.")))
 }
 
-fn log(ctx: &WriteCtx<'_>, actor: &Actor, id: Id, action: LogAction) -> ApiResult<()> {
-    log_with(ctx, actor, id, action, LogDetails::default())
-}
-
-/// A row that names the channel: it outlives a deleted one.
-fn log_named(
-    ctx: &WriteCtx<'_>,
-    actor: &Actor,
-    c: &ChannelAccount,
-    action: LogAction,
-) -> ApiResult<()> {
-    let details = LogDetails {
-        display_name: Some(c.name.clone()),
-        ..LogDetails::default()
-    };
-    log_with(ctx, actor, c.id, action, details)
-}
-
-fn log_with(
+fn log(
     ctx: &WriteCtx<'_>,
     actor: &Actor,
     id: Id,
     action: LogAction,
-    details: LogDetails,
+    details: &LogDetails,
 ) -> ApiResult<()> {
     By::Actor(actor).log(
         ctx,
         actor.company_id,
         (LogTarget::Channel, id),
         action,
-        &details,
+        details,
     )
+}
+
+/// Details that name the channel: the log outlives a deleted one.
+fn named(c: &ChannelAccount) -> LogDetails {
+    LogDetails {
+        display_name: Some(c.name.clone()),
+        ..LogDetails::default()
+    }
 }
 
 /// Runs `f` in a write transaction as the caller, once they may manage channels.
@@ -178,7 +175,7 @@ pub async fn create(
             store::update(ctx.tx, &channel)?;
         }
         emit_channel(ctx, actor.company_id, &channel, now)?;
-        log_named(ctx, actor, &channel, LogAction::ChannelCreated)?;
+        log(ctx, actor, id, LogAction::ChannelCreated, &named(&channel))?;
         Ok(ChannelSecretShown { channel, secret })
     })
     .await
@@ -222,7 +219,13 @@ pub async fn update(
         }
         store::update(ctx.tx, &channel)?;
         emit_channel(ctx, actor.company_id, &channel, now_ms())?;
-        log(ctx, actor, id, LogAction::ChannelUpdated)?;
+        log(
+            ctx,
+            actor,
+            id,
+            LogAction::ChannelUpdated,
+            &LogDetails::default(),
+        )?;
         Ok(channel)
     })
     .await
@@ -251,7 +254,7 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
             Audience::Company,
             now_ms(),
         )?;
-        log_named(ctx, actor, &channel, LogAction::ChannelDeleted)?;
+        log(ctx, actor, id, LogAction::ChannelDeleted, &named(&channel))?;
         Ok(())
     })
     .await
@@ -276,7 +279,13 @@ pub async fn rotate_secret(
         }
         let secret = new_token(CHANNEL_PREFIX);
         store::set_secret(ctx.tx, id, &secret)?;
-        log(ctx, actor, id, LogAction::ChannelSecretRotated)?;
+        log(
+            ctx,
+            actor,
+            id,
+            LogAction::ChannelSecretRotated,
+            &LogDetails::default(),
+        )?;
         Ok(ChannelSecretShown { channel, secret })
     })
     .await
