@@ -488,6 +488,44 @@ async fn a_channel_s_settings_change_with_the_same_checks_and_a_web_chat_keeps_i
         StatusCode::FORBIDDEN
     );
 
+    // A bot in webhook mode: new settings keep it there (its poller could not read updates
+    // while Telegram holds the webhook).
+    let bot = create(
+        &fx,
+        &admin,
+        json!({"name": "Hooked bot", "kind": "telegram", "settings": {"bot_token": BOT_TOKEN,
+            "api_url": "http://127.0.0.1:9", "webhook_url": "http://127.0.0.1:9"}}),
+    )
+    .await;
+    assert_eq!(bot.0, StatusCode::CREATED, "{}", bot.1);
+    let bot_path = format!("/api/v1/channels/{}", bot.1["channel"]["id"]);
+    let to_polling = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &bot_path,
+            Some(json!({"settings": {"bot_token": "42:NEW", "api_url": "http://127.0.0.1:9"}})),
+        )
+        .await;
+    assert_error(
+        &to_polling,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_state",
+        "This bot gets its updates by webhook; give webhook_url again",
+    );
+    let (st, body) = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &bot_path,
+            Some(
+                json!({"settings": {"bot_token": "42:NEW", "api_url": "http://127.0.0.1:9",
+                "webhook_url": "http://127.0.0.1:9"}}),
+            ),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+
     // A Custom app's callback URL, checked as on creation.
     let app = create(&fx, &admin, json!({"name": "App"})).await;
     let app_id = app.1["channel"]["id"].as_i64().expect("id");

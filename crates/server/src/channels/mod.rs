@@ -242,17 +242,22 @@ pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configur
 }
 
 /// Checks new settings for an existing channel of `kind`, as [`configure`] does, keeping what
-/// the admin does not give again (a LiveChat widget's look and its visitors' token key).
+/// the admin does not give again (a LiveChat widget's look and its visitors' token key) and
+/// refusing what the kind cannot switch to (a Telegram bot from webhook to polling).
 pub fn reconfigure(
     kind: ChannelKind,
     stored: &serde_json::Value,
     options: &ChannelOptions,
 ) -> Result<Configured, String> {
-    let mut configured = configure(kind, options)?;
-    if kind == ChannelKind::Livechat {
-        livechat::keep_widget(stored, &mut configured.config);
+    match kind {
+        ChannelKind::Livechat => {
+            let mut configured = configure(kind, options)?;
+            livechat::keep_widget(stored, &mut configured.config);
+            Ok(configured)
+        }
+        ChannelKind::Telegram => telegram::reconfigure(stored, options),
+        _ => configure(kind, options),
     }
-    Ok(configured)
 }
 
 /// The adapter of `channel`, or `None` when it has nowhere to deliver to (its operator
