@@ -45,6 +45,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             admin::admin_channels,
             admin::admin_create_channel,
             admin::admin_update_channel,
+            admin::admin_delete_channel,
             admin::admin_rotate_channel_secret,
             admin::change_password,
             conversations::list_conversations,

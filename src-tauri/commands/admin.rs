@@ -155,6 +155,12 @@ pub async fn admin_update_channel(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn admin_delete_channel(state: State<'_, AppState>, id: Id) -> Result<(), UiError> {
+    Ok(state.current().await?.desk.delete_channel(id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn admin_rotate_channel_secret(
     state: State<'_, AppState>,
     id: Id,

@@ -105,9 +105,12 @@ named_enum! {
         /// Settings › Advanced "Hide personal data" saved ([`LogDetails::personal_data`]).
         PersonalDataChanged = "personal_data_changed",
         ChannelCreated = "channel_created",
-        /// Renamed, moved to another group, disabled or enabled.
+        /// Renamed, moved to another group, tagged, disabled or enabled, or its settings
+        /// changed.
         ChannelUpdated = "channel_updated",
         ChannelSecretRotated = "channel_secret_rotated",
+        /// A channel without conversations was deleted.
+        ChannelDeleted = "channel_deleted",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -165,7 +168,7 @@ pub struct LogDetails {
     pub client_note_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// A rename's new name.
+    /// A rename's new name; the name of a channel account added or deleted (the log outlives it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// "Send to Email": the recipient and how many messages the mail held.

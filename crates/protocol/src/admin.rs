@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{ChannelAccount, Id, Operator, Permissions};
+use crate::{ChannelAccount, ChannelKind, Id, Operator, Permissions};
 
 /// A field of a PATCH that may be set to `null`: absent → `None` (unchanged), `null` →
 /// `Some(None)` (cleared), a value → `Some(Some(v))`.
@@ -202,24 +202,79 @@ pub struct EmbedLink {
     pub expires_at: crate::Millis,
 }
 
-/// `POST /api/v1/channels`: a Custom app channel (other kinds need their settings: `channel add`).
+/// A channel kind's settings, as `channel add` takes them (the same checks: a kind refuses
+/// the settings of the others with 422). They hold secrets (a bot token, mailbox passwords):
+/// they are write-only, never returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelSettings {
+    /// Custom app: where operators' answers are POSTed (an http(s) address with a host); none:
+    /// nothing is delivered.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    pub callback_url: Option<String>,
+    /// Telegram (needed): the bot's token from @BotFather, `123456789:AAH…`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub bot_token: Option<String>,
+    /// Telegram: the Bot API's base URL (default the public one).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    pub api_url: Option<String>,
+    /// Telegram: this server's public base URL; Telegram then POSTs updates to it (webhook)
+    /// instead of the server polling `getUpdates`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    pub webhook_url: Option<String>,
+    /// Email (needed): the mailbox's address.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub address: Option<String>,
+    /// Email (needed): `imaps://user:pass@host[:port]` (TLS), `imap://…` (STARTTLS).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    pub imap_url: Option<String>,
+    /// Email (needed): `smtps://user:pass@host[:port]` or `smtp://…`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048))]
+    pub smtp_url: Option<String>,
+    /// LiveChat (at least one): origins of the pages that may embed the widget,
+    /// `https://shop.example.com`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub origins: Vec<String>,
+}
+
+fn custom_kind() -> ChannelKind {
+    ChannelKind::Custom
+}
+
+/// `POST /api/v1/channels`: a channel of any kind the server connects (custom, telegram,
+/// email, livechat), with that kind's settings. Unknown fields are refused: a `callback_url`
+/// sent at the top level (where it was before `settings`) must not be dropped silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewChannelRequest {
     #[cfg_attr(
         feature = "openapi",
         schema(min_length = 1, max_length = 200, pattern = "[^\\s]")
     )]
     pub name: String,
+    /// Default `custom`; a kind the server cannot connect yet (whatsapp …) is refused (422).
+    #[serde(default = "custom_kind")]
+    pub kind: ChannelKind,
     /// New conversations land in this group's Unassigned.
     #[serde(default)]
     pub group_id: Option<Id>,
-    /// Where operators' answers are POSTed (an http(s) address with a host; 422 otherwise);
-    /// none: nothing is delivered.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2048))]
-    pub callback_url: Option<String>,
+    pub settings: ChannelSettings,
+    /// Labels ("EU", "VIP line"): see [`ChannelPatch::tags`].
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub tags: Vec<String>,
 }
 
 /// A new channel, or a rotated secret: the secret is shown here once.
@@ -255,11 +310,31 @@ pub struct ChannelPatch {
     /// `true`: inbound messages are refused; its conversations stay readable.
     #[serde(default)]
     pub disabled: Option<bool>,
+    /// Replaces the labels: each trimmed, 1 to 50 characters, repeats (in any case) dropped,
+    /// at most 20 (422 otherwise).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub tags: Option<Vec<String>>,
+    /// Replaces the kind's settings (all of them: secrets are never shown, so they are given
+    /// again), checked as on creation.
+    #[serde(default)]
+    pub settings: Option<ChannelSettings>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::OperatorPatch;
+
+    #[test]
+    fn a_channel_record_of_an_older_server_reads_without_tags() {
+        let old: crate::ChannelAccount =
+            serde_json::from_str(r#"{"id":1,"kind":"telegram","name":"Bot","group_id":null}"#)
+                .expect("an old record");
+        assert!(old.tags.is_empty() && !old.disabled);
+        let req: super::NewChannelRequest =
+            serde_json::from_str(r#"{"name":"App"}"#).expect("a bare request");
+        assert_eq!(req.kind, crate::ChannelKind::Custom);
+    }
 
     #[test]
     fn a_patch_tells_absent_from_null() {

@@ -277,6 +277,9 @@ pub struct ChannelAccount {
     /// A disabled channel refuses inbound messages (403); its conversations stay readable.
     #[serde(default)]
     pub disabled: bool,
+    /// The admin's labels ("EU", "VIP line"; Tab: Apps › Tagging accounts).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -116,8 +116,77 @@ export default {
         await waitFor("the role form", () => visible(browser, "#role-form"));
         await screenshot(browser, "admin-role-form");
         await click(browser, "#role-form .btn--secondary");
-        await openSection(browser, "channels", "admin-channels");
         await openSection(browser, "advanced", "admin-advanced");
+      },
+    },
+    {
+      name: "admin: channels of every kind are added from the app; a channel with conversations is not deleted",
+      timeout: 150000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        const choose = async (selector, label) => (await browser.$(selector)).selectByVisibleText(label);
+        await openSection(browser, "channels", "admin-channels-before");
+        await click(browser, "#channel-add");
+        await waitFor("the channel form", () => visible(browser, "#channel-form"));
+        // A Telegram bot with a token that is not one: the server's sentence, in the dialog.
+        await choose("#channel-kind", "Telegram");
+        await typeInto(browser, "#channel-name", "Support bot");
+        await typeInto(browser, "#channel-bot-token", "not-a-token");
+        await click(browser, "#channel-save");
+        await waitFor("the server's sentence", () => exists(browser, "#channel-form .error"), { timeout: 10000 });
+        const refusal = await text(browser, "#channel-form .error");
+        assert(refusal.includes("@BotFather"), `the sentence: ${refusal}`);
+        await screenshot(browser, "admin-channels-add-telegram");
+        await choose("#channel-kind", "Email");
+        await waitFor("the mailbox fields", () => visible(browser, "#channel-imap"));
+        await typeInto(browser, "#channel-address", "support@demo.test");
+        await typeInto(browser, "#channel-imap", "imaps://mail.demo.test");
+        await typeInto(browser, "#channel-imap-user", "support@demo.test");
+        await typeInto(browser, "#channel-smtp", "smtps://mail.demo.test");
+        await screenshot(browser, "admin-channels-add-email");
+
+        // A web chat: added, and the code a site pastes is shown with this server's address.
+        await choose("#channel-kind", "LiveChat");
+        await typeInto(browser, "#channel-name", "Shop chat");
+        await typeInto(browser, "#channel-tags", "EU, Web shop");
+        await typeInto(browser, "#channel-origins", "https://shop.example.com");
+        await click(browser, "#channel-save");
+        await waitFor("the embed code", () => visible(browser, "#channel-embed"), { timeout: 10000 });
+        const chat = (await rest(server, "channels")).find((c) => c.name === "Shop chat");
+        assert(chat && chat.kind === "livechat" && JSON.stringify(chat.tags) === '["EU","Web shop"]', `server: ${JSON.stringify(chat)}`);
+        const snippet = await browser.execute(() => document.querySelector("#channel-snippet")?.value ?? "");
+        assert(snippet.includes(`${server.url}/widget.js`) && snippet.includes(`data-channel="${chat.id}"`), `snippet: ${snippet}`);
+        await screenshot(browser, "admin-channels-embed");
+        await click(browser, "#embed-done");
+
+        // Tags are shown and filter the list.
+        await waitFor("the tag filter", () => exists(browser, "#channel-tag-filter"));
+        await choose("#channel-tag-filter", "Web shop");
+        await waitFor("only the tagged channel", async () => (await count(browser, "[data-channel-row]")) === 1);
+        assert(await exists(browser, '[data-channel-row="Shop chat"]'), "Shop chat is the one shown");
+        await screenshot(browser, "admin-channels");
+        await choose("#channel-tag-filter", "All channels");
+
+        // A channel with conversations: refused with the server's sentence, nothing lost.
+        const busy = (await allConversations(server))[0].channel_account_id;
+        const busyName = (await rest(server, "channels")).find((c) => c.id === busy).name;
+        await click(browser, `[data-channel-row="${busyName}"] [data-action="delete"]`);
+        await waitFor("the confirmation", () => visible(browser, "#admin-confirm"));
+        await click(browser, "#confirm-ok");
+        await waitFor("the refusal", () => exists(browser, "#admin-confirm .error"), { timeout: 10000 });
+        const why = await text(browser, "#admin-confirm .error");
+        assert(why.includes("disable it instead so they stay readable"), `the refusal: ${why}`);
+        await screenshot(browser, "admin-channels-delete-refused");
+        await click(browser, "#confirm-cancel");
+        assert((await rest(server, "channels")).some((c) => c.id === busy), "the busy channel is kept");
+
+        // The new one has none: deleted.
+        await click(browser, '[data-channel-row="Shop chat"] [data-action="delete"]');
+        await waitFor("the confirmation", () => visible(browser, "#admin-confirm"));
+        await click(browser, "#confirm-ok");
+        await waitFor("Shop chat gone", async () => !(await exists(browser, '[data-channel-row="Shop chat"]')), { timeout: 10000 });
+        assert(!(await rest(server, "channels")).some((c) => c.id === chat.id), "deleted on the server");
+        // Back where the next case starts.
         await openSection(browser, "operators", "admin-operators-after");
       },
     },

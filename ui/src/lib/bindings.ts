@@ -188,6 +188,14 @@ async adminUpdateChannel(id: number, patch: ChannelPatch) : Promise<Result<Chann
     else return { status: "error", error: e  as any };
 }
 },
+async adminDeleteChannel(id: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_delete_channel", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async adminRotateChannelSecret(id: number) : Promise<Result<ChannelSecretShown, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("admin_rotate_channel_secret", { id }) };
@@ -845,7 +853,11 @@ group_id: number | null;
 /**
  * A disabled channel refuses inbound messages (403); its conversations stay readable.
  */
-disabled?: boolean }
+disabled?: boolean; 
+/**
+ * The admin's labels ("EU", "VIP line"; Tab: Apps › Tagging accounts).
+ */
+tags?: string[] }
 /**
  * The messenger, mail or chat product a channel account belongs to (drives the list logo).
  */
@@ -861,7 +873,17 @@ group_id?: number | null;
 /**
  * `true`: inbound messages are refused; its conversations stay readable.
  */
-disabled?: boolean | null }
+disabled?: boolean | null; 
+/**
+ * Replaces the labels: each trimmed, 1 to 50 characters, repeats (in any case) dropped,
+ * at most 20 (422 otherwise).
+ */
+tags?: string[] | null; 
+/**
+ * Replaces the kind's settings (all of them: secrets are never shown, so they are given
+ * again), checked as on creation.
+ */
+settings?: ChannelSettings | null }
 /**
  * A new channel, or a rotated secret: the secret is shown here once.
  */
@@ -870,6 +892,47 @@ export type ChannelSecretShown = { channel: ChannelAccount;
  * The inbound secret (`X-Channel-Secret`); never shown again.
  */
 secret: string }
+/**
+ * A channel kind's settings, as `channel add` takes them (the same checks: a kind refuses
+ * the settings of the others with 422). They hold secrets (a bot token, mailbox passwords):
+ * they are write-only, never returned.
+ */
+export type ChannelSettings = { 
+/**
+ * Custom app: where operators' answers are POSTed (an http(s) address with a host); none:
+ * nothing is delivered.
+ */
+callback_url?: string | null; 
+/**
+ * Telegram (needed): the bot's token from @BotFather, `123456789:AAH…`.
+ */
+bot_token?: string | null; 
+/**
+ * Telegram: the Bot API's base URL (default the public one).
+ */
+api_url?: string | null; 
+/**
+ * Telegram: this server's public base URL; Telegram then POSTs updates to it (webhook)
+ * instead of the server polling `getUpdates`.
+ */
+webhook_url?: string | null; 
+/**
+ * Email (needed): the mailbox's address.
+ */
+address?: string | null; 
+/**
+ * Email (needed): `imaps://user:pass@host[:port]` (TLS), `imap://…` (STARTTLS).
+ */
+imap_url?: string | null; 
+/**
+ * Email (needed): `smtps://user:pass@host[:port]` or `smtp://…`.
+ */
+smtp_url?: string | null; 
+/**
+ * LiveChat (at least one): origins of the pages that may embed the widget,
+ * `https://shop.example.com`.
+ */
+origins?: string[] }
 /**
  * A person or group a menu offers.
  */
@@ -1238,9 +1301,14 @@ export type LogAction =
  */
 "personal_data_changed" | "channel_created" | 
 /**
- * Renamed, moved to another group, disabled or enabled.
+ * Renamed, moved to another group, tagged, disabled or enabled, or its settings
+ * changed.
  */
 "channel_updated" | "channel_secret_rotated" | 
+/**
+ * A channel without conversations was deleted.
+ */
+"channel_deleted" | 
 /**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.
@@ -1256,7 +1324,7 @@ export type LogDetails = {
  */
 operator_id?: number | null; group_id?: number | null; message_id?: number | null; client_note_id?: number | null; tag?: string | null; 
 /**
- * A rename's new name.
+ * A rename's new name; the name of a channel account added or deleted (the log outlives it).
  */
 display_name?: string | null; 
 /**
@@ -1357,18 +1425,23 @@ export type MessageTags = { message_id: number; conversation_id: number;
  */
 tags: string[] }
 /**
- * `POST /api/v1/channels`: a Custom app channel (other kinds need their settings: `channel add`).
+ * `POST /api/v1/channels`: a channel of any kind the server connects (custom, telegram,
+ * email, livechat), with that kind's settings. Unknown fields are refused: a `callback_url`
+ * sent at the top level (where it was before `settings`) must not be dropped silently.
  */
 export type NewChannelRequest = { name: string; 
 /**
+ * Default `custom`; a kind the server cannot connect yet (whatsapp …) is refused (422).
+ */
+kind?: ChannelKind; 
+/**
  * New conversations land in this group's Unassigned.
  */
-group_id?: number | null; 
+group_id?: number | null; settings?: ChannelSettings; 
 /**
- * Where operators' answers are POSTed (an http(s) address with a host; 422 otherwise);
- * none: nothing is delivered.
+ * Labels ("EU", "VIP line"): see [`ChannelPatch::tags`].
  */
-callback_url?: string | null }
+tags?: string[] }
 /**
  * `POST /api/v1/groups`.
  */

@@ -79,6 +79,7 @@ export type {
   ChannelAccount,
   ChannelPatch,
   ChannelSecretShown,
+  ChannelSettings,
   Group,
   GroupPatch,
   NewChannelRequest,
@@ -299,6 +300,8 @@ export const adminApi = {
     unwrap(() => commands.adminCreateChannel(req)),
   updateChannel: (id: number, patch: ChannelPatch): Promise<ChannelAccount> =>
     unwrap(() => commands.adminUpdateChannel(id, patch)),
+  /** Refused with the server's sentence while the channel has conversations. */
+  deleteChannel: (id: number): Promise<null> => unwrap(() => commands.adminDeleteChannel(id)),
   rotateChannelSecret: (id: number): Promise<ChannelSecretShown> =>
     unwrap(() => commands.adminRotateChannelSecret(id)),
   changePassword: (current: string, next: string): Promise<null> =>

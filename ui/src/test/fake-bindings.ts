@@ -93,6 +93,7 @@ const defaults = {
   adminCreateChannel: () => fail("server", "not mocked"),
   adminUpdateChannel: () => fail("server", "not mocked"),
   adminRotateChannelSecret: () => fail("server", "not mocked"),
+  adminDeleteChannel: () => fail("server", "not mocked"),
   changePassword: () => ok(null),
 };
 

@@ -91,6 +91,13 @@ impl ApiClient {
             .await
     }
 
+    /// Refused (409, with the server's sentence) while the channel has conversations.
+    pub async fn delete_channel(&self, id: Id) -> Result<()> {
+        self.call::<()>(Method::DELETE, &format!("channels/{id}"), None)
+            .await?;
+        Ok(())
+    }
+
     pub async fn rotate_channel_secret(&self, id: Id) -> Result<ChannelSecretShown> {
         self.json::<_, ()>(Method::POST, &format!("channels/{id}/secret"), None)
             .await

@@ -108,6 +108,7 @@ mod tests {
                 name: "tg".into(),
                 group_id: Some(1),
                 disabled: false,
+                tags: Vec::new(),
             }],
             roles: vec![],
         };

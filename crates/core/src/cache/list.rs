@@ -289,6 +289,7 @@ mod tests {
                     name: "TG".into(),
                     group_id: None,
                     disabled: false,
+                    tags: Vec::new(),
                 },
             )
             .expect("channel");

@@ -77,6 +77,10 @@ impl Desk {
         online_only(CHANGE, self.shared.api.update_channel(id, &patch).await)
     }
 
+    pub async fn delete_channel(&self, id: Id) -> Result<()> {
+        online_only(CHANGE, self.shared.api.delete_channel(id).await)
+    }
+
     pub async fn rotate_channel_secret(&self, id: Id) -> Result<ChannelSecretShown> {
         online_only(CHANGE, self.shared.api.rotate_channel_secret(id).await)
     }

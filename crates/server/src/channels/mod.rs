@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use switchboard_protocol::{AttachmentRef, ChannelKind, Id};
+use switchboard_protocol::{AttachmentRef, ChannelKind, ChannelSettings, Id};
 
 use crate::storage::channels::ChannelRecord;
 use crate::storage::Db;
@@ -125,22 +125,69 @@ pub struct ChannelOptions {
     pub origins: Vec<String>,
 }
 
+/// Each `channel add` flag and the field of [`ChannelSettings`] (REST, the app) that carries
+/// the same setting.
+const NAMES: [(&str, &str); 8] = [
+    ("--callback-url", "callback_url"),
+    ("--bot-token", "bot_token"),
+    ("--api-url", "api_url"),
+    ("--webhook-url", "webhook_url"),
+    ("--address", "address"),
+    ("--imap-url", "imap_url"),
+    ("--smtp-url", "smtp_url"),
+    ("--origin", "origins"),
+];
+
+/// The REST API's settings are the CLI's options under their field names: one set of checks.
+impl From<ChannelSettings> for ChannelOptions {
+    fn from(s: ChannelSettings) -> Self {
+        Self {
+            callback_url: s.callback_url,
+            bot_token: s.bot_token,
+            api_url: s.api_url,
+            webhook_url: s.webhook_url,
+            address: s.address,
+            imap_url: s.imap_url,
+            smtp_url: s.smtp_url,
+            origins: s.origins,
+        }
+    }
+}
+
+/// A [`configure`] refusal as a caller of the REST API (and the app) reads it: a sentence, with
+/// the settings' field names instead of the CLI's flags.
+pub fn api_wording(refusal: &str) -> String {
+    let text = NAMES
+        .iter()
+        .fold(refusal.to_string(), |text, (flag, field)| {
+            text.replace(flag, field)
+        });
+    // A field name opening the sentence keeps its spelling ("imap_url must be …").
+    if NAMES.iter().any(|(_, field)| text.starts_with(field)) {
+        return text;
+    }
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 impl ChannelOptions {
     /// The options that were given, by their flag names.
     fn given(&self) -> Vec<&'static str> {
         let mut given = Vec::new();
-        for (flag, set) in [
-            ("--callback-url", self.callback_url.is_some()),
-            ("--bot-token", self.bot_token.is_some()),
-            ("--api-url", self.api_url.is_some()),
-            ("--webhook-url", self.webhook_url.is_some()),
-            ("--address", self.address.is_some()),
-            ("--imap-url", self.imap_url.is_some()),
-            ("--smtp-url", self.smtp_url.is_some()),
-            ("--origin", !self.origins.is_empty()),
-        ] {
+        for ((flag, _), set) in NAMES.iter().zip([
+            self.callback_url.is_some(),
+            self.bot_token.is_some(),
+            self.api_url.is_some(),
+            self.webhook_url.is_some(),
+            self.address.is_some(),
+            self.imap_url.is_some(),
+            self.smtp_url.is_some(),
+            !self.origins.is_empty(),
+        ]) {
             if set {
-                given.push(flag);
+                given.push(*flag);
             }
         }
         given
@@ -188,9 +235,28 @@ pub fn configure(kind: ChannelKind, options: &ChannelOptions) -> Result<Configur
         ChannelKind::Livechat => livechat::configure(options),
         ChannelKind::Telegram => telegram::configure(options),
         _ => Err(format!(
-            "Channels of kind {} cannot be added yet; use custom",
+            "Channels of kind {} cannot be added yet; use custom, telegram, email or livechat",
             kind.as_str()
         )),
+    }
+}
+
+/// Checks new settings for an existing channel of `kind`, as [`configure`] does, keeping what
+/// the admin does not give again (a LiveChat widget's look and its visitors' token key) and
+/// refusing what the kind cannot switch to (a Telegram bot from webhook to polling).
+pub fn reconfigure(
+    kind: ChannelKind,
+    stored: &serde_json::Value,
+    options: &ChannelOptions,
+) -> Result<Configured, String> {
+    match kind {
+        ChannelKind::Livechat => {
+            let mut configured = configure(kind, options)?;
+            livechat::keep_widget(stored, &mut configured.config);
+            Ok(configured)
+        }
+        ChannelKind::Telegram => telegram::reconfigure(stored, options),
+        _ => configure(kind, options),
     }
 }
 
@@ -253,4 +319,26 @@ pub fn summary(channel: &ChannelRecord) -> String {
 /// check the chat.
 pub fn resends_safely(channel: &ChannelRecord) -> bool {
     channel.account.kind != ChannelKind::Telegram
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_wording;
+
+    #[test]
+    fn refusals_read_as_sentences_in_the_api_s_words() {
+        assert_eq!(
+            api_wording("a telegram channel needs --bot-token (from @BotFather)"),
+            "A telegram channel needs bot_token (from @BotFather)"
+        );
+        assert_eq!(
+            api_wording("--imap-url must be imaps://…"),
+            "imap_url must be imaps://…"
+        );
+        assert_eq!(
+            api_wording("An email channel does not take --origin, --api-url"),
+            "An email channel does not take origins, api_url"
+        );
+        assert_eq!(api_wording(""), "");
+    }
 }

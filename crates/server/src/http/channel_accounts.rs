@@ -24,12 +24,14 @@ pub async fn list(
     svc::list(&st.db, p).await.map(Json)
 }
 
-/// Add a Custom app channel; its secret is returned here once.
+/// Add a channel: a Custom app (default), a Telegram bot, a mailbox (Email) or a LiveChat
+/// widget, with that kind's settings, checked as `channel add` checks them. Its inbound secret
+/// is returned here once; the settings never are.
 #[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = NewChannelRequest,
     security(("token" = [])),
     responses((status = 201, body = ChannelSecretShown), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, description = "Unknown group", body = ErrorBody),
-        (status = 422, description = "A callback URL the server cannot deliver to", body = ErrorBody)))]
+        (status = 422, description = "Settings missing, foreign to the kind or unusable (a callback URL the server cannot deliver to …), a kind the server cannot connect, or bad tags", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -40,13 +42,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(made)))
 }
 
-/// Rename, move to a group, disable (inbound messages are refused with 403; its conversations
-/// stay readable) or enable; only the fields given change.
+/// Rename, move to a group, tag, disable (inbound messages are refused with 403; its
+/// conversations stay readable) or enable, or replace its kind's settings; only the fields
+/// given change.
 #[utoipa::path(patch, path = "/api/v1/channels/{channel_id}", tag = "channels",
     params(("channel_id" = i64, Path, description = "Channel account id")), request_body = ChannelPatch,
     security(("token" = [])),
     responses((status = 200, body = ChannelAccount), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "Bad tags or settings", body = ErrorBody)))]
 pub async fn update(
     State(st): State<AppState>,
     Auth(p): Auth,
@@ -70,4 +74,22 @@ pub async fn rotate_secret(
     Path(id): Path<Id>,
 ) -> ApiResult<Json<ChannelSecretShown>> {
     svc::rotate_secret(&st.db, p, ip, id).await.map(Json)
+}
+
+/// Delete a channel that has no conversations: its secret stops working and nothing more
+/// comes in through it. One with conversations is refused (409): disable it instead, so they
+/// stay readable.
+#[utoipa::path(delete, path = "/api/v1/channels/{channel_id}", tag = "channels",
+    params(("channel_id" = i64, Path, description = "Channel account id")), security(("token" = [])),
+    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The channel has conversations", body = ErrorBody)))]
+pub async fn delete(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<Id>,
+) -> ApiResult<StatusCode> {
+    svc::delete(&st.db, p, ip, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

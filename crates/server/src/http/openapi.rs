@@ -105,7 +105,7 @@ impl Modify for CommonResponses {
         conversations::get, conversations::messages, conversations::log,
         channels::inbound, channels::telegram,
         channel_accounts::list, channel_accounts::create, channel_accounts::update,
-        channel_accounts::rotate_secret,
+        channel_accounts::rotate_secret, channel_accounts::delete,
         clients::rename, clients::blacklist, clients::pin,
         outgoing::whatsapp,
         canned::list, canned::create, canned::update, canned::delete,

@@ -82,6 +82,7 @@ routes! { V1_ROUTES, v1_api:
     GET "/channels" => channel_accounts::list;
     POST "/channels" => channel_accounts::create;
     PATCH "/channels/{channel_id}" => channel_accounts::update;
+    DELETE "/channels/{channel_id}" => channel_accounts::delete;
     POST "/channels/{channel_id}/secret" => channel_accounts::rotate_secret;
     POST "/clients/{id}/rename" => clients::rename;
     POST "/clients/{id}/blacklist" => clients::blacklist;

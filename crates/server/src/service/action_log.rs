@@ -339,9 +339,16 @@ impl<'c> Names<'c> {
                 )
             }
             LogAction::IframeSettingsChanged => "Changed the iframe integration settings".into(),
-            LogAction::ChannelCreated => "Added the channel account".into(),
+            LogAction::ChannelCreated => match &d.display_name {
+                Some(n) => format!("Added the channel account \"{n}\""),
+                None => "Added the channel account".into(),
+            },
             LogAction::ChannelUpdated => "Changed the channel account".into(),
             LogAction::ChannelSecretRotated => "Issued a new secret for the channel".into(),
+            LogAction::ChannelDeleted => match &d.display_name {
+                Some(n) => format!("Deleted the channel account \"{n}\""),
+                None => "Deleted the channel account".into(),
+            },
             LogAction::IpWhitelistChanged => {
                 let list = d.ip_whitelist_entries.clone().unwrap_or_default();
                 format!(

@@ -444,6 +444,7 @@ pub fn add_channel(db: &Db, spec: &ChannelSpec) -> ApiResult<NewChannel> {
             name: name.clone(),
             group_id,
             disabled: false,
+            tags: Vec::new(),
         };
         emit_channel(ctx, company.id, &account, now)?;
         Ok(NewChannel { id, secret })

@@ -25,21 +25,24 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
             name: r.get(2)?,
             group_id: r.get(3)?,
             disabled: r.get(8)?,
+            tags: json_column(r, 9)?,
         },
         company_id: r.get(4)?,
         secret: r.get(5)?,
         callback_url: r.get(6)?,
-        config: {
-            let text: String = r.get(7)?;
-            serde_json::from_str(&text).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e.into())
-            })?
-        },
+        config: json_column(r, 7)?,
+    })
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
     })
 }
 
 const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url, config,
-    disabled FROM channel_accounts";
+    disabled, tags FROM channel_accounts";
 
 pub fn insert(
     conn: &Connection,
@@ -110,12 +113,48 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
     )
 }
 
-/// Name, group and the disabled flag, as the admin set them.
+/// Name, group, the disabled flag and the tags, as the admin set them.
 pub fn update(conn: &Connection, account: &ChannelAccount) -> rusqlite::Result<()> {
+    let tags = serde_json::Value::from(account.tags.clone()).to_string();
     conn.execute(
-        "UPDATE channel_accounts SET name = ?2, group_id = ?3, disabled = ?4 WHERE id = ?1",
-        params![account.id, account.name, account.group_id, account.disabled],
+        "UPDATE channel_accounts SET name = ?2, group_id = ?3, disabled = ?4, tags = ?5
+         WHERE id = ?1",
+        params![
+            account.id,
+            account.name,
+            account.group_id,
+            account.disabled,
+            tags
+        ],
     )?;
+    Ok(())
+}
+
+/// How many conversations came in through the channel (closed ones too).
+pub fn conversation_count(conn: &Connection, id: Id) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM conversations WHERE channel_account_id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+}
+
+/// Deletes a channel that has no conversations, with what only it used (its listener's
+/// cursors, clients that never wrote). Callers check [`conversation_count`] first: a
+/// conversation's row holds the channel (foreign key), so this fails rather than lose one.
+pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+    for sql in [
+        "DELETE FROM channel_cursors WHERE channel_account_id = ?1",
+        "DELETE FROM inbound_refs WHERE channel_account_id = ?1",
+        "DELETE FROM deliveries WHERE channel_account_id = ?1",
+        // Clients without a conversation are seen by no one, nor are notes about them.
+        "DELETE FROM client_notes WHERE client_id IN
+            (SELECT id FROM clients WHERE channel_account_id = ?1)",
+        "DELETE FROM clients WHERE channel_account_id = ?1",
+        "DELETE FROM channel_accounts WHERE id = ?1",
+    ] {
+        conn.execute(sql, [id])?;
+    }
     Ok(())
 }
 

@@ -65,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0017_webhooks.sql"),
     include_str!("../../migrations/0018_channel_disabled.sql"),
     include_str!("../../migrations/0019_personal_data.sql"),
+    include_str!("../../migrations/0020_channel_tags.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

@@ -147,7 +147,7 @@ pub fn parse_origin(raw: &str) -> Result<String, String> {
 /// The `--origin` list: at least one, each checked, repeats dropped.
 pub fn parse_origins(raw: &[String]) -> Result<Vec<String>, String> {
     if raw.is_empty() {
-        return Err("a livechat channel needs at least one --origin (the site that embeds the widget, e.g. https://shop.example.com)".into());
+        return Err("a livechat channel needs at least one allowed origin (--origin: the site that embeds the widget, e.g. https://shop.example.com)".into());
     }
     let mut out: Vec<String> = Vec::new();
     for r in raw {

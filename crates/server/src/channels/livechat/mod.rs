@@ -42,6 +42,19 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
     })
 }
 
+/// New origins for a channel: its visitors' token key and the widget's look stay as they were
+/// (visitors keep their conversations; `channel widget` owns the look).
+pub fn keep_widget(stored: &serde_json::Value, next: &mut serde_json::Value) {
+    if let (Some(old), Some(mut new)) = (
+        LiveChatConfig::from_value(stored),
+        LiveChatConfig::from_value(next),
+    ) {
+        new.token_key = old.token_key;
+        new.widget = old.widget;
+        *next = new.to_value();
+    }
+}
+
 /// The `<script>` tag a site pastes to embed the widget of `channel_id` served by `server`
 /// (its public base URL, e.g. `https://desk.example.com`).
 pub fn snippet(server: &str, channel_id: switchboard_protocol::Id) -> String {

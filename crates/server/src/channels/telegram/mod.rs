@@ -138,6 +138,23 @@ pub fn configure(options: &ChannelOptions) -> Result<Configured, String> {
     })
 }
 
+/// New settings for an existing bot, checked as [`configure`] checks them. A bot in webhook
+/// mode stays in it: the poller does not call `deleteWebhook`, and Telegram refuses
+/// `getUpdates` while a webhook is set, so a switch to polling would silently stop its messages.
+pub fn reconfigure(
+    stored: &serde_json::Value,
+    options: &ChannelOptions,
+) -> Result<Configured, String> {
+    let by_webhook = |config: &serde_json::Value| {
+        serde_json::from_value::<Settings>(config.clone()).is_ok_and(|s| s.webhook_url.is_some())
+    };
+    let next = configure(options)?;
+    if by_webhook(stored) && !by_webhook(&next.config) {
+        return Err("this bot gets its updates by webhook; give --webhook-url again (switching to polling needs a new channel)".into());
+    }
+    Ok(next)
+}
+
 /// The listener of `channel`, if it is a Telegram channel with a bot: the `getUpdates`
 /// poller, or in webhook mode the one that registers the webhook.
 pub fn listener(
