@@ -1458,7 +1458,16 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
 /**
  * Paid "Outgoing messages" by phone number; hidden by default.
  */
-outgoing_whatsapp: boolean }
+outgoing_whatsapp: boolean; 
+/**
+ * Read Settings › Advanced "Action log" (changing any Advanced function stays the
+ * super-admin's).
+ */
+view_action_log?: boolean; 
+/**
+ * "Send to Email": export a conversation by mail (within the company's email whitelist).
+ */
+download_conversations?: boolean }
 /**
  * How the client's pin shows for this operator (seed "Client assignment to an operator").
  */

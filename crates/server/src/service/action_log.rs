@@ -1,6 +1,6 @@
-//! Settings › Advanced "Action log" read by the super-admin: the company's log in the seed's
-//! six columns (actor, target account, action type, actor's IP, date-time, note), filtered,
-//! paged newest first by an opaque cursor, and exported as CSV.
+//! Settings › Advanced "Action log" read by the super-admin (or a role with "view action log"):
+//! the company's log in the seed's six columns (actor, target account, action type, actor's IP,
+//! date-time, note), filtered, paged newest first by an opaque cursor, and exported as CSV.
 //!
 //! Decisions:
 //! - The cursor is the last row's id (encoded so that callers treat it as opaque): ids only
@@ -29,11 +29,19 @@ use crate::storage::{groups, operators, Db};
 /// Rows per CSV chunk (one read transaction each).
 const EXPORT_CHUNK: u32 = 500;
 
-/// The company whose log the caller may read: super-admins (and API tokens) only.
+/// The company whose log the caller may read: super-admins (and API tokens), and operators
+/// whose role has "view action log". Reading only: every Settings › Advanced change stays
+/// behind `Actor::require_super_admin`.
 fn authorize(conn: &Connection, principal: &Principal) -> ApiResult<Id> {
     let actor = resolve_actor(conn, principal, None, None)?;
-    actor.require_super_admin()?;
-    Ok(actor.company_id)
+    if actor.facts.full_rights || actor.operator.permissions.view_action_log {
+        Ok(actor.company_id)
+    } else {
+        Err(ApiError::Forbidden(
+            "Reading the action log needs the super-admin or a role with \"view action log\"."
+                .into(),
+        ))
+    }
 }
 
 pub fn encode_cursor(id: Id) -> String {

@@ -140,6 +140,8 @@ fn flags(p: &Permissions) -> Vec<(&'static str, bool)> {
         manage_settings,
         view_analytics,
         outgoing_whatsapp,
+        view_action_log,
+        download_conversations,
     } = p.clone();
     vec![
         ("conversations_management", conversations_management),
@@ -148,6 +150,8 @@ fn flags(p: &Permissions) -> Vec<(&'static str, bool)> {
         ("manage_settings", manage_settings),
         ("view_analytics", view_analytics),
         ("outgoing_whatsapp", outgoing_whatsapp),
+        ("view_action_log", view_action_log),
+        ("download_conversations", download_conversations),
     ]
 }
 

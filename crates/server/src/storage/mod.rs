@@ -63,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0016_ip_whitelist.sql"),
     include_str!("../../migrations/0017_webhooks.sql"),
     include_str!("../../migrations/0018_channel_disabled.sql"),
+    include_str!("../../migrations/0021_role_permissions.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

@@ -21,6 +21,9 @@ describe("the Administration area", () => {
     ]);
     expect(ids(makeMe({ permissions: { manage_operators: true } }))).toEqual(["operators", "groups", "roles"]);
     expect(ids(makeMe({ permissions: { manage_settings: true } }))).toEqual(["channels"]);
+    // "View action log" opens the log only: the other Advanced sections stay the super-admin's.
+    expect(ids(makeMe({ permissions: { view_action_log: true } }))).toEqual(["action-log"]);
+    expect(ids(makeMe({ permissions: { download_conversations: true } }))).toEqual([]);
     expect(ids(makeMe())).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
  * (which receives the signed-in operator as `me`). */
 import type { Component } from "svelte";
 import type { Me } from "../ipc";
-import { managesChannels, managesOperators, superAdmin } from "./access";
+import { managesChannels, managesOperators, readsActionLog, superAdmin } from "./access";
 import AdvancedSettings from "../settings/AdvancedSettings.svelte";
 import ActionLog from "./ActionLog.svelte";
 import IpWhitelist from "./IpWhitelist.svelte";
@@ -29,7 +29,7 @@ export const SECTIONS: AdminSection[] = [
   { id: "channels", label: "Channel accounts", group: "Apps", allowed: managesChannels, component: Channels },
   { id: "advanced", label: "Advanced", group: "Settings", allowed: superAdmin, component: AdvancedSettings },
   { id: "ip-whitelist", label: "IP whitelist", group: "Settings", allowed: superAdmin, component: IpWhitelist },
-  { id: "action-log", label: "Action log", group: "Settings", allowed: superAdmin, component: ActionLog },
+  { id: "action-log", label: "Action log", group: "Settings", allowed: readsActionLog, component: ActionLog },
   { id: "webhooks", label: "Webhooks", group: "Settings", allowed: superAdmin, component: Webhooks },
 ];
 

@@ -21,7 +21,7 @@ const view = makeView({
   ],
 });
 
-async function openDesk() {
+async function openDesk(me = makeMe({ permissions: { download_conversations: true } })) {
   commands.listConversations.mockImplementation(() => ok([row]));
   commands.openConversation.mockImplementation(() => ok(view));
   commands.assignMenu.mockImplementation(() =>
@@ -36,8 +36,6 @@ async function openDesk() {
       can_outgoing: false,
     }),
   );
-  // An ordinary operator: no role flag at all.
-  const me = makeMe();
   render(Desk, { info: makeSession({ me }), onsignout: () => {} });
   const user = userEvent.setup();
   await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(1));
@@ -121,16 +119,29 @@ describe("the Send to Email dialog", () => {
   );
 
   it(
-    // Seed (Settings › Advanced): "The function allows you to limit the ability for operators to
-    // download correspondence ... write down specific email addresses to which downloading is
-    // possible" -- the whitelist is the only limit, so every operator gets the button.
-    "is offered to an operator without any role flag, for the conversation and for a selection",
+    // Issue 11: the role permission "download conversations" says who may export; the
+    // whitelist (seed: Settings › Advanced) where to.
+    "is offered to roles with download conversations, for the conversation and for a selection",
     async () => {
       const user = await openDesk();
       expect(document.querySelector("#email-conversation")).toHaveTextContent("Send to Email");
       await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
       expect(document.querySelector("#tag-bar")).toBeInTheDocument();
       expect(document.querySelector("#email-selected")).toHaveTextContent("Send to Email");
+    },
+    SLOW,
+  );
+
+  it(
+    "is not offered to a role without download conversations, in either bar",
+    async () => {
+      const user = await openDesk(makeMe({ permissions: { show_all_tab: true } }));
+      expect(document.querySelector("#assign-bar, .assign-bar, #send-to-blacklist")).toBeInTheDocument();
+      expect(document.querySelector("#email-conversation")).toBeNull();
+      await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
+      expect(document.querySelector("#tag-bar")).toBeInTheDocument();
+      expect(document.querySelector("#email-selected")).toBeNull();
+      expect(screen.queryByText("Send to Email")).toBeNull();
     },
     SLOW,
   );

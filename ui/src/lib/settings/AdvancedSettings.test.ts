@@ -59,7 +59,7 @@ describe("Administration › Settings › Advanced", () => {
     expect(ids(makeMe({ permissions: { manage_settings: true } }))).not.toContain("advanced");
     expect(ids(makeMe({ super_admin: true }))).toContain("advanced");
   });
-  it("puts the IP whitelist, the action log and the webhooks in sections of their own, for super-admins", () => {
+  it("puts the IP whitelist, the action log and the webhooks in sections of their own, for super-admins (and the log for view_action_log)", () => {
     const ids = (me: ReturnType<typeof makeMe>) => sectionsFor(me).map((s) => s.id);
     for (const id of ["ip-whitelist", "action-log", "webhooks"]) {
       expect(ids(makeMe({ super_admin: true }))).toContain(id);
