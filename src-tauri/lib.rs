@@ -94,6 +94,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             advanced::export_action_log,
             advanced::ip_whitelist,
             advanced::set_ip_whitelist,
+            advanced::iframe_settings,
+            advanced::set_iframe_settings,
             webhooks::webhooks,
             webhooks::create_webhook,
             webhooks::update_webhook,

@@ -13,10 +13,11 @@ use switchboard_protocol::{
     ActionLogFilter, ActionLogPage, ActionRequest, AddNoteRequest, CannedResponse,
     CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory,
     EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody, EventFrame, GroupFilePolicy,
-    GroupFiles, Id, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest, LoginResponse,
-    Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest, ReadRequest,
-    SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest, TypingRequest, Webhook,
-    WebhookAttemptsPage, WebhookPatch, WebhookTestQueued, WebhookWithSecret,
+    GroupFiles, Id, IframeSettings, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest,
+    LoginResponse, Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest,
+    ReadRequest, SendMessageRequest, SnapshotPage, SyncPage, Tag, TagMessagesRequest,
+    TypingRequest, Webhook, WebhookAttemptsPage, WebhookPatch, WebhookTestQueued,
+    WebhookWithSecret,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -314,6 +315,16 @@ impl ApiClient {
     pub async fn set_ip_whitelist(&self, u: &IpWhitelistUpdate) -> Result<IpWhitelistSettings> {
         self.json(Method::PUT, "settings/ip-whitelist", Some(u))
             .await
+    }
+
+    /// Settings › Advanced "Iframe integration" (super-admin).
+    pub async fn iframe_settings(&self) -> Result<IframeSettings> {
+        self.json::<_, ()>(Method::GET, "settings/iframe", None)
+            .await
+    }
+
+    pub async fn set_iframe_settings(&self, s: &IframeSettings) -> Result<IframeSettings> {
+        self.json(Method::PUT, "settings/iframe", Some(s)).await
     }
 
     /// A GET whose body the caller streams (files, exports): the transfer timeout, not the

@@ -118,6 +118,22 @@ export default {
         await click(browser, "#role-form .btn--secondary");
         await openSection(browser, "channels", "admin-channels");
         await openSection(browser, "advanced", "admin-advanced");
+        // Iframe integration: on with a CRM's site; the server keeps it.
+        await openSection(browser, "iframe", "admin-iframe-before");
+        if (!(await browser.$("#iframe-enabled").isSelected())) await click(browser, "#iframe-enabled");
+        await typeInto(browser, "#iframe-origins", "https://crm.example.com");
+        await click(browser, "#iframe-save");
+        await waitFor(
+          "the iframe settings saved",
+          async () => {
+            if (await exists(browser, "#iframe-error")) throw new Error(await text(browser, "#iframe-error"));
+            return exists(browser, "#iframe-saved");
+          },
+          { timeout: 15000 },
+        );
+        await screenshot(browser, "admin-iframe");
+        const iframe = await rest(server, "settings/iframe");
+        assert(iframe.enabled && iframe.origins.includes("https://crm.example.com"), `server: ${JSON.stringify(iframe)}`);
         await openSection(browser, "operators", "admin-operators-after");
       },
     },

@@ -616,6 +616,22 @@ async setIpWhitelist(update: IpWhitelistUpdate) : Promise<Result<IpWhitelistSett
     else return { status: "error", error: e  as any };
 }
 },
+async iframeSettings() : Promise<Result<IframeSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("iframe_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setIframeSettings(settings: IframeSettings) : Promise<Result<IframeSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_iframe_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async webhooks() : Promise<Result<Webhook[], UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webhooks") };
@@ -1090,6 +1106,20 @@ export type GroupPatch = { name?: string | null;
  * `#rrggbb`.
  */
 color?: string | null }
+/**
+ * `GET/PUT /api/v1/settings/iframe` (Settings › Advanced › Iframe integration): whether
+ * conversations may be embedded, by which sites, and how long a link lives.
+ */
+export type IframeSettings = { enabled: boolean; 
+/**
+ * Origins allowed to frame the view (`https://crm.example.com`); sent as
+ * `Content-Security-Policy: frame-ancestors`. Turning it on needs at least one (422).
+ */
+origins?: string[]; 
+/**
+ * How long a link works after it is made, 1 to 10,080 minutes (a week).
+ */
+link_minutes: number }
 /**
  * The company's whitelist as stored, and the address the server sees the caller at.
  */

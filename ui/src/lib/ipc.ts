@@ -39,6 +39,7 @@ import type {
   FilterOptions,
   GroupFilePolicy,
   GroupFiles,
+  IframeSettings,
   IpWhitelistSettings,
   IpWhitelistUpdate,
   KeychainStatus,
@@ -64,6 +65,7 @@ export type {
   ActionLogFilter,
   ActionLogPage,
   ActionLogRow,
+  IframeSettings,
   IpWhitelistSettings,
   IpWhitelistUpdate,
   LogAction,
@@ -257,6 +259,9 @@ export const api = {
   ipWhitelist: (): Promise<IpWhitelistSettings> => unwrap(() => commands.ipWhitelist()),
   setIpWhitelist: (update: IpWhitelistUpdate): Promise<IpWhitelistSettings> =>
     unwrap(() => commands.setIpWhitelist(update)),
+  iframeSettings: (): Promise<IframeSettings> => unwrap(() => commands.iframeSettings()),
+  setIframeSettings: (settings: IframeSettings): Promise<IframeSettings> =>
+    unwrap(() => commands.setIframeSettings(settings)),
   webhooks: (): Promise<Webhook[]> => unwrap(() => commands.webhooks()),
   createWebhook: (webhook: NewWebhook): Promise<WebhookWithSecret> =>
     unwrap(() => commands.createWebhook(webhook)),

@@ -17,7 +17,7 @@ describe("the Administration area", () => {
 
   it("offers each part to whom its role allows", () => {
     expect(ids(makeMe({ super_admin: true }))).toEqual([
-      "operators", "groups", "roles", "channels", "advanced", "ip-whitelist", "action-log", "webhooks",
+      "operators", "groups", "roles", "channels", "advanced", "ip-whitelist", "action-log", "webhooks", "iframe",
     ]);
     expect(ids(makeMe({ permissions: { manage_operators: true } }))).toEqual(["operators", "groups", "roles"]);
     expect(ids(makeMe({ permissions: { manage_settings: true } }))).toEqual(["channels"]);

@@ -6,6 +6,7 @@ import type { Me } from "../ipc";
 import { managesChannels, managesOperators, readsActionLog, superAdmin } from "./access";
 import AdvancedSettings from "../settings/AdvancedSettings.svelte";
 import ActionLog from "./ActionLog.svelte";
+import IframeSettings from "./IframeSettings.svelte";
 import IpWhitelist from "./IpWhitelist.svelte";
 import Webhooks from "./Webhooks.svelte";
 import Channels from "./Channels.svelte";
@@ -31,6 +32,7 @@ export const SECTIONS: AdminSection[] = [
   { id: "ip-whitelist", label: "IP whitelist", group: "Settings", allowed: superAdmin, component: IpWhitelist },
   { id: "action-log", label: "Action log", group: "Settings", allowed: readsActionLog, component: ActionLog },
   { id: "webhooks", label: "Webhooks", group: "Settings", allowed: superAdmin, component: Webhooks },
+  { id: "iframe", label: "Iframe integration", group: "Settings", allowed: superAdmin, component: IframeSettings },
 ];
 
 /** The sections `me` may open (none: the Administration entry is not shown). */
