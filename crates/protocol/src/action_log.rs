@@ -106,6 +106,13 @@ named_enum! {
         /// Renamed, moved to another group, disabled or enabled.
         ChannelUpdated = "channel_updated",
         ChannelSecretRotated = "channel_secret_rotated",
+        /// Settings › Advanced "Webhooks": added ([`LogDetails::webhook_url`], `webhook_events`,
+        /// `webhook_active`), changed (only what changed), deleted, a new secret issued (never
+        /// the secret).
+        WebhookCreated = "webhook_created",
+        WebhookUpdated = "webhook_updated",
+        WebhookDeleted = "webhook_deleted",
+        WebhookSecretRotated = "webhook_secret_rotated",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -128,6 +135,7 @@ named_enum! {
         Operator = "operator",
         Role = "role",
         Channel = "channel",
+        Webhook = "webhook",
     }
 }
 
@@ -189,6 +197,15 @@ pub struct LogDetails {
     pub ip_whitelist_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_whitelist_entries: Option<Vec<String>>,
+    /// A webhook's receiver (without user, password and query, which may carry the receiver's
+    /// own token), events and on/off: all of them when it was added, only the changed ones
+    /// when it was changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_events: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_active: Option<bool>,
 }
 
 /// One row of `GET /api/v1/conversations/{id}/log`, oldest first.

@@ -1220,6 +1220,12 @@ export type LogAction =
  */
 "channel_updated" | "channel_secret_rotated" | 
 /**
+ * Settings › Advanced "Webhooks": added ([`LogDetails::webhook_url`], `webhook_events`,
+ * `webhook_active`), changed (only what changed), deleted, a new secret issued (never
+ * the secret).
+ */
+"webhook_created" | "webhook_updated" | "webhook_deleted" | "webhook_secret_rotated" | 
+/**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.
  */
@@ -1256,7 +1262,13 @@ file_policy?: GroupFilePolicy | null;
 /**
  * The IP address whitelist as saved.
  */
-ip_whitelist_enabled?: boolean | null; ip_whitelist_entries?: string[] | null }
+ip_whitelist_enabled?: boolean | null; ip_whitelist_entries?: string[] | null; 
+/**
+ * A webhook's receiver (without user, password and query, which may carry the receiver's
+ * own token), events and on/off: all of them when it was added, only the changed ones
+ * when it was changed.
+ */
+webhook_url?: string | null; webhook_events?: string[] | null; webhook_active?: boolean | null }
 /**
  * One row of `GET /api/v1/conversations/{id}/log`, oldest first.
  */
@@ -1305,7 +1317,7 @@ export type LogSource =
  * What an action was done to (the account the seed's log names as "for which the action
  * was committed").
  */
-export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role" | "channel"
+export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role" | "channel" | "webhook"
 /**
  * `GET /api/v1/me`: who the token belongs to and what they may do.
  */

@@ -69,7 +69,7 @@ pub async fn list(
     // Well-formed but meaningless filters are 422 (the schema cannot say them).
     if q.target_id.is_some() && q.target_type.is_none() {
         return Err(ApiError::InvalidState(
-            "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response or company).".into(),
+            "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response, company, channel or webhook).".into(),
         ));
     }
     // `LogAction` reads names it does not know as `Unknown` (for rows of newer servers); as a

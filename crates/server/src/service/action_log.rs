@@ -18,9 +18,12 @@ use axum::body::Bytes;
 use base64::Engine as _;
 use futures_util::Stream;
 use rusqlite::Connection;
-use switchboard_protocol::{ActionLogPage, ActionLogRow, Id, LogAction, LogDetails, LogSource};
+use switchboard_protocol::{
+    ActionLogPage, ActionLogRow, Id, LogAction, LogDetails, LogSource, LogTarget,
+};
 
 use super::actor::{resolve_actor, Principal};
+use super::webhooks;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::transcript::iso;
 use crate::storage::action_log::{self as store, Filter, NamedRow};
@@ -255,6 +258,13 @@ impl<'c> Names<'c> {
             (None, None, Some(LogSource::OutgoingWhatsapp)) => "Outgoing message".into(),
             (None, None, _) => "Client".into(),
         };
+        // A webhook is named by its receiver, shown as its log rows show it.
+        let target_name = match target {
+            Some(LogTarget::Webhook) => {
+                target_name.map(|url| format!("webhook to {}", webhooks::logged_url(&url)))
+            }
+            _ => target_name,
+        };
         let mut note = self.describe(row.action, &row.details)?;
         if row.details.webhook_disabled {
             note.push_str(" (no webhook)");
@@ -350,6 +360,38 @@ impl<'c> Names<'c> {
             LogAction::ChannelCreated => "Added the channel account".into(),
             LogAction::ChannelUpdated => "Changed the channel account".into(),
             LogAction::ChannelSecretRotated => "Issued a new secret for the channel".into(),
+            LogAction::WebhookCreated => format!(
+                "Added a webhook to {} for {}{}",
+                d.webhook_url.as_deref().unwrap_or("a URL"),
+                d.webhook_events.clone().unwrap_or_default().join(", "),
+                if d.webhook_active == Some(false) {
+                    " (paused)"
+                } else {
+                    ""
+                }
+            ),
+            LogAction::WebhookUpdated => {
+                let mut changes = Vec::new();
+                if let Some(url) = &d.webhook_url {
+                    changes.push(format!("URL {url}"));
+                }
+                if let Some(events) = &d.webhook_events {
+                    changes.push(format!("events {}", events.join(", ")));
+                }
+                if let Some(active) = d.webhook_active {
+                    changes.push(if active { "active" } else { "paused" }.into());
+                }
+                if changes.is_empty() {
+                    "Saved the webhook unchanged".into()
+                } else {
+                    format!("Changed the webhook: {}", changes.join("; "))
+                }
+            }
+            LogAction::WebhookDeleted => match &d.webhook_url {
+                Some(url) => format!("Deleted the webhook to {url}"),
+                None => "Deleted the webhook".into(),
+            },
+            LogAction::WebhookSecretRotated => "Issued a new signing secret for the webhook".into(),
             LogAction::IpWhitelistChanged => {
                 let list = d.ip_whitelist_entries.clone().unwrap_or_default();
                 format!(
