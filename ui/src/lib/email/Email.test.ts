@@ -1,8 +1,9 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, fail, ok, resetFakes } from "../../test/fake-bindings";
+import { commands, fail, fire, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMe, makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
+import App from "../../App.svelte";
 import Desk from "../desk/Desk.svelte";
 import EmailDialog from "./EmailDialog.svelte";
 
@@ -21,7 +22,7 @@ const view = makeView({
   ],
 });
 
-async function openDesk(me = makeMe({ permissions: { download_conversations: true } })) {
+function mockConversation() {
   commands.listConversations.mockImplementation(() => ok([row]));
   commands.openConversation.mockImplementation(() => ok(view));
   commands.assignMenu.mockImplementation(() =>
@@ -36,7 +37,15 @@ async function openDesk(me = makeMe({ permissions: { download_conversations: tru
       can_outgoing: false,
     }),
   );
+}
+
+async function openDesk(me = makeMe({ permissions: { download_conversations: true } })) {
+  mockConversation();
   render(Desk, { info: makeSession({ me }), onsignout: () => {} });
+  return openOlivia();
+}
+
+async function openOlivia() {
   const user = userEvent.setup();
   await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(1));
   await user.click(screen.getByText("Olivia Smith"));
@@ -128,6 +137,22 @@ describe("the Send to Email dialog", () => {
       await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
       expect(document.querySelector("#tag-bar")).toBeInTheDocument();
       expect(document.querySelector("#email-selected")).toHaveTextContent("Send to Email");
+    },
+    SLOW,
+  );
+
+  it(
+    "follows a role change live: the button comes with download conversations and goes with it",
+    async () => {
+      mockConversation();
+      commands.restoreSession.mockImplementation(() => ok(makeSession()));
+      render(App);
+      await openOlivia();
+      expect(document.querySelector("#email-conversation")).toBeNull();
+      fire("sessionChanged", { info: makeSession({ me: makeMe({ permissions: { download_conversations: true } }) }) });
+      await waitFor(() => expect(document.querySelector("#email-conversation")).toHaveTextContent("Send to Email"));
+      fire("sessionChanged", { info: makeSession() });
+      await waitFor(() => expect(document.querySelector("#email-conversation")).toBeNull());
     },
     SLOW,
   );
