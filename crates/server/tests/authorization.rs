@@ -828,6 +828,23 @@ fn every_route_has_a_row() {
     }
 }
 
+/// A permission added to `Permissions` without its caller here would never be checked.
+#[test]
+fn every_permission_has_a_caller() {
+    let fields: BTreeSet<String> = serde_json::to_value(Permissions::default())
+        .expect("permissions")
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect();
+    let callers: BTreeSet<String> = PERMISSIONS.iter().map(|p| (*p).to_string()).collect();
+    assert_eq!(
+        callers, fields,
+        "PERMISSIONS must list every field of Permissions"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_every_caller_as_the_matrix_says() {
     let mut failures = Vec::new();
