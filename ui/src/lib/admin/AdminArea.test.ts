@@ -37,13 +37,13 @@ describe("the Administration area", () => {
     expect(onopen).toHaveBeenCalled();
   });
 
-  it("is built from its registry: a new section is one entry, and gets `me`", async () => {
+  it("is built from its registry: a new section is one entry, and gets `me` and the server", async () => {
     const extra: AdminSection = { id: "probe", label: "Probe", group: "Settings", allowed: () => true, component: Probe };
-    render(AdminArea, { me: makeMe(), onclose: () => {}, sections: [...SECTIONS, extra] });
+    render(AdminArea, { me: makeMe(), server: "https://desk.example.com", onclose: () => {}, sections: [...SECTIONS, extra] });
     // A plain operator sees only the section everyone may open.
     expect(screen.queryByRole("button", { name: "Operators" })).toBeNull();
     await userEvent.setup().click(screen.getByRole("button", { name: "Probe" }));
-    expect(screen.getByText("Probe for Anna Petrova")).toBeInTheDocument();
+    expect(screen.getByText("Probe for Anna Petrova on https://desk.example.com")).toBeInTheDocument();
   });
 
   it("closes when a role change takes every section away", async () => {

@@ -14,7 +14,7 @@ describe("Settings › Advanced › Iframe integration", () => {
     commands.setIframeSettings.mockImplementation(() =>
       ok({ enabled: true, origins: ["https://crm.example.com", "https://tickets.example.com"], link_minutes: 30 }),
     );
-    render(IframeSettings);
+    render(IframeSettings, { server: "https://desk.example.com" });
     const user = userEvent.setup();
     const box = await screen.findByLabelText(/Allowed sites/);
     expect(box).toHaveValue("https://crm.example.com");
@@ -38,7 +38,7 @@ describe("Settings › Advanced › Iframe integration", () => {
   it("shows the server's sentence when it refuses, and keeps what was typed", async () => {
     const sentence = "Name at least one origin allowed to frame conversations (e.g. https://crm.example.com).";
     commands.setIframeSettings.mockImplementation(() => fail("invalid_state", sentence));
-    render(IframeSettings);
+    render(IframeSettings, { server: "https://desk.example.com" });
     const user = userEvent.setup();
     await user.click(await screen.findByLabelText(/Let the sites below embed/));
     await user.click(screen.getByRole("button", { name: "Save" }));
@@ -47,12 +47,12 @@ describe("Settings › Advanced › Iframe integration", () => {
     expect(screen.getByLabelText(/Let the sites below embed/)).toBeChecked();
   });
 
-  it("says how a CRM embeds a conversation: the embed call and the iframe", async () => {
-    render(IframeSettings);
+  it("says how a CRM embeds a conversation on this server: the embed call and the iframe", async () => {
+    render(IframeSettings, { server: "https://desk.example.com/" });
     await screen.findByLabelText(/Allowed sites/);
-    expect(document.querySelector("#iframe-request")).toHaveTextContent("POST https://your-switchboard-server/api/v1/conversations/{id}/embed");
+    expect(document.querySelector("#iframe-request")).toHaveTextContent("POST https://desk.example.com/api/v1/conversations/{id}/embed");
     expect(document.querySelector("#iframe-request")).toHaveTextContent("Authorization: Bearer <API token>");
-    expect(document.querySelector("#iframe-snippet")).toHaveTextContent('<iframe src="https://your-switchboard-server/embed/…"');
+    expect(document.querySelector("#iframe-snippet")).toHaveTextContent('<iframe src="https://desk.example.com/embed/…"');
     expect(screen.getByText(/token create --name CRM/)).toBeInTheDocument();
   });
 });

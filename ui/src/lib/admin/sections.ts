@@ -1,6 +1,6 @@
 /** The Administration area's sections, in the order the navigation shows them. Adding one is
  * one line here: an id, a label, the navigation group, who may see it, and its component
- * (which receives the signed-in operator as `me`). */
+ * (which receives the signed-in operator as `me` and the server's address as `server`). */
 import type { Component } from "svelte";
 import type { Me } from "../ipc";
 import { managesChannels, managesOperators, readsActionLog, superAdmin } from "./access";
@@ -14,13 +14,20 @@ import Groups from "./Groups.svelte";
 import Operators from "./Operators.svelte";
 import Roles from "./Roles.svelte";
 
+/** What every section is given: the signed-in operator and the address of their server. */
+export type SectionProps = { me: Me; server: string };
+
 export type AdminSection = {
   id: string;
   label: string;
   group: "Operators" | "Apps" | "Settings";
   allowed: (me: Me) => boolean;
-  /** Gets the signed-in operator as `me`; a section that needs nothing declares no props. */
-  component: Component<{ me: Me }> | Component<Record<string, never>>;
+  /** Gets `SectionProps`; a section declares the ones it needs (or none). */
+  component:
+    | Component<SectionProps>
+    | Component<{ me: Me }>
+    | Component<{ server: string }>
+    | Component<Record<string, never>>;
 };
 
 export const SECTIONS: AdminSection[] = [
