@@ -132,6 +132,9 @@ export default {
           { timeout: 15000 },
         );
         await screenshot(browser, "admin-iframe");
+        // The instructions name this server.
+        const snippet = await text(browser, "#iframe-snippet");
+        assert(snippet.includes(`<iframe src="${server.url}/embed/`), `the snippet: ${snippet}`);
         const iframe = await rest(server, "settings/iframe");
         assert(iframe.enabled && iframe.origins.includes("https://crm.example.com"), `server: ${JSON.stringify(iframe)}`);
         await openSection(browser, "operators", "admin-operators-after");
