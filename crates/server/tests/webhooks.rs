@@ -183,6 +183,21 @@ fn waiting(fx: &Fx) -> i64 {
         .expect("outbox")
 }
 
+/// The admin adds a webhook for `url` and `events`: its id and its secret (shown once).
+async fn add_webhook(fx: &Fx, admin: &str, url: &str, events: Value) -> (Id, String, Value) {
+    let (st, made) = fx
+        .post_json(
+            admin,
+            "/api/v1/webhooks",
+            json!({"url": url, "events": events}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{made}");
+    let hook = made["webhook"]["id"].as_i64().expect("id");
+    let secret = made["secret"].as_str().expect("secret").to_string();
+    (hook, secret, made)
+}
+
 /// Receiver down, then slow, then answering 500, then up, with the server killed (SIGKILL) in
 /// the middle: every event arrives (once, after dropping repeats by id), in order per
 /// conversation, signed with the current secret; calls with `disable_webhook=1` raise none.
@@ -191,16 +206,13 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
     let mut fx = Fx::with_server_args(SERVE_ARGS);
     let admin = session(fx.admin);
     let port = closed_port();
-    let (st, made) = fx
-        .post_json(
-            &admin,
-            "/api/v1/webhooks",
-            json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ALL_EVENTS}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{made}");
-    let hook = made["webhook"]["id"].as_i64().expect("id");
-    let first_secret = made["secret"].as_str().expect("secret").to_string();
+    let (hook, first_secret, _) = add_webhook(
+        &fx,
+        &admin,
+        &format!("http://127.0.0.1:{port}/hook"),
+        json!(ALL_EVENTS),
+    )
+    .await;
     assert!(first_secret.starts_with("whsec_"));
     let (_, listed) = fx.get(&admin, "/api/v1/webhooks").await;
     assert!(
@@ -473,15 +485,13 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
 async fn webhook_routes_refuse_what_they_must() {
     let fx = Fx::new();
     let admin = session(fx.admin);
-    let (st, made) = fx
-        .post_json(
-            &admin,
-            "/api/v1/webhooks",
-            json!({"url": "https://crm.example.com/hook", "events": ["conversation.closed"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{made}");
-    let hook = made["webhook"]["id"].as_i64().expect("id");
+    let (hook, _, made) = add_webhook(
+        &fx,
+        &admin,
+        "https://crm.example.com/hook",
+        json!(["conversation.closed"]),
+    )
+    .await;
     assert_eq!(made["webhook"]["active"], true);
 
     let routes = [
@@ -601,17 +611,14 @@ async fn webhook_routes_refuse_what_they_must() {
 async fn managing_a_webhook_is_in_the_action_log_without_its_secrets() {
     let fx = Fx::new();
     let admin = session(fx.admin);
-    let (st, made) = fx
-        .post_json(
-            &admin,
-            "/api/v1/webhooks",
-            json!({"url": "https://bot:hunter2@crm.example.com/hook?key=RECEIVERKEY",
-                "events": ["message.created"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{made}");
-    let hook = made["webhook"]["id"].as_i64().expect("id");
-    let mut secrets = vec![made["secret"].as_str().expect("secret").to_string()];
+    let (hook, first_secret, _) = add_webhook(
+        &fx,
+        &admin,
+        "https://bot:hunter2@crm.example.com/hook?key=RECEIVERKEY",
+        json!(["message.created"]),
+    )
+    .await;
+    let mut secrets = vec![first_secret];
     // While it exists, the log names it by its receiver, shown the same way.
     let (_, page) = fx
         .get(&admin, "/api/v1/action-log?target_type=webhook")
