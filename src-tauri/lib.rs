@@ -97,6 +97,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             advanced::set_ip_whitelist,
             advanced::personal_data,
             advanced::set_personal_data,
+            advanced::iframe_settings,
+            advanced::set_iframe_settings,
             webhooks::webhooks,
             webhooks::create_webhook,
             webhooks::update_webhook,

@@ -1,11 +1,13 @@
 //! Settings › Advanced in the "Company settings" dialog: the action log (with its CSV export
-//! saved where the admin chooses in the native save dialog) and the IP address whitelist.
+//! saved where the admin chooses in the native save dialog), the IP address whitelist and the
+//! iframe integration.
 //!
 //! Test hook: WebDriver cannot drive the native save dialog, so when the environment variable
 //! `SWITCHBOARD_E2E_SAVE_FILE` is set, [`export_action_log`] writes there instead of asking.
 
 use switchboard_protocol::{
-    ActionLogFilter, ActionLogPage, IpWhitelistSettings, IpWhitelistUpdate, PersonalDataSettings,
+    ActionLogFilter, ActionLogPage, IframeSettings, IpWhitelistSettings, IpWhitelistUpdate,
+    PersonalDataSettings,
 };
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -76,6 +78,26 @@ pub async fn set_ip_whitelist(
     update: IpWhitelistUpdate,
 ) -> Result<IpWhitelistSettings, UiError> {
     Ok(state.current().await?.desk.set_ip_whitelist(update).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn iframe_settings(state: State<'_, AppState>) -> Result<IframeSettings, UiError> {
+    Ok(state.current().await?.desk.iframe_settings().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_iframe_settings(
+    state: State<'_, AppState>,
+    settings: IframeSettings,
+) -> Result<IframeSettings, UiError> {
+    Ok(state
+        .current()
+        .await?
+        .desk
+        .set_iframe_settings(settings)
+        .await?)
 }
 
 #[tauri::command]

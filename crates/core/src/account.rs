@@ -101,6 +101,29 @@ mod tests {
         assert_eq!(load_remembered(dir.path()).expect("load"), None);
     }
 
+    /// An account remembered before the role flags `view_action_log` and
+    /// `download_conversations` existed still opens the app (both off until the server says).
+    #[test]
+    fn an_account_remembered_before_the_newer_role_flags_still_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut old = serde_json::to_value(RememberedAccount {
+            server_url: "https://x.test".into(),
+            email: "anna@demo.test".into(),
+            me: me(),
+        })
+        .expect("json");
+        let perms = old["me"]["permissions"]
+            .as_object_mut()
+            .expect("permissions");
+        perms.remove("view_action_log");
+        perms.remove("download_conversations");
+        std::fs::write(dir.path().join(ACCOUNT_FILE), old.to_string()).expect("write");
+        let loaded = load_remembered(dir.path())
+            .expect("load")
+            .expect("an account");
+        assert_eq!(loaded.me, me());
+    }
+
     #[test]
     fn garbage_is_no_account() {
         let dir = tempfile::tempdir().expect("tempdir");

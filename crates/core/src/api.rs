@@ -13,8 +13,8 @@ use switchboard_protocol::{
     ActionLogFilter, ActionLogPage, ActionRequest, AddNoteRequest, CannedResponse,
     CannedResponseInput, ClientNote, Conversation, ConversationDetail, Directory,
     EmailConversationRequest, EmailSent, EmailWhitelist, ErrorBody, EventFrame, GroupFilePolicy,
-    GroupFiles, Id, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest, LoginResponse,
-    Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest,
+    GroupFiles, Id, IframeSettings, IpWhitelistSettings, IpWhitelistUpdate, LogEntry, LoginRequest,
+    LoginResponse, Me, Message, MessageTags, MessagesPage, NewWebhook, OutgoingWhatsappRequest,
     PersonalDataSettings, ReadRequest, SendMessageRequest, SnapshotPage, SyncPage, Tag,
     TagMessagesRequest, TypingRequest, Webhook, WebhookAttemptsPage, WebhookPatch,
     WebhookTestQueued, WebhookWithSecret,
@@ -315,6 +315,16 @@ impl ApiClient {
     pub async fn set_ip_whitelist(&self, u: &IpWhitelistUpdate) -> Result<IpWhitelistSettings> {
         self.json(Method::PUT, "settings/ip-whitelist", Some(u))
             .await
+    }
+
+    /// Settings › Advanced "Iframe integration" (super-admin).
+    pub async fn iframe_settings(&self) -> Result<IframeSettings> {
+        self.json::<_, ()>(Method::GET, "settings/iframe", None)
+            .await
+    }
+
+    pub async fn set_iframe_settings(&self, s: &IframeSettings) -> Result<IframeSettings> {
+        self.json(Method::PUT, "settings/iframe", Some(s)).await
     }
 
     pub async fn personal_data(&self) -> Result<PersonalDataSettings> {

@@ -111,6 +111,13 @@ named_enum! {
         ChannelSecretRotated = "channel_secret_rotated",
         /// A channel without conversations was deleted.
         ChannelDeleted = "channel_deleted",
+        /// Settings › Advanced "Webhooks": added ([`LogDetails::webhook_url`], `webhook_events`,
+        /// `webhook_active`), changed (only what changed), deleted, a new secret issued (never
+        /// the secret).
+        WebhookCreated = "webhook_created",
+        WebhookUpdated = "webhook_updated",
+        WebhookDeleted = "webhook_deleted",
+        WebhookSecretRotated = "webhook_secret_rotated",
         /// An action this version does not know (a row of a newer server): an app reading a
         /// newer server's log still gets the other rows.
         #[serde(other)]
@@ -133,6 +140,7 @@ named_enum! {
         Operator = "operator",
         Role = "role",
         Channel = "channel",
+        Webhook = "webhook",
     }
 }
 
@@ -197,6 +205,15 @@ pub struct LogDetails {
     /// "Hide personal data" as saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_data: Option<crate::PersonalDataSettings>,
+    /// A webhook's receiver (without user, password and query, which may carry the receiver's
+    /// own token), events and on/off: all of them when it was added, only the changed ones
+    /// when it was changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_events: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_active: Option<bool>,
 }
 
 /// One row of `GET /api/v1/conversations/{id}/log`, oldest first.

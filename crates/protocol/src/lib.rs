@@ -204,6 +204,15 @@ pub struct Permissions {
     pub view_analytics: bool,
     /// Paid "Outgoing messages" by phone number; hidden by default.
     pub outgoing_whatsapp: bool,
+    /// Read Settings › Advanced "Action log" (changing any Advanced function stays the
+    /// super-admin's).
+    // Absent (off) in what an older server sends or an older app remembered: the app keeps
+    // opening with the `me` it saved before this flag existed.
+    #[serde(default)]
+    pub view_action_log: bool,
+    /// "Send to Email": export a conversation by mail (within the company's email whitelist).
+    #[serde(default)]
+    pub download_conversations: bool,
 }
 
 impl Permissions {
@@ -215,6 +224,8 @@ impl Permissions {
             manage_settings: true,
             view_analytics: true,
             outgoing_whatsapp: true,
+            view_action_log: true,
+            download_conversations: true,
         }
     }
 

@@ -294,8 +294,8 @@ pub enum RoleCommand {
     Add {
         name: String,
         /// A permission of the role (conversations_management, show_all_tab,
-        /// manage_operators, manage_settings, view_analytics, outgoing_whatsapp); repeat
-        /// for several.
+        /// manage_operators, manage_settings, view_analytics, outgoing_whatsapp,
+        /// view_action_log, download_conversations); repeat for several.
         #[arg(long = "permission")]
         permissions: Vec<String>,
         /// Company (default: the first one).

@@ -208,7 +208,17 @@ pub fn load(db: &Db) -> ApiResult<DemoOutcome> {
         let now = now_ms();
         let tx = ctx.tx;
         let company_id = companies::insert(tx, "Demo Company", now)?;
-        let operator_role = roles::insert(tx, company_id, "Operator", &Permissions::default())?;
+        // Operators may send a conversation to email (within the whitelist); the supervisor
+        // also reads the action log.
+        let operator_role = roles::insert(
+            tx,
+            company_id,
+            "Operator",
+            &Permissions {
+                download_conversations: true,
+                ..Permissions::default()
+            },
+        )?;
         let supervisor_role = roles::insert(
             tx,
             company_id,
@@ -217,6 +227,8 @@ pub fn load(db: &Db) -> ApiResult<DemoOutcome> {
                 conversations_management: true,
                 show_all_tab: true,
                 view_analytics: true,
+                view_action_log: true,
+                download_conversations: true,
                 ..Permissions::default()
             },
         )?;

@@ -62,6 +62,9 @@ enum Rule {
     Permission(&'static str),
     /// [`Rule::Permission`] over one of Acme's entries: the other company gets 404.
     PermissionOver(&'static str),
+    /// [`Rule::Conversation`] for a caller whose role has this permission; without it 403
+    /// first, whether or not they see `{c1}` (the refusal is about the caller alone).
+    ConversationWith(&'static str),
     /// [`Rule::Conversation`], and the Blacklist tab: conversations management or the All tab.
     BlacklistTab,
     /// `{c1}` is in Sue's inbox: moving it out needs conversations management. Who sees it
@@ -127,9 +130,9 @@ const SEED: &str = "/api/conversations";
 const V1: &str = "/api/v1";
 
 use Rule::{
-    BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, EmbedLinkOnly,
-    ManagesInbox, Permission, PermissionOver, Public, Session, SignIn, SuperAdmin, SuperAdminOver,
-    TelegramWebhook, WidgetOrigin,
+    BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, ConversationWith,
+    EmbedLinkOnly, ManagesInbox, Permission, PermissionOver, Public, Session, SignIn, SuperAdmin,
+    SuperAdminOver, TelegramWebhook, WidgetOrigin,
 };
 
 const MANAGE: &str = "manage_operators";
@@ -218,7 +221,12 @@ const ROWS: &[Row] = &[
     ),
     row("GET", "/conversations/{id}/log", "/api/v1/conversations/{c1}/log", Conversation),
     with_body(
-        row("POST", "/conversations/{id}/email", "/api/v1/conversations/{c1}/email", Conversation),
+        row(
+            "POST",
+            "/conversations/{id}/email",
+            "/api/v1/conversations/{c1}/email",
+            ConversationWith("download_conversations"),
+        ),
         |_| json!({"to": "claims@partner.test", "subject": "Matrix"}),
     ),
     row("GET", "/settings/email-whitelist", "/api/v1/settings/email-whitelist", SuperAdmin),
@@ -236,7 +244,8 @@ const ROWS: &[Row] = &[
         row("PUT", "/settings/personal-data", "/api/v1/settings/personal-data", SuperAdmin),
         |_| json!({"enabled": true, "hide_avatars": true, "exempt_group_ids": []}),
     ),
-    row("GET", "/action-log", "/api/v1/action-log?limit=5", SuperAdmin),
+    // Reading the log: "view action log"; changing any Advanced function stays SuperAdmin.
+    row("GET", "/action-log", "/api/v1/action-log?limit=5", Permission("view_action_log")),
     row(
         "POST",
         "/conversations/{id}/attachments",
@@ -361,7 +370,8 @@ const ROWS: &[Row] = &[
         row("POST", "/roles", "/api/v1/roles", Permission(MANAGE)),
         |_| json!({"name": "Matrix role", "permissions": {"conversations_management": false,
             "show_all_tab": false, "manage_operators": false, "manage_settings": false,
-            "view_analytics": false, "outgoing_whatsapp": false}}),
+            "view_analytics": false, "outgoing_whatsapp": false, "view_action_log": false,
+            "download_conversations": false}}),
     ),
     row("GET", "/roles/{id}", "/api/v1/roles/{role}", CompanyResource),
     with_body(
@@ -449,13 +459,16 @@ enum Who {
 /// The address [`Who::OutsideWhitelist`] comes from.
 const OUTSIDE: &str = "203.0.113.9";
 
-const PERMISSIONS: [&str; 6] = [
+/// Every role permission: one caller each ([`Who::WithPermission`]).
+const PERMISSIONS: [&str; 8] = [
     "conversations_management",
     "show_all_tab",
     "manage_operators",
     "manage_settings",
     "view_analytics",
     "outgoing_whatsapp",
+    "view_action_log",
+    "download_conversations",
 ];
 
 fn callers() -> Vec<Who> {
@@ -488,16 +501,17 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
         (_, Who::NoToken | Who::Deactivated) => Some(401),
         // Acme's resources do not exist for the other company.
         (
-            Conversation | BlacklistTab | ManagesInbox | SuperAdminOver | CompanyResource
-            | PermissionOver(_),
+            Conversation | ConversationWith(_) | BlacklistTab | ManagesInbox | SuperAdminOver
+            | CompanyResource | PermissionOver(_),
             Who::OtherCompany,
         ) => Some(404),
         (Session, Who::ApiToken) => Some(403),
         (Company | Session | SuperAdmin, _) if full => None,
         (Company | Session | CompanyResource, _) => None,
-        (Permission(p) | PermissionOver(p), _) => (!has(p)).then_some(403),
-        (Conversation | BlacklistTab, Who::OtherGroup) => Some(404),
-        (Conversation, _) => None,
+        (Permission(p) | PermissionOver(p) | ConversationWith(p), _) if !has(p) => Some(403),
+        (Permission(_) | PermissionOver(_), _) => None,
+        (Conversation | ConversationWith(_) | BlacklistTab, Who::OtherGroup) => Some(404),
+        (Conversation | ConversationWith(_), _) => None,
         (BlacklistTab, _) => {
             (!has("conversations_management") && !has("show_all_tab")).then_some(403)
         }
@@ -820,6 +834,23 @@ fn every_route_has_a_row() {
             r.request
         );
     }
+}
+
+/// A permission added to `Permissions` without its caller here would never be checked.
+#[test]
+fn every_permission_has_a_caller() {
+    let fields: BTreeSet<String> = serde_json::to_value(Permissions::default())
+        .expect("permissions")
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect();
+    let callers: BTreeSet<String> = PERMISSIONS.iter().map(|p| (*p).to_string()).collect();
+    assert_eq!(
+        callers, fields,
+        "PERMISSIONS must list every field of Permissions"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

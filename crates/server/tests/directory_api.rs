@@ -271,13 +271,15 @@ async fn a_team_lead_manages_operators_but_cannot_go_beyond_their_own_rights() {
     assert_eq!(st, StatusCode::CREATED);
     let (st, _) = fx.call(&lead, Method::POST, "/api/v1/roles",
         Some(json!({"name": "Helpers", "permissions": {"conversations_management": false, "show_all_tab": false,
-            "manage_operators": true, "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false}}))).await;
+            "manage_operators": true, "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false,
+            "view_action_log": false, "download_conversations": false}}))).await;
     assert_eq!(st, StatusCode::CREATED);
 
     // Refused: a role with more than the lead has, giving such a role, touching the super-admin.
     let (st, body) = fx.call(&lead, Method::POST, "/api/v1/roles",
         Some(json!({"name": "Boss", "permissions": {"conversations_management": false, "show_all_tab": false,
-            "manage_operators": true, "manage_settings": true, "view_analytics": false, "outgoing_whatsapp": false}}))).await;
+            "manage_operators": true, "manage_settings": true, "view_analytics": false, "outgoing_whatsapp": false,
+            "view_action_log": false, "download_conversations": false}}))).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     assert!(
         body.to_string()
@@ -366,7 +368,8 @@ async fn a_role_change_applies_to_its_operators_at_once() {
     let mut ws = live_events(&fx, &anna).await;
     let (st, role) = fx.call(&admin, Method::PATCH, &format!("/api/v1/roles/{operator_role}"),
         Some(json!({"permissions": {"conversations_management": false, "show_all_tab": true,
-            "manage_operators": false, "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false}}))).await;
+            "manage_operators": false, "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false,
+            "view_action_log": false, "download_conversations": false}}))).await;
     assert_eq!(st, StatusCode::OK, "{role}");
     let (_, me) = fx.call(&anna, Method::GET, "/api/v1/me", None).await;
     assert_eq!(me["permissions"]["show_all_tab"], true, "{me}");

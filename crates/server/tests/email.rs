@@ -53,23 +53,34 @@ fn parse(raw: &[u8]) -> Mail {
     }
 }
 
-/// Gives `op` a role with these permissions (the fixture's "Operator" role has none).
-fn grant(fx: &Fx, op: Id, name: &str, perms: Permissions) {
+/// Gives the operators `ops` one new role with these permissions (the fixture's "Operator"
+/// role has none).
+fn grant(fx: &Fx, ops: &[Id], name: &str, perms: Permissions) {
     fx.db()
         .write_blocking(|ctx| {
             let company: Id = ctx.tx.query_row(
                 "SELECT company_id FROM operators WHERE id = ?1",
-                [op],
+                [ops[0]],
                 |r| r.get(0),
             )?;
             let role = roles::insert(ctx.tx, company, name, &perms)?;
-            ctx.tx.execute(
-                "UPDATE operators SET role_id = ?1 WHERE id = ?2",
-                [role, op],
-            )?;
+            for op in ops {
+                ctx.tx.execute(
+                    "UPDATE operators SET role_id = ?1 WHERE id = ?2",
+                    [role, *op],
+                )?;
+            }
             Ok(())
         })
         .expect("grant");
+}
+
+/// The role flag "download conversations", nothing else.
+fn exporter() -> Permissions {
+    Permissions {
+        download_conversations: true,
+        ..Permissions::default()
+    }
 }
 
 async fn post_ok(fx: &Fx, token: &str, path: &str, body: Value) -> Value {
@@ -79,8 +90,10 @@ async fn post_ok(fx: &Fx, token: &str, path: &str, body: Value) -> Value {
 }
 
 /// Conversation c1 in Anna's inbox with an operator message, a note, a client `<script>`
-/// message and a client file. Returns the messages, oldest first.
+/// message and a client file; Anna's and Dave's role may export ("download conversations").
+/// Returns the messages, oldest first.
 async fn conversation(fx: &Fx) -> Vec<Value> {
+    grant(fx, &[fx.anna, fx.dave], "Exporter", exporter());
     let anna = session(fx.anna);
     let c1 = fx.c1;
     post_ok(
@@ -362,7 +375,7 @@ async fn refusals_are_clear_and_send_nothing() {
     // "manage settings" is not Settings › Advanced: such an operator may not read it.
     grant(
         &fx,
-        fx.olga,
+        &[fx.olga],
         "Settings",
         Permissions {
             manage_settings: true,
@@ -388,35 +401,52 @@ async fn refusals_are_clear_and_send_nothing() {
     assert_eq!(smtp.count(), 2);
 }
 
-/// Seed (Settings › Advanced, "Email whitelist for downloading conversations"): "The function
-/// allows you to limit the ability for operators to download correspondence with end-users and
-/// write down specific email addresses to which downloading is possible. Super-admin account is
-/// not affected by this feature." The whitelist is the only limit: an operator whose role has
-/// no flag at all may send to a whitelisted address.
+/// Two limits (seed, Settings › Advanced, "Email whitelist for downloading conversations":
+/// "The function allows you to limit the ability for operators to download correspondence with
+/// end-users and write down specific email addresses to which downloading is possible.
+/// Super-admin account is not affected by this feature"; issue 11: the role permission
+/// "download conversations"): the role says who may send, the whitelist where to.
 #[tokio::test]
-async fn any_operator_may_send_and_the_whitelist_is_the_only_limit() {
+async fn the_role_says_who_may_send_and_the_whitelist_where_to() {
     let smtp = Smtp::start();
     let fx = Fx::with_server_args(&["--smtp-url", &smtp.url(), "--mail-from", "desk@acme.test"]);
     conversation(&fx).await;
     let anna = session(fx.anna);
     let admin = session(fx.admin);
+    let olga = session(fx.olga);
     let path = format!("/api/v1/conversations/{}/email", fx.c1);
-    let role: Value = fx.get(&anna, "/api/v1/me").await.1["permissions"].clone();
-    assert_eq!(
-        role,
-        json!({"conversations_management": false, "show_all_tab": false, "manage_operators": false,
-            "manage_settings": false, "view_analytics": false, "outgoing_whatsapp": false}),
-        "Anna has the fixture's plain Operator role"
-    );
+    let any = json!({"to": "x@partner.test", "subject": "S"});
 
-    // No whitelist yet: any address.
-    post_ok(
+    // Olga's role shows her the All tab (she is in no group: every conversation) but does
+    // not let her export: she reads the conversation and may not mail it, whatever the address.
+    grant(
         &fx,
-        &anna,
-        &path,
-        json!({"to": "x@partner.test", "subject": "S"}),
-    )
-    .await;
+        &[fx.olga],
+        "Watcher",
+        Permissions {
+            show_all_tab: true,
+            ..Permissions::default()
+        },
+    );
+    let role: Value = fx.get(&olga, "/api/v1/me").await.1["permissions"].clone();
+    assert_eq!(role["download_conversations"], false, "{role}");
+    assert_eq!(
+        fx.get(&olga, &format!("/api/v1/conversations/{}", fx.c1))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let got = fx.post_json(&olga, &path, any.clone()).await;
+    assert_error(
+        &got,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Your role does not allow sending conversations by email (\"download conversations\")",
+    );
+    assert_eq!(smtp.count(), 0, "a refused export sent mail");
+
+    // Anna's role has the flag: no whitelist yet, any address.
+    post_ok(&fx, &anna, &path, any.clone()).await;
     assert_eq!(smtp.count(), 1);
 
     let resp = fx
@@ -436,23 +466,25 @@ async fn any_operator_may_send_and_the_whitelist_is_the_only_limit() {
         json!({"to": "boss@partner.test", "subject": "S"}),
     )
     .await;
+    let got = fx.post_json(&anna, &path, any.clone()).await;
+    assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "email whitelist");
+    // The flag does not open the whitelist, nor the whitelist the flag.
     let got = fx
         .post_json(
-            &anna,
+            &olga,
             &path,
-            json!({"to": "x@partner.test", "subject": "S"}),
+            json!({"to": "boss@partner.test", "subject": "S"}),
         )
         .await;
-    assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "email whitelist");
-    assert_eq!(smtp.count(), 2, "the refused address got mail");
-    // The super-admin is not affected.
-    post_ok(
-        &fx,
-        &admin,
-        &path,
-        json!({"to": "x@partner.test", "subject": "S"}),
-    )
-    .await;
+    assert_error(
+        &got,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "download conversations",
+    );
+    assert_eq!(smtp.count(), 2, "a refused export got mail");
+    // The super-admin is affected by neither.
+    post_ok(&fx, &admin, &path, any).await;
     assert_eq!(smtp.count(), 3);
     assert_eq!(parse(&smtp.mail(3)).to, "x@partner.test");
 }

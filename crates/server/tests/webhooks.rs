@@ -183,6 +183,21 @@ fn waiting(fx: &Fx) -> i64 {
         .expect("outbox")
 }
 
+/// The admin adds a webhook for `url` and `events`: its id and its secret (shown once).
+async fn add_webhook(fx: &Fx, admin: &str, url: &str, events: Value) -> (Id, String, Value) {
+    let (st, made) = fx
+        .post_json(
+            admin,
+            "/api/v1/webhooks",
+            json!({"url": url, "events": events}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{made}");
+    let hook = made["webhook"]["id"].as_i64().expect("id");
+    let secret = made["secret"].as_str().expect("secret").to_string();
+    (hook, secret, made)
+}
+
 /// Receiver down, then slow, then answering 500, then up, with the server killed (SIGKILL) in
 /// the middle: every event arrives (once, after dropping repeats by id), in order per
 /// conversation, signed with the current secret; calls with `disable_webhook=1` raise none.
@@ -191,16 +206,13 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
     let mut fx = Fx::with_server_args(SERVE_ARGS);
     let admin = session(fx.admin);
     let port = closed_port();
-    let (st, made) = fx
-        .post_json(
-            &admin,
-            "/api/v1/webhooks",
-            json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ALL_EVENTS}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{made}");
-    let hook = made["webhook"]["id"].as_i64().expect("id");
-    let first_secret = made["secret"].as_str().expect("secret").to_string();
+    let (hook, first_secret, _) = add_webhook(
+        &fx,
+        &admin,
+        &format!("http://127.0.0.1:{port}/hook"),
+        json!(ALL_EVENTS),
+    )
+    .await;
     assert!(first_secret.starts_with("whsec_"));
     let (_, listed) = fx.get(&admin, "/api/v1/webhooks").await;
     assert!(
@@ -473,15 +485,13 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
 async fn webhook_routes_refuse_what_they_must() {
     let fx = Fx::new();
     let admin = session(fx.admin);
-    let (st, made) = fx
-        .post_json(
-            &admin,
-            "/api/v1/webhooks",
-            json!({"url": "https://crm.example.com/hook", "events": ["conversation.closed"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{made}");
-    let hook = made["webhook"]["id"].as_i64().expect("id");
+    let (hook, _, made) = add_webhook(
+        &fx,
+        &admin,
+        "https://crm.example.com/hook",
+        json!(["conversation.closed"]),
+    )
+    .await;
     assert_eq!(made["webhook"]["active"], true);
 
     let routes = [
@@ -592,4 +602,130 @@ async fn webhook_routes_refuse_what_they_must() {
     assert_eq!(st, StatusCode::NO_CONTENT);
     let got = fx.get(&admin, &format!("/api/v1/webhooks/{hook}")).await;
     assert_error(&got, StatusCode::NOT_FOUND, "not_found", "Webhook");
+}
+
+/// Managing webhooks is in the action log: added, changed (the note says what changed),
+/// given a new secret, deleted; by whom, from where. Never a secret, and the URL without the
+/// user, password and query that may hold the receiver's own token.
+#[tokio::test]
+async fn managing_a_webhook_is_in_the_action_log_without_its_secrets() {
+    let fx = Fx::new();
+    let admin = session(fx.admin);
+    let (hook, first_secret, _) = add_webhook(
+        &fx,
+        &admin,
+        "https://bot:hunter2@crm.example.com/hook?key=RECEIVERKEY",
+        json!(["message.created"]),
+    )
+    .await;
+    let mut secrets = vec![first_secret];
+    // While it exists, the log names it by its receiver, shown the same way.
+    let (_, page) = fx
+        .get(&admin, "/api/v1/action-log?target_type=webhook")
+        .await;
+    assert_eq!(
+        page["rows"][0]["target_name"], "webhook to https://crm.example.com/hook",
+        "{page}"
+    );
+    let path = format!("/api/v1/webhooks/{hook}");
+    for patch in [
+        json!({"active": false}),
+        // The same `active` again: only the events changed.
+        json!({"active": false, "events": ["message.created", "conversation.closed"]}),
+        json!({"url": "https://crm.example.com/v2"}),
+    ] {
+        let got = fx.call(&admin, Method::PATCH, &path, Some(patch)).await;
+        assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    }
+    let (st, rotated) = fx
+        .post_json(&admin, &format!("{path}/secret"), json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{rotated}");
+    secrets.push(rotated["secret"].as_str().expect("secret").to_string());
+    // Refused calls write nothing.
+    let got = fx
+        .call(&session(fx.anna), Method::DELETE, &path, None)
+        .await;
+    assert_eq!(got.0, StatusCode::FORBIDDEN);
+    let got = fx
+        .call(
+            &admin,
+            Method::PATCH,
+            &path,
+            Some(json!({"url": "ftp://x"})),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::BAD_REQUEST);
+    let got = fx.call(&admin, Method::DELETE, &path, None).await;
+    assert_eq!(got.0, StatusCode::NO_CONTENT, "{}", got.1);
+
+    let (st, page) = fx
+        .get(
+            &admin,
+            &format!("/api/v1/action-log?target_type=webhook&target_id={hook}"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let rows = page["rows"].as_array().expect("rows");
+    let seen: Vec<(String, String)> = rows
+        .iter()
+        .rev()
+        .map(|r| {
+            assert_eq!(r["actor_name"], "boss", "{r}");
+            assert_eq!(r["ip"], "127.0.0.1", "{r}");
+            assert_eq!(r["target_type"], "webhook", "{r}");
+            (
+                r["action"].as_str().unwrap_or_default().to_string(),
+                r["note"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        (
+            "webhook_created",
+            "Added a webhook to https://crm.example.com/hook for message.created",
+        ),
+        ("webhook_updated", "Changed the webhook: paused"),
+        (
+            "webhook_updated",
+            "Changed the webhook: events message.created, conversation.closed",
+        ),
+        (
+            "webhook_updated",
+            "Changed the webhook: URL https://crm.example.com/v2",
+        ),
+        (
+            "webhook_secret_rotated",
+            "Issued a new signing secret for the webhook",
+        ),
+        (
+            "webhook_deleted",
+            "Deleted the webhook to https://crm.example.com/v2",
+        ),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, n)| ((*a).to_string(), (*n).to_string()))
+        .collect();
+    assert_eq!(seen, want, "{page}");
+
+    // Nowhere in the log, JSON or CSV: the secrets, the URL's password and query.
+    let (_, all) = fx.get(&admin, "/api/v1/action-log?limit=200").await;
+    let resp = fx
+        .http
+        .get(fx.url("/api/v1/action-log?format=csv"))
+        .header("Authentication", &admin)
+        .send()
+        .await
+        .expect("CSV");
+    let csv = resp.text().await.expect("CSV text");
+    for text in [all.to_string(), csv] {
+        for hidden in secrets
+            .iter()
+            .map(String::as_str)
+            .chain(["hunter2", "RECEIVERKEY", "bot:"])
+        {
+            assert!(!text.contains(hidden), "the log shows {hidden:?}: {text}");
+        }
+    }
 }

@@ -117,6 +117,25 @@ export default {
         await screenshot(browser, "admin-role-form");
         await click(browser, "#role-form .btn--secondary");
         await openSection(browser, "advanced", "admin-advanced");
+        // Iframe integration: on with a CRM's site; the server keeps it.
+        await openSection(browser, "iframe", "admin-iframe-before");
+        if (!(await browser.$("#iframe-enabled").isSelected())) await click(browser, "#iframe-enabled");
+        await typeInto(browser, "#iframe-origins", "https://crm.example.com");
+        await click(browser, "#iframe-save");
+        await waitFor(
+          "the iframe settings saved",
+          async () => {
+            if (await exists(browser, "#iframe-error")) throw new Error(await text(browser, "#iframe-error"));
+            return exists(browser, "#iframe-saved");
+          },
+          { timeout: 15000 },
+        );
+        await screenshot(browser, "admin-iframe");
+        // The instructions name this server.
+        const snippet = await text(browser, "#iframe-snippet");
+        assert(snippet.includes(`<iframe src="${server.url}/embed/`), `the snippet: ${snippet}`);
+        const iframe = await rest(server, "settings/iframe");
+        assert(iframe.enabled && iframe.origins.includes("https://crm.example.com"), `server: ${JSON.stringify(iframe)}`);
       },
     },
     {

@@ -640,6 +640,22 @@ async setPersonalData(settings: PersonalDataSettings) : Promise<Result<PersonalD
     else return { status: "error", error: e  as any };
 }
 },
+async iframeSettings() : Promise<Result<IframeSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("iframe_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setIframeSettings(settings: IframeSettings) : Promise<Result<IframeSettings, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_iframe_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async webhooks() : Promise<Result<Webhook[], UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webhooks") };
@@ -1202,6 +1218,20 @@ export type HiddenClientData = {
  */
 contacts: boolean; avatars: boolean }
 /**
+ * `GET/PUT /api/v1/settings/iframe` (Settings › Advanced › Iframe integration): whether
+ * conversations may be embedded, by which sites, and how long a link lives.
+ */
+export type IframeSettings = { enabled: boolean; 
+/**
+ * Origins allowed to frame the view (`https://crm.example.com`); sent as
+ * `Content-Security-Policy: frame-ancestors`. Turning it on needs at least one (422).
+ */
+origins?: string[]; 
+/**
+ * How long a link works after it is made, 1 to 10,080 minutes (a week).
+ */
+link_minutes: number }
+/**
  * The company's whitelist as stored, and the address the server sees the caller at.
  */
 export type IpWhitelistSettings = { 
@@ -1310,6 +1340,12 @@ export type LogAction =
  */
 "channel_deleted" | 
 /**
+ * Settings › Advanced "Webhooks": added ([`LogDetails::webhook_url`], `webhook_events`,
+ * `webhook_active`), changed (only what changed), deleted, a new secret issued (never
+ * the secret).
+ */
+"webhook_created" | "webhook_updated" | "webhook_deleted" | "webhook_secret_rotated" | 
+/**
  * An action this version does not know (a row of a newer server): an app reading a
  * newer server's log still gets the other rows.
  */
@@ -1350,7 +1386,13 @@ ip_whitelist_enabled?: boolean | null; ip_whitelist_entries?: string[] | null;
 /**
  * "Hide personal data" as saved.
  */
-personal_data?: PersonalDataSettings | null }
+personal_data?: PersonalDataSettings | null; 
+/**
+ * A webhook's receiver (without user, password and query, which may carry the receiver's
+ * own token), events and on/off: all of them when it was added, only the changed ones
+ * when it was changed.
+ */
+webhook_url?: string | null; webhook_events?: string[] | null; webhook_active?: boolean | null }
 /**
  * One row of `GET /api/v1/conversations/{id}/log`, oldest first.
  */
@@ -1399,7 +1441,7 @@ export type LogSource =
  * What an action was done to (the account the seed's log names as "for which the action
  * was committed").
  */
-export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role" | "channel"
+export type LogTarget = "conversation" | "client" | "canned_response" | "company" | "group" | "operator" | "role" | "channel" | "webhook"
 /**
  * `GET /api/v1/me`: who the token belongs to and what they may do.
  */
@@ -1591,7 +1633,16 @@ show_all_tab: boolean; manage_operators: boolean; manage_settings: boolean; view
 /**
  * Paid "Outgoing messages" by phone number; hidden by default.
  */
-outgoing_whatsapp: boolean }
+outgoing_whatsapp: boolean; 
+/**
+ * Read Settings › Advanced "Action log" (changing any Advanced function stays the
+ * super-admin's).
+ */
+view_action_log?: boolean; 
+/**
+ * "Send to Email": export a conversation by mail (within the company's email whitelist).
+ */
+download_conversations?: boolean }
 /**
  * `GET/PUT /api/v1/settings/personal-data`. Off by default.
  */

@@ -39,6 +39,7 @@ import type {
   FilterOptions,
   GroupFilePolicy,
   GroupFiles,
+  IframeSettings,
   IpWhitelistSettings,
   IpWhitelistUpdate,
   KeychainStatus,
@@ -65,6 +66,7 @@ export type {
   ActionLogFilter,
   ActionLogPage,
   ActionLogRow,
+  IframeSettings,
   IpWhitelistSettings,
   IpWhitelistUpdate,
   LogAction,
@@ -263,6 +265,9 @@ export const api = {
   personalData: (): Promise<PersonalDataSettings> => unwrap(() => commands.personalData()),
   setPersonalData: (settings: PersonalDataSettings): Promise<PersonalDataSettings> =>
     unwrap(() => commands.setPersonalData(settings)),
+  iframeSettings: (): Promise<IframeSettings> => unwrap(() => commands.iframeSettings()),
+  setIframeSettings: (settings: IframeSettings): Promise<IframeSettings> =>
+    unwrap(() => commands.setIframeSettings(settings)),
   webhooks: (): Promise<Webhook[]> => unwrap(() => commands.webhooks()),
   createWebhook: (webhook: NewWebhook): Promise<WebhookWithSecret> =>
     unwrap(() => commands.createWebhook(webhook)),

@@ -66,6 +66,8 @@ const defaults = {
   actionLog: () => ok({ rows: [], next_cursor: null }),
   exportActionLog: () => ok(null),
   ipWhitelist: () => ok({ enabled: false, entries: [], your_address: "127.0.0.1" }),
+  iframeSettings: () => ok({ enabled: false, origins: [], link_minutes: 60 }),
+  setIframeSettings: () => fail("server", "not mocked"),
   setIpWhitelist: (u: { enabled: boolean; entries?: string[] }) =>
     ok({ enabled: u.enabled, entries: u.entries ?? [], your_address: "127.0.0.1" }),
   personalData: () => ok({ enabled: false, hide_avatars: false, exempt_group_ids: [] }),

@@ -16,6 +16,8 @@ export const NO_PERMISSIONS: Permissions = {
   manage_settings: false,
   view_analytics: false,
   outgoing_whatsapp: false,
+  view_action_log: false,
+  download_conversations: false,
 };
 
 export function makeMe(over: { permissions?: Partial<Permissions>; super_admin?: boolean } = {}): Me {

@@ -1,12 +1,13 @@
 //! Settings › Advanced on the desk: the action log (read, exported as CSV to a file the
-//! operator chose) and the IP address whitelist. Online only like the other company settings
-//! (`desk/email.rs`): the server decides; nothing is cached.
+//! operator chose), the IP address whitelist and the iframe integration. Online only like the
+//! other company settings (`desk/email.rs`): the server decides; nothing is cached.
 
 use std::path::Path;
 
 use futures_util::StreamExt;
 use switchboard_protocol::{
-    ActionLogFilter, ActionLogPage, IpWhitelistSettings, IpWhitelistUpdate, PersonalDataSettings,
+    ActionLogFilter, ActionLogPage, IframeSettings, IpWhitelistSettings, IpWhitelistUpdate,
+    PersonalDataSettings,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -75,6 +76,20 @@ impl Desk {
         online_only(
             "Changing the company settings",
             self.shared.api.set_ip_whitelist(&update).await,
+        )
+    }
+
+    pub async fn iframe_settings(&self) -> Result<IframeSettings> {
+        online_only(
+            "Reading the company settings",
+            self.shared.api.iframe_settings().await,
+        )
+    }
+
+    pub async fn set_iframe_settings(&self, settings: IframeSettings) -> Result<IframeSettings> {
+        online_only(
+            "Changing the company settings",
+            self.shared.api.set_iframe_settings(&settings).await,
         )
     }
 

@@ -1,4 +1,5 @@
-//! `GET /api/v1/action-log`: Settings › Advanced "Action log" (super-admin), as JSON pages or
+//! `GET /api/v1/action-log`: Settings › Advanced "Action log" (super-admin or "view action
+//! log"), as JSON pages or
 //! `?format=csv`.
 
 use axum::body::Body;
@@ -48,7 +49,8 @@ pub struct ActionLogQuery {
 }
 
 /// The company's action log, newest first: who did what to which account, from which address,
-/// when, with a note in plain words. Super-admins (and API tokens) only.
+/// when, with a note in plain words. Super-admins (and API tokens), and operators whose role
+/// has `view_action_log`.
 #[utoipa::path(get, path = "/api/v1/action-log", tag = "settings", params(ActionLogQuery),
     security(("token" = [])),
     responses(
@@ -56,7 +58,7 @@ pub struct ActionLogQuery {
             content((ActionLogPage = "application/json"), (String = "text/csv"))),
         (status = 400, description = "A filter or limit of the wrong type", body = ErrorBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "Not a super-admin, or outside the IP whitelist", body = ErrorBody),
+        (status = 403, description = "Neither a super-admin nor a role with `view_action_log`, or outside the IP whitelist", body = ErrorBody),
         (status = 422, description = "`target_id` without `target_type`, `from` after `to`, or a cursor this server did not give out", body = ErrorBody),
     ))]
 pub async fn list(
@@ -67,7 +69,7 @@ pub async fn list(
     // Well-formed but meaningless filters are 422 (the schema cannot say them).
     if q.target_id.is_some() && q.target_type.is_none() {
         return Err(ApiError::InvalidState(
-            "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response or company).".into(),
+            "`target_id` needs `target_type` (operator, group, role, client, conversation, canned_response, company, channel or webhook).".into(),
         ));
     }
     // `LogAction` reads names it does not know as `Unknown` (for rows of newer servers); as a

@@ -103,7 +103,7 @@ pub async fn reset_password(
 #[utoipa::path(get, path = "/api/v1/groups", tag = "directory", security(("token" = [])),
     responses((status = 200, body = [Group])))]
 pub async fn list_groups(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<Group>>> {
-    svc::list_groups(&st.db, p).await.map(Json)
+    svc::list::<Group>(&st.db, p).await.map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/groups", tag = "directory", request_body = NewGroupRequest,
@@ -115,7 +115,7 @@ pub async fn create_group(
     ClientIp(ip): ClientIp,
     Json(input): Json<NewGroupRequest>,
 ) -> ApiResult<(StatusCode, Json<Group>)> {
-    let made = svc::create_group(&st.db, p, ip, input).await?;
+    let made = svc::create::<Group>(&st.db, p, ip, input).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -127,7 +127,7 @@ pub async fn get_group(
     Auth(p): Auth,
     Path(id): Path<Id>,
 ) -> ApiResult<Json<Group>> {
-    svc::get_group(&st.db, p, id).await.map(Json)
+    svc::get::<Group>(&st.db, p, id).await.map(Json)
 }
 
 /// Rename or recolour; only the fields given change.
@@ -143,7 +143,9 @@ pub async fn update_group(
     Path(id): Path<Id>,
     Json(input): Json<GroupPatch>,
 ) -> ApiResult<Json<Group>> {
-    svc::update_group(&st.db, p, ip, id, input).await.map(Json)
+    svc::update::<Group>(&st.db, p, ip, id, input)
+        .await
+        .map(Json)
 }
 
 /// Delete a group; its conversations and channels move to `move_to` (409 without it while it
@@ -159,14 +161,14 @@ pub async fn delete_group(
     Path(id): Path<Id>,
     Query(q): Query<DeleteGroupQuery>,
 ) -> ApiResult<StatusCode> {
-    svc::delete_group(&st.db, p, ip, id, q.move_to).await?;
+    svc::delete::<Group>(&st.db, p, ip, id, q.move_to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/roles", tag = "directory", security(("token" = [])),
     responses((status = 200, body = [Role])))]
 pub async fn list_roles(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<Role>>> {
-    svc::list_roles(&st.db, p).await.map(Json)
+    svc::list::<Role>(&st.db, p).await.map(Json)
 }
 
 /// Add a role: a name and permissions (none beyond the caller's own).
@@ -179,7 +181,7 @@ pub async fn create_role(
     ClientIp(ip): ClientIp,
     Json(input): Json<NewRoleRequest>,
 ) -> ApiResult<(StatusCode, Json<Role>)> {
-    let made = svc::create_role(&st.db, p, ip, input).await?;
+    let made = svc::create::<Role>(&st.db, p, ip, input).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -191,7 +193,7 @@ pub async fn get_role(
     Auth(p): Auth,
     Path(id): Path<Id>,
 ) -> ApiResult<Json<Role>> {
-    svc::get_role(&st.db, p, id).await.map(Json)
+    svc::get::<Role>(&st.db, p, id).await.map(Json)
 }
 
 /// Rename a role or change its permissions: its operators' apps apply it at once.
@@ -207,7 +209,9 @@ pub async fn update_role(
     Path(id): Path<Id>,
     Json(input): Json<RolePatch>,
 ) -> ApiResult<Json<Role>> {
-    svc::update_role(&st.db, p, ip, id, input).await.map(Json)
+    svc::update::<Role>(&st.db, p, ip, id, input)
+        .await
+        .map(Json)
 }
 
 /// Delete a role nobody has (409 while operators have it).
@@ -221,6 +225,6 @@ pub async fn delete_role(
     ClientIp(ip): ClientIp,
     Path(id): Path<Id>,
 ) -> ApiResult<StatusCode> {
-    svc::delete_role(&st.db, p, ip, id).await?;
+    svc::delete::<Role>(&st.db, p, ip, id, ()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use switchboard_protocol::{
 };
 
 use super::auth::Auth;
-use super::extract::{Json, Path, Query};
+use super::extract::{ClientIp, Json, Path, Query};
 use super::AppState;
 use crate::error::ApiResult;
 use crate::service::webhooks as svc;
@@ -31,9 +31,10 @@ pub async fn list(State(st): State<AppState>, Auth(p): Auth) -> ApiResult<Json<V
 pub async fn create(
     State(st): State<AppState>,
     Auth(p): Auth,
+    ClientIp(ip): ClientIp,
     Json(req): Json<NewWebhook>,
 ) -> ApiResult<(StatusCode, Json<WebhookWithSecret>)> {
-    let made = svc::create(&st.db, p, st.channels.allow_private, req).await?;
+    let made = svc::create(&st.db, p, ip, st.channels.allow_private, req).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -57,10 +58,11 @@ pub async fn get(
 pub async fn update(
     State(st): State<AppState>,
     Auth(p): Auth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<Id>,
     Json(patch): Json<WebhookPatch>,
 ) -> ApiResult<Json<Webhook>> {
-    svc::update(&st.db, p, st.channels.allow_private, id, patch)
+    svc::update(&st.db, p, ip, st.channels.allow_private, id, patch)
         .await
         .map(Json)
 }
@@ -72,9 +74,10 @@ pub async fn update(
 pub async fn delete(
     State(st): State<AppState>,
     Auth(p): Auth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<Id>,
 ) -> ApiResult<StatusCode> {
-    svc::delete(&st.db, p, id).await?;
+    svc::delete(&st.db, p, ip, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -85,9 +88,10 @@ pub async fn delete(
 pub async fn rotate_secret(
     State(st): State<AppState>,
     Auth(p): Auth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<Id>,
 ) -> ApiResult<Json<WebhookWithSecret>> {
-    svc::rotate_secret(&st.db, p, id).await.map(Json)
+    svc::rotate_secret(&st.db, p, ip, id).await.map(Json)
 }
 
 /// The delivery log: one row per attempt (event, status code or error, attempt number,

@@ -1,6 +1,6 @@
-//! Settings › Advanced "Action log" read by the super-admin: the company's log in the seed's
-//! six columns (actor, target account, action type, actor's IP, date-time, note), filtered,
-//! paged newest first by an opaque cursor, and exported as CSV.
+//! Settings › Advanced "Action log" read by the super-admin (or a role with "view action log"):
+//! the company's log in the seed's six columns (actor, target account, action type, actor's IP,
+//! date-time, note), filtered, paged newest first by an opaque cursor, and exported as CSV.
 //!
 //! Decisions:
 //! - The cursor is the last row's id (encoded so that callers treat it as opaque): ids only
@@ -18,9 +18,12 @@ use axum::body::Bytes;
 use base64::Engine as _;
 use futures_util::Stream;
 use rusqlite::Connection;
-use switchboard_protocol::{ActionLogPage, ActionLogRow, Id, LogAction, LogDetails, LogSource};
+use switchboard_protocol::{
+    ActionLogPage, ActionLogRow, Id, LogAction, LogDetails, LogSource, LogTarget,
+};
 
 use super::actor::{resolve_actor, Principal};
+use super::webhooks;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::transcript::iso;
 use crate::storage::action_log::{self as store, Filter, NamedRow};
@@ -29,11 +32,19 @@ use crate::storage::{groups, operators, Db};
 /// Rows per CSV chunk (one read transaction each).
 const EXPORT_CHUNK: u32 = 500;
 
-/// The company whose log the caller may read: super-admins (and API tokens) only.
+/// The company whose log the caller may read: super-admins (and API tokens), and operators
+/// whose role has "view action log". Reading only: every Settings › Advanced change stays
+/// behind `Actor::require_super_admin`.
 fn authorize(conn: &Connection, principal: &Principal) -> ApiResult<Id> {
     let actor = resolve_actor(conn, principal, None, None)?;
-    actor.require_super_admin()?;
-    Ok(actor.company_id)
+    if actor.facts.full_rights || actor.operator.permissions.view_action_log {
+        Ok(actor.company_id)
+    } else {
+        Err(ApiError::Forbidden(
+            "Reading the action log needs the super-admin or a role with \"view action log\"."
+                .into(),
+        ))
+    }
 }
 
 pub fn encode_cursor(id: Id) -> String {
@@ -247,6 +258,13 @@ impl<'c> Names<'c> {
             (None, None, Some(LogSource::OutgoingWhatsapp)) => "Outgoing message".into(),
             (None, None, _) => "Client".into(),
         };
+        // A webhook is named by its receiver, shown as its log rows show it.
+        let target_name = match target {
+            Some(LogTarget::Webhook) => {
+                target_name.map(|url| format!("webhook to {}", webhooks::logged_url(&url)))
+            }
+            _ => target_name,
+        };
         let mut note = self.describe(row.action, &row.details)?;
         if row.details.webhook_disabled {
             note.push_str(" (no webhook)");
@@ -349,6 +367,38 @@ impl<'c> Names<'c> {
                 Some(n) => format!("Deleted the channel account \"{n}\""),
                 None => "Deleted the channel account".into(),
             },
+            LogAction::WebhookCreated => format!(
+                "Added a webhook to {} for {}{}",
+                d.webhook_url.as_deref().unwrap_or("a URL"),
+                d.webhook_events.clone().unwrap_or_default().join(", "),
+                if d.webhook_active == Some(false) {
+                    " (paused)"
+                } else {
+                    ""
+                }
+            ),
+            LogAction::WebhookUpdated => {
+                let mut changes = Vec::new();
+                if let Some(url) = &d.webhook_url {
+                    changes.push(format!("URL {url}"));
+                }
+                if let Some(events) = &d.webhook_events {
+                    changes.push(format!("events {}", events.join(", ")));
+                }
+                if let Some(active) = d.webhook_active {
+                    changes.push(if active { "active" } else { "paused" }.into());
+                }
+                if changes.is_empty() {
+                    "Saved the webhook unchanged".into()
+                } else {
+                    format!("Changed the webhook: {}", changes.join("; "))
+                }
+            }
+            LogAction::WebhookDeleted => match &d.webhook_url {
+                Some(url) => format!("Deleted the webhook to {url}"),
+                None => "Deleted the webhook".into(),
+            },
+            LogAction::WebhookSecretRotated => "Issued a new signing secret for the webhook".into(),
             LogAction::IpWhitelistChanged => {
                 let list = d.ip_whitelist_entries.clone().unwrap_or_default();
                 format!(

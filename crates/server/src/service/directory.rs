@@ -140,6 +140,8 @@ fn flags(p: &Permissions) -> Vec<(&'static str, bool)> {
         manage_settings,
         view_analytics,
         outgoing_whatsapp,
+        view_action_log,
+        download_conversations,
     } = p.clone();
     vec![
         ("conversations_management", conversations_management),
@@ -148,6 +150,8 @@ fn flags(p: &Permissions) -> Vec<(&'static str, bool)> {
         ("manage_settings", manage_settings),
         ("view_analytics", view_analytics),
         ("outgoing_whatsapp", outgoing_whatsapp),
+        ("view_action_log", view_action_log),
+        ("download_conversations", download_conversations),
     ]
 }
 
@@ -427,139 +431,307 @@ fn reset_password_in(
     Ok(())
 }
 
-fn create_group_in(
-    ctx: &mut WriteCtx<'_>,
-    by: By<'_>,
-    company_id: Id,
-    input: &NewGroupRequest,
-) -> ApiResult<Group> {
-    require(by)?;
-    let name = checked_name(&input.name, "group")?;
-    let color = match &input.color {
-        Some(c) => checked_color(c)?,
-        None => DEFAULT_GROUP_COLOR.to_string(),
-    };
-    unique_group_name(ctx.tx, company_id, &name, None)?;
-    let id = groups::insert(ctx.tx, company_id, &name, &color)?;
-    let group = group_of(ctx.tx, company_id, id)?;
-    emit_group(ctx, company_id, &group, now_ms())?;
-    by.log(
-        ctx,
-        company_id,
-        (LogTarget::Group, id),
-        LogAction::GroupCreated,
-        &LogDetails::default(),
-    )?;
-    Ok(group)
+/// Groups and roles: entries of the directory that every operator of the company reads and an
+/// admin changes. One path serves both over REST (the generic [`list`], [`get`], [`create`],
+/// [`update`], [`delete`]); each keeps its own rules in its `impl`.
+pub trait Entry: Sized + Send + 'static {
+    /// What the entry is called in sentences ("group").
+    const WHAT: &'static str;
+    /// What its action-log rows are about.
+    const TARGET: LogTarget;
+    type New: Send + 'static;
+    type Patch: Send + 'static;
+    /// What a delete needs besides the id (a group: where its conversations go).
+    type Removal: Send + 'static;
+
+    fn id(&self) -> Id;
+    fn name(&self) -> &str;
+    fn list(conn: &Connection, company_id: Id) -> ApiResult<Vec<Self>>;
+    fn get(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Self>;
+    fn create_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        input: &Self::New,
+    ) -> ApiResult<Self>;
+    fn update_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        id: Id,
+        input: &Self::Patch,
+    ) -> ApiResult<Self>;
+    fn delete_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        id: Id,
+        how: Self::Removal,
+    ) -> ApiResult<()>;
 }
 
-fn unique_group_name(
+/// The entry's name, checked (1 to 200 characters) and unique in the company
+/// (case-insensitive; `except`: the entry being renamed).
+fn entry_name<E: Entry>(
     conn: &Connection,
     company_id: Id,
-    name: &str,
+    raw: &str,
     except: Option<Id>,
-) -> ApiResult<()> {
-    if groups::list(conn, company_id)?
+) -> ApiResult<String> {
+    let name = checked_name(raw, E::WHAT)?;
+    if E::list(conn, company_id)?
         .iter()
-        .any(|g| Some(g.id) != except && g.name.eq_ignore_ascii_case(name))
+        .any(|e| Some(e.id()) != except && e.name().eq_ignore_ascii_case(&name))
     {
         return Err(ApiError::Conflict(format!(
-            "The group {name:?} already exists."
+            "The {} {name:?} already exists.",
+            E::WHAT
         )));
     }
-    Ok(())
+    Ok(name)
 }
 
-fn update_group_in(
-    ctx: &mut WriteCtx<'_>,
+/// The action-log row of a change to an entry.
+fn log_entry<E: Entry>(
+    ctx: &WriteCtx<'_>,
     by: By<'_>,
     company_id: Id,
     id: Id,
-    input: &GroupPatch,
-) -> ApiResult<Group> {
-    require(by)?;
-    let mut group = group_of(ctx.tx, company_id, id)?;
-    let before = group.clone();
-    if let Some(name) = &input.name {
-        group.name = checked_name(name, "group")?;
-        unique_group_name(ctx.tx, company_id, &group.name, Some(id))?;
+    action: LogAction,
+) -> ApiResult<()> {
+    by.log(
+        ctx,
+        company_id,
+        (E::TARGET, id),
+        action,
+        &LogDetails::default(),
+    )
+}
+
+impl Entry for Group {
+    const WHAT: &'static str = "group";
+    const TARGET: LogTarget = LogTarget::Group;
+    type New = NewGroupRequest;
+    type Patch = GroupPatch;
+    type Removal = Option<Id>;
+
+    fn id(&self) -> Id {
+        self.id
     }
-    if let Some(color) = &input.color {
-        group.color = checked_color(color)?;
+
+    fn name(&self) -> &str {
+        &self.name
     }
-    if group != before {
-        groups::update(ctx.tx, &group)?;
+
+    fn list(conn: &Connection, company_id: Id) -> ApiResult<Vec<Self>> {
+        Ok(groups::list(conn, company_id)?)
+    }
+
+    fn get(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Self> {
+        group_of(conn, company_id, id)
+    }
+
+    fn create_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        input: &NewGroupRequest,
+    ) -> ApiResult<Self> {
+        require(by)?;
+        let color = match &input.color {
+            Some(c) => checked_color(c)?,
+            None => DEFAULT_GROUP_COLOR.to_string(),
+        };
+        let name = entry_name::<Self>(ctx.tx, company_id, &input.name, None)?;
+        let id = groups::insert(ctx.tx, company_id, &name, &color)?;
+        let group = group_of(ctx.tx, company_id, id)?;
         emit_group(ctx, company_id, &group, now_ms())?;
+        log_entry::<Self>(ctx, by, company_id, id, LogAction::GroupCreated)?;
+        Ok(group)
+    }
+
+    fn update_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        id: Id,
+        input: &GroupPatch,
+    ) -> ApiResult<Self> {
+        require(by)?;
+        let mut group = group_of(ctx.tx, company_id, id)?;
+        let before = group.clone();
+        if let Some(name) = &input.name {
+            group.name = entry_name::<Self>(ctx.tx, company_id, name, Some(id))?;
+        }
+        if let Some(color) = &input.color {
+            group.color = checked_color(color)?;
+        }
+        if group != before {
+            groups::update(ctx.tx, &group)?;
+            emit_group(ctx, company_id, &group, now_ms())?;
+            log_entry::<Self>(ctx, by, company_id, id, LogAction::GroupUpdated)?;
+        }
+        Ok(group)
+    }
+
+    /// Deletes a group. Its conversations and channels go to `move_to`, which is required while
+    /// it has any; its operators simply leave it.
+    fn delete_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        id: Id,
+        move_to: Option<Id>,
+    ) -> ApiResult<()> {
+        require(by)?;
+        group_of(ctx.tx, company_id, id)?;
+        let (conversation_count, channel_count) = groups::usage(ctx.tx, id)?;
+        let now = now_ms();
+        if conversation_count + channel_count > 0 {
+            let Some(to) = move_to else {
+                return Err(ApiError::Conflict(format!(
+                "The group still has {conversation_count} conversation(s) and {channel_count} channel(s); choose a group to move them to (move_to)."
+            )));
+            };
+            if to == id {
+                return Err(ApiError::bad_request(
+                    "`move_to` must be another group than the one deleted.",
+                ));
+            }
+            group_of(ctx.tx, company_id, to)?;
+            for conv_id in conversations::ids_in_group(ctx.tx, company_id, id)? {
+                let Some(mut conv) = conversations::get(ctx.tx, company_id, conv_id)? else {
+                    continue;
+                };
+                let before = Scope::of(&conv);
+                conv.group_id = Some(to);
+                conv.updated_at = now;
+                conversations::update(ctx.tx, &conv)?;
+                emit_conversation(ctx, company_id, Some(before), &conv, now)?;
+            }
+            for channel_id in groups::move_channels(ctx.tx, id, to)? {
+                if let Some(c) = channels::get_any(ctx.tx, channel_id)? {
+                    super::admin::emit_channel(ctx, company_id, &c.account, now)?;
+                }
+            }
+        }
+        let members = operators::in_group(ctx.tx, id)?;
+        groups::delete(ctx.tx, id)?;
+        for op in members {
+            let o = operator_of(ctx.tx, company_id, op)?;
+            emit_operator(ctx, company_id, &o, now)?;
+        }
+        ctx_remove_group(ctx, company_id, id, now)?;
         by.log(
             ctx,
             company_id,
             (LogTarget::Group, id),
-            LogAction::GroupUpdated,
-            &LogDetails::default(),
+            LogAction::GroupDeleted,
+            &LogDetails {
+                group_id: move_to,
+                ..LogDetails::default()
+            },
         )?;
+        Ok(())
     }
-    Ok(group)
 }
 
-/// Deletes a group. Its conversations and channels go to `move_to`, which is required while
-/// it has any; its operators simply leave it.
-fn delete_group_in(
-    ctx: &mut WriteCtx<'_>,
-    by: By<'_>,
-    company_id: Id,
-    id: Id,
-    move_to: Option<Id>,
-) -> ApiResult<()> {
-    require(by)?;
-    group_of(ctx.tx, company_id, id)?;
-    let (conversation_count, channel_count) = groups::usage(ctx.tx, id)?;
-    let now = now_ms();
-    if conversation_count + channel_count > 0 {
-        let Some(to) = move_to else {
-            return Err(ApiError::Conflict(format!(
-                "The group still has {conversation_count} conversation(s) and {channel_count} channel(s); choose a group to move them to (move_to)."
-            )));
-        };
-        if to == id {
-            return Err(ApiError::bad_request(
-                "`move_to` must be another group than the one deleted.",
-            ));
+impl Entry for Role {
+    const WHAT: &'static str = "role";
+    const TARGET: LogTarget = LogTarget::Role;
+    type New = NewRoleRequest;
+    type Patch = RolePatch;
+    type Removal = ();
+
+    fn id(&self) -> Id {
+        self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn list(conn: &Connection, company_id: Id) -> ApiResult<Vec<Self>> {
+        Ok(roles::list(conn, company_id)?)
+    }
+
+    fn get(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Self> {
+        role_of(conn, company_id, id)
+    }
+
+    fn create_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        input: &NewRoleRequest,
+    ) -> ApiResult<Self> {
+        require(by)?;
+        let permissions = input.permissions.clone();
+        no_escalation(by, &permissions, None)?;
+        let name = entry_name::<Self>(ctx.tx, company_id, &input.name, None)?;
+        let id = roles::insert(ctx.tx, company_id, &name, &permissions)?;
+        log_entry::<Self>(ctx, by, company_id, id, LogAction::RoleCreated)?;
+        role_of(ctx.tx, company_id, id)
+    }
+
+    /// Renames a role or changes its permissions; every operator with the role gets a change
+    /// record, so their open app reloads what they may do.
+    fn update_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        id: Id,
+        input: &RolePatch,
+    ) -> ApiResult<Self> {
+        require(by)?;
+        let mut role = role_of(ctx.tx, company_id, id)?;
+        // Changing a role one does not fully hold would change what its holders may do beyond
+        // the caller's own rights.
+        no_escalation(by, &role.permissions, None)?;
+        let before = role.clone();
+        if let Some(name) = &input.name {
+            role.name = entry_name::<Self>(ctx.tx, company_id, name, Some(id))?;
         }
-        group_of(ctx.tx, company_id, to)?;
-        for conv_id in conversations::ids_in_group(ctx.tx, company_id, id)? {
-            let Some(mut conv) = conversations::get(ctx.tx, company_id, conv_id)? else {
-                continue;
-            };
-            let before = Scope::of(&conv);
-            conv.group_id = Some(to);
-            conv.updated_at = now;
-            conversations::update(ctx.tx, &conv)?;
-            emit_conversation(ctx, company_id, Some(before), &conv, now)?;
+        if let Some(p) = &input.permissions {
+            no_escalation(by, p, None)?;
+            role.permissions = p.clone();
         }
-        for channel_id in groups::move_channels(ctx.tx, id, to)? {
-            if let Some(c) = channels::get_any(ctx.tx, channel_id)? {
-                super::admin::emit_channel(ctx, company_id, &c.account, now)?;
+        if role != before {
+            roles::update(ctx.tx, &role)?;
+            log_entry::<Self>(ctx, by, company_id, id, LogAction::RoleUpdated)?;
+            if role.permissions != before.permissions {
+                let now = now_ms();
+                for op in operators::with_role(ctx.tx, id)? {
+                    let o = operator_of(ctx.tx, company_id, op)?;
+                    emit_operator(ctx, company_id, &o, now)?;
+                }
             }
         }
+        Ok(role)
     }
-    let members = operators::in_group(ctx.tx, id)?;
-    groups::delete(ctx.tx, id)?;
-    for op in members {
-        let o = operator_of(ctx.tx, company_id, op)?;
-        emit_operator(ctx, company_id, &o, now)?;
+
+    /// Deletes a role nobody has (409 while operators have it).
+    fn delete_in(
+        ctx: &mut WriteCtx<'_>,
+        by: By<'_>,
+        company_id: Id,
+        id: Id,
+        (): (),
+    ) -> ApiResult<()> {
+        require(by)?;
+        let role = role_of(ctx.tx, company_id, id)?;
+        no_escalation(by, &role.permissions, None)?;
+        let holders = operators::with_role(ctx.tx, id)?.len();
+        if holders > 0 {
+            return Err(ApiError::Conflict(format!(
+                "{holders} operator(s) have the role {:?}; give them another role first.",
+                role.name
+            )));
+        }
+        roles::delete(ctx.tx, id)?;
+        log_entry::<Self>(ctx, by, company_id, id, LogAction::RoleDeleted)?;
+        Ok(())
     }
-    ctx_remove_group(ctx, company_id, id, now)?;
-    by.log(
-        ctx,
-        company_id,
-        (LogTarget::Group, id),
-        LogAction::GroupDeleted,
-        &LogDetails {
-            group_id: move_to,
-            ..LogDetails::default()
-        },
-    )?;
-    Ok(())
 }
 
 /// Tells the apps the group is gone.
@@ -572,111 +744,6 @@ fn ctx_remove_group(ctx: &mut WriteCtx<'_>, company_id: Id, id: Id, now: i64) ->
         switchboard_protocol::Change::Removed(switchboard_protocol::Entity::Group),
         Audience::Company,
         now,
-    )?;
-    Ok(())
-}
-
-fn create_role_in(
-    ctx: &mut WriteCtx<'_>,
-    by: By<'_>,
-    company_id: Id,
-    input: &NewRoleRequest,
-) -> ApiResult<Role> {
-    require(by)?;
-    let name = checked_name(&input.name, "role")?;
-    let permissions = input.permissions.clone();
-    no_escalation(by, &permissions, None)?;
-    unique_role_name(ctx.tx, company_id, &name, None)?;
-    let id = roles::insert(ctx.tx, company_id, &name, &permissions)?;
-    by.log(
-        ctx,
-        company_id,
-        (LogTarget::Role, id),
-        LogAction::RoleCreated,
-        &LogDetails::default(),
-    )?;
-    role_of(ctx.tx, company_id, id)
-}
-
-fn unique_role_name(
-    conn: &Connection,
-    company_id: Id,
-    name: &str,
-    except: Option<Id>,
-) -> ApiResult<()> {
-    if roles::list(conn, company_id)?
-        .iter()
-        .any(|r| Some(r.id) != except && r.name.eq_ignore_ascii_case(name))
-    {
-        return Err(ApiError::Conflict(format!(
-            "The role {name:?} already exists."
-        )));
-    }
-    Ok(())
-}
-
-/// Renames a role or changes its permissions; every operator with the role gets a change
-/// record, so their open app reloads what they may do.
-fn update_role_in(
-    ctx: &mut WriteCtx<'_>,
-    by: By<'_>,
-    company_id: Id,
-    id: Id,
-    input: &RolePatch,
-) -> ApiResult<Role> {
-    require(by)?;
-    let mut role = role_of(ctx.tx, company_id, id)?;
-    // Changing a role one does not fully hold would change what its holders may do beyond
-    // the caller's own rights.
-    no_escalation(by, &role.permissions, None)?;
-    let before = role.clone();
-    if let Some(name) = &input.name {
-        role.name = checked_name(name, "role")?;
-        unique_role_name(ctx.tx, company_id, &role.name, Some(id))?;
-    }
-    if let Some(p) = &input.permissions {
-        no_escalation(by, p, None)?;
-        role.permissions = p.clone();
-    }
-    if role != before {
-        roles::update(ctx.tx, &role)?;
-        by.log(
-            ctx,
-            company_id,
-            (LogTarget::Role, id),
-            LogAction::RoleUpdated,
-            &LogDetails::default(),
-        )?;
-        if role.permissions != before.permissions {
-            let now = now_ms();
-            for op in operators::with_role(ctx.tx, id)? {
-                let o = operator_of(ctx.tx, company_id, op)?;
-                emit_operator(ctx, company_id, &o, now)?;
-            }
-        }
-    }
-    Ok(role)
-}
-
-/// Deletes a role nobody has (409 while operators have it).
-fn delete_role_in(ctx: &mut WriteCtx<'_>, by: By<'_>, company_id: Id, id: Id) -> ApiResult<()> {
-    require(by)?;
-    let role = role_of(ctx.tx, company_id, id)?;
-    no_escalation(by, &role.permissions, None)?;
-    let holders = operators::with_role(ctx.tx, id)?.len();
-    if holders > 0 {
-        return Err(ApiError::Conflict(format!(
-            "{holders} operator(s) have the role {:?}; give them another role first.",
-            role.name
-        )));
-    }
-    roles::delete(ctx.tx, id)?;
-    by.log(
-        ctx,
-        company_id,
-        (LogTarget::Role, id),
-        LogAction::RoleDeleted,
-        &LogDetails::default(),
     )?;
     Ok(())
 }
@@ -793,105 +860,52 @@ pub async fn reset_password(
     .await
 }
 
-pub async fn list_groups(db: &Db, principal: Principal) -> ApiResult<Vec<Group>> {
+/// Every group or role of the caller's company (every operator may read them).
+pub async fn list<E: Entry>(db: &Db, principal: Principal) -> ApiResult<Vec<E>> {
+    as_reader(db, principal, |conn, actor| E::list(conn, actor.company_id)).await
+}
+
+pub async fn get<E: Entry>(db: &Db, principal: Principal, id: Id) -> ApiResult<E> {
     as_reader(db, principal, move |conn, actor| {
-        Ok(groups::list(conn, actor.company_id)?)
+        E::get(conn, actor.company_id, id)
     })
     .await
 }
 
-pub async fn get_group(db: &Db, principal: Principal, id: Id) -> ApiResult<Group> {
-    as_reader(db, principal, move |conn, actor| {
-        group_of(conn, actor.company_id, id)
-    })
-    .await
-}
-
-pub async fn create_group(
+pub async fn create<E: Entry>(
     db: &Db,
     principal: Principal,
     ip: Option<String>,
-    input: NewGroupRequest,
-) -> ApiResult<Group> {
+    input: E::New,
+) -> ApiResult<E> {
     as_caller(db, principal, ip, move |ctx, actor| {
-        create_group_in(ctx, By::Actor(actor), actor.company_id, &input)
+        E::create_in(ctx, By::Actor(actor), actor.company_id, &input)
     })
     .await
 }
 
-pub async fn update_group(
+pub async fn update<E: Entry>(
     db: &Db,
     principal: Principal,
     ip: Option<String>,
     id: Id,
-    input: GroupPatch,
-) -> ApiResult<Group> {
+    input: E::Patch,
+) -> ApiResult<E> {
     as_caller(db, principal, ip, move |ctx, actor| {
-        update_group_in(ctx, By::Actor(actor), actor.company_id, id, &input)
+        E::update_in(ctx, By::Actor(actor), actor.company_id, id, &input)
     })
     .await
 }
 
-pub async fn delete_group(
+pub async fn delete<E: Entry>(
     db: &Db,
     principal: Principal,
     ip: Option<String>,
     id: Id,
-    move_to: Option<Id>,
+    how: E::Removal,
 ) -> ApiResult<()> {
     as_caller(db, principal, ip, move |ctx, actor| {
-        delete_group_in(ctx, By::Actor(actor), actor.company_id, id, move_to)
-    })
-    .await
-}
-
-pub async fn list_roles(db: &Db, principal: Principal) -> ApiResult<Vec<Role>> {
-    as_reader(db, principal, move |conn, actor| {
-        Ok(roles::list(conn, actor.company_id)?)
-    })
-    .await
-}
-
-pub async fn get_role(db: &Db, principal: Principal, id: Id) -> ApiResult<Role> {
-    as_reader(db, principal, move |conn, actor| {
-        role_of(conn, actor.company_id, id)
-    })
-    .await
-}
-
-pub async fn create_role(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    input: NewRoleRequest,
-) -> ApiResult<Role> {
-    as_caller(db, principal, ip, move |ctx, actor| {
-        create_role_in(ctx, By::Actor(actor), actor.company_id, &input)
-    })
-    .await
-}
-
-pub async fn update_role(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    id: Id,
-    input: RolePatch,
-) -> ApiResult<Role> {
-    as_caller(db, principal, ip, move |ctx, actor| {
-        update_role_in(ctx, By::Actor(actor), actor.company_id, id, &input)
-    })
-    .await
-}
-
-pub async fn delete_role(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    id: Id,
-) -> ApiResult<()> {
-    as_caller(db, principal, ip, move |ctx, actor| {
-        delete_role_in(ctx, By::Actor(actor), actor.company_id, id)
+        E::delete_in(ctx, By::Actor(actor), actor.company_id, id, how)
     })
     .await
 }
@@ -966,7 +980,7 @@ pub fn add_group(
     };
     db.write_blocking(|ctx| {
         let company = company_or_first(ctx.tx, company_id)?;
-        create_group_in(ctx, By::Cli, company.id, &input)
+        Group::create_in(ctx, By::Cli, company.id, &input)
     })
 }
 
@@ -983,7 +997,7 @@ pub fn add_role(
     };
     db.write_blocking(|ctx| {
         let company = company_or_first(ctx.tx, company_id)?;
-        create_role_in(ctx, By::Cli, company.id, &input)
+        Role::create_in(ctx, By::Cli, company.id, &input)
     })
 }
 

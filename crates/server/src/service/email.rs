@@ -8,12 +8,15 @@
 //!   operator selected explicitly are included and labelled "Internal note".
 //! - Attachments are listed by name and size, never attached: the mail must not become a way
 //!   around the group's "block receiving files" policy, and stays small.
-//! - Any operator who sees the conversation may send it: the seed's only limit is the whitelist
-//!   ("The function allows you to limit the ability for operators to download correspondence
-//!   with end-users and write down specific email addresses to which downloading is possible"),
-//!   so there is no role flag for it.
-//! - Checks run in this order: visibility (404), input (400), whitelist (403), mail server configured (422), then the SMTP exchange (502 on failure), outside any
-//!   database transaction. The action log row is written once the SMTP server accepted the mail.
+//! - Two limits: the role's "download conversations" flag says *who* may export (issue 11 names
+//!   it; migration 0021 turned it on for every role that existed, so nobody lost the export),
+//!   and the company's whitelist says *where to* ("The function allows you to limit the ability
+//!   for operators to download correspondence with end-users and write down specific email
+//!   addresses to which downloading is possible").
+//! - Checks run in this order: the role flag (403: it is about the caller, not the
+//!   conversation, so it reveals nothing), visibility (404), input (400), whitelist (403), mail
+//!   server configured (422), then the SMTP exchange (502 on failure), outside any database
+//!   transaction. The action log row is written once the SMTP server accepted the mail.
 //! - Super-admins (and API tokens, which act as one) are not restricted by the whitelist, like
 //!   every Settings › Advanced restriction.
 
@@ -41,6 +44,9 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 pub const MAX_MESSAGES: usize = 5_000;
 /// Most addresses in the whitelist.
 pub const MAX_WHITELIST: usize = 500;
+
+pub const NO_DOWNLOAD_PERMISSION: &str =
+    "Your role does not allow sending conversations by email (\"download conversations\"); ask an administrator.";
 
 pub const NO_MAIL_SERVER: &str =
     "This server has no mail server configured (start it with --smtp-url).";
@@ -111,6 +117,9 @@ fn prepare(
     req: &EmailConversationRequest,
     mail_configured: bool,
 ) -> ApiResult<(Outgoing, u32)> {
+    if !(actor.facts.full_rights || actor.operator.permissions.download_conversations) {
+        return Err(ApiError::Forbidden(NO_DOWNLOAD_PERMISSION.into()));
+    }
     let mut conv = load_visible(conn, actor, conversation_id)?;
     // The transcript names the client as the sender may see them (Hide personal data).
     conv.redact(actor.viewer.hidden);

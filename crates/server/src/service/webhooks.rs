@@ -7,24 +7,30 @@
 //! messages from [`message_created`] (called where a message is stored). A seed call with
 //! `disable_webhook=1` queues none (its log row says `webhook_disabled`). The queue and its
 //! worker are `webhook_delivery`.
+//!
+//! Managing them is an admin action like any other: adding, changing, deleting a webhook and
+//! issuing a new secret each write an action-log row (target `webhook`) whose details say what
+//! changed; never the secret, and the URL without user, password and query (a receiver's own
+//! token often rides there), since the log is also read by roles with "view action log".
 
 use std::net::IpAddr;
 
 use rusqlite::Connection;
 use serde_json::json;
 use switchboard_protocol::{
-    Id, LogAction, LogDetails, Message, NewWebhook, Webhook, WebhookAttemptsPage, WebhookEventName,
-    WebhookPatch, WebhookTestQueued, WebhookWithSecret, WEBHOOK_TEST_EVENT,
+    Id, LogAction, LogDetails, LogTarget, Message, NewWebhook, Webhook, WebhookAttemptsPage,
+    WebhookEventName, WebhookPatch, WebhookTestQueued, WebhookWithSecret, WEBHOOK_TEST_EVENT,
 };
 
-use super::actor::{resolve_actor, Principal};
+use super::actor::{resolve_actor, Actor, Principal};
+use super::directory::By;
 use super::now_ms;
 use crate::auth::new_token;
 use crate::channels::net::parse_http_url;
 use crate::error::{ApiError, ApiResult};
 use crate::files::fetch::is_public;
 use crate::storage::webhooks::{self as store, NewEvent};
-use crate::storage::{clients, conversations, Db};
+use crate::storage::{clients, conversations, Db, WriteCtx};
 
 /// Most webhooks a company may have.
 const MAX_WEBHOOKS: usize = 20;
@@ -251,11 +257,61 @@ fn not_found(id: Id) -> ApiError {
     ApiError::not_found(format!("Webhook {id} not found."))
 }
 
+/// The caller, once they are known to be a super-admin (`ip`: for the action log).
+fn admin(conn: &Connection, principal: &Principal, ip: Option<String>) -> ApiResult<Actor> {
+    let actor = resolve_actor(conn, principal, None, ip)?;
+    actor.require_super_admin()?;
+    Ok(actor)
+}
+
 /// The caller's company, once they are known to be a super-admin.
 fn admin_company(conn: &Connection, principal: &Principal) -> ApiResult<Id> {
-    let actor = resolve_actor(conn, principal, None, None)?;
-    actor.require_super_admin()?;
-    Ok(actor.company_id)
+    Ok(admin(conn, principal, None)?.company_id)
+}
+
+/// A receiver URL as the action log shows it: without user, password, query and fragment.
+pub(crate) fn logged_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            // Only fails for URLs that cannot have a user (none here: they are http(s)).
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// What differs between two states of a webhook (all of it when `before` is `None`).
+fn change(before: Option<&Webhook>, after: &Webhook) -> LogDetails {
+    let differs = |same: bool| before.is_none() || !same;
+    LogDetails {
+        webhook_url: differs(before.is_some_and(|b| b.url == after.url))
+            .then(|| logged_url(&after.url)),
+        webhook_events: differs(before.is_some_and(|b| b.events == after.events))
+            .then(|| after.events.clone()),
+        webhook_active: differs(before.is_some_and(|b| b.active == after.active))
+            .then_some(after.active),
+        ..LogDetails::default()
+    }
+}
+
+fn log(
+    ctx: &WriteCtx<'_>,
+    actor: &Actor,
+    id: Id,
+    action: LogAction,
+    details: &LogDetails,
+) -> ApiResult<()> {
+    By::Actor(actor).log(
+        ctx,
+        actor.company_id,
+        (LogTarget::Webhook, id),
+        action,
+        details,
+    )
 }
 
 pub async fn list(db: &Db, principal: Principal) -> ApiResult<Vec<Webhook>> {
@@ -282,11 +338,13 @@ pub async fn get(db: &Db, principal: Principal, id: Id) -> ApiResult<Webhook> {
 pub async fn create(
     db: &Db,
     principal: Principal,
+    ip: Option<String>,
     allow_private: bool,
     req: NewWebhook,
 ) -> ApiResult<WebhookWithSecret> {
     db.write(move |ctx| {
-        let company_id = admin_company(ctx.tx, &principal)?;
+        let actor = admin(ctx.tx, &principal, ip)?;
+        let company_id = actor.company_id;
         let url = check_url(&req.url, allow_private)?;
         let events = check_events(&req.events)?;
         if store::list(ctx.tx, company_id)?.len() >= MAX_WEBHOOKS {
@@ -307,6 +365,13 @@ pub async fn create(
         let webhook = store::get(ctx.tx, company_id, id)?
             .ok_or_else(|| ApiError::Internal("webhook vanished after insert".into()))?
             .webhook;
+        log(
+            ctx,
+            &actor,
+            id,
+            LogAction::WebhookCreated,
+            &change(None, &webhook),
+        )?;
         Ok(WebhookWithSecret { webhook, secret })
     })
     .await
@@ -315,15 +380,17 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     principal: Principal,
+    ip: Option<String>,
     allow_private: bool,
     id: Id,
     patch: WebhookPatch,
 ) -> ApiResult<Webhook> {
     db.write(move |ctx| {
-        let company_id = admin_company(ctx.tx, &principal)?;
-        let mut w = store::get(ctx.tx, company_id, id)?
+        let actor = admin(ctx.tx, &principal, ip)?;
+        let before = store::get(ctx.tx, actor.company_id, id)?
             .ok_or_else(|| not_found(id))?
             .webhook;
+        let mut w = before.clone();
         if let Some(url) = &patch.url {
             w.url = check_url(url, allow_private)?;
         }
@@ -336,34 +403,60 @@ pub async fn update(
         let now = now_ms();
         store::update(ctx.tx, &w, now)?;
         w.updated_at = now;
+        log(
+            ctx,
+            &actor,
+            id,
+            LogAction::WebhookUpdated,
+            &change(Some(&before), &w),
+        )?;
         Ok(w)
     })
     .await
 }
 
 /// Deletes the webhook; what was still queued for it is dropped with it.
-pub async fn delete(db: &Db, principal: Principal, id: Id) -> ApiResult<()> {
+pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -> ApiResult<()> {
     db.write(move |ctx| {
-        let company_id = admin_company(ctx.tx, &principal)?;
-        store::get(ctx.tx, company_id, id)?.ok_or_else(|| not_found(id))?;
+        let actor = admin(ctx.tx, &principal, ip)?;
+        let gone = store::get(ctx.tx, actor.company_id, id)?
+            .ok_or_else(|| not_found(id))?
+            .webhook;
         store::delete(ctx.tx, id)?;
-        Ok(())
+        // The row outlives the webhook: its URL says which one it was.
+        let details = LogDetails {
+            webhook_url: Some(logged_url(&gone.url)),
+            ..LogDetails::default()
+        };
+        log(ctx, &actor, id, LogAction::WebhookDeleted, &details)
     })
     .await
 }
 
 /// A new signing secret, shown once; the old one stops signing at once (events still queued
 /// are signed with the new one when they are sent).
-pub async fn rotate_secret(db: &Db, principal: Principal, id: Id) -> ApiResult<WebhookWithSecret> {
+pub async fn rotate_secret(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    id: Id,
+) -> ApiResult<WebhookWithSecret> {
     db.write(move |ctx| {
-        let company_id = admin_company(ctx.tx, &principal)?;
-        let mut w = store::get(ctx.tx, company_id, id)?
+        let actor = admin(ctx.tx, &principal, ip)?;
+        let mut w = store::get(ctx.tx, actor.company_id, id)?
             .ok_or_else(|| not_found(id))?
             .webhook;
         let secret = new_secret();
         let now = now_ms();
         store::set_secret(ctx.tx, id, &secret, now)?;
         w.updated_at = now;
+        log(
+            ctx,
+            &actor,
+            id,
+            LogAction::WebhookSecretRotated,
+            &LogDetails::default(),
+        )?;
         Ok(WebhookWithSecret { webhook: w, secret })
     })
     .await
@@ -423,7 +516,19 @@ pub async fn send_test(db: &Db, principal: Principal, id: Id) -> ApiResult<Webho
 
 #[cfg(test)]
 mod tests {
-    use super::{check_events, check_url};
+    use super::{check_events, check_url, logged_url};
+
+    #[test]
+    fn the_log_shows_a_url_without_what_may_be_a_secret() {
+        assert_eq!(
+            logged_url("https://bot:pw@crm.example.com:8443/hook?token=abc#x"),
+            "https://crm.example.com:8443/hook"
+        );
+        assert_eq!(
+            logged_url("https://crm.example.com/hook"),
+            "https://crm.example.com/hook"
+        );
+    }
 
     #[test]
     fn urls_and_events_are_checked() {

@@ -157,6 +157,8 @@ pub fn page(
                 WHEN 'canned_response' THEN (SELECT title FROM canned_responses
                     WHERE id = a.target_id AND company_id = a.company_id)
                 WHEN 'company' THEN (SELECT name FROM companies WHERE id = a.company_id)
+                WHEN 'webhook' THEN (SELECT url FROM webhooks
+                    WHERE id = a.target_id AND company_id = a.company_id)
             END
          FROM action_log a
          WHERE a.company_id = ?1 AND (?2 IS NULL OR a.id < ?2)

@@ -66,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0018_channel_disabled.sql"),
     include_str!("../../migrations/0019_personal_data.sql"),
     include_str!("../../migrations/0020_channel_tags.sql"),
+    include_str!("../../migrations/0021_role_permissions.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

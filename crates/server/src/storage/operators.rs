@@ -27,9 +27,9 @@ pub struct NewOperator<'a> {
 
 const COLUMNS: &str = "o.id, o.name, o.email, o.super_admin, o.role_id, o.active, o.company_id,
         r.conversations_management, r.show_all_tab, r.manage_operators, r.manage_settings,
-        r.view_analytics, r.outgoing_whatsapp";
+        r.view_analytics, r.outgoing_whatsapp, r.view_action_log, r.download_conversations";
 /// How many columns `COLUMNS` selects: the index of a column selected after them.
-const COLUMN_COUNT: usize = 13;
+const COLUMN_COUNT: usize = 15;
 const FROM: &str = "FROM operators o LEFT JOIN roles r ON r.id = o.role_id";
 
 fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
@@ -46,6 +46,8 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
             manage_settings: flag(10)?,
             view_analytics: flag(11)?,
             outgoing_whatsapp: flag(12)?,
+            view_action_log: flag(13)?,
+            download_conversations: flag(14)?,
         }
     };
     Ok(OperatorRecord {

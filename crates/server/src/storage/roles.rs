@@ -6,7 +6,7 @@ use switchboard_protocol::{Id, Permissions, Role};
 use super::optional;
 
 const COLUMNS: &str = "id, name, conversations_management, show_all_tab, manage_operators,
-    manage_settings, view_analytics, outgoing_whatsapp";
+    manage_settings, view_analytics, outgoing_whatsapp, view_action_log, download_conversations";
 
 fn row_to_role(r: &Row<'_>) -> rusqlite::Result<Role> {
     Ok(Role {
@@ -19,6 +19,8 @@ fn row_to_role(r: &Row<'_>) -> rusqlite::Result<Role> {
             manage_settings: r.get(5)?,
             view_analytics: r.get(6)?,
             outgoing_whatsapp: r.get(7)?,
+            view_action_log: r.get(8)?,
+            download_conversations: r.get(9)?,
         },
     })
 }
@@ -31,8 +33,9 @@ pub fn insert(
 ) -> rusqlite::Result<Id> {
     conn.execute(
         "INSERT INTO roles (company_id, name, conversations_management, show_all_tab,
-            manage_operators, manage_settings, view_analytics, outgoing_whatsapp)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            manage_operators, manage_settings, view_analytics, outgoing_whatsapp,
+            view_action_log, download_conversations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             company_id,
             name,
@@ -41,7 +44,9 @@ pub fn insert(
             p.manage_operators,
             p.manage_settings,
             p.view_analytics,
-            p.outgoing_whatsapp
+            p.outgoing_whatsapp,
+            p.view_action_log,
+            p.download_conversations
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -68,7 +73,7 @@ pub fn update(conn: &Connection, role: &Role) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE roles SET name = ?2, conversations_management = ?3, show_all_tab = ?4,
             manage_operators = ?5, manage_settings = ?6, view_analytics = ?7,
-            outgoing_whatsapp = ?8
+            outgoing_whatsapp = ?8, view_action_log = ?9, download_conversations = ?10
          WHERE id = ?1",
         params![
             role.id,
@@ -78,7 +83,9 @@ pub fn update(conn: &Connection, role: &Role) -> rusqlite::Result<()> {
             p.manage_operators,
             p.manage_settings,
             p.view_analytics,
-            p.outgoing_whatsapp
+            p.outgoing_whatsapp,
+            p.view_action_log,
+            p.download_conversations
         ],
     )?;
     Ok(())

@@ -17,10 +17,13 @@ describe("the Administration area", () => {
 
   it("offers each part to whom its role allows", () => {
     expect(ids(makeMe({ super_admin: true }))).toEqual([
-      "operators", "groups", "roles", "channels", "advanced", "personal-data", "ip-whitelist", "action-log", "webhooks",
+      "operators", "groups", "roles", "channels", "action-log", "advanced", "personal-data", "ip-whitelist", "iframe", "webhooks",
     ]);
     expect(ids(makeMe({ permissions: { manage_operators: true } }))).toEqual(["operators", "groups", "roles"]);
     expect(ids(makeMe({ permissions: { manage_settings: true } }))).toEqual(["channels"]);
+    // "View action log" opens the log only: the other Advanced sections stay the super-admin's.
+    expect(ids(makeMe({ permissions: { view_action_log: true } }))).toEqual(["action-log"]);
+    expect(ids(makeMe({ permissions: { download_conversations: true } }))).toEqual([]);
     expect(ids(makeMe())).toEqual([]);
   });
 
@@ -34,13 +37,13 @@ describe("the Administration area", () => {
     expect(onopen).toHaveBeenCalled();
   });
 
-  it("is built from its registry: a new section is one entry, and gets `me`", async () => {
+  it("is built from its registry: a new section is one entry, and gets `me` and the server", async () => {
     const extra: AdminSection = { id: "probe", label: "Probe", group: "Settings", allowed: () => true, component: Probe };
-    render(AdminArea, { me: makeMe(), onclose: () => {}, sections: [...SECTIONS, extra] });
+    render(AdminArea, { me: makeMe(), server: "https://desk.example.com", onclose: () => {}, sections: [...SECTIONS, extra] });
     // A plain operator sees only the section everyone may open.
     expect(screen.queryByRole("button", { name: "Operators" })).toBeNull();
     await userEvent.setup().click(screen.getByRole("button", { name: "Probe" }));
-    expect(screen.getByText("Probe for Anna Petrova")).toBeInTheDocument();
+    expect(screen.getByText("Probe for Anna Petrova on https://desk.example.com")).toBeInTheDocument();
   });
 
   it("closes when a role change takes every section away", async () => {

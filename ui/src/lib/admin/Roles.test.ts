@@ -24,8 +24,10 @@ describe("Administration › Roles", () => {
     await waitFor(() => expect(within(row("Supervisor")).getByText("Show the All tab")).toBeInTheDocument());
     await user.click(screen.getByRole("button", { name: "Add role" }));
     await user.type(screen.getByLabelText("Name"), "Team lead");
-    // Every permission the server knows is a checkbox.
+    // Every permission the server knows is a checkbox, each with its name in words.
     expect(document.querySelectorAll("[data-permission]")).toHaveLength(Object.keys(none).length);
+    expect(screen.getByLabelText("View the action log")).not.toBeChecked();
+    expect(screen.getByLabelText("Download conversations (Send to Email)")).not.toBeChecked();
     await user.click(screen.getByLabelText(/Manage operators/));
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() =>

@@ -12,3 +12,7 @@ export const managesChannels = (me: Me): boolean => me.operator.super_admin || m
 
 /** Settings › Advanced: the super-admin only ("restricted by default"). */
 export const superAdmin = (me: Me): boolean => me.operator.super_admin;
+
+/** Reading the action log: the super-admin or "view action log" (changing any Advanced
+ * function stays the super-admin's). */
+export const readsActionLog = (me: Me): boolean => me.operator.super_admin || me.permissions.view_action_log === true;

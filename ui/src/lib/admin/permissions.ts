@@ -9,6 +9,8 @@ const LABELS: Record<string, string> = {
   manage_settings: "Manage settings (channel accounts)",
   view_analytics: "View analytics",
   outgoing_whatsapp: "Outgoing WhatsApp messages",
+  view_action_log: "View the action log",
+  download_conversations: "Download conversations (Send to Email)",
 };
 
 export function permissionLabel(name: string): string {

@@ -1,8 +1,9 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, fail, ok, resetFakes } from "../../test/fake-bindings";
+import { commands, fail, fire, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMe, makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
+import App from "../../App.svelte";
 import Desk from "../desk/Desk.svelte";
 import EmailDialog from "./EmailDialog.svelte";
 
@@ -21,7 +22,7 @@ const view = makeView({
   ],
 });
 
-async function openDesk() {
+function mockConversation() {
   commands.listConversations.mockImplementation(() => ok([row]));
   commands.openConversation.mockImplementation(() => ok(view));
   commands.assignMenu.mockImplementation(() =>
@@ -36,9 +37,15 @@ async function openDesk() {
       can_outgoing: false,
     }),
   );
-  // An ordinary operator: no role flag at all.
-  const me = makeMe();
+}
+
+async function openDesk(me = makeMe({ permissions: { download_conversations: true } })) {
+  mockConversation();
   render(Desk, { info: makeSession({ me }), onsignout: () => {} });
+  return openOlivia();
+}
+
+async function openOlivia() {
   const user = userEvent.setup();
   await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(1));
   await user.click(screen.getByText("Olivia Smith"));
@@ -121,16 +128,45 @@ describe("the Send to Email dialog", () => {
   );
 
   it(
-    // Seed (Settings › Advanced): "The function allows you to limit the ability for operators to
-    // download correspondence ... write down specific email addresses to which downloading is
-    // possible" -- the whitelist is the only limit, so every operator gets the button.
-    "is offered to an operator without any role flag, for the conversation and for a selection",
+    // Issue 11: the role permission "download conversations" says who may export; the
+    // whitelist (seed: Settings › Advanced) where to.
+    "is offered to roles with download conversations, for the conversation and for a selection",
     async () => {
       const user = await openDesk();
       expect(document.querySelector("#email-conversation")).toHaveTextContent("Send to Email");
       await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
       expect(document.querySelector("#tag-bar")).toBeInTheDocument();
       expect(document.querySelector("#email-selected")).toHaveTextContent("Send to Email");
+    },
+    SLOW,
+  );
+
+  it(
+    "follows a role change live: the button comes with download conversations and goes with it",
+    async () => {
+      mockConversation();
+      commands.restoreSession.mockImplementation(() => ok(makeSession()));
+      render(App);
+      await openOlivia();
+      expect(document.querySelector("#email-conversation")).toBeNull();
+      fire("sessionChanged", { info: makeSession({ me: makeMe({ permissions: { download_conversations: true } }) }) });
+      await waitFor(() => expect(document.querySelector("#email-conversation")).toHaveTextContent("Send to Email"));
+      fire("sessionChanged", { info: makeSession() });
+      await waitFor(() => expect(document.querySelector("#email-conversation")).toBeNull());
+    },
+    SLOW,
+  );
+
+  it(
+    "is not offered to a role without download conversations, in either bar",
+    async () => {
+      const user = await openDesk(makeMe({ permissions: { show_all_tab: true } }));
+      expect(document.querySelector("#assign-bar, .assign-bar, #send-to-blacklist")).toBeInTheDocument();
+      expect(document.querySelector("#email-conversation")).toBeNull();
+      await user.click(document.querySelector('[data-select="10"]') as HTMLElement);
+      expect(document.querySelector("#tag-bar")).toBeInTheDocument();
+      expect(document.querySelector("#email-selected")).toBeNull();
+      expect(screen.queryByText("Send to Email")).toBeNull();
     },
     SLOW,
   );

@@ -2,6 +2,13 @@
  * button inside another form (the selection bar) opens the dialog outside it, and the toast
  * outlives the selection bar that closes once its messages were sent. */
 
+import type { Me } from "../ipc";
+
+/** "Send to Email" is offered to the super-admin and to roles with "download conversations";
+ * the server refuses everyone else (and applies the email whitelist to all but the
+ * super-admin). */
+export const mayEmail = (me: Me): boolean => me.operator.super_admin || me.permissions.download_conversations === true;
+
 /** How long the toast stays, in ms. */
 export const TOAST_MS = 4000;
 

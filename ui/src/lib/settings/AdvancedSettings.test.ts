@@ -59,9 +59,9 @@ describe("Administration › Settings › Advanced", () => {
     expect(ids(makeMe({ permissions: { manage_settings: true } }))).not.toContain("advanced");
     expect(ids(makeMe({ super_admin: true }))).toContain("advanced");
   });
-  it("puts the IP whitelist, the action log and the webhooks in sections of their own, for super-admins", () => {
+  it("puts the IP whitelist, the action log, the webhooks and the iframe integration in sections of their own, for super-admins (and the log for view_action_log)", () => {
     const ids = (me: ReturnType<typeof makeMe>) => sectionsFor(me).map((s) => s.id);
-    for (const id of ["ip-whitelist", "action-log", "webhooks"]) {
+    for (const id of ["ip-whitelist", "action-log", "webhooks", "iframe"]) {
       expect(ids(makeMe({ super_admin: true }))).toContain(id);
       expect(ids(makeMe({ permissions: { manage_settings: true, manage_operators: true } }))).not.toContain(id);
     }
