@@ -20,7 +20,9 @@ use common::{session, Fx};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use switchboard_protocol::ChannelKind;
-use switchboard_protocol::{Delivery, Id, Message, MessageKind, Permissions};
+use switchboard_protocol::{
+    ClientContact, Delivery, Id, Message, MessageKind, Permissions, PersonalDataSettings,
+};
 use switchboard_server::auth::token_hash;
 use switchboard_server::channels::ChannelOptions;
 use switchboard_server::http::router::{
@@ -28,7 +30,7 @@ use switchboard_server::http::router::{
 };
 use switchboard_server::service::admin;
 use switchboard_server::storage::operators::{self, NewOperator};
-use switchboard_server::storage::{ip_whitelist, messages, roles, tokens};
+use switchboard_server::storage::{clients, ip_whitelist, messages, personal_data, roles, tokens};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug)]
@@ -195,8 +197,8 @@ const ROWS: &[Row] = &[
         row("PUT", "/me/password", "/api/v1/me/password", Session),
         |_| json!({"current_password": "not-it", "new_password": "a-new-password"}),
     ),
-    row("GET", "/sync", "/api/v1/sync?after=0", Company),
-    row("GET", "/snapshot", "/api/v1/snapshot?limit=5", Company),
+    row("GET", "/sync", "/api/v1/sync?after=1", Company),
+    row("GET", "/snapshot", "/api/v1/snapshot?order=recent&limit=5", Company),
     row("GET", "/directory", "/api/v1/directory", Company),
     // Called with a real WebSocket handshake (`call`).
     row("GET", "/events", "/api/v1/events", Company),
@@ -582,6 +584,25 @@ async fn fresh(setup: Setup) -> Ctx {
                 .expect("c1")
                 .client
                 .id;
+            // Hide personal data is on for every operator: no answer to one may carry the
+            // phone of `{c1}`'s client, whatever the route (checked on every allowed call).
+            clients::set_contact(
+                ctx.tx,
+                client,
+                &ClientContact {
+                    phone: Some(HIDDEN_PHONE.into()),
+                    ..ClientContact::default()
+                },
+            )?;
+            personal_data::set(
+                ctx.tx,
+                company,
+                &PersonalDataSettings {
+                    enabled: true,
+                    hide_avatars: true,
+                    exempt_group_ids: Vec::new(),
+                },
+            )?;
             let role = roles::list(ctx.tx, company)?
                 .into_iter()
                 .find(|r| r.name == "Operator")
@@ -756,8 +777,20 @@ async fn call(ctx: &Ctx, r: &Row, who: Who) -> (u16, String) {
     }
     let resp = req.send().await.expect("request");
     let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
-    (status, text.chars().take(300).collect())
+    (status, resp.text().await.unwrap_or_default())
+}
+
+/// The start of an answer, for a failure message.
+fn head(body: &str) -> String {
+    body.chars().take(300).collect()
+}
+
+/// A client's phone the company hides from operators (set on `{c1}`'s client in [`fresh`]).
+const HIDDEN_PHONE: &str = "+49 151 2345 9876";
+
+/// Whether an answer to `who` carries the hidden phone, though `who` is no super-admin.
+fn leaks_hidden_phone(who: Who, body: &str) -> bool {
+    !matches!(who, Who::SuperAdmin | Who::ApiToken) && body.contains(HIDDEN_PHONE)
 }
 
 /// The events route, called as the app does: a WebSocket handshake (101 when accepted).
@@ -870,8 +903,10 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             checked += 1;
             if got != want {
                 failures.push(format!(
-                    "{} {} as {who:?}: {got} (want {want}) {body}",
-                    r.method, r.route
+                    "{} {} as {who:?}: {got} (want {want}) {}",
+                    r.method,
+                    r.route,
+                    head(&body)
                 ));
             }
         }
@@ -886,7 +921,15 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             checked += 1;
             if !allowed(got) {
                 failures.push(format!(
-                    "{} {} as {who:?}: {got} (want allowed) {body}",
+                    "{} {} as {who:?}: {got} (want allowed) {}",
+                    r.method,
+                    r.route,
+                    head(&body)
+                ));
+            }
+            if leaks_hidden_phone(who, &body) {
+                failures.push(format!(
+                    "{} {} as {who:?}: the answer carries a client's hidden phone",
                     r.method, r.route
                 ));
             }

@@ -5,6 +5,7 @@
 // second app signs out by itself within 2 s saying why. Every admin screen is photographed
 // (docs/admin-*.png come from this run). `E2E_ONLY=admin:`
 
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { attr, bodyText, click, count, Driver, exists, screenshot, signIn, text, typeInto, visible } from "../harness/app.mjs";
@@ -35,6 +36,16 @@ async function allConversations(server) {
     if (!page.next_after_id) return out;
     after = page.next_after_id;
   }
+}
+
+/** How many conversations in the app's cache (its SQLite file under `dataDir`, read beside the
+ * running app) carry `needle` in their client. */
+function cacheHolds(dataDir, needle) {
+  const files = fs.readdirSync(dataDir, { recursive: true }).filter((f) => String(f).endsWith("cache.sqlite3"));
+  assert(files.length === 1, `one cache under ${dataDir}: ${files.join(", ")}`);
+  const py = "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); " +
+    "print(c.execute('SELECT COUNT(*) FROM conversations WHERE client_json LIKE ?', ('%'+sys.argv[2]+'%',)).fetchone()[0])";
+  return Number(execFileSync("python3", ["-c", py, path.join(dataDir, String(files[0])), needle]).toString().trim());
 }
 
 async function openSection(browser, id, shot) {
@@ -251,6 +262,53 @@ export default {
         assert(foreign.length === 0, `rows of other groups shown: ${foreign.join(", ")}`);
         log(`she sees ${shown.length} rows on screen of ${mine.size} in ${GROUP} (${others} unassigned elsewhere)`);
         await screenshot(b2, "admin-second-app-unassigned");
+      },
+    },
+    {
+      name: "admin: turning on Hide personal data takes the client's phone out of her app",
+      timeout: 120000,
+      async run(ctx) {
+        const { browser, server } = ctx;
+        const b2 = ctx.browser2;
+        assert(b2 && (await exists(b2, "[data-tab]")), "needs the second app signed in");
+        // A conversation on her screen whose client the channel gave a phone number.
+        const byId = new Map((await allConversations(server)).map((c) => [c.id, c]));
+        const shown = await b2.execute(() => [...document.querySelectorAll(".conversation-row")].map((r) => Number(r.getAttribute("data-id"))));
+        const target = shown.map((id) => byId.get(id)).find((c) => c?.client.contact?.phone);
+        assert(target, `none of the ${shown.length} rows on her screen has a client with a phone`);
+        const phone = target.client.contact.phone;
+        await click(b2, `.conversation-row[data-id="${target.id}"]`);
+        await waitFor("the conversation", () => exists(b2, "#client-avatar"), { timeout: 15000 });
+        await click(b2, "#client-avatar");
+        await waitFor("the profile", () => visible(b2, "#client-profile"));
+        await waitFor(`the phone ${phone} in her profile view`, async () => (await text(b2, "#client-phone")) === phone, { timeout: 15000 });
+        await screenshot(b2, "admin-second-app-contact-shown");
+
+        await openSection(browser, "personal-data", "admin-personal-data-before");
+        await click(browser, "#personal-data-enabled");
+        await click(browser, "#personal-data-save");
+        const t0 = Date.now();
+        await waitFor(
+          "saved",
+          async () => {
+            if (await exists(browser, "#admin-personal-data .error")) throw new Error(await text(browser, "#admin-personal-data .error"));
+            return exists(browser, "#personal-data-saved");
+          },
+          { timeout: 15000 },
+        );
+        await screenshot(browser, "admin-personal-data");
+        // Her app drops it without a restart: the profile says why, the phone is nowhere.
+        await waitFor("the contact hidden in her profile", () => exists(b2, "#client-contact-hidden"), { timeout: 30000 });
+        log(`her app hid the contact ${Date.now() - t0} ms after the save`);
+        assert(!(await exists(b2, "#client-phone")), "the phone is still in her profile");
+        assert(!(await bodyText(b2)).includes(phone), "the phone is still on her screen");
+        await screenshot(b2, "admin-second-app-contact-hidden");
+        // Nor is it in her app's cache.
+        const digits = phone.replace(/\D/g, "").slice(-7);
+        const cached = await cacheHolds(ctx.dataDir2, digits);
+        assert(cached === 0, `her cache still holds ${cached} conversations with ${digits}`);
+        // Back where the next case starts.
+        await openSection(browser, "operators", "admin-operators-after-privacy");
       },
     },
     {

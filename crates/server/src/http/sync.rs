@@ -10,7 +10,7 @@ use super::extract::{Json, Query};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::service::snapshot::{self, Cursor};
-use crate::service::sync;
+use crate::service::{seen, sync};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SyncQuery {
@@ -76,6 +76,7 @@ pub async fn snapshot(
     Query(q): Query<SnapshotQuery>,
 ) -> ApiResult<Json<SnapshotPage>> {
     let limit = page_size(q.limit, 200, 2000)?;
+    let hidden = p.hidden();
     match (q.order.as_deref(), q.cursor.as_deref()) {
         (Some(other), _) if other != "id" && other != "recent" => Err(ApiError::bad_request(
             format!("`order` must be `id` or `recent`, got `{other}`."),
@@ -88,6 +89,7 @@ pub async fn snapshot(
         (Some("recent"), None) => snapshot::snapshot_recent(&st.db, p, None, limit).await,
         _ => sync::snapshot(&st.db, p, q.after_id.unwrap_or(0), limit).await,
     }
+    .map(seen(hidden))
     .map(Json)
 }
 

@@ -137,7 +137,6 @@ pub async fn snapshot(
         let has_more = convs.len() as i64 > limit;
         convs.truncate(limit as usize);
         let (messages, read_states) = super::snapshot::threads(conn, viewer.operator_id, &convs)?;
-        convs.redact(viewer.hidden);
         Ok(SnapshotPage {
             seq,
             total,
