@@ -732,7 +732,7 @@ fn demo_contact(
         },
         ChannelKind::Email => ClientContact {
             email: Some(external_id.to_string()),
-            phone: (i % 2 == 0).then_some(phone),
+            phone: i.is_multiple_of(2).then_some(phone),
             ..ClientContact::default()
         },
         _ => ClientContact {

@@ -301,8 +301,8 @@ async fn store_inbound_file(files: &FileStore, f: &InboundFile) -> ApiResult<Sto
 /// A channel's contact fields, trimmed (blank ones dropped), within their lengths, and links
 /// that are web addresses (the app shows them as links).
 fn checked_contact(c: &ClientContact) -> ApiResult<ClientContact> {
-    fn field(v: &Option<String>, what: &str, max: usize) -> ApiResult<Option<String>> {
-        let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+    fn field(v: Option<&str>, what: &str, max: usize) -> ApiResult<Option<String>> {
+        let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
         if v.chars().count() > max || v.chars().any(char::is_control) {
@@ -312,7 +312,7 @@ fn checked_contact(c: &ClientContact) -> ApiResult<ClientContact> {
         }
         Ok(Some(v.to_string()))
     }
-    fn link(v: &Option<String>, what: &str) -> ApiResult<Option<String>> {
+    fn link(v: Option<&str>, what: &str) -> ApiResult<Option<String>> {
         let v = field(v, what, MAX_URL_LEN)?;
         if let Some(url) = &v {
             parse_http_url(url, &format!("`contact.{what}`")).map_err(ApiError::bad_request)?;
@@ -320,11 +320,11 @@ fn checked_contact(c: &ClientContact) -> ApiResult<ClientContact> {
         Ok(v)
     }
     Ok(ClientContact {
-        phone: field(&c.phone, "phone", 200)?,
-        email: field(&c.email, "email", 200)?,
-        username: field(&c.username, "username", 200)?,
-        profile_url: link(&c.profile_url, "profile_url")?,
-        avatar_url: link(&c.avatar_url, "avatar_url")?,
+        phone: field(c.phone.as_deref(), "phone", 200)?,
+        email: field(c.email.as_deref(), "email", 200)?,
+        username: field(c.username.as_deref(), "username", 200)?,
+        profile_url: link(c.profile_url.as_deref(), "profile_url")?,
+        avatar_url: link(c.avatar_url.as_deref(), "avatar_url")?,
     })
 }
 
