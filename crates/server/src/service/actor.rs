@@ -2,12 +2,14 @@
 //! operator a request performs as, with the visibility and rights that apply).
 
 use rusqlite::Connection;
-use switchboard_protocol::{HiddenClientData, Id, Me, Permissions};
+use switchboard_protocol::{
+    HiddenClientData, Id, LogAction, LogDetails, LogTarget, Me, Permissions,
+};
 
 use crate::auth::{token_hash, SessionLifetime};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{ActorFacts, Viewer};
-use crate::storage::{companies, operators, operators::OperatorRecord, tokens};
+use crate::storage::{companies, operators, operators::OperatorRecord, tokens, WriteCtx};
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -208,6 +210,17 @@ impl Actor {
 
     pub fn id(&self) -> Id {
         self.operator.operator.id
+    }
+
+    /// One action-log row of this actor (their id, token and IP) about `target` in their company.
+    pub fn log(
+        &self,
+        ctx: &WriteCtx<'_>,
+        target: (LogTarget, Id),
+        action: LogAction,
+        details: &LogDetails,
+    ) -> ApiResult<()> {
+        super::directory::By::Actor(self).log(ctx, self.company_id, target, action, details)
     }
 }
 

@@ -14,7 +14,7 @@ use super::actor::{resolve_actor, Actor, Principal};
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::changes::{self, Audience};
-use crate::storage::{action_log, canned, Db, WriteCtx};
+use crate::storage::{canned, Db, WriteCtx};
 
 const MAX_TITLE_CHARS: usize = 100;
 const MAX_TEXT_CHARS: usize = 5_000;
@@ -43,24 +43,6 @@ fn validate(input: &CannedResponseInput) -> ApiResult<(String, String)> {
         )));
     }
     Ok((title.to_string(), input.text.clone()))
-}
-
-fn log(ctx: &WriteCtx<'_>, actor: &Actor, id: Id, action: LogAction, now: i64) -> ApiResult<()> {
-    action_log::insert(
-        ctx.tx,
-        &action_log::Entry {
-            company_id: actor.company_id,
-            actor_operator_id: Some(actor.id()),
-            actor_token_id: actor.token_id,
-            target: LogTarget::CannedResponse,
-            target_id: id,
-            action,
-            ip: actor.ip.as_deref(),
-            details: &LogDetails::default(),
-            created_at: now,
-        },
-    )?;
-    Ok(())
 }
 
 /// The response `id` if `actor` may change it: 404 when it is not theirs to see, 403 when it
@@ -110,7 +92,12 @@ pub async fn create(
         )?;
         let created = canned::get(ctx.tx, actor.company_id, id)?
             .ok_or_else(|| ApiError::Internal(format!("canned response {id} vanished")))?;
-        log(ctx, &actor, id, LogAction::CannedCreate, now)?;
+        actor.log(
+            ctx,
+            (LogTarget::CannedResponse, id),
+            LogAction::CannedCreate,
+            &LogDetails::default(),
+        )?;
         let aud = audience(&created);
         changes::append(
             ctx,
@@ -140,7 +127,12 @@ pub async fn update(
         canned::update(ctx.tx, id, &title, &text, now)?;
         let updated = canned::get(ctx.tx, actor.company_id, id)?
             .ok_or_else(|| ApiError::Internal(format!("canned response {id} vanished")))?;
-        log(ctx, &actor, id, LogAction::CannedUpdate, now)?;
+        actor.log(
+            ctx,
+            (LogTarget::CannedResponse, id),
+            LogAction::CannedUpdate,
+            &LogDetails::default(),
+        )?;
         let aud = audience(&updated);
         changes::append(
             ctx,
@@ -161,7 +153,12 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
         let found = editable(ctx, &actor, id)?;
         let now = now_ms();
         canned::delete(ctx.tx, id)?;
-        log(ctx, &actor, id, LogAction::CannedDelete, now)?;
+        actor.log(
+            ctx,
+            (LogTarget::CannedResponse, id),
+            LogAction::CannedDelete,
+            &LogDetails::default(),
+        )?;
         changes::append(
             ctx,
             actor.company_id,

@@ -17,7 +17,7 @@ use switchboard_protocol::{
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::admin::emit_channel;
-use super::directory::{checked_name, group_of, By};
+use super::directory::{checked_name, group_of};
 use super::now_ms;
 use crate::auth::{new_token, CHANNEL_PREFIX};
 use crate::channels::{self, Configured};
@@ -93,22 +93,6 @@ fn channel_of(ctx: &WriteCtx<'_>, company_id: Id, id: Id) -> ApiResult<ChannelAc
         .ok_or_else(|| ApiError::not_found(format!("Channel {id} not found.")))
 }
 
-fn log(
-    ctx: &WriteCtx<'_>,
-    actor: &Actor,
-    id: Id,
-    action: LogAction,
-    details: &LogDetails,
-) -> ApiResult<()> {
-    By::Actor(actor).log(
-        ctx,
-        actor.company_id,
-        (LogTarget::Channel, id),
-        action,
-        details,
-    )
-}
-
 /// Details that name the channel: the log outlives a deleted one.
 fn named(c: &ChannelAccount) -> LogDetails {
     LogDetails {
@@ -175,7 +159,12 @@ pub async fn create(
             store::update(ctx.tx, &channel)?;
         }
         emit_channel(ctx, actor.company_id, &channel, now)?;
-        log(ctx, actor, id, LogAction::ChannelCreated, &named(&channel))?;
+        actor.log(
+            ctx,
+            (LogTarget::Channel, id),
+            LogAction::ChannelCreated,
+            &named(&channel),
+        )?;
         Ok(ChannelSecretShown { channel, secret })
     })
     .await
@@ -219,10 +208,9 @@ pub async fn update(
         }
         store::update(ctx.tx, &channel)?;
         emit_channel(ctx, actor.company_id, &channel, now_ms())?;
-        log(
+        actor.log(
             ctx,
-            actor,
-            id,
+            (LogTarget::Channel, id),
             LogAction::ChannelUpdated,
             &LogDetails::default(),
         )?;
@@ -254,7 +242,12 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
             Audience::Company,
             now_ms(),
         )?;
-        log(ctx, actor, id, LogAction::ChannelDeleted, &named(&channel))?;
+        actor.log(
+            ctx,
+            (LogTarget::Channel, id),
+            LogAction::ChannelDeleted,
+            &named(&channel),
+        )?;
         Ok(())
     })
     .await
@@ -279,10 +272,9 @@ pub async fn rotate_secret(
         }
         let secret = new_token(CHANNEL_PREFIX);
         store::set_secret(ctx.tx, id, &secret)?;
-        log(
+        actor.log(
             ctx,
-            actor,
-            id,
+            (LogTarget::Channel, id),
             LogAction::ChannelSecretRotated,
             &LogDetails::default(),
         )?;

@@ -23,14 +23,13 @@ use switchboard_protocol::{
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
-use super::directory::By;
 use super::now_ms;
 use crate::auth::new_token;
 use crate::channels::net::parse_http_url;
 use crate::error::{ApiError, ApiResult};
 use crate::files::fetch::is_public;
 use crate::storage::webhooks::{self as store, NewEvent};
-use crate::storage::{clients, conversations, Db, WriteCtx};
+use crate::storage::{clients, conversations, Db};
 
 /// Most webhooks a company may have.
 const MAX_WEBHOOKS: usize = 20;
@@ -298,22 +297,6 @@ fn change(before: Option<&Webhook>, after: &Webhook) -> LogDetails {
     }
 }
 
-fn log(
-    ctx: &WriteCtx<'_>,
-    actor: &Actor,
-    id: Id,
-    action: LogAction,
-    details: &LogDetails,
-) -> ApiResult<()> {
-    By::Actor(actor).log(
-        ctx,
-        actor.company_id,
-        (LogTarget::Webhook, id),
-        action,
-        details,
-    )
-}
-
 pub async fn list(db: &Db, principal: Principal) -> ApiResult<Vec<Webhook>> {
     db.read(move |conn| {
         let company_id = admin_company(conn, &principal)?;
@@ -365,10 +348,9 @@ pub async fn create(
         let webhook = store::get(ctx.tx, company_id, id)?
             .ok_or_else(|| ApiError::Internal("webhook vanished after insert".into()))?
             .webhook;
-        log(
+        actor.log(
             ctx,
-            &actor,
-            id,
+            (LogTarget::Webhook, id),
             LogAction::WebhookCreated,
             &change(None, &webhook),
         )?;
@@ -403,10 +385,9 @@ pub async fn update(
         let now = now_ms();
         store::update(ctx.tx, &w, now)?;
         w.updated_at = now;
-        log(
+        actor.log(
             ctx,
-            &actor,
-            id,
+            (LogTarget::Webhook, id),
             LogAction::WebhookUpdated,
             &change(Some(&before), &w),
         )?;
@@ -428,7 +409,12 @@ pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -
             webhook_url: Some(logged_url(&gone.url)),
             ..LogDetails::default()
         };
-        log(ctx, &actor, id, LogAction::WebhookDeleted, &details)
+        actor.log(
+            ctx,
+            (LogTarget::Webhook, id),
+            LogAction::WebhookDeleted,
+            &details,
+        )
     })
     .await
 }
@@ -450,10 +436,9 @@ pub async fn rotate_secret(
         let now = now_ms();
         store::set_secret(ctx.tx, id, &secret, now)?;
         w.updated_at = now;
-        log(
+        actor.log(
             ctx,
-            &actor,
-            id,
+            (LogTarget::Webhook, id),
             LogAction::WebhookSecretRotated,
             &LogDetails::default(),
         )?;
