@@ -285,6 +285,7 @@ const ROWS: &[Row] = &[
     ),
     // {chat} has no conversations: it is deleted (tests/channel_accounts.rs: one with
     // conversations is refused with 409).
+    row("GET", "/channels/{channel_id}", "/api/v1/channels/{tg}", PermissionOver(SETTINGS)),
     row("DELETE", "/channels/{channel_id}", "/api/v1/channels/{chat}", PermissionOver(SETTINGS)),
     // {tg} is a Telegram channel: its secret is not rotated here (422, a business refusal).
     row("POST", "/channels/{channel_id}/secret", "/api/v1/channels/{tg}/secret", PermissionOver(SETTINGS)),

@@ -36,6 +36,22 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
         .expect("list")
         .iter()
         .any(|c| c["id"] == id && c["name"] == "Shop app"));
+    // One channel: the same record, without the secret; another company's is not there.
+    let (st, one) = fx
+        .call(&admin, Method::GET, &format!("/api/v1/channels/{id}"), None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{one}");
+    assert_eq!(one["name"], "Shop app");
+    assert!(!one.to_string().contains(&secret));
+    let (st, _) = fx
+        .call(
+            &fx.other_admin_token,
+            Method::GET,
+            &format!("/api/v1/channels/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
 
     let (st, first) = fx.inbound(id, &secret, "cli-1", "Hello").await;
     assert_eq!(st, StatusCode::OK, "{first}");

@@ -14,6 +14,19 @@ use super::AppState;
 use crate::error::ApiResult;
 use crate::service::channel_accounts as svc;
 
+/// One channel account; never its secret or settings.
+#[utoipa::path(get, path = "/api/v1/channels/{channel_id}", tag = "channels",
+    params(("channel_id" = i64, Path, description = "Channel account id")), security(("token" = [])),
+    responses((status = 200, body = ChannelAccount), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(st): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<ChannelAccount>> {
+    svc::get(&st.db, p, id).await.map(Json)
+}
+
 /// Every channel account of the company, disabled ones too; never a secret or a setting.
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels", security(("token" = [])),
     responses((status = 200, body = [ChannelAccount]), (status = 403, body = ErrorBody)))]

@@ -104,7 +104,7 @@ impl Modify for CommonResponses {
         conversations::send_message, conversations::action, conversations::read, conversations::typing,
         conversations::get, conversations::messages, conversations::log,
         channels::inbound, channels::telegram,
-        channel_accounts::list, channel_accounts::create, channel_accounts::update,
+        channel_accounts::list, channel_accounts::get, channel_accounts::create, channel_accounts::update,
         channel_accounts::rotate_secret, channel_accounts::delete,
         clients::rename, clients::blacklist, clients::pin,
         outgoing::whatsapp,

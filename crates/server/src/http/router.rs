@@ -81,6 +81,7 @@ routes! { V1_ROUTES, v1_api:
     POST "/channels/{channel_id}/telegram" => channels::telegram;
     GET "/channels" => channel_accounts::list;
     POST "/channels" => channel_accounts::create;
+    GET "/channels/{channel_id}" => channel_accounts::get;
     PATCH "/channels/{channel_id}" => channel_accounts::update;
     DELETE "/channels/{channel_id}" => channel_accounts::delete;
     POST "/channels/{channel_id}/secret" => channel_accounts::rotate_secret;

@@ -10,6 +10,7 @@
 //! creation and rotation); a kind's settings (`config`, with its bot token or mailbox
 //! passwords) are never returned.
 
+use rusqlite::Connection;
 use switchboard_protocol::{
     ChannelAccount, ChannelKind, ChannelPatch, ChannelSecretShown, ChannelSettings, Id, LogAction,
     LogDetails, LogTarget, NewChannelRequest,
@@ -87,8 +88,8 @@ fn checked_settings(
         .map_err(|e| ApiError::InvalidState(format!("{}.", channels::api_wording(&e))))
 }
 
-fn channel_of(ctx: &WriteCtx<'_>, company_id: Id, id: Id) -> ApiResult<ChannelAccount> {
-    store::get(ctx.tx, company_id, id)?
+fn channel_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<ChannelAccount> {
+    store::get(conn, company_id, id)?
         .map(|c| c.account)
         .ok_or_else(|| ApiError::not_found(format!("Channel {id} not found.")))
 }
@@ -126,6 +127,16 @@ pub async fn list(db: &Db, principal: Principal) -> ApiResult<Vec<ChannelAccount
     .await
 }
 
+/// One channel account of the company (404 for another company's, as for none).
+pub async fn get(db: &Db, principal: Principal, id: Id) -> ApiResult<ChannelAccount> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        require(&actor)?;
+        channel_of(conn, actor.company_id, id)
+    })
+    .await
+}
+
 /// Adds a channel of the kind asked for, with a fresh inbound secret, shown once.
 pub async fn create(
     db: &Db,
@@ -153,7 +164,7 @@ pub async fn create(
         )?;
         store::set_callback_url(ctx.tx, id, configured.callback_url.as_deref())?;
         store::set_config(ctx.tx, id, &configured.config)?;
-        let mut channel = channel_of(ctx, actor.company_id, id)?;
+        let mut channel = channel_of(ctx.tx, actor.company_id, id)?;
         if !tags.is_empty() {
             channel.tags = tags;
             store::update(ctx.tx, &channel)?;
@@ -224,7 +235,7 @@ pub async fn update(
 /// readable, deleting would lose them.
 pub async fn delete(db: &Db, principal: Principal, ip: Option<String>, id: Id) -> ApiResult<()> {
     as_admin(db, principal, ip, move |ctx, actor| {
-        let channel = channel_of(ctx, actor.company_id, id)?;
+        let channel = channel_of(ctx.tx, actor.company_id, id)?;
         let n = store::conversation_count(ctx.tx, id)?;
         if n > 0 {
             let s = if n == 1 { "" } else { "s" };
@@ -261,7 +272,7 @@ pub async fn rotate_secret(
     id: Id,
 ) -> ApiResult<ChannelSecretShown> {
     as_admin(db, principal, ip, move |ctx, actor| {
-        let channel = channel_of(ctx, actor.company_id, id)?;
+        let channel = channel_of(ctx.tx, actor.company_id, id)?;
         if channel.kind != ChannelKind::Custom {
             // A Telegram bot's webhook holds the secret too: changing it here would cut it off.
             return Err(ApiError::InvalidState(format!(
