@@ -128,6 +128,9 @@ export default {
         await screenshot(browser, "admin-role-form");
         await click(browser, "#role-form .btn--secondary");
         await openSection(browser, "advanced", "admin-advanced");
+        await openSection(browser, "action-log", "admin-action-log");
+        await openSection(browser, "ip-whitelist", "admin-ip-whitelist");
+        await openSection(browser, "webhooks", "admin-webhooks");
         // Iframe integration: on with a CRM's site; the server keeps it.
         await openSection(browser, "iframe", "admin-iframe-before");
         if (!(await browser.$("#iframe-enabled").isSelected())) await click(browser, "#iframe-enabled");
