@@ -122,6 +122,10 @@ pub enum Command {
         /// bounded by twice this (the default stays below the app's 30 s request timeout).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
         smtp_timeout_secs: u64,
+        /// A directory with the desktop app's releases (`latest.json`, Tauri's updater
+        /// manifest, and the bundles it names): operators' desks update from this server.
+        #[arg(long, value_name = "DIR")]
+        updates_dir: Option<PathBuf>,
         #[command(flatten)]
         delivery: DeliveryArgs,
         #[command(flatten)]
@@ -593,9 +597,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             smtp_url,
             mail_from,
             smtp_timeout_secs,
+            updates_dir,
             delivery,
             sessions,
         } => {
+            if let Some(dir) = &updates_dir {
+                anyhow::ensure!(
+                    dir.is_dir(),
+                    "--updates-dir {} is not a directory",
+                    dir.display()
+                );
+            }
             let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
             files.allow_private_fetch = allow_private_fetch;
             files.fetch_timeout = Duration::from_secs(fetch_timeout_secs.max(1));
@@ -616,6 +628,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let background = Background {
                 retention,
                 delivery: delivery.into(),
+                updates_dir,
             };
             runtime.block_on(serve(
                 path,
@@ -708,6 +721,8 @@ struct Background {
     /// Keep this many change records per company, pruning at this interval.
     retention: Option<(u64, Duration)>,
     delivery: WorkerSettings,
+    /// `--updates-dir`.
+    updates_dir: Option<PathBuf>,
 }
 
 async fn serve(
@@ -716,6 +731,7 @@ async fn serve(
     Background {
         retention,
         delivery,
+        updates_dir,
     }: Background,
     files: FileStore,
     mailer: Option<Arc<Mailer>>,
@@ -763,6 +779,7 @@ async fn serve(
         mailer,
         widget: Arc::default(),
         channels,
+        updates_dir,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

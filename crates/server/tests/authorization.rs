@@ -2,7 +2,7 @@
 //! answer, against the real binary.
 //!
 //! The routes come from the router's own tables (`http::router::{SEED_ROUTES, V1_ROUTES,
-//! OTHER_ROUTES}`, from which the router is built), and [`ROWS`] must have exactly one row per
+//! OTHER_ROUTES, …}`, from which the router is built), and [`ROWS`] must have exactly one row per
 //! route: a route added without its row here fails `every_route_has_a_row`.
 //!
 //! A caller is "allowed" when the answer is a success or a business refusal (409, 422: the
@@ -26,7 +26,7 @@ use switchboard_protocol::{
 use switchboard_server::auth::token_hash;
 use switchboard_server::channels::ChannelOptions;
 use switchboard_server::http::router::{
-    EMBED_ROUTES, OTHER_ROUTES, SEED_ROUTES, V1_ROUTES, WIDGET_ROUTES,
+    EMBED_ROUTES, OTHER_ROUTES, SEED_ROUTES, UPDATE_ROUTES, V1_ROUTES, WIDGET_ROUTES,
 };
 use switchboard_server::service::admin;
 use switchboard_server::storage::operators::{self, NewOperator};
@@ -436,6 +436,14 @@ const ROWS: &[Row] = &[
     ),
     row("GET", "/api/openapi.json", "/api/openapi.json", Public),
     row("GET", "/widget.js", "/widget.js", Public),
+    // App updates: public (the updater asks before anyone signs in), the same for everyone.
+    row(
+        "GET",
+        "/updates/{target}/{arch}/{current_version}",
+        "/updates/linux/x86_64/0.1.0",
+        Public,
+    ),
+    row("GET", "/updates/files/{name}", "/updates/files/app.AppImage", Public),
 ];
 
 /// The kinds of caller.
@@ -528,6 +536,8 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
 /// Ids of one fresh server's fixture and what the row's setup made.
 struct Ctx {
     fx: Fx,
+    /// `serve --updates-dir`: a release with one bundle.
+    _updates: tempfile::TempDir,
     tokens: Vec<(Who, String)>,
     client: Id,
     /// The fixture's role "Operator" (Anna's).
@@ -541,7 +551,20 @@ struct Ctx {
 /// the row's setup done by the admin.
 async fn fresh(setup: Setup) -> Ctx {
     // 127.0.0.1 is a trusted proxy, so that one caller can come from outside the whitelist.
-    let fx = Fx::with_server_args(&["--trusted-proxy", "127.0.0.1"]);
+    let updates = tempfile::tempdir().expect("updates dir");
+    std::fs::write(updates.path().join("app.AppImage"), b"bundle").expect("bundle");
+    std::fs::write(
+        updates.path().join("latest.json"),
+        r#"{"version": "9.0.0", "platforms": {"linux-x86_64": {"url": "app.AppImage", "signature": "sig"}}}"#,
+    )
+    .expect("manifest");
+    let updates_dir = updates.path().to_string_lossy().into_owned();
+    let fx = Fx::with_server_args(&[
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--updates-dir",
+        &updates_dir,
+    ]);
     let (g1, c1, bob) = (fx.g1, fx.c1, fx.bob);
     let db = fx.db();
     let (extra, client, role) = db
@@ -726,6 +749,7 @@ async fn fresh(setup: Setup) -> Ctx {
     .id;
     Ctx {
         fx,
+        _updates: updates,
         tokens,
         client,
         role,
@@ -832,6 +856,7 @@ fn every_route_has_a_row() {
         .chain(WIDGET_ROUTES)
         .chain(EMBED_ROUTES)
         .chain(OTHER_ROUTES)
+        .chain(UPDATE_ROUTES)
         .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
         .collect();
     let rows: BTreeSet<(String, String)> = ROWS

@@ -26,6 +26,7 @@ pub mod router;
 pub mod search;
 pub mod seed;
 pub mod sync;
+pub mod updates;
 pub mod webhooks;
 pub mod widget;
 
@@ -59,6 +60,8 @@ pub struct AppState {
     pub widget: Arc<WidgetLimits>,
     /// How the server calls channel platforms (`serve --allow-private-callbacks`, timeouts).
     pub channels: crate::channels::AdapterSettings,
+    /// `serve --updates-dir`: app releases served to operators' desks; `None`: 404.
+    pub updates_dir: Option<std::path::PathBuf>,
 }
 
 pub use router::router;

@@ -9,7 +9,7 @@ use super::extract::Json;
 use super::{
     action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
     directory, email, embed, events, ip_whitelist, message_tags, outgoing, personal_data, profile,
-    search, seed, sync, webhooks, widget,
+    search, seed, sync, updates, webhooks, widget,
 };
 
 struct TokenScheme;
@@ -127,6 +127,7 @@ impl Modify for CommonResponses {
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::test,
         widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
+        updates::check, updates::file,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -148,6 +149,7 @@ impl Modify for CommonResponses {
         (name = "embed", description = "Settings › Advanced › Iframe integration: the embeddable conversation view, opened by its signed link"),
         (name = "webhooks", description = "Settings › Advanced \"Manage Webhooks\" (super-admin only). Each event is POSTed as JSON (schemas `MessageCreatedEvent` … `WebhookTestEvent`) with `X-Switchboard-Event`, `X-Switchboard-Event-Id` and `X-Switchboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed by the webhook's secret>`; delivery is at least once (drop repeats by `id`), in order per conversation, retried with exponential backoff"),
         (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
+        (name = "updates", description = "App updates from the company's own server (serve --updates-dir): Tauri's dynamic update server contract"),
     )
 )]
 pub struct ApiDoc;

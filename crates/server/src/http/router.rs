@@ -14,7 +14,7 @@ use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
     directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing, personal_data,
-    profile, search, seed, sync, webhooks, widget, AppState,
+    profile, search, seed, sync, updates, webhooks, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -151,6 +151,13 @@ routes! { EMBED_ROUTES, embed_view:
     POST "/embed/{link}/messages" => embed::answer;
 }
 
+// App updates from the company's own server (`serve --updates-dir`), public: the updater asks
+// before anyone signs in.
+routes! { UPDATE_ROUTES, updates_api:
+    GET "/updates/{target}/{arch}/{current_version}" => updates::check;
+    GET "/updates/files/{name}" => updates::file;
+}
+
 /// The public routes outside the APIs.
 pub const OTHER_ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json"), ("GET", "/widget.js")];
 
@@ -166,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/widget.js", get(widget::widget_js))
         .merge(embed_view())
+        .merge(updates_api())
         .route("/api/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

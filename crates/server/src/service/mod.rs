@@ -26,6 +26,7 @@ pub mod search;
 pub mod snapshot;
 pub mod sync;
 pub mod typing;
+pub mod updates;
 pub mod webhook_delivery;
 pub mod webhooks;
 
