@@ -21,7 +21,7 @@ pub use error::UiError;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
         admin, advanced, assign, attachments, canned, conversations, email, notify, outbox,
-        profile, session, settings, typing, webhooks,
+        profile, session, settings, typing, updates, webhooks,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -106,6 +106,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             webhooks::rotate_webhook_secret,
             webhooks::webhook_deliveries,
             webhooks::test_webhook,
+            updates::check_update,
+            updates::install_update,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,
@@ -160,6 +162,7 @@ pub fn run() {
         })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

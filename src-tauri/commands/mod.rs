@@ -13,4 +13,5 @@ pub mod profile;
 pub mod session;
 pub mod settings;
 pub mod typing;
+pub mod updates;
 pub mod webhooks;

@@ -711,6 +711,25 @@ async testWebhook(id: number) : Promise<Result<WebhookTestQueued, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async checkUpdate() : Promise<Result<UpdateOffer | null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads the newer release, checks its signature, installs it and restarts the app.
+ */
+async installUpdate() : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("install_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1756,6 +1775,14 @@ outbox: OutboxState | null;
  */
 attachment: AttachmentRef | null }
 export type UiError = { kind: ErrorKind; message: string }
+/**
+ * A newer release the server offers.
+ */
+export type UpdateOffer = { version: string; current_version: string; 
+/**
+ * The release notes, if the release has any.
+ */
+notes: string | null }
 /**
  * Where an attachment upload is; sent to the UI as it moves on.
  */

@@ -54,6 +54,7 @@ import type {
   ThreadMessage,
   UiError,
   UploadProgress,
+  UpdateOffer,
   NewWebhook,
   Webhook,
   WebhookAttemptsPage,
@@ -72,6 +73,7 @@ export type {
   LogAction,
   PersonalDataSettings,
   LogTarget,
+  UpdateOffer,
   Webhook,
   WebhookAttempt,
   WebhookAttemptsPage,
@@ -262,6 +264,8 @@ export const api = {
   ipWhitelist: (): Promise<IpWhitelistSettings> => unwrap(() => commands.ipWhitelist()),
   setIpWhitelist: (update: IpWhitelistUpdate): Promise<IpWhitelistSettings> =>
     unwrap(() => commands.setIpWhitelist(update)),
+  checkUpdate: (): Promise<UpdateOffer | null> => unwrap(() => commands.checkUpdate()),
+  installUpdate: (): Promise<void> => unwrap(() => commands.installUpdate()).then(() => undefined),
   personalData: (): Promise<PersonalDataSettings> => unwrap(() => commands.personalData()),
   setPersonalData: (settings: PersonalDataSettings): Promise<PersonalDataSettings> =>
     unwrap(() => commands.setPersonalData(settings)),

@@ -71,6 +71,8 @@ const defaults = {
   setIpWhitelist: (u: { enabled: boolean; entries?: string[] }) =>
     ok({ enabled: u.enabled, entries: u.entries ?? [], your_address: "127.0.0.1" }),
   personalData: () => ok({ enabled: false, hide_avatars: false, exempt_group_ids: [] }),
+  checkUpdate: () => ok(null),
+  installUpdate: () => ok(null),
   setPersonalData: (s: unknown) => ok(s),
   webhooks: () => ok([]),
   createWebhook: () => fail("server", "not mocked"),
