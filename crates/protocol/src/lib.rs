@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod action_log;
 pub mod admin;
+pub mod advanced;
 pub mod api;
 pub mod outgoing;
 pub mod sync;
@@ -20,6 +21,7 @@ pub use action_log::{
 };
 pub mod ip_whitelist;
 pub use admin::*;
+pub use advanced::*;
 pub use api::*;
 pub use ip_whitelist::{IpWhitelistSettings, IpWhitelistUpdate};
 pub use outgoing::*;

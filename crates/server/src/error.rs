@@ -61,6 +61,36 @@ impl ApiError {
         Self::NotFound(format!("Conversation {id} not found."))
     }
 
+    /// The same refusal with its sentence prefixed by `section` ("iframe: Name at least one
+    /// origin …"), for a request that saves several things at once; the status and code stay.
+    #[must_use]
+    pub fn in_section(self, section: &str) -> Self {
+        let p = |m: String| format!("{section}: {m}");
+        match self {
+            Self::BadRequest(m) => Self::BadRequest(p(m)),
+            Self::Unauthorized(m) => Self::Unauthorized(p(m)),
+            Self::Forbidden(m) => Self::Forbidden(p(m)),
+            Self::AddressRefused(m) => Self::AddressRefused(p(m)),
+            Self::NotFound(m) => Self::NotFound(p(m)),
+            Self::Conflict(m) => Self::Conflict(p(m)),
+            Self::ConflictWith(m, facts) => Self::ConflictWith(p(m), facts),
+            Self::TooLarge(m) => Self::TooLarge(p(m)),
+            Self::UnsupportedType(m) => Self::UnsupportedType(p(m)),
+            Self::InvalidState(m) => Self::InvalidState(p(m)),
+            Self::RateLimited {
+                message,
+                retry_after,
+            } => Self::RateLimited {
+                message: p(message),
+                retry_after,
+            },
+            Self::Busy(m) => Self::Busy(p(m)),
+            Self::BadGateway(m) => Self::BadGateway(p(m)),
+            // Never shown verbatim; the section would not help the caller.
+            Self::Internal(m) => Self::Internal(m),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

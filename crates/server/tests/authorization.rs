@@ -246,6 +246,20 @@ const ROWS: &[Row] = &[
         row("PUT", "/settings/personal-data", "/api/v1/settings/personal-data", SuperAdmin),
         |_| json!({"enabled": true, "hide_avatars": true, "exempt_group_ids": []}),
     ),
+    // All of Settings › Advanced in one document; the body is valid for any company (no group
+    // ids), and its IP list keeps the caller's loopback address.
+    row("GET", "/settings/advanced", "/api/v1/settings/advanced", SuperAdmin),
+    with_body(
+        row("PUT", "/settings/advanced", "/api/v1/settings/advanced", SuperAdmin),
+        |_| {
+            json!({
+                "email_whitelist": {"restrict": true, "addresses": ["claims@partner.test"]},
+                "personal_data": {"enabled": true, "hide_avatars": false, "exempt_group_ids": []},
+                "ip_whitelist": {"enabled": true, "entries": ["127.0.0.0/8", "::1"]},
+                "iframe": {"enabled": true, "origins": ["https://crm.test"], "link_minutes": 30},
+            })
+        },
+    ),
     // Reading the log: "view action log"; changing any Advanced function stays SuperAdmin.
     row("GET", "/action-log", "/api/v1/action-log?limit=5", Permission("view_action_log")),
     row(

@@ -1,6 +1,7 @@
 //! The HTTP surface: router, extractors and handlers of the seed API and `/api/v1`.
 
 pub mod action_log;
+pub mod advanced;
 pub mod assets;
 pub mod attachments;
 pub mod auth;

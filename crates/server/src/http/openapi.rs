@@ -7,9 +7,9 @@ use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
-    action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
-    directory, email, embed, events, ip_whitelist, message_tags, outgoing, personal_data, profile,
-    search, seed, sync, updates, webhooks, widget,
+    action_log, advanced, attachments, auth, canned, channel_accounts, channels, clients,
+    conversations, directory, email, embed, events, ip_whitelist, message_tags, outgoing,
+    personal_data, profile, search, seed, sync, updates, webhooks, widget,
 };
 
 struct TokenScheme;
@@ -114,6 +114,7 @@ impl Modify for CommonResponses {
         attachments::upload, attachments::download, attachments::set_group_files, attachments::group_files,
         email::send, email::whitelist, email::set_whitelist,
         ip_whitelist::get, ip_whitelist::set, personal_data::get, personal_data::set,
+        advanced::get, advanced::set,
         action_log::list,
         search::search,
         directory::list_operators, directory::create_operator, directory::get_operator,

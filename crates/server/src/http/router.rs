@@ -12,9 +12,9 @@ use tower_http::trace::TraceLayer;
 
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
-    action_log, attachments, auth, canned, channel_accounts, channels, clients, conversations,
-    directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing, personal_data,
-    profile, search, seed, sync, updates, webhooks, widget, AppState,
+    action_log, advanced, attachments, auth, canned, channel_accounts, channels, clients,
+    conversations, directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing,
+    personal_data, profile, search, seed, sync, updates, webhooks, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -71,6 +71,8 @@ routes! { V1_ROUTES, v1_api:
     PUT "/settings/ip-whitelist" => ip_whitelist::set;
     GET "/settings/personal-data" => personal_data::get;
     PUT "/settings/personal-data" => personal_data::set;
+    GET "/settings/advanced" => advanced::get;
+    PUT "/settings/advanced" => advanced::set;
     GET "/action-log" => action_log::list;
     // The upload is streamed and limited by the file store, not by the JSON body limit.
     POST "/conversations/{id}/attachments" => attachments::upload, layer DefaultBodyLimit::disable();

@@ -21,19 +21,19 @@ use std::path::PathBuf;
 
 use rusqlite::Connection;
 use switchboard_protocol::{
-    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, Id, LogAction, LogDetails, LogTarget,
-    Message, MessageKind,
+    AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, GroupFilesUpdate, Id, LogAction,
+    LogDetails, LogTarget, Message, MessageKind,
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{denied, load_visible, send_in, SendRequest};
+use super::directory::By;
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, FileStore};
 use crate::policy::{self, Scope};
-use crate::storage::action_log;
 use crate::storage::attachments::{self as store, NewAttachment};
-use crate::storage::{groups, messages, Db};
+use crate::storage::{groups, messages, Db, WriteCtx};
 
 /// A file to attach, already in the file store.
 #[derive(Debug, Clone)]
@@ -200,23 +200,66 @@ pub async fn open(
     Ok((reference, path))
 }
 
+/// Every group of the company with its file policy, by name.
+pub fn group_policies_of(conn: &Connection, company_id: Id) -> ApiResult<Vec<GroupFiles>> {
+    groups::list(conn, company_id)?
+        .into_iter()
+        .map(|g| {
+            Ok(GroupFiles {
+                group_id: g.id,
+                policy: store::policy(conn, g.id)?,
+                name: g.name,
+            })
+        })
+        .collect()
+}
+
 /// Super-admin: every group with its file policy, by name.
 pub async fn group_policies(db: &Db, principal: Principal) -> ApiResult<Vec<GroupFiles>> {
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
         actor.require_super_admin()?;
-        groups::list(conn, actor.company_id)?
-            .into_iter()
-            .map(|g| {
-                Ok(GroupFiles {
-                    group_id: g.id,
-                    policy: store::policy(conn, g.id)?,
-                    name: g.name,
-                })
-            })
-            .collect()
+        group_policies_of(conn, actor.company_id)
     })
     .await
+}
+
+/// Checks a list of group policies saved together: each group at most once.
+pub fn check_group_policies(list: Vec<GroupFilesUpdate>) -> ApiResult<Vec<GroupFilesUpdate>> {
+    let mut seen = std::collections::BTreeSet::new();
+    for u in &list {
+        if !seen.insert(u.group_id) {
+            return Err(ApiError::bad_request(format!(
+                "Group {} is listed twice; give each group one policy.",
+                u.group_id
+            )));
+        }
+    }
+    Ok(list)
+}
+
+/// Stores one group's policy (404 for a group not of the actor's company), with its
+/// action-log row (the super-admin's rights are checked by the caller).
+pub fn set_group_policy_in(
+    ctx: &mut WriteCtx<'_>,
+    actor: &Actor,
+    GroupFilesUpdate { group_id, policy }: GroupFilesUpdate,
+) -> ApiResult<GroupFilePolicy> {
+    groups::get(ctx.tx, actor.company_id, group_id)?
+        .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
+    store::set_policy(ctx.tx, group_id, policy)?;
+    let details = LogDetails {
+        file_policy: Some(policy),
+        ..LogDetails::default()
+    };
+    By::Actor(actor).log(
+        ctx,
+        actor.company_id,
+        (LogTarget::Group, group_id),
+        LogAction::FilePolicyChanged,
+        &details,
+    )?;
+    Ok(policy)
 }
 
 /// Super-admin: sets what a group's operators may not do with files.
@@ -225,33 +268,12 @@ pub async fn set_group_policy(
     principal: Principal,
     ip: Option<String>,
     group_id: Id,
-    p: GroupFilePolicy,
+    policy: GroupFilePolicy,
 ) -> ApiResult<GroupFilePolicy> {
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         actor.require_super_admin()?;
-        groups::get(ctx.tx, actor.company_id, group_id)?
-            .ok_or_else(|| ApiError::not_found(format!("Group {group_id} not found.")))?;
-        store::set_policy(ctx.tx, group_id, p)?;
-        let details = LogDetails {
-            file_policy: Some(p),
-            ..LogDetails::default()
-        };
-        action_log::insert(
-            ctx.tx,
-            &action_log::Entry {
-                company_id: actor.company_id,
-                actor_operator_id: Some(actor.id()),
-                actor_token_id: actor.token_id,
-                target: LogTarget::Group,
-                target_id: group_id,
-                action: LogAction::FilePolicyChanged,
-                ip: actor.ip.as_deref(),
-                details: &details,
-                created_at: now_ms(),
-            },
-        )?;
-        Ok(p)
+        set_group_policy_in(ctx, &actor, GroupFilesUpdate { group_id, policy })
     })
     .await
 }

@@ -32,11 +32,12 @@ use switchboard_protocol::{
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{load_visible, log_conversation};
+use super::directory::By;
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::transcript::{Author, Entry, Transcript};
 use crate::mail::{Mailer, Outgoing};
-use crate::storage::{action_log, channels, email as store, messages, operators, Db};
+use crate::storage::{channels, email as store, messages, operators, Db, WriteCtx};
 
 /// Longest subject, in characters.
 pub const MAX_SUBJECT_CHARS: usize = 200;
@@ -280,13 +281,8 @@ pub async fn whitelist(db: &Db, principal: Principal) -> ApiResult<EmailWhitelis
     .await
 }
 
-/// Replaces the company's email whitelist; addresses are validated, lowercased and deduplicated.
-pub async fn set_whitelist(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    w: EmailWhitelist,
-) -> ApiResult<EmailWhitelist> {
+/// Checks and cleans a whitelist: addresses validated, lowercased, sorted and deduplicated.
+pub fn check_whitelist(w: EmailWhitelist) -> ApiResult<EmailWhitelist> {
     if w.addresses.len() > MAX_WHITELIST {
         return Err(ApiError::bad_request(format!(
             "The whitelist holds at most {MAX_WHITELIST} addresses."
@@ -299,34 +295,47 @@ pub async fn set_whitelist(
         .collect::<ApiResult<Vec<_>>>()?;
     addresses.sort();
     addresses.dedup();
-    let clean = EmailWhitelist {
+    Ok(EmailWhitelist {
         restrict: w.restrict,
         addresses,
+    })
+}
+
+/// Stores a whitelist [`check_whitelist`] cleaned, with its action-log row (the super-admin's
+/// rights are checked by the caller).
+pub fn set_whitelist_in(
+    ctx: &mut WriteCtx<'_>,
+    actor: &Actor,
+    clean: EmailWhitelist,
+) -> ApiResult<EmailWhitelist> {
+    store::set(ctx.tx, actor.company_id, &clean)?;
+    let details = LogDetails {
+        whitelist_restrict: Some(clean.restrict),
+        whitelist_addresses: Some(clean.addresses.clone()),
+        ..LogDetails::default()
     };
+    By::Actor(actor).log(
+        ctx,
+        actor.company_id,
+        (LogTarget::Company, actor.company_id),
+        LogAction::EmailWhitelistChanged,
+        &details,
+    )?;
+    Ok(clean)
+}
+
+/// Replaces the company's email whitelist.
+pub async fn set_whitelist(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    w: EmailWhitelist,
+) -> ApiResult<EmailWhitelist> {
+    let clean = check_whitelist(w)?;
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         actor.require_super_admin()?;
-        store::set(ctx.tx, actor.company_id, &clean)?;
-        let details = LogDetails {
-            whitelist_restrict: Some(clean.restrict),
-            whitelist_addresses: Some(clean.addresses.clone()),
-            ..LogDetails::default()
-        };
-        action_log::insert(
-            ctx.tx,
-            &action_log::Entry {
-                company_id: actor.company_id,
-                actor_operator_id: Some(actor.id()),
-                actor_token_id: actor.token_id,
-                target: LogTarget::Company,
-                target_id: actor.company_id,
-                action: LogAction::EmailWhitelistChanged,
-                ip: actor.ip.as_deref(),
-                details: &details,
-                created_at: now_ms(),
-            },
-        )?;
-        Ok(clean)
+        set_whitelist_in(ctx, &actor, clean)
     })
     .await
 }

@@ -9,18 +9,20 @@
 //!   only while the setting is on and until it expires.
 
 use rand::RngCore;
+use rusqlite::Connection;
 use switchboard_protocol::{
     ConversationDetail, EmbedLink, Id, IframeSettings, LogAction, LogDetails, LogTarget,
     MessageKind,
 };
 
-use super::actor::{resolve_actor, Principal};
+use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{self, SendRequest};
+use super::directory::By;
 use super::now_ms;
 use crate::auth::{hmac_sha256_hex, secrets_equal};
 use crate::channels::livechat::config::parse_origin;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{action_log, iframe, operators, Db};
+use crate::storage::{iframe, operators, Db, WriteCtx};
 
 /// Most origins one company lists.
 const MAX_ORIGINS: usize = 20;
@@ -30,29 +32,30 @@ const MAX_LINK_MINUTES: u32 = 7 * 24 * 60;
 pub const VIEW_MESSAGES: u32 = 200;
 
 /// The company's settings (off, no origins, an hour, before the first save).
+pub fn settings_of(conn: &Connection, company_id: Id) -> ApiResult<IframeSettings> {
+    Ok(iframe::get(conn, company_id)?.map_or(
+        IframeSettings {
+            enabled: false,
+            origins: Vec::new(),
+            link_minutes: 60,
+        },
+        |(s, _)| s,
+    ))
+}
+
+/// The company's settings (super-admin).
 pub async fn settings(db: &Db, principal: Principal) -> ApiResult<IframeSettings> {
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
         actor.require_super_admin()?;
-        Ok(iframe::get(conn, actor.company_id)?.map_or(
-            IframeSettings {
-                enabled: false,
-                origins: Vec::new(),
-                link_minutes: 60,
-            },
-            |(s, _)| s,
-        ))
+        settings_of(conn, actor.company_id)
     })
     .await
 }
 
-/// Saves the settings: origins checked and deduplicated; turning it on needs an origin.
-pub async fn set_settings(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    s: IframeSettings,
-) -> ApiResult<IframeSettings> {
+/// Checks and cleans the settings: origins checked and deduplicated; turning it on needs an
+/// origin.
+pub fn check_settings(s: IframeSettings) -> ApiResult<IframeSettings> {
     let mut origins: Vec<String> = Vec::new();
     for raw in &s.origins {
         let o = parse_origin(raw).map_err(|e| ApiError::bad_request(format!("{e}.")))?;
@@ -75,29 +78,41 @@ pub async fn set_settings(
             "`link_minutes` must be 1 to {MAX_LINK_MINUTES}."
         )));
     }
-    let saved = IframeSettings { origins, ..s };
+    Ok(IframeSettings { origins, ..s })
+}
+
+/// Stores settings [`check_settings`] cleaned, with its action-log row (the super-admin's
+/// rights are checked by the caller). The first save also makes the company's signing key.
+pub fn set_settings_in(
+    ctx: &mut WriteCtx<'_>,
+    actor: &Actor,
+    clean: IframeSettings,
+) -> ApiResult<IframeSettings> {
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    let key = hex::encode(key);
+    iframe::put(ctx.tx, actor.company_id, &clean, &hex::encode(key))?;
+    By::Actor(actor).log(
+        ctx,
+        actor.company_id,
+        (LogTarget::Company, actor.company_id),
+        LogAction::IframeSettingsChanged,
+        &LogDetails::default(),
+    )?;
+    Ok(clean)
+}
+
+/// Saves the settings (super-admin).
+pub async fn set_settings(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    s: IframeSettings,
+) -> ApiResult<IframeSettings> {
+    let clean = check_settings(s)?;
     db.write(move |ctx| {
         let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         actor.require_super_admin()?;
-        iframe::put(ctx.tx, actor.company_id, &saved, &key)?;
-        action_log::insert(
-            ctx.tx,
-            &action_log::Entry {
-                company_id: actor.company_id,
-                actor_operator_id: Some(actor.id()),
-                actor_token_id: actor.token_id,
-                target: LogTarget::Company,
-                target_id: actor.company_id,
-                action: LogAction::IframeSettingsChanged,
-                ip: actor.ip.as_deref(),
-                details: &LogDetails::default(),
-                created_at: now_ms(),
-            },
-        )?;
-        Ok(saved)
+        set_settings_in(ctx, &actor, clean)
     })
     .await
 }

@@ -22,10 +22,10 @@ use switchboard_protocol::{
     Id, IpWhitelistSettings, IpWhitelistUpdate, LogAction, LogDetails, LogTarget,
 };
 
-use super::actor::{resolve_actor, Principal};
-use super::now_ms;
+use super::actor::{resolve_actor, Actor, Principal};
+use super::directory::By;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{action_log, ip_whitelist as store, Db};
+use crate::storage::{ip_whitelist as store, Db, WriteCtx};
 
 /// At most this many entries per company.
 pub const MAX_ENTRIES: usize = 500;
@@ -95,6 +95,20 @@ pub fn admit(conn: &Connection, principal: &Principal, ip: Option<&str>) -> ApiR
     }
 }
 
+/// The company's whitelist, with the address the caller is seen at.
+pub fn settings_of(
+    conn: &Connection,
+    company_id: Id,
+    ip: Option<String>,
+) -> ApiResult<IpWhitelistSettings> {
+    let (enabled, entries) = store::get(conn, company_id)?;
+    Ok(IpWhitelistSettings {
+        enabled,
+        entries,
+        your_address: ip,
+    })
+}
+
 /// The company's whitelist (super-admin), with the address the caller is seen at.
 pub async fn get(
     db: &Db,
@@ -104,25 +118,21 @@ pub async fn get(
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
         actor.require_super_admin()?;
-        let (enabled, entries) = store::get(conn, actor.company_id)?;
-        Ok(IpWhitelistSettings {
-            enabled,
-            entries,
-            your_address: ip,
-        })
+        settings_of(conn, actor.company_id, ip)
     })
     .await
 }
 
-/// Replaces the company's whitelist (super-admin). A list that shuts out the caller's own
-/// session is saved only with `confirm_lockout` (409 otherwise), so nobody locks themself out
-/// by a typo.
-pub async fn set(
-    db: &Db,
-    principal: Principal,
-    ip: Option<String>,
-    update: IpWhitelistUpdate,
-) -> ApiResult<IpWhitelistSettings> {
+/// A whitelist [`check`] cleaned: entries canonical, sorted, deduplicated.
+#[derive(Debug, Clone)]
+pub struct CleanList {
+    enabled: bool,
+    entries: Vec<String>,
+    confirm_lockout: bool,
+}
+
+/// Checks and cleans a list: at most [`MAX_ENTRIES`], each an address or a range (400).
+pub fn check(update: IpWhitelistUpdate) -> ApiResult<CleanList> {
     if update.entries.len() > MAX_ENTRIES {
         return Err(ApiError::bad_request(format!(
             "The IP whitelist holds at most {MAX_ENTRIES} entries."
@@ -135,45 +145,71 @@ pub async fn set(
         .collect::<ApiResult<Vec<_>>>()?;
     entries.sort();
     entries.dedup();
+    Ok(CleanList {
+        enabled: update.enabled,
+        entries,
+        confirm_lockout: update.confirm_lockout,
+    })
+}
+
+/// Stores a list [`check`] cleaned, with its action-log row (the super-admin's rights are
+/// checked by the caller). A list that shuts out the actor's own session (at `actor.ip`) is
+/// saved only with `confirm_lockout` (409 otherwise), so nobody locks themself out by a typo;
+/// an API token (`token_id`) is not bound by the list (module docs).
+pub fn set_in(
+    ctx: &mut WriteCtx<'_>,
+    actor: &Actor,
+    clean: CleanList,
+) -> ApiResult<IpWhitelistSettings> {
+    let CleanList {
+        enabled,
+        entries,
+        confirm_lockout,
+    } = clean;
+    let ip = actor.ip.clone();
+    let bound = actor.token_id.is_none();
+    let caller_allowed = ip
+        .as_deref()
+        .and_then(|i| i.parse::<IpAddr>().ok())
+        .is_some_and(|a| allows(&entries, a));
+    if enabled && bound && !caller_allowed && !confirm_lockout {
+        return Err(ApiError::Conflict(format!(
+            "This list does not include your address {}: saving it signs you out. Send \"confirm_lockout\": true to save it anyway.",
+            ip.as_deref().unwrap_or("(unknown)")
+        )));
+    }
+    store::set(ctx.tx, actor.company_id, enabled, &entries)?;
+    let details = LogDetails {
+        ip_whitelist_enabled: Some(enabled),
+        ip_whitelist_entries: Some(entries.clone()),
+        ..LogDetails::default()
+    };
+    By::Actor(actor).log(
+        ctx,
+        actor.company_id,
+        (LogTarget::Company, actor.company_id),
+        LogAction::IpWhitelistChanged,
+        &details,
+    )?;
+    Ok(IpWhitelistSettings {
+        enabled,
+        entries,
+        your_address: ip,
+    })
+}
+
+/// Replaces the company's whitelist (super-admin).
+pub async fn set(
+    db: &Db,
+    principal: Principal,
+    ip: Option<String>,
+    update: IpWhitelistUpdate,
+) -> ApiResult<IpWhitelistSettings> {
+    let clean = check(update)?;
     db.write(move |ctx| {
-        let actor = resolve_actor(ctx.tx, &principal, None, ip.clone())?;
+        let actor = resolve_actor(ctx.tx, &principal, None, ip)?;
         actor.require_super_admin()?;
-        let bound = matches!(principal, Principal::Session { .. });
-        let caller_allowed = ip
-            .as_deref()
-            .and_then(|i| i.parse::<IpAddr>().ok())
-            .is_some_and(|a| allows(&entries, a));
-        if update.enabled && bound && !caller_allowed && !update.confirm_lockout {
-            return Err(ApiError::Conflict(format!(
-                "This list does not include your address {}: saving it signs you out. Send \"confirm_lockout\": true to save it anyway.",
-                ip.as_deref().unwrap_or("(unknown)")
-            )));
-        }
-        store::set(ctx.tx, actor.company_id, update.enabled, &entries)?;
-        let details = LogDetails {
-            ip_whitelist_enabled: Some(update.enabled),
-            ip_whitelist_entries: Some(entries.clone()),
-            ..LogDetails::default()
-        };
-        action_log::insert(
-            ctx.tx,
-            &action_log::Entry {
-                company_id: actor.company_id,
-                actor_operator_id: Some(actor.id()),
-                actor_token_id: actor.token_id,
-                target: LogTarget::Company,
-                target_id: actor.company_id,
-                action: LogAction::IpWhitelistChanged,
-                ip: actor.ip.as_deref(),
-                details: &details,
-                created_at: now_ms(),
-            },
-        )?;
-        Ok(IpWhitelistSettings {
-            enabled: update.enabled,
-            entries,
-            your_address: ip,
-        })
+        set_in(ctx, &actor, clean)
     })
     .await
 }

@@ -4,6 +4,7 @@
 pub mod action_log;
 pub mod actor;
 pub mod admin;
+pub mod advanced;
 pub mod attachments;
 pub mod canned;
 pub mod channel_accounts;

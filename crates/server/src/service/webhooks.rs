@@ -297,15 +297,17 @@ fn change(before: Option<&Webhook>, after: &Webhook) -> LogDetails {
     }
 }
 
+/// The company's webhooks (never their secrets).
+pub fn list_of(conn: &Connection, company_id: Id) -> ApiResult<Vec<Webhook>> {
+    Ok(store::list(conn, company_id)?
+        .into_iter()
+        .map(|h| h.webhook)
+        .collect())
+}
+
 pub async fn list(db: &Db, principal: Principal) -> ApiResult<Vec<Webhook>> {
-    db.read(move |conn| {
-        let company_id = admin_company(conn, &principal)?;
-        Ok(store::list(conn, company_id)?
-            .into_iter()
-            .map(|h| h.webhook)
-            .collect())
-    })
-    .await
+    db.read(move |conn| list_of(conn, admin_company(conn, &principal)?))
+        .await
 }
 
 pub async fn get(db: &Db, principal: Principal, id: Id) -> ApiResult<Webhook> {

@@ -88,6 +88,15 @@ fn row_to_logged(r: &Row<'_>) -> rusqlite::Result<LoggedAction> {
     })
 }
 
+/// How many rows the company's log holds.
+pub fn count(conn: &Connection, company_id: Id) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM action_log WHERE company_id = ?1",
+        [company_id],
+        |r| r.get(0),
+    )
+}
+
 pub fn list_for_target(
     conn: &Connection,
     company_id: Id,
