@@ -155,7 +155,8 @@ pub fn check(update: IpWhitelistUpdate) -> ApiResult<CleanList> {
 /// Stores a list [`check`] cleaned, with its action-log row (the super-admin's rights are
 /// checked by the caller). A list that shuts out the actor's own session (at `actor.ip`) is
 /// saved only with `confirm_lockout` (409 otherwise), so nobody locks themself out by a typo;
-/// an API token (`token_id`) is not bound by the list (module docs).
+/// an API token (`token_id`) is not bound by the list (module docs), and an embed link, the
+/// other caller without one, never reaches the settings routes.
 pub fn set_in(
     ctx: &mut WriteCtx<'_>,
     actor: &Actor,
