@@ -27,7 +27,6 @@ use switchboard_protocol::{
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{denied, load_visible, send_in, SendRequest};
-use super::directory::By;
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::files::{kind, FileStore};
@@ -252,9 +251,8 @@ pub fn set_group_policy_in(
         file_policy: Some(policy),
         ..LogDetails::default()
     };
-    By::Actor(actor).log(
+    actor.log(
         ctx,
-        actor.company_id,
         (LogTarget::Group, group_id),
         LogAction::FilePolicyChanged,
         &details,

@@ -32,7 +32,6 @@ use switchboard_protocol::{
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{load_visible, log_conversation};
-use super::directory::By;
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::transcript::{Author, Entry, Transcript};
@@ -314,9 +313,8 @@ pub fn set_whitelist_in(
         whitelist_addresses: Some(clean.addresses.clone()),
         ..LogDetails::default()
     };
-    By::Actor(actor).log(
+    actor.log(
         ctx,
-        actor.company_id,
         (LogTarget::Company, actor.company_id),
         LogAction::EmailWhitelistChanged,
         &details,

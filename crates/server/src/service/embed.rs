@@ -17,7 +17,6 @@ use switchboard_protocol::{
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{self, SendRequest};
-use super::directory::By;
 use super::now_ms;
 use crate::auth::{hmac_sha256_hex, secrets_equal};
 use crate::channels::livechat::config::parse_origin;
@@ -91,9 +90,8 @@ pub fn set_settings_in(
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
     iframe::put(ctx.tx, actor.company_id, &clean, &hex::encode(key))?;
-    By::Actor(actor).log(
+    actor.log(
         ctx,
-        actor.company_id,
         (LogTarget::Company, actor.company_id),
         LogAction::IframeSettingsChanged,
         &LogDetails::default(),

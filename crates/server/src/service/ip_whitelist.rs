@@ -23,7 +23,6 @@ use switchboard_protocol::{
 };
 
 use super::actor::{resolve_actor, Actor, Principal};
-use super::directory::By;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{ip_whitelist as store, Db, WriteCtx};
 
@@ -185,9 +184,8 @@ pub fn set_in(
         ip_whitelist_entries: Some(entries.clone()),
         ..LogDetails::default()
     };
-    By::Actor(actor).log(
+    actor.log(
         ctx,
-        actor.company_id,
         (LogTarget::Company, actor.company_id),
         LogAction::IpWhitelistChanged,
         &details,

@@ -11,7 +11,6 @@ use switchboard_protocol::{
 
 use super::actor::{resolve_actor, Actor, Principal};
 use super::admin::emit_operator;
-use super::directory::By;
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{groups, operators, personal_data as store, Db, WriteCtx};
@@ -65,9 +64,8 @@ pub fn set_in(
         personal_data: Some(clean.clone()),
         ..LogDetails::default()
     };
-    By::Actor(actor).log(
+    actor.log(
         ctx,
-        company_id,
         (LogTarget::Company, company_id),
         LogAction::PersonalDataChanged,
         &details,
