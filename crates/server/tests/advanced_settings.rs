@@ -31,6 +31,13 @@ async fn logged(fx: &Fx) -> Vec<String> {
         .collect()
 }
 
+/// Change records stored (all companies): what open apps are sent.
+fn changes(fx: &Fx) -> i64 {
+    fx.db()
+        .read_blocking(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?))
+        .expect("count changes")
+}
+
 /// Each section as its own route answers it.
 async fn single_routes(fx: &Fx, token: &str) -> Value {
     json!({
@@ -147,8 +154,11 @@ async fn a_put_of_several_sections_saves_them_all_each_with_its_log_row() {
     let fx = Fx::new();
     let admin = session(fx.admin);
     let before = logged(&fx).await.len();
+    let records_before = changes(&fx);
     let (st, doc) = put(&fx, &admin, five_sections(&fx)).await;
     assert_eq!(st, StatusCode::OK, "{doc}");
+    // Hiding personal data sent the operators whose share changed their own record again.
+    assert!(changes(&fx) > records_before, "no change records");
 
     // Each section as its own route shows it, cleaned by that route's rules.
     let singles = single_routes(&fx, &admin).await;
@@ -233,6 +243,7 @@ async fn one_bad_section_saves_none_of_them_and_is_named() {
     let fx = Fx::new();
     let admin = session(fx.admin);
     let before = get_ok(&fx, &admin, ADVANCED).await;
+    let records = changes(&fx);
     let cases: [(&str, Value, StatusCode, &str, &str); 6] = [
         (
             "iframe",
@@ -287,6 +298,12 @@ async fn one_bad_section_saves_none_of_them_and_is_named() {
         assert_error(&put(&fx, &admin, body).await, status, code, sentence);
         let after = get_ok(&fx, &admin, ADVANCED).await;
         assert_eq!(after, before, "a refused PUT ({section}) changed something");
+        // Nor did the personal data section's change records stay.
+        assert_eq!(
+            changes(&fx),
+            records,
+            "a refused PUT ({section}) sent records"
+        );
     }
     // Sections that are not settings here are refused, not dropped.
     let (st, body) = put(&fx, &admin, json!({"webhooks": []})).await;
