@@ -205,7 +205,12 @@ cmd_bundle() {
   [ "$(uname -s)" = Linux ] ||
     die "./dev.sh bundle makes the Linux installers; the .msi and the .dmg come from .github/workflows/release.yml"
   ensure_all
-  build_ui
+  # The shell re-embeds ui/dist whenever its files are rewritten, and a release build of the
+  # shell takes minutes: rebuild the UI only when its sources changed since the last build.
+  if [ ! -f ui/dist/index.html ] ||
+    [ -n "$(find ui/src ui/index.html ui/vite.config.ts ui/package-lock.json -newer ui/dist/index.html -print -quit)" ]; then
+    build_ui
+  fi
   local dir="$CARGO_TARGET_DIR/release/bundle" started=$SECONDS
   log "building the release app and its .deb (a first release build takes a while)"
   rm -f "$dir"/deb/*.deb "$dir"/appimage/*.AppImage

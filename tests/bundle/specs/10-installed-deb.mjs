@@ -1,10 +1,12 @@
 // The app as an operator installs it: /usr/bin/switchboard from the .deb (tests/bundle/run.sh
 // installs it and points the harness at it with E2E_APP), started under Xvfb against a local
-// demo server, signed in until the desk shows. Runs with the e2e harness (E2E_SPECS_DIR).
+// demo server, signed in until the desk shows; its "Start at login" entry starts the installed
+// binary. Runs with the e2e harness (E2E_SPECS_DIR).
 
 import fs from "node:fs";
 import path from "node:path";
 import { bodyText, Driver, exists, screenshot, signIn } from "../../e2e/harness/app.mjs";
+import { toggleAutostart } from "../../e2e/harness/autostart.mjs";
 import { TestServer } from "../../e2e/harness/server.mjs";
 import { assert, env, log, waitFor } from "../../e2e/harness/util.mjs";
 
@@ -51,6 +53,13 @@ export default {
         assert(/Unassigned/.test(text), `the desk shows no Unassigned tab: ${text.slice(0, 300)}`);
         await screenshot(browser, "installed-desk");
         log(`installed app (${exe}) signed in to ${server.url}`);
+      },
+    },
+    {
+      name: "installed: Start at login writes an entry that starts /usr/bin/switchboard",
+      timeout: 60000,
+      async run(ctx) {
+        await toggleAutostart(ctx.browser, INSTALLED);
       },
     },
   ],
