@@ -222,7 +222,8 @@ cmd_bundle() {
   local appimage_log="$CARGO_TARGET_DIR/release/appimage.log" appimage_skipped=""
   started=$SECONDS
   if ! tauri_cli build --ci --bundles appimage >"$appimage_log" 2>&1; then
-    appimage_skipped=$(grep -m1 -iE 'error|failed' "$appimage_log" | sed 's/\x1b\[[0-9;]*m//g' || true)
+    appimage_skipped=$(sed 's/\x1b\[[0-9;]*m//g' "$appimage_log" | grep -m1 -E '^ *Error ' | sed 's/^ *Error //' || true)
+    appimage_skipped=${appimage_skipped:-"see $appimage_log"}
   else
     log "AppImage: $((SECONDS - started)) s"
   fi
@@ -234,7 +235,7 @@ cmd_bundle() {
     [ "$size" -le "$BUNDLE_BUDGET_BYTES" ] || over=1
   done
   if [ -n "$appimage_skipped" ]; then
-    echo "bundle: AppImage skipped: tauri's AppImage bundler needs linuxdeploy, which it downloads from GitHub, and this machine cannot reach it (bundler said: ${appimage_skipped:-see $appimage_log}; full log: $appimage_log)"
+    echo "bundle: AppImage skipped: tauri's AppImage bundler failed: $appimage_skipped (it downloads linuxdeploy and its plugins from GitHub on first use, which a machine that reaches only package registries cannot; log: $appimage_log)"
   fi
   [ "$over" -eq 0 ] || log "a bundle is over its 15 MB budget"
 }
