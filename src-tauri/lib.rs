@@ -20,8 +20,8 @@ pub use error::UiError;
 /// The typed IPC surface: every command and event the UI may use.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
-        admin, advanced, assign, attachments, canned, conversations, email, notify, outbox,
-        profile, session, settings, typing, updates, webhooks,
+        admin, advanced, assign, attachments, autostart, canned, conversations, email, notify,
+        outbox, profile, session, settings, typing, updates, webhooks,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -82,6 +82,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             attachments::open_attachment,
             attachments::attachment_preview,
             notify::notify_settings,
+            autostart::autostart_enabled,
+            autostart::set_autostart,
             notify::set_notify_settings,
             notify::set_conversation_muted,
             notify::set_open_conversation,
@@ -162,6 +164,13 @@ pub fn run() {
         })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        // "Start at login" (commands/autostart.rs). Named after the binary, so the Linux entry
+        // is `switchboard.desktop` whatever the product name.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("switchboard")
+                .build(),
+        )
         .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

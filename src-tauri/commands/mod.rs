@@ -4,6 +4,7 @@ pub mod admin;
 pub mod advanced;
 pub mod assign;
 pub mod attachments;
+pub mod autostart;
 pub mod canned;
 pub mod conversations;
 pub mod email;

@@ -6,11 +6,16 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { screenScreenshot } from "./app.mjs";
 import { env, log, slug, stopAll, withDeadline } from "./util.mjs";
 
 // Every file in specs/ runs, in name order (feature specs add a file; nothing to register).
-const SPECS_DIR = new URL("../specs/", import.meta.url);
+// E2E_SPECS_DIR runs another folder's specs with the same harness (tests/bundle: the installed
+// .deb).
+const SPECS_DIR = process.env.E2E_SPECS_DIR
+  ? pathToFileURL(path.resolve(process.env.E2E_SPECS_DIR) + path.sep)
+  : new URL("../specs/", import.meta.url);
 const SPECS = fs
   .readdirSync(SPECS_DIR)
   .filter((f) => f.endsWith(".mjs"))

@@ -509,6 +509,28 @@ async notifySettings() : Promise<Result<NotifySettings, UiError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Does the app start when the operator logs in?
+ */
+async autostartEnabled() : Promise<Result<boolean, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("autostart_enabled") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Turns "Start at login" on or off; answers what the OS now has.
+ */
+async setAutostart(enabled: boolean) : Promise<Result<boolean, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_autostart", { enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async setNotifySettings(doNotDisturb: boolean, sound: boolean, preview: boolean) : Promise<Result<NotifySettings, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("set_notify_settings", { doNotDisturb, sound, preview }) };

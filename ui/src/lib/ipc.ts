@@ -240,6 +240,8 @@ export const api = {
   notifySettings: (): Promise<NotifySettings> => unwrap(() => commands.notifySettings()),
   setNotifySettings: (s: Pick<NotifySettings, "do_not_disturb" | "sound" | "preview">) =>
     unwrap<NotifySettings>(() => commands.setNotifySettings(s.do_not_disturb, s.sound, s.preview)),
+  autostartEnabled: (): Promise<boolean> => unwrap(() => commands.autostartEnabled()),
+  setAutostart: (enabled: boolean): Promise<boolean> => unwrap(() => commands.setAutostart(enabled)),
   setConversationMuted: (id: number, muted: boolean): Promise<NotifySettings> =>
     unwrap(() => commands.setConversationMuted(id, muted)),
   setOpenConversation: (id: number | null): Promise<null> =>

@@ -56,6 +56,8 @@ const defaults = {
   setConversationMuted: (id: number, muted: boolean) =>
     ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
   setOpenConversation: () => ok(null),
+  autostartEnabled: () => ok(false),
+  setAutostart: (enabled: boolean) => ok(enabled),
   conversationLog: () => ok([]),
   emailConversation: () => fail("server", "not mocked"),
   emailWhitelist: () => ok({ restrict: false, addresses: [] }),
