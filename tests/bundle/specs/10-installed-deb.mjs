@@ -4,10 +4,9 @@
 // binary. Runs with the e2e harness (E2E_SPECS_DIR).
 
 import fs from "node:fs";
-import path from "node:path";
-import { bodyText, Driver, exists, screenshot, signIn } from "../../e2e/harness/app.mjs";
+import { bodyText, exists, screenshot, signIn } from "../../e2e/harness/app.mjs";
 import { toggleAutostart } from "../../e2e/harness/autostart.mjs";
-import { TestServer } from "../../e2e/harness/server.mjs";
+import { startDesk, stopDesk } from "../../e2e/harness/desk.mjs";
 import { assert, env, log, waitFor } from "../../e2e/harness/util.mjs";
 
 const INSTALLED = "/usr/bin/switchboard";
@@ -19,15 +18,9 @@ export default {
 
   async setup(ctx) {
     assert(env.app === INSTALLED, `the harness runs ${env.app}, not the installed ${INSTALLED}`);
-    ctx.server = new TestServer("server");
-    await ctx.server.prepare();
-    await ctx.server.start();
-    ctx.dataDir = path.join(env.runDir, "data-installed");
-    fs.mkdirSync(ctx.dataDir, { recursive: true });
-    ctx.driver = new Driver("installed", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
-    await ctx.driver.start();
-    ctx.browser = await ctx.driver.launch();
+    await startDesk(ctx, "installed");
   },
+
 
   cases: [
     {
@@ -65,11 +58,7 @@ export default {
   ],
 
   async teardown(ctx) {
-    if (ctx.driver) {
-      await ctx.driver.quit(ctx.browser).catch((e) => log(`quit: ${e.message}`));
-      await ctx.driver.stop();
-    }
-    ctx.browser = null;
-    if (ctx.server) await ctx.server.stop();
+    await stopDesk(ctx);
   },
+
 };

@@ -2,10 +2,9 @@
 // the XDG autostart entry that starts this binary, unticking removes it.
 
 import fs from "node:fs";
-import path from "node:path";
-import { attr, bodyText, Driver, exists, signIn } from "../harness/app.mjs";
+import { attr, bodyText, exists, signIn } from "../harness/app.mjs";
 import { toggleAutostart } from "../harness/autostart.mjs";
-import { TestServer } from "../harness/server.mjs";
+import { startDesk, stopDesk } from "../harness/desk.mjs";
 import { env, waitFor } from "../harness/util.mjs";
 
 const ANNA = { email: "anna@demo.test", password: "demo" };
@@ -15,15 +14,9 @@ export default {
   setupTimeout: 150000,
 
   async setup(ctx) {
-    ctx.server = new TestServer("server-autostart");
-    await ctx.server.prepare();
-    await ctx.server.start();
-    ctx.dataDir = path.join(env.runDir, "data-autostart");
-    fs.mkdirSync(ctx.dataDir, { recursive: true });
-    ctx.driver = new Driver("autostart", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir } });
-    await ctx.driver.start();
-    ctx.browser = await ctx.driver.launch();
+    await startDesk(ctx, "autostart");
   },
+
 
   cases: [
     {
@@ -46,11 +39,6 @@ export default {
   ],
 
   async teardown(ctx) {
-    if (ctx.driver) {
-      await ctx.driver.quit(ctx.browser).catch(() => {});
-      await ctx.driver.stop();
-    }
-    ctx.browser = null;
-    if (ctx.server) await ctx.server.stop();
+    await stopDesk(ctx);
   },
 };

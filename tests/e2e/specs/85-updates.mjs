@@ -7,8 +7,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { click, Driver, exists, screenshot, signIn, text, visible } from "../harness/app.mjs";
-import { TestServer } from "../harness/server.mjs";
+import { click, exists, screenshot, signIn, text, visible } from "../harness/app.mjs";
+import { startDesk, stopDesk } from "../harness/desk.mjs";
 import { assert, env, log, waitFor } from "../harness/util.mjs";
 
 const VERSION = "9.9.9";
@@ -41,14 +41,7 @@ export default {
     const updates = path.join(env.runDir, "updates");
     fs.mkdirSync(updates, { recursive: true });
     const pubkey = signedRelease(updates);
-    ctx.server = new TestServer("server-updates", { args: ["--updates-dir", updates] });
-    await ctx.server.prepare();
-    await ctx.server.start();
-    ctx.dataDir = path.join(env.runDir, "data-updates");
-    fs.mkdirSync(ctx.dataDir, { recursive: true });
-    ctx.driver = new Driver("updates", { appEnv: { SWITCHBOARD_DATA_DIR: ctx.dataDir, SWITCHBOARD_UPDATER_PUBKEY: pubkey } });
-    await ctx.driver.start();
-    ctx.browser = await ctx.driver.launch();
+    await startDesk(ctx, "updates", { serverArgs: ["--updates-dir", updates], appEnv: { SWITCHBOARD_UPDATER_PUBKEY: pubkey } });
   },
 
   cases: [
@@ -76,10 +69,6 @@ export default {
   ],
 
   async teardown(ctx) {
-    if (ctx.driver) {
-      await ctx.driver.quit(ctx.browser).catch((e) => log(`quit: ${e.message}`));
-      await ctx.driver.stop();
-    }
-    if (ctx.server) await ctx.server.stop();
+    await stopDesk(ctx);
   },
 };
