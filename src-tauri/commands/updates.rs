@@ -34,15 +34,16 @@ async fn find(app: &AppHandle, state: &AppState) -> Result<Option<Update>, UiErr
     let url = endpoint
         .parse()
         .map_err(|e| UiError::new(ErrorKind::BadInput, format!("{endpoint}: {e}")))?;
-    let mut builder = app
+    let builder = app
         .updater_builder()
         .endpoints(vec![url])
         .map_err(|e| failed("Cannot ask the server for updates", &e))?;
     // Tests sign their releases with their own key; a release build trusts only its own.
     #[cfg(debug_assertions)]
-    if let Ok(key) = std::env::var("SWITCHBOARD_UPDATER_PUBKEY") {
-        builder = builder.pubkey(key);
-    }
+    let builder = match std::env::var("SWITCHBOARD_UPDATER_PUBKEY") {
+        Ok(key) => builder.pubkey(key),
+        Err(_) => builder,
+    };
     builder
         .build()
         .map_err(|e| failed("Cannot ask the server for updates", &e))?
