@@ -1,0 +1,61 @@
+//! Budget 10, bundle size: the `.deb` and `.AppImage` that `./dev.sh bundle` leaves under the
+//! target dir's `release/bundle/`, if they were built.
+
+use std::path::Path;
+
+use crate::report::{Report, Row, Status};
+
+pub const MEASURE: &str = "Bundle size of .deb / .AppImage";
+pub const BUDGET: &str = "≤ 15 MB";
+const LIMIT: f64 = 15.0 * 1024.0 * 1024.0;
+
+/// Files in `dir` whose name ends with `ext`, with their sizes.
+fn bundles(dir: &Path, ext: &str) -> Vec<(String, u64)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(ext))
+        .filter_map(|e| {
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().ok()?.len(),
+            ))
+        })
+        .collect()
+}
+
+pub fn run(target: &Path, report: &mut Report) {
+    let root = target.join("release/bundle");
+    let found: Vec<(String, u64)> = bundles(&root.join("deb"), ".deb")
+        .into_iter()
+        .chain(bundles(&root.join("appimage"), ".AppImage"))
+        .collect();
+    if found.is_empty() {
+        report.add(Row {
+            number: 10,
+            measure: MEASURE.into(),
+            baseline: "—".into(),
+            measured: format!("not built (no .deb or .AppImage under {})", root.display()),
+            ratio: None,
+            budget: BUDGET.into(),
+            status: Status::NotMeasured,
+        });
+        return;
+    }
+    let largest = found.iter().map(|(_, size)| *size).max().unwrap_or(0) as f64;
+    let sizes: Vec<String> = found
+        .iter()
+        .map(|(name, size)| format!("{name} {:.1} MB", *size as f64 / 1024.0 / 1024.0))
+        .collect();
+    report.add(Row {
+        number: 10,
+        measure: MEASURE.into(),
+        baseline: "15 MB".into(),
+        measured: sizes.join(", "),
+        ratio: Some(largest / LIMIT),
+        budget: BUDGET.into(),
+        status: Status::within(largest <= LIMIT),
+    });
+}
