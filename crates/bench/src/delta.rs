@@ -107,12 +107,15 @@ pub async fn run(
         );
     }
     let rows_json: usize = rows.values().sum();
-    let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
+    // Opening is timed apart: it is part of every app start, not of applying records.
+    let (opening, applied) = tokio::task::spawn_blocking(move || -> anyhow::Result<(f64, f64)> {
+        let started = Instant::now();
         let cache = Cache::open(&copy)?;
+        let opening = started.elapsed().as_secs_f64();
         let mut conn = cache.writer();
         let started = Instant::now();
         apply::apply_changes(&mut conn, &records, next)?;
-        Ok(started.elapsed().as_secs_f64())
+        Ok((opening, started.elapsed().as_secs_f64()))
     })
     .await??;
 
@@ -137,7 +140,11 @@ pub async fn run(
             "apply the same records to a cache copy: {:.1} ms",
             applied * 1e3
         ),
-        measured: format!("app start to online: {:.1} ms", elapsed * 1e3),
+        measured: format!(
+            "app start to online: {:.1} ms (opening the cache alone, integrity check included: {:.1} ms)",
+            elapsed * 1e3,
+            opening * 1e3
+        ),
         ratio: Some(time_ratio),
         budget: BUDGET.into(),
         status: Status::within(time_ratio <= 2.0),
