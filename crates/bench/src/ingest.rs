@@ -86,7 +86,7 @@ pub async fn run(
     pristine: &Path,
     bound: Duration,
     report: &mut Report,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let mut phase = Phase::start("ingest", slice.len() as u64, bound);
     let indices: Arc<Vec<usize>> = Arc::new((0..slice.len()).map(|j| slice.index(j)).collect());
     let sent = post_all(server, slice.data, indices.clone(), &mut phase).await?;
@@ -103,7 +103,7 @@ pub async fn run(
     })
     .await??;
     report.add(ingest_row(&reached, per_sec, raw));
-    Ok(())
+    Ok(sent as usize)
 }
 
 fn ingest_row(reached: &Reached, per_sec: f64, raw: f64) -> Row {

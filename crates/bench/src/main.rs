@@ -140,14 +140,24 @@ async fn main() -> anyhow::Result<()> {
         data: o.data,
         conversations: o.ingest_conversations,
     };
-    if let Err(e) = ingest::run(&server, slice, &pristine, o.bound(600), &mut report).await {
-        report.failed(4, ingest::MEASURE, ingest::BUDGET, &e);
-    }
-    if slice.conversations < o.data.conversations {
+    let sent = match ingest::run(&server, slice, &pristine, o.bound(600), &mut report).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            report.failed(4, ingest::MEASURE, ingest::BUDGET, &e);
+            0
+        }
+    };
+    // Whatever did not go over HTTP (the other conversations, and the slice's messages left
+    // when ingest ran out of time) is bulk-loaded, so that the later phases see the whole
+    // dataset.
+    let rest: Vec<usize> = (sent..slice.len())
+        .map(|j| slice.index(j))
+        .chain((0..o.data.messages()).filter(|i| i % o.data.conversations >= slice.conversations))
+        .collect();
+    if !rest.is_empty() {
         server.stop().await?;
-        let (seeded, data, from, bound) =
-            (demo.clone(), o.data, slice.conversations, o.bound(1800));
-        tokio::task::spawn_blocking(move || seed::load(&seeded, data, from, bound)).await??;
+        let (seeded, data, bound) = (demo.clone(), o.data, o.bound(1800));
+        tokio::task::spawn_blocking(move || seed::load(&seeded, data, &rest, bound)).await??;
         server = Server::serve(&demo).await?;
     }
 
@@ -242,11 +252,17 @@ fn not_measured_here(report: &mut Report) {
 
 fn run_info(o: &Options, seconds: f64) -> serde_json::Value {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
+    let git = |args: &[&str]| std::process::Command::new("git").args(args).output().ok();
+    let mut commit = git(&["rev-parse", "--short", "HEAD"])
         .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
         .unwrap_or_default();
+    // Results files change with every run; only uncommitted code makes the numbers another
+    // build's.
+    if git(&["diff", "--quiet", "HEAD", "--", "crates", "Cargo.lock"])
+        .is_some_and(|out| !out.status.success())
+    {
+        commit.push_str(" + uncommitted changes to crates/");
+    }
     let phases: Vec<serde_json::Value> = phase::ended()
         .into_iter()
         .map(|(name, r)| {

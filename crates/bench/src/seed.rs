@@ -17,27 +17,30 @@ use crate::server::Demo;
 /// Messages per transaction.
 const BATCH: usize = 5_000;
 
-/// Stores every message of conversations `from..` of `data`, in round order, until done or
-/// `bound`.
-pub fn load(demo: &Demo, data: Data, from: usize, bound: Duration) -> anyhow::Result<Reached> {
+/// Stores the messages `indices` of `data`, in that order, until done or `bound`.
+pub fn load(
+    demo: &Demo,
+    data: Data,
+    indices: &[usize],
+    bound: Duration,
+) -> anyhow::Result<Reached> {
     let db = Db::open(&demo.db)?;
     let channel = db
         .read_blocking(|c| Ok(channels::get_any(c, demo.custom_channel)?))?
         .context("the demo's Custom app channel is missing")?;
-    let per_round = data.conversations.saturating_sub(from);
-    let total = per_round * data.messages_per_conversation;
-    let mut phase = Phase::start("bulk load", total as u64, bound);
+    let mut phase = Phase::start("bulk load", indices.len() as u64, bound);
     let mut done = 0;
-    while done < total && !phase.over_time() {
-        let end = (done + BATCH).min(total);
+    for batch in indices.chunks(BATCH) {
+        if phase.over_time() {
+            break;
+        }
         db.write_blocking(|ctx| {
-            for k in done..end {
-                let i = (k / per_round) * data.conversations + from + k % per_round;
+            for &i in batch {
                 store_client_message_in(ctx, &channel, &data.inbound(i), None)?;
             }
             Ok(())
         })?;
-        done = end;
+        done += batch.len();
         phase.progress(done as u64);
     }
     Ok(phase.finish(done as u64))
