@@ -1,5 +1,5 @@
 //! Budget 10, bundle size: the `.deb` and `.AppImage` that `./dev.sh bundle` leaves under the
-//! target dir's `release/bundle/`, if they were built.
+//! target dir's `release/bundle/` (or `--bundle-dir DIR`), if they were built.
 
 use std::path::Path;
 
@@ -26,12 +26,17 @@ fn bundles(dir: &Path, ext: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
-pub fn run(target: &Path, report: &mut Report) {
-    let root = target.join("release/bundle");
-    let found: Vec<(String, u64)> = bundles(&root.join("deb"), ".deb")
-        .into_iter()
-        .chain(bundles(&root.join("appimage"), ".AppImage"))
-        .collect();
+pub fn run(root: &Path, report: &mut Report) {
+    let debs = bundles(&root.join("deb"), ".deb");
+    let appimages = bundles(&root.join("appimage"), ".AppImage");
+    let missing: Vec<&str> = [
+        (".deb", debs.is_empty()),
+        (".AppImage", appimages.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(kind, none)| none.then_some(kind))
+    .collect();
+    let found: Vec<(String, u64)> = debs.into_iter().chain(appimages).collect();
     if found.is_empty() {
         report.add(Row {
             number: 10,
@@ -45,10 +50,11 @@ pub fn run(target: &Path, report: &mut Report) {
         return;
     }
     let largest = found.iter().map(|(_, size)| *size).max().unwrap_or(0) as f64;
-    let sizes: Vec<String> = found
+    let mut sizes: Vec<String> = found
         .iter()
         .map(|(name, size)| format!("{name} {:.1} MB", *size as f64 / 1024.0 / 1024.0))
         .collect();
+    sizes.extend(missing.iter().map(|kind| format!("no {kind} built")));
     report.add(Row {
         number: 10,
         measure: MEASURE.into(),
