@@ -65,3 +65,31 @@ pub fn run(root: &Path, report: &mut Report) {
         status: Status::within(largest <= LIMIT),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_sizes_of_what_was_built_and_names_what_was_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("deb")).unwrap();
+        std::fs::write(
+            dir.path().join("deb/app_0.1.0_amd64.deb"),
+            vec![0u8; 1024 * 1024],
+        )
+        .unwrap();
+        let mut report = Report::default();
+        run(dir.path(), &mut report);
+        let md = report.markdown("");
+        assert!(
+            md.contains("app_0.1.0_amd64.deb 1.0 MB, no .AppImage built"),
+            "{md}"
+        );
+        assert!(md.contains("| ok |"), "{md}");
+
+        let mut report = Report::default();
+        run(&dir.path().join("nothing"), &mut report);
+        assert!(report.markdown("").contains("not built"));
+    }
+}
