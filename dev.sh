@@ -2,8 +2,8 @@
 # Switchboard developer entry point.
 #   ./dev.sh run       install what is missing, build, start a demo server and open the app signed in
 #   ./dev.sh test      install what is missing and run every test (Rust, UI, end to end)
-#   ./dev.sh bench     performance budgets of DESIGN.md, as ratios against baselines
-#                      (flags: --conversations N --messages M --apps A)
+#   ./dev.sh bench     performance budgets of DESIGN.md, as ratios against baselines, at full
+#                      scale (1M messages); --quick for the small size (docs/BENCHMARKS.md)
 #   ./dev.sh bindings  regenerate ui/src/lib/bindings.ts from the Rust commands
 #   ./dev.sh bundle    build the release installers this platform can make (.deb, .AppImage)
 #   ./dev.sh test-bundle  build the .deb, install it with dpkg, drive /usr/bin/switchboard, remove it

@@ -1,50 +1,116 @@
-//! `./dev.sh bench`: measures the budgets of DESIGN.md that need no window (initial sync, search,
-//! server ingest, event fan-out) against baselines measured in the same run on the same machine,
-//! and prints one line per budget. Scale is set by flags so a 2-core machine finishes in minutes;
-//! the ratios, not the absolute numbers, are what the budgets constrain.
+//! `./dev.sh bench`: measures the budgets of DESIGN.md "Performance budgets" that need no
+//! window, each against a baseline measured in the same run on the same machine (absolute
+//! numbers swing 2× on shared machines; the ratios are what the budgets constrain). Full
+//! scale by default (100k conversations, 1M messages, 1,000 apps); `--quick` is the small
+//! size that finishes in minutes. Every phase has a time bound: a phase that exceeds it stops,
+//! is reported "over time" with how far it got, and the run goes on. Prints the table, writes
+//! it as JSON and into the results section of docs/BENCHMARKS.md.
 
+mod bundle;
+mod data;
+mod delta;
+mod desk;
 mod fanout;
 mod ingest;
+mod phase;
+mod proxy;
 mod report;
 mod search;
+mod seed;
 mod server;
 mod sync;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use serde_json::json;
 
-/// Sizes of the run; `--conversations N --messages M --apps A` override the defaults.
-#[derive(Debug, Clone, Copy)]
-pub struct Scale {
-    pub conversations: usize,
-    pub messages_per_conversation: usize,
-    pub apps: usize,
+use crate::data::Data;
+use crate::report::Report;
+use crate::server::{Demo, Server};
+
+const USAGE: &str =
+    "usage: switchboard-bench [--quick] [--seed N] [--conversations N] [--messages N]
+  [--apps N] [--ingest-conversations N] [--phase-limit SECONDS] [--json PATH] [--docs PATH]
+  [--bundle-dir DIR]";
+
+struct Options {
+    quick: bool,
+    data: Data,
+    apps: usize,
+    /// Conversations whose messages go over HTTP (budget 4); the rest is bulk-loaded.
+    ingest_conversations: usize,
+    /// Overrides every phase's own bound.
+    phase_limit: Option<Duration>,
+    json: PathBuf,
+    docs: PathBuf,
+    /// Where `./dev.sh bundle` left the installers (default: the target dir's release/bundle).
+    bundle_dir: Option<PathBuf>,
 }
 
-fn parse_scale() -> anyhow::Result<Scale> {
-    let mut scale = Scale {
-        conversations: 5_000,
-        messages_per_conversation: 10,
-        apps: 200,
-    };
+fn parse_options() -> anyhow::Result<Options> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    for pair in args.chunks(2) {
-        let value = pair
-            .get(1)
-            .with_context(|| format!("{} needs a number", pair[0]))?
-            .parse::<usize>()
-            .with_context(|| format!("{} needs a number", pair[0]))?;
-        match pair[0].as_str() {
-            "--conversations" => scale.conversations = value,
-            "--messages" => scale.messages_per_conversation = value,
-            "--apps" => scale.apps = value,
-            other => {
-                anyhow::bail!("unknown flag {other} (use --conversations, --messages, --apps)")
-            }
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut o = Options {
+        quick,
+        data: Data {
+            seed: 1,
+            conversations: if quick { 5_000 } else { 100_000 },
+            messages_per_conversation: 10,
+        },
+        apps: if quick { 200 } else { 1_000 },
+        ingest_conversations: if quick { 5_000 } else { 10_000 },
+        phase_limit: None,
+        json: PathBuf::from(if quick {
+            "bench/results-quick.json"
+        } else {
+            "bench/results-full.json"
+        }),
+        docs: PathBuf::from("docs/BENCHMARKS.md"),
+        bundle_dir: None,
+    };
+    let mut rest = args.iter().filter(|a| *a != "--quick");
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = || {
+            value
+                .parse::<usize>()
+                .with_context(|| format!("{flag} needs a number\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--seed" => o.data.seed = number()? as u64,
+            "--conversations" => o.data.conversations = number()?.max(1),
+            "--messages" => o.data.messages_per_conversation = number()?.max(1),
+            "--apps" => o.apps = number()?,
+            "--ingest-conversations" => o.ingest_conversations = number()?,
+            "--phase-limit" => o.phase_limit = Some(Duration::from_secs(number()? as u64)),
+            "--json" => o.json = PathBuf::from(value),
+            "--docs" => o.docs = PathBuf::from(value),
+            "--bundle-dir" => o.bundle_dir = Some(PathBuf::from(value)),
+            other => anyhow::bail!("unknown flag {other}\n{USAGE}"),
         }
     }
-    Ok(scale)
+    o.ingest_conversations = o.ingest_conversations.min(o.data.conversations);
+    Ok(o)
+}
+
+impl Options {
+    fn bound(&self, default_secs: u64) -> Duration {
+        self.phase_limit
+            .unwrap_or(Duration::from_secs(default_secs))
+    }
+}
+
+/// A consistent copy of the demo database before anything was ingested: the raw baselines
+/// write into copies of it.
+fn pristine_copy(demo: &Demo, dir: &Path) -> anyhow::Result<PathBuf> {
+    let copy = dir.join("pristine.db");
+    let conn = rusqlite::Connection::open(&demo.db)?;
+    conn.execute("VACUUM INTO ?1", [copy.to_string_lossy()])?;
+    Ok(copy)
 }
 
 #[tokio::main]
@@ -56,22 +122,229 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let scale = parse_scale()?;
+    let o = parse_options()?;
+    let target =
+        PathBuf::from(std::env::var_os("CARGO_TARGET_DIR").context("CARGO_TARGET_DIR is not set")?);
+    let started = std::time::Instant::now();
     let dir = tempfile::tempdir()?;
-    let server = server::Server::start(dir.path()).await?;
-    let mut report = report::Report::default();
+    let demo = Demo::create(dir.path()).await?;
+    let pristine = pristine_copy(&demo, dir.path())?;
+    let mut server = Server::serve(&demo).await?;
+    let mut report = Report::default();
     println!(
-        "switchboard bench: {} conversations x {} messages, {} apps (server {})",
-        scale.conversations, scale.messages_per_conversation, scale.apps, server.url
+        "switchboard bench ({}): {} conversations × {} messages (seed {}), {} apps, server {}",
+        if o.quick { "quick" } else { "full scale" },
+        o.data.conversations,
+        o.data.messages_per_conversation,
+        o.data.seed,
+        o.apps,
+        server.url
     );
 
-    ingest::run(&server, scale, &mut report).await?;
-    let desk = sync::run(&server, dir.path(), &mut report).await?;
-    search::run(&desk, &mut report).await?;
-    desk.shutdown().await;
-    fanout::run(&server, scale, &mut report).await?;
+    let slice = ingest::Slice {
+        data: o.data,
+        conversations: o.ingest_conversations,
+    };
+    let sent = match ingest::run(&server, slice, &pristine, o.bound(600), &mut report).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            report.failed(4, ingest::MEASURE, ingest::BUDGET, &e);
+            0
+        }
+    };
+    // Whatever did not go over HTTP (the other conversations, and the slice's messages left
+    // when ingest ran out of time) is bulk-loaded, so that the later phases see the whole
+    // dataset.
+    let rest: Vec<usize> = (sent..slice.len())
+        .map(|j| slice.index(j))
+        .chain((0..o.data.messages()).filter(|i| i % o.data.conversations >= slice.conversations))
+        .collect();
+    if !rest.is_empty() {
+        server.stop().await?;
+        let (seeded, data, bound) = (demo.clone(), o.data, o.bound(1800));
+        tokio::task::spawn_blocking(move || seed::load(&seeded, data, &rest, bound)).await??;
+        server = Server::serve(&demo).await?;
+    }
+
+    let proxy = proxy::Proxy::start(&server.url).await?;
+    let app_dir = dir.path().join("app");
+    match sync::run(&server, &proxy, &app_dir, o.bound(1800), &mut report).await {
+        Ok(Some(desk)) => {
+            let cache = desk
+                .cache()
+                .path()
+                .context("the cache has no file")?
+                .to_path_buf();
+            if let Err(e) = search::run(&desk, o.bound(300), &mut report).await {
+                report.failed(3, search::MEASURE, search::BUDGET, &e);
+            }
+            desk.shutdown().await;
+            let delta = delta::run(
+                &server,
+                &proxy,
+                &app_dir,
+                &cache,
+                o.data,
+                o.bound(300),
+                &mut report,
+            )
+            .await;
+            if let Err(e) = delta {
+                report.failed(2, delta::MEASURE_TIME, delta::BUDGET, &e);
+            }
+        }
+        Ok(None) => {
+            let why = "not run: the initial sync did not finish within its bound";
+            report.not_measured(3, search::MEASURE, search::BUDGET, why);
+            report.not_measured(2, delta::MEASURE_TIME, delta::BUDGET, why);
+        }
+        Err(e) => report.failed(1, sync::MEASURE, sync::BUDGET, &e),
+    }
+    drop(proxy);
+
+    if let Err(e) = fanout::run(&server, o.apps, o.bound(300), &mut report).await {
+        report.failed(5, fanout::MEASURE, fanout::BUDGET, &e);
+    }
+    not_measured_here(&mut report);
+    let bundle_dir = o
+        .bundle_dir
+        .clone()
+        .unwrap_or_else(|| target.join("release/bundle"));
+    bundle::run(&bundle_dir, &mut report);
 
     report.print();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let run = run_info(&o, started.elapsed().as_secs_f64());
+    report.write_json(&o.json, &run)?;
+    let key = if o.quick { "quick" } else { "full" };
+    let section = format!(
+        "{}\n{}",
+        report.markdown(&heading(&o, &run)),
+        phases_markdown()
+    );
+    report::rewrite_section(&o.docs, key, &section)?;
+    println!(
+        "wrote {} and the {key} results of {}",
+        o.json.display(),
+        o.docs.display()
+    );
+    server.stop().await?;
     Ok(())
+}
+
+/// The budgets this harness does not measure (yet), with why.
+fn not_measured_here(report: &mut Report) {
+    report.not_measured(
+        6,
+        "Cold start with 10k cached conversations vs a blank Tauri window",
+        "≤ 1.3×",
+        "not measured yet (needs the release app and a blank Tauri window under Xvfb)",
+    );
+    report.not_measured(
+        7,
+        "Idle memory (PSS) with 10k cached conversations vs a blank Tauri window",
+        "≤ 1.5×",
+        "not measured yet (needs the release app and a blank Tauri window under Xvfb)",
+    );
+    report.not_measured(
+        8,
+        "Notification latency, inbound POST → Notify on D-Bus",
+        "p99 ≤ 100 ms",
+        "not measured yet: the D-Bus Notify is sent by the Tauri shell (src-tauri/notify.rs), so an honest measure runs the app signed in under Xvfb and a private D-Bus session and times POST → Notify with tests/e2e's NotifyMonitor (dbus-monitor timestamps); the core alone would leave out the hop the budget is about",
+    );
+    report.not_measured(
+        9,
+        "Scroll of a 100k-message thread: DOM nodes, long tasks",
+        "≤ 300 nodes, no task > 50 ms",
+        "not measured yet (needs the release app's WebView)",
+    );
+}
+
+fn run_info(o: &Options, seconds: f64) -> serde_json::Value {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let git = |args: &[&str]| std::process::Command::new("git").args(args).output().ok();
+    let mut commit = git(&["rev-parse", "--short", "HEAD"])
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .unwrap_or_default();
+    // Results files change with every run; only uncommitted code makes the numbers another
+    // build's.
+    if git(&["diff", "--quiet", "HEAD", "--", "crates", "Cargo.lock"])
+        .is_some_and(|out| !out.status.success())
+    {
+        commit.push_str(" + uncommitted changes to crates/");
+    }
+    let phases: Vec<serde_json::Value> = phase::ended()
+        .into_iter()
+        .map(|(name, r)| {
+            json!({"phase": name, "done": r.done, "total": r.total,
+                   "seconds": (r.seconds * 10.0).round() / 10.0, "over_time": r.over_time})
+        })
+        .collect();
+    json!({
+        "scale": if o.quick { "quick" } else { "full" },
+        "seed": o.data.seed,
+        "conversations": o.data.conversations,
+        "messages_per_conversation": o.data.messages_per_conversation,
+        "apps": o.apps,
+        "ingest_conversations": o.ingest_conversations,
+        "finished_at": utc_now(),
+        "seconds": seconds.round(),
+        "cores": std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+        "load_average": load.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        "commit": commit,
+        "phases": phases,
+    })
+}
+
+fn heading(o: &Options, run: &serde_json::Value) -> String {
+    format!(
+        "### `./dev.sh bench{}` — {} conversations × {} messages (seed {}), {} apps\n\n\
+         Finished {} UTC after {} s on commit {}; {} cores, load average {} at the end.",
+        if o.quick { " --quick" } else { "" },
+        o.data.conversations,
+        o.data.messages_per_conversation,
+        o.data.seed,
+        o.apps,
+        run["finished_at"].as_str().unwrap_or("?"),
+        run["seconds"],
+        run["commit"].as_str().unwrap_or("?"),
+        run["cores"],
+        run["load_average"].as_str().unwrap_or("?"),
+    )
+}
+
+fn phases_markdown() -> String {
+    let mut out =
+        String::from("| phase | done | of | seconds | over time |\n|---|---|---|---|---|\n");
+    for (name, r) in phase::ended() {
+        out.push_str(&format!(
+            "| {name} | {} | {} | {:.1} | {} |\n",
+            r.done,
+            r.total,
+            r.seconds,
+            if r.over_time { "yes" } else { "no" }
+        ));
+    }
+    out
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC (days-from-civil inverted; no date crate for one line).
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }

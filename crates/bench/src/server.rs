@@ -1,20 +1,27 @@
 //! The real server binary (release build) on a temp demo database, killed on drop.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-pub struct Server {
-    pub url: String,
-    pub admin_token: String,
+/// A demo database ready to serve.
+#[derive(Clone)]
+pub struct Demo {
+    pub db: PathBuf,
     /// The demo's Custom app channel and its secret (random per database), as `demo` prints
     /// them.
     pub custom_channel: i64,
     pub custom_secret: String,
-    _child: Child,
+}
+
+pub struct Server {
+    pub url: String,
+    pub admin_token: String,
+    pub demo: Demo,
+    child: Child,
 }
 
 /// `(id, secret)` from the line `Custom app channel: id N  secret S` that `demo` prints.
@@ -30,7 +37,7 @@ fn custom_channel(printed: &str) -> anyhow::Result<(i64, String)> {
     }
 }
 
-fn binary() -> anyhow::Result<std::path::PathBuf> {
+fn binary() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("SWITCHBOARD_SERVER_BIN") {
         return Ok(path.into());
     }
@@ -38,8 +45,9 @@ fn binary() -> anyhow::Result<std::path::PathBuf> {
     Ok(Path::new(&target).join("release/switchboard-server"))
 }
 
-impl Server {
-    pub async fn start(dir: &Path) -> anyhow::Result<Server> {
+impl Demo {
+    /// `switchboard-server demo` into a fresh database in `dir`.
+    pub async fn create(dir: &Path) -> anyhow::Result<Demo> {
         let bin = binary()?;
         let db = dir.join("server.db");
         let demo = Command::new(&bin)
@@ -52,9 +60,19 @@ impl Server {
         anyhow::ensure!(demo.status.success(), "demo failed");
         let (custom_channel, custom_secret) =
             custom_channel(&String::from_utf8_lossy(&demo.stdout))?;
-        let mut child = Command::new(&bin)
+        Ok(Demo {
+            db,
+            custom_channel,
+            custom_secret,
+        })
+    }
+}
+
+impl Server {
+    pub async fn serve(demo: &Demo) -> anyhow::Result<Server> {
+        let mut child = Command::new(binary()?)
             .arg("--db")
-            .arg(&db)
+            .arg(&demo.db)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -75,9 +93,21 @@ impl Server {
         Ok(Server {
             url,
             admin_token: reply.token,
-            custom_channel,
-            custom_secret,
-            _child: child,
+            demo: demo.clone(),
+            child,
         })
+    }
+
+    /// Stops the process and waits for it, so that the database is free for the bulk load.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
+    pub fn inbound_url(&self) -> String {
+        format!(
+            "{}/api/v1/channels/{}/inbound",
+            self.url, self.demo.custom_channel
+        )
     }
 }
