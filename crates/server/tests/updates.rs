@@ -114,7 +114,7 @@ async fn a_desk_is_offered_a_newer_release_and_downloads_it_from_this_server() {
 }
 
 #[tokio::test]
-async fn a_server_without_an_updates_dir_says_so() {
+async fn a_server_without_an_updates_dir_offers_nothing_and_serves_no_file() {
     let tmp = tempfile::tempdir().expect("tmp");
     let db = tmp.path().join("sb.db");
     common::cli(
@@ -130,9 +130,14 @@ async fn a_server_without_an_updates_dir_says_so() {
         ],
     );
     let server = Server::start(&db);
+    // Every desk asks at start: nothing newer, not an error.
     let resp = reqwest::get(format!("{}/updates/linux/x86_64/0.1.0", server.url))
         .await
         .expect("check");
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = reqwest::get(format!("{}/updates/files/app.AppImage", server.url))
+        .await
+        .expect("file");
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let body: Value = resp.json().await.expect("json");
     assert!(

@@ -170,6 +170,17 @@ pub fn store_message(tx: &Connection, m: &Message) -> Result<bool> {
     Ok(false)
 }
 
+/// The server's reply to a retry of a failed delivery (see `messages::store_retry_reply`).
+pub fn apply_retry_reply(conn: &mut Connection, m: &Message) -> Result<Applied> {
+    let tx = conn.transaction()?;
+    let mut out = Applied::default();
+    if messages::store_retry_reply(&tx, m)? {
+        out.conversations.insert(m.conversation_id);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
 /// Stores messages fetched for a conversation's history.
 pub fn apply_messages(conn: &mut Connection, msgs: &[Message]) -> Result<Applied> {
     let tx = conn.transaction()?;

@@ -19,6 +19,20 @@ pub fn store_reply(conn: &Connection, m: &Message) -> Result<bool> {
     upsert(conn, m)
 }
 
+/// Stores the server's reply to a retry (the message queued again) only while the cache still
+/// has it failed: the retry's own change record, and the delivery right after it, can arrive
+/// on the stream before the reply does, and the reply must not take them back. Returns whether
+/// it was stored.
+pub fn store_retry_reply(conn: &Connection, m: &Message) -> Result<bool> {
+    let still_failed: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND delivery = ?2)")?
+        .query_row(params![m.id, Delivery::Failed.as_str()], |r| r.get(0))?;
+    if !still_failed {
+        return Ok(false);
+    }
+    upsert(conn, m)
+}
+
 /// Stores a message if its conversation is cached. A message of a conversation the cache does
 /// not have is dropped on purpose: the conversation's upsert that follows finds its history
 /// missing and fetches it (see `needing_backfill`). Returns whether it was stored.
@@ -257,5 +271,32 @@ pub(crate) mod tests {
         let other = sample(2, 5, MessageKind::Operator, "Anything else?");
         assert!(store_reply(&c, &other).expect("reply"));
         assert_eq!(page(&c, 5, None, 10).expect("page").len(), 2);
+    }
+
+    #[test]
+    fn a_retry_reply_never_takes_back_what_the_stream_already_said() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let c = cache.writer();
+        conversations::upsert(&c, &conversations::tests::sample(5, "x"), 0).expect("conv");
+        let base = sample(1, 5, MessageKind::Operator, "Your refund is on its way");
+        let with = |delivery| Message {
+            delivery,
+            ..base.clone()
+        };
+        upsert(&c, &with(Delivery::Failed)).expect("failed");
+        // The stream was first: queued again and delivered before the retry's reply came.
+        upsert(&c, &with(Delivery::Delivered)).expect("stream");
+        assert!(!store_retry_reply(&c, &with(Delivery::Pending)).expect("reply"));
+        assert_eq!(
+            page(&c, 5, None, 10).expect("page")[0].delivery,
+            Delivery::Delivered
+        );
+        // The reply first: the failed message shows as queued again.
+        upsert(&c, &with(Delivery::Failed)).expect("failed again");
+        assert!(store_retry_reply(&c, &with(Delivery::Pending)).expect("reply"));
+        assert_eq!(
+            page(&c, 5, None, 10).expect("page")[0].delivery,
+            Delivery::Pending
+        );
     }
 }

@@ -39,7 +39,7 @@ impl Desk {
         let msg: Message = self.shared.api.retry_delivery(message_id).await?;
         let applied = self
             .shared
-            .write(move |c| apply::apply_messages(c, &[msg]))
+            .write(move |c| apply::apply_retry_reply(c, &msg))
             .await?;
         self.shared.changed(&applied);
         Ok(())

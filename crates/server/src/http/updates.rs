@@ -40,9 +40,8 @@ fn files_base(headers: &HeaderMap) -> String {
         ("arch" = String, Path, description = "x86_64, aarch64 …"),
         ("current_version" = String, Path, description = "The asking app's version, e.g. 0.1.0")),
     responses((status = 200, body = Offer, description = "A newer release: the app checks its signature before installing"),
-        (status = 204, description = "Nothing newer for this platform"),
-        (status = 400, description = "`current_version` is not a version", body = ErrorBody),
-        (status = 404, description = "This server does not serve updates", body = ErrorBody)))]
+        (status = 204, description = "Nothing newer for this platform (or this server serves no updates)"),
+        (status = 400, description = "`current_version` is not a version", body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
     Path((target, arch, current)): Path<(String, String, String)>,

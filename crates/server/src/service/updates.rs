@@ -63,9 +63,10 @@ fn version(raw: &str) -> Option<Version> {
     Version::parse(raw.trim().trim_start_matches('v')).ok()
 }
 
-/// What to offer an app of `target`/`arch` at `current`, if anything. `files_base` is the
-/// absolute address of `GET /updates/files/` on this server, for bundles the manifest names by
-/// a bare file name.
+/// What to offer an app of `target`/`arch` at `current`, if anything: nothing when the server
+/// serves no updates (every desk asks at start; a server without `--updates-dir` just has
+/// nothing newer, not an error to log). `files_base` is the absolute address of
+/// `GET /updates/files/` on this server, for bundles the manifest names by a bare file name.
 pub async fn offer(
     dir: Option<&Path>,
     target: &str,
@@ -73,12 +74,14 @@ pub async fn offer(
     current: &str,
     files_base: &str,
 ) -> ApiResult<Option<Offer>> {
-    let dir = dir.ok_or_else(not_served)?;
     let current = version(current).ok_or_else(|| {
         ApiError::bad_request(format!(
             "`{current}` is not a version (like 1.4.0); it is the version of the asking app."
         ))
     })?;
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
     let path = dir.join(MANIFEST);
     let manifest = match read_manifest(&path).await {
         Ok(Some(m)) => m,
@@ -218,7 +221,7 @@ mod tests {
         let bad = offer(Some(dir.path()), "linux", "x86_64", "latest", BASE).await;
         assert!(matches!(bad, Err(ApiError::BadRequest(_))), "{bad:?}");
         let off = offer(None, "linux", "x86_64", "0.1.0", BASE).await;
-        assert!(matches!(off, Err(ApiError::NotFound(_))), "{off:?}");
+        assert_eq!(off.expect("no updates dir"), None);
     }
 
     #[tokio::test]
