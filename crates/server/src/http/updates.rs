@@ -38,7 +38,9 @@ fn files_base(headers: &HeaderMap) -> String {
 #[utoipa::path(get, path = "/updates/{target}/{arch}/{current_version}", tag = "updates",
     params(("target" = String, Path, description = "linux, windows or darwin"),
         ("arch" = String, Path, description = "x86_64, aarch64 …"),
-        ("current_version" = String, Path, description = "The asking app's version, e.g. 0.1.0")),
+        ("current_version" = String, Path, description = "The asking app's version, e.g. 0.1.0",
+            // Semantic versions (semver.org's grammar, numbers of at most 9 digits).
+            pattern = r"^v?(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")),
     responses((status = 200, body = Offer, description = "A newer release: the app checks its signature before installing"),
         (status = 204, description = "Nothing newer for this platform (or this server serves no updates)"),
         (status = 400, description = "`current_version` is not a version", body = ErrorBody)))]
