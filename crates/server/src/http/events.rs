@@ -246,13 +246,7 @@ async fn refresh_viewer(st: &AppState, principal: &Principal, current: Viewer) -
         .read(move |conn| Ok(operators::get(conn, company_id, id)?))
         .await
     {
-        Ok(Some(rec)) => Viewer {
-            operator_id: id,
-            sees_everything: rec.operator.super_admin,
-            hidden: rec.hidden,
-            group_ids: rec.operator.group_ids,
-            sees_all_tabs: rec.permissions.sees_all_tabs(),
-        },
+        Ok(Some(rec)) => rec.viewer(),
         _ => current,
     }
 }

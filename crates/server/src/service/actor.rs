@@ -71,25 +71,15 @@ impl Principal {
     }
 
     /// Whose visibility applies to what this caller reads.
+    /// (An integration acts as the company's first super-admin, who sees everything.)
     pub fn viewer(&self) -> Viewer {
-        let op = self.operator();
-        Viewer {
-            operator_id: op.operator.id,
-            sees_everything: self.full_rights(),
-            group_ids: op.operator.group_ids.clone(),
-            sees_all_tabs: op.permissions.sees_all_tabs(),
-            hidden: self.hidden(),
-        }
+        self.operator().viewer()
     }
 
     /// What of clients is removed from what this caller reads (Hide personal data): nothing
-    /// for super-admins and integrations.
+    /// for super-admins and integrations (which act as one).
     pub fn hidden(&self) -> HiddenClientData {
-        if self.full_rights() {
-            HiddenClientData::NONE
-        } else {
-            self.operator().hidden
-        }
+        self.operator().hidden
     }
 
     pub fn me(&self, conn: &Connection) -> ApiResult<Me> {

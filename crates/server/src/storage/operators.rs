@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, Row};
 use switchboard_protocol::{HiddenClientData, Id, Operator, Permissions};
 
 use super::optional;
+use crate::policy::Viewer;
 
 /// An operator with what the server needs beyond the wire type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,20 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
         // Known with the groups: `with_groups`.
         hidden: HiddenClientData::NONE,
     })
+}
+
+impl OperatorRecord {
+    /// What this operator sees: everything as a super-admin, else their groups' and role's
+    /// share, without what the company hides from them.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            operator_id: self.operator.id,
+            sees_everything: self.operator.super_admin,
+            group_ids: self.operator.group_ids.clone(),
+            sees_all_tabs: self.permissions.sees_all_tabs(),
+            hidden: self.hidden,
+        }
+    }
 }
 
 /// Completes a record with what depends on its groups.
