@@ -173,6 +173,19 @@ async fn attempts(fx: &Fx, admin: &str, hook: Id) -> Vec<Value> {
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
+/// Waits until the delivery log has an attempt that `seen` recognises.
+async fn until_attempt(fx: &Fx, admin: &str, hook: Id, what: &str, seen: impl Fn(&Value) -> bool) {
+    until(what, || async {
+        attempts(fx, admin, hook).await.iter().any(&seen)
+    })
+    .await;
+}
+
+/// Whether an attempt failed with an error containing `needle`.
+fn failed_with(needle: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |a| a["error"].as_str().is_some_and(|e| e.contains(needle))
+}
+
 /// Events still waiting in the outbox (a delivered event leaves it; its attempts stay in
 /// the log).
 fn waiting(fx: &Fx) -> i64 {
@@ -282,24 +295,26 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
     .await;
     seed(&fx, "unassign", a, "").await;
     seed(&fx, "close", c1, "&disable_webhook=1").await;
-    until("the first attempt failed to connect", || async {
-        attempts(&fx, &admin, hook)
-            .await
-            .iter()
-            .any(|a| a["error"].as_str().is_some_and(|e| e.contains("connect")))
-    })
+    until_attempt(
+        &fx,
+        &admin,
+        hook,
+        "the first attempt failed to connect",
+        failed_with("connect"),
+    )
     .await;
 
     // Slow: the receiver takes events but answers after the server stopped waiting.
     rx.lock().expect("rx").mode = Some(Mode::Slow);
     serve_receiver(rx.clone(), port).await;
     seed(&fx, "assign-group", a, &format!("&group_id={}", fx.g2)).await;
-    until("a slow answer timed out", || async {
-        attempts(&fx, &admin, hook)
-            .await
-            .iter()
-            .any(|a| a["error"].as_str().is_some_and(|e| e.contains("in time")))
-    })
+    until_attempt(
+        &fx,
+        &admin,
+        hook,
+        "a slow answer timed out",
+        failed_with("in time"),
+    )
     .await;
 
     // 500s, and meanwhile more events.
@@ -322,11 +337,8 @@ async fn every_event_arrives_once_in_order_through_down_slow_500_and_a_restart()
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    until("the receiver answered 500", || async {
-        attempts(&fx, &admin, hook)
-            .await
-            .iter()
-            .any(|a| a["status_code"] == 500)
+    until_attempt(&fx, &admin, hook, "the receiver answered 500", |a| {
+        a["status_code"] == 500
     })
     .await;
 
