@@ -37,7 +37,7 @@ use crate::throttle::AttemptLimiter;
 )]
 pub struct Cli {
     /// SQLite database file (created with its folders if missing).
-    #[arg(long, env = "SWITCHBOARD_DB", global = true)]
+    #[arg(long, env = "SWITCHBOARD_DB", global = true, value_parser = parse_db)]
     pub db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
@@ -380,6 +380,24 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err("a duration must be at least 1s".into());
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// `--db`: a SQLite file. A value that is a URL (`scheme://…`) is refused by name rather than
+/// taken for a file name: `postgres://…` would otherwise quietly become a new, empty SQLite
+/// file in the working directory, and the operators would find their company gone.
+fn parse_db(value: &str) -> Result<PathBuf, String> {
+    let scheme = value.split_once("://").map(|(s, _)| s).filter(|s| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    match scheme {
+        Some(scheme) => Err(format!(
+            "`{scheme}://` databases are not supported: --db takes the path of a SQLite file"
+        )),
+        None if value.is_empty() => Err("--db needs the path of a SQLite file".into()),
+        None => Ok(PathBuf::from(value)),
+    }
 }
 
 /// Login attempts per email and IP allowed in [`LOGIN_WINDOW`] (a success clears them).

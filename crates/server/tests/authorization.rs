@@ -26,7 +26,7 @@ use switchboard_protocol::{
 use switchboard_server::auth::token_hash;
 use switchboard_server::channels::ChannelOptions;
 use switchboard_server::http::router::{
-    EMBED_ROUTES, OTHER_ROUTES, SEED_ROUTES, UPDATE_ROUTES, V1_ROUTES, WIDGET_ROUTES,
+    EMBED_ROUTES, HEALTH_ROUTES, OTHER_ROUTES, SEED_ROUTES, UPDATE_ROUTES, V1_ROUTES, WIDGET_ROUTES,
 };
 use switchboard_server::service::admin;
 use switchboard_server::storage::operators::{self, NewOperator};
@@ -458,6 +458,9 @@ const ROWS: &[Row] = &[
         Public,
     ),
     row("GET", "/updates/files/{name}", "/updates/files/app.AppImage", Public),
+    // Probes: public, the same for everyone.
+    row("GET", "/healthz", "/healthz", Public),
+    row("GET", "/readyz", "/readyz", Public),
 ];
 
 /// The kinds of caller.
@@ -871,6 +874,7 @@ fn every_route_has_a_row() {
         .chain(EMBED_ROUTES)
         .chain(OTHER_ROUTES)
         .chain(UPDATE_ROUTES)
+        .chain(HEALTH_ROUTES)
         .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
         .collect();
     let rows: BTreeSet<(String, String)> = ROWS

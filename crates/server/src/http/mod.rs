@@ -17,6 +17,7 @@ pub mod email;
 pub mod embed;
 pub mod events;
 pub mod extract;
+pub mod health;
 pub mod ip_whitelist;
 pub mod message_tags;
 pub mod openapi;

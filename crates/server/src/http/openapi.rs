@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use super::extract::Json;
 use super::{
     action_log, advanced, attachments, auth, canned, channel_accounts, channels, clients,
-    conversations, directory, email, embed, events, ip_whitelist, message_tags, outgoing,
+    conversations, directory, email, embed, events, health, ip_whitelist, message_tags, outgoing,
     personal_data, profile, search, seed, sync, updates, webhooks, widget,
 };
 
@@ -129,6 +129,7 @@ impl Modify for CommonResponses {
         webhooks::rotate_secret, webhooks::deliveries, webhooks::test,
         widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
         updates::check, updates::file,
+        health::live, health::ready,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -151,6 +152,7 @@ impl Modify for CommonResponses {
         (name = "webhooks", description = "Settings › Advanced \"Manage Webhooks\" (super-admin only). Each event is POSTed as JSON (schemas `MessageCreatedEvent` … `WebhookTestEvent`) with `X-Switchboard-Event`, `X-Switchboard-Event-Id` and `X-Switchboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed by the webhook's secret>`; delivery is at least once (drop repeats by `id`), in order per conversation, retried with exponential backoff"),
         (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
         (name = "updates", description = "App updates from the company's own server (serve --updates-dir): Tauri's dynamic update server contract"),
+        (name = "operations", description = "Probes for load balancers and orchestrators: liveness and readiness"),
     )
 )]
 pub struct ApiDoc;

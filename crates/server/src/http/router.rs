@@ -13,8 +13,8 @@ use tower_http::trace::TraceLayer;
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     action_log, advanced, attachments, auth, canned, channel_accounts, channels, clients,
-    conversations, directory, email, embed, events, ip_whitelist, message_tags, openapi, outgoing,
-    personal_data, profile, search, seed, sync, updates, webhooks, widget, AppState,
+    conversations, directory, email, embed, events, health, ip_whitelist, message_tags, openapi,
+    outgoing, personal_data, profile, search, seed, sync, updates, webhooks, widget, AppState,
 };
 use crate::error::ApiError;
 
@@ -160,6 +160,12 @@ routes! { UPDATE_ROUTES, updates_api:
     GET "/updates/files/{name}" => updates::file;
 }
 
+// Probes for load balancers and orchestrators, public and cheap.
+routes! { HEALTH_ROUTES, health_probes:
+    GET "/healthz" => health::live;
+    GET "/readyz" => health::ready;
+}
+
 /// The public routes outside the APIs.
 pub const OTHER_ROUTES: &[(&str, &str)] = &[("GET", "/api/openapi.json"), ("GET", "/widget.js")];
 
@@ -176,6 +182,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget.js", get(widget::widget_js))
         .merge(embed_view())
         .merge(updates_api())
+        .merge(health_probes())
         .route("/api/openapi.json", get(openapi::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
