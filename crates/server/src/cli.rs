@@ -126,6 +126,10 @@ pub enum Command {
         /// manifest, and the bundles it names): operators' desks update from this server.
         #[arg(long, value_name = "DIR")]
         updates_dir: Option<PathBuf>,
+        /// Serve Prometheus metrics at `/metrics` to a scraper that sends this bearer token
+        /// (at least 16 characters); without it nobody reads them.
+        #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
+        metrics_token: Option<String>,
         #[command(flatten)]
         delivery: DeliveryArgs,
         #[command(flatten)]
@@ -400,6 +404,14 @@ fn parse_db(value: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// `--metrics-token`: long enough not to be guessed by a scraper of the public address.
+fn parse_metrics_token(value: &str) -> Result<String, String> {
+    if value.chars().count() < 16 || value.chars().any(char::is_whitespace) {
+        return Err("the metrics token must be at least 16 characters, without spaces".into());
+    }
+    Ok(value.to_string())
+}
+
 /// Login attempts per email and IP allowed in [`LOGIN_WINDOW`] (a success clears them).
 const LOGIN_MAX_ATTEMPTS: usize = 5;
 const LOGIN_WINDOW: Duration = Duration::from_secs(60);
@@ -616,6 +628,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             mail_from,
             smtp_timeout_secs,
             updates_dir,
+            metrics_token,
             delivery,
             sessions,
         } => {
@@ -647,6 +660,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 retention,
                 delivery: delivery.into(),
                 updates_dir,
+                metrics_token: metrics_token.map(Arc::from),
             };
             runtime.block_on(serve(
                 path,
@@ -741,6 +755,8 @@ struct Background {
     delivery: WorkerSettings,
     /// `--updates-dir`.
     updates_dir: Option<PathBuf>,
+    /// `--metrics-token`.
+    metrics_token: Option<Arc<str>>,
 }
 
 async fn serve(
@@ -750,6 +766,7 @@ async fn serve(
         retention,
         delivery,
         updates_dir,
+        metrics_token,
     }: Background,
     files: FileStore,
     mailer: Option<Arc<Mailer>>,
@@ -798,6 +815,7 @@ async fn serve(
         widget: Arc::default(),
         channels,
         updates_dir,
+        metrics_token,
     };
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&listen)

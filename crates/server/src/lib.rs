@@ -11,6 +11,7 @@ pub mod files;
 pub mod http;
 pub mod hub;
 pub mod mail;
+pub mod metrics;
 pub mod policy;
 pub mod service;
 pub mod storage;

@@ -37,6 +37,9 @@ use switchboard_server::storage::{clients, ip_whitelist, messages, personal_data
 enum Rule {
     /// Anyone, without a token.
     Public,
+    /// The Prometheus scraper's own token (`serve --metrics-token`), which no caller of the
+    /// matrix has: 401 for everyone, an API token or a super-admin's session included.
+    MetricsToken,
     /// Signing in: public, but an operator outside the company's IP whitelist gets 403.
     SignIn,
     /// By the channel's secret (`X-Channel-Secret`), not by a bearer token.
@@ -133,8 +136,8 @@ const V1: &str = "/api/v1";
 
 use Rule::{
     BlacklistTab, ChannelSecret, Company, CompanyResource, Conversation, ConversationWith,
-    EmbedLinkOnly, ManagesInbox, Permission, PermissionOver, Public, Session, SignIn, SuperAdmin,
-    SuperAdminOver, TelegramWebhook, WidgetOrigin,
+    EmbedLinkOnly, ManagesInbox, MetricsToken, Permission, PermissionOver, Public, Session, SignIn,
+    SuperAdmin, SuperAdminOver, TelegramWebhook, WidgetOrigin,
 };
 
 const MANAGE: &str = "manage_operators";
@@ -461,6 +464,7 @@ const ROWS: &[Row] = &[
     // Probes: public, the same for everyone.
     row("GET", "/healthz", "/healthz", Public),
     row("GET", "/readyz", "/readyz", Public),
+    row("GET", "/metrics", "/metrics", MetricsToken),
 ];
 
 /// The kinds of caller.
@@ -521,7 +525,7 @@ fn expected(rule: Rule, who: Who) -> Option<u16> {
     match (rule, who) {
         (Public | ChannelSecret, _) => None,
         (WidgetOrigin, _) => Some(403),
-        (TelegramWebhook, _) => Some(401),
+        (TelegramWebhook | MetricsToken, _) => Some(401),
         (EmbedLinkOnly, _) => Some(404),
         // Every route an operator's session opens, and signing in, refuse the address.
         (_, Who::OutsideWhitelist) => Some(403),
@@ -581,6 +585,8 @@ async fn fresh(setup: Setup) -> Ctx {
         "127.0.0.1",
         "--updates-dir",
         &updates_dir,
+        "--metrics-token",
+        "matrix-scraper-0123456789",
     ]);
     let (g1, c1, bob) = (fx.g1, fx.c1, fx.bob);
     let db = fx.db();

@@ -1,14 +1,96 @@
 //! What operations teams run the server with, against the real binary: the liveness and
-//! readiness probes a load balancer polls, and a `--db` that is a URL refused by name instead
-//! of becoming a stray SQLite file.
+//! readiness probes a load balancer polls, the Prometheus metrics a scraper reads with its
+//! token, and a `--db` that is a URL refused by name instead of becoming a stray SQLite file.
 
 mod common;
 
 use std::process::Command;
 
-use common::{Server, BIN};
+use common::{cli_refused, session, until, Fx, Server, BIN};
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::Value;
+
+const SCRAPER: &str = "scrape-me-0123456789";
+
+/// The value of the sample `line` (its name and labels exactly) in the metrics text.
+fn sample(text: &str, line: &str) -> Option<i64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(line)?.strip_prefix(' ')?.parse().ok())
+}
+
+async fn scrape(fx: &Fx, token: Option<&str>) -> (StatusCode, String) {
+    let mut req = fx.http.get(fx.url("/metrics"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().await.expect("scrape");
+    (resp.status(), resp.text().await.expect("text"))
+}
+
+#[tokio::test]
+async fn the_scraper_with_its_token_reads_requests_messages_sockets_and_queues() {
+    let fx = Fx::with_server_args(&["--metrics-token", SCRAPER]);
+    for token in [None, Some("wrong-token-0123456789"), Some(fx.api.as_str())] {
+        let (status, body) = scrape(&fx, token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}: {body}");
+        assert!(!body.contains("switchboard_"), "{token:?} read metrics");
+    }
+    let (status, before) = scrape(&fx, Some(SCRAPER)).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let inbound = |t: &str| sample(t, "switchboard_inbound_messages_total").unwrap_or(0);
+
+    // Two client messages, one app connected.
+    for text in ["Hello?", "Anyone there?"] {
+        let (st, body) = fx.inbound(fx.tg, "tg-secret", "metrics-1", text).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+    }
+    let mut ws = fx.events(&session(fx.anna), 0).await;
+    until("the app's socket counted", || async {
+        let (_, text) = scrape(&fx, Some(SCRAPER)).await;
+        sample(&text, "switchboard_events_sockets") == Some(1)
+    })
+    .await;
+    let (_, text) = scrape(&fx, Some(SCRAPER)).await;
+    assert_eq!(inbound(&text) - inbound(&before), 2, "{text}");
+    let route = r#"switchboard_http_requests_total{method="POST",route="/api/v1/channels/{channel_id}/inbound",status="200"}"#;
+    assert_eq!(sample(&text, route), Some(2), "{text}");
+    assert!(
+        sample(
+            &text,
+            r#"switchboard_queue_depth{queue="deliveries",state="queued"}"#
+        )
+        .is_some(),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("# EOF\n"),
+        "OpenMetrics ends with # EOF: {text}"
+    );
+
+    // The socket closes: the gauge goes back down.
+    ws.close(None).await.expect("close");
+    while ws.next().await.is_some() {}
+    until("the socket uncounted", || async {
+        let (_, text) = scrape(&fx, Some(SCRAPER)).await;
+        sample(&text, "switchboard_events_sockets") == Some(0)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_a_metrics_token_there_are_no_metrics() {
+    let fx = Fx::new();
+    let (status, body) = scrape(&fx, Some(SCRAPER)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains("Metrics are off"), "{body}");
+    let tmp = tempfile::tempdir().expect("tmp");
+    cli_refused(
+        &tmp.path().join("sb.db"),
+        &["serve", "--metrics-token", "short"],
+        "at least 16 characters",
+    );
+}
 
 #[tokio::test]
 async fn the_probes_say_live_and_ready_without_a_token() {

@@ -104,6 +104,7 @@ async fn run(
     let me = principal.operator().operator.id;
     // The chat widget shows "online" while an operator's app is connected.
     let _present = st.hub.present(company_id);
+    let _counted = crate::metrics::get().socket_opened();
     // Subscribe first: anything committed from now on is in `live`.
     let mut live = st.hub.subscribe();
     let mut typing = st.hub.subscribe_typing();
@@ -177,10 +178,12 @@ async fn run(
                     }
                     if let Some(rec) = for_viewer(&change, &viewer) {
                         tx.send(frame(&EventFrame::Change(Box::new(rec)))?).await?;
+                        crate::metrics::get().frame_sent();
                     }
                 }
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::debug!(skipped, "events socket lagged; asking the app to resync");
+                    crate::metrics::get().resync();
                     tx.send(frame(&EventFrame::Resync)?).await?;
                 }
                 Err(RecvError::Closed) => return Ok(()),

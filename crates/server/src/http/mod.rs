@@ -20,6 +20,7 @@ pub mod extract;
 pub mod health;
 pub mod ip_whitelist;
 pub mod message_tags;
+pub mod metrics;
 pub mod openapi;
 pub mod outgoing;
 pub mod personal_data;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub channels: crate::channels::AdapterSettings,
     /// `serve --updates-dir`: app releases served to operators' desks; `None`: 404.
     pub updates_dir: Option<std::path::PathBuf>,
+    /// `serve --metrics-token`: the scraper's bearer token; `None`: nobody reads `/metrics`.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 pub use router::router;

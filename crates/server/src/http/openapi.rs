@@ -1,15 +1,15 @@
 //! The OpenAPI 3 document (`GET /api/openapi.json`), generated from the handlers' annotations.
 
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::extract::Json;
 use super::{
     action_log, advanced, attachments, auth, canned, channel_accounts, channels, clients,
-    conversations, directory, email, embed, events, health, ip_whitelist, message_tags, outgoing,
-    personal_data, profile, search, seed, sync, updates, webhooks, widget,
+    conversations, directory, email, embed, events, health, ip_whitelist, message_tags, metrics,
+    outgoing, personal_data, profile, search, seed, sync, updates, webhooks, widget,
 };
 
 struct TokenScheme;
@@ -23,6 +23,15 @@ impl Modify for TokenScheme {
                 "Authentication",
                 "API token (`token create`) or session token (login). `Authorization: Bearer TOKEN` works too.",
             ))),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The scraper's token: `serve --metrics-token`"))
+                    .build(),
+            ),
         );
     }
 }
@@ -129,7 +138,7 @@ impl Modify for CommonResponses {
         webhooks::rotate_secret, webhooks::deliveries, webhooks::test,
         widget::widget_js, widget::init, widget::ws, widget::upload, widget::download,
         updates::check, updates::file,
-        health::live, health::ready,
+        health::live, health::ready, metrics::scrape,
     ),
     components(schemas(
         switchboard_protocol::ChangeRecord, switchboard_protocol::ConversationAction,
@@ -152,7 +161,7 @@ impl Modify for CommonResponses {
         (name = "webhooks", description = "Settings › Advanced \"Manage Webhooks\" (super-admin only). Each event is POSTed as JSON (schemas `MessageCreatedEvent` … `WebhookTestEvent`) with `X-Switchboard-Event`, `X-Switchboard-Event-Id` and `X-Switchboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed by the webhook's secret>`; delivery is at least once (drop repeats by `id`), in order per conversation, retried with exponential backoff"),
         (name = "widget", description = "The LiveChat widget: called from the pages of the origins a livechat channel allows"),
         (name = "updates", description = "App updates from the company's own server (serve --updates-dir): Tauri's dynamic update server contract"),
-        (name = "operations", description = "Probes for load balancers and orchestrators: liveness and readiness"),
+        (name = "operations", description = "Probes for load balancers and orchestrators (liveness, readiness) and Prometheus metrics for the scraper with `serve --metrics-token`"),
     )
 )]
 pub struct ApiDoc;

@@ -13,8 +13,9 @@ use tower_http::trace::TraceLayer;
 use super::extract::{BODY_LIMIT, LOGIN_BODY_LIMIT};
 use super::{
     action_log, advanced, attachments, auth, canned, channel_accounts, channels, clients,
-    conversations, directory, email, embed, events, health, ip_whitelist, message_tags, openapi,
-    outgoing, personal_data, profile, search, seed, sync, updates, webhooks, widget, AppState,
+    conversations, directory, email, embed, events, health, ip_whitelist, message_tags, metrics,
+    openapi, outgoing, personal_data, profile, search, seed, sync, updates, webhooks, widget,
+    AppState,
 };
 use crate::error::ApiError;
 
@@ -160,10 +161,12 @@ routes! { UPDATE_ROUTES, updates_api:
     GET "/updates/files/{name}" => updates::file;
 }
 
-// Probes for load balancers and orchestrators, public and cheap.
+// Probes for load balancers and orchestrators, public and cheap; the metrics for the
+// scraper with `serve --metrics-token`.
 routes! { HEALTH_ROUTES, health_probes:
     GET "/healthz" => health::live;
     GET "/readyz" => health::ready;
+    GET "/metrics" => metrics::scrape;
 }
 
 /// The public routes outside the APIs.
@@ -189,6 +192,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(panic_response))
+        // Outermost: what the panic catcher and the body limit answer is counted too.
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 

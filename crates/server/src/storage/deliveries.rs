@@ -138,6 +138,15 @@ const HEADS: &str = "state = 'queued' AND NOT EXISTS (SELECT 1 FROM deliveries e
       AND e.state IN ('queued', 'sending'))";
 
 /// Due [`HEADS`], marked `sending` with one more attempt.
+/// How many answers wait for their channel (`queued`) and are being delivered (`sending`).
+pub fn pending_counts(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'sending'), 0)
+         FROM deliveries WHERE state IN ('queued', 'sending')",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 pub fn claim_due(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE {HEADS} AND next_attempt_at <= ?1 ORDER BY message_id LIMIT ?2"

@@ -109,6 +109,10 @@ struct Inner {
 impl Inner {
     /// Sends committed change records to the live feed; call while holding the writer lock.
     fn publish(&self, changes: Vec<StoredChange>) {
+        let metrics = crate::metrics::get();
+        for change in &changes {
+            metrics.change(&change.change);
+        }
         if let Some(publisher) = &self.publisher {
             for change in changes {
                 // No subscriber is fine: nobody is connected.
@@ -253,6 +257,15 @@ impl Db {
             readers.push(conn);
         }
         result
+    }
+
+    /// Reader connections idle in the pool (the metrics' view of it).
+    pub fn idle_readers(&self) -> usize {
+        self.inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// [`Self::write_blocking`] on the blocking thread pool.

@@ -146,6 +146,12 @@ pub fn enqueue(
 }
 
 /// When the earliest queued event is due (`None`: nothing queued).
+/// How many events wait for their receiver, over every webhook.
+pub fn outbox_len(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM webhook_outbox")?
+        .query_row([], |r| r.get(0))
+}
+
 pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
     conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", [], |r| {
         r.get(0)
