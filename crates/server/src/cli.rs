@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,6 +101,11 @@ pub enum Command {
         /// Largest accepted attachment, in MiB.
         #[arg(long, default_value_t = 25)]
         max_file_mb: u64,
+        /// Where attachments are stored: a directory (default: `<db>.files` beside the
+        /// database) or `s3://bucket/prefix`, an S3-compatible store configured by the standard
+        /// `AWS_*` variables, which several instances share.
+        #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+        files: Option<String>,
         /// Let `send-file-message` fetch from loopback and private addresses (tests, intranets).
         #[arg(long)]
         allow_private_fetch: bool,
@@ -621,6 +626,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             keep_changes,
             prune_every_secs,
             max_file_mb,
+            files,
             allow_private_fetch,
             trusted_proxy,
             fetch_timeout_secs,
@@ -639,7 +645,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     dir.display()
                 );
             }
-            let mut files = FileStore::beside(&path, max_file_mb.saturating_mul(1024 * 1024));
+            let max_bytes = max_file_mb.saturating_mul(1024 * 1024);
+            let mut files = match files {
+                None => FileStore::beside(&path, max_bytes)?,
+                Some(url) => {
+                    // Files are received beside the database before they go to the store.
+                    let mut tmp = path.clone().into_os_string();
+                    tmp.push(".files-tmp");
+                    FileStore::open(&url, Path::new(&tmp), max_bytes)?
+                }
+            };
             files.allow_private_fetch = allow_private_fetch;
             files.fetch_timeout = Duration::from_secs(fetch_timeout_secs.max(1));
             let mailer = match (smtp_url, mail_from) {

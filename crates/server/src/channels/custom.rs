@@ -74,7 +74,7 @@ impl Custom {
     async fn post(&self, msg: &Outbound) -> Result<Delivered, DeliveryError> {
         let url = parse_callback_url(&self.url).map_err(DeliveryError::Refused)?;
         let client = pinned_client(&url, &self.settings, "callback").await?;
-        let body = body(msg).await?;
+        let body = body(msg)?;
         let resp = client
             .post(url)
             .timeout(self.settings.timeout)
@@ -116,16 +116,12 @@ impl ChannelAdapter for Custom {
 
 /// The JSON POSTed for `msg`: the message, and an operator's file inline in
 /// `attachment.data_base64` (as clients send theirs to the inbound endpoint).
-async fn body(msg: &Outbound) -> Result<Vec<u8>, DeliveryError> {
+fn body(msg: &Outbound) -> Result<Vec<u8>, DeliveryError> {
     use base64::Engine as _;
     let encode =
         |e: serde_json::Error| DeliveryError::Refused(format!("Cannot encode the message: {e}"));
     let mut value = serde_json::to_value(msg).map_err(encode)?;
-    if let (Some(path), Some(attachment)) = (&msg.attachment_path, value.get_mut("attachment")) {
-        let bytes = tokio::fs::read(path).await.map_err(|e| {
-            tracing::error!(path = %path.display(), error = %e, "cannot read an operator's file to deliver");
-            DeliveryError::Refused("The file is no longer on the server".into())
-        })?;
+    if let (Some((_, bytes)), Some(attachment)) = (msg.file()?, value.get_mut("attachment")) {
         attachment["data_base64"] = base64::engine::general_purpose::STANDARD
             .encode(bytes)
             .into();

@@ -14,7 +14,6 @@ pub mod livechat;
 pub mod net;
 pub mod telegram;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -35,12 +34,29 @@ pub struct Outbound {
     pub text: String,
     pub created_at: i64,
     pub attachment: Option<AttachmentRef>,
-    /// Where the attachment's bytes are (the file store's blob).
+    /// The attachment's bytes, read from the file store (`None` also when the store lost them:
+    /// see [`Outbound::file`]).
     #[serde(skip)]
-    pub attachment_path: Option<PathBuf>,
+    pub attachment_bytes: Option<axum::body::Bytes>,
     /// The same on every attempt at this message, so the receiver can drop a repeat.
     #[serde(skip)]
     pub idempotency_key: String,
+}
+
+impl Outbound {
+    /// The operator's file with its bytes, if the message has one; refused when the file
+    /// store no longer has them (a restored database, a cleaned disk or bucket), which no
+    /// retry mends.
+    pub fn file(&self) -> Result<Option<(&AttachmentRef, &axum::body::Bytes)>, DeliveryError> {
+        match (&self.attachment, &self.attachment_bytes) {
+            (None, _) => Ok(None),
+            (Some(file), Some(bytes)) => Ok(Some((file, bytes))),
+            (Some(file), None) => Err(DeliveryError::Refused(format!(
+                "The file {:?} is no longer on the server",
+                file.name
+            ))),
+        }
+    }
 }
 
 /// The channel took the message.

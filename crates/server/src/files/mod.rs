@@ -1,15 +1,27 @@
-//! The file store: attachment bytes outside the database, content-addressed by SHA-256 under
-//! `<db>.files/ab/cdef…`. Bytes arrive as a stream and go to a temporary file while they are
-//! hashed and counted, so a file is never held whole in memory and an upload that breaks off
-//! (client gone, over the size limit) leaves nothing behind: the temporary file is removed on
-//! drop. Identical files are stored once.
+//! The file store: attachment bytes outside the database, content-addressed by SHA-256 (key
+//! `ab/cdef…`) in an object store: by default a directory beside the database
+//! (`<db>.files/ab/cdef…`), or an S3-compatible bucket that several server instances share
+//! (`serve --files s3://bucket/prefix`, through the `object_store` crate). Bytes arrive as a
+//! stream and go to a local temporary file while they are hashed and counted, so a file is never
+//! held whole in memory and an upload that breaks off (client gone, over the size limit) leaves
+//! nothing behind: the temporary file is removed on drop. Only a complete file is put into the
+//! store, under its hash, so identical files are stored once.
 
 pub mod fetch;
 pub mod kind;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::buffered::BufWriter;
+use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
+use object_store::ObjectStore;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -18,10 +30,32 @@ use crate::error::{ApiError, ApiResult};
 /// How many leading bytes are kept for type sniffing.
 const HEAD_LEN: usize = 512;
 
+/// A stored file's bytes, streamed.
+pub type BlobStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+/// Why the store could not be opened (`serve` refuses to start).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the file store {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--files {url}: {reason}")]
+    Url { url: String, reason: String },
+    #[error("--files {url}: {source}")]
+    Open {
+        url: String,
+        source: object_store::Error,
+    },
+}
+
 /// Where files go and the limits that apply to them.
 #[derive(Debug, Clone)]
 pub struct FileStore {
-    dir: PathBuf,
+    blobs: Arc<dyn ObjectStore>,
+    /// Where files are received before they are complete (always local).
+    tmp_dir: PathBuf,
     pub max_bytes: u64,
     /// `send-file-message` may fetch from loopback / private addresses (tests, intranets).
     pub allow_private_fetch: bool,
@@ -30,22 +64,114 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// The store beside the database file `db`.
-    pub fn beside(db: &Path, max_bytes: u64) -> Self {
+    /// The store in the directory beside the database file `db` (`<db>.files`).
+    pub fn beside(db: &Path, max_bytes: u64) -> Result<Self, StoreError> {
         let mut dir = db.as_os_str().to_owned();
         dir.push(".files");
+        let dir = PathBuf::from(dir);
+        let tmp_dir = dir.join("tmp");
+        std::fs::create_dir_all(&tmp_dir).map_err(|source| StoreError::CreateDir {
+            path: tmp_dir.clone(),
+            source,
+        })?;
+        let blobs = LocalFileSystem::new_with_prefix(&dir).map_err(|source| StoreError::Open {
+            url: dir.display().to_string(),
+            source,
+        })?;
+        Ok(Self::with(Arc::new(blobs), tmp_dir, max_bytes))
+    }
+
+    /// The store `--files` names: a directory, or `s3://bucket[/prefix]` configured by the
+    /// standard `AWS_*` variables (`AWS_ENDPOINT_URL` and `AWS_ALLOW_HTTP` for an S3-compatible
+    /// server of your own). Files are received in `tmp_dir` before they are put there.
+    pub fn open(url: &str, tmp_dir: &Path, max_bytes: u64) -> Result<Self, StoreError> {
+        let Some(rest) = url.strip_prefix("s3://") else {
+            if url.contains("://") {
+                return Err(StoreError::Url {
+                    url: url.into(),
+                    reason: "give a directory or an s3://bucket/prefix URL".into(),
+                });
+            }
+            let dir = PathBuf::from(url);
+            std::fs::create_dir_all(dir.join("tmp")).map_err(|source| StoreError::CreateDir {
+                path: dir.clone(),
+                source,
+            })?;
+            let blobs =
+                LocalFileSystem::new_with_prefix(&dir).map_err(|source| StoreError::Open {
+                    url: url.into(),
+                    source,
+                })?;
+            return Ok(Self::with(Arc::new(blobs), dir.join("tmp"), max_bytes));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(StoreError::Url {
+                url: url.into(),
+                reason: "name the bucket: s3://bucket/prefix".into(),
+            });
+        }
+        let s3 = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map_err(|source| StoreError::Open {
+                url: url.into(),
+                source,
+            })?;
+        let prefix = prefix.trim_matches('/');
+        let blobs: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(s3)
+        } else {
+            Arc::new(PrefixStore::new(s3, prefix))
+        };
+        std::fs::create_dir_all(tmp_dir).map_err(|source| StoreError::CreateDir {
+            path: tmp_dir.to_path_buf(),
+            source,
+        })?;
+        Ok(Self::with(blobs, tmp_dir.to_path_buf(), max_bytes))
+    }
+
+    fn with(blobs: Arc<dyn ObjectStore>, tmp_dir: PathBuf, max_bytes: u64) -> Self {
         Self {
-            dir: PathBuf::from(dir),
+            blobs,
+            tmp_dir,
             max_bytes,
             allow_private_fetch: false,
             fetch_timeout: Duration::from_secs(30),
         }
     }
 
-    /// Where the blob with this hex SHA-256 lives.
-    pub fn path_of(&self, sha256: &str) -> PathBuf {
+    /// The key of the blob with this hex SHA-256.
+    fn key(sha256: &str) -> object_store::path::Path {
         let (a, b) = sha256.split_at(2.min(sha256.len()));
-        self.dir.join(a).join(b)
+        object_store::path::Path::from_iter([a, b])
+    }
+
+    /// The bytes of the blob with this hex SHA-256, streamed; `None` when the store does not
+    /// have it (a restored database, a cleaned disk).
+    pub async fn open_blob(&self, sha256: &str) -> ApiResult<Option<BlobStream>> {
+        match self.blobs.get(&Self::key(sha256)).await {
+            Ok(got) => Ok(Some(
+                got.into_stream()
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .boxed(),
+            )),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_error("read", sha256, &e)),
+        }
+    }
+
+    /// The whole blob (stored files are at most [`Self::max_bytes`]): what a channel sends.
+    pub async fn read_blob(&self, sha256: &str) -> ApiResult<Option<Bytes>> {
+        match self.blobs.get(&Self::key(sha256)).await {
+            Ok(got) => got
+                .bytes()
+                .await
+                .map(Some)
+                .map_err(|e| store_error("read", sha256, &e)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_error("read", sha256, &e)),
+        }
     }
 
     pub fn too_large(&self) -> ApiError {
@@ -54,11 +180,10 @@ impl FileStore {
 
     /// Starts receiving a file into a temporary file of the store.
     pub async fn writer(&self) -> ApiResult<BlobWriter> {
-        let tmp_dir = self.dir.join("tmp");
-        tokio::fs::create_dir_all(&tmp_dir)
+        tokio::fs::create_dir_all(&self.tmp_dir)
             .await
-            .map_err(|e| io_error("create the file store", &tmp_dir, e))?;
-        let path = tmp_dir.join(uuid::Uuid::new_v4().to_string());
+            .map_err(|e| io_error("create the file store", &self.tmp_dir, e))?;
+        let path = self.tmp_dir.join(uuid::Uuid::new_v4().to_string());
         let file = tokio::fs::File::create(&path)
             .await
             .map_err(|e| io_error("create", &path, e))?;
@@ -77,12 +202,16 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> ApiError {
     ApiError::Internal(format!("file store: cannot {what} {}: {e}", path.display()))
 }
 
-/// A temporary file removed when dropped (unless moved into place).
+fn store_error(what: &str, sha256: &str, e: &object_store::Error) -> ApiError {
+    ApiError::Internal(format!("file store: cannot {what} blob {sha256}: {e}"))
+}
+
+/// A temporary file removed when dropped (after its bytes went into the store, or not).
 struct TempFile(PathBuf);
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        // Already renamed into the store, or never written: nothing to remove.
+        // Never written: nothing to remove.
         let _ = std::fs::remove_file(&self.0);
     }
 }
@@ -124,26 +253,34 @@ impl BlobWriter {
         self.size
     }
 
-    /// Flushes the file to disk and moves it to its content address; returns the hex SHA-256.
+    /// Puts the complete file into the store under its content address (streamed, in parts
+    /// when large); returns the hex SHA-256.
     pub async fn commit(mut self) -> ApiResult<String> {
         self.file
-            .sync_all()
+            .flush()
             .await
-            .map_err(|e| io_error("sync", &self.temp.0, e))?;
+            .map_err(|e| io_error("write", &self.temp.0, e))?;
         let sha = hex::encode(self.hasher.finalize_reset());
-        let target = self.store.path_of(&sha);
-        if tokio::fs::try_exists(&target).await.unwrap_or(false) {
+        let key = FileStore::key(&sha);
+        if self.store.blobs.head(&key).await.is_ok() {
             // Same bytes already stored: the temporary copy is dropped (and removed).
             return Ok(sha);
         }
-        if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|e| io_error("create", parent, e))?;
-        }
-        tokio::fs::rename(&self.temp.0, &target)
+        let mut file = tokio::fs::File::open(&self.temp.0)
             .await
-            .map_err(|e| io_error("store", &target, e))?;
+            .map_err(|e| io_error("read", &self.temp.0, e))?;
+        let mut upload = BufWriter::new(Arc::clone(&self.store.blobs), key);
+        let put = async {
+            tokio::io::copy(&mut file, &mut upload).await?;
+            upload.shutdown().await
+        };
+        if let Err(e) = put.await {
+            // An interrupted multipart upload is aborted, so the store keeps no part of it.
+            let _ = upload.abort().await;
+            return Err(ApiError::Internal(format!(
+                "file store: cannot store blob {sha}: {e}"
+            )));
+        }
         Ok(sha)
     }
 }

@@ -18,7 +18,7 @@ use super::auth::Auth;
 use super::extract::{discard_body, ClientIp, Json, Path, Query};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::files::{kind, sanitize_name};
+use crate::files::{kind, sanitize_name, FileStore};
 use crate::service::attachments::{self as svc, FileSend, StoredFile};
 use crate::service::edit_ids::check_key;
 
@@ -171,27 +171,23 @@ pub async fn download(
     Auth(p): Auth,
     Path(id): Path<Id>,
 ) -> ApiResult<Response> {
-    let (reference, path) = svc::open(&st.db, &st.files, p, id).await?;
-    file_response(&reference, &path, id).await
+    let reference = svc::open(&st.db, p, id).await?;
+    file_response(&st.files, &reference, id).await
 }
 
-/// The bytes of attachment `id` (found at `path`) with its type and name.
+/// The bytes of attachment `id` from the file store, with its type and name.
 pub async fn file_response(
+    files: &FileStore,
     reference: &AttachmentRef,
-    path: &std::path::Path,
     id: Id,
 ) -> ApiResult<Response> {
-    let file = tokio::fs::File::open(path).await.map_err(|e| match e.kind() {
-        // The row outlived its bytes (a restored database, a cleaned disk): say so, it is
-        // not a fault of the request.
-        std::io::ErrorKind::NotFound => ApiError::not_found(format!(
+    let Some(blob) = files.open_blob(&reference.sha256).await? else {
+        // The row outlived its bytes (a restored database, a cleaned disk or bucket): say so,
+        // it is not a fault of the request.
+        return Err(ApiError::not_found(format!(
             "The file of attachment {id} is missing on the server; ask the administrator to restore it."
-        )),
-        _ => ApiError::Internal(format!(
-            "attachment {id}: cannot open {}: {e}",
-            path.display()
-        )),
-    })?;
+        )));
+    };
     let content_type = HeaderValue::from_str(&reference.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     Ok((
@@ -209,7 +205,7 @@ pub async fn file_response(
                 HeaderValue::from_static("nosniff"),
             ),
         ],
-        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+        Body::from_stream(blob),
     )
         .into_response())
 }

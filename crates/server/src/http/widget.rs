@@ -276,6 +276,6 @@ pub async fn download(
     let id = ids.1;
     let channel = admitted(ext)?;
     let visitor = channel.visitor(visitor_token(&headers))?;
-    let (reference, path) = visitors::open_file(&st.db, &st.files, &channel, &visitor, id).await?;
-    file_response(&reference, &path, id).await
+    let reference = visitors::open_file(&st.db, &channel, &visitor, id).await?;
+    file_response(&st.files, &reference, id).await
 }

@@ -17,8 +17,6 @@
 //!   thread shows the name and size), but their download is refused with 403, saying why.
 //!   Files operators sent are not "received" and stay downloadable.
 
-use std::path::PathBuf;
-
 use rusqlite::Connection;
 use switchboard_protocol::{
     AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, GroupFilesUpdate, Id, LogAction,
@@ -29,7 +27,7 @@ use super::actor::{resolve_actor, Actor, Principal};
 use super::conversations::{denied, load_visible, send_in, SendRequest};
 use super::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::files::{kind, FileStore};
+use crate::files::kind;
 use crate::policy::{self, Scope};
 use crate::storage::attachments::{self as store, NewAttachment};
 use crate::storage::{groups, messages, Db, WriteCtx};
@@ -171,32 +169,24 @@ pub async fn send_file(
     .await
 }
 
-/// The attachment `id` and the path of its bytes, if the caller may download it: 404 for
-/// unknown ids and conversations the caller cannot see, 403 when a client's file is blocked
-/// by one of the caller's groups.
-pub async fn open(
-    db: &Db,
-    files: &FileStore,
-    principal: Principal,
-    id: Id,
-) -> ApiResult<(AttachmentRef, PathBuf)> {
-    let reference = db
-        .read(move |conn| {
-            let actor = resolve_actor(conn, &principal, None, None)?;
-            let not_found = || ApiError::not_found(format!("Attachment {id} not found."));
-            let rec = store::get(conn, actor.company_id, id)?.ok_or_else(not_found)?;
-            load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
-                ApiError::NotFound(_) => not_found(),
-                other => other,
-            })?;
-            if rec.created_by.is_none() {
-                check_group_policy(conn, &actor, Direction::Receive)?;
-            }
-            Ok(rec.reference)
-        })
-        .await?;
-    let path = files.path_of(&reference.sha256);
-    Ok((reference, path))
+/// The attachment `id`, if the caller may download it: 404 for unknown ids and
+/// conversations the caller cannot see, 403 when a client's file is blocked by one of the
+/// caller's groups.
+pub async fn open(db: &Db, principal: Principal, id: Id) -> ApiResult<AttachmentRef> {
+    db.read(move |conn| {
+        let actor = resolve_actor(conn, &principal, None, None)?;
+        let not_found = || ApiError::not_found(format!("Attachment {id} not found."));
+        let rec = store::get(conn, actor.company_id, id)?.ok_or_else(not_found)?;
+        load_visible(conn, &actor, rec.conversation_id).map_err(|e| match e {
+            ApiError::NotFound(_) => not_found(),
+            other => other,
+        })?;
+        if rec.created_by.is_none() {
+            check_group_policy(conn, &actor, Direction::Receive)?;
+        }
+        Ok(rec.reference)
+    })
+    .await
 }
 
 /// Every group of the company with its file policy, by name.

@@ -294,23 +294,29 @@ async fn prepare(
     let Some((channel, conv, msg)) = found else {
         return Ok(None);
     };
-    let adapter = channels::adapter_for(&channel, settings, db);
-    Ok(adapter.map(|adapter| {
-        (
-            adapter,
-            Outbound {
-                message_id: msg.id,
-                conversation_id: conv.id,
-                channel_id: channel.account.id,
-                client_external_id: conv.client.external_id.clone(),
-                text: msg.text,
-                created_at: msg.created_at,
-                attachment_path: msg.attachment.as_ref().map(|a| files.path_of(&a.sha256)),
-                attachment: msg.attachment,
-                idempotency_key: key,
-            },
-        )
-    }))
+    let Some(adapter) = channels::adapter_for(&channel, settings, db) else {
+        return Ok(None);
+    };
+    // A store that does not answer is an error here (tried again later); one that lost the
+    // bytes is the adapter's refusal (`Outbound::file`).
+    let attachment_bytes = match &msg.attachment {
+        Some(a) => files.read_blob(&a.sha256).await?,
+        None => None,
+    };
+    Ok(Some((
+        adapter,
+        Outbound {
+            message_id: msg.id,
+            conversation_id: conv.id,
+            channel_id: channel.account.id,
+            client_external_id: conv.client.external_id.clone(),
+            text: msg.text,
+            created_at: msg.created_at,
+            attachment: msg.attachment,
+            attachment_bytes,
+            idempotency_key: key,
+        },
+    )))
 }
 
 /// Sets a message's `delivery` and its reason (when they change) and tells whoever sees its

@@ -57,9 +57,7 @@ impl EmailAdapter {
                 after: None,
             })?;
         let message_id = format!("{}@{}", msg.idempotency_key, self.config.domain());
-        let mail = self
-            .compose(msg, from, to, thread.as_ref(), &message_id)
-            .await?;
+        let mail = self.compose(msg, from, to, thread.as_ref(), &message_id)?;
         match smtp.send(mail).await {
             Ok(()) => Ok(Delivered {
                 platform_id: Some(message_id),
@@ -72,7 +70,7 @@ impl EmailAdapter {
         }
     }
 
-    async fn compose(
+    fn compose(
         &self,
         msg: &Outbound,
         from: Address,
@@ -100,15 +98,9 @@ impl EmailAdapter {
                 );
         }
         let text = SinglePart::plain(msg.text.clone());
-        let (Some(file), Some(path)) = (&msg.attachment, &msg.attachment_path) else {
+        let Some((file, bytes)) = msg.file()? else {
             return builder.singlepart(text).map_err(|e| refused(&e));
         };
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|e| DeliveryError::Retry {
-                reason: format!("The server could not read the file {:?}: {e}", file.name),
-                after: None,
-            })?;
         // A type lettre cannot parse goes as plain bytes.
         let ctype = ContentType::parse(&file.content_type)
             .or_else(|_| ContentType::parse("application/octet-stream"))
@@ -117,7 +109,7 @@ impl EmailAdapter {
             .multipart(
                 MultiPart::mixed()
                     .singlepart(text)
-                    .singlepart(Attachment::new(file.name.clone()).body(bytes, ctype)),
+                    .singlepart(Attachment::new(file.name.clone()).body(bytes.to_vec(), ctype)),
             )
             .map_err(|e| refused(&e))
     }

@@ -2,8 +2,6 @@
 //! get a token, read their own conversation, write, send and fetch files. Each function takes
 //! the [`Visitor`] a valid token names, so no path leads to another visitor's conversation.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 use switchboard_protocol::{
     AttachmentRef, ClientContact, Delivery, Id, InboundAccepted, InboundMessage, Message,
@@ -254,28 +252,24 @@ pub fn max_file(files: &FileStore) -> u64 {
 /// A file of the visitor's own conversation (theirs or an operator's); 404 for any other.
 pub async fn open_file(
     db: &Db,
-    files: &FileStore,
     channel: &WidgetChannel,
     visitor: &Visitor,
     id: Id,
-) -> ApiResult<(AttachmentRef, PathBuf)> {
+) -> ApiResult<AttachmentRef> {
     let (channel_id, company_id, visitor) =
         (channel.id(), channel.record.company_id, visitor.clone());
-    let reference = db
-        .read(move |conn| {
-            let not_found = || ApiError::not_found(format!("File {id} not found."));
-            let conv = conversation_of(conn, channel_id, &visitor)?.ok_or_else(not_found)?;
-            let rec = attachments::get(conn, company_id, id)?.ok_or_else(not_found)?;
-            if rec.conversation_id != conv {
-                return Err(not_found());
-            }
-            // A file attached to a note stays on the desk like the note.
-            if !messages::client_sees_attachment(conn, conv, id)? {
-                return Err(not_found());
-            }
-            Ok(rec.reference)
-        })
-        .await?;
-    let path = files.path_of(&reference.sha256);
-    Ok((reference, path))
+    db.read(move |conn| {
+        let not_found = || ApiError::not_found(format!("File {id} not found."));
+        let conv = conversation_of(conn, channel_id, &visitor)?.ok_or_else(not_found)?;
+        let rec = attachments::get(conn, company_id, id)?.ok_or_else(not_found)?;
+        if rec.conversation_id != conv {
+            return Err(not_found());
+        }
+        // A file attached to a note stays on the desk like the note.
+        if !messages::client_sees_attachment(conn, conv, id)? {
+            return Err(not_found());
+        }
+        Ok(rec.reference)
+    })
+    .await
 }

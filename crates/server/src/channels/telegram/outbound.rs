@@ -44,17 +44,12 @@ impl Sender {
             ))
         })?;
         let client = self.api.client().await?;
-        let sent: Sent = match (&msg.attachment, &msg.attachment_path) {
-            (Some(file), Some(path)) => {
+        let sent: Sent = match msg.file()? {
+            Some((file, bytes)) => {
                 // The message's text is the file's name: Telegram shows that already.
-                let blob = tokio::fs::File::open(path).await.map_err(|e| {
-                    DeliveryError::Refused(format!("The file {:?} cannot be read: {e}", file.name))
-                })?;
-                let part = reqwest::multipart::Part::stream_with_length(
-                    reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(blob)),
-                    u64::try_from(file.size).unwrap_or_default(),
-                )
-                .file_name(file.name.clone());
+                let part =
+                    reqwest::multipart::Part::stream(reqwest::Body::from(bytes.clone()))
+                        .file_name(file.name.clone());
                 let form = reqwest::multipart::Form::new()
                     .text("chat_id", chat_id.to_string())
                     .part("document", part);
