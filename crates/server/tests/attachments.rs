@@ -17,21 +17,6 @@ use sha2::{Digest, Sha256};
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR fake but signed";
 
 impl Fx {
-    /// Puts conversation `c` into `op`'s inbox (through the seed API).
-    async fn start_for(&self, c: i64, op: i64) {
-        let r = self
-            .post_form(
-                &self.api,
-                "/api/conversations/start",
-                &[
-                    ("conversation_id", c.to_string()),
-                    ("operator_id", op.to_string()),
-                ],
-            )
-            .await;
-        assert_eq!(r.0, StatusCode::OK, "{}", r.1);
-    }
-
     fn tmp_files(&self) -> usize {
         let mut dir = self.db_path.as_os_str().to_owned();
         dir.push(".files/tmp");

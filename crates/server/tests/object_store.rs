@@ -109,17 +109,7 @@ async fn attachments_go_to_the_bucket_and_come_back() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let fx = Fx::with_server_env(&["--files", &format!("s3://{BUCKET}/acme")], &env);
     let anna = session(fx.anna);
-    let started = fx
-        .post_form(
-            &fx.api,
-            "/api/conversations/start",
-            &[
-                ("conversation_id", fx.c1.to_string()),
-                ("operator_id", fx.anna.to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(started.0, StatusCode::OK, "{}", started.1);
+    fx.start_for(fx.c1, fx.anna).await;
 
     // A small file, and one of 12 MiB: past object_store's 10 MiB buffer, it goes up in parts.
     let small = b"%PDF-1.4 a contract".to_vec();

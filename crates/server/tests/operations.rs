@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{cli_refused, session, until, Fx, Server, BIN};
+use common::{cli_refused, files_under, session, until, Fx, Server, BIN};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -145,22 +145,6 @@ fn a_database_url_is_refused_and_no_file_appears() {
             );
         }
     }
-    let left: Vec<_> = walk(cwd.path());
+    let left = files_under(cwd.path());
     assert!(left.is_empty(), "files appeared: {left:?}");
-}
-
-/// Every file under `dir`, at any depth.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .expect("read dir")
-        .flatten()
-        .flat_map(|e| {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p)
-            } else {
-                vec![p]
-            }
-        })
-        .collect()
 }

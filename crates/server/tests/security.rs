@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{assert_error, decode, session, Fx, Ws, PASSWORD};
+use common::{assert_error, decode, files_under, session, Fx, Ws, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_protocol::Id;
@@ -241,24 +241,6 @@ async fn outgoing_whatsapp_leaves_an_unseen_conversation_alone() {
         "+15550123456 is on the black list",
     );
     assert!(!got.1.to_string().contains("Greta"), "{}", got.1);
-}
-
-/// Regular files under `dir` (recursively); none when it does not exist.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                files_under(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
 }
 
 /// Finding 4: a wrong channel secret stores nothing, however large the attachment, and a

@@ -635,6 +635,21 @@ impl Fx {
         got.1
     }
 
+    /// Puts conversation `c` into `op`'s inbox (through the seed API).
+    pub async fn start_for(&self, c: i64, op: i64) {
+        let r = self
+            .post_form(
+                &self.api,
+                "/api/conversations/start",
+                &[
+                    ("conversation_id", c.to_string()),
+                    ("operator_id", op.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(r.0, StatusCode::OK, "{}", r.1);
+    }
+
     /// Uploads `body` as the file `name` into conversation `c`.
     pub async fn upload(
         &self,
@@ -700,6 +715,24 @@ impl Fx {
             .expect("inbound");
         decode(resp).await
     }
+}
+
+/// Regular files under `dir` (recursively); none when it does not exist.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
 }
 
 /// Polls `check` until it holds (the deadline only bounds a broken run).
