@@ -213,3 +213,48 @@ fn commit(inner: &Inner, mut batch: Vec<Box<dyn Job>>) {
         job.finish(outcome.as_ref().map(|()| ()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::future::join_all;
+
+    use super::*;
+
+    /// Writes that fail or panic in a batch roll back alone: the others commit, each caller
+    /// hears its own outcome, and a write that ran twice (once in the batch that was rolled
+    /// back) is stored once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_does_not_spoil_its_batch() {
+        let db = Db::open_in_memory().expect("db");
+        let writes = (1..=200_i64).map(|id| {
+            db.write_grouped(move |ctx| {
+                ctx.tx.execute(
+                    "INSERT INTO companies (id, name, created_at) VALUES (?1, 'c', 0)",
+                    [id],
+                )?;
+                match id % 10 {
+                    3 => Err(ApiError::bad_request("refused")),
+                    7 => panic!("a write that panics"),
+                    _ => Ok(id),
+                }
+            })
+        });
+        let answers = join_all(writes).await;
+        for (id, answer) in (1..=200_i64).zip(&answers) {
+            match id % 10 {
+                3 => assert!(matches!(answer, Err(ApiError::BadRequest(_))), "{answer:?}"),
+                7 => assert!(matches!(answer, Err(ApiError::Internal(_))), "{answer:?}"),
+                _ => assert_eq!(answer.as_ref().ok(), Some(&id)),
+            }
+        }
+        let stored: Vec<i64> = db
+            .read_blocking(|conn| {
+                let mut stmt = conn.prepare("SELECT id FROM companies ORDER BY id")?;
+                let ids = stmt.query_map([], |r| r.get(0))?;
+                Ok(ids.collect::<rusqlite::Result<_>>()?)
+            })
+            .expect("read");
+        let expected: Vec<i64> = (1..=200).filter(|id| id % 10 != 3 && id % 10 != 7).collect();
+        assert_eq!(stored, expected);
+    }
+}
