@@ -91,6 +91,26 @@ pub fn update(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Writes what a new message changes (`last_message_*`, `updated_at`) and nothing else. The
+/// hottest write of ingest: it sets no status, operator or group, so SQLite checks no foreign
+/// key and opens no statement journal for it, as it must for [`update`].
+pub fn set_last_message(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE conversations SET last_message_at = ?2, last_message_from_operator = ?3,
+            last_message_preview = ?4, last_client_message_id = ?5, updated_at = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        c.id,
+        c.last_message_at,
+        c.last_message_from_operator,
+        c.last_message_preview,
+        c.last_client_message_id,
+        c.updated_at
+    ])?;
+    Ok(())
+}
+
 pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<Conversation>> {
     optional(conn.query_row(
         &format!("{} WHERE c.company_id = ?1 AND c.id = ?2", select()),

@@ -254,7 +254,9 @@ mod tests {
                 Ok(ids.collect::<rusqlite::Result<_>>()?)
             })
             .expect("read");
-        let expected: Vec<i64> = (1..=200).filter(|id| id % 10 != 3 && id % 10 != 7).collect();
+        let expected: Vec<i64> = (1..=200)
+            .filter(|id| id % 10 != 3 && id % 10 != 7)
+            .collect();
         assert_eq!(stored, expected);
     }
 }
