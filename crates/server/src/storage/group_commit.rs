@@ -210,7 +210,7 @@ fn commit(inner: &Inner, mut batch: Vec<Box<dyn Job>>) {
     let outcome = outcome.map(|changes| inner.publish(changes));
     drop(conn);
     for job in batch {
-        job.finish(outcome.as_ref().map(|()| ()));
+        job.finish(outcome.as_ref().copied());
     }
 }
 
