@@ -67,10 +67,9 @@ async fn admitted(
         &st.db,
         &st.inbound_failures,
         channel_id,
-        secret.clone(),
+        secret.as_deref(),
         &ip,
-    )
-    .await;
+    );
     if let Err(refused) = admitted {
         discard_body(req.into_body(), BODY_LIMIT).await;
         return Err(refused);

@@ -415,7 +415,7 @@ pub async fn send(
 ) -> ApiResult<(Message, bool)> {
     // Group commit: concurrent sends share one transaction (storage::group_commit).
     db.write_grouped(move |ctx| {
-        let actor = resolve_actor(ctx.tx, &principal, req.acting_operator_id, ip)?;
+        let actor = resolve_actor(ctx.tx, &principal, req.acting_operator_id, ip.clone())?;
         send_in(ctx, &actor, &req)
     })
     .await

@@ -80,7 +80,12 @@ pub async fn run(
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             // Any committed change may have queued an event; a closed feed just waits.
-            _ = wake.recv() => {}
+            _ = wake.recv() => {
+                // One look at the outbox covers every change already published: a batch of
+                // inbound messages publishes dozens at once, and a look per change was two
+                // reads per message.
+                while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = wake.try_recv() {}
+            }
         }
     }
 }

@@ -36,14 +36,16 @@ const MAX_WEBHOOKS: usize = 20;
 /// Largest page of the delivery log.
 const MAX_PAGE: u32 = 200;
 
-/// Queues `event` with `data` for every active webhook of the company subscribed to it.
+/// Queues `event` with its data for every active webhook of the company subscribed to it.
 /// `order_key`: events with the same key reach each receiver in the order they were raised.
+/// `data` is built only when someone is subscribed (every stored message raises an event,
+/// and most companies have no webhook); `None`: the entity is gone, nothing to send.
 fn raise(
     conn: &Connection,
     company_id: Id,
     event: WebhookEventName,
     order_key: &str,
-    data: &serde_json::Value,
+    data: impl FnOnce() -> ApiResult<Option<serde_json::Value>>,
     now: i64,
 ) -> ApiResult<()> {
     let hooks: Vec<_> = store::list(conn, company_id)?
@@ -53,8 +55,11 @@ fn raise(
     if hooks.is_empty() {
         return Ok(());
     }
+    let Some(data) = data()? else {
+        return Ok(());
+    };
     let event_id = new_event_id();
-    let body = envelope(event.as_str(), &event_id, company_id, data, now);
+    let body = envelope(event.as_str(), &event_id, company_id, &data, now);
     for h in hooks {
         store::enqueue(
             conn,
@@ -121,31 +126,32 @@ pub(crate) fn conversation_logged(
             let (Some(message_id), Some(tag)) = (details.message_id, &details.tag) else {
                 return Ok(());
             };
-            let data = json!({
-                "conversation_id": conversation_id,
-                "message_id": message_id,
-                "tag": tag,
-            });
             return raise(
                 conn,
                 company_id,
                 WebhookEventName::TagAdded,
                 &conversation_key(conversation_id),
-                &data,
+                || {
+                    Ok(Some(json!({
+                        "conversation_id": conversation_id,
+                        "message_id": message_id,
+                        "tag": tag,
+                    })))
+                },
                 now,
             );
         }
         _ => return Ok(()),
-    };
-    let Some(conv) = conversations::get(conn, company_id, conversation_id)? else {
-        return Ok(());
     };
     raise(
         conn,
         company_id,
         event,
         &conversation_key(conversation_id),
-        &json!({ "conversation": conv }),
+        || {
+            let conv = conversations::get(conn, company_id, conversation_id)?;
+            Ok(conv.map(|conv| json!({ "conversation": conv })))
+        },
         now,
     )
 }
@@ -166,7 +172,7 @@ pub(crate) fn message_created(
         company_id,
         WebhookEventName::MessageCreated,
         &conversation_key(msg.conversation_id),
-        &json!({ "message": msg }),
+        || Ok(Some(json!({ "message": msg }))),
         now,
     )
 }
@@ -180,15 +186,15 @@ pub(crate) fn client_logged(
     action: LogAction,
     now: i64,
 ) -> ApiResult<()> {
-    let Some(client) = clients::get(conn, company_id, client_id)? else {
-        return Ok(());
-    };
     raise(
         conn,
         company_id,
         WebhookEventName::ClientUpdated,
         &format!("client:{client_id}"),
-        &json!({ "client": client, "change": action.as_str() }),
+        || {
+            let client = clients::get(conn, company_id, client_id)?;
+            Ok(client.map(|client| json!({ "client": client, "change": action.as_str() })))
+        },
         now,
     )
 }

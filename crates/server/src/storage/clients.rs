@@ -39,21 +39,29 @@ pub fn insert(
     name: &str,
     now: i64,
 ) -> rusqlite::Result<Id> {
-    conn.execute(
+    // Cached, like the lookups: every new client of a channel comes in this way.
+    conn.prepare_cached(
         "INSERT INTO clients (company_id, channel_account_id, external_id, original_name,
             display_name, created_at)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-        params![company_id, channel_account_id, external_id, name, now],
-    )?;
+    )?
+    .execute(params![
+        company_id,
+        channel_account_id,
+        external_id,
+        name,
+        now
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<Client>> {
-    optional(conn.query_row(
-        &format!("SELECT {COLUMNS} FROM clients cl WHERE cl.company_id = ?1 AND cl.id = ?2"),
-        params![company_id, id],
-        |r| row_to_client(r, 0),
-    ))
+    optional(
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM clients cl WHERE cl.company_id = ?1 AND cl.id = ?2"
+        ))?
+        .query_row(params![company_id, id], |r| row_to_client(r, 0)),
+    )
 }
 
 pub fn find_by_external_id(

@@ -40,29 +40,29 @@ fn row_to_conversation(r: &Row<'_>) -> rusqlite::Result<Conversation> {
 
 /// Inserts a conversation for `c.client` (whose id must exist) and returns its id.
 pub fn insert(conn: &Connection, company_id: Id, c: &Conversation) -> rusqlite::Result<Id> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO conversations (company_id, channel_account_id, client_id, status,
             operator_id, group_id, status_changed_at, closed_by, last_message_at,
             last_message_from_operator, last_message_preview, last_client_message_id,
             created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            company_id,
-            c.channel_account_id,
-            c.client.id,
-            c.status.as_str(),
-            c.operator_id,
-            c.group_id,
-            c.status_changed_at,
-            c.closed_by,
-            c.last_message_at,
-            c.last_message_from_operator,
-            c.last_message_preview,
-            c.last_client_message_id,
-            c.created_at,
-            c.updated_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        company_id,
+        c.channel_account_id,
+        c.client.id,
+        c.status.as_str(),
+        c.operator_id,
+        c.group_id,
+        c.status_changed_at,
+        c.closed_by,
+        c.last_message_at,
+        c.last_message_from_operator,
+        c.last_message_preview,
+        c.last_client_message_id,
+        c.created_at,
+        c.updated_at
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -82,6 +82,26 @@ pub fn update(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
         c.group_id,
         c.status_changed_at,
         c.closed_by,
+        c.last_message_at,
+        c.last_message_from_operator,
+        c.last_message_preview,
+        c.last_client_message_id,
+        c.updated_at
+    ])?;
+    Ok(())
+}
+
+/// Writes what a new message changes (`last_message_*`, `updated_at`) and nothing else. The
+/// hottest write of ingest: it sets no status, operator or group, so SQLite checks no foreign
+/// key and opens no statement journal for it, as it must for [`update`].
+pub fn set_last_message(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE conversations SET last_message_at = ?2, last_message_from_operator = ?3,
+            last_message_preview = ?4, last_client_message_id = ?5, updated_at = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        c.id,
         c.last_message_at,
         c.last_message_from_operator,
         c.last_message_preview,
