@@ -13,8 +13,8 @@ use crate::cache::{meta, profile};
 use crate::error::Result;
 use crate::shared::Shared;
 
-/// Conversations per page.
-const PAGE: u32 = 500;
+/// Conversations per page: the most the server gives.
+const PAGE: u32 = 1000;
 /// Meta key: the snapshot generation whose tags were fetched.
 const TAGS_GEN: &str = "message_tags_gen";
 
@@ -32,24 +32,26 @@ pub(crate) async fn after_snapshot(shared: &Arc<Shared>) -> Result<()> {
 
 async fn refetch_all(shared: &Arc<Shared>) -> Result<()> {
     let mut after: Id = 0;
+    let mut page = shared.api.message_tags(after, PAGE).await?;
     loop {
-        let page = shared.api.message_tags(after, PAGE).await?;
-        let next = page.next_after_id;
-        shared
-            .write(move |c| {
-                let tx = c.transaction()?;
-                for &id in &page.conversation_ids {
-                    profile::clear_conversation_tags(&tx, id)?;
-                }
-                for t in &page.message_tags {
-                    profile::set_message_tags(&tx, t)?;
-                }
-                Ok(tx.commit()?)
-            })
-            .await?;
-        match next {
-            Some(n) if n > after => after = n,
-            _ => return Ok(()),
-        }
+        let next = page.next_after_id.filter(|&n| n > after);
+        // Fetch the next page while this one is written, like the snapshot.
+        let write = shared.write(move |c| {
+            let tx = c.transaction()?;
+            for &id in &page.conversation_ids {
+                profile::clear_conversation_tags(&tx, id)?;
+            }
+            for t in &page.message_tags {
+                profile::set_message_tags(&tx, t)?;
+            }
+            Ok(tx.commit()?)
+        });
+        let Some(n) = next else {
+            return write.await;
+        };
+        let (written, fetched) = tokio::join!(write, shared.api.message_tags(n, PAGE));
+        written?;
+        page = fetched?;
+        after = n;
     }
 }

@@ -288,12 +288,13 @@ enum Pulled {
     Rebuild,
 }
 
-/// Pulls `/sync` from the last applied seq until `has_more` is false.
+/// Pulls `/sync` from the last applied seq until `has_more` is false, fetching each next page
+/// while the current one is written.
 async fn pull(shared: &Arc<Shared>) -> Result<Pulled> {
     let mut after = shared.write(|c| meta::last_seq(c)).await?;
     let mut received: i64 = 0;
+    let mut page = shared.api.sync(after, SYNC_LIMIT).await?;
     loop {
-        let page = shared.api.sync(after, SYNC_LIMIT).await?;
         if page.reset {
             return Ok(Pulled::Reset);
         }
@@ -307,19 +308,24 @@ async fn pull(shared: &Arc<Shared>) -> Result<Pulled> {
         received += page.changes.len() as i64;
         let changes = page.changes;
         let about_me = names_me(shared, &changes);
-        let applied = shared
-            .write(move |c| apply::apply_changes(c, &changes, next))
-            .await?;
+        let apply = shared.write(move |c| apply::apply_changes(c, &changes, next));
+        let (applied, following) = if has_more {
+            let (applied, fetched) = tokio::join!(apply, shared.api.sync(next, SYNC_LIMIT));
+            (applied?, Some(fetched?))
+        } else {
+            (apply.await?, None)
+        };
         shared.changed(&applied);
         shared.notify_incoming(&applied).await;
         backfill(shared, &applied.backfill).await?;
         if about_me && shared.refresh_me().await? {
             return Ok(Pulled::Rebuild);
         }
-        if !has_more {
+        let Some(following) = following else {
             return Ok(Pulled::CaughtUp);
-        }
-        after = next.max(after);
+        };
+        after = next;
+        page = following;
         shared.set_state(ConnState::Syncing {
             done: received,
             total: 0,

@@ -164,6 +164,11 @@ fn apply_one(
 /// outbox item is done. Returns whether an outbox item was acknowledged that way.
 pub fn store_message(tx: &Connection, m: &Message) -> Result<bool> {
     messages::upsert(tx, m)?;
+    acknowledge(tx, m)
+}
+
+/// Drops the outbox item the stored message `m` answers, if any; whether there was one.
+fn acknowledge(tx: &Connection, m: &Message) -> Result<bool> {
     if let Some(key) = &m.client_msg_id {
         return Ok(outbox::delete(tx, key)?.is_some());
     }
@@ -222,17 +227,33 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
         conversations::upsert(&tx, c, gen)?;
         out.conversations.insert(c.id);
     }
-    for m in &page.messages {
-        if store_message(&tx, m)? {
+    // In id order: the rows of a page then land in a few runs of the messages table rather
+    // than hopping between them.
+    let mut msgs: Vec<&Message> = page.messages.iter().collect();
+    msgs.sort_unstable_by_key(|m| m.id);
+    for m in msgs {
+        // A page's messages belong to its conversations, just written; any other one goes
+        // through the guarded upsert.
+        if out.conversations.contains(&m.conversation_id) {
+            messages::upsert_in_cached(&tx, m)?;
+        } else {
+            messages::upsert(&tx, m)?;
+        }
+        if acknowledge(&tx, m)? {
             out.outbox_acked = true;
         }
     }
     for r in &page.read_states {
         read_states::advance(&tx, r.conversation_id, r.last_read_message_id)?;
     }
-    fts_deferred::index_pending(&tx)?;
-    let done =
-        meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0) + page.conversations.len() as i64;
+    let before = meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0);
+    // The search index is filled once, when the snapshot is complete (and after its first
+    // page, so the newest conversations are found at once): one pass over many pages costs
+    // far less than one per page (see `fts_deferred`).
+    if before == 0 || page.next_cursor.is_none() {
+        fts_deferred::index_pending(&tx)?;
+    }
+    let done = before + page.conversations.len() as i64;
     meta::set_i64(&tx, meta::SNAPSHOT_COUNT, done)?;
     let finished = match &page.next_cursor {
         Some(cursor) => {

@@ -1,9 +1,13 @@
-//! Deferred search indexing for bulk writes (snapshot pages). Calling the FTS5 index from a
+//! Deferred search indexing for bulk writes (snapshots). Calling the FTS5 index from a
 //! trigger once per inserted row costs several times more than indexing the same rows with one
-//! `INSERT … SELECT`; so inside a bulk transaction new messages and conversations are only
-//! queued (`fts_pending`, `fts_pending_clients`, filled by triggers while the `fts_deferred`
-//! meta key exists) and indexed together before the transaction commits. The key never outlives its transaction: it is
-//! cleared by [`index_pending`] or rolled back with everything else.
+//! `INSERT … SELECT`, and every transaction that indexes rows leaves FTS5 a new segment to merge
+//! later; so while a snapshot is written, new messages and conversations are only queued
+//! (`fts_pending`, `fts_pending_clients`, filled by triggers while the `fts_deferred` meta key
+//! exists) and indexed together after its first page and after its last. The key lives in
+//! the cache from the snapshot's first page to its last, across the pages' transactions and
+//! across restarts (an interrupted snapshot resumes and ends with the indexing): rows written
+//! meanwhile by anything else are queued the same way. Queued rows are not found by search
+//! until then.
 
 use rusqlite::Connection;
 
@@ -12,13 +16,13 @@ use crate::error::Result;
 
 const FTS_DEFERRED: &str = "fts_deferred";
 
-/// From now until [`index_pending`] in this transaction, new rows are queued for indexing.
+/// From now until [`index_pending`], new rows are queued for indexing.
 pub fn defer(tx: &Connection) -> Result<()> {
     meta::set_i64(tx, FTS_DEFERRED, 1)
 }
 
-/// Indexes the queued messages in one statement and ends deferral. Call before anything in
-/// the transaction deletes messages in bulk, and before commit.
+/// Indexes the queued rows in one statement each and ends deferral. Call before anything in
+/// the transaction deletes messages in bulk.
 pub fn index_pending(tx: &Connection) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO messages_fts(rowid, text)
