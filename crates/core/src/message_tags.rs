@@ -4,6 +4,7 @@
 //! `/sync` applies newer records) the sync task pages through `/api/v1/message-tags` and
 //! replaces the cached tags of each page's conversations. The snapshot generation it did this
 //! for is remembered, so a refetch cut short by a dropped connection runs again on the next.
+//! A company without tags (the list is fetched again first) has nothing to page through.
 
 use std::sync::Arc;
 
@@ -26,7 +27,16 @@ pub(crate) async fn after_snapshot(shared: &Arc<Shared>) -> Result<()> {
     if fetched == Some(gen) {
         return Ok(());
     }
-    refetch_all(shared).await?;
+    // The server never removes a company's tags: a company without tags now had no tagged
+    // message when the snapshot was read, and there is nothing to page through.
+    let tags = shared.api.tags().await?;
+    let any = !tags.is_empty();
+    shared
+        .write(move |c| profile::replace_tags(c, &tags))
+        .await?;
+    if any {
+        refetch_all(shared).await?;
+    }
     shared.write(move |c| meta::set_i64(c, TAGS_GEN, gen)).await
 }
 

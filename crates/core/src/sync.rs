@@ -214,8 +214,20 @@ async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
 }
 
 /// Pages the snapshot in, newest activity first so the list fills from the top (resuming one
-/// that was interrupted). The outbox is never touched.
+/// that was interrupted). The outbox is never touched. Written with fewer checkpoints, and
+/// checkpointed whole at the end (see `cache::snapshot_writes`).
 async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
+    shared
+        .write(|c| crate::cache::snapshot_writes(c, true))
+        .await?;
+    let result = snapshot_pages(shared).await;
+    shared
+        .write(|c| crate::cache::snapshot_writes(c, false))
+        .await?;
+    result
+}
+
+async fn snapshot_pages(shared: &Arc<Shared>) -> Result<()> {
     let (mut cursor, done) = shared
         .write(|c| {
             if meta::get_i64(c, meta::SNAPSHOT_SEQ)?.is_none() {

@@ -217,6 +217,29 @@ impl Cache {
 /// same pages from the file again and again. Memory is taken only as pages are used.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
+/// WAL pages after which a commit copies them back into the file (and syncs it): SQLite's
+/// default, and the threshold while a snapshot is written (~100 MB at 4 KiB pages), whose pages
+/// rewrite the same b-tree and index pages again and again: each checkpoint copies a page
+/// once however often it was written since the last.
+const CHECKPOINT_PAGES: i64 = 1000;
+const SNAPSHOT_CHECKPOINT_PAGES: i64 = 25_000;
+
+/// Switches the write connection to and from snapshot writing (see
+/// [`SNAPSHOT_CHECKPOINT_PAGES`]). Switching back checkpoints the WAL whole and empties it.
+pub fn snapshot_writes(conn: &Connection, on: bool) -> Result<()> {
+    let pages = if on {
+        SNAPSHOT_CHECKPOINT_PAGES
+    } else {
+        CHECKPOINT_PAGES
+    };
+    conn.pragma_update(None, "wal_autocheckpoint", pages)?;
+    if !on {
+        // Answers a row (busy, WAL pages, pages copied); busy only delays the emptying.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
 fn configure(conn: &Connection, file: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // Sync and the list keep more than the default 16 statements warm.
