@@ -21,7 +21,7 @@ use crate::view::ConnState;
 
 /// Conversations per snapshot page (each comes with all its messages). Large pages mean few
 /// transactions and round trips; the first still arrives quickly.
-pub const SNAPSHOT_LIMIT: u32 = 1000;
+pub const SNAPSHOT_LIMIT: u32 = 2000;
 /// The first page is smaller so the newest conversations show up at once.
 const SNAPSHOT_FIRST_LIMIT: u32 = 200;
 /// Change records per `/sync` page.

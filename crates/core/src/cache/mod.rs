@@ -119,6 +119,11 @@ impl Cache {
             std::fs::create_dir_all(dir)?;
         }
         let trusted = clean_close::take(path);
+        tracing::debug!(
+            path = %path.display(),
+            check = !trusted,
+            "opening the cache (the integrity check is skipped after a clean close)"
+        );
         match Self::open_checked(path, !trusted) {
             Ok(cache) => Ok(cache),
             Err(CoreError::CacheCorrupt(detail)) => {
