@@ -128,7 +128,7 @@ pub async fn snapshot_recent(
                     // The main part ends here: fill the rest of the page from the tail, which
                     // is usually short, to save a round trip.
                     let room = limit - convs.len() as i64;
-                    let next = add_tail(conn, &principal, since, 0, room, &mut convs)?;
+                    let next = add_tail(conn, &principal, (since, 0), room, total, &mut convs)?;
                     (convs, next)
                 }
             }
@@ -136,20 +136,18 @@ pub async fn snapshot_recent(
                 since, after_id, ..
             } => {
                 let mut convs = Vec::new();
-                let next = add_tail(conn, &principal, since, after_id, limit, &mut convs)?;
+                let next = add_tail(
+                    conn,
+                    &principal,
+                    (since, after_id),
+                    limit,
+                    total,
+                    &mut convs,
+                )?;
                 (convs, next)
             }
         };
-        let next = next.map(|c| match c {
-            Cursor::Tail {
-                since, after_id, ..
-            } => Cursor::Tail {
-                since,
-                after_id,
-                total: Some(total),
-            },
-            other => other,
-        });
+
         let (messages, read_states) = threads(conn, viewer.operator_id, &convs)?;
         Ok(SnapshotPage {
             seq,
@@ -164,13 +162,14 @@ pub async fn snapshot_recent(
     .await
 }
 
-/// Appends up to `room` tail conversations after `after_id`; the cursor of what is left.
+/// Appends up to `room` tail conversations changed after `since` with ids after `after_id`;
+/// the cursor of what is left (carrying `total`).
 fn add_tail(
     conn: &Connection,
     principal: &Principal,
-    since: i64,
-    after_id: Id,
+    (since, after_id): (i64, Id),
     room: i64,
+    total: i64,
     out: &mut Vec<Conversation>,
 ) -> ApiResult<Option<Cursor>> {
     let mut tail = conversations::page_changed_since(
@@ -188,7 +187,7 @@ fn add_tail(
     Ok(more.then_some(Cursor::Tail {
         since,
         after_id: last,
-        total: None,
+        total: Some(total),
     }))
 }
 
