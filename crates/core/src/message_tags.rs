@@ -4,6 +4,7 @@
 //! `/sync` applies newer records) the sync task pages through `/api/v1/message-tags` and
 //! replaces the cached tags of each page's conversations. The snapshot generation it did this
 //! for is remembered, so a refetch cut short by a dropped connection runs again on the next.
+//! A company without tags (the list is fetched again first) has nothing to page through.
 
 use std::sync::Arc;
 
@@ -13,8 +14,8 @@ use crate::cache::{meta, profile};
 use crate::error::Result;
 use crate::shared::Shared;
 
-/// Conversations per page.
-const PAGE: u32 = 500;
+/// Conversations per page: the most the server gives.
+const PAGE: u32 = 1000;
 /// Meta key: the snapshot generation whose tags were fetched.
 const TAGS_GEN: &str = "message_tags_gen";
 
@@ -26,30 +27,41 @@ pub(crate) async fn after_snapshot(shared: &Arc<Shared>) -> Result<()> {
     if fetched == Some(gen) {
         return Ok(());
     }
-    refetch_all(shared).await?;
+    // The server never removes a company's tags: a company without tags now had no tagged
+    // message when the snapshot was read, and there is nothing to page through.
+    let tags = shared.api.tags().await?;
+    let any = !tags.is_empty();
+    shared
+        .write(move |c| profile::replace_tags(c, &tags))
+        .await?;
+    if any {
+        refetch_all(shared).await?;
+    }
     shared.write(move |c| meta::set_i64(c, TAGS_GEN, gen)).await
 }
 
 async fn refetch_all(shared: &Arc<Shared>) -> Result<()> {
     let mut after: Id = 0;
+    let mut page = shared.api.message_tags(after, PAGE).await?;
     loop {
-        let page = shared.api.message_tags(after, PAGE).await?;
-        let next = page.next_after_id;
-        shared
-            .write(move |c| {
-                let tx = c.transaction()?;
-                for &id in &page.conversation_ids {
-                    profile::clear_conversation_tags(&tx, id)?;
-                }
-                for t in &page.message_tags {
-                    profile::set_message_tags(&tx, t)?;
-                }
-                Ok(tx.commit()?)
-            })
-            .await?;
-        match next {
-            Some(n) if n > after => after = n,
-            _ => return Ok(()),
-        }
+        let next = page.next_after_id.filter(|&n| n > after);
+        // Fetch the next page while this one is written, like the snapshot.
+        let write = shared.write(move |c| {
+            let tx = c.transaction()?;
+            for &id in &page.conversation_ids {
+                profile::clear_conversation_tags(&tx, id)?;
+            }
+            for t in &page.message_tags {
+                profile::set_message_tags(&tx, t)?;
+            }
+            Ok(tx.commit()?)
+        });
+        let Some(n) = next else {
+            return write.await;
+        };
+        let (written, fetched) = tokio::join!(write, shared.api.message_tags(n, PAGE));
+        written?;
+        page = fetched?;
+        after = n;
     }
 }

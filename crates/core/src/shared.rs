@@ -113,7 +113,12 @@ impl Shared {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let cache = self.cache.clone();
-        blocking(move || f(&mut cache.writer())).await
+        blocking(move || {
+            let result = f(&mut cache.writer());
+            cache.observe(&result);
+            result
+        })
+        .await
     }
 
     /// Runs `f` with the read connection on the blocking pool: a UI query never waits on an
@@ -124,7 +129,12 @@ impl Shared {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let cache = self.cache.clone();
-        blocking(move || f(&cache.reader())).await
+        blocking(move || {
+            let result = f(&cache.reader());
+            cache.observe(&result);
+            result
+        })
+        .await
     }
 
     /// Tells the shell about new client messages of a batch.

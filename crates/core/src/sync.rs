@@ -21,7 +21,7 @@ use crate::view::ConnState;
 
 /// Conversations per snapshot page (each comes with all its messages). Large pages mean few
 /// transactions and round trips; the first still arrives quickly.
-pub const SNAPSHOT_LIMIT: u32 = 1000;
+pub const SNAPSHOT_LIMIT: u32 = 2000;
 /// The first page is smaller so the newest conversations show up at once.
 const SNAPSHOT_FIRST_LIMIT: u32 = 200;
 /// Change records per `/sync` page.
@@ -214,8 +214,20 @@ async fn catch_up(shared: &Arc<Shared>) -> Result<()> {
 }
 
 /// Pages the snapshot in, newest activity first so the list fills from the top (resuming one
-/// that was interrupted). The outbox is never touched.
+/// that was interrupted). The outbox is never touched. Written with fewer checkpoints, and
+/// checkpointed whole at the end (see `cache::snapshot_writes`).
 async fn snapshot(shared: &Arc<Shared>) -> Result<()> {
+    shared
+        .write(|c| crate::cache::snapshot_writes(c, true))
+        .await?;
+    let result = snapshot_pages(shared).await;
+    shared
+        .write(|c| crate::cache::snapshot_writes(c, false))
+        .await?;
+    result
+}
+
+async fn snapshot_pages(shared: &Arc<Shared>) -> Result<()> {
     let (mut cursor, done) = shared
         .write(|c| {
             if meta::get_i64(c, meta::SNAPSHOT_SEQ)?.is_none() {
@@ -288,12 +300,13 @@ enum Pulled {
     Rebuild,
 }
 
-/// Pulls `/sync` from the last applied seq until `has_more` is false.
+/// Pulls `/sync` from the last applied seq until `has_more` is false, fetching each next page
+/// while the current one is written.
 async fn pull(shared: &Arc<Shared>) -> Result<Pulled> {
     let mut after = shared.write(|c| meta::last_seq(c)).await?;
     let mut received: i64 = 0;
+    let mut page = shared.api.sync(after, SYNC_LIMIT).await?;
     loop {
-        let page = shared.api.sync(after, SYNC_LIMIT).await?;
         if page.reset {
             return Ok(Pulled::Reset);
         }
@@ -307,19 +320,24 @@ async fn pull(shared: &Arc<Shared>) -> Result<Pulled> {
         received += page.changes.len() as i64;
         let changes = page.changes;
         let about_me = names_me(shared, &changes);
-        let applied = shared
-            .write(move |c| apply::apply_changes(c, &changes, next))
-            .await?;
+        let apply = shared.write(move |c| apply::apply_changes(c, &changes, next));
+        let (applied, following) = if has_more {
+            let (applied, fetched) = tokio::join!(apply, shared.api.sync(next, SYNC_LIMIT));
+            (applied?, Some(fetched?))
+        } else {
+            (apply.await?, None)
+        };
         shared.changed(&applied);
         shared.notify_incoming(&applied).await;
         backfill(shared, &applied.backfill).await?;
         if about_me && shared.refresh_me().await? {
             return Ok(Pulled::Rebuild);
         }
-        if !has_more {
+        let Some(following) = following else {
             return Ok(Pulled::CaughtUp);
-        }
-        after = next.max(after);
+        };
+        after = next;
+        page = following;
         shared.set_state(ConnState::Syncing {
             done: received,
             total: 0,

@@ -164,6 +164,11 @@ fn apply_one(
 /// outbox item is done. Returns whether an outbox item was acknowledged that way.
 pub fn store_message(tx: &Connection, m: &Message) -> Result<bool> {
     messages::upsert(tx, m)?;
+    acknowledge(tx, m)
+}
+
+/// Drops the outbox item the stored message `m` answers, if any; whether there was one.
+fn acknowledge(tx: &Connection, m: &Message) -> Result<bool> {
     if let Some(key) = &m.client_msg_id {
         return Ok(outbox::delete(tx, key)?.is_some());
     }
@@ -217,33 +222,64 @@ pub fn apply_snapshot_page(conn: &mut Connection, page: &SnapshotPage) -> Result
     if meta::get_i64(&tx, meta::SNAPSHOT_SEQ)?.is_none() {
         meta::set_i64(&tx, meta::SNAPSHOT_SEQ, page.seq)?;
     }
-    fts_deferred::defer(&tx)?;
+    let before = meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0);
+    // Into an empty cache the search triggers are set aside and the indexes built from the
+    // tables; otherwise new rows are queued for indexing. Either way the index is filled
+    // after the first page (the newest conversations are found at once) and after the last:
+    // one pass over many pages costs far less than one per page (see `fts_deferred`).
+    let bulk = fts_deferred::in_bulk(&tx)? || (before == 0 && !conversations::any(&tx)?);
+    if bulk {
+        fts_deferred::begin_bulk(&tx)?;
+    } else {
+        fts_deferred::defer(&tx)?;
+    }
     for c in &page.conversations {
         conversations::upsert(&tx, c, gen)?;
         out.conversations.insert(c.id);
     }
-    for m in &page.messages {
-        if store_message(&tx, m)? {
+    // In id order: the rows of a page then land in a few runs of the messages table rather
+    // than hopping between them.
+    let mut msgs: Vec<&Message> = page.messages.iter().collect();
+    msgs.sort_unstable_by_key(|m| m.id);
+    for m in msgs {
+        // A page's messages belong to its conversations, just written; any other one goes
+        // through the guarded upsert.
+        if out.conversations.contains(&m.conversation_id) {
+            messages::upsert_in_cached(&tx, m)?;
+        } else {
+            messages::upsert(&tx, m)?;
+        }
+        if acknowledge(&tx, m)? {
             out.outbox_acked = true;
         }
     }
     for r in &page.read_states {
         read_states::advance(&tx, r.conversation_id, r.last_read_message_id)?;
     }
-    fts_deferred::index_pending(&tx)?;
-    let done =
-        meta::get_i64(&tx, meta::SNAPSHOT_COUNT)?.unwrap_or(0) + page.conversations.len() as i64;
+    let done = before + page.conversations.len() as i64;
     meta::set_i64(&tx, meta::SNAPSHOT_COUNT, done)?;
     let finished = match &page.next_cursor {
         Some(cursor) => {
+            if before == 0 {
+                if bulk {
+                    fts_deferred::rebuild(&tx)?;
+                } else {
+                    fts_deferred::index_pending(&tx)?;
+                }
+            }
             meta::set_text(&tx, meta::SNAPSHOT_CURSOR, cursor)?;
             false
         }
         None => {
+            if !bulk {
+                fts_deferred::index_pending(&tx)?;
+            }
             let swept = conversations::sweep_older_than(&tx, gen)?;
             if swept > 0 {
                 out.directory = true; // many rows vanished: tell the UI to reload lists
             }
+            // After the sweep: the rebuilt index has none of what it removed.
+            fts_deferred::end_bulk(&tx)?;
             let seq = meta::get_i64(&tx, meta::SNAPSHOT_SEQ)?.unwrap_or(page.seq);
             meta::set_i64(&tx, meta::LAST_SEQ, seq)?;
             meta::set_i64(&tx, meta::SNAPSHOT_DONE, 1)?;
@@ -443,6 +479,53 @@ mod tests {
         let out = apply_changes(&mut c, &[rec(1, Entity::Message, 3, Some(&m))], 1).expect("apply");
         assert!(out.outbox_acked);
         assert!(outbox::all(&c).expect("all").is_empty());
+    }
+
+    fn found(c: &Connection, word: &str) -> Vec<Id> {
+        c.prepare("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid")
+            .expect("prepare")
+            .query_map([word], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn a_snapshot_into_an_empty_cache_is_searchable_after_its_first_and_last_page() {
+        let cache = Cache::open_in_memory().expect("cache");
+        let mut c = cache.writer();
+        meta::begin_snapshot(&c).expect("begin");
+        let page =
+            |convs: Vec<Conversation>, msgs: Vec<Message>, next: Option<&str>| SnapshotPage {
+                seq: 3,
+                total: 3,
+                conversations: convs,
+                messages: msgs,
+                read_states: vec![],
+                next_after_id: None,
+                next_cursor: next.map(str::to_owned),
+            };
+        let m = |id, conv| msg(id, conv, MessageKind::Client, "parcel");
+        apply_snapshot_page(
+            &mut c,
+            &page(vec![conv(1, "a")], vec![m(5, 1)], Some("r.1")),
+        )
+        .expect("p1");
+        assert_eq!(found(&c, "parcel"), vec![5], "the first page at once");
+        apply_snapshot_page(
+            &mut c,
+            &page(vec![conv(2, "b")], vec![m(2, 2)], Some("r.2")),
+        )
+        .expect("p2");
+        assert_eq!(found(&c, "parcel"), vec![5], "later pages at the end");
+        let p = apply_snapshot_page(&mut c, &page(vec![conv(3, "c")], vec![m(9, 3)], None))
+            .expect("p3");
+        assert!(p.finished);
+        assert_eq!(found(&c, "parcel"), vec![2, 5, 9]);
+        // Live records are indexed per row again.
+        let m10 = msg(10, 2, MessageKind::Client, "parcel");
+        apply_changes(&mut c, &[rec(4, Entity::Message, 10, Some(&m10))], 4).expect("live");
+        assert_eq!(found(&c, "parcel"), vec![2, 5, 9, 10]);
     }
 
     #[test]

@@ -86,6 +86,13 @@ pub fn remove(conn: &Connection, id: Id) -> Result<bool> {
         > 0)
 }
 
+/// Whether any conversation is cached.
+pub fn any(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM conversations)")?
+        .query_row([], |r| r.get(0))?)
+}
+
 pub fn exists(conn: &Connection, id: Id) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?

@@ -33,17 +33,14 @@ pub fn store_retry_reply(conn: &Connection, m: &Message) -> Result<bool> {
     upsert(conn, m)
 }
 
-/// Stores a message if its conversation is cached. A message of a conversation the cache does
-/// not have is dropped on purpose: the conversation's upsert that follows finds its history
-/// missing and fetches it (see `needing_backfill`). Returns whether it was stored.
-pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
-    let n = conn
-        .prepare_cached(
+/// The message upsert, with the row's source: `VALUES` or a guarded `SELECT`.
+macro_rules! upsert_sql {
+    ($source:literal) => {
+        concat!(
             "INSERT INTO messages (id, conversation_id, kind, text, operator_id, created_at,
-                                   delivery, client_msg_id, attachment, delivery_error)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-             WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)
-             ON CONFLICT(id) DO UPDATE SET
+                                   delivery, client_msg_id, attachment, delivery_error) ",
+            $source,
+            " ON CONFLICT(id) DO UPDATE SET
                 conversation_id = excluded.conversation_id,
                 kind = excluded.kind,
                 text = excluded.text,
@@ -52,24 +49,52 @@ pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
                 delivery = excluded.delivery,
                 client_msg_id = excluded.client_msg_id,
                 attachment = excluded.attachment,
-                delivery_error = excluded.delivery_error",
-        )?
-        .execute(params![
-            m.id,
-            m.conversation_id,
-            m.kind.as_str(),
-            m.text,
-            m.operator_id,
-            m.created_at,
-            m.delivery.as_str(),
-            m.client_msg_id,
-            m.attachment
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()
-                .map_err(|e| crate::error::CoreError::Protocol(e.to_string()))?,
-            m.delivery_error,
-        ])?;
+                delivery_error = excluded.delivery_error"
+        )
+    };
+}
+
+/// Stores a message if its conversation is cached. A message of a conversation the cache does
+/// not have is dropped on purpose: the conversation's upsert that follows finds its history
+/// missing and fetches it (see `needing_backfill`). Returns whether it was stored.
+pub fn upsert(conn: &Connection, m: &Message) -> Result<bool> {
+    write(
+        conn,
+        upsert_sql!(
+            "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+             WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?2)"
+        ),
+        m,
+    )
+}
+
+/// Stores a message whose conversation the caller has just written in the same transaction
+/// (a snapshot page's): [`upsert`] without the lookup that guards it.
+pub fn upsert_in_cached(conn: &Connection, m: &Message) -> Result<bool> {
+    write(
+        conn,
+        upsert_sql!("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        m,
+    )
+}
+
+fn write(conn: &Connection, sql: &str, m: &Message) -> Result<bool> {
+    let n = conn.prepare_cached(sql)?.execute(params![
+        m.id,
+        m.conversation_id,
+        m.kind.as_str(),
+        m.text,
+        m.operator_id,
+        m.created_at,
+        m.delivery.as_str(),
+        m.client_msg_id,
+        m.attachment
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| crate::error::CoreError::Protocol(e.to_string()))?,
+        m.delivery_error,
+    ])?;
     Ok(n > 0)
 }
 

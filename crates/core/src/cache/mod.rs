@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod canned;
+mod clean_close;
 pub mod conversations;
 pub mod directory;
 pub mod edits;
@@ -64,6 +65,10 @@ pub struct Cache {
     path: Option<PathBuf>,
     /// Set when a damaged file found at open was replaced by a fresh cache.
     rebuilt: Option<Rebuilt>,
+    /// Whether this open ran the integrity check (see [`clean_close`]).
+    checked: bool,
+    /// Last, so it drops after the connections closed: stamps a cleanly closed file.
+    clean: Option<clean_close::CleanClose>,
 }
 
 /// A damaged cache file replaced at open: where it went and what of its outbox was kept.
@@ -96,11 +101,15 @@ impl Cache {
             reader: None,
             path: None,
             rebuilt: None,
+            checked: false,
+            clean: None,
         })
     }
 
-    /// Opens the cache file, creating it and its folder. A damaged file (or one that is not a
-    /// SQLite database, or was written by a newer app) is moved aside as
+    /// Opens the cache file, creating it and its folder. Unless the file is as this app left it
+    /// at a clean close ([`clean_close`]), `PRAGMA quick_check` reads it whole first. A damaged
+    /// file (or one that is not a SQLite database, or was written by a newer app) is moved
+    /// aside as
     /// `cache.sqlite3.corrupt-<ms>` and a fresh cache is created: everything in it but the
     /// outbox can be rebuilt from the server, and a broken file would otherwise lock the
     /// operator out. The readable outbox items of the damaged file are queued again in the
@@ -109,7 +118,13 @@ impl Cache {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        match Self::open_checked(path) {
+        let trusted = clean_close::take(path);
+        tracing::debug!(
+            path = %path.display(),
+            check = !trusted,
+            "opening the cache (the integrity check is skipped after a clean close)"
+        );
+        match Self::open_checked(path, !trusted) {
             Ok(cache) => Ok(cache),
             Err(CoreError::CacheCorrupt(detail)) => {
                 let aside = move_aside(path)?;
@@ -119,7 +134,7 @@ impl Cache {
                     %detail,
                     "local cache was damaged; moved it aside and starting a fresh one"
                 );
-                let mut cache = Self::open_checked(path)?;
+                let mut cache = Self::open_checked(path, true)?;
                 let outbox = {
                     let w = cache.writer();
                     salvage::outbox_from(&aside, &w)
@@ -135,16 +150,23 @@ impl Cache {
         }
     }
 
-    fn open_checked(path: &Path) -> Result<Cache> {
+    fn open_checked(path: &Path, check: bool) -> Result<Cache> {
         let writer = Connection::open(path).map_err(corrupt_or)?;
         configure(&writer, true).map_err(corrupt_or)?;
-        let check: String = writer
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(corrupt_or)?;
-        if check != "ok" {
-            return Err(CoreError::CacheCorrupt(check));
+        writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        if check {
+            let verdict: String = writer
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(corrupt_or)?;
+            if verdict != "ok" {
+                return Err(CoreError::CacheCorrupt(verdict));
+            }
         }
-        schema::migrate(&writer)?;
+        // A trusted file is still read here (schema, version): damage there is found too.
+        schema::migrate(&writer).map_err(|e| match e {
+            CoreError::Cache(e) => corrupt_or(e),
+            other => other,
+        })?;
         let reader = Connection::open(path)?;
         configure(&reader, true)?;
         Ok(Cache {
@@ -152,7 +174,23 @@ impl Cache {
             reader: Some(Mutex::new(reader)),
             path: Some(path.to_owned()),
             rebuilt: None,
+            checked: check,
+            clean: Some(clean_close::CleanClose::new(path)),
         })
+    }
+
+    /// Whether this open ran the integrity check (it is skipped on a file this app closed
+    /// cleanly and nothing wrote since).
+    pub fn integrity_checked(&self) -> bool {
+        self.checked
+    }
+
+    /// Notes the outcome of work on the cache: damage SQLite reports keeps the file from
+    /// being trusted at the next open, which then checks it and rebuilds it.
+    pub fn observe<T>(&self, result: &Result<T>) {
+        if let (Some(clean), Err(e)) = (&self.clean, result) {
+            clean.observe(e);
+        }
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -177,6 +215,34 @@ impl Cache {
             None => lock(&self.writer),
         }
     }
+}
+
+/// Page cache of the write connection, in KiB. SQLite's default (2 MiB) makes a snapshot
+/// page's writes, spread over the messages table, its index and the search index, read the
+/// same pages from the file again and again. Memory is taken only as pages are used.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+
+/// WAL pages after which a commit copies them back into the file (and syncs it): SQLite's
+/// default, and the threshold while a snapshot is written (~100 MB at 4 KiB pages), whose pages
+/// rewrite the same b-tree and index pages again and again: each checkpoint copies a page
+/// once however often it was written since the last.
+const CHECKPOINT_PAGES: i64 = 1000;
+const SNAPSHOT_CHECKPOINT_PAGES: i64 = 25_000;
+
+/// Switches the write connection to and from snapshot writing (see
+/// [`SNAPSHOT_CHECKPOINT_PAGES`]). Switching back checkpoints the WAL whole and empties it.
+pub fn snapshot_writes(conn: &Connection, on: bool) -> Result<()> {
+    let pages = if on {
+        SNAPSHOT_CHECKPOINT_PAGES
+    } else {
+        CHECKPOINT_PAGES
+    };
+    conn.pragma_update(None, "wal_autocheckpoint", pages)?;
+    if !on {
+        // Answers a row (busy, WAL pages, pages copied); busy only delays the emptying.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(())
 }
 
 fn configure(conn: &Connection, file: bool) -> rusqlite::Result<()> {
@@ -310,6 +376,84 @@ mod tests {
             })
             .count();
         assert_eq!(moved, 1);
+    }
+
+    /// A cache with some pages: a filler table written and checkpointed into the file.
+    fn filled(path: &Path) {
+        let cache = Cache::open(path).expect("create");
+        cache
+            .writer()
+            .execute_batch(
+                "CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2000) INSERT INTO filler SELECT hex(randomblob(100)) FROM n;",
+            )
+            .expect("fill");
+    }
+
+    #[test]
+    fn a_clean_close_skips_the_check_until_anything_writes_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(CACHE_FILE);
+        filled(&path);
+        let cache = Cache::open(&path).expect("reopen");
+        assert!(
+            !cache.integrity_checked(),
+            "closed cleanly, untouched since"
+        );
+        drop(cache);
+        // The same bytes written again by another program: the check is back.
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, bytes).expect("write");
+        let cache = Cache::open(&path).expect("reopen");
+        assert!(cache.integrity_checked(), "written since the clean close");
+        drop(cache);
+        assert!(!Cache::open(&path).expect("reopen").integrity_checked());
+    }
+
+    #[test]
+    fn a_session_that_did_not_close_leaves_the_next_open_checking() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(CACHE_FILE);
+        filled(&path);
+        let cache = Cache::open(&path).expect("open");
+        meta::set_i64(&cache.writer(), meta::LAST_SEQ, 7).expect("write");
+        // As if the app was killed: nothing closes, nothing is stamped.
+        std::mem::forget(cache);
+        let cache = Cache::open(&path).expect("reopen");
+        assert!(cache.integrity_checked());
+        assert_eq!(meta::last_seq(&cache.reader()).expect("seq"), 7);
+    }
+
+    #[test]
+    fn damage_met_in_a_session_is_checked_and_rebuilt_at_the_next_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(CACHE_FILE);
+        filled(&path);
+        // A disk flipping bits without a write: the file keeps the stamped time and size.
+        let stamped = std::fs::metadata(&path).expect("meta");
+        let mut bytes = std::fs::read(&path).expect("read");
+        let len = bytes.len();
+        for b in &mut bytes[len - 100_000..len - 8192] {
+            *b = 0xA5;
+        }
+        std::fs::write(&path, bytes).expect("write");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open")
+            .set_modified(stamped.modified().expect("mtime"))
+            .expect("restore the time");
+        let cache = Cache::open(&path).expect("open");
+        assert!(!cache.integrity_checked(), "nothing says the file changed");
+        let read: Result<i64> = cache
+            .reader()
+            .query_row("SELECT count(*) FROM filler", [], |r| r.get(0))
+            .map_err(CoreError::from);
+        assert!(read.is_err(), "the damaged page is met");
+        cache.observe(&read);
+        drop(cache);
+        let cache = Cache::open(&path).expect("reopen");
+        assert!(cache.integrity_checked());
+        assert!(cache.rebuilt().is_some(), "the damaged file was replaced");
     }
 
     #[test]
