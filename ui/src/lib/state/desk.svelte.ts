@@ -20,12 +20,17 @@ export class DeskState {
   /** Where the last tab is remembered (null: not remembered, e.g. in tests). */
   readonly #lastTabKey: string | null;
   /** The first tab was chosen (by the landing rule, the operator or a notification). */
-  #landed = false;
+  #landed = $state(false);
 
   constructor(me: Me, tabs: Tab[], serverUrl: string | null = null) {
     this.me = me;
     this.tabs = tabs;
     this.#lastTabKey = serverUrl === null ? null : lastTabKey(serverUrl, me.operator.id);
+  }
+
+  /** The desk shows its first tab (the start's "inbox rendered" mark waits for it). */
+  get landed(): boolean {
+    return this.#landed;
   }
 
   start(): void {
