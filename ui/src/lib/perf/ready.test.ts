@@ -18,27 +18,28 @@ describe("the start's inbox-rendered mark", () => {
 
   it("is reported once, after the landed tab's rows are listed, with their number", async () => {
     commands.listConversations.mockImplementation(() => Promise.resolve({ status: "ok", data: rows }));
-    render(Desk, { info: makeSession() });
+    render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(commands.uiReady).toHaveBeenCalledWith(3));
     expect(document.querySelectorAll(".conversation-row")).toHaveLength(3);
     expect(performance.getEntriesByName(READY_MARK)).toHaveLength(1);
 
     // Another desk in the same page (a sign-out and sign-in) is not a start.
-    render(Desk, { info: makeSession() });
+    render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(commands.listConversations.mock.calls.length).toBeGreaterThan(2));
     await new Promise((r) => setTimeout(r, 50));
     expect(commands.uiReady).toHaveBeenCalledTimes(1);
   });
 
   it("waits for the landing tab: a My inbox that is still loading is not the first screen", async () => {
-    const waiting: ((v: unknown) => void)[] = [];
-    commands.listConversations.mockImplementation(() => new Promise((r) => waiting.push(r)));
-    render(Desk, { info: makeSession() });
+    type Answer = Awaited<ReturnType<typeof commands.listConversations>>;
+    const waiting: ((v: Answer) => void)[] = [];
+    commands.listConversations.mockImplementation(() => new Promise<Answer>((r) => waiting.push(r)));
+    render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(commands.listConversations).toHaveBeenCalled());
     await new Promise((r) => setTimeout(r, 50));
     expect(commands.uiReady).not.toHaveBeenCalled();
     commands.listConversations.mockImplementation(() => Promise.resolve({ status: "ok", data: rows.slice(0, 1) }));
-    for (const answer of waiting) answer({ status: "ok", data: rows.slice(0, 1) });
+    for (const answer of waiting) answer({ status: "ok", data: rows.slice(0, 1) } as Answer);
     await waitFor(() => expect(commands.uiReady).toHaveBeenCalledWith(1));
   });
 });

@@ -8,6 +8,12 @@ import { api } from "../ipc";
 
 export const READY_MARK = "switchboard:inbox-ready";
 
+/** A step of the start, as a performance mark (`switchboard:NAME`): the bench reads them to
+ * say where a cold start's time goes. */
+export function markStep(name: string, detail?: unknown): void {
+  performance.mark(`switchboard:${name}`, { detail });
+}
+
 let reported = false;
 
 /** Reports the first call of the page; later calls do nothing. */

@@ -43,8 +43,13 @@ export class DeskState {
         if (!this.#landed) void this.list.reloadCounts().then(() => this.#land(state));
       }),
     ]);
+    // A remembered tab is decided without counts or the connection: land on it at once, so
+    // the start's first list query is the tab the desk shows, not My inbox's and then this one
+    // (with 10k conversations each list query is a large part of a cold start).
+    const first = this.list.tab;
+    this.#land();
+    if (this.list.tab === first) void this.list.reload();
     void this.conn.load().then(() => this.#land());
-    void this.list.reload();
     void this.list.reloadCounts().then(() => this.#land());
   }
 
