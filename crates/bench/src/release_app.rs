@@ -55,7 +55,7 @@ pub fn not_measured(report: &mut Report, why: &str) {
     }
 }
 
-/// The release binaries the measures run: the app, the blank window and the server.
+/// The release binaries the measures run: the app and the blank window.
 fn binaries(target: &Path) -> Result<(PathBuf, PathBuf), String> {
     let app = target.join("release/switchboard");
     let blank = target.join("release/switchboard-blank-window");
