@@ -332,8 +332,17 @@ cmd_test() {
   [ "$FAILED" -eq 0 ] && [ ${#SUITES_FAILED[@]} -eq 0 ]
 }
 
+# shellcheck source=bench/desk.sh
+. "$ROOT/bench/desk.sh"
+
 cmd_bench() {
   ensure_system_packages
+  # Budgets 6–9 run the release app (which embeds ui/dist) under the e2e session.
+  if bench_runs_desk "$@"; then
+    ensure_npm "$ROOT/ui"
+    build_ui
+    ensure_tauri_driver
+  fi
   bench/run.sh "$@"
 }
 

@@ -21,7 +21,7 @@ pub use error::UiError;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
         admin, advanced, assign, attachments, autostart, canned, conversations, email, notify,
-        outbox, profile, session, settings, typing, updates, webhooks,
+        outbox, profile, ready, session, settings, typing, updates, webhooks,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -110,6 +110,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             webhooks::test_webhook,
             updates::check_update,
             updates::install_update,
+            ready::ui_ready,
         ])
         .events(tauri_specta::collect_events![
             events::ConversationsChanged,

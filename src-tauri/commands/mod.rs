@@ -11,6 +11,7 @@ pub mod email;
 pub mod notify;
 pub mod outbox;
 pub mod profile;
+pub mod ready;
 pub mod session;
 pub mod settings;
 pub mod typing;

@@ -37,7 +37,7 @@ fn custom_channel(printed: &str) -> anyhow::Result<(i64, String)> {
     }
 }
 
-fn binary() -> anyhow::Result<PathBuf> {
+pub fn binary() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("SWITCHBOARD_SERVER_BIN") {
         return Ok(path.into());
     }

@@ -93,15 +93,16 @@ export function freePort() {
 const started = new Set();
 
 /**
- * Starts a process in its own process group with stdout/stderr appended to `logFile`.
+ * Starts a process in its own process group with stdout/stderr appended to `logFile` (and
+ * handed to `onStdout` / `onStderr` as they come, when given).
  * `stop()` ends that group (the process and what it spawned, e.g. tauri-driver →
  * WebKitWebDriver → app) and waits for the process to exit.
  */
-export function startProcess(name, cmd, args, { env: extraEnv = {}, logFile, onStdout } = {}) {
+export function startProcess(name, cmd, args, { env: extraEnv = {}, logFile, onStdout, onStderr } = {}) {
   const fd = fs.openSync(logFile, "a");
   const child = spawn(cmd, args, {
     env: { ...process.env, ...extraEnv },
-    stdio: ["ignore", onStdout ? "pipe" : fd, fd],
+    stdio: ["ignore", onStdout ? "pipe" : fd, onStderr ? "pipe" : fd],
     detached: true,
   });
   fs.closeSync(fd);
@@ -128,11 +129,15 @@ export function startProcess(name, cmd, args, { env: extraEnv = {}, logFile, onS
       resolve();
     });
   });
-  if (onStdout) {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
+  for (const [stream, on] of [
+    [child.stdout, onStdout],
+    [child.stderr, onStderr],
+  ]) {
+    if (!on) continue;
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk) => {
       fs.appendFileSync(logFile, chunk);
-      onStdout(chunk);
+      on(chunk);
     });
   }
   proc.signal = (sig) => {

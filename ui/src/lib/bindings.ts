@@ -752,6 +752,17 @@ async installUpdate() : Promise<Result<null, UiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Logs `inbox rendered` with the number of rows the list holds.
+ */
+async uiReady(rows: number) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ui_ready", { rows }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

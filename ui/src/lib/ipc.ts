@@ -242,6 +242,7 @@ export const api = {
     unwrap<NotifySettings>(() => commands.setNotifySettings(s.do_not_disturb, s.sound, s.preview)),
   autostartEnabled: (): Promise<boolean> => unwrap(() => commands.autostartEnabled()),
   setAutostart: (enabled: boolean): Promise<boolean> => unwrap(() => commands.setAutostart(enabled)),
+  uiReady: (rows: number): Promise<null> => unwrap(() => commands.uiReady(rows)),
   setConversationMuted: (id: number, muted: boolean): Promise<NotifySettings> =>
     unwrap(() => commands.setConversationMuted(id, muted)),
   setOpenConversation: (id: number | null): Promise<null> =>

@@ -56,6 +56,7 @@ const defaults = {
   setConversationMuted: (id: number, muted: boolean) =>
     ok({ do_not_disturb: false, sound: true, preview: true, muted: muted ? [id] : [] }),
   setOpenConversation: () => ok(null),
+  uiReady: () => ok(null),
   autostartEnabled: () => ok(false),
   setAutostart: (enabled: boolean) => ok(enabled),
   conversationLog: () => ok([]),

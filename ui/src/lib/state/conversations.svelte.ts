@@ -2,6 +2,7 @@
  * Reloaded from the cache (through the shell) whenever the desk reports changes. */
 import { errorText } from "../errors";
 import { api, type ConversationRow, type ListQuery, type Tab, type TabCounts } from "../ipc";
+import { markStep } from "../perf/ready";
 import { Serial } from "./serial";
 
 /** The seed: search needs at least 3 characters and matches from the start of words. */
@@ -103,7 +104,9 @@ export class ConversationList {
     const query = this.query();
     const key = JSON.stringify(query);
     try {
+      markStep("list-asked", query.tab);
       const rows = await api.listConversations(query);
+      markStep("list-answered", { tab: query.tab, rows: rows.length });
       if (key !== JSON.stringify(this.query())) return; // the tab or search moved on
       this.rows = rows;
       this.error = null;

@@ -20,12 +20,17 @@ export class DeskState {
   /** Where the last tab is remembered (null: not remembered, e.g. in tests). */
   readonly #lastTabKey: string | null;
   /** The first tab was chosen (by the landing rule, the operator or a notification). */
-  #landed = false;
+  #landed = $state(false);
 
   constructor(me: Me, tabs: Tab[], serverUrl: string | null = null) {
     this.me = me;
     this.tabs = tabs;
     this.#lastTabKey = serverUrl === null ? null : lastTabKey(serverUrl, me.operator.id);
+  }
+
+  /** The desk shows its first tab (the start's "inbox rendered" mark waits for it). */
+  get landed(): boolean {
+    return this.#landed;
   }
 
   start(): void {
@@ -38,8 +43,13 @@ export class DeskState {
         if (!this.#landed) void this.list.reloadCounts().then(() => this.#land(state));
       }),
     ]);
+    // A remembered tab is decided without counts or the connection: land on it at once, so
+    // the start's first list query is the tab the desk shows, not My inbox's and then this one
+    // (with 10k conversations each list query is a large part of a cold start).
+    const first = this.list.tab;
+    this.#land();
+    if (this.list.tab === first) void this.list.reload();
     void this.conn.load().then(() => this.#land());
-    void this.list.reload();
     void this.list.reloadCounts().then(() => this.#land());
   }
 

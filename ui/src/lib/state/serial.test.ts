@@ -59,4 +59,26 @@ describe("Serial", () => {
     expect(max).toBe(1);
     expect(runs).toBe(2);
   });
+
+  it("runs a request made in any tick after the task's last run ended (no lost reload)", async () => {
+    // Another promise chain (a state update) asks again a few microtasks after the task ended,
+    // while the loop is winding down: whatever the depth, the request runs.
+    for (let depth = 0; depth < 6; depth++) {
+      let runs = 0;
+      let later: Promise<void> = Promise.resolve();
+      const s = new Serial(async () => {
+        runs++;
+        if (runs > 1) return;
+        let p = Promise.resolve();
+        for (let k = 0; k < depth; k++) p = p.then(() => undefined);
+        void p.then(() => {
+          later = s.run();
+        });
+      });
+      await s.run();
+      await new Promise((r) => setTimeout(r, 0));
+      await later;
+      expect(runs, `request ${depth} ticks after the task`).toBe(2);
+    }
+  });
 });

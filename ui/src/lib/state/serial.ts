@@ -15,17 +15,22 @@ export class Serial {
       this.#again = true;
       return this.#running;
     }
-    this.#running = this.#loop().finally(() => {
-      this.#running = null;
-    });
+    this.#running = this.#loop();
     return this.#running;
   }
 
   async #loop(): Promise<void> {
-    do {
-      this.#again = false;
-      await this.#task();
-    } while (this.#again);
+    try {
+      do {
+        this.#again = false;
+        await this.#task();
+      } while (this.#again);
+    } finally {
+      // In the same step as the last check of #again: a `.finally()` on the promise would run a
+      // tick later, and a request arriving in between would be queued on a loop that already
+      // ended and never run (a cold start's landed tab then stayed "Loading…").
+      this.#running = null;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
  * to the sign-in screen when the shell reports `signedOut`. */
 import { errorText } from "../errors";
 import { api, listenAll, on, type SessionInfo, type Unlisten } from "../ipc";
+import { markStep } from "../perf/ready";
 
 export type SessionPhase = "loading" | "signed_out" | "signed_in";
 
@@ -13,7 +14,9 @@ export class Session {
 
   async restore(): Promise<void> {
     try {
+      markStep("restore-asked");
       const info = await api.restoreSession();
+      markStep("restore-answered");
       if (info) this.#enter(info);
       else this.phase = "signed_out";
     } catch (e) {
