@@ -145,23 +145,29 @@ pub fn list(conn: &Connection, v: &Viewer, q: &ListQuery) -> Result<Vec<Conversa
         TimeRule::StatusChanged => "c.status_changed_at DESC, c.id DESC",
         _ => "c.last_message_at DESC, c.id DESC",
     };
-    let sql = match q.search.as_deref().and_then(search::fts_query) {
+    let (sql, args) = match q.search.as_deref().and_then(search::fts_query) {
         Some(fts) => {
-            args.push(Value::Text(fts));
-            // Pick the page of matching ids first (sorting bare ids is cheap), then build rows
-            // (joins, outbox count) only for those.
-            format!(
-                "{hits}, page(id) AS (SELECT c.id FROM conversations c
-                     WHERE {filter} AND c.id IN hits ORDER BY {order} LIMIT {SEARCH_MAX_ROWS})
-                 {select} WHERE c.id IN page ORDER BY {order}",
-                hits = search::hits_clause(args.len()),
-                select = select(),
-            )
+            let page = search::Page {
+                filter: &filter,
+                args: &args,
+                order,
+                limit: SEARCH_MAX_ROWS,
+            };
+            // The page's ids first; rows (joins, outbox count) are built only for those.
+            let ids = search::json_array(&page.ids(conn, &fts)?);
+            let sql = format!(
+                "{} WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY {order}",
+                select()
+            );
+            (sql, vec![Value::Text(ids)])
         }
-        None => format!(
-            "{} WHERE {filter} ORDER BY {order} LIMIT {MAX_ROWS}",
-            select()
-        ),
+        None => {
+            let sql = format!(
+                "{} WHERE {filter} ORDER BY {order} LIMIT {MAX_ROWS}",
+                select()
+            );
+            (sql, args)
+        }
     };
     let rows = conn
         .prepare_cached(&sql)?
@@ -471,6 +477,48 @@ mod tests {
         assert_eq!(found.len() as i64, SEARCH_MAX_ROWS);
         assert_eq!(found[0], 100 + SEARCH_MAX_ROWS + 49, "newest first");
         assert!(found.windows(2).all(|w| w[0] > w[1]));
+    }
+
+    /// More hits than a page: the search walks the list from the top. Hits crowded into one
+    /// old conversation make the walk give up and map the hits instead; hits in a tab's few
+    /// conversations end the walk with the tab. Either way the answer is every match, in order.
+    #[test]
+    fn search_with_many_hits_finds_every_match_in_list_order() {
+        let cache = fixture();
+        {
+            let c = cache.writer();
+            for i in 0..(SEARCH_MAX_ROWS + 100) {
+                put(&c, conv(100 + i, "Newer"), |x| {
+                    x.last_message_at = 10_000 + i;
+                });
+            }
+            for i in 0..(SEARCH_MAX_ROWS + 50) {
+                let text = format!("crowded {i}");
+                messages::upsert(&c, &msg(1_000 + i, 5, MessageKind::Client, &text)).expect("m");
+            }
+            // A second match near the top of the list, found by the walk itself.
+            messages::upsert(&c, &msg(5_000, 150, MessageKind::Note, "crowded too")).expect("m");
+        }
+        let s = |text: &str, t: Option<Tab>| ListQuery {
+            search: Some(text.into()),
+            tab: t,
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(&cache, MANAGER, s("crowd", Some(Tab::All))),
+            vec![150, 5]
+        );
+        assert_eq!(
+            ids(&cache, OPERATOR, s("crowd", Some(Tab::Closed))),
+            vec![5]
+        );
+        assert!(ids(&cache, OPERATOR, s("crowd", Some(Tab::Inbox))).is_empty());
+        assert_eq!(
+            ids(&cache, MANAGER, s("crowded 7", None)),
+            vec![5],
+            "every word of the search in one message"
+        );
+        assert_eq!(ids(&cache, MANAGER, s("newer", Some(Tab::All))).len(), 200);
     }
 
     #[test]

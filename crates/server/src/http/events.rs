@@ -69,14 +69,13 @@ pub async fn events(
         ApiError::bad_request(format!("This endpoint is a WebSocket: {}", e.body_text()))
     })?;
     let after = q.after.unwrap_or(0);
-    let ws = ws
-        .max_message_size(MAX_INCOMING)
-        .max_frame_size(MAX_INCOMING);
-    Ok(ws.on_upgrade(move |socket| async move {
-        if let Err(e) = run(socket, st, p, ip, after).await {
-            tracing::debug!(error = %e, "events socket ended");
-        }
-    }))
+    Ok(
+        super::ws::accept(ws, MAX_INCOMING).on_upgrade(move |socket| async move {
+            if let Err(e) = run(socket, st, p, ip, after).await {
+                tracing::debug!(error = %e, "events socket ended");
+            }
+        }),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,7 @@ pub mod sync;
 pub mod updates;
 pub mod webhooks;
 pub mod widget;
+pub mod ws;
 
 use std::sync::Arc;
 

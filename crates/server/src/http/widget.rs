@@ -197,10 +197,7 @@ pub async fn ws(
         ip,
         slot,
     };
-    Ok(upgrade
-        .max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |s| socket::run(s, session)))
+    Ok(super::ws::accept(upgrade, MAX_FRAME).on_upgrade(move |s| socket::run(s, session)))
 }
 
 /// A stored visitor file.
