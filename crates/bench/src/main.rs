@@ -27,6 +27,9 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::json;
 
+use switchboard_server::mail::transcript::utc;
+use switchboard_server::service::now_ms;
+
 use crate::data::Data;
 use crate::report::Report;
 use crate::server::{Demo, Server};
@@ -297,7 +300,7 @@ fn run_info(o: &Options, seconds: f64) -> serde_json::Value {
         "messages_per_conversation": o.data.messages_per_conversation,
         "apps": o.apps,
         "ingest_conversations": o.ingest_conversations,
-        "finished_at": utc_now(),
+        "finished_at": utc(now_ms()),
         "seconds": seconds.round(),
         "cores": std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
         "load_average": load.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
@@ -309,7 +312,7 @@ fn run_info(o: &Options, seconds: f64) -> serde_json::Value {
 fn heading(o: &Options, run: &serde_json::Value) -> String {
     format!(
         "### `./dev.sh bench{}` — {} conversations × {} messages (seed {}), {} apps\n\n\
-         Finished {} UTC after {} s on commit {}; {} cores, load average {} at the end.",
+         Finished {} after {} s on commit {}; {} cores, load average {} at the end.",
         if o.quick { " --quick" } else { "" },
         o.data.conversations,
         o.data.messages_per_conversation,
@@ -336,26 +339,4 @@ fn phases_markdown() -> String {
         ));
     }
     out
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC (days-from-civil inverted; no date crate for one line).
-fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
 }
