@@ -68,17 +68,7 @@ impl FileStore {
     pub fn beside(db: &Path, max_bytes: u64) -> Result<Self, StoreError> {
         let mut dir = db.as_os_str().to_owned();
         dir.push(".files");
-        let dir = PathBuf::from(dir);
-        let tmp_dir = dir.join("tmp");
-        std::fs::create_dir_all(&tmp_dir).map_err(|source| StoreError::CreateDir {
-            path: tmp_dir.clone(),
-            source,
-        })?;
-        let blobs = LocalFileSystem::new_with_prefix(&dir).map_err(|source| StoreError::Open {
-            url: dir.display().to_string(),
-            source,
-        })?;
-        Ok(Self::with(Arc::new(blobs), tmp_dir, max_bytes))
+        Self::in_dir(PathBuf::from(dir), max_bytes)
     }
 
     /// The store `--files` names: a directory, or `s3://bucket[/prefix]` configured by the
@@ -92,17 +82,7 @@ impl FileStore {
                     reason: "give a directory or an s3://bucket/prefix URL".into(),
                 });
             }
-            let dir = PathBuf::from(url);
-            std::fs::create_dir_all(dir.join("tmp")).map_err(|source| StoreError::CreateDir {
-                path: dir.clone(),
-                source,
-            })?;
-            let blobs =
-                LocalFileSystem::new_with_prefix(&dir).map_err(|source| StoreError::Open {
-                    url: url.into(),
-                    source,
-                })?;
-            return Ok(Self::with(Arc::new(blobs), dir.join("tmp"), max_bytes));
+            return Self::in_dir(PathBuf::from(url), max_bytes);
         };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
@@ -124,21 +104,33 @@ impl FileStore {
         } else {
             Arc::new(PrefixStore::new(s3, prefix))
         };
-        std::fs::create_dir_all(tmp_dir).map_err(|source| StoreError::CreateDir {
-            path: tmp_dir.to_path_buf(),
-            source,
-        })?;
-        Ok(Self::with(blobs, tmp_dir.to_path_buf(), max_bytes))
+        Self::with(blobs, tmp_dir.to_path_buf(), max_bytes)
     }
 
-    fn with(blobs: Arc<dyn ObjectStore>, tmp_dir: PathBuf, max_bytes: u64) -> Self {
-        Self {
+    /// A store in the directory `dir`, receiving files in its `tmp` folder.
+    fn in_dir(dir: PathBuf, max_bytes: u64) -> Result<Self, StoreError> {
+        // The local store opens only an existing directory.
+        create_dir(&dir)?;
+        let blobs = LocalFileSystem::new_with_prefix(&dir).map_err(|source| StoreError::Open {
+            url: dir.display().to_string(),
+            source,
+        })?;
+        Self::with(Arc::new(blobs), dir.join("tmp"), max_bytes)
+    }
+
+    fn with(
+        blobs: Arc<dyn ObjectStore>,
+        tmp_dir: PathBuf,
+        max_bytes: u64,
+    ) -> Result<Self, StoreError> {
+        create_dir(&tmp_dir)?;
+        Ok(Self {
             blobs,
             tmp_dir,
             max_bytes,
             allow_private_fetch: false,
             fetch_timeout: Duration::from_secs(30),
-        }
+        })
     }
 
     /// The key of the blob with this hex SHA-256.
@@ -196,6 +188,13 @@ impl FileStore {
             head: Vec::with_capacity(HEAD_LEN),
         })
     }
+}
+
+fn create_dir(path: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(path).map_err(|source| StoreError::CreateDir {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> ApiError {
