@@ -153,18 +153,13 @@ impl Metrics {
     }
 
     /// One answered HTTP request.
-    pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
-        let (method, route) = (method.to_string(), route.to_string());
-        self.latency
-            .get_or_create(&RouteLabels {
-                method: method.clone(),
-                route: route.clone(),
-            })
-            .observe(took.as_secs_f64());
+    pub fn request(&self, method: String, route: String, status: u16, took: Duration) {
+        let key = RouteLabels { method, route };
+        self.latency.get_or_create(&key).observe(took.as_secs_f64());
         self.requests
             .get_or_create(&RequestLabels {
-                method,
-                route,
+                method: key.method,
+                route: key.route,
                 status,
             })
             .inc();
@@ -233,7 +228,12 @@ mod tests {
     #[test]
     fn the_text_names_every_family_with_its_labels() {
         let m = Metrics::new();
-        m.request("GET", "/api/v1/me", 200, Duration::from_millis(3));
+        m.request(
+            "GET".into(),
+            "/api/v1/me".into(),
+            200,
+            Duration::from_millis(3),
+        );
         let client = |id| {
             Change::Message(
                 serde_json::from_value(serde_json::json!({

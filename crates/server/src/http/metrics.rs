@@ -26,7 +26,7 @@ pub async fn track(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let resp = next.run(req).await;
-    metrics::get().request(&method, &route, resp.status().as_u16(), started.elapsed());
+    metrics::get().request(method, route, resp.status().as_u16(), started.elapsed());
     resp
 }
 
