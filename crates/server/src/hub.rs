@@ -68,6 +68,15 @@ impl Hub {
         }
     }
 
+    /// Operators' events sockets open on this process, over every company (the metrics).
+    pub fn open_sockets(&self) -> usize {
+        self.present
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .sum()
+    }
+
     /// Whether some operator of `company_id` has the app open.
     pub fn online(&self, company_id: Id) -> bool {
         self.present

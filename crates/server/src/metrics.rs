@@ -79,6 +79,8 @@ pub struct Sampled {
     pub webhook_events: i64,
     /// Reader connections idle in the pool.
     pub readers_idle: i64,
+    /// App event sockets open on this instance (the hub's presence count).
+    pub events_sockets: i64,
 }
 
 impl Metrics {
@@ -174,12 +176,6 @@ impl Metrics {
         }
     }
 
-    /// An app's event socket opened; it counts as open until the guard drops.
-    pub fn socket_opened(&self) -> SocketGuard {
-        self.sockets.inc();
-        SocketGuard(self.sockets.clone())
-    }
-
     /// A change frame sent to an app.
     pub fn frame_sent(&self) {
         self.frames.inc();
@@ -202,6 +198,7 @@ impl Metrics {
                 .set(depth);
         }
         self.readers_idle.set(sampled.readers_idle);
+        self.sockets.set(sampled.events_sockets);
         let mut out = String::new();
         // Writing into a String cannot fail; an encoder error would leave a partial text,
         // which Prometheus reports as a failed scrape.
@@ -209,15 +206,6 @@ impl Metrics {
             tracing::warn!(error = %e, "metrics: encoding failed");
         }
         out
-    }
-}
-
-/// Counts an event socket as open while it lives.
-pub struct SocketGuard(Gauge);
-
-impl Drop for SocketGuard {
-    fn drop(&mut self) {
-        self.0.dec();
     }
 }
 
@@ -245,11 +233,11 @@ mod tests {
         };
         m.change(&client(1));
         m.change(&client(2));
-        let socket = m.socket_opened();
         m.frame_sent();
         let text = m.render(&Sampled {
             deliveries_queued: 4,
             readers_idle: 2,
+            events_sockets: 1,
             ..Sampled::default()
         });
         for line in [
@@ -265,7 +253,6 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
-        drop(socket);
         assert!(m
             .render(&Sampled::default())
             .contains("switchboard_events_sockets 0"));

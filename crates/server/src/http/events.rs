@@ -103,7 +103,6 @@ async fn run(
     let me = principal.operator().operator.id;
     // The chat widget shows "online" while an operator's app is connected.
     let _present = st.hub.present(company_id);
-    let _counted = crate::metrics::get().socket_opened();
     // Subscribe first: anything committed from now on is in `live`.
     let mut live = st.hub.subscribe();
     let mut typing = st.hub.subscribe_typing();

@@ -62,6 +62,7 @@ pub async fn scrape(State(st): State<AppState>, headers: HeaderMap) -> ApiResult
         Some(_) => {}
     }
     let readers_idle = i64::try_from(st.db.idle_readers()).unwrap_or(i64::MAX);
+    let events_sockets = i64::try_from(st.hub.open_sockets()).unwrap_or(i64::MAX);
     let sampled = st
         .db
         .read(move |conn| {
@@ -71,6 +72,7 @@ pub async fn scrape(State(st): State<AppState>, headers: HeaderMap) -> ApiResult
                 deliveries_sending,
                 webhook_events: webhooks::outbox_len(conn)?,
                 readers_idle,
+                events_sockets,
             })
         })
         .await?;
