@@ -41,7 +41,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools dunst xdotool imagemagick
   libglib2.0-bin python3-gi
-  python3-aiosmtpd dovecot-imapd
+  python3-aiosmtpd dovecot-imapd postgresql
   python3-venv
   fonts-noto-color-emoji
   chromium

@@ -31,6 +31,7 @@ pub mod read_states;
 pub mod retention;
 pub mod roles;
 pub mod search;
+pub mod sql;
 pub mod tokens;
 pub mod webhooks;
 
