@@ -45,7 +45,7 @@ fn the_same_statements_run_on_postgres() {
         })
         .expect("rows");
     assert_eq!(n, vec![1, 2]);
-    drop(conn);
+    }
     tx.into_inner().commit().expect("commit");
     assert_eq!(statements.len(), 3, "each statement prepared once");
 }
