@@ -26,7 +26,7 @@ use crate::mail::Mailer;
 use crate::service::admin::{self, ChannelSpec, Revoke};
 use crate::service::delivery::WorkerSettings;
 use crate::service::directory::{self, OperatorSpec};
-use crate::storage::Db;
+use crate::storage::{Db, Location};
 use crate::throttle::AttemptLimiter;
 
 #[derive(Debug, Parser)]
@@ -36,9 +36,10 @@ use crate::throttle::AttemptLimiter;
     about = "Switchboard server: seed Conversation API, app API, sync and events"
 )]
 pub struct Cli {
-    /// SQLite database file (created with its folders if missing).
+    /// SQLite database file (created with its folders if missing), or a PostgreSQL database
+    /// `postgres://user:password@host:port/dbname` (migrated on start).
     #[arg(long, env = "SWITCHBOARD_DB", global = true, value_parser = parse_db)]
-    pub db: Option<PathBuf>,
+    pub db: Option<Location>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -394,18 +395,25 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 /// `--db`: a SQLite file. A value that is a URL (`scheme://…`) is refused by name rather than
 /// taken for a file name: `postgres://…` would otherwise quietly become a new, empty SQLite
 /// file in the working directory, and the operators would find their company gone.
-fn parse_db(value: &str) -> Result<PathBuf, String> {
+fn parse_db(value: &str) -> Result<Location, String> {
     let scheme = value.split_once("://").map(|(s, _)| s).filter(|s| {
         s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     });
     match scheme {
+        Some("postgres" | "postgresql") => {
+            crate::storage::postgres::config(value).map_err(|e| e.to_string())?;
+            Ok(Location::Postgres(value.to_owned()))
+        }
         Some(scheme) => Err(format!(
-            "`{scheme}://` databases are not supported: --db takes the path of a SQLite file"
+            "`{scheme}://` databases are not supported: --db takes the path of a SQLite file \
+             or a postgres:// URL"
         )),
-        None if value.is_empty() => Err("--db needs the path of a SQLite file".into()),
-        None => Ok(PathBuf::from(value)),
+        None if value.is_empty() => {
+            Err("--db needs the path of a SQLite file or a postgres:// URL".into())
+        }
+        None => Ok(Location::Sqlite(PathBuf::from(value))),
     }
 }
 
@@ -436,7 +444,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             password,
         } => {
-            let db = Db::open(&path)?;
+            let db = Db::open_at(&path)?;
             let out = admin::init_company(&db, &company, &email, &password)?;
             println!(
                 "Created company {company:?} (id {}) with super-admin {email} (operator id {}).",
@@ -446,7 +454,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token {
             command: TokenCommand::Create { name, company_id },
         } => {
-            let db = Db::open(&path)?;
+            let db = Db::open_at(&path)?;
             let token = admin::create_api_token(&db, &name, company_id)?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{token}")?;
@@ -455,7 +463,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token {
             command: TokenCommand::List { sessions },
         } => {
-            let db = Db::open(&path)?;
+            let db = Db::open_at(&path)?;
             print_tokens(&admin::list_tokens(&db, &sessions.into())?)?;
         }
         Command::Token {
@@ -475,7 +483,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     anyhow::bail!("say what to revoke: --id, --session or --operator")
                 }
             };
-            let n = admin::revoke_tokens(&Db::open(&path)?, &what)?;
+            let n = admin::revoke_tokens(&Db::open_at(&path)?, &what)?;
             println!("Revoked {n} token(s).");
         }
         Command::Channel {
@@ -515,7 +523,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 group,
                 company_id,
             };
-            let made = admin::add_channel(&Db::open(&path)?, &spec)?;
+            let made = admin::add_channel(&Db::open_at(&path)?, &spec)?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", made.id)?;
             if kind == ChannelKind::Livechat {
@@ -526,7 +534,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             out.flush()?;
         }
-        Command::Operator { command } => run_operator(&Db::open(&path)?, command)?,
+        Command::Operator { command } => run_operator(&Db::open_at(&path)?, command)?,
         Command::Group {
             command:
                 GroupCommand::Add {
@@ -536,7 +544,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let group =
-                directory::add_group(&Db::open(&path)?, company_id, &name, color.as_deref())?;
+                directory::add_group(&Db::open_at(&path)?, company_id, &name, color.as_deref())?;
             print_lines(&[group.id.to_string()])?;
         }
         Command::Role {
@@ -547,7 +555,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     company_id,
                 },
         } => {
-            let role = directory::add_role(&Db::open(&path)?, company_id, &name, &permissions)?;
+            let role = directory::add_role(&Db::open_at(&path)?, company_id, &name, &permissions)?;
             print_lines(&[role.id.to_string()])?;
         }
         Command::Channel {
@@ -568,7 +576,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 offline_message,
                 origins,
             };
-            let c = livechat::update_widget(&Db::open(&path)?, id, &changes)?;
+            let c = livechat::update_widget(&Db::open_at(&path)?, id, &changes)?;
             let w = &c.widget;
             println!(
                 "Widget of channel {id}: colour {}, position {}, greeting {:?}, offline message {:?}, origins {}",
@@ -583,7 +591,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             command: ChannelCommand::List,
         } => {
             let mut out = std::io::stdout().lock();
-            for c in admin::list_channels(&Db::open(&path)?)? {
+            for c in admin::list_channels(&Db::open_at(&path)?)? {
                 writeln!(
                     out,
                     "  id {:<5} company {:<4} {:<9} {:<28} group {:<5} {}",
@@ -598,7 +606,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
         }
         Command::Demo { long_history } => {
-            let db = Db::open(&path)?;
+            let db = Db::open_at(&path)?;
             let started = std::time::Instant::now();
             let outcome = crate::demo::load(&db)?;
             tracing::info!(
@@ -646,13 +654,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let max_bytes = max_file_mb.saturating_mul(1024 * 1024);
-            let mut files = match files {
-                None => FileStore::beside(&path, max_bytes)?,
-                Some(url) => {
+            let mut files = match (files, &path) {
+                (None, Location::Sqlite(db)) => FileStore::beside(db, max_bytes)?,
+                (None, Location::Postgres(_)) => anyhow::bail!(
+                    "with a PostgreSQL database, say where attachments go: --files DIR (a \
+                     folder every server instance shares) or --files s3://bucket/prefix"
+                ),
+                (Some(url), Location::Sqlite(db)) => {
                     // Files are received beside the database before they go to the store.
-                    let mut tmp = path.clone().into_os_string();
+                    let mut tmp = db.clone().into_os_string();
                     tmp.push(".files-tmp");
                     FileStore::open(&url, Path::new(&tmp), max_bytes)?
+                }
+                (Some(url), Location::Postgres(_)) => {
+                    // This instance's own spool (S3): files are received here first.
+                    let tmp = std::env::temp_dir()
+                        .join(format!("switchboard-files-{}", std::process::id()));
+                    FileStore::open(&url, &tmp, max_bytes)?
                 }
             };
             files.allow_private_fetch = allow_private_fetch;
@@ -775,7 +793,7 @@ struct Background {
 }
 
 async fn serve(
-    path: PathBuf,
+    path: Location,
     listen: String,
     Background {
         retention,
@@ -789,7 +807,7 @@ async fn serve(
     sessions: SessionLifetime,
 ) -> anyhow::Result<()> {
     let hub = Hub::new();
-    let db = Db::open(&path)?.with_publisher(hub.sender());
+    let db = Db::open_at(&path)?.with_publisher(hub.sender());
     if let Some((keep, every)) = retention {
         tokio::spawn(crate::service::retention::run(db.clone(), keep, every));
     }
@@ -842,7 +860,7 @@ async fn serve(
         writeln!(out, "switchboard-server listening on http://{addr}")?;
         out.flush()?;
     }
-    tracing::info!(%addr, db = %path.display(), "serving");
+    tracing::info!(%addr, db = %path, "serving");
     axum::serve(
         listener,
         router(state)

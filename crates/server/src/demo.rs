@@ -374,7 +374,7 @@ const DAY: i64 = 24 * 60 * MINUTE;
 
 /// Creates one client with its conversation and history.
 fn conversation(
-    tx: &rusqlite::Connection,
+    tx: &crate::storage::sql::Conn<'_>,
     rng: &mut StdRng,
     ids: &Ids,
     i: usize,

@@ -179,6 +179,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::storage::sql::Error> for ApiError {
+    fn from(e: crate::storage::sql::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
+    }
+}
+
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
         Self::Internal(format!("database: {e}"))

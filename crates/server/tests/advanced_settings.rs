@@ -34,7 +34,7 @@ async fn logged(fx: &Fx) -> Vec<String> {
 /// Change records stored (all companies): what open apps are sent.
 fn changes(fx: &Fx) -> i64 {
     fx.db()
-        .read_blocking(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?))
+        .read_blocking(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM changes", (), |r| r.get(0))?))
         .expect("count changes")
 }
 

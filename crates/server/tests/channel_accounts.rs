@@ -182,7 +182,7 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
                 .prepare(
                     "SELECT action FROM action_log WHERE target_type = 'channel' AND target_id = ?1",
                 )?
-                .query_map([id], |r| r.get::<_, String>(0))?
+                .query_map([id], |r| r.get::<String>(0))?
                 .collect::<Result<Vec<_>, _>>()?)
         })
         .expect("log");
@@ -450,7 +450,7 @@ async fn a_channel_s_settings_change_with_the_same_checks_and_a_web_chat_keeps_i
                 Ok(conn.query_row(
                     "SELECT config FROM channel_accounts WHERE id = ?1",
                     [id],
-                    |r| r.get::<_, String>(0),
+                    |r| r.get::<String>(0),
                 )?)
             })
             .map(|t| serde_json::from_str::<Value>(&t).expect("json"))
@@ -666,8 +666,8 @@ async fn a_channel_without_conversations_is_deleted_and_one_with_conversations_i
         .read_blocking(|conn| {
             Ok(conn.query_row(
                 "SELECT id FROM channel_accounts WHERE secret = 'other-secret'",
-                [],
-                |r| r.get::<_, i64>(0),
+                (),
+                |r| r.get::<i64>(0),
             )?)
         })
         .expect("other company's channel");

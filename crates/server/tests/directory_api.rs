@@ -177,7 +177,7 @@ async fn the_admin_adds_an_operator_who_signs_in_with_the_one_time_password() {
             )?;
             let rows = stmt
                 .query_map([nina], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<switchboard_server::storage::sql::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .expect("log");

@@ -169,7 +169,7 @@ async fn conversation_of(fx: &Fx, message_id: Id) -> Id {
             Ok(conn.query_row(
                 "SELECT conversation_id FROM messages WHERE id = ?1",
                 [message_id],
-                |r| r.get::<_, Id>(0),
+                |r| r.get::<Id>(0),
             )?)
         })
         .expect("conversation");
@@ -212,7 +212,7 @@ async fn channel_add_and_widget_settings_from_the_command_line() {
             Ok(conn.query_row(
                 "SELECT config FROM channel_accounts WHERE id = ?1",
                 [chat],
-                |r| r.get::<_, String>(0),
+                |r| r.get::<String>(0),
             )?)
         })
         .expect("config");
@@ -229,7 +229,7 @@ async fn channel_add_and_widget_settings_from_the_command_line() {
     ] {
         let out = std::process::Command::new(common::BIN)
             .arg("--db")
-            .arg(&fx.db_path)
+            .arg(common::db_arg(&fx.db_path))
             .args([
                 "channel", "add", "--kind", "livechat", "--name", "Bad", "--origin", bad,
             ])
@@ -240,7 +240,7 @@ async fn channel_add_and_widget_settings_from_the_command_line() {
     }
     let out = std::process::Command::new(common::BIN)
         .arg("--db")
-        .arg(&fx.db_path)
+        .arg(common::db_arg(&fx.db_path))
         .args([
             "channel",
             "add",
@@ -286,7 +286,7 @@ async fn channel_add_and_widget_settings_from_the_command_line() {
     // A bad value changes nothing.
     let out = std::process::Command::new(common::BIN)
         .arg("--db")
-        .arg(&fx.db_path)
+        .arg(common::db_arg(&fx.db_path))
         .args([
             "channel",
             "widget",
@@ -305,7 +305,7 @@ async fn channel_add_and_widget_settings_from_the_command_line() {
     // Not a livechat channel.
     let out = std::process::Command::new(common::BIN)
         .arg("--db")
-        .arg(&fx.db_path)
+        .arg(common::db_arg(&fx.db_path))
         .args([
             "channel",
             "widget",
@@ -1100,7 +1100,7 @@ fn conversation_of_message(fx: &Fx, message_id: Id) -> Id {
             Ok(conn.query_row(
                 "SELECT conversation_id FROM messages WHERE id = ?1",
                 [message_id],
-                |r| r.get::<_, Id>(0),
+                |r| r.get::<Id>(0),
             )?)
         })
         .expect("conversation")

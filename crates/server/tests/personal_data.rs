@@ -329,7 +329,7 @@ async fn bad_settings_and_bad_contacts_are_refused_and_change_nothing() {
         .write_blocking(|ctx| {
             let other: Id = ctx.tx.query_row(
                 "SELECT company_id FROM operators WHERE email = 'boss@other.test'",
-                [],
+                (),
                 |r| r.get(0),
             )?;
             Ok(groups::insert(ctx.tx, other, "Theirs", "#000000")?)
@@ -392,7 +392,7 @@ async fn bad_settings_and_bad_contacts_are_refused_and_change_nothing() {
         .read_blocking(|c| {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM clients WHERE external_id = 'bad-contact'",
-                [],
+                (),
                 |r| r.get(0),
             )?)
         })

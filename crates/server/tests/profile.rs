@@ -257,7 +257,7 @@ async fn tags_are_created_on_first_use_shared_and_counted() {
         .write_blocking(|ctx| {
             Ok(ctx.tx.execute(
                 "UPDATE roles SET view_analytics = 1 WHERE name = 'Operator'",
-                [],
+                (),
             )?)
         })
         .expect("grant");

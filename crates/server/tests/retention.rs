@@ -94,7 +94,7 @@ async fn pruned_positions_get_a_reset_and_kept_ones_a_delta() {
     assert_eq!(seqs, vec![newest]);
     let kept: i64 = fx
         .db()
-        .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?))
+        .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM changes", (), |r| r.get(0))?))
         .expect("count");
     assert!(kept <= 6, "3 per company at most, {kept} kept");
 

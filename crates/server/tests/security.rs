@@ -544,7 +544,7 @@ async fn token_list_and_revoke_from_the_command_line() {
     // Unknown ids are clear errors.
     let out = std::process::Command::new(common::BIN)
         .arg("--db")
-        .arg(&fx.db_path)
+        .arg(common::db_arg(&fx.db_path))
         .args(["token", "revoke", "--id", "999"])
         .output()
         .expect("run");
@@ -565,12 +565,11 @@ fn demo_channel_secrets_are_random_per_database() {
             .and_then(|l| l.split_whitespace().nth(3))
             .expect("secret printed")
             .to_string();
-        let stored: Vec<String> = rusqlite::Connection::open(&db)
-            .expect("open")
-            .prepare("SELECT secret FROM channel_accounts ORDER BY id")
-            .and_then(|mut s| {
-                s.query_map([], |r| r.get(0))
-                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        let stored: Vec<String> = common::open_db(&db)
+            .read_blocking(|c| {
+                Ok(c.prepare("SELECT secret FROM channel_accounts ORDER BY id")?
+                    .query_map((), |r| r.get(0))?
+                    .collect::<Result<Vec<_>, _>>()?)
             })
             .expect("secrets");
         assert!(stored.contains(&secret));

@@ -191,7 +191,7 @@ fn failed_with(needle: &str) -> impl Fn(&Value) -> bool + '_ {
 fn waiting(fx: &Fx) -> i64 {
     fx.db()
         .read_blocking(|conn| {
-            Ok(conn.query_row("SELECT COUNT(*) FROM webhook_outbox", [], |r| r.get(0))?)
+            Ok(conn.query_row("SELECT COUNT(*) FROM webhook_outbox", (), |r| r.get(0))?)
         })
         .expect("outbox")
 }

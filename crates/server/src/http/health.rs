@@ -45,7 +45,7 @@ pub async fn live() -> Json<Health> {
 pub async fn ready(State(st): State<AppState>) -> Response {
     let probe = st
         .db
-        .read(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?));
+        .read(|conn| Ok(conn.query_row("SELECT 1", (), |r| r.get::<i64>(0))?));
     let detail = match tokio::time::timeout(READY_TIMEOUT, probe).await {
         Ok(Ok(_)) => {
             return Json(Health {

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use base64::Engine as _;
 use futures_util::Stream;
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     ActionLogPage, ActionLogRow, Id, LogAction, LogDetails, LogSource, LogTarget,
 };
@@ -35,7 +35,7 @@ const EXPORT_CHUNK: u32 = 500;
 /// The company whose log the caller may read: super-admins (and API tokens), and operators
 /// whose role has "view action log". Reading only: every Settings › Advanced change stays
 /// behind `Actor::require_super_admin`.
-fn authorize(conn: &Connection, principal: &Principal) -> ApiResult<Id> {
+fn authorize(conn: &Conn<'_>, principal: &Principal) -> ApiResult<Id> {
     let actor = resolve_actor(conn, principal, None, None)?;
     if actor.facts.full_rights || actor.operator.permissions.view_action_log {
         Ok(actor.company_id)
@@ -86,7 +86,7 @@ pub async fn page(
         let rows = rows
             .into_iter()
             .map(|r| names.row(r))
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::storage::sql::Result<Vec<_>>>()?;
         Ok(ActionLogPage { rows, next_cursor })
     })
     .await
@@ -202,14 +202,14 @@ pub fn csv_line(cells: &[&str]) -> String {
 
 /// Names of the operators and groups rows mention, read once per page.
 struct Names<'c> {
-    conn: &'c Connection,
+    conn: &'c Conn<'c>,
     company_id: Id,
     operators: HashMap<Id, Option<String>>,
     groups: HashMap<Id, Option<String>>,
 }
 
 impl<'c> Names<'c> {
-    fn new(conn: &'c Connection, company_id: Id) -> Self {
+    fn new(conn: &'c Conn<'c>, company_id: Id) -> Self {
         Self {
             conn,
             company_id,
@@ -218,7 +218,7 @@ impl<'c> Names<'c> {
         }
     }
 
-    fn operator(&mut self, id: Id) -> rusqlite::Result<String> {
+    fn operator(&mut self, id: Id) -> crate::storage::sql::Result<String> {
         if !self.operators.contains_key(&id) {
             let n = operators::get(self.conn, self.company_id, id)?.map(|o| o.operator.name);
             self.operators.insert(id, n);
@@ -231,7 +231,7 @@ impl<'c> Names<'c> {
             .unwrap_or_else(|| format!("operator {id}")))
     }
 
-    fn group(&mut self, id: Id) -> rusqlite::Result<String> {
+    fn group(&mut self, id: Id) -> crate::storage::sql::Result<String> {
         if !self.groups.contains_key(&id) {
             let n = groups::get(self.conn, self.company_id, id)?.map(|g| g.name);
             self.groups.insert(id, n);
@@ -244,7 +244,7 @@ impl<'c> Names<'c> {
             .unwrap_or_else(|| format!("group {id}")))
     }
 
-    fn row(&mut self, r: NamedRow) -> rusqlite::Result<ActionLogRow> {
+    fn row(&mut self, r: NamedRow) -> crate::storage::sql::Result<ActionLogRow> {
         let NamedRow {
             row,
             target,
@@ -290,7 +290,7 @@ impl<'c> Names<'c> {
     }
 
     /// What a row says, in plain words.
-    fn describe(&mut self, action: LogAction, d: &LogDetails) -> rusqlite::Result<String> {
+    fn describe(&mut self, action: LogAction, d: &LogDetails) -> crate::storage::sql::Result<String> {
         let on_off = |b: Option<bool>| if b == Some(true) { "on" } else { "off" };
         Ok(match action {
             LogAction::Created => match d.source {

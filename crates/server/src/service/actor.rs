@@ -1,7 +1,7 @@
 //! Who is calling (a [`Principal`], from the bearer token) and who acts (an [`Actor`]: the
 //! operator a request performs as, with the visibility and rights that apply).
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     HiddenClientData, Id, LogAction, LogDetails, LogTarget, Me, Permissions,
 };
@@ -82,7 +82,7 @@ impl Principal {
         self.operator().hidden
     }
 
-    pub fn me(&self, conn: &Connection) -> ApiResult<Me> {
+    pub fn me(&self, conn: &Conn<'_>) -> ApiResult<Me> {
         let company = companies::get(conn, self.company_id())?.ok_or_else(|| {
             ApiError::Unauthorized("The token's company no longer exists.".into())
         })?;
@@ -103,7 +103,7 @@ impl Principal {
 
 /// The refusal of a dead token; a deactivated operator's app is told so in a plain sentence
 /// (it shows it on the sign-in screen).
-fn token_dead(conn: &Connection, hash: &str) -> ApiResult<ApiError> {
+fn token_dead(conn: &Conn<'_>, hash: &str) -> ApiResult<ApiError> {
     Ok(ApiError::Unauthorized(
         if tokens::of_deactivated_operator(conn, hash)? {
             "Your account was deactivated by an admin."
@@ -117,7 +117,7 @@ fn token_dead(conn: &Connection, hash: &str) -> ApiResult<ApiError> {
 /// Resolves a bearer token to its principal; `Unauthorized` for unknown, expired or revoked
 /// tokens and for sessions of deactivated operators.
 pub fn authenticate(
-    conn: &Connection,
+    conn: &Conn<'_>,
     token: &str,
     lifetime: &SessionLifetime,
     now: i64,
@@ -152,7 +152,7 @@ pub fn authenticate(
 /// expired or of a deactivated operator; its API token not revoked): long-lived streams ask
 /// this now and then.
 pub fn still_alive(
-    conn: &Connection,
+    conn: &Conn<'_>,
     principal: &Principal,
     lifetime: &SessionLifetime,
     now: i64,
@@ -217,7 +217,7 @@ impl Actor {
 /// Picks the acting operator: `operator_id` if given (must exist in the caller's company; an
 /// ordinary operator may only name themself), else the caller (the admin for API tokens).
 pub fn resolve_actor(
-    conn: &Connection,
+    conn: &Conn<'_>,
     principal: &Principal,
     operator_id: Option<Id>,
     ip: Option<String>,

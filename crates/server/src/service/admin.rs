@@ -1,7 +1,7 @@
 //! Company setup and credentials: `init`, `token create`, login and logout, and the change
 //! records of directory entities (operators, groups, channel accounts).
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Change, ChannelAccount, ChannelKind, Company, Group, Id, LoginResponse, Operator,
 };
@@ -327,7 +327,7 @@ pub async fn change_own_password(
 /// Shortest password an operator may choose for themself.
 const MIN_NEW_PASSWORD_CHARS: usize = 8;
 
-pub fn me(conn: &Connection, principal: &Principal) -> ApiResult<switchboard_protocol::Me> {
+pub fn me(conn: &Conn<'_>, principal: &Principal) -> ApiResult<switchboard_protocol::Me> {
     principal.me(conn)
 }
 
@@ -456,7 +456,7 @@ pub fn list_channels(db: &Db) -> ApiResult<Vec<ChannelRecord>> {
     db.read_blocking(|conn| Ok(channels::list_all(conn)?))
 }
 
-pub(crate) fn company_or_first(conn: &Connection, id: Option<Id>) -> ApiResult<Company> {
+pub(crate) fn company_or_first(conn: &Conn<'_>, id: Option<Id>) -> ApiResult<Company> {
     match id {
         Some(id) => companies::get(conn, id)?,
         None => companies::first(conn)?,
@@ -465,7 +465,7 @@ pub(crate) fn company_or_first(conn: &Connection, id: Option<Id>) -> ApiResult<C
 }
 
 /// A group by id or (case-insensitive) name.
-pub(crate) fn find_group(conn: &Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
+pub(crate) fn find_group(conn: &Conn<'_>, company_id: Id, wanted: &str) -> ApiResult<Id> {
     let wanted = wanted.trim();
     groups::list(conn, company_id)?
         .into_iter()

@@ -12,7 +12,7 @@
 //! - The action log and webhooks are shown, not set: the log is always on, and a webhook has
 //!   its own routes (its secret, deliveries and test event).
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{ActionLogFacts, AdvancedSettings, AdvancedSettingsUpdate, Id};
 
 use super::actor::{resolve_actor, Principal};
@@ -24,7 +24,7 @@ use crate::storage::{action_log, email as email_store, personal_data as personal
 pub const ACTION_LOG_PATH: &str = "/api/v1/action-log";
 
 /// The document as `conn` sees it; `ip` is the caller's address (`ip_whitelist.your_address`).
-fn document(conn: &Connection, company_id: Id, ip: Option<String>) -> ApiResult<AdvancedSettings> {
+fn document(conn: &Conn<'_>, company_id: Id, ip: Option<String>) -> ApiResult<AdvancedSettings> {
     Ok(AdvancedSettings {
         action_log: ActionLogFacts {
             always_on: true,

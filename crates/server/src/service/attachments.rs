@@ -17,7 +17,7 @@
 //!   thread shows the name and size), but their download is refused with 403, saying why.
 //!   Files operators sent are not "received" and stay downloadable.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     AttachmentRef, Conversation, GroupFilePolicy, GroupFiles, GroupFilesUpdate, Id, LogAction,
     LogDetails, LogTarget, Message, MessageKind,
@@ -51,7 +51,7 @@ pub struct FileSend {
     pub disable_webhook: bool,
 }
 
-fn group_name(conn: &Connection, company_id: Id, group_id: Id) -> String {
+fn group_name(conn: &Conn<'_>, company_id: Id, group_id: Id) -> String {
     groups::get(conn, company_id, group_id)
         .ok()
         .flatten()
@@ -66,7 +66,7 @@ enum Direction {
 }
 
 /// 403 when one of the acting operator's groups blocks files moving in `direction`.
-fn check_group_policy(conn: &Connection, actor: &Actor, direction: Direction) -> ApiResult<()> {
+fn check_group_policy(conn: &Conn<'_>, actor: &Actor, direction: Direction) -> ApiResult<()> {
     if actor.facts.full_rights {
         return Ok(());
     }
@@ -93,7 +93,7 @@ fn check_group_policy(conn: &Connection, actor: &Actor, direction: Direction) ->
 }
 
 /// 403 unless the actor may send in `conv` and their groups let them send files.
-fn check_send_allowed(conn: &Connection, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
+fn check_send_allowed(conn: &Conn<'_>, actor: &Actor, conv: &Conversation) -> ApiResult<()> {
     policy::send_message(&actor.facts, &Scope::of(conv)).map_err(|d| denied(conn, d))?;
     check_group_policy(conn, actor, Direction::Send)
 }
@@ -190,7 +190,7 @@ pub async fn open(db: &Db, principal: Principal, id: Id) -> ApiResult<Attachment
 }
 
 /// Every group of the company with its file policy, by name.
-pub fn group_policies_of(conn: &Connection, company_id: Id) -> ApiResult<Vec<GroupFiles>> {
+pub fn group_policies_of(conn: &Conn<'_>, company_id: Id) -> ApiResult<Vec<GroupFiles>> {
     groups::list(conn, company_id)?
         .into_iter()
         .map(|g| {

@@ -10,7 +10,7 @@
 //! creation and rotation); a kind's settings (`config`, with its bot token or mailbox
 //! passwords) are never returned.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     ChannelAccount, ChannelKind, ChannelPatch, ChannelSecretShown, ChannelSettings, Id, LogAction,
     LogDetails, LogTarget, NewChannelRequest,
@@ -88,7 +88,7 @@ fn checked_settings(
         .map_err(|e| ApiError::InvalidState(format!("{}.", channels::api_wording(&e))))
 }
 
-fn channel_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<ChannelAccount> {
+fn channel_of(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<ChannelAccount> {
     store::get(conn, company_id, id)?
         .map(|c| c.account)
         .ok_or_else(|| ApiError::not_found(format!("Channel {id} not found.")))

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     AttachmentRef, Change, Conversation, ConversationAction, ConversationDetail,
     ConversationStatus, Delivery, ErrorFacts, Id, LogAction, LogDetails, LogEntry, LogTarget,
@@ -69,7 +69,7 @@ pub(crate) fn emit_message(
 /// Writes one action log row about a conversation, and queues the webhook event it raises
 /// (`service::webhooks`); call it after the change is stored.
 pub(crate) fn log_conversation(
-    conn: &Connection,
+    conn: &Conn<'_>,
     actor: Option<&Actor>,
     company_id: Id,
     conversation_id: Id,
@@ -96,7 +96,7 @@ pub(crate) fn log_conversation(
 }
 
 /// The conversation if it exists in the actor's company and the actor may see it.
-pub(crate) fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResult<Conversation> {
+pub(crate) fn load_visible(conn: &Conn<'_>, actor: &Actor, id: Id) -> ApiResult<Conversation> {
     let conv = conversations::get(conn, actor.company_id, id)?
         .ok_or_else(|| ApiError::conversation_not_found(id))?;
     if !policy::visible(&actor.viewer, &Scope::of(&conv)) {
@@ -105,7 +105,7 @@ pub(crate) fn load_visible(conn: &Connection, actor: &Actor, id: Id) -> ApiResul
     Ok(conv)
 }
 
-pub(crate) fn denied(conn: &Connection, d: Denied) -> ApiError {
+pub(crate) fn denied(conn: &Conn<'_>, d: Denied) -> ApiError {
     match d {
         Denied::TakenBy(op) => {
             let name = operator_name(conn, op);
@@ -125,7 +125,7 @@ pub(crate) fn denied(conn: &Connection, d: Denied) -> ApiError {
 }
 
 /// An operator's name for a refusal ("operator 5" when it cannot be read).
-pub(crate) fn operator_name(conn: &Connection, op: Id) -> String {
+pub(crate) fn operator_name(conn: &Conn<'_>, op: Id) -> String {
     operators::name_of(conn, op)
         .ok()
         .flatten()
@@ -463,7 +463,7 @@ pub async fn mark_read(
 /// A conversation with all its messages, if the caller may see it.
 /// Conversation `id` if the caller sees it; 404 otherwise (another company's, another group's,
 /// or none: the same answer).
-pub fn visible_in(conn: &Connection, principal: &Principal, id: Id) -> ApiResult<Conversation> {
+pub fn visible_in(conn: &Conn<'_>, principal: &Principal, id: Id) -> ApiResult<Conversation> {
     conversations::get(conn, principal.company_id(), id)?
         .filter(|c| policy::visible(&principal.viewer(), &Scope::of(c)))
         .ok_or_else(|| ApiError::conversation_not_found(id))
@@ -568,7 +568,7 @@ pub async fn log(db: &Db, principal: Principal, id: Id) -> ApiResult<Vec<LogEntr
             .ok_or_else(|| ApiError::conversation_not_found(id))?;
         let show_ip = principal.full_rights();
         let mut operator_names: HashMap<Id, Option<String>> = HashMap::new();
-        let mut operator_name = |id: Id| -> rusqlite::Result<Option<String>> {
+        let mut operator_name = |id: Id| -> crate::storage::sql::Result<Option<String>> {
             if let Some(n) = operator_names.get(&id) {
                 return Ok(n.clone());
             }

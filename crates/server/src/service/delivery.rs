@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{Change, Conversation, Delivery, Id, Message};
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
@@ -34,7 +34,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// The delivery state a new operator message of `conv` starts in: `pending` when its channel
 /// delivers, else `sent` (nothing to deliver to).
-pub fn initial_state(conn: &Connection, conv: &Conversation) -> ApiResult<Delivery> {
+pub fn initial_state(conn: &Conn<'_>, conv: &Conversation) -> ApiResult<Delivery> {
     let delivers = channel_store::get_any(conn, conv.channel_account_id)?
         .is_some_and(|c| channels::delivers(&c));
     Ok(if delivers {
@@ -46,7 +46,7 @@ pub fn initial_state(conn: &Connection, conv: &Conversation) -> ApiResult<Delive
 
 /// Queues a just-stored `pending` operator message.
 pub fn enqueue_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     msg: &Message,
     conv: &Conversation,
     now: i64,
@@ -65,7 +65,7 @@ pub fn enqueue_in(
 /// "Retry" on a failed message: queued again under a new key when its channel delivers
 /// (returns `pending`), else counted as sent like a first send.
 pub fn retry_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     conv: &Conversation,
     msg: &Message,
     now: i64,

@@ -12,7 +12,7 @@
 //!   own record changes reloads who they are) and an action-log row.
 
 use rand::Rng;
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Group, GroupPatch, Id, LogAction, LogDetails, LogTarget, NewGroupRequest, NewOperatorRequest,
     NewRoleRequest, Operator, OperatorCreated, OperatorPatch, PasswordReset, Permissions, Role,
@@ -233,24 +233,24 @@ fn checked_color(raw: &str) -> ApiResult<String> {
     }
 }
 
-fn operator_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Operator> {
+fn operator_of(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<Operator> {
     Ok(operators::get(conn, company_id, id)?
         .ok_or_else(|| ApiError::not_found(format!("Operator {id} not found.")))?
         .operator)
 }
 
-pub(crate) fn group_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Group> {
+pub(crate) fn group_of(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<Group> {
     groups::get(conn, company_id, id)?
         .ok_or_else(|| ApiError::not_found(format!("Group {id} not found.")))
 }
 
-fn role_of(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Role> {
+fn role_of(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<Role> {
     roles::get(conn, company_id, id)?
         .ok_or_else(|| ApiError::not_found(format!("Role {id} not found.")))
 }
 
 /// The groups by id, each checked to be the company's; at most [`MAX_GROUPS`], no repeats.
-fn checked_groups(conn: &Connection, company_id: Id, ids: &[Id]) -> ApiResult<Vec<Id>> {
+fn checked_groups(conn: &Conn<'_>, company_id: Id, ids: &[Id]) -> ApiResult<Vec<Id>> {
     if ids.len() > MAX_GROUPS {
         return Err(ApiError::bad_request(format!(
             "An operator is in at most {MAX_GROUPS} groups."
@@ -267,7 +267,7 @@ fn checked_groups(conn: &Connection, company_id: Id, ids: &[Id]) -> ApiResult<Ve
 }
 
 /// The role by id, checked to be the company's and within the caller's permissions.
-fn checked_role(conn: &Connection, by: By<'_>, company_id: Id, id: Option<Id>) -> ApiResult<()> {
+fn checked_role(conn: &Conn<'_>, by: By<'_>, company_id: Id, id: Option<Id>) -> ApiResult<()> {
     if let Some(id) = id {
         let role = role_of(conn, company_id, id)?;
         no_escalation(by, &role.permissions, None)?;
@@ -446,8 +446,8 @@ pub trait Entry: Sized + Send + 'static {
 
     fn id(&self) -> Id;
     fn name(&self) -> &str;
-    fn list(conn: &Connection, company_id: Id) -> ApiResult<Vec<Self>>;
-    fn get(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Self>;
+    fn list(conn: &Conn<'_>, company_id: Id) -> ApiResult<Vec<Self>>;
+    fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<Self>;
     fn create_in(
         ctx: &mut WriteCtx<'_>,
         by: By<'_>,
@@ -473,7 +473,7 @@ pub trait Entry: Sized + Send + 'static {
 /// The entry's name, checked (1 to 200 characters) and unique in the company
 /// (case-insensitive; `except`: the entry being renamed).
 fn entry_name<E: Entry>(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     raw: &str,
     except: Option<Id>,
@@ -523,11 +523,11 @@ impl Entry for Group {
         &self.name
     }
 
-    fn list(conn: &Connection, company_id: Id) -> ApiResult<Vec<Self>> {
+    fn list(conn: &Conn<'_>, company_id: Id) -> ApiResult<Vec<Self>> {
         Ok(groups::list(conn, company_id)?)
     }
 
-    fn get(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Self> {
+    fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<Self> {
         group_of(conn, company_id, id)
     }
 
@@ -651,11 +651,11 @@ impl Entry for Role {
         &self.name
     }
 
-    fn list(conn: &Connection, company_id: Id) -> ApiResult<Vec<Self>> {
+    fn list(conn: &Conn<'_>, company_id: Id) -> ApiResult<Vec<Self>> {
         Ok(roles::list(conn, company_id)?)
     }
 
-    fn get(conn: &Connection, company_id: Id, id: Id) -> ApiResult<Self> {
+    fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> ApiResult<Self> {
         role_of(conn, company_id, id)
     }
 
@@ -768,7 +768,7 @@ async fn as_caller<T: Send + 'static>(
 async fn as_reader<T: Send + 'static>(
     db: &Db,
     principal: Principal,
-    f: impl FnOnce(&rusqlite::Connection, &Actor) -> ApiResult<T> + Send + 'static,
+    f: impl FnOnce(&crate::storage::sql::Conn<'_>, &Actor) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     db.read(move |conn| {
         let actor = resolve_actor(conn, &principal, None, None)?;
@@ -1002,7 +1002,7 @@ pub fn add_role(
 }
 
 /// A role by id or (case-insensitive) name.
-fn find_role(conn: &Connection, company_id: Id, wanted: &str) -> ApiResult<Id> {
+fn find_role(conn: &Conn<'_>, company_id: Id, wanted: &str) -> ApiResult<Id> {
     let wanted = wanted.trim();
     roles::list(conn, company_id)?
         .into_iter()

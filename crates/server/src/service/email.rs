@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use lettre::message::Mailbox;
 use lettre::Address;
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     EmailConversationRequest, EmailSent, EmailWhitelist, Id, LogAction, LogDetails, LogTarget,
     MessageKind, Redact,
@@ -94,7 +94,7 @@ fn check_subject(subject: &str) -> ApiResult<String> {
     Ok(s.to_string())
 }
 
-fn channel_label(conn: &Connection, channel_id: Id) -> ApiResult<String> {
+fn channel_label(conn: &Conn<'_>, channel_id: Id) -> ApiResult<String> {
     Ok(match channels::get_any(conn, channel_id)? {
         Some(rec) => {
             let kind = rec.account.kind.as_str();
@@ -111,7 +111,7 @@ fn channel_label(conn: &Connection, channel_id: Id) -> ApiResult<String> {
 
 /// Everything checked and built inside one read: the mail to send.
 fn prepare(
-    conn: &Connection,
+    conn: &Conn<'_>,
     actor: &Actor,
     conversation_id: Id,
     req: &EmailConversationRequest,

@@ -9,7 +9,7 @@
 //!   only while the setting is on and until it expires.
 
 use rand::RngCore;
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     ConversationDetail, EmbedLink, Id, IframeSettings, LogAction, LogDetails, LogTarget,
     MessageKind,
@@ -31,7 +31,7 @@ const MAX_LINK_MINUTES: u32 = 7 * 24 * 60;
 pub const VIEW_MESSAGES: u32 = 200;
 
 /// The company's settings (off, no origins, an hour, before the first save).
-pub fn settings_of(conn: &Connection, company_id: Id) -> ApiResult<IframeSettings> {
+pub fn settings_of(conn: &Conn<'_>, company_id: Id) -> ApiResult<IframeSettings> {
     Ok(iframe::get(conn, company_id)?.map_or(
         IframeSettings {
             enabled: false,

@@ -2,7 +2,7 @@
 //! store the message, and route the conversation (Unassigned of the channel's group, or the
 //! inbox of the operator the client is pinned to).
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Client, ClientContact, Conversation, ConversationStatus, Delivery, Id, InboundAccepted,
     InboundFile, InboundMessage, LogAction, LogDetails, LogSource, Message, MessageKind,
@@ -38,7 +38,7 @@ fn route(
 
 /// The channel if `secret` is its secret: 404 for an unknown channel, 401 for a wrong secret.
 fn opened_channel(
-    conn: &Connection,
+    conn: &Conn<'_>,
     channel_id: Id,
     secret: Option<&str>,
 ) -> ApiResult<ChannelRecord> {

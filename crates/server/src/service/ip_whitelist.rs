@@ -17,7 +17,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Id, IpWhitelistSettings, IpWhitelistUpdate, LogAction, LogDetails, LogTarget,
 };
@@ -73,7 +73,7 @@ fn refused(ip: Option<&str>) -> ApiError {
 }
 
 /// `Ok` when an operator of `company_id` may work from `ip`: the list is off, or includes it.
-pub fn admit_operator(conn: &Connection, company_id: Id, ip: Option<&str>) -> ApiResult<()> {
+pub fn admit_operator(conn: &Conn<'_>, company_id: Id, ip: Option<&str>) -> ApiResult<()> {
     let (enabled, entries) = store::get(conn, company_id)?;
     if !enabled {
         return Ok(());
@@ -87,7 +87,7 @@ pub fn admit_operator(conn: &Connection, company_id: Id, ip: Option<&str>) -> Ap
 /// The rule for an authenticated caller: app sessions are bound by the list, API tokens are
 /// not (module docs), nor embed links: the super-admin or an integration made each for a
 /// CRM whose users work from their own addresses.
-pub fn admit(conn: &Connection, principal: &Principal, ip: Option<&str>) -> ApiResult<()> {
+pub fn admit(conn: &Conn<'_>, principal: &Principal, ip: Option<&str>) -> ApiResult<()> {
     match principal {
         Principal::Session { operator, .. } => admit_operator(conn, operator.company_id, ip),
         Principal::Integration { .. } | Principal::Embed { .. } => Ok(()),
@@ -96,7 +96,7 @@ pub fn admit(conn: &Connection, principal: &Principal, ip: Option<&str>) -> ApiR
 
 /// The company's whitelist, with the address the caller is seen at.
 pub fn settings_of(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     ip: Option<String>,
 ) -> ApiResult<IpWhitelistSettings> {

@@ -3,7 +3,7 @@
 //! like an id of another company); each writes the action log and appends change records
 //! for whoever sees the conversation.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Change, ClientNote, Delivery, Id, LogAction, LogDetails, Message, MessageKind, MessageTags,
     Tag, TagCount,
@@ -31,7 +31,7 @@ fn conversation_audience(conv: &switchboard_protocol::Conversation) -> Audience 
 
 /// The client's conversation if the caller may see it; 404 otherwise.
 pub(super) fn client_conversation(
-    conn: &Connection,
+    conn: &Conn<'_>,
     actor: &Actor,
     client_id: Id,
 ) -> ApiResult<switchboard_protocol::Conversation> {

@@ -8,7 +8,7 @@
 //! Whatever moved is in the tail (it has such a record), with all its messages. A conversation
 //! may come twice (once in each part); the app's upserts make that harmless.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{Conversation, Id, SnapshotPage};
 
 use super::actor::Principal;
@@ -165,7 +165,7 @@ pub async fn snapshot_recent(
 /// Appends up to `room` tail conversations changed after `since` with ids after `after_id`;
 /// the cursor of what is left (carrying `total`).
 fn add_tail(
-    conn: &Connection,
+    conn: &Conn<'_>,
     principal: &Principal,
     (since, after_id): (i64, Id),
     room: i64,
@@ -193,7 +193,7 @@ fn add_tail(
 
 /// The messages and this operator's read states of a page's conversations.
 pub fn threads(
-    conn: &Connection,
+    conn: &Conn<'_>,
     operator_id: Id,
     convs: &[Conversation],
 ) -> ApiResult<(

@@ -1,7 +1,7 @@
 //! The sync protocol's reads: filtering change records for one caller, `/sync` pages, the
 //! snapshot, and the directory.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Change, ChangeRecord, Directory, Entity, Id, Redact, SnapshotPage, SyncPage,
 };
@@ -49,7 +49,7 @@ pub fn for_viewer(ch: &StoredChange, v: &Viewer) -> Option<ChangeRecord> {
 /// Records after `after` visible to `v`, at most `limit` returned and [`MAX_EXAMINED`]
 /// examined. Returns them with the last examined seq and whether more records follow.
 pub fn read_after(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
     after: i64,
@@ -83,7 +83,7 @@ pub fn read_after(
 /// (0), when its position is ahead of us (its cache belongs to another database), or when
 /// records it has not seen were pruned (`serve --keep-changes`): then it must rebuild.
 pub fn position_usable(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     after: i64,
     current: i64,

@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use serde_json::json;
 use switchboard_protocol::{
     Id, LogAction, LogDetails, LogTarget, Message, NewWebhook, Webhook, WebhookAttemptsPage,
@@ -41,7 +41,7 @@ const MAX_PAGE: u32 = 200;
 /// `data` is built only when someone is subscribed (every stored message raises an event,
 /// and most companies have no webhook); `None`: the entity is gone, nothing to send.
 fn raise(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     event: WebhookEventName,
     order_key: &str,
@@ -106,7 +106,7 @@ fn conversation_key(id: Id) -> String {
 /// movements and a message's tag. Called by `conversations::log_conversation` after the
 /// change is stored.
 pub(crate) fn conversation_logged(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     conversation_id: Id,
     action: LogAction,
@@ -158,7 +158,7 @@ pub(crate) fn conversation_logged(
 
 /// `message.created` for a message just stored (a client's, an operator's, a note).
 pub(crate) fn message_created(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     msg: &Message,
     disable_webhook: bool,
@@ -180,7 +180,7 @@ pub(crate) fn message_created(
 /// `client.updated` for a client's action log row (rename, blacklist, pin …), with the client
 /// as it is now.
 pub(crate) fn client_logged(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     client_id: Id,
     action: LogAction,
@@ -263,14 +263,14 @@ fn not_found(id: Id) -> ApiError {
 }
 
 /// The caller, once they are known to be a super-admin (`ip`: for the action log).
-fn admin(conn: &Connection, principal: &Principal, ip: Option<String>) -> ApiResult<Actor> {
+fn admin(conn: &Conn<'_>, principal: &Principal, ip: Option<String>) -> ApiResult<Actor> {
     let actor = resolve_actor(conn, principal, None, ip)?;
     actor.require_super_admin()?;
     Ok(actor)
 }
 
 /// The caller's company, once they are known to be a super-admin.
-fn admin_company(conn: &Connection, principal: &Principal) -> ApiResult<Id> {
+fn admin_company(conn: &Conn<'_>, principal: &Principal) -> ApiResult<Id> {
     Ok(admin(conn, principal, None)?.company_id)
 }
 
@@ -304,7 +304,7 @@ fn change(before: Option<&Webhook>, after: &Webhook) -> LogDetails {
 }
 
 /// The company's webhooks (never their secrets).
-pub fn list_of(conn: &Connection, company_id: Id) -> ApiResult<Vec<Webhook>> {
+pub fn list_of(conn: &Conn<'_>, company_id: Id) -> ApiResult<Vec<Webhook>> {
     Ok(store::list(conn, company_id)?
         .into_iter()
         .map(|h| h.webhook)

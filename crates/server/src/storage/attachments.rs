@@ -1,6 +1,6 @@
 //! Queries on `attachments` and `group_file_policies`.
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::{AttachmentRef, GroupFilePolicy, Id};
 
 use super::optional;
@@ -28,7 +28,7 @@ pub struct NewAttachment<'a> {
     pub created_at: i64,
 }
 
-pub fn insert(conn: &Connection, a: &NewAttachment<'_>) -> rusqlite::Result<AttachmentRef> {
+pub fn insert(conn: &Conn<'_>, a: &NewAttachment<'_>) -> crate::storage::sql::Result<AttachmentRef> {
     conn.prepare_cached(
         "INSERT INTO attachments (company_id, conversation_id, sha256, size, content_type,
             file_name, created_by, created_at)
@@ -45,7 +45,7 @@ pub fn insert(conn: &Connection, a: &NewAttachment<'_>) -> rusqlite::Result<Atta
         a.created_at
     ])?;
     Ok(AttachmentRef {
-        id: conn.last_insert_rowid(),
+        id: conn.last_insert_rowid()?,
         name: a.file_name.to_string(),
         size: a.size,
         content_type: a.content_type.to_string(),
@@ -55,10 +55,10 @@ pub fn insert(conn: &Connection, a: &NewAttachment<'_>) -> rusqlite::Result<Atta
 
 /// The attachment `id` of `company_id` (other companies' ids are unknown).
 pub fn get(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     id: Id,
-) -> rusqlite::Result<Option<AttachmentRecord>> {
+) -> crate::storage::sql::Result<Option<AttachmentRecord>> {
     optional(conn.query_row(
         "SELECT id, file_name, size, content_type, sha256, company_id, conversation_id, created_by
          FROM attachments WHERE company_id = ?1 AND id = ?2",
@@ -81,7 +81,7 @@ pub fn get(
 }
 
 /// The group's policy; everything allowed when none was set.
-pub fn policy(conn: &Connection, group_id: Id) -> rusqlite::Result<GroupFilePolicy> {
+pub fn policy(conn: &Conn<'_>, group_id: Id) -> crate::storage::sql::Result<GroupFilePolicy> {
     Ok(optional(conn.query_row(
         "SELECT block_send, block_receive FROM group_file_policies WHERE group_id = ?1",
         [group_id],
@@ -95,7 +95,7 @@ pub fn policy(conn: &Connection, group_id: Id) -> rusqlite::Result<GroupFilePoli
     .unwrap_or_default())
 }
 
-pub fn set_policy(conn: &Connection, group_id: Id, p: GroupFilePolicy) -> rusqlite::Result<()> {
+pub fn set_policy(conn: &Conn<'_>, group_id: Id, p: GroupFilePolicy) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO group_file_policies (group_id, block_send, block_receive) VALUES (?1, ?2, ?3)
          ON CONFLICT(group_id) DO UPDATE SET

@@ -1,13 +1,13 @@
 //! Queries on `canned_responses`.
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{CannedResponse, Id};
 
 use super::optional;
 
 const COLUMNS: &str = "id, title, text, global, operator_id, updated_at";
 
-fn row_to_canned(r: &Row<'_>) -> rusqlite::Result<CannedResponse> {
+fn row_to_canned(r: &Row<'_>) -> crate::storage::sql::Result<CannedResponse> {
     Ok(CannedResponse {
         id: r.get(0)?,
         title: r.get(1)?,
@@ -19,24 +19,24 @@ fn row_to_canned(r: &Row<'_>) -> rusqlite::Result<CannedResponse> {
 }
 
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     operator_id: Id,
     global: bool,
     title: &str,
     text: &str,
     now: i64,
-) -> rusqlite::Result<Id> {
+) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO canned_responses (company_id, operator_id, global, title, text, created_at,
             updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         params![company_id, operator_id, global, title, text, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<CannedResponse>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<CannedResponse>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM canned_responses WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],
@@ -46,26 +46,26 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 
 /// The company's global responses and `operator_id`'s private ones, by title then id.
 pub fn list_for(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     operator_id: Id,
-) -> rusqlite::Result<Vec<CannedResponse>> {
+) -> crate::storage::sql::Result<Vec<CannedResponse>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM canned_responses
-         WHERE company_id = ?1 AND (global = 1 OR operator_id = ?2)
-         ORDER BY title COLLATE NOCASE, id"
+         WHERE company_id = ?1 AND (global = TRUE OR operator_id = ?2)
+         ORDER BY lower(title), id"
     ))?;
     let rows = stmt.query_map(params![company_id, operator_id], row_to_canned)?;
     rows.collect()
 }
 
 pub fn update(
-    conn: &Connection,
+    conn: &Conn<'_>,
     id: Id,
     title: &str,
     text: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE canned_responses SET title = ?2, text = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, title, text, now],
@@ -73,7 +73,7 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
     conn.execute("DELETE FROM canned_responses WHERE id = ?1", [id])?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The change log (`changes` table): append records with their audience, read them back in
 //! `seq` order.
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{Change, ChangeOp, ConversationStatus, Id};
 
 use super::{parse_enum, WriteCtx};
@@ -94,6 +94,8 @@ pub fn append(
         } => (Some(*conversation_id), before.as_ref(), Some(after), None),
     };
     let status = |s: Option<&Scope>| s.map(|s| s.status.as_str());
+    ctx.tx
+        .once_per_company(company_id, &crate::storage::postgres::ORDER_CHANGES)?;
     ctx.tx.prepare_cached(
         "INSERT INTO changes (company_id, entity, entity_id, op, data, conversation_id,
             before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
@@ -121,7 +123,7 @@ pub fn append(
             only,
             now,
         ])?;
-    let seq = ctx.tx.last_insert_rowid();
+    let seq = ctx.tx.last_insert_rowid()?;
     ctx.push_change(StoredChange {
         seq,
         company_id,
@@ -133,7 +135,7 @@ pub fn append(
 }
 
 /// The company's newest seq (0 when it has none).
-pub fn current_seq(conn: &Connection, company_id: Id) -> rusqlite::Result<i64> {
+pub fn current_seq(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<i64> {
     conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE company_id = ?1",
         [company_id],
@@ -142,7 +144,7 @@ pub fn current_seq(conn: &Connection, company_id: Id) -> rusqlite::Result<i64> {
 }
 
 /// Whether the company has a record after `seq`.
-pub fn exists_after(conn: &Connection, company_id: Id, seq: i64) -> rusqlite::Result<bool> {
+pub fn exists_after(conn: &Conn<'_>, company_id: Id, seq: i64) -> crate::storage::sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM changes WHERE company_id = ?1 AND seq > ?2)",
         params![company_id, seq],
@@ -152,11 +154,11 @@ pub fn exists_after(conn: &Connection, company_id: Id, seq: i64) -> rusqlite::Re
 
 /// Up to `limit` records after `seq`, oldest first.
 pub fn list_after(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     seq: i64,
     limit: i64,
-) -> rusqlite::Result<Vec<StoredChange>> {
+) -> crate::storage::sql::Result<Vec<StoredChange>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, company_id, entity, entity_id, op, data, conversation_id,
             before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
@@ -168,7 +170,7 @@ pub fn list_after(
     rows.collect()
 }
 
-fn scope_at(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Scope>> {
+fn scope_at(r: &Row<'_>, first: usize) -> crate::storage::sql::Result<Option<Scope>> {
     let status: Option<String> = r.get(first)?;
     let Some(status) = status else {
         return Ok(None);
@@ -178,15 +180,15 @@ fn scope_at(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Scope>> {
         operator_id: r.get(first + 1)?,
         group_id: r.get(first + 2)?,
         closed_by: r.get(first + 3)?,
-        blacklisted: r.get::<_, Option<bool>>(first + 4)?.unwrap_or(false),
+        blacklisted: r.get::<Option<bool>>(first + 4)?.unwrap_or(false),
     }))
 }
 
-fn row_to_change(r: &Row<'_>) -> rusqlite::Result<StoredChange> {
+fn row_to_change(r: &Row<'_>) -> crate::storage::sql::Result<StoredChange> {
     let data: Option<String> = r.get(5)?;
     let data = match data {
         Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+            crate::storage::sql::Error::decode(5, e)
         })?),
         None => None,
     };
@@ -195,10 +197,7 @@ fn row_to_change(r: &Row<'_>) -> rusqlite::Result<StoredChange> {
     let audience = match (conversation_id, only) {
         (Some(conversation_id), _) => {
             let after = scope_at(r, 12)?.ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    12,
-                    rusqlite::types::Type::Null,
-                    "conversation change without scope".into(),
+                crate::storage::sql::Error::decode(12, "conversation change without scope",
                 )
             })?;
             Audience::Conversation {

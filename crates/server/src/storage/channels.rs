@@ -1,6 +1,6 @@
 //! Queries on `channel_accounts` (connected Telegram bots, WhatsApp numbers, mailboxes …).
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{ChannelAccount, ChannelKind, Id};
 
 use super::{optional, parse_enum};
@@ -17,7 +17,7 @@ pub struct ChannelRecord {
     pub config: serde_json::Value,
 }
 
-fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
+fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<ChannelRecord> {
     Ok(ChannelRecord {
         account: ChannelAccount {
             id: r.get(0)?,
@@ -34,10 +34,10 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<ChannelRecord> {
     })
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> crate::storage::sql::Result<T> {
     let text: String = r.get(i)?;
     serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+        crate::storage::sql::Error::decode(i, e)
     })
 }
 
@@ -45,23 +45,23 @@ const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callb
     disabled, tags FROM channel_accounts";
 
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     kind: ChannelKind,
     name: &str,
     group_id: Option<Id>,
     secret: Option<&str>,
     now: i64,
-) -> rusqlite::Result<Id> {
+) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO channel_accounts (company_id, kind, name, group_id, secret, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![company_id, kind.as_str(), name, group_id, secret, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
-pub fn set_config(conn: &Connection, id: Id, config: &serde_json::Value) -> rusqlite::Result<()> {
+pub fn set_config(conn: &Conn<'_>, id: Id, config: &serde_json::Value) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET config = ?2 WHERE id = ?1",
         params![id, config.to_string()],
@@ -70,7 +70,7 @@ pub fn set_config(conn: &Connection, id: Id, config: &serde_json::Value) -> rusq
 }
 
 /// Any company's channel account (the inbound endpoint knows only the channel id).
-pub fn get_any(conn: &Connection, id: Id) -> rusqlite::Result<Option<ChannelRecord>> {
+pub fn get_any(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<ChannelRecord>> {
     // Cached: every inbound message checks its channel.
     optional(
         conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
@@ -78,19 +78,19 @@ pub fn get_any(conn: &Connection, id: Id) -> rusqlite::Result<Option<ChannelReco
     )
 }
 
-pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelAccount>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<ChannelAccount>> {
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([company_id], |r| row_to_record(r).map(|c| c.account))?;
     rows.collect()
 }
 
-pub fn list_records(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<ChannelRecord>> {
+pub fn list_records(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([company_id], row_to_record)?;
     rows.collect()
 }
 
-pub fn set_callback_url(conn: &Connection, id: Id, url: Option<&str>) -> rusqlite::Result<()> {
+pub fn set_callback_url(conn: &Conn<'_>, id: Id, url: Option<&str>) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET callback_url = ?2 WHERE id = ?1",
         params![id, url],
@@ -99,14 +99,14 @@ pub fn set_callback_url(conn: &Connection, id: Id, url: Option<&str>) -> rusqlit
 }
 
 /// Every company's channel accounts (the `channel list` command).
-pub fn list_all(conn: &Connection) -> rusqlite::Result<Vec<ChannelRecord>> {
+pub fn list_all(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY company_id, id"))?;
-    let rows = stmt.query_map([], row_to_record)?;
+    let rows = stmt.query_map((), row_to_record)?;
     rows.collect()
 }
 
 /// One of the company's channel accounts, with its record (the admin's routes).
-pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<ChannelRecord>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<ChannelRecord>> {
     optional(
         conn.prepare_cached(&format!("{SELECT} WHERE id = ?1 AND company_id = ?2"))?
             .query_row(params![id, company_id], row_to_record),
@@ -114,7 +114,7 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 }
 
 /// Name, group, the disabled flag and the tags, as the admin set them.
-pub fn update(conn: &Connection, account: &ChannelAccount) -> rusqlite::Result<()> {
+pub fn update(conn: &Conn<'_>, account: &ChannelAccount) -> crate::storage::sql::Result<()> {
     let tags = serde_json::Value::from(account.tags.clone()).to_string();
     conn.execute(
         "UPDATE channel_accounts SET name = ?2, group_id = ?3, disabled = ?4, tags = ?5
@@ -131,7 +131,7 @@ pub fn update(conn: &Connection, account: &ChannelAccount) -> rusqlite::Result<(
 }
 
 /// How many conversations came in through the channel (closed ones too).
-pub fn conversation_count(conn: &Connection, id: Id) -> rusqlite::Result<i64> {
+pub fn conversation_count(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<i64> {
     conn.query_row(
         "SELECT COUNT(*) FROM conversations WHERE channel_account_id = ?1",
         [id],
@@ -142,7 +142,7 @@ pub fn conversation_count(conn: &Connection, id: Id) -> rusqlite::Result<i64> {
 /// Deletes a channel that has no conversations, with what only it used (its listener's
 /// cursors, clients that never wrote). Callers check [`conversation_count`] first: a
 /// conversation's row holds the channel (foreign key), so this fails rather than lose one.
-pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
     for sql in [
         "DELETE FROM channel_cursors WHERE channel_account_id = ?1",
         "DELETE FROM inbound_refs WHERE channel_account_id = ?1",
@@ -158,7 +158,7 @@ pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn set_secret(conn: &Connection, id: Id, secret: &str) -> rusqlite::Result<()> {
+pub fn set_secret(conn: &Conn<'_>, id: Id, secret: &str) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET secret = ?2 WHERE id = ?1",
         params![id, secret],

@@ -1,19 +1,19 @@
 //! Queries on `companies`.
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::{Company, Id};
 
 use super::optional;
 
-pub fn insert(conn: &Connection, name: &str, now: i64) -> rusqlite::Result<Id> {
+pub fn insert(conn: &Conn<'_>, name: &str, now: i64) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO companies (name, created_at) VALUES (?1, ?2)",
         params![name, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Connection, id: Id) -> rusqlite::Result<Option<Company>> {
+pub fn get(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Company>> {
     optional(
         conn.query_row("SELECT id, name FROM companies WHERE id = ?1", [id], |r| {
             Ok(Company {
@@ -25,10 +25,9 @@ pub fn get(conn: &Connection, id: Id) -> rusqlite::Result<Option<Company>> {
 }
 
 /// The oldest company (the one `token create` serves by default).
-pub fn first(conn: &Connection) -> rusqlite::Result<Option<Company>> {
+pub fn first(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<Company>> {
     optional(conn.query_row(
-        "SELECT id, name FROM companies ORDER BY id LIMIT 1",
-        [],
+        "SELECT id, name FROM companies ORDER BY id LIMIT 1", (),
         |r| {
             Ok(Company {
                 id: r.get(0)?,

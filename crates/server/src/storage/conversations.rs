@@ -1,7 +1,7 @@
 //! Queries on `conversations` (always read with their client embedded), including the
 //! visibility filter used by lists and the snapshot.
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{Conversation, ConversationStatus, Id};
 
 use super::clients::{row_to_client, COLUMNS as CLIENT_COLUMNS};
@@ -19,7 +19,7 @@ fn select() -> String {
     )
 }
 
-fn row_to_conversation(r: &Row<'_>) -> rusqlite::Result<Conversation> {
+fn row_to_conversation(r: &Row<'_>) -> crate::storage::sql::Result<Conversation> {
     Ok(Conversation {
         id: r.get(0)?,
         channel_account_id: r.get(1)?,
@@ -39,7 +39,7 @@ fn row_to_conversation(r: &Row<'_>) -> rusqlite::Result<Conversation> {
 }
 
 /// Inserts a conversation for `c.client` (whose id must exist) and returns its id.
-pub fn insert(conn: &Connection, company_id: Id, c: &Conversation) -> rusqlite::Result<Id> {
+pub fn insert(conn: &Conn<'_>, company_id: Id, c: &Conversation) -> crate::storage::sql::Result<Id> {
     conn.prepare_cached(
         "INSERT INTO conversations (company_id, channel_account_id, client_id, status,
             operator_id, group_id, status_changed_at, closed_by, last_message_at,
@@ -63,11 +63,11 @@ pub fn insert(conn: &Connection, company_id: Id, c: &Conversation) -> rusqlite::
         c.created_at,
         c.updated_at
     ])?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
 /// Writes every mutable field of `c` (the client is stored separately).
-pub fn update(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
+pub fn update(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sql::Result<()> {
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, operator_id = ?3, group_id = ?4,
             status_changed_at = ?5, closed_by = ?6, last_message_at = ?7,
@@ -94,7 +94,7 @@ pub fn update(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
 /// Writes what a new message changes (`last_message_*`, `updated_at`) and nothing else. The
 /// hottest write of ingest: it sets no status, operator or group, so SQLite checks no foreign
 /// key and opens no statement journal for it, as it must for [`update`].
-pub fn set_last_message(conn: &Connection, c: &Conversation) -> rusqlite::Result<()> {
+pub fn set_last_message(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sql::Result<()> {
     conn.prepare_cached(
         "UPDATE conversations SET last_message_at = ?2, last_message_from_operator = ?3,
             last_message_preview = ?4, last_client_message_id = ?5, updated_at = ?6
@@ -111,7 +111,7 @@ pub fn set_last_message(conn: &Connection, c: &Conversation) -> rusqlite::Result
     Ok(())
 }
 
-pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<Conversation>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<Conversation>> {
     optional(conn.query_row(
         &format!("{} WHERE c.company_id = ?1 AND c.id = ?2", select()),
         params![company_id, id],
@@ -120,7 +120,7 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 }
 
 /// The company a conversation belongs to (background work knows only its id).
-pub fn company_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<Id>> {
+pub fn company_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Id>> {
     super::optional(conn.query_row(
         "SELECT company_id FROM conversations WHERE id = ?1",
         [id],
@@ -128,7 +128,7 @@ pub fn company_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<Id>> {
     ))
 }
 
-pub fn get_by_client(conn: &Connection, client_id: Id) -> rusqlite::Result<Option<Conversation>> {
+pub fn get_by_client(conn: &Conn<'_>, client_id: Id) -> crate::storage::sql::Result<Option<Conversation>> {
     // Cached: every inbound message looks its conversation up this way.
     optional(
         conn.prepare_cached(&format!("{} WHERE c.client_id = ?1", select()))?
@@ -139,18 +139,18 @@ pub fn get_by_client(conn: &Connection, client_id: Id) -> rusqlite::Result<Optio
 /// SQL condition (over `c` and `cl`) equal to [`crate::policy::visible`] for this viewer.
 pub fn visibility_sql(v: &Viewer) -> String {
     if v.sees_everything {
-        return "1".to_string();
+        return "TRUE".to_string();
     }
     let in_groups = if v.group_ids.is_empty() {
-        "1".to_string()
+        "TRUE".to_string()
     } else {
         format!("c.group_id IN ({})", id_list(&v.group_ids))
     };
     let me = v.operator_id;
     let mut parts = vec![
-        format!("(c.status = 'unassigned' AND cl.blacklisted = 0 AND {in_groups})"),
-        format!("(c.status = 'inbox' AND c.operator_id = {me} AND cl.blacklisted = 0)"),
-        format!("(c.status = 'closed' AND c.closed_by = {me} AND cl.blacklisted = 0)"),
+        format!("(c.status = 'unassigned' AND cl.blacklisted = FALSE AND {in_groups})"),
+        format!("(c.status = 'inbox' AND c.operator_id = {me} AND cl.blacklisted = FALSE)"),
+        format!("(c.status = 'closed' AND c.closed_by = {me} AND cl.blacklisted = FALSE)"),
     ];
     if v.sees_all_tabs {
         // All tab ∪ Blacklist tab: every conversation of the viewer's groups.
@@ -161,12 +161,12 @@ pub fn visibility_sql(v: &Viewer) -> String {
 
 /// One page of the viewer's visible conversations in id order (the snapshot).
 pub fn page_visible(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
     after_id: Id,
     limit: i64,
-) -> rusqlite::Result<Vec<Conversation>> {
+) -> crate::storage::sql::Result<Vec<Conversation>> {
     let sql = format!(
         "{} WHERE c.company_id = ?1 AND c.id > ?2 AND {} ORDER BY c.id LIMIT ?3",
         select(),
@@ -180,12 +180,12 @@ pub fn page_visible(
 /// One page of the viewer's visible conversations, newest activity first, strictly after the
 /// cursor `(before_at, before_id)` in that order (the snapshot with `order=recent`).
 pub fn page_recent(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
     (before_at, before_id): (i64, Id),
     limit: i64,
-) -> rusqlite::Result<Vec<Conversation>> {
+) -> crate::storage::sql::Result<Vec<Conversation>> {
     let sql = format!(
         "{} WHERE c.company_id = ?1
            AND (c.last_message_at < ?2 OR (c.last_message_at = ?2 AND c.id < ?3)) AND {}
@@ -204,13 +204,13 @@ pub fn page_recent(
 /// The viewer's visible conversations with a change record after `seq`, in id order after
 /// `after_id`: the tail of a recent-first snapshot (they may have moved while it was read).
 pub fn page_changed_since(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
     seq: i64,
     after_id: Id,
     limit: i64,
-) -> rusqlite::Result<Vec<Conversation>> {
+) -> crate::storage::sql::Result<Vec<Conversation>> {
     let sql = format!(
         "{} WHERE c.company_id = ?1 AND c.id > ?3 AND {}
            AND c.id IN (SELECT conversation_id FROM changes
@@ -227,7 +227,7 @@ pub fn page_changed_since(
     rows.collect()
 }
 
-pub fn count_visible(conn: &Connection, company_id: Id, v: &Viewer) -> rusqlite::Result<i64> {
+pub fn count_visible(conn: &Conn<'_>, company_id: Id, v: &Viewer) -> crate::storage::sql::Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) FROM conversations c JOIN clients cl ON cl.id = c.client_id
          WHERE c.company_id = ?1 AND {}",
@@ -252,12 +252,12 @@ pub struct ListFilter {
 
 /// Conversations visible to `v` matching `f`, most recently updated first.
 pub fn list(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
     f: &ListFilter,
     limit: i64,
-) -> rusqlite::Result<Vec<Conversation>> {
+) -> crate::storage::sql::Result<Vec<Conversation>> {
     let mut conds = vec!["c.company_id = ?1".to_string(), visibility_sql(v)];
     if let Some(s) = f.status {
         conds.push(format!("c.status = '{}'", s.as_str()));
@@ -269,7 +269,7 @@ pub fn list(
         conds.push(format!("c.operator_id = {o}"));
     }
     if let Some(b) = f.blacklisted {
-        conds.push(format!("cl.blacklisted = {}", i32::from(b)));
+        conds.push(format!("cl.blacklisted = {}", if b { "TRUE" } else { "FALSE" }));
     }
     if f.unread {
         conds.push(
@@ -281,7 +281,7 @@ pub fn list(
     }
     if f.not_answered {
         conds.push(
-            "c.last_message_from_operator = 0 AND c.last_client_message_id IS NOT NULL".to_string(),
+            "c.last_message_from_operator = FALSE AND c.last_client_message_id IS NOT NULL".to_string(),
         );
     }
     let sql = format!(
@@ -295,7 +295,7 @@ pub fn list(
 }
 
 /// Ids of the company's conversations in `group_id`.
-pub fn ids_in_group(conn: &Connection, company_id: Id, group_id: Id) -> rusqlite::Result<Vec<Id>> {
+pub fn ids_in_group(conn: &Conn<'_>, company_id: Id, group_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare(
         "SELECT id FROM conversations WHERE company_id = ?1 AND group_id = ?2 ORDER BY id",
     )?;

@@ -1,6 +1,6 @@
 //! Queries on `deliveries`, the persistent queue of operator messages to deliver.
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::Id;
 
 use super::optional;
@@ -52,7 +52,7 @@ pub struct Delivery {
 const SELECT: &str = "SELECT message_id, conversation_id, channel_account_id, state, attempts,
     next_attempt_at, last_error, platform_message_id, idempotency_key FROM deliveries";
 
-fn row_to_delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+fn row_to_delivery(r: &Row<'_>) -> crate::storage::sql::Result<Delivery> {
     Ok(Delivery {
         message_id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -68,13 +68,13 @@ fn row_to_delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
 
 /// Queues `message_id` for delivery now.
 pub fn enqueue(
-    conn: &Connection,
+    conn: &Conn<'_>,
     message_id: Id,
     conversation_id: Id,
     channel_account_id: Id,
     idempotency_key: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO deliveries (message_id, conversation_id, channel_account_id, state,
             next_attempt_at, idempotency_key) VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
@@ -89,7 +89,7 @@ pub fn enqueue(
     Ok(())
 }
 
-pub fn get(conn: &Connection, message_id: Id) -> rusqlite::Result<Option<Delivery>> {
+pub fn get(conn: &Conn<'_>, message_id: Id) -> crate::storage::sql::Result<Option<Delivery>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE message_id = ?1"),
         [message_id],
@@ -100,11 +100,11 @@ pub fn get(conn: &Connection, message_id: Id) -> rusqlite::Result<Option<Deliver
 /// A failed message queued again from scratch, under a new key (the last attempt was
 /// refused, so the receiver has nothing to drop).
 pub fn requeue(
-    conn: &Connection,
+    conn: &Conn<'_>,
     message_id: Id,
     idempotency_key: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?2,
             last_error = NULL, idempotency_key = ?3 WHERE message_id = ?1",
@@ -114,16 +114,16 @@ pub fn requeue(
 }
 
 /// Rows left `sending` by a server that stopped mid-delivery.
-pub fn sending(conn: &Connection) -> rusqlite::Result<Vec<Delivery>> {
+pub fn sending(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<Delivery>> {
     let mut stmt = conn.prepare(&format!(
         "{SELECT} WHERE state = 'sending' ORDER BY message_id"
     ))?;
-    let rows = stmt.query_map([], row_to_delivery)?;
+    let rows = stmt.query_map((), row_to_delivery)?;
     rows.collect()
 }
 
 /// Rows left `sending` by a server that stopped mid-delivery, queued again with their key.
-pub fn recover_orphans(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+pub fn recover_orphans(conn: &Conn<'_>, now: i64) -> crate::storage::sql::Result<usize> {
     conn.execute(
         "UPDATE deliveries SET state = 'queued', next_attempt_at = ?1 WHERE state = 'sending'",
         [now],
@@ -139,21 +139,21 @@ const HEADS: &str = "state = 'queued' AND NOT EXISTS (SELECT 1 FROM deliveries e
 
 /// Due [`HEADS`], marked `sending` with one more attempt.
 /// How many answers wait for their channel (`queued`) and are being delivered (`sending`).
-pub fn pending_counts(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+pub fn pending_counts(conn: &Conn<'_>) -> crate::storage::sql::Result<(i64, i64)> {
     conn.prepare_cached(
         "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'sending'), 0)
          FROM deliveries WHERE state IN ('queued', 'sending')",
     )?
-    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .query_row((), |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
-pub fn claim_due(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
+pub fn claim_due(conn: &Conn<'_>, now: i64, limit: u32) -> crate::storage::sql::Result<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE {HEADS} AND next_attempt_at <= ?1 ORDER BY message_id LIMIT ?2"
     ))?;
     let rows: Vec<Delivery> = stmt
         .query_map(params![now, limit], row_to_delivery)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::storage::sql::Result<_>>()?;
     let mut claim = conn.prepare_cached(
         "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 WHERE message_id = ?1",
     )?;
@@ -172,18 +172,18 @@ pub fn claim_due(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Ve
 
 /// When the next of the [`HEADS`] becomes due, if any (rows waiting behind an earlier
 /// message of their conversation do not count: they cannot go yet).
-pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+pub fn next_due(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<i64>> {
     conn.prepare_cached(&format!(
         "SELECT MIN(next_attempt_at) FROM deliveries WHERE {HEADS}"
     ))?
-    .query_row([], |r| r.get(0))
+    .query_row((), |r| r.get(0))
 }
 
 pub fn mark_delivered(
-    conn: &Connection,
+    conn: &Conn<'_>,
     message_id: Id,
     platform_message_id: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'delivered', last_error = NULL, platform_message_id = ?2
          WHERE message_id = ?1",
@@ -194,10 +194,10 @@ pub fn mark_delivered(
 
 /// The delivery that the channel knows as `platform_id` (a bounce names the mail it returns).
 pub fn by_platform_id(
-    conn: &Connection,
+    conn: &Conn<'_>,
     channel_id: Id,
     platform_id: &str,
-) -> rusqlite::Result<Option<Delivery>> {
+) -> crate::storage::sql::Result<Option<Delivery>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE channel_account_id = ?1 AND platform_message_id = ?2"),
         params![channel_id, platform_id],
@@ -205,7 +205,7 @@ pub fn by_platform_id(
     ))
 }
 
-pub fn mark_failed(conn: &Connection, message_id: Id, reason: &str) -> rusqlite::Result<()> {
+pub fn mark_failed(conn: &Conn<'_>, message_id: Id, reason: &str) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE message_id = ?1",
         params![message_id, reason],
@@ -214,11 +214,11 @@ pub fn mark_failed(conn: &Connection, message_id: Id, reason: &str) -> rusqlite:
 }
 
 pub fn mark_retry(
-    conn: &Connection,
+    conn: &Conn<'_>,
     message_id: Id,
     reason: &str,
     next_attempt_at: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'queued', last_error = ?2, next_attempt_at = ?3
          WHERE message_id = ?1",

@@ -1,16 +1,16 @@
 //! Queries on the email whitelist (`email_whitelist_settings`, `email_whitelist`).
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::{EmailWhitelist, Id};
 
 use super::optional;
 
 /// The company's whitelist; not restricted and empty when never set.
-pub fn get(conn: &Connection, company_id: Id) -> rusqlite::Result<EmailWhitelist> {
+pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<EmailWhitelist> {
     let restrict = optional(conn.query_row(
         "SELECT restrict_addresses FROM email_whitelist_settings WHERE company_id = ?1",
         [company_id],
-        |r| r.get::<_, bool>(0),
+        |r| r.get::<bool>(0),
     ))?
     .unwrap_or(false);
     let mut stmt = conn.prepare_cached(
@@ -18,7 +18,7 @@ pub fn get(conn: &Connection, company_id: Id) -> rusqlite::Result<EmailWhitelist
     )?;
     let addresses = stmt
         .query_map([company_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
+        .collect::<crate::storage::sql::Result<Vec<String>>>()?;
     Ok(EmailWhitelist {
         restrict,
         addresses,
@@ -26,7 +26,7 @@ pub fn get(conn: &Connection, company_id: Id) -> rusqlite::Result<EmailWhitelist
 }
 
 /// Replaces the company's whitelist (addresses already normalized).
-pub fn set(conn: &Connection, company_id: Id, w: &EmailWhitelist) -> rusqlite::Result<()> {
+pub fn set(conn: &Conn<'_>, company_id: Id, w: &EmailWhitelist) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO email_whitelist_settings (company_id, restrict_addresses) VALUES (?1, ?2)
          ON CONFLICT (company_id) DO UPDATE SET restrict_addresses = excluded.restrict_addresses",
@@ -37,7 +37,7 @@ pub fn set(conn: &Connection, company_id: Id, w: &EmailWhitelist) -> rusqlite::R
         [company_id],
     )?;
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO email_whitelist (company_id, address) VALUES (?1, ?2)",
+        "INSERT INTO email_whitelist (company_id, address) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     )?;
     for a in &w.addresses {
         stmt.execute(params![company_id, a])?;

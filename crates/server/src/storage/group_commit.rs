@@ -19,12 +19,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, PoisonError, Weak};
+use std::sync::{Arc, Weak};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{Db, Inner, StoredChange, WriteCtx};
+use super::sql::{self, Conn};
+use super::{Db, Inner, StoredChange, WriteCtx, Writer};
 use crate::error::{ApiError, ApiResult};
 
 /// Writes in one transaction at most; a longer queue is split so no answer waits too long.
@@ -37,7 +37,7 @@ pub(super) type Queue = Sender<Box<dyn Job>>;
 pub(super) trait Job: Send {
     /// Runs the write on the batch's transaction; its change records if it succeeded. May run
     /// again after the batch was rolled back: the last run is the one that counts.
-    fn run(&mut self, tx: &Transaction<'_>) -> Option<Vec<StoredChange>>;
+    fn run(&mut self, tx: &Conn<'_>) -> Option<Vec<StoredChange>>;
     /// Answers the caller once the batch's fate is known (`Err`: the commit failed).
     fn finish(self: Box<Self>, committed: Result<(), &ApiError>);
 }
@@ -53,7 +53,7 @@ where
     T: Send,
     F: Fn(&mut WriteCtx<'_>) -> ApiResult<T> + Send,
 {
-    fn run(&mut self, tx: &Transaction<'_>) -> Option<Vec<StoredChange>> {
+    fn run(&mut self, tx: &Conn<'_>) -> Option<Vec<StoredChange>> {
         let mut ctx = WriteCtx {
             tx,
             changes: Vec::new(),
@@ -143,23 +143,24 @@ fn writer(inner: Weak<Inner>, jobs: Receiver<Box<dyn Job>>) {
 }
 
 /// Runs one of the savepoint statements (prepared once: they run for every write).
-fn savepoint(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached(sql)?.execute([])?;
+fn savepoint(tx: &Conn<'_>, sql: &str) -> sql::Result<()> {
+    tx.prepare_cached(sql)?.execute(())?;
     Ok(())
 }
 
 /// Runs `job`; a panicking write is a failed write, not a dead writer thread.
-fn run(job: &mut Box<dyn Job>, tx: &Transaction<'_>) -> Option<Vec<StoredChange>> {
+fn run(job: &mut Box<dyn Job>, tx: &Conn<'_>) -> Option<Vec<StoredChange>> {
     catch_unwind(AssertUnwindSafe(|| job.run(tx))).unwrap_or(None)
 }
 
 /// Every write of the batch in one transaction without savepoints. `Ok(None)`: a write
 /// failed, and everything was rolled back.
 fn all_at_once(
-    conn: &mut Connection,
+    writer: &mut Writer<'_>,
     batch: &mut [Box<dyn Job>],
 ) -> ApiResult<Option<Vec<StoredChange>>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let open = writer.begin()?;
+    let tx = open.conn();
     let mut changes = Vec::new();
     for job in batch.iter_mut() {
         match run(job, &tx) {
@@ -168,14 +169,15 @@ fn all_at_once(
             None => return Ok(None),
         }
     }
-    tx.commit()?;
+    open.commit()?;
     Ok(Some(changes))
 }
 
 /// Every write of the batch in one transaction, each in its own savepoint: the failing ones
 /// roll back alone.
-fn one_by_one(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> ApiResult<Vec<StoredChange>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn one_by_one(writer: &mut Writer<'_>, batch: &mut [Box<dyn Job>]) -> ApiResult<Vec<StoredChange>> {
+    let open = writer.begin()?;
+    let tx = open.conn();
     let mut changes = Vec::new();
     for job in batch.iter_mut() {
         savepoint(&tx, "SAVEPOINT grouped_write")?;
@@ -190,25 +192,27 @@ fn one_by_one(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> ApiResult<Ve
             }
         }
     }
-    tx.commit()?;
+    open.commit()?;
     Ok(changes)
 }
 
 fn commit(inner: &Inner, mut batch: Vec<Box<dyn Job>>) {
     let started = std::time::Instant::now();
-    let mut conn = inner.writer.lock().unwrap_or_else(PoisonError::into_inner);
-    let outcome = match all_at_once(&mut conn, &mut batch) {
-        Ok(Some(changes)) => Ok(changes),
-        Ok(None) => one_by_one(&mut conn, &mut batch),
-        Err(e) => Err(e),
-    };
+    let outcome = inner.writer().and_then(|mut writer| {
+        let outcome = match all_at_once(&mut writer, &mut batch) {
+            Ok(Some(changes)) => Ok(changes),
+            Ok(None) => one_by_one(&mut writer, &mut batch),
+            Err(e) => Err(e),
+        };
+        // Published while the writer is held (SQLite: that keeps the records in seq order).
+        Ok(outcome.map(|changes| inner.committed(changes)))
+    });
+    let outcome = outcome.and_then(|o| o);
     tracing::debug!(
         writes = batch.len(),
         micros = started.elapsed().as_micros(),
         "group commit"
     );
-    let outcome = outcome.map(|changes| inner.publish(changes));
-    drop(conn);
     for job in batch {
         job.finish(outcome.as_ref().copied());
     }
@@ -250,8 +254,8 @@ mod tests {
         let stored: Vec<i64> = db
             .read_blocking(|conn| {
                 let mut stmt = conn.prepare("SELECT id FROM companies ORDER BY id")?;
-                let ids = stmt.query_map([], |r| r.get(0))?;
-                Ok(ids.collect::<rusqlite::Result<_>>()?)
+                let ids = stmt.query_map((), |r| r.get(0))?;
+                Ok(ids.collect::<crate::storage::sql::Result<_>>()?)
             })
             .expect("read");
         let expected: Vec<i64> = (1..=200)

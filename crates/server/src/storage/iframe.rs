@@ -1,15 +1,15 @@
 //! Queries on `iframe_settings` (Settings › Advanced › Iframe integration, migration 0015).
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::{Id, IframeSettings};
 
 use super::optional;
 
 /// A company's settings and the key its links are signed with; `None` before the first save.
 pub fn get(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
-) -> rusqlite::Result<Option<(IframeSettings, String)>> {
+) -> crate::storage::sql::Result<Option<(IframeSettings, String)>> {
     optional(conn.query_row(
         "SELECT enabled, origins, link_minutes, signing_key FROM iframe_settings
          WHERE company_id = ?1",
@@ -31,11 +31,11 @@ pub fn get(
 
 /// Saves the settings; `new_key` is kept only when the company has none yet.
 pub fn put(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     s: &IframeSettings,
     new_key: &str,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     let origins = serde_json::to_string(&s.origins).unwrap_or_else(|_| "[]".into());
     conn.execute(
         "INSERT INTO iframe_settings (company_id, enabled, origins, link_minutes, signing_key)

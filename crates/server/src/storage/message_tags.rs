@@ -1,13 +1,13 @@
 //! The tags of one conversation's messages, for `GET /api/v1/message-tags`.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use switchboard_protocol::{Id, MessageTags};
 
 /// Tagged messages of `conversation_id`, by message id, tag names alphabetical.
 pub fn of_conversation(
-    conn: &Connection,
+    conn: &Conn<'_>,
     conversation_id: Id,
-) -> rusqlite::Result<Vec<MessageTags>> {
+) -> crate::storage::sql::Result<Vec<MessageTags>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, t.name FROM message_tags mt
          JOIN messages m ON m.id = mt.message_id
@@ -15,7 +15,7 @@ pub fn of_conversation(
          WHERE m.conversation_id = ?1 ORDER BY m.id, t.name",
     )?;
     let mut out: Vec<MessageTags> = Vec::new();
-    let rows = stmt.query_map([conversation_id], |r| Ok((r.get::<_, Id>(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([conversation_id], |r| Ok((r.get::<Id>(0)?, r.get(1)?)))?;
     for row in rows {
         let (message_id, tag) = row?;
         match out.last_mut() {

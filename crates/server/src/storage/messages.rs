@@ -1,6 +1,6 @@
 //! Queries on `messages`.
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{AttachmentRef, Delivery, Id, Message, MessageKind};
 
 use super::{id_list, optional, parse_enum};
@@ -10,10 +10,10 @@ use super::{id_list, optional, parse_enum};
 const SELECT: &str = "SELECT id, conversation_id, kind, text, operator_id, created_at, delivery,
     client_msg_id, delivery_error, att_id, att_name, att_size, att_type, att_sha FROM messages
     LEFT JOIN (SELECT id AS att_id, file_name AS att_name, size AS att_size,
-                      content_type AS att_type, sha256 AS att_sha FROM attachments)
+                      content_type AS att_type, sha256 AS att_sha FROM attachments) AS att
       ON att_id = messages.attachment_id";
 
-fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
+fn row_to_message(r: &Row<'_>) -> crate::storage::sql::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -24,7 +24,7 @@ fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
         delivery: parse_enum(6, r.get(6)?, Delivery::parse)?,
         client_msg_id: r.get(7)?,
         delivery_error: r.get(8)?,
-        attachment: match r.get::<_, Option<Id>>(9)? {
+        attachment: match r.get::<Option<Id>>(9)? {
             Some(id) => Some(AttachmentRef {
                 id,
                 name: r.get(10)?,
@@ -39,10 +39,10 @@ fn row_to_message(r: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// Inserts `m` (its `id` is ignored) and returns the stored message.
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     m: &Message,
     attachment_url: Option<&str>,
-) -> rusqlite::Result<Message> {
+) -> crate::storage::sql::Result<Message> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
             client_msg_id, attachment_url, attachment_id, delivery_error)
@@ -61,12 +61,12 @@ pub fn insert(
         m.delivery_error,
     ])?;
     Ok(Message {
-        id: conn.last_insert_rowid(),
+        id: conn.last_insert_rowid()?,
         ..m.clone()
     })
 }
 
-pub fn get(conn: &Connection, conversation_id: Id, id: Id) -> rusqlite::Result<Option<Message>> {
+pub fn get(conn: &Conn<'_>, conversation_id: Id, id: Id) -> crate::storage::sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE conversation_id = ?1 AND id = ?2"),
         params![conversation_id, id],
@@ -75,10 +75,10 @@ pub fn get(conn: &Connection, conversation_id: Id, id: Id) -> rusqlite::Result<O
 }
 
 pub fn by_client_msg_id(
-    conn: &Connection,
+    conn: &Conn<'_>,
     conversation_id: Id,
     client_msg_id: &str,
-) -> rusqlite::Result<Option<Message>> {
+) -> crate::storage::sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE conversation_id = ?1 AND client_msg_id = ?2"),
         params![conversation_id, client_msg_id],
@@ -87,7 +87,7 @@ pub fn by_client_msg_id(
 }
 
 /// Every message of one conversation, oldest first.
-pub fn list_all(conn: &Connection, conversation_id: Id) -> rusqlite::Result<Vec<Message>> {
+pub fn list_all(conn: &Conn<'_>, conversation_id: Id) -> crate::storage::sql::Result<Vec<Message>> {
     let mut stmt =
         conn.prepare_cached(&format!("{SELECT} WHERE conversation_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([conversation_id], row_to_message)?;
@@ -97,11 +97,11 @@ pub fn list_all(conn: &Connection, conversation_id: Id) -> rusqlite::Result<Vec<
 /// Newest `limit` messages before `before_id` (all when `None`), returned oldest first, and
 /// whether older ones exist.
 pub fn page(
-    conn: &Connection,
+    conn: &Conn<'_>,
     conversation_id: Id,
     before_id: Option<Id>,
     limit: i64,
-) -> rusqlite::Result<(Vec<Message>, bool)> {
+) -> crate::storage::sql::Result<(Vec<Message>, bool)> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
     ))?;
@@ -110,7 +110,7 @@ pub fn page(
             params![conversation_id, before_id.unwrap_or(i64::MAX), limit + 1],
             row_to_message,
         )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit.max(0) as usize);
     rows.reverse();
@@ -118,7 +118,7 @@ pub fn page(
 }
 
 /// Every message of these conversations, by conversation then id.
-pub fn list_for_conversations(conn: &Connection, ids: &[Id]) -> rusqlite::Result<Vec<Message>> {
+pub fn list_for_conversations(conn: &Conn<'_>, ids: &[Id]) -> crate::storage::sql::Result<Vec<Message>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -126,16 +126,16 @@ pub fn list_for_conversations(conn: &Connection, ids: &[Id]) -> rusqlite::Result
         "{SELECT} WHERE conversation_id IN ({}) ORDER BY conversation_id, id",
         id_list(ids)
     ))?;
-    let rows = stmt.query_map([], row_to_message)?;
+    let rows = stmt.query_map((), row_to_message)?;
     rows.collect()
 }
 
 /// A message of company `company_id` by id alone (retry, tags), with its conversation id.
 pub fn get_in_company(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     id: Id,
-) -> rusqlite::Result<Option<Message>> {
+) -> crate::storage::sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!(
             "{SELECT} WHERE id = ?2
@@ -149,11 +149,11 @@ pub fn get_in_company(
 /// Sets a message's `delivery` with its reason: `error` is kept only for `failed`, so any
 /// other state (a Retry re-queuing it, a delivery) clears the last reason.
 pub fn set_delivery(
-    conn: &Connection,
+    conn: &Conn<'_>,
     id: Id,
     delivery: Delivery,
     error: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     let error = error.filter(|_| delivery == Delivery::Failed);
     conn.execute(
         "UPDATE messages SET delivery = ?2, delivery_error = ?3 WHERE id = ?1",
@@ -165,10 +165,10 @@ pub fn set_delivery(
 /// Whether a client or operator message of `conversation_id` carries attachment `id` (what
 /// the client may see; a note's file stays on the desk).
 pub fn client_sees_attachment(
-    conn: &Connection,
+    conn: &Conn<'_>,
     conversation_id: Id,
     attachment_id: Id,
-) -> rusqlite::Result<bool> {
+) -> crate::storage::sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachment_id = ?2
            AND kind IN ('client', 'operator'))",
@@ -178,7 +178,7 @@ pub fn client_sees_attachment(
 }
 
 /// A client's edit of their message (the search index follows by its trigger).
-pub fn set_text(conn: &Connection, id: Id, text: &str) -> rusqlite::Result<()> {
+pub fn set_text(conn: &Conn<'_>, id: Id, text: &str) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE messages SET text = ?2 WHERE id = ?1",
         params![id, text],

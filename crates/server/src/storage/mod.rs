@@ -26,6 +26,7 @@ pub mod message_tags;
 pub mod messages;
 pub mod operators;
 pub mod personal_data;
+pub(crate) mod postgres;
 pub mod profile;
 pub mod read_states;
 pub mod retention;
@@ -40,7 +41,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::broadcast;
 
 use crate::error::{ApiError, ApiResult};
@@ -92,6 +93,47 @@ pub enum StorageError {
     Migrate(rusqlite::Error),
     #[error("the database was written by a newer switchboard-server (schema {found}, this one knows {known}); upgrade the server")]
     TooNew { found: i64, known: i64 },
+    #[error("the PostgreSQL address is not valid: {0}")]
+    Url(String),
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(String),
+    #[error("cannot migrate the PostgreSQL database: {0}")]
+    MigratePg(String),
+}
+
+/// Where the data lives: `--db FILE` or `--db postgres://…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Display for Location {
+    /// For logs: the file, or the server and database without the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => match postgres::config(url) {
+                Ok(c) => {
+                    let hosts: Vec<String> = c
+                        .get_hosts()
+                        .iter()
+                        .map(|h| match h {
+                            ::postgres::config::Host::Tcp(name) => name.clone(),
+                            ::postgres::config::Host::Unix(path) => path.display().to_string(),
+                        })
+                        .collect();
+                    write!(
+                        f,
+                        "postgres://{}/{}",
+                        hosts.join(","),
+                        c.get_dbname().unwrap_or_default()
+                    )
+                }
+                Err(_) => f.write_str("postgres://…"),
+            },
+        }
+    }
 }
 
 /// Handle to the database; cheap to clone.
@@ -101,34 +143,148 @@ pub struct Db {
 }
 
 struct Inner {
-    /// `None` for an in-memory database: reads then go through the writer.
-    path: Option<PathBuf>,
-    writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    store: Store,
     publisher: Option<broadcast::Sender<Arc<StoredChange>>>,
     /// The group-commit writer's queue, started on first use (`None`: it could not start).
     group: OnceLock<Option<group_commit::Queue>>,
 }
 
-impl Inner {
-    /// Sends committed change records to the live feed; call while holding the writer lock.
-    fn publish(&self, changes: Vec<StoredChange>) {
-        let metrics = crate::metrics::get();
-        for change in &changes {
-            metrics.change(&change.change);
-        }
-        if let Some(publisher) = &self.publisher {
-            for change in changes {
-                // No subscriber is fine: nobody is connected.
-                let _ = publisher.send(Arc::new(change));
+enum Store {
+    Sqlite {
+        /// `None` for an in-memory database: reads then go through the writer.
+        path: Option<PathBuf>,
+        writer: Mutex<Connection>,
+        readers: Mutex<Vec<Connection>>,
+    },
+    Postgres {
+        /// Taken only when the handle is dropped (see `Drop for Inner`).
+        pool: Option<postgres::Pool>,
+        config: ::postgres::Config,
+    },
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The `postgres` driver runs a small runtime per connection, which must not be dropped
+        // on a thread that drives async tasks (a test's, a handler's): close them elsewhere.
+        if let Store::Postgres { pool, .. } = &mut self.store {
+            if let Some(pool) = pool.take() {
+                let _ = std::thread::Builder::new()
+                    .name("pg-pool-close".into())
+                    .spawn(move || drop(pool));
             }
         }
     }
 }
 
+/// Runs `work` where the `postgres` driver may block: here, unless this thread drives async
+/// tasks (a blocking call made from async code, as tests and the CLI's helpers do), in which
+/// case on a thread of its own. SQLite blocks anywhere.
+fn blocking<T: Send>(postgres: bool, work: impl FnOnce() -> T + Send) -> T {
+    if !postgres || tokio::runtime::Handle::try_current().is_err() {
+        return work();
+    }
+    std::thread::scope(|s| match s.spawn(work).join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+fn the_pool(pool: &Option<postgres::Pool>) -> ApiResult<&postgres::Pool> {
+    pool.as_ref()
+        .ok_or_else(|| ApiError::Internal("the database is closing".into()))
+}
+
+/// A connection that writes: SQLite's one writer (held for the whole write), or one of the
+/// pool's PostgreSQL connections.
+enum Writer<'a> {
+    Sqlite(std::sync::MutexGuard<'a, Connection>),
+    Postgres(r2d2::PooledConnection<postgres::Manager>),
+}
+
+/// A write transaction on a [`Writer`].
+enum WriteTx<'a> {
+    Sqlite(rusqlite::Transaction<'a>),
+    Postgres(sql::PgTx<'a>),
+}
+
+impl Writer<'_> {
+    fn begin(&mut self) -> sql::Result<WriteTx<'_>> {
+        Ok(match self {
+            Writer::Sqlite(c) => {
+                WriteTx::Sqlite(c.transaction_with_behavior(TransactionBehavior::Immediate)?)
+            }
+            Writer::Postgres(c) => WriteTx::Postgres(c.transaction()?),
+        })
+    }
+}
+
+impl WriteTx<'_> {
+    fn conn(&self) -> sql::Conn<'_> {
+        match self {
+            WriteTx::Sqlite(tx) => sql::Conn::Sqlite(tx),
+            WriteTx::Postgres(tx) => tx.conn(),
+        }
+    }
+
+    fn commit(self) -> sql::Result<()> {
+        match self {
+            WriteTx::Sqlite(tx) => Ok(tx.commit()?),
+            WriteTx::Postgres(tx) => tx.commit(),
+        }
+    }
+}
+
+impl Inner {
+    /// Sends committed change records to the live feed. On SQLite call it while holding the
+    /// writer lock (that is what keeps them in `seq` order); PostgreSQL's feed thread calls it.
+    fn publish(&self, changes: Vec<StoredChange>) {
+        publish_to(self.publisher.as_ref(), changes);
+    }
+
+    fn writer(&self) -> ApiResult<Writer<'_>> {
+        Ok(match &self.store {
+            Store::Sqlite { writer, .. } => {
+                Writer::Sqlite(writer.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+            Store::Postgres { pool, .. } => {
+                Writer::Postgres(the_pool(pool)?.get().map_err(pool_error)?)
+            }
+        })
+    }
+
+    /// Publishes what a committed write appended, where the writer is the publisher (SQLite);
+    /// on PostgreSQL the feed reads the records back from the table in commit order.
+    fn committed(&self, changes: Vec<StoredChange>) {
+        if matches!(self.store, Store::Sqlite { .. }) {
+            self.publish(changes);
+        }
+    }
+}
+
+fn publish_to(
+    publisher: Option<&broadcast::Sender<Arc<StoredChange>>>,
+    changes: Vec<StoredChange>,
+) {
+    let metrics = crate::metrics::get();
+    for change in &changes {
+        metrics.change(&change.change);
+    }
+    if let Some(publisher) = publisher {
+        for change in changes {
+            // No subscriber is fine: nobody is connected.
+            let _ = publisher.send(Arc::new(change));
+        }
+    }
+}
+
+fn pool_error(e: r2d2::Error) -> ApiError {
+    ApiError::Internal(format!("no database connection: {e}"))
+}
+
 /// What a write closure gets: the open transaction and the change records it appended.
 pub struct WriteCtx<'a> {
-    pub tx: &'a rusqlite::Transaction<'a>,
+    pub tx: &'a sql::Conn<'a>,
     changes: Vec<StoredChange>,
 }
 
@@ -139,6 +295,23 @@ impl WriteCtx<'_> {
 }
 
 impl Db {
+    /// Opens the database at `location`, creating and migrating it as needed.
+    pub fn open_at(location: &Location) -> Result<Self, StorageError> {
+        match location {
+            Location::Sqlite(path) => Self::open(path),
+            Location::Postgres(url) => Self::connect(url),
+        }
+    }
+
+    /// Connects to PostgreSQL and applies its migrations.
+    pub fn connect(url: &str) -> Result<Self, StorageError> {
+        let (pool, config) = blocking(true, || postgres::open(url))?;
+        Ok(Self::from_store(Store::Postgres {
+            pool: Some(pool),
+            config,
+        }))
+    }
+
     /// Opens (creating if needed) the database file and applies the migrations.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -171,22 +344,43 @@ impl Db {
     }
 
     fn from_writer(conn: Connection, path: Option<PathBuf>) -> Self {
+        Self::from_store(Store::Sqlite {
+            path,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn from_store(store: Store) -> Self {
         Self {
             inner: Arc::new(Inner {
-                path,
-                writer: Mutex::new(conn),
-                readers: Mutex::new(Vec::new()),
+                store,
                 publisher: None,
                 group: OnceLock::new(),
             }),
         }
     }
 
+    /// Which SQL dialect the database speaks.
+    pub fn backend(&self) -> sql::Backend {
+        match self.inner.store {
+            Store::Sqlite { .. } => sql::Backend::Sqlite,
+            Store::Postgres { .. } => sql::Backend::Postgres,
+        }
+    }
+
     /// Sends every committed change record to `publisher` (the live feed of the events socket).
-    /// Call once, before the handle is cloned.
+    /// Call once, before the handle is cloned. On PostgreSQL that includes the records other
+    /// server instances commit.
     pub fn with_publisher(self, publisher: broadcast::Sender<Arc<StoredChange>>) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
+                if let Store::Postgres { config, .. } = &inner.store {
+                    let feed = publisher.clone();
+                    postgres::start_feed(config.clone(), move |changes| {
+                        publish_to(Some(&feed), changes);
+                    });
+                }
                 inner.publisher = Some(publisher);
                 Self {
                     inner: Arc::new(inner),
@@ -197,47 +391,65 @@ impl Db {
         }
     }
 
+    fn on_postgres(&self) -> bool {
+        matches!(self.inner.store, Store::Postgres { .. })
+    }
+
     /// Runs `f` in one write transaction (blocking). An `Err` rolls everything back.
-    pub fn write_blocking<T>(
+    pub fn write_blocking<T: Send>(
         &self,
-        f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T>,
+        f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T> + Send,
     ) -> ApiResult<T> {
-        let mut conn = self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        blocking(self.on_postgres(), || self.write_here(f))
+    }
+
+    fn write_here<T>(&self, f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T>) -> ApiResult<T> {
+        let mut writer = self.inner.writer()?;
+        let tx = writer.begin()?;
         let (out, changes) = {
+            let conn = tx.conn();
             let mut ctx = WriteCtx {
-                tx: &tx,
+                tx: &conn,
                 changes: Vec::new(),
             };
             let out = f(&mut ctx)?;
             (out, ctx.changes)
         };
         tx.commit()?;
-        self.inner.publish(changes);
+        self.inner.committed(changes);
         Ok(out)
     }
 
     /// Runs `f` on a reader connection (blocking), inside one read transaction so that
     /// everything it reads is one consistent snapshot.
-    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
-        let Some(path) = &self.inner.path else {
-            let conn = self
-                .inner
-                .writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            return f(&conn);
+    pub fn read_blocking<T: Send>(
+        &self,
+        f: impl FnOnce(&sql::Conn<'_>) -> ApiResult<T> + Send,
+    ) -> ApiResult<T> {
+        blocking(self.on_postgres(), || self.read_here(f))
+    }
+
+    fn read_here<T>(&self, f: impl FnOnce(&sql::Conn<'_>) -> ApiResult<T>) -> ApiResult<T> {
+        let (path, writer, readers) = match &self.inner.store {
+            Store::Sqlite {
+                path,
+                writer,
+                readers,
+            } => (path, writer, readers),
+            Store::Postgres { pool, .. } => {
+                let mut client = the_pool(pool)?.get().map_err(pool_error)?;
+                let tx = client.read_transaction()?;
+                let out = f(&tx.conn());
+                // Nothing to keep: ending it ends the snapshot.
+                tx.commit()?;
+                return out;
+            }
         };
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
+        let Some(path) = path else {
+            let conn = writer.lock().unwrap_or_else(PoisonError::into_inner);
+            return f(&sql::Conn::Sqlite(&conn));
+        };
+        let pooled = readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let conn = match pooled {
             Some(c) => c,
             None => {
@@ -248,16 +460,12 @@ impl Db {
         };
         let result = {
             let tx = conn.unchecked_transaction()?;
-            let out = f(&tx);
+            let out = f(&sql::Conn::Sqlite(&tx));
             // A read transaction has nothing to commit; ending it releases the WAL snapshot.
             tx.finish()?;
             out
         };
-        let mut readers = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut readers = readers.lock().unwrap_or_else(PoisonError::into_inner);
         if readers.len() < MAX_IDLE_READERS {
             readers.push(conn);
         }
@@ -266,11 +474,14 @@ impl Db {
 
     /// Reader connections idle in the pool (the metrics' view of it).
     pub fn idle_readers(&self) -> usize {
-        self.inner
-            .readers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        match &self.inner.store {
+            Store::Sqlite { readers, .. } => {
+                readers.lock().unwrap_or_else(PoisonError::into_inner).len()
+            }
+            Store::Postgres { pool, .. } => pool
+                .as_ref()
+                .map_or(0, |p| p.state().idle_connections as usize),
+        }
     }
 
     /// [`Self::write_blocking`] on the blocking thread pool.
@@ -279,16 +490,16 @@ impl Db {
         f: impl FnOnce(&mut WriteCtx<'_>) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f)).await?
+        tokio::task::spawn_blocking(move || db.write_here(f)).await?
     }
 
     /// [`Self::read_blocking`] on the blocking thread pool.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        f: impl FnOnce(&sql::Conn<'_>) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f)).await?
+        tokio::task::spawn_blocking(move || db.read_here(f)).await?
     }
 }
 
@@ -350,20 +561,11 @@ pub(crate) fn parse_enum<T>(
     idx: usize,
     value: String,
     parse: impl Fn(&str) -> Option<T>,
-) -> rusqlite::Result<T> {
-    parse(&value).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            idx,
-            rusqlite::types::Type::Text,
-            format!("unexpected value {value:?}").into(),
-        )
-    })
+) -> sql::Result<T> {
+    parse(&value).ok_or_else(|| sql::Error::decode(idx, format!("unexpected value {value:?}")))
 }
 
-/// `query_row` that maps "no row" to `None`.
-pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
-    r.optional()
-}
+pub(crate) use sql::optional;
 
 /// Comma-separated ids for an `IN (…)` list; ids are integers so this cannot inject SQL.
 pub(crate) fn id_list(ids: &[i64]) -> String {

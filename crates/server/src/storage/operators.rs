@@ -1,6 +1,6 @@
 //! Queries on `operators` and their group memberships (`operator_groups`).
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{HiddenClientData, Id, Operator, Permissions};
 
 use super::optional;
@@ -33,10 +33,10 @@ const COLUMNS: &str = "o.id, o.name, o.email, o.super_admin, o.role_id, o.active
 const COLUMN_COUNT: usize = 15;
 const FROM: &str = "FROM operators o LEFT JOIN roles r ON r.id = o.role_id";
 
-fn row_to_record(r: &Row<'_>) -> rusqlite::Result<OperatorRecord> {
+fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<OperatorRecord> {
     let super_admin: bool = r.get(3)?;
     let flag =
-        |i: usize| -> rusqlite::Result<bool> { Ok(r.get::<_, Option<bool>>(i)?.unwrap_or(false)) };
+        |i: usize| -> crate::storage::sql::Result<bool> { Ok(r.get::<Option<bool>>(i)?.unwrap_or(false)) };
     let permissions = if super_admin {
         Permissions::all()
     } else {
@@ -83,7 +83,7 @@ impl OperatorRecord {
 }
 
 /// Completes a record with what depends on its groups.
-fn with_groups(conn: &Connection, mut rec: OperatorRecord) -> rusqlite::Result<OperatorRecord> {
+fn with_groups(conn: &Conn<'_>, mut rec: OperatorRecord) -> crate::storage::sql::Result<OperatorRecord> {
     rec.operator.group_ids = group_ids(conn, rec.operator.id)?;
     rec.hidden = HiddenClientData::for_operator(
         &super::personal_data::get(conn, rec.company_id)?,
@@ -93,11 +93,11 @@ fn with_groups(conn: &Connection, mut rec: OperatorRecord) -> rusqlite::Result<O
     Ok(rec)
 }
 
-pub fn insert(conn: &Connection, o: &NewOperator<'_>, now: i64) -> rusqlite::Result<Id> {
+pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO operators (company_id, name, email, password_hash, super_admin, role_id,
             active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, TRUE, ?7)",
         params![
             o.company_id,
             o.name,
@@ -108,10 +108,10 @@ pub fn insert(conn: &Connection, o: &NewOperator<'_>, now: i64) -> rusqlite::Res
             now
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
-pub fn email_exists(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
+pub fn email_exists(conn: &Conn<'_>, email: &str) -> crate::storage::sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM operators WHERE email = ?1)",
         [email],
@@ -120,7 +120,7 @@ pub fn email_exists(conn: &Connection, email: &str) -> rusqlite::Result<bool> {
 }
 
 /// The operator of `company_id` with this id, with groups.
-pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<OperatorRecord>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<OperatorRecord>> {
     let rec = optional(conn.query_row(
         &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.id = ?2"),
         params![company_id, id],
@@ -131,13 +131,13 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 
 /// Login lookup: the operator with this email (any company) and their password hash.
 pub fn by_email(
-    conn: &Connection,
+    conn: &Conn<'_>,
     email: &str,
-) -> rusqlite::Result<Option<(OperatorRecord, String)>> {
+) -> crate::storage::sql::Result<Option<(OperatorRecord, String)>> {
     let found = optional(conn.query_row(
         &format!("SELECT {COLUMNS}, o.password_hash {FROM} WHERE o.email = ?1"),
         [email],
-        |r| Ok((row_to_record(r)?, r.get::<_, String>(COLUMN_COUNT)?)),
+        |r| Ok((row_to_record(r)?, r.get::<String>(COLUMN_COUNT)?)),
     ))?;
     match found {
         Some((rec, hash)) => Ok(Some((with_groups(conn, rec)?, hash))),
@@ -147,24 +147,24 @@ pub fn by_email(
 
 /// The company's first super-admin: the "Admin" the seed API defaults `operator_id` to.
 pub fn first_super_admin(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
-) -> rusqlite::Result<Option<OperatorRecord>> {
+) -> crate::storage::sql::Result<Option<OperatorRecord>> {
     let rec = optional(conn.query_row(
-        &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.super_admin = 1 ORDER BY o.id LIMIT 1"),
+        &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.super_admin = TRUE ORDER BY o.id LIMIT 1"),
         [company_id],
         row_to_record,
     ))?;
     rec.map(|r| with_groups(conn, r)).transpose()
 }
 
-pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Operator>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Operator>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 ORDER BY o.id"
     ))?;
     let recs = stmt
         .query_map([company_id], row_to_record)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
     let mut memberships = conn.prepare(
         "SELECT og.operator_id, og.group_id FROM operator_groups og
          JOIN operators o ON o.id = og.operator_id WHERE o.company_id = ?1
@@ -172,9 +172,9 @@ pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Operator>
     )?;
     let pairs = memberships
         .query_map([company_id], |r| {
-            Ok((r.get::<_, Id>(0)?, r.get::<_, Id>(1)?))
+            Ok((r.get::<Id>(0)?, r.get::<Id>(1)?))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
     Ok(recs
         .into_iter()
         .map(|rec| {
@@ -189,7 +189,7 @@ pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Operator>
         .collect())
 }
 
-pub fn group_ids(conn: &Connection, operator_id: Id) -> rusqlite::Result<Vec<Id>> {
+pub fn group_ids(conn: &Conn<'_>, operator_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare_cached(
         "SELECT group_id FROM operator_groups WHERE operator_id = ?1 ORDER BY group_id",
     )?;
@@ -197,16 +197,16 @@ pub fn group_ids(conn: &Connection, operator_id: Id) -> rusqlite::Result<Vec<Id>
     rows.collect()
 }
 
-pub fn add_to_group(conn: &Connection, operator_id: Id, group_id: Id) -> rusqlite::Result<()> {
+pub fn add_to_group(conn: &Conn<'_>, operator_id: Id, group_id: Id) -> crate::storage::sql::Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO operator_groups (operator_id, group_id) VALUES (?1, ?2)",
+        "INSERT INTO operator_groups (operator_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![operator_id, group_id],
     )?;
     Ok(())
 }
 
 /// Display name of an operator for messages like "already taken by NAME".
-pub fn name_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<String>> {
+pub fn name_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<String>> {
     optional(
         conn.query_row("SELECT name FROM operators WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -214,7 +214,7 @@ pub fn name_of(conn: &Connection, id: Id) -> rusqlite::Result<Option<String>> {
     )
 }
 
-pub fn set_active(conn: &Connection, id: Id, active: bool) -> rusqlite::Result<()> {
+pub fn set_active(conn: &Conn<'_>, id: Id, active: bool) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE operators SET active = ?2 WHERE id = ?1",
         params![id, active],
@@ -222,7 +222,7 @@ pub fn set_active(conn: &Connection, id: Id, active: bool) -> rusqlite::Result<(
     Ok(())
 }
 
-pub fn set_name(conn: &Connection, id: Id, name: &str) -> rusqlite::Result<()> {
+pub fn set_name(conn: &Conn<'_>, id: Id, name: &str) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE operators SET name = ?2 WHERE id = ?1",
         params![id, name],
@@ -230,7 +230,7 @@ pub fn set_name(conn: &Connection, id: Id, name: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn set_role(conn: &Connection, id: Id, role_id: Option<Id>) -> rusqlite::Result<()> {
+pub fn set_role(conn: &Conn<'_>, id: Id, role_id: Option<Id>) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE operators SET role_id = ?2 WHERE id = ?1",
         params![id, role_id],
@@ -238,7 +238,7 @@ pub fn set_role(conn: &Connection, id: Id, role_id: Option<Id>) -> rusqlite::Res
     Ok(())
 }
 
-pub fn set_password_hash(conn: &Connection, id: Id, hash: &str) -> rusqlite::Result<()> {
+pub fn set_password_hash(conn: &Conn<'_>, id: Id, hash: &str) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE operators SET password_hash = ?2 WHERE id = ?1",
         params![id, hash],
@@ -247,7 +247,7 @@ pub fn set_password_hash(conn: &Connection, id: Id, hash: &str) -> rusqlite::Res
 }
 
 /// Replaces the operator's groups.
-pub fn set_groups(conn: &Connection, id: Id, group_ids: &[Id]) -> rusqlite::Result<()> {
+pub fn set_groups(conn: &Conn<'_>, id: Id, group_ids: &[Id]) -> crate::storage::sql::Result<()> {
     conn.execute("DELETE FROM operator_groups WHERE operator_id = ?1", [id])?;
     for g in group_ids {
         add_to_group(conn, id, *g)?;
@@ -256,14 +256,14 @@ pub fn set_groups(conn: &Connection, id: Id, group_ids: &[Id]) -> rusqlite::Resu
 }
 
 /// Ids of the operators who have `role_id`.
-pub fn with_role(conn: &Connection, role_id: Id) -> rusqlite::Result<Vec<Id>> {
+pub fn with_role(conn: &Conn<'_>, role_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare("SELECT id FROM operators WHERE role_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([role_id], |r| r.get(0))?;
     rows.collect()
 }
 
 /// Ids of the operators in `group_id`.
-pub fn in_group(conn: &Connection, group_id: Id) -> rusqlite::Result<Vec<Id>> {
+pub fn in_group(conn: &Conn<'_>, group_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare(
         "SELECT operator_id FROM operator_groups WHERE group_id = ?1 ORDER BY operator_id",
     )?;

@@ -1,13 +1,13 @@
 //! Queries on `personal_data_settings` and `personal_data_exempt_groups` (Settings › Advanced
 //! "Hide personal data from operators"; migration 0019).
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::{Id, PersonalDataSettings};
 
 use super::optional;
 
 /// The company's settings; off, with no exempt group, when never set.
-pub fn get(conn: &Connection, company_id: Id) -> rusqlite::Result<PersonalDataSettings> {
+pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<PersonalDataSettings> {
     let flags = optional(
         conn.prepare_cached(
             "SELECT enabled, hide_avatars FROM personal_data_settings WHERE company_id = ?1",
@@ -23,7 +23,7 @@ pub fn get(conn: &Connection, company_id: Id) -> rusqlite::Result<PersonalDataSe
              ORDER BY group_id",
         )?
         .query_map([company_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<Id>>>()?;
+        .collect::<crate::storage::sql::Result<Vec<Id>>>()?;
     Ok(PersonalDataSettings {
         enabled,
         hide_avatars,
@@ -32,7 +32,7 @@ pub fn get(conn: &Connection, company_id: Id) -> rusqlite::Result<PersonalDataSe
 }
 
 /// Replaces the company's settings (exempt groups already checked to be the company's).
-pub fn set(conn: &Connection, company_id: Id, s: &PersonalDataSettings) -> rusqlite::Result<()> {
+pub fn set(conn: &Conn<'_>, company_id: Id, s: &PersonalDataSettings) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO personal_data_settings (company_id, enabled, hide_avatars) VALUES (?1, ?2, ?3)
          ON CONFLICT (company_id) DO UPDATE SET enabled = excluded.enabled,
@@ -44,7 +44,7 @@ pub fn set(conn: &Connection, company_id: Id, s: &PersonalDataSettings) -> rusql
         [company_id],
     )?;
     let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO personal_data_exempt_groups (company_id, group_id) VALUES (?1, ?2)",
+        "INSERT INTO personal_data_exempt_groups (company_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     )?;
     for g in &s.exempt_group_ids {
         insert.execute(params![company_id, g])?;

@@ -1,11 +1,11 @@
 //! Queries on `client_notes`, `tags` and `message_tags`.
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{ClientNote, Id, Tag, TagCount};
 
 use super::optional;
 
-fn row_to_note(r: &Row<'_>) -> rusqlite::Result<ClientNote> {
+fn row_to_note(r: &Row<'_>) -> crate::storage::sql::Result<ClientNote> {
     Ok(ClientNote {
         id: r.get(0)?,
         client_id: r.get(1)?,
@@ -23,27 +23,27 @@ const NOTE_SELECT: &str = "SELECT n.id, n.client_id, c.id, n.operator_id, n.text
     JOIN operators o ON o.id = n.operator_id";
 
 pub fn insert_note(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     client_id: Id,
     operator_id: Id,
     text: &str,
     now: i64,
-) -> rusqlite::Result<Option<ClientNote>> {
+) -> crate::storage::sql::Result<Option<ClientNote>> {
     conn.execute(
         "INSERT INTO client_notes (company_id, client_id, operator_id, text, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![company_id, client_id, operator_id, text, now],
     )?;
-    note(conn, conn.last_insert_rowid())
+    note(conn, conn.last_insert_rowid()?)
 }
 
-pub fn note(conn: &Connection, id: Id) -> rusqlite::Result<Option<ClientNote>> {
+pub fn note(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<ClientNote>> {
     optional(conn.query_row(&format!("{NOTE_SELECT} WHERE n.id = ?1"), [id], row_to_note))
 }
 
 /// A client's notes, oldest first.
-pub fn notes_of(conn: &Connection, client_id: Id) -> rusqlite::Result<Vec<ClientNote>> {
+pub fn notes_of(conn: &Conn<'_>, client_id: Id) -> crate::storage::sql::Result<Vec<ClientNote>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{NOTE_SELECT} WHERE n.client_id = ?1 ORDER BY n.id"
     ))?;
@@ -51,7 +51,7 @@ pub fn notes_of(conn: &Connection, client_id: Id) -> rusqlite::Result<Vec<Client
     rows.collect()
 }
 
-pub fn tags(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Tag>> {
+pub fn tags(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Tag>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, name FROM tags WHERE company_id = ?1 ORDER BY name")?;
     let rows = stmt.query_map([company_id], |r| {
@@ -65,12 +65,12 @@ pub fn tags(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<Tag>> {
 
 /// The tag named `name` (any case), created if missing; `true` when it was created.
 pub fn tag_by_name_or_insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     name: &str,
     operator_id: Id,
     now: i64,
-) -> rusqlite::Result<(Tag, bool)> {
+) -> crate::storage::sql::Result<(Tag, bool)> {
     let found = optional(conn.query_row(
         "SELECT id, name FROM tags WHERE company_id = ?1 AND name = ?2",
         params![company_id, name],
@@ -89,7 +89,7 @@ pub fn tag_by_name_or_insert(
         params![company_id, name, operator_id, now],
     )?;
     let tag = Tag {
-        id: conn.last_insert_rowid(),
+        id: conn.last_insert_rowid()?,
         name: name.to_string(),
     };
     Ok((tag, true))
@@ -97,22 +97,22 @@ pub fn tag_by_name_or_insert(
 
 /// Tags a message; `false` when it already had the tag.
 pub fn tag_message(
-    conn: &Connection,
+    conn: &Conn<'_>,
     message_id: Id,
     tag_id: Id,
     operator_id: Id,
     now: i64,
-) -> rusqlite::Result<bool> {
+) -> crate::storage::sql::Result<bool> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO message_tags (message_id, tag_id, operator_id, created_at)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO message_tags (message_id, tag_id, operator_id, created_at)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         params![message_id, tag_id, operator_id, now],
     )?;
     Ok(n > 0)
 }
 
 /// Tag names of one message, alphabetical.
-pub fn tags_of_message(conn: &Connection, message_id: Id) -> rusqlite::Result<Vec<String>> {
+pub fn tags_of_message(conn: &Conn<'_>, message_id: Id) -> crate::storage::sql::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.name FROM message_tags mt JOIN tags t ON t.id = mt.tag_id
          WHERE mt.message_id = ?1 ORDER BY t.name",
@@ -122,7 +122,7 @@ pub fn tags_of_message(conn: &Connection, message_id: Id) -> rusqlite::Result<Ve
 }
 
 /// Tagged messages per tag (tags never used count 0), most used first.
-pub fn tag_counts(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<TagCount>> {
+pub fn tag_counts(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<TagCount>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.name, COUNT(mt.message_id) AS n FROM tags t
          LEFT JOIN message_tags mt ON mt.tag_id = t.id

@@ -1,15 +1,15 @@
 //! Queries on `read_states` (each operator's read position per conversation).
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::{Id, ReadState};
 
 use super::{id_list, optional};
 
 pub fn get(
-    conn: &Connection,
+    conn: &Conn<'_>,
     operator_id: Id,
     conversation_id: Id,
-) -> rusqlite::Result<Option<Id>> {
+) -> crate::storage::sql::Result<Option<Id>> {
     optional(conn.query_row(
         "SELECT last_read_message_id FROM read_states WHERE operator_id = ?1 AND conversation_id = ?2",
         params![operator_id, conversation_id],
@@ -17,7 +17,7 @@ pub fn get(
     ))
 }
 
-pub fn upsert(conn: &Connection, s: &ReadState) -> rusqlite::Result<()> {
+pub fn upsert(conn: &Conn<'_>, s: &ReadState) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO read_states (operator_id, conversation_id, last_read_message_id)
          VALUES (?1, ?2, ?3)
@@ -28,10 +28,10 @@ pub fn upsert(conn: &Connection, s: &ReadState) -> rusqlite::Result<()> {
 }
 
 pub fn list_for(
-    conn: &Connection,
+    conn: &Conn<'_>,
     operator_id: Id,
     conversation_ids: &[Id],
-) -> rusqlite::Result<Vec<ReadState>> {
+) -> crate::storage::sql::Result<Vec<ReadState>> {
     if conversation_ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -2,17 +2,17 @@
 //! per-company watermark (`changes_pruned`) that tells `/sync` and `/events` which positions
 //! can no longer be served.
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::Id;
 
 /// Deletes every change record of each company except its newest `keep`, and raises the
 /// company's watermark to the newest deleted seq. Returns how many records were deleted.
-pub fn prune(conn: &Connection, keep: u64) -> rusqlite::Result<usize> {
+pub fn prune(conn: &Conn<'_>, keep: u64) -> crate::storage::sql::Result<usize> {
     let keep = i64::try_from(keep.max(1)).unwrap_or(i64::MAX);
     let companies: Vec<Id> = conn
         .prepare("SELECT DISTINCT company_id FROM changes")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map((), |r| r.get(0))?
+        .collect::<crate::storage::sql::Result<_>>()?;
     let mut deleted = 0;
     for company_id in companies {
         // The newest seq to delete: the (keep+1)-th newest record, if there is one.
@@ -29,7 +29,8 @@ pub fn prune(conn: &Connection, keep: u64) -> rusqlite::Result<usize> {
         conn.execute(
             "INSERT INTO changes_pruned (company_id, pruned_through) VALUES (?1, ?2)
              ON CONFLICT (company_id) DO UPDATE
-             SET pruned_through = MAX(pruned_through, excluded.pruned_through)",
+             SET pruned_through = CASE WHEN excluded.pruned_through > changes_pruned.pruned_through
+                 THEN excluded.pruned_through ELSE changes_pruned.pruned_through END",
             params![company_id, cut],
         )?;
     }
@@ -37,7 +38,7 @@ pub fn prune(conn: &Connection, keep: u64) -> rusqlite::Result<usize> {
 }
 
 /// The newest seq of the company that was pruned (0 when nothing was).
-pub fn pruned_through(conn: &Connection, company_id: Id) -> rusqlite::Result<i64> {
+pub fn pruned_through(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<i64> {
     Ok(super::optional(conn.query_row(
         "SELECT pruned_through FROM changes_pruned WHERE company_id = ?1",
         [company_id],
@@ -52,7 +53,8 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_records_of_each_company() {
-        let conn = Connection::open_in_memory().expect("db");
+        let raw = rusqlite::Connection::open_in_memory().expect("db");
+        let conn = Conn::Sqlite(&raw);
         conn.execute_batch(
             "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, company_id INTEGER);
              CREATE TABLE changes_pruned (company_id INTEGER PRIMARY KEY,
@@ -68,9 +70,9 @@ mod tests {
         let left: Vec<i64> = conn
             .prepare("SELECT seq FROM changes ORDER BY seq")
             .expect("stmt")
-            .query_map([], |r| r.get(0))
+            .query_map((), |r| r.get(0))
             .expect("query")
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::storage::sql::Result<_>>()
             .expect("rows");
         assert_eq!(left, vec![7, 8, 9, 10]);
         assert_eq!(pruned_through(&conn, 1).expect("w"), 5);

@@ -1,6 +1,6 @@
 //! Queries on the FTS5 indexes of migration 0008 (`clients_fts`, `messages_fts`).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::storage::sql::{params, Conn, OptionalExtension};
 use switchboard_protocol::Id;
 
 use super::conversations::visibility_sql;
@@ -20,12 +20,12 @@ pub struct Hit {
 /// once, restricted to the company), not by the company's conversations, so a rare word over a
 /// large company stays cheap.
 pub fn find(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
     fts: &str,
     limit: i64,
-) -> rusqlite::Result<Vec<Hit>> {
+) -> crate::storage::sql::Result<Vec<Hit>> {
     // CROSS JOIN fixes the join order and `+` keeps the company index out, so SQLite starts
     // from the FTS hits even without statistics (otherwise it scans the company's rows).
     let sql = format!(
@@ -57,7 +57,7 @@ pub fn find(
 
 /// Up to a dozen words of message `message_id` around the match, as plain text (the app
 /// never renders text as HTML, so no markup is added).
-pub fn snippet(conn: &Connection, fts: &str, message_id: Id) -> rusqlite::Result<Option<String>> {
+pub fn snippet(conn: &Conn<'_>, fts: &str, message_id: Id) -> crate::storage::sql::Result<Option<String>> {
     conn.prepare_cached(
         "SELECT snippet(messages_fts, 0, '', '', '…', 12) FROM messages_fts
          WHERE messages_fts MATCH ?1 AND rowid = ?2",
@@ -74,7 +74,8 @@ mod tests {
     /// messages by its triggers.
     #[test]
     fn migration_backfills_existing_rows() {
-        let conn = Connection::open_in_memory().expect("open");
+        let raw = rusqlite::Connection::open_in_memory().expect("open");
+        let conn = Conn::Sqlite(&raw);
         let before = super::super::MIGRATIONS.len() - 1;
         for sql in &super::super::MIGRATIONS[..before] {
             conn.execute_batch(sql).expect("old migration");
@@ -93,7 +94,7 @@ mod tests {
                  VALUES (1, 1, 'client', 'Where is the parcel?', 0, 'delivered');"
         ))
         .expect("old rows");
-        super::super::migrate(&conn).expect("migrate");
+        super::super::migrate(&raw).expect("migrate");
         let all = Viewer {
             operator_id: 0,
             sees_everything: true,

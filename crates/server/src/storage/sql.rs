@@ -1,32 +1,27 @@
-//! One SQL surface over both backends (issue 13): the storage modules write their statements
-//! once, with `?N` placeholders, and run them through [`Conn`] on SQLite (rusqlite) or
-//! PostgreSQL (the `postgres` driver), inside the same spawn_blocking closures as today.
+//! One SQL surface over both backends (issue 13): the storage modules write each statement
+//! once, with `?N` placeholders, and run it through [`Conn`] on SQLite (rusqlite) or
+//! PostgreSQL (the `postgres` driver), inside the same blocking closures on either.
 //!
 //! Why this shape:
-//! - Parameters are `&dyn Param`, a value both drivers can bind; `&dyn Param` upcasts to each
-//!   driver's own `ToSql` (trait upcasting), so binding costs nothing over the driver's own.
-//! - Rows are read by column index through [`Row::get`], for any type both drivers decode
-//!   ([`Decode`]): i64, f64, bool, String, `Vec<u8>`, and `Option`s of them. Flags are BOOLEAN
-//!   in PostgreSQL and 0/1 in SQLite; rusqlite reads those as `bool` as well, so statements
-//!   compare with `TRUE`/`FALSE` (SQLite knows both keywords) and bind `bool`s.
-//! - `?N` is rewritten to `$N` for PostgreSQL once per statement text (cached), outside string
-//!   literals; rusqlite takes `?N` as written.
+//! - The surface is rusqlite's own (`execute`, `query_row`, `prepare_cached` + `query_map`,
+//!   `last_insert_rowid`, `optional`), so the storage code reads as it did on SQLite alone.
+//! - Parameters are [`Param`]s and columns are read as [`Decode`]s: the types both drivers bind
+//!   and decode the same way (i64, f64, bool, text, bytes and their `Option`s). The `postgres`
+//!   driver is strict (an `i32` never binds to a BIGINT column), so a type outside that list is
+//!   a compile error here rather than a runtime one on PostgreSQL only.
+//! - Flags are BOOLEAN in PostgreSQL and 0/1 in SQLite; rusqlite reads those as `bool` as
+//!   well, so statements compare with `TRUE`/`FALSE`, which SQLite knows too.
+//! - `?N` is rewritten to `$N` for PostgreSQL once per statement text, and the prepared
+//!   statement is kept per connection, like rusqlite's statement cache.
 //! - Dialect differences stay in the few modules that have them (search: FTS5 against
-//!   `tsvector`; the seq counter; the queue's `FOR UPDATE SKIP LOCKED`), behind [`Conn::backend`].
+//!   `tsvector`; the order of change records; the queue's `FOR UPDATE SKIP LOCKED`), behind
+//!   [`Conn::backend`].
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use postgres::fallible_iterator::FallibleIterator;
-
-/// A value both drivers bind.
-pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
-impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
-
-/// A column type both drivers decode.
-pub trait Decode: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> {}
-impl<T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>> Decode for T {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -35,47 +30,276 @@ pub enum Backend {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SqlError {
+pub enum Error {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    #[error("{}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
+    /// `query_row` found nothing (see [`optional`]).
+    #[error("the query returned no row")]
+    NoRow,
+    /// A stored value this version cannot read (column index, why).
+    #[error("column {0}: {1}")]
+    Decode(usize, String),
+    /// A value that cannot be stored.
+    #[error("cannot store a value: {0}")]
+    Encode(String),
 }
 
-pub type SqlResult<T> = Result<T, SqlError>;
-
-/// A PostgreSQL transaction with the statements its connection has prepared.
-pub struct PgTx<'c> {
-    tx: postgres::Transaction<'c>,
-    statements: &'c mut HashMap<String, postgres::Statement>,
-}
-
-impl<'c> PgTx<'c> {
-    pub fn new(
-        tx: postgres::Transaction<'c>,
-        statements: &'c mut HashMap<String, postgres::Statement>,
-    ) -> Self {
-        Self { tx, statements }
+impl Error {
+    /// A value in a column that is not one the code knows.
+    pub fn decode(idx: usize, why: impl std::fmt::Display) -> Self {
+        Self::Decode(idx, why.to_string())
     }
 
-    pub fn commit(self) -> SqlResult<()> {
-        Ok(self.tx.commit()?)
+    pub fn encode(why: impl std::fmt::Display) -> Self {
+        Self::Encode(why.to_string())
     }
 
-    fn statement(&mut self, sql: &str) -> SqlResult<postgres::Statement> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
+    /// A UNIQUE or PRIMARY KEY constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
         }
-        let prepared = self.tx.prepare(&dollar_placeholders(sql))?;
-        self.statements.insert(sql.to_owned(), prepared.clone());
-        Ok(prepared)
+    }
+
+    /// The database file itself is damaged (SQLite's own report).
+    pub fn is_corrupt(&self) -> bool {
+        matches!(self, Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseCorrupt)
     }
 }
 
-/// The connection (inside its transaction) a storage function runs its statements on.
-pub enum Conn<'a, 'c> {
-    Sqlite(&'a rusqlite::Connection),
-    Postgres(&'a RefCell<PgTx<'c>>),
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The server's own words (the driver's `Display` says only "db error").
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({}): {detail}", db.message(), db.code().code()),
+            None => format!("{} ({})", db.message(), db.code().code()),
+        },
+        None => e.to_string(),
+    }
+}
+
+/// `query_row` that maps "no row" to `None`.
+pub fn optional<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::NoRow) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `.optional()` on a `query_row`, as rusqlite's `OptionalExtension` has it.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        optional(self)
+    }
+}
+
+/// What the `postgres` driver's `to_sql` answers.
+type PgOut = std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>;
+
+/// A value both drivers bind the same way. Narrow integers are bound as BIGINT on
+/// PostgreSQL, the type every integer column has there.
+pub trait Param: Sync {
+    fn sqlite(&self) -> &dyn rusqlite::ToSql;
+    fn to_pg(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut;
+}
+
+macro_rules! params_of {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn to_pg(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut {
+                postgres::types::ToSql::to_sql_checked(self, ty, out)
+            }
+        }
+    )*};
+}
+
+params_of!(
+    i64,
+    f64,
+    bool,
+    String,
+    &str,
+    Vec<u8>,
+    &[u8],
+    Option<i64>,
+    Option<f64>,
+    Option<bool>,
+    Option<String>,
+    Option<&str>,
+    Option<Vec<u8>>,
+    Option<&[u8]>
+);
+
+macro_rules! params_narrow {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn to_pg(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut {
+                postgres::types::ToSql::to_sql_checked(&i64::try_from(*self)?, ty, out)
+            }
+        }
+        impl Param for Option<$t> {
+            fn sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn to_pg(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut {
+                let wide = self.map(i64::try_from).transpose()?;
+                postgres::types::ToSql::to_sql_checked(&wide, ty, out)
+            }
+        }
+    )*};
+}
+
+params_narrow!(u16, u32, i32);
+
+impl<T: Param + ?Sized> Param for &T {
+    fn sqlite(&self) -> &dyn rusqlite::ToSql {
+        (**self).sqlite()
+    }
+    fn to_pg(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut {
+        (**self).to_pg(ty, out)
+    }
+}
+
+/// A [`Param`] as the `postgres` driver takes it (the type checks are the param's own).
+#[derive(Debug)]
+struct PgArg<'p>(&'p dyn Param);
+
+impl std::fmt::Debug for dyn Param + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Param")
+    }
+}
+
+impl postgres::types::ToSql for PgArg<'_> {
+    fn to_sql(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut {
+        self.0.to_pg(ty, out)
+    }
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+    fn to_sql_checked(&self, ty: &postgres::types::Type, out: &mut bytes::BytesMut) -> PgOut {
+        self.0.to_pg(ty, out)
+    }
+}
+
+/// The parameters of one statement: `params![…]`, an array of one type, or `()` for none.
+pub trait Params {
+    fn list(&self) -> Vec<&dyn Param>;
+}
+
+impl<T: Param, const N: usize> Params for [T; N] {
+    fn list(&self) -> Vec<&dyn Param> {
+        self.iter().map(|p| p as &dyn Param).collect()
+    }
+}
+
+impl Params for &[&dyn Param] {
+    fn list(&self) -> Vec<&dyn Param> {
+        self.to_vec()
+    }
+}
+
+impl Params for Vec<&dyn Param> {
+    fn list(&self) -> Vec<&dyn Param> {
+        self.clone()
+    }
+}
+
+impl Params for () {
+    fn list(&self) -> Vec<&dyn Param> {
+        Vec::new()
+    }
+}
+
+/// Parameters of mixed types, like rusqlite's macro of the same name.
+#[macro_export]
+macro_rules! sql_params {
+    () => { () };
+    ($($p:expr),+ $(,)?) => {
+        [$(&$p as &dyn $crate::storage::sql::Param),+]
+    };
+}
+pub use crate::sql_params as params;
+
+/// A column type both drivers decode the same way.
+pub trait Decode: Sized {
+    fn from_sqlite(row: &rusqlite::Row<'_>, idx: usize) -> Result<Self>;
+    fn from_pg(row: &postgres::Row, idx: usize) -> Result<Self>;
+}
+
+macro_rules! decode_of {
+    ($($t:ty),*) => {$(
+        impl Decode for $t {
+            fn from_sqlite(row: &rusqlite::Row<'_>, idx: usize) -> Result<Self> {
+                Ok(row.get(idx)?)
+            }
+            fn from_pg(row: &postgres::Row, idx: usize) -> Result<Self> {
+                Ok(row.try_get(idx)?)
+            }
+        }
+    )*};
+}
+
+decode_of!(
+    i64,
+    f64,
+    bool,
+    String,
+    Vec<u8>,
+    Option<i64>,
+    Option<f64>,
+    Option<bool>,
+    Option<String>,
+    Option<Vec<u8>>
+);
+
+/// Counters stored as integers (BIGINT in PostgreSQL) and held in narrower types.
+macro_rules! decode_narrow {
+    ($($t:ty),*) => {$(
+        impl Decode for $t {
+            fn from_sqlite(row: &rusqlite::Row<'_>, idx: usize) -> Result<Self> {
+                narrow(idx, i64::from_sqlite(row, idx)?)
+            }
+            fn from_pg(row: &postgres::Row, idx: usize) -> Result<Self> {
+                narrow(idx, i64::from_pg(row, idx)?)
+            }
+        }
+        impl Decode for Option<$t> {
+            fn from_sqlite(row: &rusqlite::Row<'_>, idx: usize) -> Result<Self> {
+                Option::<i64>::from_sqlite(row, idx)?.map(|v| narrow(idx, v)).transpose()
+            }
+            fn from_pg(row: &postgres::Row, idx: usize) -> Result<Self> {
+                Option::<i64>::from_pg(row, idx)?.map(|v| narrow(idx, v)).transpose()
+            }
+        }
+    )*};
+}
+
+decode_narrow!(u16, u32, i32, usize);
+
+fn narrow<T: TryFrom<i64>>(idx: usize, v: i64) -> Result<T> {
+    T::try_from(v).map_err(|_| Error::decode(idx, format!("{v} is out of range")))
 }
 
 /// One result row.
@@ -85,26 +309,158 @@ pub enum Row<'r> {
 }
 
 impl Row<'_> {
-    pub fn get<T: Decode>(&self, idx: usize) -> SqlResult<T> {
+    pub fn get<T: Decode>(&self, idx: usize) -> Result<T> {
         match self {
-            Row::Sqlite(r) => Ok(r.get(idx)?),
-            Row::Postgres(r) => Ok(r.try_get(idx)?),
+            Row::Sqlite(r) => T::from_sqlite(r, idx),
+            Row::Postgres(r) => T::from_pg(r, idx),
         }
     }
 }
 
-fn sqlite_params<'p>(params: &'p [&'p dyn Param]) -> Vec<&'p dyn rusqlite::ToSql> {
-    params.iter().map(|p| *p as &dyn rusqlite::ToSql).collect()
+/// A PostgreSQL connection with the statements it has prepared (pooled together).
+pub struct PgClient {
+    pub client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
 }
 
-fn pg_params<'p>(params: &'p [&'p dyn Param]) -> Vec<&'p (dyn postgres::types::ToSql + Sync)> {
-    params
-        .iter()
-        .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
+impl PgClient {
+    pub fn new(client: postgres::Client) -> Self {
+        Self {
+            client,
+            statements: HashMap::new(),
+        }
+    }
+
+    /// Opens a transaction that statements run in through [`Conn::Postgres`].
+    pub fn transaction(&mut self) -> Result<PgTx<'_>> {
+        let tx = self.client.transaction()?;
+        Ok(PgTx::new(tx, &mut self.statements))
+    }
+
+    /// A read-only transaction that sees one snapshot throughout, like a SQLite read.
+    pub fn read_transaction(&mut self) -> Result<PgTx<'_>> {
+        let tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()?;
+        Ok(PgTx::new(tx, &mut self.statements))
+    }
+}
+
+/// A PostgreSQL transaction and its connection's prepared statements.
+pub struct PgTx<'c> {
+    tx: RefCell<postgres::Transaction<'c>>,
+    statements: RefCell<&'c mut HashMap<String, postgres::Statement>>,
+    /// Companies whose change records this transaction has ordered (see [`Conn::order_changes`]).
+    ordered: RefCell<HashSet<i64>>,
+}
+
+impl<'c> PgTx<'c> {
+    fn new(
+        tx: postgres::Transaction<'c>,
+        statements: &'c mut HashMap<String, postgres::Statement>,
+    ) -> Self {
+        Self {
+            tx: RefCell::new(tx),
+            statements: RefCell::new(statements),
+            ordered: RefCell::new(HashSet::new()),
+        }
+    }
+}
+
+impl PgTx<'_> {
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.into_inner().commit()?)
+    }
+
+    pub fn conn(&self) -> Conn<'_> {
+        Conn::Postgres(self)
+    }
+}
+
+/// What [`Conn`] runs on PostgreSQL; a trait object so that `Conn` needs one lifetime only
+/// (a transaction's own lifetime is invariant).
+pub trait PgExec {
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>>;
+    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64>;
+    /// The first row, without reading the others (like SQLite's).
+    fn first(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<postgres::Row>>;
+    fn batch(&self, sql: &str) -> Result<()>;
+    /// Runs `statements` with the company's id, once per transaction and company.
+    fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()>;
+}
+
+impl PgTx<'_> {
+    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let prepared = self.tx.borrow_mut().prepare(&dollar_placeholders(sql))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_owned(), prepared.clone());
+        Ok(prepared)
+    }
+}
+
+impl PgExec for PgTx<'_> {
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
+        let st = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().query(&st, &pg_refs(&pg_params(params)))?)
+    }
+
+    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+        let st = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().execute(&st, &pg_refs(&pg_params(params)))?)
+    }
+
+    fn first(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<postgres::Row>> {
+        let st = self.statement(sql)?;
+        let mut tx = self.tx.borrow_mut();
+        let mut rows = tx.query_raw(&st, pg_params(params))?;
+        Ok(rows.next()?)
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.tx.borrow_mut().batch_execute(sql)?)
+    }
+
+    fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()> {
+        if self.ordered.borrow().contains(&company_id) {
+            return Ok(());
+        }
+        for sql in statements {
+            self.query(sql, &[&company_id])?;
+        }
+        self.ordered.borrow_mut().insert(company_id);
+        Ok(())
+    }
+}
+
+fn sqlite_params<'p>(params: &[&'p dyn Param]) -> Vec<&'p dyn rusqlite::ToSql> {
+    params.iter().map(|p| (*p).sqlite()).collect()
+}
+
+fn pg_params<'p>(params: &[&'p dyn Param]) -> Vec<PgArg<'p>> {
+    params.iter().map(|p| PgArg(*p)).collect()
+}
+
+fn pg_refs<'a>(args: &'a [PgArg<'_>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    args.iter()
+        .map(|a| a as &(dyn postgres::types::ToSql + Sync))
         .collect()
 }
 
-impl Conn<'_, '_> {
+/// The connection (inside its transaction) a storage function runs its statements on.
+#[derive(Clone, Copy)]
+pub enum Conn<'a> {
+    Sqlite(&'a rusqlite::Connection),
+    Postgres(&'a dyn PgExec),
+}
+
+impl<'a> Conn<'a> {
     pub fn backend(&self) -> Backend {
         match self {
             Conn::Sqlite(_) => Backend::Sqlite,
@@ -113,74 +469,163 @@ impl Conn<'_, '_> {
     }
 
     /// Runs a statement; the number of rows it changed.
-    pub fn exec(&self, sql: &str, params: &[&dyn Param]) -> SqlResult<u64> {
+    pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        let params = params.list();
         match self {
-            Conn::Sqlite(c) => {
-                let n = c
-                    .prepare_cached(sql)?
-                    .execute(sqlite_params(params).as_slice())?;
-                Ok(n as u64)
-            }
-            Conn::Postgres(tx) => {
-                let mut tx = tx.borrow_mut();
-                let st = tx.statement(sql)?;
-                Ok(tx.tx.execute(&st, &pg_params(params))?)
-            }
+            Conn::Sqlite(c) => Ok(c
+                .prepare_cached(sql)?
+                .execute(sqlite_params(&params).as_slice())?),
+            Conn::Postgres(tx) => Ok(usize::try_from(tx.execute(sql, &params)?).unwrap_or(usize::MAX)),
         }
     }
 
-    /// Every row of a query, each mapped by `f`.
-    pub fn rows<T>(
+    /// Runs statements separated by `;` without parameters (set-up, tests).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Conn::Postgres(tx) => tx.batch(sql),
+        }
+    }
+
+    /// The first row of a query mapped by `f`; [`Error::NoRow`] when there is none.
+    pub fn query_row<T>(
         &self,
         sql: &str,
-        params: &[&dyn Param],
-        mut f: impl FnMut(&Row<'_>) -> SqlResult<T>,
-    ) -> SqlResult<Vec<T>> {
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let params = params.list();
         match self {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(sql)?;
-                let mut rows = st.query(sqlite_params(params).as_slice())?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    out.push(f(&Row::Sqlite(r))?);
+                let mut rows = st.query(sqlite_params(&params).as_slice())?;
+                match rows.next()? {
+                    Some(r) => f(&Row::Sqlite(r)),
+                    None => Err(Error::NoRow),
                 }
-                Ok(out)
             }
-            Conn::Postgres(tx) => {
-                let mut tx = tx.borrow_mut();
-                let st = tx.statement(sql)?;
-                tx.tx
-                    .query(&st, &pg_params(params))?
-                    .iter()
-                    .map(|r| f(&Row::Postgres(r)))
-                    .collect()
-            }
+            Conn::Postgres(tx) => match tx.first(sql, &params)? {
+                Some(r) => f(&Row::Postgres(&r)),
+                None => Err(Error::NoRow),
+            },
         }
     }
 
-    /// The first row of a query, if any (the rest are not read).
-    pub fn row<T>(
-        &self,
-        sql: &str,
-        params: &[&dyn Param],
-        f: impl FnOnce(&Row<'_>) -> SqlResult<T>,
-    ) -> SqlResult<Option<T>> {
+    /// A statement kept in the connection's cache (hot paths).
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'a>> {
+        self.statement(sql, true)
+    }
+
+    /// A statement prepared once (SQL built at run time, such as `IN (…)` lists), which would
+    /// only push the hot ones out of the cache.
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'a>> {
+        self.statement(sql, false)
+    }
+
+    fn statement(&self, sql: &str, cached: bool) -> Result<Statement<'a>> {
+        Ok(match *self {
+            Conn::Sqlite(c) if cached => Statement::SqliteCached(c.prepare_cached(sql)?),
+            Conn::Sqlite(c) => Statement::Sqlite(c.prepare(sql)?),
+            Conn::Postgres(tx) => Statement::Postgres(tx, sql.to_owned()),
+        })
+    }
+
+    /// Runs `statements` (with the company id as `?1`) before this transaction appends its
+    /// first change record of the company; nothing on SQLite, whose single writer already
+    /// commits records in `seq` order. On PostgreSQL: the company's lock and notification.
+    pub fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()> {
         match self {
-            Conn::Sqlite(c) => {
-                let mut st = c.prepare_cached(sql)?;
-                let mut rows = st.query(sqlite_params(params).as_slice())?;
-                rows.next()?.map(|r| f(&Row::Sqlite(r))).transpose()
-            }
-            Conn::Postgres(tx) => {
-                let mut tx = tx.borrow_mut();
-                let st = tx.statement(sql)?;
-                // Like SQLite's: the first row, without reading the others.
-                let mut rows = tx.tx.query_raw(&st, pg_params(params))?;
-                rows.next()?
-                    .as_ref()
-                    .map(|r| f(&Row::Postgres(r)))
-                    .transpose()
-            }
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(tx) => tx.once_per_company(company_id, statements),
+        }
+    }
+
+    /// The id the last `INSERT` on this connection gave its row.
+    pub fn last_insert_rowid(&self) -> Result<i64> {
+        match self {
+            Conn::Sqlite(c) => Ok(c.last_insert_rowid()),
+            Conn::Postgres(tx) => tx
+                .first("SELECT lastval()", &[])?
+                .ok_or(Error::NoRow)
+                .and_then(|r| i64::from_pg(&r, 0)),
+        }
+    }
+}
+
+/// A prepared statement.
+pub enum Statement<'a> {
+    SqliteCached(rusqlite::CachedStatement<'a>),
+    Sqlite(rusqlite::Statement<'a>),
+    Postgres(&'a dyn PgExec, String),
+}
+
+impl<'a> Statement<'a> {
+    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'a>> {
+        match self {
+            Statement::SqliteCached(s) => Some(s),
+            Statement::Sqlite(s) => Some(s),
+            Statement::Postgres(..) => None,
+        }
+    }
+
+    /// Every row, each mapped by `f` (read whole: collect the result).
+    pub fn query_map<T>(
+        &mut self,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let params = params.list();
+        if let Statement::Postgres(tx, sql) = self {
+            let rows = tx.query(sql, &params)?;
+            return Ok(rows
+                .iter()
+                .map(|r| f(&Row::Postgres(r)))
+                .collect::<Vec<_>>()
+                .into_iter());
+        }
+        let Some(st) = self.sqlite() else {
+            return Ok(Vec::new().into_iter());
+        };
+        let mut rows = st.query(sqlite_params(&params).as_slice())?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(f(&Row::Sqlite(r)));
+        }
+        Ok(out.into_iter())
+    }
+
+    /// The first row mapped by `f`; [`Error::NoRow`] when there is none.
+    pub fn query_row<T>(
+        &mut self,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let params = params.list();
+        if let Statement::Postgres(tx, sql) = self {
+            return match tx.first(sql, &params)? {
+                Some(r) => f(&Row::Postgres(&r)),
+                None => Err(Error::NoRow),
+            };
+        }
+        let Some(st) = self.sqlite() else {
+            return Err(Error::NoRow);
+        };
+        let mut rows = st.query(sqlite_params(&params).as_slice())?;
+        match rows.next()? {
+            Some(r) => f(&Row::Sqlite(r)),
+            None => Err(Error::NoRow),
+        }
+    }
+
+    /// Runs the statement; the number of rows it changed.
+    pub fn execute(&mut self, params: impl Params) -> Result<usize> {
+        let params = params.list();
+        if let Statement::Postgres(tx, sql) = self {
+            return Ok(usize::try_from(tx.execute(sql, &params)?).unwrap_or(usize::MAX));
+        }
+        match self.sqlite() {
+            Some(st) => Ok(st.execute(sqlite_params(&params).as_slice())?),
+            None => Ok(0),
         }
     }
 }
@@ -224,23 +669,37 @@ mod tests {
     #[test]
     fn sqlite_binds_and_decodes_through_the_facade() {
         let c = rusqlite::Connection::open_in_memory().expect("db");
-        c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, flag INTEGER)")
-            .expect("schema");
         let conn = Conn::Sqlite(&c);
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, flag INTEGER)")
+            .expect("schema");
         let (name, flag) = ("Ada".to_string(), true);
         assert_eq!(
-            conn.exec(
+            conn.execute(
                 "INSERT INTO t (name, flag) VALUES (?1, ?2)",
-                &[&name, &flag]
+                params![name, flag]
             )
             .expect("insert"),
             1
         );
+        assert_eq!(conn.last_insert_rowid().expect("id"), 1);
         let got = conn
-            .row("SELECT id, name, flag FROM t WHERE flag = TRUE", &[], |r| {
+            .query_row("SELECT id, name, flag FROM t WHERE flag = TRUE", (), |r| {
                 Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<bool>(2)?))
             })
             .expect("select");
-        assert_eq!(got, Some((1, "Ada".to_string(), true)));
+        assert_eq!(got, (1, "Ada".to_string(), true));
+        let none = optional(conn.query_row("SELECT id FROM t WHERE id = ?1", [2_i64], |r| {
+            r.get::<i64>(0)
+        }))
+        .expect("select");
+        assert_eq!(none, None);
+        let ids: Vec<i64> = conn
+            .prepare_cached("SELECT id FROM t ORDER BY id")
+            .expect("prepare")
+            .query_map((), |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_>>()
+            .expect("rows");
+        assert_eq!(ids, vec![1]);
     }
 }

@@ -1,27 +1,27 @@
 //! Queries on `api_tokens` (seed API integrations) and `sessions` (app logins). Only sha256
 //! hashes of tokens are stored.
 
-use rusqlite::{params, Connection};
+use crate::storage::sql::{params, Conn};
 use switchboard_protocol::Id;
 
 use super::optional;
 
 pub fn insert_api_token(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     name: &str,
     hash: &str,
     now: i64,
-) -> rusqlite::Result<Id> {
+) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO api_tokens (company_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![company_id, name, hash, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
 /// `(token id, company id)` of a live API token.
-pub fn find_api_token(conn: &Connection, hash: &str) -> rusqlite::Result<Option<(Id, Id)>> {
+pub fn find_api_token(conn: &Conn<'_>, hash: &str) -> crate::storage::sql::Result<Option<(Id, Id)>> {
     optional(conn.query_row(
         "SELECT id, company_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
         [hash],
@@ -30,11 +30,11 @@ pub fn find_api_token(conn: &Connection, hash: &str) -> rusqlite::Result<Option<
 }
 
 pub fn insert_session(
-    conn: &Connection,
+    conn: &Conn<'_>,
     operator_id: Id,
     hash: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO sessions (token_hash, operator_id, created_at, last_used_at)
          VALUES (?1, ?2, ?3, ?3)",
@@ -54,15 +54,15 @@ pub struct LiveSession {
 /// The session with this hash if it is not revoked, was created after `created_after`, was
 /// last used after `used_after`, and its operator is active.
 pub fn find_session(
-    conn: &Connection,
+    conn: &Conn<'_>,
     hash: &str,
     created_after: i64,
     used_after: i64,
-) -> rusqlite::Result<Option<LiveSession>> {
+) -> crate::storage::sql::Result<Option<LiveSession>> {
     optional(conn.query_row(
         "SELECT s.operator_id, o.company_id, COALESCE(s.last_used_at, s.created_at)
          FROM sessions s JOIN operators o ON o.id = s.operator_id
-         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND o.active = 1
+         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND o.active = TRUE
            AND s.created_at > ?2 AND COALESCE(s.last_used_at, s.created_at) > ?3",
         params![hash, created_after, used_after],
         |r| {
@@ -76,7 +76,7 @@ pub fn find_session(
 }
 
 /// Slides the session's idle window: it was used at `now`.
-pub fn touch_session(conn: &Connection, hash: &str, now: i64) -> rusqlite::Result<()> {
+pub fn touch_session(conn: &Conn<'_>, hash: &str, now: i64) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1 AND last_used_at < ?2",
         params![hash, now],
@@ -84,7 +84,7 @@ pub fn touch_session(conn: &Connection, hash: &str, now: i64) -> rusqlite::Resul
     Ok(())
 }
 
-pub fn revoke_session(conn: &Connection, hash: &str, now: i64) -> rusqlite::Result<()> {
+pub fn revoke_session(conn: &Conn<'_>, hash: &str, now: i64) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
         params![hash, now],
@@ -93,7 +93,7 @@ pub fn revoke_session(conn: &Connection, hash: &str, now: i64) -> rusqlite::Resu
 }
 
 /// Whether the API token with this id is still live.
-pub fn api_token_live(conn: &Connection, id: Id) -> rusqlite::Result<bool> {
+pub fn api_token_live(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ?1 AND revoked_at IS NULL)",
         [id],
@@ -111,11 +111,11 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<i64>,
 }
 
-pub fn list_api_tokens(conn: &Connection) -> rusqlite::Result<Vec<ApiTokenRow>> {
+pub fn list_api_tokens(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<ApiTokenRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, company_id, name, created_at, revoked_at FROM api_tokens ORDER BY id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok(ApiTokenRow {
             id: r.get(0)?,
             company_id: r.get(1)?,
@@ -128,7 +128,7 @@ pub fn list_api_tokens(conn: &Connection) -> rusqlite::Result<Vec<ApiTokenRow>> 
 }
 
 /// Revokes an API token; false if there is no live one with this id.
-pub fn revoke_api_token(conn: &Connection, id: Id, now: i64) -> rusqlite::Result<bool> {
+pub fn revoke_api_token(conn: &Conn<'_>, id: Id, now: i64) -> crate::storage::sql::Result<bool> {
     Ok(conn.execute(
         "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, now],
@@ -150,15 +150,15 @@ pub const SESSION_ID_LEN: i64 = 12;
 /// Sessions that are not revoked, expired (by the same cutoffs as [`find_session`]) or of a
 /// deactivated operator, newest first.
 pub fn list_live_sessions(
-    conn: &Connection,
+    conn: &Conn<'_>,
     created_after: i64,
     used_after: i64,
-) -> rusqlite::Result<Vec<SessionRow>> {
+) -> crate::storage::sql::Result<Vec<SessionRow>> {
     let mut stmt = conn.prepare(
-        "SELECT substr(s.token_hash, 1, ?3), o.email, s.created_at,
+        "SELECT substr(s.token_hash, 1, CAST(CAST(?3 AS BIGINT) AS INTEGER)), o.email, s.created_at,
                 COALESCE(s.last_used_at, s.created_at)
          FROM sessions s JOIN operators o ON o.id = s.operator_id
-         WHERE s.revoked_at IS NULL AND o.active = 1
+         WHERE s.revoked_at IS NULL AND o.active = TRUE
            AND s.created_at > ?1 AND COALESCE(s.last_used_at, s.created_at) > ?2
          ORDER BY s.created_at DESC",
     )?;
@@ -176,10 +176,10 @@ pub fn list_live_sessions(
 /// Revokes the live sessions whose hash starts with `prefix` (hex digits only); returns how
 /// many there were, without revoking any when there is more than one.
 pub fn revoke_session_by_prefix(
-    conn: &Connection,
+    conn: &Conn<'_>,
     prefix: &str,
     now: i64,
-) -> rusqlite::Result<usize> {
+) -> crate::storage::sql::Result<usize> {
     let pattern = format!("{prefix}%");
     let matching: i64 = conn.query_row(
         "SELECT COUNT(*) FROM sessions WHERE token_hash LIKE ?1 AND revoked_at IS NULL",
@@ -196,7 +196,7 @@ pub fn revoke_session_by_prefix(
 }
 
 /// Revokes every live session of an operator (found by email); returns how many.
-pub fn revoke_sessions_of(conn: &Connection, email: &str, now: i64) -> rusqlite::Result<usize> {
+pub fn revoke_sessions_of(conn: &Conn<'_>, email: &str, now: i64) -> crate::storage::sql::Result<usize> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?2
          WHERE revoked_at IS NULL
@@ -207,11 +207,11 @@ pub fn revoke_sessions_of(conn: &Connection, email: &str, now: i64) -> rusqlite:
 
 /// Ends every session of the operator but `keep` (a password change keeps the asking app in).
 pub fn revoke_other_sessions(
-    conn: &Connection,
+    conn: &Conn<'_>,
     operator_id: Id,
     keep: &str,
     now: i64,
-) -> rusqlite::Result<usize> {
+) -> crate::storage::sql::Result<usize> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?3
          WHERE revoked_at IS NULL AND operator_id = ?1 AND token_hash <> ?2",
@@ -221,12 +221,12 @@ pub fn revoke_other_sessions(
 
 /// Whether the session `hash` (live or not) belongs to a deactivated operator: the refusal
 /// then says why, so the app can tell its operator.
-pub fn of_deactivated_operator(conn: &Connection, hash: &str) -> rusqlite::Result<bool> {
+pub fn of_deactivated_operator(conn: &Conn<'_>, hash: &str) -> crate::storage::sql::Result<bool> {
     Ok(optional(conn.query_row(
         "SELECT o.active FROM sessions s JOIN operators o ON o.id = s.operator_id
          WHERE s.token_hash = ?1",
         [hash],
-        |r| r.get::<_, bool>(0),
+        |r| r.get::<bool>(0),
     ))?
     .is_some_and(|active| !active))
 }

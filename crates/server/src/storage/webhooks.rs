@@ -1,7 +1,7 @@
 //! Queries on `webhooks` (subscriptions), `webhook_outbox` (events waiting for their
 //! receiver) and `webhook_attempts` (the delivery log).
 
-use rusqlite::{params, Connection, Row};
+use crate::storage::sql::{params, Conn, Row};
 use switchboard_protocol::{Id, Webhook, WebhookAttempt, WebhookOutcome};
 
 use super::optional;
@@ -17,7 +17,7 @@ pub struct StoredWebhook {
     pub secret: String,
 }
 
-fn row_to_webhook(r: &Row<'_>) -> rusqlite::Result<StoredWebhook> {
+fn row_to_webhook(r: &Row<'_>) -> crate::storage::sql::Result<StoredWebhook> {
     let events: String = r.get(3)?;
     Ok(StoredWebhook {
         webhook: Webhook {
@@ -35,28 +35,28 @@ fn row_to_webhook(r: &Row<'_>) -> rusqlite::Result<StoredWebhook> {
 
 const COLUMNS: &str = "id, company_id, url, events, active, secret, created_at, updated_at";
 
-fn events_json(events: &[String]) -> rusqlite::Result<String> {
-    serde_json::to_string(events).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+fn events_json(events: &[String]) -> crate::storage::sql::Result<String> {
+    serde_json::to_string(events).map_err(|e| crate::storage::sql::Error::encode(e))
 }
 
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     company_id: Id,
     url: &str,
     events: &[String],
     active: bool,
     secret: &str,
     now: i64,
-) -> rusqlite::Result<Id> {
+) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO webhooks (company_id, url, events, active, secret, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         params![company_id, url, events_json(events)?, active, secret, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option<StoredWebhook>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<StoredWebhook>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM webhooks WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],
@@ -65,7 +65,7 @@ pub fn get(conn: &Connection, company_id: Id, id: Id) -> rusqlite::Result<Option
 }
 
 /// Any company's webhook (the delivery worker).
-pub fn get_any(conn: &Connection, id: Id) -> rusqlite::Result<Option<StoredWebhook>> {
+pub fn get_any(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<StoredWebhook>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?1"),
         [id],
@@ -73,7 +73,7 @@ pub fn get_any(conn: &Connection, id: Id) -> rusqlite::Result<Option<StoredWebho
     ))
 }
 
-pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<StoredWebhook>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<StoredWebhook>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhooks WHERE company_id = ?1 ORDER BY id"
     ))?;
@@ -81,7 +81,7 @@ pub fn list(conn: &Connection, company_id: Id) -> rusqlite::Result<Vec<StoredWeb
     rows.collect()
 }
 
-pub fn update(conn: &Connection, w: &Webhook, now: i64) -> rusqlite::Result<()> {
+pub fn update(conn: &Conn<'_>, w: &Webhook, now: i64) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE webhooks SET url = ?2, events = ?3, active = ?4, updated_at = ?5 WHERE id = ?1",
         params![w.id, w.url, events_json(&w.events)?, w.active, now],
@@ -89,7 +89,7 @@ pub fn update(conn: &Connection, w: &Webhook, now: i64) -> rusqlite::Result<()> 
     Ok(())
 }
 
-pub fn set_secret(conn: &Connection, id: Id, secret: &str, now: i64) -> rusqlite::Result<()> {
+pub fn set_secret(conn: &Conn<'_>, id: Id, secret: &str, now: i64) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE webhooks SET secret = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, secret, now],
@@ -98,7 +98,7 @@ pub fn set_secret(conn: &Connection, id: Id, secret: &str, now: i64) -> rusqlite
 }
 
 /// Deletes the webhook, its queue and its log.
-pub fn delete(conn: &Connection, id: Id) -> rusqlite::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
     conn.execute("DELETE FROM webhook_outbox WHERE webhook_id = ?1", [id])?;
     conn.execute("DELETE FROM webhook_attempts WHERE webhook_id = ?1", [id])?;
     conn.execute("DELETE FROM webhooks WHERE id = ?1", [id])?;
@@ -124,11 +124,11 @@ pub struct NewEvent<'a> {
 }
 
 pub fn enqueue(
-    conn: &Connection,
+    conn: &Conn<'_>,
     webhook_id: Id,
     e: &NewEvent<'_>,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     conn.prepare_cached(
         "INSERT INTO webhook_outbox (webhook_id, event_id, event, order_key, body,
             next_attempt_at, created_at)
@@ -147,20 +147,20 @@ pub fn enqueue(
 
 /// When the earliest queued event is due (`None`: nothing queued).
 /// How many events wait for their receiver, over every webhook.
-pub fn outbox_len(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn outbox_len(conn: &Conn<'_>) -> crate::storage::sql::Result<i64> {
     conn.prepare_cached("SELECT COUNT(*) FROM webhook_outbox")?
-        .query_row([], |r| r.get(0))
+        .query_row((), |r| r.get(0))
 }
 
-pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", [], |r| {
+pub fn next_due(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<i64>> {
+    conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", (), |r| {
         r.get(0)
     })
 }
 
 /// Due events that are first in line: no older queued event of the same webhook and order
 /// key (a conversation's events reach a receiver in order, a retry holds the ones after it).
-pub fn due_heads(conn: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<Queued>> {
+pub fn due_heads(conn: &Conn<'_>, now: i64, limit: u32) -> crate::storage::sql::Result<Vec<Queued>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, e.webhook_id, e.event_id, e.event, e.body, e.attempts
          FROM webhook_outbox e
@@ -211,11 +211,11 @@ fn parse_outcome(s: &str) -> WebhookOutcome {
 /// Stores an attempt's row in the log and moves the event on (done, or due again later);
 /// nothing when the event is gone with its webhook.
 pub fn record_attempt(
-    conn: &Connection,
+    conn: &Conn<'_>,
     q: &Queued,
     result: &AttemptResult,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     let attempt = q.attempts + 1;
     // A finished event leaves the queue; its attempts stay in the log.
     let updated = match result.outcome {
@@ -258,11 +258,11 @@ pub fn record_attempt(
 
 /// The log, newest first: up to `limit` attempts older than `before`.
 pub fn attempts(
-    conn: &Connection,
+    conn: &Conn<'_>,
     webhook_id: Id,
     before: Option<Id>,
     limit: u32,
-) -> rusqlite::Result<Vec<WebhookAttempt>> {
+) -> crate::storage::sql::Result<Vec<WebhookAttempt>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, event, event_id, attempt, status_code, error, outcome, created_at
          FROM webhook_attempts WHERE webhook_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",

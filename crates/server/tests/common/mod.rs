@@ -22,11 +22,106 @@ use switchboard_server::storage::{channels, clients, groups, operators, roles, t
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard-server");
 
+/// The PostgreSQL server the suite runs on instead of SQLite (`./dev.sh test` starts a
+/// throwaway one and runs the suite on both): `postgres://user@host:port`, no database.
+pub const PG_ENV: &str = "SWITCHBOARD_TEST_PG";
+
+pub fn pg_base() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|v| !v.is_empty())
+}
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    pg_base().is_some()
+}
+
+/// A test that checks SQLite itself (its file, its migrations) says so and passes on
+/// PostgreSQL, where the run on SQLite covers it.
+pub fn sqlite_only(what: &str) -> bool {
+    if on_postgres() {
+        eprintln!("on SQLite only: {what}");
+        return true;
+    }
+    false
+}
+
+/// A test's database is named by a path: on SQLite the file itself; on PostgreSQL a database
+/// of its own on the test server, named after the path (created on first use).
+pub fn db_arg(db: &Path) -> std::ffi::OsString {
+    match pg_base() {
+        None => db.as_os_str().to_owned(),
+        Some(base) => {
+            let name = pg_name(db);
+            ensure_pg_db(&base, &name, None);
+            format!("{base}/{name}").into()
+        }
+    }
+}
+
+fn pg_name(db: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    db.hash(&mut h);
+    format!("t{:016x}", h.finish())
+}
+
+/// Runs `sql` on the test server's `postgres` database, on a thread of its own: the
+/// `postgres` driver must not block a thread that runs async tests.
+fn pg_admin<T: Send>(base: &str, work: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut client =
+                postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls)
+                    .expect("connect to the test PostgreSQL");
+            work(&mut client)
+        })
+        .join()
+        .expect("the test PostgreSQL")
+    })
+}
+
+/// Creates the database `name` (as a copy of `template`) unless it exists.
+fn ensure_pg_db(base: &str, name: &str, template: Option<&str>) {
+    pg_admin(base, |admin| create_pg_db(admin, name, template));
+}
+
+fn create_pg_db(admin: &mut postgres::Client, name: &str, template: Option<&str>) {
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .expect("list databases")
+        .is_some();
+    if exists {
+        return;
+    }
+    let sql = match template {
+        None => format!("CREATE DATABASE {name}"),
+        Some(t) => {
+            // A template must have no other session: the fixture's own are closing.
+            admin
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                    &[&t],
+                )
+                .expect("end the template's sessions");
+            format!("CREATE DATABASE {name} TEMPLATE {t} STRATEGY FILE_COPY")
+        }
+    };
+    admin.batch_execute(&sql).expect("create the test database");
+}
+
+/// The database a test's path names, opened through the server's own storage layer.
+pub fn open_db(db: &Path) -> Db {
+    match pg_base() {
+        None => Db::open(db).expect("open db"),
+        Some(_) => Db::connect(&db_arg(db).to_string_lossy()).expect("connect db"),
+    }
+}
+
 /// Runs the binary with `args` on `db`; returns stdout, panics with stderr on failure.
 pub fn cli(db: &Path, args: &[&str]) -> String {
     let out = Command::new(BIN)
         .arg("--db")
-        .arg(db)
+        .arg(db_arg(db))
         .args(args)
         .env("RUST_LOG", "warn")
         .output()
@@ -44,7 +139,7 @@ pub fn cli(db: &Path, args: &[&str]) -> String {
 pub fn cli_refused(db: &Path, args: &[&str], needle: &str) -> String {
     let out = Command::new(BIN)
         .arg("--db")
-        .arg(db)
+        .arg(db_arg(db))
         .args(args)
         .env("RUST_LOG", "warn")
         .output()
@@ -74,12 +169,30 @@ impl Server {
 
     /// [`Self::start_with`] with extra environment variables.
     pub fn start_with_env(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
-        let log = std::fs::File::create(db.with_extension("log")).expect("log file");
+        // SWITCHBOARD_TEST_LOG_DIR keeps every server's log after its test (to read a failure).
+        let log = match std::env::var_os("SWITCHBOARD_TEST_LOG_DIR") {
+            Some(dir) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(Path::new(&dir).join(format!("{}.log", pg_name(db))))
+                .expect("log file"),
+            None => std::fs::File::create(db.with_extension("log")).expect("log file"),
+        };
+        // On PostgreSQL the files go where they would beside the SQLite file.
+        let mut files = db.as_os_str().to_owned();
+        files.push(".files");
+        let files: Vec<std::ffi::OsString> =
+            if on_postgres() && !extra.iter().any(|a| a.starts_with("--files")) {
+                vec!["--files".into(), files]
+            } else {
+                Vec::new()
+            };
         let mut child = Command::new(BIN)
             .arg("--db")
-            .arg(db)
+            .arg(db_arg(db))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .args(files)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -211,6 +324,17 @@ fn template() -> &'static Template {
             .join(format!("fixture-{}", env!("CARGO_CRATE_NAME")));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("template.db");
+        if let Some(base) = pg_base() {
+            // A database left by an earlier run of this binary.
+            pg_admin(&base, |admin| {
+                admin
+                    .batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        pg_name(&path)
+                    ))
+                    .expect("drop the old template");
+            });
+        }
         let ids = build_fixture(&path);
         Template { path, ids }
     })
@@ -244,7 +368,7 @@ fn build_fixture(db_path: &Path) -> Ids {
     let api = cli(db_path, &["token", "create", "--name", "tests"])
         .trim()
         .to_string();
-    let db = Db::open(db_path).expect("open db");
+    let db = open_db(db_path);
     let hash = password_hash();
     let ids = db
         .write_blocking(|ctx| {
@@ -269,7 +393,7 @@ fn build_fixture(db_path: &Path) -> Ids {
             let g1 = groups::insert(tx, company, "1st line", "#3b82f6")?;
             let g2 = groups::insert(tx, company, "2nd line", "#f97316")?;
             let add =
-                |name: &str, email: &str, role: Id, group: Option<Id>| -> rusqlite::Result<Id> {
+                |name: &str, email: &str, role: Id, group: Option<Id>| -> switchboard_server::storage::sql::Result<Id> {
                     let id = operators::insert(
                         tx,
                         &NewOperator {
@@ -430,10 +554,14 @@ impl Fx {
         let dir = tempfile::tempdir().expect("tempdir");
         let db_path = dir.path().join("data").join("sb.db");
         std::fs::create_dir_all(db_path.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(&t.path, &db_path).expect("copy template");
-        let wal = t.path.with_extension("db-wal");
-        if wal.exists() {
-            std::fs::copy(&wal, db_path.with_extension("db-wal")).expect("copy wal");
+        if let Some(base) = pg_base() {
+            ensure_pg_db(&base, &pg_name(&db_path), Some(&pg_name(&t.path)));
+        } else {
+            std::fs::copy(&t.path, &db_path).expect("copy template");
+            let wal = t.path.with_extension("db-wal");
+            if wal.exists() {
+                std::fs::copy(&wal, db_path.with_extension("db-wal")).expect("copy wal");
+            }
         }
         let ids = t.ids.clone();
         let server = Server::start_with_env(&db_path, extra, env);
@@ -474,7 +602,7 @@ impl Fx {
 
     /// Opens the database beside the running server (WAL allows concurrent readers).
     pub fn db(&self) -> Db {
-        Db::open(&self.db_path).expect("open db")
+        open_db(&self.db_path)
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {

@@ -4,7 +4,7 @@
 //! `In-Reply-To`, `References` and `Subject: Re: …`, so the client's mail program threads
 //! them.
 
-use rusqlite::Connection;
+use crate::storage::sql::Conn;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::Id;
 
@@ -47,17 +47,17 @@ fn key(address: &str) -> String {
     format!("thread:{}", address.to_lowercase())
 }
 
-pub fn load(conn: &Connection, channel_id: Id, address: &str) -> rusqlite::Result<Option<Thread>> {
+pub fn load(conn: &Conn<'_>, channel_id: Id, address: &str) -> crate::storage::sql::Result<Option<Thread>> {
     Ok(channel_cursors::get(conn, channel_id, &key(address))?
         .and_then(|v| serde_json::from_str(&v).ok()))
 }
 
 pub fn save(
-    conn: &Connection,
+    conn: &Conn<'_>,
     channel_id: Id,
     address: &str,
     thread: &Thread,
-) -> rusqlite::Result<()> {
+) -> crate::storage::sql::Result<()> {
     let value = serde_json::to_string(thread)
         .unwrap_or_else(|_| unreachable!("a Thread always serializes"));
     channel_cursors::set(conn, channel_id, &key(address), &value)

@@ -143,7 +143,7 @@ pub fn welcome(
 
 /// The visitor's conversation, if they ever wrote.
 pub fn conversation_of(
-    conn: &rusqlite::Connection,
+    conn: &crate::storage::sql::Conn<'_>,
     channel_id: Id,
     visitor: &Visitor,
 ) -> ApiResult<Option<Id>> {

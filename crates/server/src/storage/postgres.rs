@@ -1,0 +1,238 @@
+//! The PostgreSQL backend (issue 13): a pool of connections, the schema's migrations, and the
+//! feed that carries change records committed by ANY server instance to this one's live feed.
+//!
+//! Why the feed reads the table instead of publishing what a write appended: with several
+//! writers (threads here, other instances elsewhere) "after commit" comes in no fixed order,
+//! while a reader at `after=N` must get every later record in `seq` order. So:
+//! - a transaction that appends records for a company first takes that company's advisory
+//!   lock (held until commit), so a company's records commit in `seq` order;
+//! - it `NOTIFY`s the company's id, which PostgreSQL delivers at commit to every listener;
+//! - each instance's feed keeps the last `seq` it published per company and, woken by a
+//!   notification, reads that company's records after it, in order.
+//!
+//! Nothing is lost when the listening connection drops: on reconnect every known company is
+//! read after its last `seq`, and a company first heard of is read from its beginning (it did
+//! not exist when this instance started, or it had no records then).
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::NoTls;
+
+use super::sql::{self, PgClient};
+use super::{changes, StorageError, StoredChange};
+
+/// The schema, one file per version; `schema_version` records the applied ones.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+
+/// The channel the change notifications use.
+const CHANNEL: &str = "switchboard_changes";
+/// Advisory lock key of the migrations (companies lock their own ids, which are positive).
+const MIGRATION_LOCK: i64 = -1;
+/// Connections per instance: the blocking pool's requests wait for one beyond this.
+const POOL_SIZE: u32 = 16;
+/// Records read per query by the feed.
+const FEED_PAGE: i64 = 1000;
+
+/// Opens connections for the pool.
+#[derive(Debug)]
+pub struct Manager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgClient;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgClient, postgres::Error> {
+        Ok(PgClient::new(self.config.connect(NoTls)?))
+    }
+
+    fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgClient) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// The connection settings of `url` (`postgres://user:pass@host:port/db`), as the driver
+/// reads them; the error says what is wrong without repeating the password.
+pub fn config(url: &str) -> Result<postgres::Config, StorageError> {
+    url.parse::<postgres::Config>()
+        .map_err(|e| StorageError::Url(e.to_string()))
+}
+
+/// Connects the pool and brings the schema up to date.
+pub fn open(url: &str) -> Result<(Pool, postgres::Config), StorageError> {
+    let config = config(url)?;
+    let pool = r2d2::Pool::builder()
+        .max_size(POOL_SIZE)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .error_handler(Box::new(r2d2::LoggingErrorHandler))
+        .build(Manager {
+            config: config.clone(),
+        })
+        .map_err(|e| StorageError::Connect(e.to_string()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StorageError::Connect(e.to_string()))?;
+    migrate(&mut conn.client)?;
+    Ok((pool, config))
+}
+
+fn migrate(client: &mut postgres::Client) -> Result<(), StorageError> {
+    let fail = |e: postgres::Error| StorageError::MigratePg(sql::Error::from(e).to_string());
+    // Instances starting together migrate one after the other.
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(fail)?;
+    let result = (|| {
+        let fresh = client
+            .query_one("SELECT to_regclass('schema_version') IS NULL", &[])
+            .map_err(fail)?
+            .get::<_, bool>(0);
+        if fresh {
+            client
+                .batch_execute(
+                    "CREATE TABLE schema_version (version BIGINT NOT NULL);
+                     INSERT INTO schema_version VALUES (0);",
+                )
+                .map_err(fail)?;
+        }
+        let version: i64 = client
+            .query_one("SELECT version FROM schema_version", &[])
+            .map_err(fail)?
+            .get(0);
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StorageError::TooNew {
+                found: version,
+                known,
+            });
+        }
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let mut tx = client.transaction().map_err(fail)?;
+            tx.batch_execute(migration).map_err(fail)?;
+            tx.execute("UPDATE schema_version SET version = $1", &[&(i as i64 + 1)])
+                .map_err(fail)?;
+            tx.commit().map_err(fail)?;
+        }
+        Ok(())
+    })();
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    result?;
+    unlocked.map_err(fail)?;
+    Ok(())
+}
+
+/// Statements a transaction runs before it appends its first record of `company_id`: the
+/// company's lock (records commit in `seq` order) and the notification (sent at commit).
+pub(super) const ORDER_CHANGES: [&str; 2] = [
+    "SELECT pg_advisory_xact_lock(?1)",
+    "SELECT pg_notify('switchboard_changes', CAST(?1 AS BIGINT)::text)",
+];
+
+/// Starts the feed thread for the life of the process; it reconnects (after a pause)
+/// whenever its connection fails.
+pub(super) fn start_feed(
+    config: postgres::Config,
+    publish: impl Fn(Vec<StoredChange>) + Send + 'static,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("pg-change-feed".into())
+        .spawn(move || {
+            let mut last: Option<HashMap<i64, i64>> = None;
+            loop {
+                if let Err(e) = listen(&config, &mut last, &publish) {
+                    tracing::warn!(error = %e, "the change feed lost PostgreSQL; reconnecting");
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the PostgreSQL change feed");
+    }
+}
+
+/// One connection's life: listen, catch up, then follow notifications until it fails.
+fn listen(
+    config: &postgres::Config,
+    last: &mut Option<HashMap<i64, i64>>,
+    publish: &dyn Fn(Vec<StoredChange>),
+) -> sql::Result<()> {
+    let mut client = PgClient::new(config.connect(NoTls)?);
+    client.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    let known = match last {
+        // First connection: what exists now is history, not news.
+        None => last.insert(newest_per_company(&mut client)?),
+        // Again: everything committed while we were away.
+        Some(known) => known,
+    };
+    let companies: Vec<i64> = known.keys().copied().collect();
+    for company in companies {
+        catch_up(&mut client, known, company, publish)?;
+    }
+    loop {
+        let mut woken = HashSet::new();
+        {
+            let mut notes = client.client.notifications();
+            let first = notes.timeout_iter(Duration::from_secs(5)).next()?;
+            if let Some(first) = first {
+                woken.insert(first.payload().to_owned());
+                // Whatever else arrived with it.
+                let mut more = notes.iter();
+                while let Some(n) = more.next()? {
+                    woken.insert(n.payload().to_owned());
+                }
+            }
+        }
+        if woken.is_empty() {
+            // A quiet connection: check that it is alive.
+            client.client.simple_query("")?;
+        }
+        for company in woken.iter().filter_map(|p| p.parse::<i64>().ok()) {
+            catch_up(&mut client, known, company, publish)?;
+        }
+    }
+}
+
+fn newest_per_company(client: &mut PgClient) -> sql::Result<HashMap<i64, i64>> {
+    let tx = client.transaction()?;
+    let rows = tx
+        .conn()
+        .prepare("SELECT id, COALESCE((SELECT MAX(seq) FROM changes WHERE company_id = c.id), 0) FROM companies c")?
+        .query_map((), |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))?
+        .collect::<sql::Result<HashMap<_, _>>>()?;
+    tx.commit()?;
+    Ok(rows)
+}
+
+/// Publishes the company's records after the last one published, oldest first.
+fn catch_up(
+    client: &mut PgClient,
+    known: &mut HashMap<i64, i64>,
+    company: i64,
+    publish: &dyn Fn(Vec<StoredChange>),
+) -> sql::Result<()> {
+    loop {
+        let after = known.get(&company).copied().unwrap_or(0);
+        let tx = client.transaction()?;
+        let page = changes::list_after(&tx.conn(), company, after, FEED_PAGE)?;
+        tx.commit()?;
+        let Some(newest) = page.last().map(|c| c.seq) else {
+            return Ok(());
+        };
+        let full = page.len() as i64 == FEED_PAGE;
+        known.insert(company, newest);
+        publish(page);
+        if !full {
+            return Ok(());
+        }
+    }
+}
