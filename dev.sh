@@ -319,6 +319,7 @@ cmd_test() {
   suite actionlint count_plain tests/ci/actionlint.sh
   build_rust
   suite rust count_cargo cargo test --workspace --no-fail-fast
+  suite rust-postgres count_cargo tests/postgres/run.sh
   suite widget count_plain tests/widget/run.sh "$OUT_DIR/widget"
   suite schemathesis count_plain tests/schemathesis/run.sh
   suite ui count_vitest bash -c "cd ui && npx vitest run"

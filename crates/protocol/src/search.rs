@@ -32,6 +32,67 @@ pub fn fts_query(input: &str) -> Option<String> {
     Some(terms.join(" "))
 }
 
+/// Words a snippet shows.
+const SNIPPET_WORDS: usize = 12;
+
+/// The words of `text` with their byte ranges: runs of letters and digits, as the search
+/// indexes split text into words.
+fn words(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len()));
+    }
+    out
+}
+
+/// Up to a dozen words of `text` around the first word that starts with one of the words
+/// of `input` (case aside), with "…" where text is left out; the whole text when it is that
+/// short. One rule for every backend the server stores messages in, so the same message
+/// gives the same snippet everywhere.
+pub fn snippet(text: &str, input: &str) -> String {
+    let spans = words(text);
+    if spans.len() <= SNIPPET_WORDS {
+        return text.trim().to_owned();
+    }
+    let terms: Vec<String> = words(input)
+        .into_iter()
+        .map(|(a, b)| input[a..b].to_lowercase())
+        .collect();
+    let hit = spans
+        .iter()
+        .position(|&(a, b)| {
+            let word = text[a..b].to_lowercase();
+            terms.iter().any(|t| word.starts_with(t.as_str()))
+        })
+        .unwrap_or(0);
+    // A word of context before the match, as long as the window stays full.
+    let first = hit.saturating_sub(1).min(spans.len() - SNIPPET_WORDS);
+    let last = first + SNIPPET_WORDS - 1;
+    let from = if first == 0 { 0 } else { spans[first].0 };
+    let to = if last + 1 == spans.len() {
+        text.len()
+    } else {
+        spans[last].1
+    };
+    format!(
+        "{}{}{}",
+        if first == 0 { "" } else { "…" },
+        text[from..to].trim(),
+        if last + 1 == spans.len() { "" } else { "…" }
+    )
+}
+
 /// One conversation found by `GET /api/v1/search`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -66,6 +127,26 @@ mod tests {
         );
         assert_eq!(fts_query("a\"b OR").as_deref(), Some("\"a\"\"b\"* \"OR\"*"));
         assert_eq!(fts_query("NEAR(x"), Some("\"NEAR(x\"*".into()));
+    }
+
+    #[test]
+    fn snippets_show_a_dozen_words_around_the_first_match() {
+        let long = "Hello! I've checked: your parcel left our warehouse yesterday and should arrive within 2 days.";
+        assert_eq!(
+            snippet(long, "parc"),
+            "…your parcel left our warehouse yesterday and should arrive within 2 days."
+        );
+        assert_eq!(
+            snippet(long, "hello"),
+            "Hello! I've checked: your parcel left our warehouse yesterday and should…"
+        );
+        let short = "Sim, pode parcelar em até 6 vezes sem juros no cartão.";
+        assert_eq!(snippet(short, "parcel"), short);
+        // No word matches (a match through folded accents): the text from its start.
+        assert_eq!(
+            snippet(long, "zzz"),
+            "Hello! I've checked: your parcel left our warehouse yesterday and should…"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ fn init_refuses_a_taken_email_and_token_create_prints_one_line() {
     // Parent folders are created; --db may come from the environment.
     let db = dir.path().join("nested").join("deeper").join("sb.db");
     let out = Command::new(BIN)
-        .env("SWITCHBOARD_DB", &db)
+        .env("SWITCHBOARD_DB", common::db_arg(&db))
         .args([
             "init",
             "--company",
@@ -228,7 +228,7 @@ async fn login_logout_and_rate_limit() {
 #[tokio::test]
 async fn serve_stops_gracefully_on_sigterm_even_with_an_open_socket() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let fx = Fx::new();
+    let mut fx = Fx::new();
     let url = format!(
         "{}/api/v1/events?after=1",
         fx.server.url.replace("http://", "ws://")
@@ -241,7 +241,7 @@ async fn serve_stops_gracefully_on_sigterm_even_with_an_open_socket() {
     let (_ws, _) = tokio_tungstenite::connect_async(req)
         .await
         .expect("connect");
-    let mut server: Server = fx.server;
+    let server = &mut fx.server;
     let pid = server.child.id().to_string();
     let status = Command::new("kill")
         .args(["-TERM", &pid])

@@ -619,7 +619,8 @@ fn bad_mail_settings_stop_the_server_at_start_with_a_clear_message() {
         let out = Command::new(common::BIN)
             .arg("--db")
             .arg(common::db_arg(&db))
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--files"])
+            .arg(dir.path().join("files"))
             .args(args)
             .output()
             .expect("run switchboard-server");

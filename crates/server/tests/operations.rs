@@ -3,6 +3,8 @@
 //! token, and a `--db` that is a URL refused by name instead of becoming a stray SQLite file.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use std::process::Command;
 
@@ -120,9 +122,18 @@ fn a_database_url_is_refused_and_no_file_appears() {
     let unreachable = format!("postgres://sb:hunter2@127.0.0.1:{closed}/switchboard");
     for (db, expected) in [
         (unreachable.as_str(), "cannot connect to PostgreSQL"),
-        ("postgres://sb@db.internal:notaport/x", "the PostgreSQL address is not valid"),
-        ("mysql://root@localhost/sb", "`mysql://` databases are not supported"),
-        ("sqlite+wal://sb.db", "`sqlite+wal://` databases are not supported"),
+        (
+            "postgres://sb@db.internal:notaport/x",
+            "the PostgreSQL address is not valid",
+        ),
+        (
+            "mysql://root@localhost/sb",
+            "`mysql://` databases are not supported",
+        ),
+        (
+            "sqlite+wal://sb.db",
+            "`sqlite+wal://` databases are not supported",
+        ),
     ] {
         for via_env in [false, true] {
             let mut cmd = Command::new(BIN);
@@ -147,9 +158,47 @@ fn a_database_url_is_refused_and_no_file_appears() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(!out.status.success(), "{db} was accepted");
             assert!(stderr.contains(expected), "{db}: {stderr}");
-            assert!(!stderr.contains("hunter2"), "the password was shown: {stderr}");
+            assert!(
+                !stderr.contains("hunter2"),
+                "the password was shown: {stderr}"
+            );
         }
     }
     let left = files_under(cwd.path());
     assert!(left.is_empty(), "files appeared: {left:?}");
+}
+
+/// `/readyz` says 503 while the database does not answer, and the liveness probe stays 200:
+/// a PostgreSQL of the test's own, stopped under the running server.
+#[tokio::test]
+async fn readiness_fails_while_postgres_is_down_and_liveness_does_not() {
+    let pg = postgres_server::TestPg::start();
+    let dir = tempfile::tempdir().expect("tmp");
+    let files = dir.path().join("files");
+    let server = Server::start_on(
+        std::ffi::OsStr::new(&pg.url()),
+        &dir.path().join("server.log"),
+        &["--files".into(), files.into()],
+        &[],
+    );
+    let http = reqwest::Client::new();
+    let probe = |path: &'static str| {
+        let req = http.get(format!("{}{path}", server.url));
+        async move {
+            let resp = req.send().await.expect("probe");
+            (resp.status(), resp.json::<Value>().await.expect("json"))
+        }
+    };
+    let (st, body) = probe("/readyz").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    pg.stop();
+    let (st, body) = probe("/readyz").await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["status"], "unavailable");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    let (st, body) = probe("/healthz").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
 }

@@ -11,9 +11,8 @@ use switchboard_server::storage::sql::{optional, params, PgClient};
 #[test]
 fn the_same_statements_run_on_postgres() {
     let pg = TestPg::start();
-    let mut client = PgClient::new(
-        postgres::Client::connect(&pg.url(), postgres::NoTls).expect("connect"),
-    );
+    let mut client =
+        PgClient::new(postgres::Client::connect(&pg.url(), postgres::NoTls).expect("connect"));
     client
         .client
         .batch_execute(
@@ -56,9 +55,11 @@ fn the_same_statements_run_on_postgres() {
             .collect::<Result<_, _>>()
             .expect("decode");
         assert_eq!(ids, vec![1, 2]);
-        let none = optional(conn.query_row("SELECT id FROM t WHERE id = ?1", [3_i64], |r| {
-            r.get::<i64>(0)
-        }))
+        let none = optional(
+            conn.query_row("SELECT id FROM t WHERE id = ?1", [3_i64], |r| {
+                r.get::<i64>(0)
+            }),
+        )
         .expect("select");
         assert_eq!(none, None);
     }

@@ -1,4 +1,4 @@
-//! The PostgreSQL schema (migrations/postgres/0001_init.sql) against the SQLite schema the
+//! The PostgreSQL schema (migrations/postgres/*.sql) against the SQLite schema the
 //! server's own migrations build (`Db::open`), on a throwaway PostgreSQL started by the test:
 //! the same tables (FTS5 and SQLite's own tables aside), the same columns in the same order
 //! (generated tsvector columns may follow), the same NOT NULL-ness and defaults, types that the
@@ -15,7 +15,11 @@ use std::path::Path;
 use postgres_server::TestPg;
 use switchboard_server::storage::Db;
 
-const PG_SCHEMA: &str = include_str!("../migrations/postgres/0001_init.sql");
+/// Every PostgreSQL migration, in order (the server applies the same list).
+const PG_SCHEMA: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_delivery_claims.sql"),
+];
 
 #[derive(Debug)]
 struct Column {
@@ -352,9 +356,11 @@ fn compare_table(name: &str, lite: &Table, pg: &Table, problems: &mut Vec<String
 /// A connection to `url` with the schema applied.
 fn pg_with_schema(url: &str) -> postgres::Client {
     let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
-    client
-        .batch_execute(PG_SCHEMA)
-        .expect("migrations/postgres/0001_init.sql applies");
+    for migration in PG_SCHEMA {
+        client
+            .batch_execute(migration)
+            .expect("the migrations/postgres files apply");
+    }
     client
 }
 

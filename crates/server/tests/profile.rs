@@ -256,7 +256,7 @@ async fn tags_are_created_on_first_use_shared_and_counted() {
     fx.db()
         .write_blocking(|ctx| {
             Ok(ctx.tx.execute(
-                "UPDATE roles SET view_analytics = 1 WHERE name = 'Operator'",
+                "UPDATE roles SET view_analytics = TRUE WHERE name = 'Operator'",
                 (),
             )?)
         })

@@ -202,7 +202,7 @@ async fn outgoing_whatsapp_leaves_an_unseen_conversation_alone() {
     fx.db()
         .write_blocking(|ctx| {
             Ok(ctx.tx.execute(
-                "UPDATE clients SET blacklisted = 1 WHERE channel_account_id = ?1",
+                "UPDATE clients SET blacklisted = TRUE WHERE channel_account_id = ?1",
                 [wa],
             )?)
         })
@@ -393,9 +393,10 @@ async fn events_socket_closes_when_its_token_dies() {
     );
     fx.db()
         .write_blocking(|ctx| {
-            Ok(ctx
-                .tx
-                .execute("UPDATE operators SET active = 0 WHERE id = ?1", [fx.dave])?)
+            Ok(ctx.tx.execute(
+                "UPDATE operators SET active = FALSE WHERE id = ?1",
+                [fx.dave],
+            )?)
         })
         .expect("deactivate");
     let api_id = common::cli(&fx.db_path, &["token", "list"])
@@ -567,9 +568,11 @@ fn demo_channel_secrets_are_random_per_database() {
             .to_string();
         let stored: Vec<String> = common::open_db(&db)
             .read_blocking(|c| {
-                Ok(c.prepare("SELECT secret FROM channel_accounts ORDER BY id")?
-                    .query_map((), |r| r.get(0))?
-                    .collect::<Result<Vec<_>, _>>()?)
+                Ok(
+                    c.prepare("SELECT secret FROM channel_accounts ORDER BY id")?
+                        .query_map((), |r| r.get(0))?
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
             })
             .expect("secrets");
         assert!(stored.contains(&secret));

@@ -14,10 +14,10 @@
 
 use std::collections::HashMap;
 
+use crate::storage::sql::Conn;
 use axum::body::Bytes;
 use base64::Engine as _;
 use futures_util::Stream;
-use crate::storage::sql::Conn;
 use switchboard_protocol::{
     ActionLogPage, ActionLogRow, Id, LogAction, LogDetails, LogSource, LogTarget,
 };
@@ -290,7 +290,11 @@ impl<'c> Names<'c> {
     }
 
     /// What a row says, in plain words.
-    fn describe(&mut self, action: LogAction, d: &LogDetails) -> crate::storage::sql::Result<String> {
+    fn describe(
+        &mut self,
+        action: LogAction,
+        d: &LogDetails,
+    ) -> crate::storage::sql::Result<String> {
         let on_off = |b: Option<bool>| if b == Some(true) { "on" } else { "off" };
         Ok(match action {
             LogAction::Created => match d.source {

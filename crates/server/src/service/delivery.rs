@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::storage::sql::Conn;
+use crate::storage::sql::{Backend, Conn};
 use switchboard_protocol::{Change, Conversation, Delivery, Id, Message};
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
@@ -27,6 +27,8 @@ const MAX_ATTEMPTS: u32 = 20;
 const CLAIM_BATCH: u32 = 16;
 /// The worker looks at the queue at least this often, even without news.
 const IDLE_WAKE: Duration = Duration::from_secs(5);
+/// How often servers sharing a PostgreSQL look for rows of an instance that died.
+const RECOVER_EVERY: Duration = Duration::from_secs(60);
 /// Shortest pause of an idle worker (a failing database must not make it spin).
 const MIN_PAUSE: Duration = Duration::from_millis(20);
 /// Longest pause a receiver's `Retry-After` can impose.
@@ -45,12 +47,7 @@ pub fn initial_state(conn: &Conn<'_>, conv: &Conversation) -> ApiResult<Delivery
 }
 
 /// Queues a just-stored `pending` operator message.
-pub fn enqueue_in(
-    conn: &Conn<'_>,
-    msg: &Message,
-    conv: &Conversation,
-    now: i64,
-) -> ApiResult<()> {
+pub fn enqueue_in(conn: &Conn<'_>, msg: &Message, conv: &Conversation, now: i64) -> ApiResult<()> {
     deliveries::enqueue(
         conn,
         msg.id,
@@ -101,17 +98,13 @@ pub async fn run(
     mut wake: broadcast::Receiver<std::sync::Arc<crate::storage::changes::StoredChange>>,
     settings: WorkerSettings,
 ) {
-    let now = now_ms();
-    match db.write(move |ctx| recover(ctx, now)).await {
-        Ok((0, 0)) => {}
-        Ok((resent, failed)) => tracing::info!(
-            resent,
-            failed,
-            "the last run handed messages over without a result: delivering again where the channel drops repeats (same idempotency keys), failing the others"
-        ),
-        Err(e) => tracing::error!(error = %e, "cannot recover the delivery queue"),
-    }
+    recover_now(&db).await;
+    let mut recovered = tokio::time::Instant::now();
     loop {
+        if db.backend() == Backend::Postgres && recovered.elapsed() >= RECOVER_EVERY {
+            recover_now(&db).await;
+            recovered = tokio::time::Instant::now();
+        }
         // A read first: the writer is taken only when something is due.
         let next = match db.read(|conn| Ok(deliveries::next_due(conn)?)).await {
             Ok(next) => next,
@@ -121,9 +114,10 @@ pub async fn run(
             }
         };
         let now = now_ms();
-        if next.is_some_and(|at| at <= now) {
+        let claimant = db.claimant();
+        if let (true, Ok(claimant)) = (next.is_some_and(|at| at <= now), claimant) {
             match db
-                .write(move |ctx| Ok(deliveries::claim_due(ctx.tx, now, CLAIM_BATCH)?))
+                .write(move |ctx| Ok(deliveries::claim_due(ctx.tx, now, claimant, CLAIM_BATCH)?))
                 .await
             {
                 Ok(claimed) if !claimed.is_empty() => {
@@ -145,6 +139,19 @@ pub async fn run(
     }
 }
 
+async fn recover_now(db: &Db) {
+    let now = now_ms();
+    match db.write(move |ctx| recover(ctx, now)).await {
+        Ok((0, 0)) => {}
+        Ok((resent, failed)) => tracing::info!(
+            resent,
+            failed,
+            "a server handed messages over without a result: delivering again where the channel drops repeats (same idempotency keys), failing the others"
+        ),
+        Err(e) => tracing::error!(error = %e, "cannot recover the delivery queue"),
+    }
+}
+
 /// What the operator reads on a message that the last run handed to a channel without a
 /// result, where a second attempt could reach the client twice.
 pub const CUT_OFF: &str = "The server stopped while handing this message to the channel, so it may or may not have reached the client; it is not sent again by itself: check the chat and resend if needed";
@@ -152,6 +159,10 @@ pub const CUT_OFF: &str = "The server stopped while handing this message to the 
 /// Rows the last run left `sending` (handed over, no result stored): queued again with their
 /// key where the channel drops repeats (`channels::resends_safely`), failed with [`CUT_OFF`]
 /// elsewhere. Returns (queued again, failed).
+///
+/// One server process (SQLite) recovers every such row when it starts. Servers sharing a
+/// PostgreSQL recover only the rows of an instance that is gone (the others are being
+/// delivered now), and look again every [`RECOVER_EVERY`]: the dead one may not come back.
 fn recover(ctx: &mut WriteCtx<'_>, now: i64) -> ApiResult<(usize, usize)> {
     let mut failed = 0;
     for row in deliveries::sending(ctx.tx)? {

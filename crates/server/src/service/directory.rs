@@ -11,8 +11,8 @@
 //! - every change is a change record (open apps update their directory, and an operator whose
 //!   own record changes reloads who they are) and an action-log row.
 
-use rand::Rng;
 use crate::storage::sql::Conn;
+use rand::Rng;
 use switchboard_protocol::{
     Group, GroupPatch, Id, LogAction, LogDetails, LogTarget, NewGroupRequest, NewOperatorRequest,
     NewRoleRequest, Operator, OperatorCreated, OperatorPatch, PasswordReset, Permissions, Role,

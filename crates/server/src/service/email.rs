@@ -22,9 +22,9 @@
 
 use std::collections::HashMap;
 
+use crate::storage::sql::Conn;
 use lettre::message::Mailbox;
 use lettre::Address;
-use crate::storage::sql::Conn;
 use switchboard_protocol::{
     EmailConversationRequest, EmailSent, EmailWhitelist, Id, LogAction, LogDetails, LogTarget,
     MessageKind, Redact,

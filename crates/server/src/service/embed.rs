@@ -8,8 +8,8 @@
 //!   company's signing key: nothing is stored per link, and it opens only its conversation,
 //!   only while the setting is on and until it expires.
 
-use rand::RngCore;
 use crate::storage::sql::Conn;
+use rand::RngCore;
 use switchboard_protocol::{
     ConversationDetail, EmbedLink, Id, IframeSettings, LogAction, LogDetails, LogTarget,
     MessageKind,

@@ -16,8 +16,8 @@
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
 use crate::storage::sql::Conn;
+use ipnet::IpNet;
 use switchboard_protocol::{
     Id, IpWhitelistSettings, IpWhitelistUpdate, LogAction, LogDetails, LogTarget,
 };

@@ -1,9 +1,9 @@
 //! Search for `GET /api/v1/search`: the app's word-prefix rules
-//! ([`switchboard_protocol::search::fts_query`]) over the server's FTS5 indexes, limited to
+//! ([`switchboard_protocol::search::fts_query`]) over the server's search indexes, limited to
 //! the caller's visible conversations (DESIGN.md: whatever the REST API hides, search hides
 //! too).
 
-use switchboard_protocol::search::{fts_query, MIN_CHARS};
+use switchboard_protocol::search::{snippet, MIN_CHARS};
 use switchboard_protocol::{SearchHit, SearchResults};
 
 use super::actor::Principal;
@@ -27,13 +27,13 @@ pub async fn search(
             "The search text is too long ({chars} characters); use at most {MAX_CHARS}."
         )));
     }
-    let fts = fts_query(q).ok_or_else(|| {
+    let terms = search::Terms::new(q).ok_or_else(|| {
         ApiError::InvalidState(format!("Type at least {MIN_CHARS} characters to search."))
     })?;
     let hidden = principal.hidden();
     db.read(move |conn| {
         let company_id = principal.company_id();
-        let found = search::find(conn, company_id, &principal.viewer(), &fts, limit)?;
+        let found = search::find(conn, company_id, &principal.viewer(), &terms, limit)?;
         let mut hits = Vec::with_capacity(found.len());
         for h in found {
             // Read in the same transaction as the hit list, so the row is there.
@@ -47,7 +47,7 @@ pub async fn search(
                 continue;
             }
             let snippet = match h.message_id {
-                Some(m) => search::snippet(conn, &fts, m)?,
+                Some(m) => search::text(conn, m)?.map(|t| snippet(&t, &terms.text)),
                 None => None,
             };
             hits.push(SearchHit {

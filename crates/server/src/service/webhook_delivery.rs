@@ -57,9 +57,10 @@ pub async fn run(
             }
         };
         let now = now_ms();
-        if next.is_some_and(|at| at <= now) {
+        let claimant = db.claimant();
+        if let (true, Ok(claimant)) = (next.is_some_and(|at| at <= now), claimant) {
             match db
-                .read(move |conn| Ok(store::due_heads(conn, now, BATCH)?))
+                .write(move |ctx| Ok(store::claim_heads(ctx.tx, now, claimant, BATCH)?))
                 .await
             {
                 Ok(due) if !due.is_empty() => {

@@ -170,11 +170,12 @@ pub fn page(
                     WHERE id = a.target_id AND company_id = a.company_id)
             END
          FROM action_log a
-         WHERE a.company_id = ?1 AND (?2 IS NULL OR a.id < ?2)
-           AND (?3 IS NULL OR a.actor_operator_id = ?3)
-           AND (?4 IS NULL OR a.target_type = ?4) AND (?5 IS NULL OR a.target_id = ?5)
-           AND (?6 IS NULL OR a.action = ?6)
-           AND (?7 IS NULL OR a.created_at >= ?7) AND (?8 IS NULL OR a.created_at <= ?8)
+         -- The casts name the type of a filter left out (NULL) for PostgreSQL.
+         WHERE a.company_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR a.id < ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR a.actor_operator_id = ?3)
+           AND (CAST(?4 AS TEXT) IS NULL OR a.target_type = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR a.target_id = ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR a.action = ?6)
+           AND (CAST(?7 AS BIGINT) IS NULL OR a.created_at >= ?7) AND (CAST(?8 AS BIGINT) IS NULL OR a.created_at <= ?8)
          ORDER BY a.id DESC LIMIT ?9",
     )?;
     let rows = stmt.query_map(

@@ -28,7 +28,10 @@ pub struct NewAttachment<'a> {
     pub created_at: i64,
 }
 
-pub fn insert(conn: &Conn<'_>, a: &NewAttachment<'_>) -> crate::storage::sql::Result<AttachmentRef> {
+pub fn insert(
+    conn: &Conn<'_>,
+    a: &NewAttachment<'_>,
+) -> crate::storage::sql::Result<AttachmentRef> {
     conn.prepare_cached(
         "INSERT INTO attachments (company_id, conversation_id, sha256, size, content_type,
             file_name, created_by, created_at)
@@ -95,7 +98,11 @@ pub fn policy(conn: &Conn<'_>, group_id: Id) -> crate::storage::sql::Result<Grou
     .unwrap_or_default())
 }
 
-pub fn set_policy(conn: &Conn<'_>, group_id: Id, p: GroupFilePolicy) -> crate::storage::sql::Result<()> {
+pub fn set_policy(
+    conn: &Conn<'_>,
+    group_id: Id,
+    p: GroupFilePolicy,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO group_file_policies (group_id, block_send, block_receive) VALUES (?1, ?2, ?3)
          ON CONFLICT(group_id) DO UPDATE SET

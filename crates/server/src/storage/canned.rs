@@ -36,7 +36,11 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<CannedResponse>> {
+pub fn get(
+    conn: &Conn<'_>,
+    company_id: Id,
+    id: Id,
+) -> crate::storage::sql::Result<Option<CannedResponse>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM canned_responses WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],

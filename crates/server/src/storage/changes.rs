@@ -144,7 +144,11 @@ pub fn current_seq(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Resu
 }
 
 /// Whether the company has a record after `seq`.
-pub fn exists_after(conn: &Conn<'_>, company_id: Id, seq: i64) -> crate::storage::sql::Result<bool> {
+pub fn exists_after(
+    conn: &Conn<'_>,
+    company_id: Id,
+    seq: i64,
+) -> crate::storage::sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM changes WHERE company_id = ?1 AND seq > ?2)",
         params![company_id, seq],
@@ -187,9 +191,9 @@ fn scope_at(r: &Row<'_>, first: usize) -> crate::storage::sql::Result<Option<Sco
 fn row_to_change(r: &Row<'_>) -> crate::storage::sql::Result<StoredChange> {
     let data: Option<String> = r.get(5)?;
     let data = match data {
-        Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
-            crate::storage::sql::Error::decode(5, e)
-        })?),
+        Some(text) => Some(
+            serde_json::from_str(&text).map_err(|e| crate::storage::sql::Error::decode(5, e))?,
+        ),
         None => None,
     };
     let conversation_id: Option<Id> = r.get(6)?;
@@ -197,8 +201,7 @@ fn row_to_change(r: &Row<'_>) -> crate::storage::sql::Result<StoredChange> {
     let audience = match (conversation_id, only) {
         (Some(conversation_id), _) => {
             let after = scope_at(r, 12)?.ok_or_else(|| {
-                crate::storage::sql::Error::decode(12, "conversation change without scope",
-                )
+                crate::storage::sql::Error::decode(12, "conversation change without scope")
             })?;
             Audience::Conversation {
                 conversation_id,

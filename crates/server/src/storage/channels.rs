@@ -34,11 +34,12 @@ fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<ChannelRecord> {
     })
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> crate::storage::sql::Result<T> {
+fn json_column<T: serde::de::DeserializeOwned>(
+    r: &Row<'_>,
+    i: usize,
+) -> crate::storage::sql::Result<T> {
     let text: String = r.get(i)?;
-    serde_json::from_str(&text).map_err(|e| {
-        crate::storage::sql::Error::decode(i, e)
-    })
+    serde_json::from_str(&text).map_err(|e| crate::storage::sql::Error::decode(i, e))
 }
 
 const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url, config,
@@ -61,7 +62,11 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn set_config(conn: &Conn<'_>, id: Id, config: &serde_json::Value) -> crate::storage::sql::Result<()> {
+pub fn set_config(
+    conn: &Conn<'_>,
+    id: Id,
+    config: &serde_json::Value,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET config = ?2 WHERE id = ?1",
         params![id, config.to_string()],
@@ -84,13 +89,20 @@ pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<
     rows.collect()
 }
 
-pub fn list_records(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<ChannelRecord>> {
+pub fn list_records(
+    conn: &Conn<'_>,
+    company_id: Id,
+) -> crate::storage::sql::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([company_id], row_to_record)?;
     rows.collect()
 }
 
-pub fn set_callback_url(conn: &Conn<'_>, id: Id, url: Option<&str>) -> crate::storage::sql::Result<()> {
+pub fn set_callback_url(
+    conn: &Conn<'_>,
+    id: Id,
+    url: Option<&str>,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET callback_url = ?2 WHERE id = ?1",
         params![id, url],
@@ -106,7 +118,11 @@ pub fn list_all(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<ChannelRecor
 }
 
 /// One of the company's channel accounts, with its record (the admin's routes).
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<ChannelRecord>> {
+pub fn get(
+    conn: &Conn<'_>,
+    company_id: Id,
+    id: Id,
+) -> crate::storage::sql::Result<Option<ChannelRecord>> {
     optional(
         conn.prepare_cached(&format!("{SELECT} WHERE id = ?1 AND company_id = ?2"))?
             .query_row(params![id, company_id], row_to_record),

@@ -96,7 +96,11 @@ pub fn set_contact(conn: &Conn<'_>, id: Id, c: &ClientContact) -> crate::storage
     Ok(())
 }
 
-pub fn set_blacklisted(conn: &Conn<'_>, id: Id, blacklisted: bool) -> crate::storage::sql::Result<()> {
+pub fn set_blacklisted(
+    conn: &Conn<'_>,
+    id: Id,
+    blacklisted: bool,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE clients SET blacklisted = ?2 WHERE id = ?1",
         params![id, blacklisted],

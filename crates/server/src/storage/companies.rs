@@ -27,7 +27,8 @@ pub fn get(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Compan
 /// The oldest company (the one `token create` serves by default).
 pub fn first(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<Company>> {
     optional(conn.query_row(
-        "SELECT id, name FROM companies ORDER BY id LIMIT 1", (),
+        "SELECT id, name FROM companies ORDER BY id LIMIT 1",
+        (),
         |r| {
             Ok(Company {
                 id: r.get(0)?,

@@ -39,7 +39,11 @@ fn row_to_conversation(r: &Row<'_>) -> crate::storage::sql::Result<Conversation>
 }
 
 /// Inserts a conversation for `c.client` (whose id must exist) and returns its id.
-pub fn insert(conn: &Conn<'_>, company_id: Id, c: &Conversation) -> crate::storage::sql::Result<Id> {
+pub fn insert(
+    conn: &Conn<'_>,
+    company_id: Id,
+    c: &Conversation,
+) -> crate::storage::sql::Result<Id> {
     conn.prepare_cached(
         "INSERT INTO conversations (company_id, channel_account_id, client_id, status,
             operator_id, group_id, status_changed_at, closed_by, last_message_at,
@@ -111,7 +115,11 @@ pub fn set_last_message(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sq
     Ok(())
 }
 
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<Conversation>> {
+pub fn get(
+    conn: &Conn<'_>,
+    company_id: Id,
+    id: Id,
+) -> crate::storage::sql::Result<Option<Conversation>> {
     optional(conn.query_row(
         &format!("{} WHERE c.company_id = ?1 AND c.id = ?2", select()),
         params![company_id, id],
@@ -128,7 +136,10 @@ pub fn company_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option
     ))
 }
 
-pub fn get_by_client(conn: &Conn<'_>, client_id: Id) -> crate::storage::sql::Result<Option<Conversation>> {
+pub fn get_by_client(
+    conn: &Conn<'_>,
+    client_id: Id,
+) -> crate::storage::sql::Result<Option<Conversation>> {
     // Cached: every inbound message looks its conversation up this way.
     optional(
         conn.prepare_cached(&format!("{} WHERE c.client_id = ?1", select()))?
@@ -227,7 +238,11 @@ pub fn page_changed_since(
     rows.collect()
 }
 
-pub fn count_visible(conn: &Conn<'_>, company_id: Id, v: &Viewer) -> crate::storage::sql::Result<i64> {
+pub fn count_visible(
+    conn: &Conn<'_>,
+    company_id: Id,
+    v: &Viewer,
+) -> crate::storage::sql::Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) FROM conversations c JOIN clients cl ON cl.id = c.client_id
          WHERE c.company_id = ?1 AND {}",
@@ -269,7 +284,10 @@ pub fn list(
         conds.push(format!("c.operator_id = {o}"));
     }
     if let Some(b) = f.blacklisted {
-        conds.push(format!("cl.blacklisted = {}", if b { "TRUE" } else { "FALSE" }));
+        conds.push(format!(
+            "cl.blacklisted = {}",
+            if b { "TRUE" } else { "FALSE" }
+        ));
     }
     if f.unread {
         conds.push(
@@ -281,7 +299,8 @@ pub fn list(
     }
     if f.not_answered {
         conds.push(
-            "c.last_message_from_operator = FALSE AND c.last_client_message_id IS NOT NULL".to_string(),
+            "c.last_message_from_operator = FALSE AND c.last_client_message_id IS NOT NULL"
+                .to_string(),
         );
     }
     let sql = format!(
@@ -295,7 +314,11 @@ pub fn list(
 }
 
 /// Ids of the company's conversations in `group_id`.
-pub fn ids_in_group(conn: &Conn<'_>, company_id: Id, group_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
+pub fn ids_in_group(
+    conn: &Conn<'_>,
+    company_id: Id,
+    group_id: Id,
+) -> crate::storage::sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare(
         "SELECT id FROM conversations WHERE company_id = ?1 AND group_id = ?2 ORDER BY id",
     )?;

@@ -1,6 +1,6 @@
 //! Queries on `deliveries`, the persistent queue of operator messages to deliver.
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{params, Backend, Conn, Row};
 use switchboard_protocol::Id;
 
 use super::optional;
@@ -114,18 +114,33 @@ pub fn requeue(
 }
 
 /// Rows left `sending` by a server that stopped mid-delivery.
+/// `sending` rows whose server is gone: every one on SQLite (one server, which is starting);
+/// on PostgreSQL those of an instance that died.
+fn orphaned(conn: &Conn<'_>) -> String {
+    format!(
+        "state = 'sending' AND {}",
+        crate::storage::postgres::unclaimed(conn, "deliveries")
+    )
+}
+
+/// The rows a server that stopped mid-delivery left `sending`.
 pub fn sending(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<Delivery>> {
-    let mut stmt = conn.prepare(&format!(
-        "{SELECT} WHERE state = 'sending' ORDER BY message_id"
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE {} ORDER BY message_id",
+        orphaned(conn)
     ))?;
     let rows = stmt.query_map((), row_to_delivery)?;
     rows.collect()
 }
 
-/// Rows left `sending` by a server that stopped mid-delivery, queued again with their key.
+/// The rows of [`sending`], queued again with their key.
 pub fn recover_orphans(conn: &Conn<'_>, now: i64) -> crate::storage::sql::Result<usize> {
     conn.execute(
-        "UPDATE deliveries SET state = 'queued', next_attempt_at = ?1 WHERE state = 'sending'",
+        &format!(
+            "UPDATE deliveries SET state = 'queued', next_attempt_at = ?1, claimed_by = NULL
+             WHERE {}",
+            orphaned(conn)
+        ),
         [now],
     )
 }
@@ -137,28 +152,40 @@ const HEADS: &str = "state = 'queued' AND NOT EXISTS (SELECT 1 FROM deliveries e
       AND e.message_id < deliveries.message_id
       AND e.state IN ('queued', 'sending'))";
 
-/// Due [`HEADS`], marked `sending` with one more attempt.
 /// How many answers wait for their channel (`queued`) and are being delivered (`sending`).
 pub fn pending_counts(conn: &Conn<'_>) -> crate::storage::sql::Result<(i64, i64)> {
     conn.prepare_cached(
-        "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'sending'), 0)
+        "SELECT COUNT(*) FILTER (WHERE state = 'queued'), COUNT(*) FILTER (WHERE state = 'sending')
          FROM deliveries WHERE state IN ('queued', 'sending')",
     )?
     .query_row((), |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
-pub fn claim_due(conn: &Conn<'_>, now: i64, limit: u32) -> crate::storage::sql::Result<Vec<Delivery>> {
+/// Due [`HEADS`], marked `sending` by `claimant` (see `Db::claimant`) with one more attempt.
+/// With several servers on one PostgreSQL, a row another server is claiming is skipped, never
+/// claimed twice.
+pub fn claim_due(
+    conn: &Conn<'_>,
+    now: i64,
+    claimant: Option<i64>,
+    limit: u32,
+) -> crate::storage::sql::Result<Vec<Delivery>> {
+    let lock = match conn.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE {HEADS} AND next_attempt_at <= ?1 ORDER BY message_id LIMIT ?2"
+        "{SELECT} WHERE {HEADS} AND next_attempt_at <= ?1 ORDER BY message_id LIMIT ?2{lock}"
     ))?;
     let rows: Vec<Delivery> = stmt
         .query_map(params![now, limit], row_to_delivery)?
         .collect::<crate::storage::sql::Result<_>>()?;
     let mut claim = conn.prepare_cached(
-        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 WHERE message_id = ?1",
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, claimed_by = ?2
+         WHERE message_id = ?1",
     )?;
     for r in &rows {
-        claim.execute([r.message_id])?;
+        claim.execute(params![r.message_id, claimant])?;
     }
     Ok(rows
         .into_iter()
@@ -205,7 +232,11 @@ pub fn by_platform_id(
     ))
 }
 
-pub fn mark_failed(conn: &Conn<'_>, message_id: Id, reason: &str) -> crate::storage::sql::Result<()> {
+pub fn mark_failed(
+    conn: &Conn<'_>,
+    message_id: Id,
+    reason: &str,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE message_id = ?1",
         params![message_id, reason],

@@ -13,7 +13,12 @@ fn row_to_group(r: &Row<'_>) -> crate::storage::sql::Result<Group> {
     })
 }
 
-pub fn insert(conn: &Conn<'_>, company_id: Id, name: &str, color: &str) -> crate::storage::sql::Result<Id> {
+pub fn insert(
+    conn: &Conn<'_>,
+    company_id: Id,
+    name: &str,
+    color: &str,
+) -> crate::storage::sql::Result<Id> {
     conn.execute(
         "INSERT INTO company_groups (company_id, name, color) VALUES (?1, ?2, ?3)",
         params![company_id, name, color],

@@ -7,7 +7,11 @@ use switchboard_protocol::Id;
 use super::optional;
 
 /// The message stored for `platform_id` on `channel_id`, if any.
-pub fn find(conn: &Conn<'_>, channel_id: Id, platform_id: &str) -> crate::storage::sql::Result<Option<Id>> {
+pub fn find(
+    conn: &Conn<'_>,
+    channel_id: Id,
+    platform_id: &str,
+) -> crate::storage::sql::Result<Option<Id>> {
     optional(
         conn.prepare_cached(
             "SELECT message_id FROM inbound_refs WHERE channel_account_id = ?1 AND platform_id = ?2",

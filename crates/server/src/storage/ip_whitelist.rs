@@ -17,9 +17,8 @@ pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<(bool
     let Some((enabled, entries)) = row else {
         return Ok((false, Vec::new()));
     };
-    let entries = serde_json::from_str(&entries).map_err(|e| {
-        crate::storage::sql::Error::decode(1, Box::new(e))
-    })?;
+    let entries = serde_json::from_str(&entries)
+        .map_err(|e| crate::storage::sql::Error::decode(1, Box::new(e)))?;
     Ok((enabled, entries))
 }
 
@@ -30,8 +29,7 @@ pub fn set(
     enabled: bool,
     entries: &[String],
 ) -> crate::storage::sql::Result<()> {
-    let json = serde_json::to_string(entries)
-        .map_err(|e| crate::storage::sql::Error::encode(e))?;
+    let json = serde_json::to_string(entries).map_err(|e| crate::storage::sql::Error::encode(e))?;
     conn.execute(
         "INSERT INTO ip_whitelists (company_id, enabled, entries) VALUES (?1, ?2, ?3)
          ON CONFLICT (company_id) DO UPDATE SET enabled = excluded.enabled,

@@ -12,7 +12,7 @@ pub fn of_conversation(
         "SELECT m.id, t.name FROM message_tags mt
          JOIN messages m ON m.id = mt.message_id
          JOIN tags t ON t.id = mt.tag_id
-         WHERE m.conversation_id = ?1 ORDER BY m.id, t.name",
+         WHERE m.conversation_id = ?1 ORDER BY m.id, lower(t.name)",
     )?;
     let mut out: Vec<MessageTags> = Vec::new();
     let rows = stmt.query_map([conversation_id], |r| Ok((r.get::<Id>(0)?, r.get(1)?)))?;

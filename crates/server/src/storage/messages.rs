@@ -66,7 +66,11 @@ pub fn insert(
     })
 }
 
-pub fn get(conn: &Conn<'_>, conversation_id: Id, id: Id) -> crate::storage::sql::Result<Option<Message>> {
+pub fn get(
+    conn: &Conn<'_>,
+    conversation_id: Id,
+    id: Id,
+) -> crate::storage::sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE conversation_id = ?1 AND id = ?2"),
         params![conversation_id, id],
@@ -118,7 +122,10 @@ pub fn page(
 }
 
 /// Every message of these conversations, by conversation then id.
-pub fn list_for_conversations(conn: &Conn<'_>, ids: &[Id]) -> crate::storage::sql::Result<Vec<Message>> {
+pub fn list_for_conversations(
+    conn: &Conn<'_>,
+    ids: &[Id],
+) -> crate::storage::sql::Result<Vec<Message>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -34,6 +34,7 @@ pub mod roles;
 pub mod search;
 pub mod sql;
 pub mod tokens;
+pub mod transfer;
 pub mod webhooks;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0019_personal_data.sql"),
     include_str!("../../migrations/0020_channel_tags.sql"),
     include_str!("../../migrations/0021_role_permissions.sql"),
+    include_str!("../../migrations/0022_delivery_claims.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.
@@ -136,6 +138,10 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// This instance does not hold its lock now, so it must not claim queued rows (`Db::claimant`).
+#[derive(Debug, Clone, Copy)]
+pub struct NotClaiming;
+
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -160,6 +166,7 @@ enum Store {
         /// Taken only when the handle is dropped (see `Drop for Inner`).
         pool: Option<postgres::Pool>,
         config: ::postgres::Config,
+        instance: Arc<postgres::Instance>,
     },
 }
 
@@ -309,6 +316,7 @@ impl Db {
         Ok(Self::from_store(Store::Postgres {
             pool: Some(pool),
             config,
+            instance: Arc::new(postgres::Instance::new()),
         }))
     }
 
@@ -369,15 +377,35 @@ impl Db {
         }
     }
 
+    /// Whom the rows this server hands to channels belong to: `Ok(None)` on SQLite (one
+    /// server), this instance's id on PostgreSQL, `Err` while this instance does not hold its
+    /// lock (not yet, or its connection dropped): it must not claim rows then, since the
+    /// others would take them for a dead instance's.
+    pub fn claimant(&self) -> Result<Option<i64>, NotClaiming> {
+        match &self.inner.store {
+            Store::Sqlite { .. } => Ok(None),
+            Store::Postgres { instance, .. } => {
+                if instance.held.load(std::sync::atomic::Ordering::SeqCst) {
+                    Ok(Some(i64::from(instance.id)))
+                } else {
+                    Err(NotClaiming)
+                }
+            }
+        }
+    }
+
     /// Sends every committed change record to `publisher` (the live feed of the events socket).
     /// Call once, before the handle is cloned. On PostgreSQL that includes the records other
     /// server instances commit.
     pub fn with_publisher(self, publisher: broadcast::Sender<Arc<StoredChange>>) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
-                if let Store::Postgres { config, .. } = &inner.store {
+                if let Store::Postgres {
+                    config, instance, ..
+                } = &inner.store
+                {
                     let feed = publisher.clone();
-                    postgres::start_feed(config.clone(), move |changes| {
+                    postgres::start_feed(config.clone(), instance.clone(), move |changes| {
                         publish_to(Some(&feed), changes);
                     });
                 }

@@ -35,8 +35,9 @@ const FROM: &str = "FROM operators o LEFT JOIN roles r ON r.id = o.role_id";
 
 fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<OperatorRecord> {
     let super_admin: bool = r.get(3)?;
-    let flag =
-        |i: usize| -> crate::storage::sql::Result<bool> { Ok(r.get::<Option<bool>>(i)?.unwrap_or(false)) };
+    let flag = |i: usize| -> crate::storage::sql::Result<bool> {
+        Ok(r.get::<Option<bool>>(i)?.unwrap_or(false))
+    };
     let permissions = if super_admin {
         Permissions::all()
     } else {
@@ -83,7 +84,10 @@ impl OperatorRecord {
 }
 
 /// Completes a record with what depends on its groups.
-fn with_groups(conn: &Conn<'_>, mut rec: OperatorRecord) -> crate::storage::sql::Result<OperatorRecord> {
+fn with_groups(
+    conn: &Conn<'_>,
+    mut rec: OperatorRecord,
+) -> crate::storage::sql::Result<OperatorRecord> {
     rec.operator.group_ids = group_ids(conn, rec.operator.id)?;
     rec.hidden = HiddenClientData::for_operator(
         &super::personal_data::get(conn, rec.company_id)?,
@@ -113,14 +117,18 @@ pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> crate::storage:
 
 pub fn email_exists(conn: &Conn<'_>, email: &str) -> crate::storage::sql::Result<bool> {
     conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM operators WHERE email = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM operators WHERE lower(email) = lower(?1))",
         [email],
         |r| r.get(0),
     )
 }
 
 /// The operator of `company_id` with this id, with groups.
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<OperatorRecord>> {
+pub fn get(
+    conn: &Conn<'_>,
+    company_id: Id,
+    id: Id,
+) -> crate::storage::sql::Result<Option<OperatorRecord>> {
     let rec = optional(conn.query_row(
         &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.id = ?2"),
         params![company_id, id],
@@ -135,7 +143,7 @@ pub fn by_email(
     email: &str,
 ) -> crate::storage::sql::Result<Option<(OperatorRecord, String)>> {
     let found = optional(conn.query_row(
-        &format!("SELECT {COLUMNS}, o.password_hash {FROM} WHERE o.email = ?1"),
+        &format!("SELECT {COLUMNS}, o.password_hash {FROM} WHERE lower(o.email) = lower(?1)"),
         [email],
         |r| Ok((row_to_record(r)?, r.get::<String>(COLUMN_COUNT)?)),
     ))?;
@@ -171,9 +179,7 @@ pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<
          ORDER BY og.operator_id, og.group_id",
     )?;
     let pairs = memberships
-        .query_map([company_id], |r| {
-            Ok((r.get::<Id>(0)?, r.get::<Id>(1)?))
-        })?
+        .query_map([company_id], |r| Ok((r.get::<Id>(0)?, r.get::<Id>(1)?)))?
         .collect::<crate::storage::sql::Result<Vec<_>>>()?;
     Ok(recs
         .into_iter()
@@ -197,7 +203,11 @@ pub fn group_ids(conn: &Conn<'_>, operator_id: Id) -> crate::storage::sql::Resul
     rows.collect()
 }
 
-pub fn add_to_group(conn: &Conn<'_>, operator_id: Id, group_id: Id) -> crate::storage::sql::Result<()> {
+pub fn add_to_group(
+    conn: &Conn<'_>,
+    operator_id: Id,
+    group_id: Id,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO operator_groups (operator_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![operator_id, group_id],

@@ -32,7 +32,11 @@ pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Perso
 }
 
 /// Replaces the company's settings (exempt groups already checked to be the company's).
-pub fn set(conn: &Conn<'_>, company_id: Id, s: &PersonalDataSettings) -> crate::storage::sql::Result<()> {
+pub fn set(
+    conn: &Conn<'_>,
+    company_id: Id,
+    s: &PersonalDataSettings,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "INSERT INTO personal_data_settings (company_id, enabled, hide_avatars) VALUES (?1, ?2, ?3)
          ON CONFLICT (company_id) DO UPDATE SET enabled = excluded.enabled,

@@ -24,7 +24,10 @@ use super::sql::{self, PgClient};
 use super::{changes, StorageError, StoredChange};
 
 /// The schema, one file per version; `schema_version` records the applied ones.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_delivery_claims.sql"),
+];
 
 /// The channel the change notifications use.
 const CHANNEL: &str = "switchboard_changes";
@@ -34,6 +37,27 @@ const MIGRATION_LOCK: i64 = -1;
 const POOL_SIZE: u32 = 16;
 /// Records read per query by the feed.
 const FEED_PAGE: i64 = 1000;
+/// First half of the advisory lock key a running server instance holds (the second half is
+/// its id); `pg_locks` lists it while the instance's connection lives.
+pub(crate) const INSTANCE_CLASS: i32 = 0x5342_4931;
+
+/// This server instance among the others on the same database: the delivery queue marks the
+/// rows it hands to channels with `id`, and treats rows of an instance whose lock is gone
+/// (it died) as orphans. `held`: the feed's connection holds the lock now.
+#[derive(Debug)]
+pub struct Instance {
+    pub id: i32,
+    pub held: std::sync::atomic::AtomicBool,
+}
+
+impl Instance {
+    pub fn new() -> Self {
+        Self {
+            id: rand::Rng::gen_range(&mut rand::thread_rng(), 1..i32::MAX),
+            held: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
 
 /// Opens connections for the pool.
 #[derive(Debug)]
@@ -131,6 +155,21 @@ fn migrate(client: &mut postgres::Client) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// SQL condition: the row of `table` is no live instance's (`claimed_by` names none, or an
+/// instance whose lock no session holds any more: it died). Always true on SQLite, whose one
+/// server claims nothing that outlives its own run.
+pub(crate) fn unclaimed(conn: &sql::Conn<'_>, table: &str) -> String {
+    match conn.backend() {
+        sql::Backend::Sqlite => "TRUE".into(),
+        sql::Backend::Postgres => format!(
+            "({table}.claimed_by IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                   AND l.classid = {INSTANCE_CLASS} AND l.objsubid = 2
+                   AND l.objid::bigint = {table}.claimed_by))"
+        ),
+    }
+}
+
 /// Statements a transaction runs before it appends its first record of `company_id`: the
 /// company's lock (records commit in `seq` order) and the notification (sent at commit).
 pub(super) const ORDER_CHANGES: [&str; 2] = [
@@ -139,9 +178,10 @@ pub(super) const ORDER_CHANGES: [&str; 2] = [
 ];
 
 /// Starts the feed thread for the life of the process; it reconnects (after a pause)
-/// whenever its connection fails.
+/// whenever its connection fails. Its connection also holds the instance's lock.
 pub(super) fn start_feed(
     config: postgres::Config,
+    instance: std::sync::Arc<Instance>,
     publish: impl Fn(Vec<StoredChange>) + Send + 'static,
 ) {
     let spawned = std::thread::Builder::new()
@@ -149,9 +189,12 @@ pub(super) fn start_feed(
         .spawn(move || {
             let mut last: Option<HashMap<i64, i64>> = None;
             loop {
-                if let Err(e) = listen(&config, &mut last, &publish) {
+                if let Err(e) = listen(&config, &instance, &mut last, &publish) {
                     tracing::warn!(error = %e, "the change feed lost PostgreSQL; reconnecting");
                 }
+                instance
+                    .held
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(500));
             }
         });
@@ -163,10 +206,28 @@ pub(super) fn start_feed(
 /// One connection's life: listen, catch up, then follow notifications until it fails.
 fn listen(
     config: &postgres::Config,
+    instance: &Instance,
     last: &mut Option<HashMap<i64, i64>>,
     publish: &dyn Fn(Vec<StoredChange>),
 ) -> sql::Result<()> {
     let mut client = PgClient::new(config.connect(NoTls)?);
+    let locked: bool = client
+        .client
+        .query_one(
+            "SELECT pg_try_advisory_lock($1, $2)",
+            &[&INSTANCE_CLASS, &instance.id],
+        )?
+        .get(0);
+    if !locked {
+        tracing::error!(
+            id = instance.id,
+            "another server instance holds this instance's id"
+        );
+        return Ok(());
+    }
+    instance
+        .held
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     client.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     let known = match last {
         // First connection: what exists now is history, not news.

@@ -52,8 +52,8 @@ pub fn notes_of(conn: &Conn<'_>, client_id: Id) -> crate::storage::sql::Result<V
 }
 
 pub fn tags(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Tag>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name FROM tags WHERE company_id = ?1 ORDER BY name")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name FROM tags WHERE company_id = ?1 ORDER BY lower(name)")?;
     let rows = stmt.query_map([company_id], |r| {
         Ok(Tag {
             id: r.get(0)?,
@@ -72,7 +72,7 @@ pub fn tag_by_name_or_insert(
     now: i64,
 ) -> crate::storage::sql::Result<(Tag, bool)> {
     let found = optional(conn.query_row(
-        "SELECT id, name FROM tags WHERE company_id = ?1 AND name = ?2",
+        "SELECT id, name FROM tags WHERE company_id = ?1 AND lower(name) = lower(?2)",
         params![company_id, name],
         |r| {
             Ok(Tag {
@@ -112,10 +112,13 @@ pub fn tag_message(
 }
 
 /// Tag names of one message, alphabetical.
-pub fn tags_of_message(conn: &Conn<'_>, message_id: Id) -> crate::storage::sql::Result<Vec<String>> {
+pub fn tags_of_message(
+    conn: &Conn<'_>,
+    message_id: Id,
+) -> crate::storage::sql::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.name FROM message_tags mt JOIN tags t ON t.id = mt.tag_id
-         WHERE mt.message_id = ?1 ORDER BY t.name",
+         WHERE mt.message_id = ?1 ORDER BY lower(t.name)",
     )?;
     let rows = stmt.query_map([message_id], |r| r.get(0))?;
     rows.collect()
@@ -126,7 +129,7 @@ pub fn tag_counts(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Resul
     let mut stmt = conn.prepare_cached(
         "SELECT t.name, COUNT(mt.message_id) AS n FROM tags t
          LEFT JOIN message_tags mt ON mt.tag_id = t.id
-         WHERE t.company_id = ?1 GROUP BY t.id ORDER BY n DESC, t.name",
+         WHERE t.company_id = ?1 GROUP BY t.id ORDER BY n DESC, lower(t.name)",
     )?;
     let rows = stmt.query_map([company_id], |r| {
         Ok(TagCount {

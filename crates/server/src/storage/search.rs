@@ -1,10 +1,39 @@
-//! Queries on the FTS5 indexes of migration 0008 (`clients_fts`, `messages_fts`).
+//! Search over clients' names and message text: SQLite's FTS5 indexes of migration 0008
+//! (`clients_fts`, `messages_fts`), or PostgreSQL's `search_vector` columns (its schema says
+//! how they keep FTS5's word rules). The rules of what is found and who may see it are the
+//! same on both; only the matching differs.
 
-use crate::storage::sql::{params, Conn, OptionalExtension};
+use crate::storage::sql::{params, Backend, Conn, OptionalExtension};
 use switchboard_protocol::Id;
 
 use super::conversations::visibility_sql;
 use crate::policy::Viewer;
+
+/// What the operator typed, in each backend's form.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// The FTS5 expression (`switchboard_protocol::search::fts_query`).
+    pub fts: String,
+    /// The text as typed, which PostgreSQL's `search_query()` turns into prefix terms.
+    pub text: String,
+}
+
+impl Terms {
+    /// `None` when the text is too short to search (the protocol's rule).
+    pub fn new(q: &str) -> Option<Self> {
+        Some(Self {
+            fts: switchboard_protocol::search::fts_query(q)?,
+            text: q.trim().to_owned(),
+        })
+    }
+
+    fn for_backend(&self, conn: &Conn<'_>) -> &str {
+        match conn.backend() {
+            Backend::Sqlite => &self.fts,
+            Backend::Postgres => &self.text,
+        }
+    }
+}
 
 /// A conversation that matched, and its newest matching message when message text matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,8 +43,7 @@ pub struct Hit {
 }
 
 /// Conversations of `company_id` visible to `v` whose client's name or one of whose messages
-/// matches the FTS5 expression `fts` (built by `switchboard_protocol::search::fts_query`),
-/// newest activity first. Visibility is the list's own SQL filter, so search shows nothing
+/// matches `terms`, newest activity first. Visibility is the list's own SQL filter, so search shows nothing
 /// the conversation list would hide. The loop is driven by the hits (each index queried
 /// once, restricted to the company), not by the company's conversations, so a rare word over a
 /// large company stays cheap.
@@ -23,12 +51,14 @@ pub fn find(
     conn: &Conn<'_>,
     company_id: Id,
     v: &Viewer,
-    fts: &str,
+    terms: &Terms,
     limit: i64,
 ) -> crate::storage::sql::Result<Vec<Hit>> {
     // CROSS JOIN fixes the join order and `+` keeps the company index out, so SQLite starts
     // from the FTS hits even without statistics (otherwise it scans the company's rows).
-    let sql = format!(
+    // PostgreSQL plans from its statistics and the GIN indexes.
+    let sql = match conn.backend() {
+        Backend::Sqlite => format!(
         "WITH msg_hits(conversation_id, message_id) AS (
              SELECT m.conversation_id, MAX(m.id) FROM messages_fts f CROSS JOIN messages m ON m.id = f.rowid
              CROSS JOIN conversations mc ON mc.id = m.conversation_id AND mc.company_id = ?1
@@ -43,10 +73,28 @@ pub fn find(
          LEFT JOIN msg_hits mh ON mh.conversation_id = c.id
          WHERE c.id IN hits AND +c.company_id = ?1 AND {}
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?3",
-        visibility_sql(v)
-    );
+            visibility_sql(v)
+        ),
+        Backend::Postgres => format!(
+            "WITH msg_hits(conversation_id, message_id) AS (
+             SELECT m.conversation_id, MAX(m.id) FROM messages m
+             JOIN conversations mc ON mc.id = m.conversation_id AND mc.company_id = ?1
+             WHERE m.search_vector @@ search_query(?2) GROUP BY m.conversation_id),
+         hits(id) AS (
+             SELECT conversation_id FROM msg_hits
+             UNION
+             SELECT nc.id FROM clients f JOIN conversations nc ON nc.client_id = f.id
+             WHERE f.search_vector @@ search_query(?2) AND nc.company_id = ?1)
+         SELECT c.id, mh.message_id
+         FROM conversations c JOIN clients cl ON cl.id = c.client_id
+         LEFT JOIN msg_hits mh ON mh.conversation_id = c.id
+         WHERE c.id IN (SELECT id FROM hits) AND c.company_id = ?1 AND {}
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?3",
+            visibility_sql(v)
+        ),
+    };
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![company_id, fts, limit], |r| {
+    let rows = stmt.query_map(params![company_id, terms.for_backend(conn), limit], |r| {
         Ok(Hit {
             conversation_id: r.get(0)?,
             message_id: r.get(1)?,
@@ -55,15 +103,11 @@ pub fn find(
     rows.collect()
 }
 
-/// Up to a dozen words of message `message_id` around the match, as plain text (the app
-/// never renders text as HTML, so no markup is added).
-pub fn snippet(conn: &Conn<'_>, fts: &str, message_id: Id) -> crate::storage::sql::Result<Option<String>> {
-    conn.prepare_cached(
-        "SELECT snippet(messages_fts, 0, '', '', '…', 12) FROM messages_fts
-         WHERE messages_fts MATCH ?1 AND rowid = ?2",
-    )?
-    .query_row(params![fts, message_id], |r| r.get(0))
-    .optional()
+/// The text of message `message_id` (a hit's), for its snippet.
+pub fn text(conn: &Conn<'_>, message_id: Id) -> crate::storage::sql::Result<Option<String>> {
+    conn.prepare_cached("SELECT text FROM messages WHERE id = ?1")?
+        .query_row([message_id], |r| r.get(0))
+        .optional()
 }
 
 #[cfg(test)]
@@ -103,8 +147,8 @@ mod tests {
             hidden: switchboard_protocol::HiddenClientData::NONE,
         };
         let find = |q: &str| {
-            let fts = switchboard_protocol::search::fts_query(q).expect("query");
-            super::find(&conn, 1, &all, &fts, 10).expect("find")
+            let terms = super::Terms::new(q).expect("query");
+            super::find(&conn, 1, &all, &terms, 10).expect("find")
         };
         let by_name = Hit {
             conversation_id: 1,
@@ -118,8 +162,11 @@ mod tests {
         assert_eq!(find("parc"), vec![by_text.clone()]);
         assert_eq!(find("arcel"), vec![]);
         // Another company sees nothing.
-        let fts = switchboard_protocol::search::fts_query("gert").expect("query");
-        assert_eq!(super::find(&conn, 2, &all, &fts, 10).expect("find"), vec![]);
+        let terms = super::Terms::new("gert").expect("query");
+        assert_eq!(
+            super::find(&conn, 2, &all, &terms, 10).expect("find"),
+            vec![]
+        );
         // Triggers: a rename replaces the indexed display name, keeping the original one.
         conn.execute_batch("UPDATE clients SET display_name = 'Trudy' WHERE id = 1")
             .expect("rename");

@@ -84,7 +84,11 @@ fn pg_message(e: &postgres::Error) -> String {
             Some(detail) => format!("{} ({}): {detail}", db.message(), db.code().code()),
             None => format!("{} ({})", db.message(), db.code().code()),
         },
-        None => e.to_string(),
+        // The driver's own failures ("error serializing parameter 0") say why in their source.
+        None => match std::error::Error::source(e) {
+            Some(why) => format!("{e}: {why}"),
+            None => e.to_string(),
+        },
     }
 }
 
@@ -261,13 +265,42 @@ macro_rules! decode_of {
     )*};
 }
 
+/// An integer column read as i64. PostgreSQL types an integer literal, a `CASE` of literals
+/// or `CAST(… AS INTEGER)` as INT4 where SQLite has just integers, so the narrower widths
+/// are taken too.
+fn pg_int(row: &postgres::Row, idx: usize) -> Result<Option<i64>> {
+    use postgres::types::Type;
+    let ty = row.columns().get(idx).map(|c| c.type_().clone());
+    Ok(match ty {
+        Some(t) if t == Type::INT4 => row.try_get::<_, Option<i32>>(idx)?.map(i64::from),
+        Some(t) if t == Type::INT2 => row.try_get::<_, Option<i16>>(idx)?.map(i64::from),
+        _ => row.try_get::<_, Option<i64>>(idx)?,
+    })
+}
+
+impl Decode for i64 {
+    fn from_sqlite(row: &rusqlite::Row<'_>, idx: usize) -> Result<Self> {
+        Ok(row.get(idx)?)
+    }
+    fn from_pg(row: &postgres::Row, idx: usize) -> Result<Self> {
+        pg_int(row, idx)?.ok_or_else(|| Error::decode(idx, "NULL where a number was expected"))
+    }
+}
+
+impl Decode for Option<i64> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, idx: usize) -> Result<Self> {
+        Ok(row.get(idx)?)
+    }
+    fn from_pg(row: &postgres::Row, idx: usize) -> Result<Self> {
+        pg_int(row, idx)
+    }
+}
+
 decode_of!(
-    i64,
     f64,
     bool,
     String,
     Vec<u8>,
-    Option<i64>,
     Option<f64>,
     Option<bool>,
     Option<String>,
@@ -408,12 +441,18 @@ impl PgTx<'_> {
 impl PgExec for PgTx<'_> {
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
         let st = self.statement(sql)?;
-        Ok(self.tx.borrow_mut().query(&st, &pg_refs(&pg_params(params)))?)
+        Ok(self
+            .tx
+            .borrow_mut()
+            .query(&st, &pg_refs(&pg_params(params)))?)
     }
 
     fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
         let st = self.statement(sql)?;
-        Ok(self.tx.borrow_mut().execute(&st, &pg_refs(&pg_params(params)))?)
+        Ok(self
+            .tx
+            .borrow_mut()
+            .execute(&st, &pg_refs(&pg_params(params)))?)
     }
 
     fn first(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<postgres::Row>> {
@@ -475,7 +514,9 @@ impl<'a> Conn<'a> {
             Conn::Sqlite(c) => Ok(c
                 .prepare_cached(sql)?
                 .execute(sqlite_params(&params).as_slice())?),
-            Conn::Postgres(tx) => Ok(usize::try_from(tx.execute(sql, &params)?).unwrap_or(usize::MAX)),
+            Conn::Postgres(tx) => {
+                Ok(usize::try_from(tx.execute(sql, &params)?).unwrap_or(usize::MAX))
+            }
         }
     }
 
@@ -688,9 +729,11 @@ mod tests {
             })
             .expect("select");
         assert_eq!(got, (1, "Ada".to_string(), true));
-        let none = optional(conn.query_row("SELECT id FROM t WHERE id = ?1", [2_i64], |r| {
-            r.get::<i64>(0)
-        }))
+        let none = optional(
+            conn.query_row("SELECT id FROM t WHERE id = ?1", [2_i64], |r| {
+                r.get::<i64>(0)
+            }),
+        )
         .expect("select");
         assert_eq!(none, None);
         let ids: Vec<i64> = conn

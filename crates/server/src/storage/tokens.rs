@@ -21,7 +21,10 @@ pub fn insert_api_token(
 }
 
 /// `(token id, company id)` of a live API token.
-pub fn find_api_token(conn: &Conn<'_>, hash: &str) -> crate::storage::sql::Result<Option<(Id, Id)>> {
+pub fn find_api_token(
+    conn: &Conn<'_>,
+    hash: &str,
+) -> crate::storage::sql::Result<Option<(Id, Id)>> {
     optional(conn.query_row(
         "SELECT id, company_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
         [hash],
@@ -196,11 +199,15 @@ pub fn revoke_session_by_prefix(
 }
 
 /// Revokes every live session of an operator (found by email); returns how many.
-pub fn revoke_sessions_of(conn: &Conn<'_>, email: &str, now: i64) -> crate::storage::sql::Result<usize> {
+pub fn revoke_sessions_of(
+    conn: &Conn<'_>,
+    email: &str,
+    now: i64,
+) -> crate::storage::sql::Result<usize> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?2
          WHERE revoked_at IS NULL
-           AND operator_id IN (SELECT id FROM operators WHERE email = ?1)",
+           AND operator_id IN (SELECT id FROM operators WHERE lower(email) = lower(?1))",
         params![email, now],
     )
 }

@@ -1,7 +1,7 @@
 //! Queries on `webhooks` (subscriptions), `webhook_outbox` (events waiting for their
 //! receiver) and `webhook_attempts` (the delivery log).
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{params, Backend, Conn, Row};
 use switchboard_protocol::{Id, Webhook, WebhookAttempt, WebhookOutcome};
 
 use super::optional;
@@ -56,7 +56,11 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<StoredWebhook>> {
+pub fn get(
+    conn: &Conn<'_>,
+    company_id: Id,
+    id: Id,
+) -> crate::storage::sql::Result<Option<StoredWebhook>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM webhooks WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],
@@ -89,7 +93,12 @@ pub fn update(conn: &Conn<'_>, w: &Webhook, now: i64) -> crate::storage::sql::Re
     Ok(())
 }
 
-pub fn set_secret(conn: &Conn<'_>, id: Id, secret: &str, now: i64) -> crate::storage::sql::Result<()> {
+pub fn set_secret(
+    conn: &Conn<'_>,
+    id: Id,
+    secret: &str,
+    now: i64,
+) -> crate::storage::sql::Result<()> {
     conn.execute(
         "UPDATE webhooks SET secret = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, secret, now],
@@ -153,23 +162,43 @@ pub fn outbox_len(conn: &Conn<'_>) -> crate::storage::sql::Result<i64> {
 }
 
 pub fn next_due(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", (), |r| {
-        r.get(0)
-    })
+    // Events a live instance is sending are not due for anyone else.
+    conn.query_row(
+        &format!(
+            "SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE {}",
+            crate::storage::postgres::unclaimed(conn, "webhook_outbox")
+        ),
+        (),
+        |r| r.get(0),
+    )
 }
 
-/// Due events that are first in line: no older queued event of the same webhook and order
-/// key (a conversation's events reach a receiver in order, a retry holds the ones after it).
-pub fn due_heads(conn: &Conn<'_>, now: i64, limit: u32) -> crate::storage::sql::Result<Vec<Queued>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.webhook_id, e.event_id, e.event, e.body, e.attempts
-         FROM webhook_outbox e
-         WHERE e.next_attempt_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM webhook_outbox p
-               WHERE p.webhook_id = e.webhook_id AND p.order_key = e.order_key AND p.id < e.id)
-         ORDER BY e.id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![now, limit], |r| {
+/// Claims for `claimant` (see `Db::claimant`) the due events that are first in line: no older
+/// queued event of the same webhook and order key (a conversation's events reach a receiver in
+/// order, a retry holds the ones after it). An event another live server instance claimed is
+/// skipped, never sent twice at once; one whose instance died is claimed again (delivery is
+/// at least once, with the event's `id`).
+pub fn claim_heads(
+    conn: &Conn<'_>,
+    now: i64,
+    claimant: Option<i64>,
+    limit: u32,
+) -> crate::storage::sql::Result<Vec<Queued>> {
+    let lock = match conn.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "UPDATE webhook_outbox SET claimed_by = ?3 WHERE id IN (
+             SELECT e.id FROM webhook_outbox e
+             WHERE e.next_attempt_at <= ?1 AND {}
+               AND NOT EXISTS (SELECT 1 FROM webhook_outbox p
+                   WHERE p.webhook_id = e.webhook_id AND p.order_key = e.order_key AND p.id < e.id)
+             ORDER BY e.id LIMIT ?2{lock})
+         RETURNING id, webhook_id, event_id, event, body, attempts",
+        crate::storage::postgres::unclaimed(conn, "e")
+    ))?;
+    let rows = stmt.query_map(params![now, limit, claimant], |r| {
         Ok(Queued {
             id: r.get(0)?,
             webhook_id: r.get(1)?,
@@ -179,7 +208,9 @@ pub fn due_heads(conn: &Conn<'_>, now: i64, limit: u32) -> crate::storage::sql::
             attempts: r.get(5)?,
         })
     })?;
-    rows.collect()
+    let mut claimed = rows.collect::<crate::storage::sql::Result<Vec<_>>>()?;
+    claimed.sort_by_key(|q| q.id);
+    Ok(claimed)
 }
 
 /// What one attempt found out.
@@ -220,7 +251,8 @@ pub fn record_attempt(
     // A finished event leaves the queue; its attempts stay in the log.
     let updated = match result.outcome {
         WebhookOutcome::Retry => conn.execute(
-            "UPDATE webhook_outbox SET attempts = ?2, next_attempt_at = ?3 WHERE id = ?1",
+            "UPDATE webhook_outbox SET attempts = ?2, next_attempt_at = ?3, claimed_by = NULL
+             WHERE id = ?1",
             params![q.id, attempt, result.next_attempt_at],
         )?,
         WebhookOutcome::Delivered | WebhookOutcome::Failed => {
@@ -311,7 +343,7 @@ mod tests {
                 body: "{}",
             };
             enqueue(ctx.tx, hook, &e, 1)?;
-            let q = due_heads(ctx.tx, 1, 10)?.pop().expect("queued");
+            let q = claim_heads(ctx.tx, 1, None, 10)?.pop().expect("queued");
             delete(ctx.tx, hook)?;
             let result = AttemptResult {
                 status_code: Some(200),

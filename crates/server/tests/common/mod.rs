@@ -171,28 +171,37 @@ impl Server {
     pub fn start_with_env(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         // SWITCHBOARD_TEST_LOG_DIR keeps every server's log after its test (to read a failure).
         let log = match std::env::var_os("SWITCHBOARD_TEST_LOG_DIR") {
-            Some(dir) => std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(Path::new(&dir).join(format!("{}.log", pg_name(db))))
-                .expect("log file"),
-            None => std::fs::File::create(db.with_extension("log")).expect("log file"),
+            Some(dir) => Path::new(&dir).join(format!("{}.log", pg_name(db))),
+            None => db.with_extension("log"),
         };
         // On PostgreSQL the files go where they would beside the SQLite file.
         let mut files = db.as_os_str().to_owned();
         files.push(".files");
-        let files: Vec<std::ffi::OsString> =
-            if on_postgres() && !extra.iter().any(|a| a.starts_with("--files")) {
-                vec!["--files".into(), files]
-            } else {
-                Vec::new()
-            };
+        let mut args: Vec<std::ffi::OsString> = extra.iter().map(Into::into).collect();
+        if on_postgres() && !extra.iter().any(|a| a.starts_with("--files")) {
+            args.extend(["--files".into(), files]);
+        }
+        Self::start_on(&db_arg(db), &log, &args, env)
+    }
+
+    /// `serve` on the database `--db` names as given (a file even when the suite runs on
+    /// PostgreSQL), logging to `log`.
+    pub fn start_on(
+        db: &std::ffi::OsStr,
+        log: &Path,
+        extra: &[std::ffi::OsString],
+        env: &[(&str, &str)],
+    ) -> Self {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("log file");
         let mut child = Command::new(BIN)
             .arg("--db")
-            .arg(db_arg(db))
+            .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
-            .args(files)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -392,26 +401,29 @@ fn build_fixture(db_path: &Path) -> Ids {
             )?;
             let g1 = groups::insert(tx, company, "1st line", "#3b82f6")?;
             let g2 = groups::insert(tx, company, "2nd line", "#f97316")?;
-            let add =
-                |name: &str, email: &str, role: Id, group: Option<Id>| -> switchboard_server::storage::sql::Result<Id> {
-                    let id = operators::insert(
-                        tx,
-                        &NewOperator {
-                            company_id: company,
-                            name,
-                            email,
-                            password_hash: hash,
-                            super_admin: false,
-                            role_id: Some(role),
-                        },
-                        now,
-                    )?;
-                    if let Some(g) = group {
-                        operators::add_to_group(tx, id, g)?;
-                    }
-                    tokens::insert_session(tx, id, &token_hash(&session(id)), now)?;
-                    Ok(id)
-                };
+            let add = |name: &str,
+                       email: &str,
+                       role: Id,
+                       group: Option<Id>|
+             -> switchboard_server::storage::sql::Result<Id> {
+                let id = operators::insert(
+                    tx,
+                    &NewOperator {
+                        company_id: company,
+                        name,
+                        email,
+                        password_hash: hash,
+                        super_admin: false,
+                        role_id: Some(role),
+                    },
+                    now,
+                )?;
+                if let Some(g) = group {
+                    operators::add_to_group(tx, id, g)?;
+                }
+                tokens::insert_session(tx, id, &token_hash(&session(id)), now)?;
+                Ok(id)
+            };
             let anna = add("Anna", "anna@acme.test", op_role, Some(g1))?;
             let bob = add("Bob", "bob@acme.test", op_role, Some(g1))?;
             let sue = add("Sue", "sue@acme.test", sup_role, Some(g1))?;
@@ -537,6 +549,21 @@ fn build_fixture(db_path: &Path) -> Ids {
 }
 
 pub const PINNED_EXTERNAL_ID: &str = "pinned-1";
+
+impl Drop for Fx {
+    /// On PostgreSQL the test's database goes with it (the cluster outlives the tests).
+    fn drop(&mut self) {
+        if let Some(base) = pg_base() {
+            let _ = self.server.child.kill();
+            let _ = self.server.child.wait();
+            let name = pg_name(&self.db_path);
+            pg_admin(&base, |admin| {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            });
+        }
+    }
+}
 
 impl Fx {
     pub fn new() -> Self {

@@ -111,8 +111,9 @@ impl TestPg {
     }
 }
 
-impl Drop for TestPg {
-    fn drop(&mut self) {
+impl TestPg {
+    /// Stops the cluster now (as a crash would: `immediate`); dropping it later is harmless.
+    pub fn stop(&self) {
         let data = self.dir.path().join("data").to_string_lossy().into_owned();
         let tool = self.bin.join("pg_ctl");
         let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
@@ -125,5 +126,11 @@ impl Drop for TestPg {
         } else {
             Command::new(&tool).args(args).output()
         };
+    }
+}
+
+impl Drop for TestPg {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

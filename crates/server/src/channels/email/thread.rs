@@ -47,7 +47,11 @@ fn key(address: &str) -> String {
     format!("thread:{}", address.to_lowercase())
 }
 
-pub fn load(conn: &Conn<'_>, channel_id: Id, address: &str) -> crate::storage::sql::Result<Option<Thread>> {
+pub fn load(
+    conn: &Conn<'_>,
+    channel_id: Id,
+    address: &str,
+) -> crate::storage::sql::Result<Option<Thread>> {
     Ok(channel_cursors::get(conn, channel_id, &key(address))?
         .and_then(|v| serde_json::from_str(&v).ok()))
 }
