@@ -35,7 +35,8 @@ export SWITCHBOARD_S3_VENV=${SWITCHBOARD_S3_VENV:-$HOME/.cache/switchboard/s3-ve
 # Debian/Ubuntu packages: Tauri's WebKitGTK build deps, and for tests a virtual display,
 # WebKit's WebDriver, a D-Bus session with a notification daemon and GNOME Keyring, an SMTP
 # server (aiosmtpd), an IMAP server (Dovecot; the Email channel tests run their own) and
-# Chromium for the LiveChat widget's browser tests (tests/widget).
+# Chromium for the LiveChat widget's browser tests (tests/widget), and PostgreSQL, which the
+# server's suite runs on a second time (tests/postgres).
 APT_PACKAGES=(
   pkg-config build-essential curl file libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
@@ -70,8 +71,12 @@ ensure_system_packages() {
     print_other_platforms
     return 0
   fi
-  local missing=()
-  for pkg in "${APT_PACKAGES[@]}"; do
+  local missing=() wanted=("${APT_PACKAGES[@]}")
+  # Where docker is installed, a compose checks the sample production setup (tests/deploy).
+  if command -v docker >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+    wanted+=(docker-compose)
+  fi
+  for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -317,6 +322,7 @@ cmd_test() {
   suite svelte-check count_checks bash -c "cd ui && npm run --silent check"
   suite cargo-deny count_checks deny_check
   suite actionlint count_plain tests/ci/actionlint.sh
+  suite deploy count_plain tests/deploy/compose-config.sh
   build_rust
   suite rust count_cargo cargo test --workspace --no-fail-fast
   suite rust-postgres count_cargo tests/postgres/run.sh

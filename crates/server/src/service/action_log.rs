@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use crate::storage::sql::Conn;
+use crate::storage::sql::{self, Conn};
 use axum::body::Bytes;
 use base64::Engine as _;
 use futures_util::Stream;
@@ -86,7 +86,7 @@ pub async fn page(
         let rows = rows
             .into_iter()
             .map(|r| names.row(r))
-            .collect::<crate::storage::sql::Result<Vec<_>>>()?;
+            .collect::<sql::Result<Vec<_>>>()?;
         Ok(ActionLogPage { rows, next_cursor })
     })
     .await
@@ -218,7 +218,7 @@ impl<'c> Names<'c> {
         }
     }
 
-    fn operator(&mut self, id: Id) -> crate::storage::sql::Result<String> {
+    fn operator(&mut self, id: Id) -> sql::Result<String> {
         if !self.operators.contains_key(&id) {
             let n = operators::get(self.conn, self.company_id, id)?.map(|o| o.operator.name);
             self.operators.insert(id, n);
@@ -231,7 +231,7 @@ impl<'c> Names<'c> {
             .unwrap_or_else(|| format!("operator {id}")))
     }
 
-    fn group(&mut self, id: Id) -> crate::storage::sql::Result<String> {
+    fn group(&mut self, id: Id) -> sql::Result<String> {
         if !self.groups.contains_key(&id) {
             let n = groups::get(self.conn, self.company_id, id)?.map(|g| g.name);
             self.groups.insert(id, n);
@@ -244,7 +244,7 @@ impl<'c> Names<'c> {
             .unwrap_or_else(|| format!("group {id}")))
     }
 
-    fn row(&mut self, r: NamedRow) -> crate::storage::sql::Result<ActionLogRow> {
+    fn row(&mut self, r: NamedRow) -> sql::Result<ActionLogRow> {
         let NamedRow {
             row,
             target,
@@ -290,11 +290,7 @@ impl<'c> Names<'c> {
     }
 
     /// What a row says, in plain words.
-    fn describe(
-        &mut self,
-        action: LogAction,
-        d: &LogDetails,
-    ) -> crate::storage::sql::Result<String> {
+    fn describe(&mut self, action: LogAction, d: &LogDetails) -> sql::Result<String> {
         let on_off = |b: Option<bool>| if b == Some(true) { "on" } else { "off" };
         Ok(match action {
             LogAction::Created => match d.source {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::storage::sql::Conn;
+use crate::storage::sql::{self, Conn};
 use switchboard_protocol::{
     AttachmentRef, Change, Conversation, ConversationAction, ConversationDetail,
     ConversationStatus, Delivery, ErrorFacts, Id, LogAction, LogDetails, LogEntry, LogTarget,
@@ -568,7 +568,7 @@ pub async fn log(db: &Db, principal: Principal, id: Id) -> ApiResult<Vec<LogEntr
             .ok_or_else(|| ApiError::conversation_not_found(id))?;
         let show_ip = principal.full_rights();
         let mut operator_names: HashMap<Id, Option<String>> = HashMap::new();
-        let mut operator_name = |id: Id| -> crate::storage::sql::Result<Option<String>> {
+        let mut operator_name = |id: Id| -> sql::Result<Option<String>> {
             if let Some(n) = operator_names.get(&id) {
                 return Ok(n.clone());
             }

@@ -1,7 +1,7 @@
 //! Queries on `action_log` (every movement of a conversation and every admin action) and on
 //! `processed_actions` (idempotency keys of app actions and offline edits).
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Id, LogAction, LogDetails, LogTarget};
 
 use super::optional;
@@ -35,11 +35,11 @@ pub struct LoggedAction {
     pub created_at: i64,
 }
 
-pub fn insert(conn: &Conn<'_>, e: &Entry<'_>) -> crate::storage::sql::Result<Id> {
+pub fn insert(conn: &Conn<'_>, e: &Entry<'_>) -> sql::Result<Id> {
     let details = (*e.details != LogDetails::default())
         .then(|| serde_json::to_string(e.details))
         .transpose()
-        .map_err(|err| crate::storage::sql::Error::encode(err))?;
+        .map_err(sql::Error::encode)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO action_log (company_id, actor_operator_id, actor_token_id, target_type,
             target_id, action, ip, details, created_at)
@@ -61,7 +61,7 @@ pub fn insert(conn: &Conn<'_>, e: &Entry<'_>) -> crate::storage::sql::Result<Id>
 
 /// A row as stored; names this version does not know and unreadable details are logged and
 /// shown as `Unknown` / empty rather than hiding the row.
-fn row_to_logged(r: &Row<'_>) -> crate::storage::sql::Result<LoggedAction> {
+fn row_to_logged(r: &Row<'_>) -> sql::Result<LoggedAction> {
     let id: Id = r.get(0)?;
     let action: String = r.get(4)?;
     let details: Option<String> = r.get(6)?;
@@ -89,7 +89,7 @@ fn row_to_logged(r: &Row<'_>) -> crate::storage::sql::Result<LoggedAction> {
 }
 
 /// How many rows the company's log holds.
-pub fn count(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<i64> {
+pub fn count(conn: &Conn<'_>, company_id: Id) -> sql::Result<i64> {
     conn.query_row(
         "SELECT COUNT(*) FROM action_log WHERE company_id = ?1",
         [company_id],
@@ -102,7 +102,7 @@ pub fn list_for_target(
     company_id: Id,
     target: LogTarget,
     target_id: Id,
-) -> crate::storage::sql::Result<Vec<LoggedAction>> {
+) -> sql::Result<Vec<LoggedAction>> {
     let mut stmt = conn.prepare(
         "SELECT id, actor_operator_id, actor_token_id, target_id, action, ip, details, note,
             created_at
@@ -145,7 +145,7 @@ pub fn page(
     f: &Filter,
     before: Option<Id>,
     limit: u32,
-) -> crate::storage::sql::Result<Vec<NamedRow>> {
+) -> sql::Result<Vec<NamedRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.actor_operator_id, a.actor_token_id, a.target_id, a.action, a.ip,
             a.details, a.note, a.created_at, a.target_type,
@@ -214,11 +214,7 @@ pub struct Processed {
 }
 
 /// What a key was already applied to, if it was.
-pub fn processed(
-    conn: &Conn<'_>,
-    company_id: Id,
-    key: &str,
-) -> crate::storage::sql::Result<Option<Processed>> {
+pub fn processed(conn: &Conn<'_>, company_id: Id, key: &str) -> sql::Result<Option<Processed>> {
     optional(conn.query_row(
         "SELECT conversation_id, result_id FROM processed_actions
          WHERE company_id = ?1 AND action_id = ?2",
@@ -238,7 +234,7 @@ pub fn mark_processed(
     key: &str,
     done: Processed,
     now: i64,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO processed_actions
              (company_id, action_id, conversation_id, result_id, created_at)

@@ -1,6 +1,6 @@
 //! Queries on `attachments` and `group_file_policies`.
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::{AttachmentRef, GroupFilePolicy, Id};
 
 use super::optional;
@@ -28,10 +28,7 @@ pub struct NewAttachment<'a> {
     pub created_at: i64,
 }
 
-pub fn insert(
-    conn: &Conn<'_>,
-    a: &NewAttachment<'_>,
-) -> crate::storage::sql::Result<AttachmentRef> {
+pub fn insert(conn: &Conn<'_>, a: &NewAttachment<'_>) -> sql::Result<AttachmentRef> {
     conn.prepare_cached(
         "INSERT INTO attachments (company_id, conversation_id, sha256, size, content_type,
             file_name, created_by, created_at)
@@ -57,11 +54,7 @@ pub fn insert(
 }
 
 /// The attachment `id` of `company_id` (other companies' ids are unknown).
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<AttachmentRecord>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<AttachmentRecord>> {
     optional(conn.query_row(
         "SELECT id, file_name, size, content_type, sha256, company_id, conversation_id, created_by
          FROM attachments WHERE company_id = ?1 AND id = ?2",
@@ -84,7 +77,7 @@ pub fn get(
 }
 
 /// The group's policy; everything allowed when none was set.
-pub fn policy(conn: &Conn<'_>, group_id: Id) -> crate::storage::sql::Result<GroupFilePolicy> {
+pub fn policy(conn: &Conn<'_>, group_id: Id) -> sql::Result<GroupFilePolicy> {
     Ok(optional(conn.query_row(
         "SELECT block_send, block_receive FROM group_file_policies WHERE group_id = ?1",
         [group_id],
@@ -98,11 +91,7 @@ pub fn policy(conn: &Conn<'_>, group_id: Id) -> crate::storage::sql::Result<Grou
     .unwrap_or_default())
 }
 
-pub fn set_policy(
-    conn: &Conn<'_>,
-    group_id: Id,
-    p: GroupFilePolicy,
-) -> crate::storage::sql::Result<()> {
+pub fn set_policy(conn: &Conn<'_>, group_id: Id, p: GroupFilePolicy) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO group_file_policies (group_id, block_send, block_receive) VALUES (?1, ?2, ?3)
          ON CONFLICT(group_id) DO UPDATE SET

@@ -1,13 +1,13 @@
 //! Queries on `canned_responses`.
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{CannedResponse, Id};
 
 use super::optional;
 
 const COLUMNS: &str = "id, title, text, global, operator_id, updated_at";
 
-fn row_to_canned(r: &Row<'_>) -> crate::storage::sql::Result<CannedResponse> {
+fn row_to_canned(r: &Row<'_>) -> sql::Result<CannedResponse> {
     Ok(CannedResponse {
         id: r.get(0)?,
         title: r.get(1)?,
@@ -26,7 +26,7 @@ pub fn insert(
     title: &str,
     text: &str,
     now: i64,
-) -> crate::storage::sql::Result<Id> {
+) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO canned_responses (company_id, operator_id, global, title, text, created_at,
             updated_at)
@@ -36,11 +36,7 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<CannedResponse>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<CannedResponse>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM canned_responses WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],
@@ -53,7 +49,7 @@ pub fn list_for(
     conn: &Conn<'_>,
     company_id: Id,
     operator_id: Id,
-) -> crate::storage::sql::Result<Vec<CannedResponse>> {
+) -> sql::Result<Vec<CannedResponse>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM canned_responses
          WHERE company_id = ?1 AND (global = TRUE OR operator_id = ?2)
@@ -63,13 +59,7 @@ pub fn list_for(
     rows.collect()
 }
 
-pub fn update(
-    conn: &Conn<'_>,
-    id: Id,
-    title: &str,
-    text: &str,
-    now: i64,
-) -> crate::storage::sql::Result<()> {
+pub fn update(conn: &Conn<'_>, id: Id, title: &str, text: &str, now: i64) -> sql::Result<()> {
     conn.execute(
         "UPDATE canned_responses SET title = ?2, text = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, title, text, now],
@@ -77,7 +67,7 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> sql::Result<()> {
     conn.execute("DELETE FROM canned_responses WHERE id = ?1", [id])?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The change log (`changes` table): append records with their audience, read them back in
 //! `seq` order.
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Change, ChangeOp, ConversationStatus, Id};
 
 use super::{parse_enum, WriteCtx};
@@ -135,7 +135,7 @@ pub fn append(
 }
 
 /// The company's newest seq (0 when it has none).
-pub fn current_seq(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<i64> {
+pub fn current_seq(conn: &Conn<'_>, company_id: Id) -> sql::Result<i64> {
     conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE company_id = ?1",
         [company_id],
@@ -144,11 +144,7 @@ pub fn current_seq(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Resu
 }
 
 /// Whether the company has a record after `seq`.
-pub fn exists_after(
-    conn: &Conn<'_>,
-    company_id: Id,
-    seq: i64,
-) -> crate::storage::sql::Result<bool> {
+pub fn exists_after(conn: &Conn<'_>, company_id: Id, seq: i64) -> sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM changes WHERE company_id = ?1 AND seq > ?2)",
         params![company_id, seq],
@@ -162,7 +158,7 @@ pub fn list_after(
     company_id: Id,
     seq: i64,
     limit: i64,
-) -> crate::storage::sql::Result<Vec<StoredChange>> {
+) -> sql::Result<Vec<StoredChange>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, company_id, entity, entity_id, op, data, conversation_id,
             before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
@@ -174,7 +170,7 @@ pub fn list_after(
     rows.collect()
 }
 
-fn scope_at(r: &Row<'_>, first: usize) -> crate::storage::sql::Result<Option<Scope>> {
+fn scope_at(r: &Row<'_>, first: usize) -> sql::Result<Option<Scope>> {
     let status: Option<String> = r.get(first)?;
     let Some(status) = status else {
         return Ok(None);
@@ -188,21 +184,18 @@ fn scope_at(r: &Row<'_>, first: usize) -> crate::storage::sql::Result<Option<Sco
     }))
 }
 
-fn row_to_change(r: &Row<'_>) -> crate::storage::sql::Result<StoredChange> {
+fn row_to_change(r: &Row<'_>) -> sql::Result<StoredChange> {
     let data: Option<String> = r.get(5)?;
     let data = match data {
-        Some(text) => Some(
-            serde_json::from_str(&text).map_err(|e| crate::storage::sql::Error::decode(5, e))?,
-        ),
+        Some(text) => Some(serde_json::from_str(&text).map_err(|e| sql::Error::decode(5, e))?),
         None => None,
     };
     let conversation_id: Option<Id> = r.get(6)?;
     let only: Option<Id> = r.get(17)?;
     let audience = match (conversation_id, only) {
         (Some(conversation_id), _) => {
-            let after = scope_at(r, 12)?.ok_or_else(|| {
-                crate::storage::sql::Error::decode(12, "conversation change without scope")
-            })?;
+            let after = scope_at(r, 12)?
+                .ok_or_else(|| sql::Error::decode(12, "conversation change without scope"))?;
             Audience::Conversation {
                 conversation_id,
                 before: scope_at(r, 7)?,

@@ -1,6 +1,6 @@
 //! Queries on `channel_accounts` (connected Telegram bots, WhatsApp numbers, mailboxes …).
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{ChannelAccount, ChannelKind, Id};
 
 use super::{optional, parse_enum};
@@ -17,7 +17,7 @@ pub struct ChannelRecord {
     pub config: serde_json::Value,
 }
 
-fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<ChannelRecord> {
+fn row_to_record(r: &Row<'_>) -> sql::Result<ChannelRecord> {
     Ok(ChannelRecord {
         account: ChannelAccount {
             id: r.get(0)?,
@@ -34,12 +34,9 @@ fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<ChannelRecord> {
     })
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(
-    r: &Row<'_>,
-    i: usize,
-) -> crate::storage::sql::Result<T> {
+fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> sql::Result<T> {
     let text: String = r.get(i)?;
-    serde_json::from_str(&text).map_err(|e| crate::storage::sql::Error::decode(i, e))
+    serde_json::from_str(&text).map_err(|e| sql::Error::decode(i, e))
 }
 
 const SELECT: &str = "SELECT id, kind, name, group_id, company_id, secret, callback_url, config,
@@ -53,7 +50,7 @@ pub fn insert(
     group_id: Option<Id>,
     secret: Option<&str>,
     now: i64,
-) -> crate::storage::sql::Result<Id> {
+) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO channel_accounts (company_id, kind, name, group_id, secret, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -62,11 +59,7 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn set_config(
-    conn: &Conn<'_>,
-    id: Id,
-    config: &serde_json::Value,
-) -> crate::storage::sql::Result<()> {
+pub fn set_config(conn: &Conn<'_>, id: Id, config: &serde_json::Value) -> sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET config = ?2 WHERE id = ?1",
         params![id, config.to_string()],
@@ -75,7 +68,7 @@ pub fn set_config(
 }
 
 /// Any company's channel account (the inbound endpoint knows only the channel id).
-pub fn get_any(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<ChannelRecord>> {
+pub fn get_any(conn: &Conn<'_>, id: Id) -> sql::Result<Option<ChannelRecord>> {
     // Cached: every inbound message checks its channel.
     optional(
         conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
@@ -83,26 +76,19 @@ pub fn get_any(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Ch
     )
 }
 
-pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<ChannelAccount>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<ChannelAccount>> {
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([company_id], |r| row_to_record(r).map(|c| c.account))?;
     rows.collect()
 }
 
-pub fn list_records(
-    conn: &Conn<'_>,
-    company_id: Id,
-) -> crate::storage::sql::Result<Vec<ChannelRecord>> {
+pub fn list_records(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} WHERE company_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([company_id], row_to_record)?;
     rows.collect()
 }
 
-pub fn set_callback_url(
-    conn: &Conn<'_>,
-    id: Id,
-    url: Option<&str>,
-) -> crate::storage::sql::Result<()> {
+pub fn set_callback_url(conn: &Conn<'_>, id: Id, url: Option<&str>) -> sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET callback_url = ?2 WHERE id = ?1",
         params![id, url],
@@ -111,18 +97,14 @@ pub fn set_callback_url(
 }
 
 /// Every company's channel accounts (the `channel list` command).
-pub fn list_all(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<ChannelRecord>> {
+pub fn list_all(conn: &Conn<'_>) -> sql::Result<Vec<ChannelRecord>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY company_id, id"))?;
     let rows = stmt.query_map((), row_to_record)?;
     rows.collect()
 }
 
 /// One of the company's channel accounts, with its record (the admin's routes).
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<ChannelRecord>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<ChannelRecord>> {
     optional(
         conn.prepare_cached(&format!("{SELECT} WHERE id = ?1 AND company_id = ?2"))?
             .query_row(params![id, company_id], row_to_record),
@@ -130,7 +112,7 @@ pub fn get(
 }
 
 /// Name, group, the disabled flag and the tags, as the admin set them.
-pub fn update(conn: &Conn<'_>, account: &ChannelAccount) -> crate::storage::sql::Result<()> {
+pub fn update(conn: &Conn<'_>, account: &ChannelAccount) -> sql::Result<()> {
     let tags = serde_json::Value::from(account.tags.clone()).to_string();
     conn.execute(
         "UPDATE channel_accounts SET name = ?2, group_id = ?3, disabled = ?4, tags = ?5
@@ -147,7 +129,7 @@ pub fn update(conn: &Conn<'_>, account: &ChannelAccount) -> crate::storage::sql:
 }
 
 /// How many conversations came in through the channel (closed ones too).
-pub fn conversation_count(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<i64> {
+pub fn conversation_count(conn: &Conn<'_>, id: Id) -> sql::Result<i64> {
     conn.query_row(
         "SELECT COUNT(*) FROM conversations WHERE channel_account_id = ?1",
         [id],
@@ -158,7 +140,7 @@ pub fn conversation_count(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Resul
 /// Deletes a channel that has no conversations, with what only it used (its listener's
 /// cursors, clients that never wrote). Callers check [`conversation_count`] first: a
 /// conversation's row holds the channel (foreign key), so this fails rather than lose one.
-pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> sql::Result<()> {
     for sql in [
         "DELETE FROM channel_cursors WHERE channel_account_id = ?1",
         "DELETE FROM inbound_refs WHERE channel_account_id = ?1",
@@ -174,7 +156,7 @@ pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
     Ok(())
 }
 
-pub fn set_secret(conn: &Conn<'_>, id: Id, secret: &str) -> crate::storage::sql::Result<()> {
+pub fn set_secret(conn: &Conn<'_>, id: Id, secret: &str) -> sql::Result<()> {
     conn.execute(
         "UPDATE channel_accounts SET secret = ?2 WHERE id = ?1",
         params![id, secret],

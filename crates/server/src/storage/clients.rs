@@ -1,6 +1,6 @@
 //! Queries on `clients` (the people who write in through a channel).
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Client, ClientContact, Id};
 
 use super::optional;
@@ -10,7 +10,7 @@ pub(crate) const COLUMNS: &str = "cl.id, cl.channel_account_id, cl.external_id, 
     cl.username, cl.profile_url, cl.avatar_url";
 
 /// Maps the [`COLUMNS`] starting at column `first`.
-pub(crate) fn row_to_client(r: &Row<'_>, first: usize) -> crate::storage::sql::Result<Client> {
+pub(crate) fn row_to_client(r: &Row<'_>, first: usize) -> sql::Result<Client> {
     Ok(Client {
         id: r.get(first)?,
         channel_account_id: r.get(first + 1)?,
@@ -38,7 +38,7 @@ pub fn insert(
     external_id: &str,
     name: &str,
     now: i64,
-) -> crate::storage::sql::Result<Id> {
+) -> sql::Result<Id> {
     // Cached, like the lookups: every new client of a channel comes in this way.
     conn.prepare_cached(
         "INSERT INTO clients (company_id, channel_account_id, external_id, original_name,
@@ -55,7 +55,7 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<Client>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Client>> {
     optional(
         conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM clients cl WHERE cl.company_id = ?1 AND cl.id = ?2"
@@ -68,7 +68,7 @@ pub fn find_by_external_id(
     conn: &Conn<'_>,
     channel_account_id: Id,
     external_id: &str,
-) -> crate::storage::sql::Result<Option<Client>> {
+) -> sql::Result<Option<Client>> {
     // Cached: every inbound message looks its client up this way.
     optional(conn.prepare_cached(
         &format!(
@@ -80,7 +80,7 @@ pub fn find_by_external_id(
 }
 
 /// Replaces the client's contact (already validated).
-pub fn set_contact(conn: &Conn<'_>, id: Id, c: &ClientContact) -> crate::storage::sql::Result<()> {
+pub fn set_contact(conn: &Conn<'_>, id: Id, c: &ClientContact) -> sql::Result<()> {
     conn.prepare_cached(
         "UPDATE clients SET phone = ?2, email = ?3, username = ?4, profile_url = ?5,
              avatar_url = ?6 WHERE id = ?1",
@@ -96,11 +96,7 @@ pub fn set_contact(conn: &Conn<'_>, id: Id, c: &ClientContact) -> crate::storage
     Ok(())
 }
 
-pub fn set_blacklisted(
-    conn: &Conn<'_>,
-    id: Id,
-    blacklisted: bool,
-) -> crate::storage::sql::Result<()> {
+pub fn set_blacklisted(conn: &Conn<'_>, id: Id, blacklisted: bool) -> sql::Result<()> {
     conn.execute(
         "UPDATE clients SET blacklisted = ?2 WHERE id = ?1",
         params![id, blacklisted],
@@ -108,11 +104,7 @@ pub fn set_blacklisted(
     Ok(())
 }
 
-pub fn set_pinned_operator(
-    conn: &Conn<'_>,
-    id: Id,
-    operator_id: Option<Id>,
-) -> crate::storage::sql::Result<()> {
+pub fn set_pinned_operator(conn: &Conn<'_>, id: Id, operator_id: Option<Id>) -> sql::Result<()> {
     conn.execute(
         "UPDATE clients SET pinned_operator_id = ?2 WHERE id = ?1",
         params![id, operator_id],
@@ -120,7 +112,7 @@ pub fn set_pinned_operator(
     Ok(())
 }
 
-pub fn set_display_name(conn: &Conn<'_>, id: Id, name: &str) -> crate::storage::sql::Result<()> {
+pub fn set_display_name(conn: &Conn<'_>, id: Id, name: &str) -> sql::Result<()> {
     conn.execute(
         "UPDATE clients SET display_name = ?2 WHERE id = ?1",
         params![id, name],

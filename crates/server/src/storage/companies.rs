@@ -1,11 +1,11 @@
 //! Queries on `companies`.
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::{Company, Id};
 
 use super::optional;
 
-pub fn insert(conn: &Conn<'_>, name: &str, now: i64) -> crate::storage::sql::Result<Id> {
+pub fn insert(conn: &Conn<'_>, name: &str, now: i64) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO companies (name, created_at) VALUES (?1, ?2)",
         params![name, now],
@@ -13,7 +13,7 @@ pub fn insert(conn: &Conn<'_>, name: &str, now: i64) -> crate::storage::sql::Res
     conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Company>> {
+pub fn get(conn: &Conn<'_>, id: Id) -> sql::Result<Option<Company>> {
     optional(
         conn.query_row("SELECT id, name FROM companies WHERE id = ?1", [id], |r| {
             Ok(Company {
@@ -25,7 +25,7 @@ pub fn get(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Compan
 }
 
 /// The oldest company (the one `token create` serves by default).
-pub fn first(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<Company>> {
+pub fn first(conn: &Conn<'_>) -> sql::Result<Option<Company>> {
     optional(conn.query_row(
         "SELECT id, name FROM companies ORDER BY id LIMIT 1",
         (),

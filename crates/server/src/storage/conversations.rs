@@ -1,7 +1,7 @@
 //! Queries on `conversations` (always read with their client embedded), including the
 //! visibility filter used by lists and the snapshot.
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Conversation, ConversationStatus, Id};
 
 use super::clients::{row_to_client, COLUMNS as CLIENT_COLUMNS};
@@ -19,7 +19,7 @@ fn select() -> String {
     )
 }
 
-fn row_to_conversation(r: &Row<'_>) -> crate::storage::sql::Result<Conversation> {
+fn row_to_conversation(r: &Row<'_>) -> sql::Result<Conversation> {
     Ok(Conversation {
         id: r.get(0)?,
         channel_account_id: r.get(1)?,
@@ -39,11 +39,7 @@ fn row_to_conversation(r: &Row<'_>) -> crate::storage::sql::Result<Conversation>
 }
 
 /// Inserts a conversation for `c.client` (whose id must exist) and returns its id.
-pub fn insert(
-    conn: &Conn<'_>,
-    company_id: Id,
-    c: &Conversation,
-) -> crate::storage::sql::Result<Id> {
+pub fn insert(conn: &Conn<'_>, company_id: Id, c: &Conversation) -> sql::Result<Id> {
     conn.prepare_cached(
         "INSERT INTO conversations (company_id, channel_account_id, client_id, status,
             operator_id, group_id, status_changed_at, closed_by, last_message_at,
@@ -71,7 +67,7 @@ pub fn insert(
 }
 
 /// Writes every mutable field of `c` (the client is stored separately).
-pub fn update(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sql::Result<()> {
+pub fn update(conn: &Conn<'_>, c: &Conversation) -> sql::Result<()> {
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, operator_id = ?3, group_id = ?4,
             status_changed_at = ?5, closed_by = ?6, last_message_at = ?7,
@@ -98,7 +94,7 @@ pub fn update(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sql::Result<
 /// Writes what a new message changes (`last_message_*`, `updated_at`) and nothing else. The
 /// hottest write of ingest: it sets no status, operator or group, so SQLite checks no foreign
 /// key and opens no statement journal for it, as it must for [`update`].
-pub fn set_last_message(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sql::Result<()> {
+pub fn set_last_message(conn: &Conn<'_>, c: &Conversation) -> sql::Result<()> {
     conn.prepare_cached(
         "UPDATE conversations SET last_message_at = ?2, last_message_from_operator = ?3,
             last_message_preview = ?4, last_client_message_id = ?5, updated_at = ?6
@@ -115,11 +111,7 @@ pub fn set_last_message(conn: &Conn<'_>, c: &Conversation) -> crate::storage::sq
     Ok(())
 }
 
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<Conversation>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Conversation>> {
     optional(conn.query_row(
         &format!("{} WHERE c.company_id = ?1 AND c.id = ?2", select()),
         params![company_id, id],
@@ -128,7 +120,7 @@ pub fn get(
 }
 
 /// The company a conversation belongs to (background work knows only its id).
-pub fn company_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<Id>> {
+pub fn company_of(conn: &Conn<'_>, id: Id) -> sql::Result<Option<Id>> {
     super::optional(conn.query_row(
         "SELECT company_id FROM conversations WHERE id = ?1",
         [id],
@@ -136,10 +128,7 @@ pub fn company_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option
     ))
 }
 
-pub fn get_by_client(
-    conn: &Conn<'_>,
-    client_id: Id,
-) -> crate::storage::sql::Result<Option<Conversation>> {
+pub fn get_by_client(conn: &Conn<'_>, client_id: Id) -> sql::Result<Option<Conversation>> {
     // Cached: every inbound message looks its conversation up this way.
     optional(
         conn.prepare_cached(&format!("{} WHERE c.client_id = ?1", select()))?
@@ -177,7 +166,7 @@ pub fn page_visible(
     v: &Viewer,
     after_id: Id,
     limit: i64,
-) -> crate::storage::sql::Result<Vec<Conversation>> {
+) -> sql::Result<Vec<Conversation>> {
     let sql = format!(
         "{} WHERE c.company_id = ?1 AND c.id > ?2 AND {} ORDER BY c.id LIMIT ?3",
         select(),
@@ -196,7 +185,7 @@ pub fn page_recent(
     v: &Viewer,
     (before_at, before_id): (i64, Id),
     limit: i64,
-) -> crate::storage::sql::Result<Vec<Conversation>> {
+) -> sql::Result<Vec<Conversation>> {
     let sql = format!(
         "{} WHERE c.company_id = ?1
            AND (c.last_message_at < ?2 OR (c.last_message_at = ?2 AND c.id < ?3)) AND {}
@@ -221,7 +210,7 @@ pub fn page_changed_since(
     seq: i64,
     after_id: Id,
     limit: i64,
-) -> crate::storage::sql::Result<Vec<Conversation>> {
+) -> sql::Result<Vec<Conversation>> {
     let sql = format!(
         "{} WHERE c.company_id = ?1 AND c.id > ?3 AND {}
            AND c.id IN (SELECT conversation_id FROM changes
@@ -238,11 +227,7 @@ pub fn page_changed_since(
     rows.collect()
 }
 
-pub fn count_visible(
-    conn: &Conn<'_>,
-    company_id: Id,
-    v: &Viewer,
-) -> crate::storage::sql::Result<i64> {
+pub fn count_visible(conn: &Conn<'_>, company_id: Id, v: &Viewer) -> sql::Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) FROM conversations c JOIN clients cl ON cl.id = c.client_id
          WHERE c.company_id = ?1 AND {}",
@@ -272,7 +257,7 @@ pub fn list(
     v: &Viewer,
     f: &ListFilter,
     limit: i64,
-) -> crate::storage::sql::Result<Vec<Conversation>> {
+) -> sql::Result<Vec<Conversation>> {
     let mut conds = vec!["c.company_id = ?1".to_string(), visibility_sql(v)];
     if let Some(s) = f.status {
         conds.push(format!("c.status = '{}'", s.as_str()));
@@ -314,11 +299,7 @@ pub fn list(
 }
 
 /// Ids of the company's conversations in `group_id`.
-pub fn ids_in_group(
-    conn: &Conn<'_>,
-    company_id: Id,
-    group_id: Id,
-) -> crate::storage::sql::Result<Vec<Id>> {
+pub fn ids_in_group(conn: &Conn<'_>, company_id: Id, group_id: Id) -> sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare(
         "SELECT id FROM conversations WHERE company_id = ?1 AND group_id = ?2 ORDER BY id",
     )?;

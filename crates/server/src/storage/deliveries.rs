@@ -1,6 +1,6 @@
 //! Queries on `deliveries`, the persistent queue of operator messages to deliver.
 
-use crate::storage::sql::{params, Backend, Conn, Row};
+use crate::storage::sql::{self, params, Backend, Conn, Row};
 use switchboard_protocol::Id;
 
 use super::optional;
@@ -52,7 +52,7 @@ pub struct Delivery {
 const SELECT: &str = "SELECT message_id, conversation_id, channel_account_id, state, attempts,
     next_attempt_at, last_error, platform_message_id, idempotency_key FROM deliveries";
 
-fn row_to_delivery(r: &Row<'_>) -> crate::storage::sql::Result<Delivery> {
+fn row_to_delivery(r: &Row<'_>) -> sql::Result<Delivery> {
     Ok(Delivery {
         message_id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -74,7 +74,7 @@ pub fn enqueue(
     channel_account_id: Id,
     idempotency_key: &str,
     now: i64,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO deliveries (message_id, conversation_id, channel_account_id, state,
             next_attempt_at, idempotency_key) VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
@@ -89,7 +89,7 @@ pub fn enqueue(
     Ok(())
 }
 
-pub fn get(conn: &Conn<'_>, message_id: Id) -> crate::storage::sql::Result<Option<Delivery>> {
+pub fn get(conn: &Conn<'_>, message_id: Id) -> sql::Result<Option<Delivery>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE message_id = ?1"),
         [message_id],
@@ -104,7 +104,7 @@ pub fn requeue(
     message_id: Id,
     idempotency_key: &str,
     now: i64,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?2,
             last_error = NULL, idempotency_key = ?3 WHERE message_id = ?1",
@@ -124,7 +124,7 @@ fn orphaned(conn: &Conn<'_>) -> String {
 }
 
 /// The rows a server that stopped mid-delivery left `sending`.
-pub fn sending(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<Delivery>> {
+pub fn sending(conn: &Conn<'_>) -> sql::Result<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE {} ORDER BY message_id",
         orphaned(conn)
@@ -134,7 +134,7 @@ pub fn sending(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<Delivery>> {
 }
 
 /// The rows of [`sending`], queued again with their key.
-pub fn recover_orphans(conn: &Conn<'_>, now: i64) -> crate::storage::sql::Result<usize> {
+pub fn recover_orphans(conn: &Conn<'_>, now: i64) -> sql::Result<usize> {
     conn.execute(
         &format!(
             "UPDATE deliveries SET state = 'queued', next_attempt_at = ?1, claimed_by = NULL
@@ -153,7 +153,7 @@ const HEADS: &str = "state = 'queued' AND NOT EXISTS (SELECT 1 FROM deliveries e
       AND e.state IN ('queued', 'sending'))";
 
 /// How many answers wait for their channel (`queued`) and are being delivered (`sending`).
-pub fn pending_counts(conn: &Conn<'_>) -> crate::storage::sql::Result<(i64, i64)> {
+pub fn pending_counts(conn: &Conn<'_>) -> sql::Result<(i64, i64)> {
     conn.prepare_cached(
         "SELECT COUNT(*) FILTER (WHERE state = 'queued'), COUNT(*) FILTER (WHERE state = 'sending')
          FROM deliveries WHERE state IN ('queued', 'sending')",
@@ -169,7 +169,7 @@ pub fn claim_due(
     now: i64,
     claimant: Option<i64>,
     limit: u32,
-) -> crate::storage::sql::Result<Vec<Delivery>> {
+) -> sql::Result<Vec<Delivery>> {
     let lock = match conn.backend() {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -179,7 +179,7 @@ pub fn claim_due(
     ))?;
     let rows: Vec<Delivery> = stmt
         .query_map(params![now, limit], row_to_delivery)?
-        .collect::<crate::storage::sql::Result<_>>()?;
+        .collect::<sql::Result<_>>()?;
     let mut claim = conn.prepare_cached(
         "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, claimed_by = ?2
          WHERE message_id = ?1",
@@ -199,7 +199,7 @@ pub fn claim_due(
 
 /// When the next of the [`HEADS`] becomes due, if any (rows waiting behind an earlier
 /// message of their conversation do not count: they cannot go yet).
-pub fn next_due(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<i64>> {
+pub fn next_due(conn: &Conn<'_>) -> sql::Result<Option<i64>> {
     conn.prepare_cached(&format!(
         "SELECT MIN(next_attempt_at) FROM deliveries WHERE {HEADS}"
     ))?
@@ -210,7 +210,7 @@ pub fn mark_delivered(
     conn: &Conn<'_>,
     message_id: Id,
     platform_message_id: Option<&str>,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'delivered', last_error = NULL, platform_message_id = ?2
          WHERE message_id = ?1",
@@ -224,7 +224,7 @@ pub fn by_platform_id(
     conn: &Conn<'_>,
     channel_id: Id,
     platform_id: &str,
-) -> crate::storage::sql::Result<Option<Delivery>> {
+) -> sql::Result<Option<Delivery>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE channel_account_id = ?1 AND platform_message_id = ?2"),
         params![channel_id, platform_id],
@@ -232,11 +232,7 @@ pub fn by_platform_id(
     ))
 }
 
-pub fn mark_failed(
-    conn: &Conn<'_>,
-    message_id: Id,
-    reason: &str,
-) -> crate::storage::sql::Result<()> {
+pub fn mark_failed(conn: &Conn<'_>, message_id: Id, reason: &str) -> sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE message_id = ?1",
         params![message_id, reason],
@@ -249,7 +245,7 @@ pub fn mark_retry(
     message_id: Id,
     reason: &str,
     next_attempt_at: i64,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     conn.execute(
         "UPDATE deliveries SET state = 'queued', last_error = ?2, next_attempt_at = ?3
          WHERE message_id = ?1",

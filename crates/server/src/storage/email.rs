@@ -1,12 +1,12 @@
 //! Queries on the email whitelist (`email_whitelist_settings`, `email_whitelist`).
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::{EmailWhitelist, Id};
 
 use super::optional;
 
 /// The company's whitelist; not restricted and empty when never set.
-pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<EmailWhitelist> {
+pub fn get(conn: &Conn<'_>, company_id: Id) -> sql::Result<EmailWhitelist> {
     let restrict = optional(conn.query_row(
         "SELECT restrict_addresses FROM email_whitelist_settings WHERE company_id = ?1",
         [company_id],
@@ -18,7 +18,7 @@ pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Email
     )?;
     let addresses = stmt
         .query_map([company_id], |r| r.get(0))?
-        .collect::<crate::storage::sql::Result<Vec<String>>>()?;
+        .collect::<sql::Result<Vec<String>>>()?;
     Ok(EmailWhitelist {
         restrict,
         addresses,
@@ -26,7 +26,7 @@ pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Email
 }
 
 /// Replaces the company's whitelist (addresses already normalized).
-pub fn set(conn: &Conn<'_>, company_id: Id, w: &EmailWhitelist) -> crate::storage::sql::Result<()> {
+pub fn set(conn: &Conn<'_>, company_id: Id, w: &EmailWhitelist) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO email_whitelist_settings (company_id, restrict_addresses) VALUES (?1, ?2)
          ON CONFLICT (company_id) DO UPDATE SET restrict_addresses = excluded.restrict_addresses",

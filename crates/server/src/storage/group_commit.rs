@@ -205,9 +205,8 @@ fn commit(inner: &Inner, mut batch: Vec<Box<dyn Job>>) {
             Err(e) => Err(e),
         };
         // Published while the writer is held (SQLite: that keeps the records in seq order).
-        Ok(outcome.map(|changes| inner.committed(changes)))
+        outcome.map(|changes| inner.committed(changes))
     });
-    let outcome = outcome.and_then(|o| o);
     tracing::debug!(
         writes = batch.len(),
         micros = started.elapsed().as_micros(),
@@ -255,7 +254,7 @@ mod tests {
             .read_blocking(|conn| {
                 let mut stmt = conn.prepare("SELECT id FROM companies ORDER BY id")?;
                 let ids = stmt.query_map((), |r| r.get(0))?;
-                Ok(ids.collect::<crate::storage::sql::Result<_>>()?)
+                Ok(ids.collect::<sql::Result<_>>()?)
             })
             .expect("read");
         let expected: Vec<i64> = (1..=200)

@@ -1,11 +1,11 @@
 //! Queries on `company_groups` (operator groups such as "1st line").
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Group, Id};
 
 use super::optional;
 
-fn row_to_group(r: &Row<'_>) -> crate::storage::sql::Result<Group> {
+fn row_to_group(r: &Row<'_>) -> sql::Result<Group> {
     Ok(Group {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -13,12 +13,7 @@ fn row_to_group(r: &Row<'_>) -> crate::storage::sql::Result<Group> {
     })
 }
 
-pub fn insert(
-    conn: &Conn<'_>,
-    company_id: Id,
-    name: &str,
-    color: &str,
-) -> crate::storage::sql::Result<Id> {
+pub fn insert(conn: &Conn<'_>, company_id: Id, name: &str, color: &str) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO company_groups (company_id, name, color) VALUES (?1, ?2, ?3)",
         params![company_id, name, color],
@@ -26,7 +21,7 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<Group>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Group>> {
     optional(conn.query_row(
         "SELECT id, name, color FROM company_groups WHERE company_id = ?1 AND id = ?2",
         params![company_id, id],
@@ -34,14 +29,14 @@ pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Resu
     ))
 }
 
-pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Group>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<Group>> {
     let mut stmt = conn
         .prepare("SELECT id, name, color FROM company_groups WHERE company_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([company_id], row_to_group)?;
     rows.collect()
 }
 
-pub fn update(conn: &Conn<'_>, g: &Group) -> crate::storage::sql::Result<()> {
+pub fn update(conn: &Conn<'_>, g: &Group) -> sql::Result<()> {
     conn.execute(
         "UPDATE company_groups SET name = ?2, color = ?3 WHERE id = ?1",
         params![g.id, g.name, g.color],
@@ -50,7 +45,7 @@ pub fn update(conn: &Conn<'_>, g: &Group) -> crate::storage::sql::Result<()> {
 }
 
 /// How many conversations and channel accounts still name the group.
-pub fn usage(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<(i64, i64)> {
+pub fn usage(conn: &Conn<'_>, id: Id) -> sql::Result<(i64, i64)> {
     conn.query_row(
         "SELECT (SELECT COUNT(*) FROM conversations WHERE group_id = ?1),
                 (SELECT COUNT(*) FROM channel_accounts WHERE group_id = ?1)",
@@ -60,7 +55,7 @@ pub fn usage(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<(i64, i64)>
 }
 
 /// Moves the group's channel accounts to `to`; returns their ids.
-pub fn move_channels(conn: &Conn<'_>, from: Id, to: Id) -> crate::storage::sql::Result<Vec<Id>> {
+pub fn move_channels(conn: &Conn<'_>, from: Id, to: Id) -> sql::Result<Vec<Id>> {
     let mut stmt =
         conn.prepare("UPDATE channel_accounts SET group_id = ?2 WHERE group_id = ?1 RETURNING id")?;
     let rows = stmt.query_map(params![from, to], |r| r.get(0))?;
@@ -68,7 +63,7 @@ pub fn move_channels(conn: &Conn<'_>, from: Id, to: Id) -> crate::storage::sql::
 }
 
 /// Deletes the group with its memberships and file policy (nothing may name it any more).
-pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> sql::Result<()> {
     conn.execute("DELETE FROM operator_groups WHERE group_id = ?1", [id])?;
     conn.execute("DELETE FROM group_file_policies WHERE group_id = ?1", [id])?;
     conn.execute(

@@ -1,15 +1,12 @@
 //! Queries on `iframe_settings` (Settings › Advanced › Iframe integration, migration 0015).
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::{Id, IframeSettings};
 
 use super::optional;
 
 /// A company's settings and the key its links are signed with; `None` before the first save.
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-) -> crate::storage::sql::Result<Option<(IframeSettings, String)>> {
+pub fn get(conn: &Conn<'_>, company_id: Id) -> sql::Result<Option<(IframeSettings, String)>> {
     optional(conn.query_row(
         "SELECT enabled, origins, link_minutes, signing_key FROM iframe_settings
          WHERE company_id = ?1",
@@ -30,12 +27,7 @@ pub fn get(
 }
 
 /// Saves the settings; `new_key` is kept only when the company has none yet.
-pub fn put(
-    conn: &Conn<'_>,
-    company_id: Id,
-    s: &IframeSettings,
-    new_key: &str,
-) -> crate::storage::sql::Result<()> {
+pub fn put(conn: &Conn<'_>, company_id: Id, s: &IframeSettings, new_key: &str) -> sql::Result<()> {
     let origins = serde_json::to_string(&s.origins).unwrap_or_else(|_| "[]".into());
     conn.execute(
         "INSERT INTO iframe_settings (company_id, enabled, origins, link_minutes, signing_key)

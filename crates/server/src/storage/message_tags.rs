@@ -1,13 +1,10 @@
 //! The tags of one conversation's messages, for `GET /api/v1/message-tags`.
 
-use crate::storage::sql::Conn;
+use crate::storage::sql::{self, Conn};
 use switchboard_protocol::{Id, MessageTags};
 
 /// Tagged messages of `conversation_id`, by message id, tag names alphabetical.
-pub fn of_conversation(
-    conn: &Conn<'_>,
-    conversation_id: Id,
-) -> crate::storage::sql::Result<Vec<MessageTags>> {
+pub fn of_conversation(conn: &Conn<'_>, conversation_id: Id) -> sql::Result<Vec<MessageTags>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, t.name FROM message_tags mt
          JOIN messages m ON m.id = mt.message_id

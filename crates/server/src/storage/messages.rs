@@ -1,6 +1,6 @@
 //! Queries on `messages`.
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{AttachmentRef, Delivery, Id, Message, MessageKind};
 
 use super::{id_list, optional, parse_enum};
@@ -13,7 +13,7 @@ const SELECT: &str = "SELECT id, conversation_id, kind, text, operator_id, creat
                       content_type AS att_type, sha256 AS att_sha FROM attachments) AS att
       ON att_id = messages.attachment_id";
 
-fn row_to_message(r: &Row<'_>) -> crate::storage::sql::Result<Message> {
+fn row_to_message(r: &Row<'_>) -> sql::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -38,11 +38,7 @@ fn row_to_message(r: &Row<'_>) -> crate::storage::sql::Result<Message> {
 }
 
 /// Inserts `m` (its `id` is ignored) and returns the stored message.
-pub fn insert(
-    conn: &Conn<'_>,
-    m: &Message,
-    attachment_url: Option<&str>,
-) -> crate::storage::sql::Result<Message> {
+pub fn insert(conn: &Conn<'_>, m: &Message, attachment_url: Option<&str>) -> sql::Result<Message> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
             client_msg_id, attachment_url, attachment_id, delivery_error)
@@ -66,11 +62,7 @@ pub fn insert(
     })
 }
 
-pub fn get(
-    conn: &Conn<'_>,
-    conversation_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<Message>> {
+pub fn get(conn: &Conn<'_>, conversation_id: Id, id: Id) -> sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE conversation_id = ?1 AND id = ?2"),
         params![conversation_id, id],
@@ -82,7 +74,7 @@ pub fn by_client_msg_id(
     conn: &Conn<'_>,
     conversation_id: Id,
     client_msg_id: &str,
-) -> crate::storage::sql::Result<Option<Message>> {
+) -> sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!("{SELECT} WHERE conversation_id = ?1 AND client_msg_id = ?2"),
         params![conversation_id, client_msg_id],
@@ -91,7 +83,7 @@ pub fn by_client_msg_id(
 }
 
 /// Every message of one conversation, oldest first.
-pub fn list_all(conn: &Conn<'_>, conversation_id: Id) -> crate::storage::sql::Result<Vec<Message>> {
+pub fn list_all(conn: &Conn<'_>, conversation_id: Id) -> sql::Result<Vec<Message>> {
     let mut stmt =
         conn.prepare_cached(&format!("{SELECT} WHERE conversation_id = ?1 ORDER BY id"))?;
     let rows = stmt.query_map([conversation_id], row_to_message)?;
@@ -105,7 +97,7 @@ pub fn page(
     conversation_id: Id,
     before_id: Option<Id>,
     limit: i64,
-) -> crate::storage::sql::Result<(Vec<Message>, bool)> {
+) -> sql::Result<(Vec<Message>, bool)> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
     ))?;
@@ -114,7 +106,7 @@ pub fn page(
             params![conversation_id, before_id.unwrap_or(i64::MAX), limit + 1],
             row_to_message,
         )?
-        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
+        .collect::<sql::Result<Vec<_>>>()?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit.max(0) as usize);
     rows.reverse();
@@ -122,10 +114,7 @@ pub fn page(
 }
 
 /// Every message of these conversations, by conversation then id.
-pub fn list_for_conversations(
-    conn: &Conn<'_>,
-    ids: &[Id],
-) -> crate::storage::sql::Result<Vec<Message>> {
+pub fn list_for_conversations(conn: &Conn<'_>, ids: &[Id]) -> sql::Result<Vec<Message>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -138,11 +127,7 @@ pub fn list_for_conversations(
 }
 
 /// A message of company `company_id` by id alone (retry, tags), with its conversation id.
-pub fn get_in_company(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<Message>> {
+pub fn get_in_company(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Message>> {
     optional(conn.query_row(
         &format!(
             "{SELECT} WHERE id = ?2
@@ -160,7 +145,7 @@ pub fn set_delivery(
     id: Id,
     delivery: Delivery,
     error: Option<&str>,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     let error = error.filter(|_| delivery == Delivery::Failed);
     conn.execute(
         "UPDATE messages SET delivery = ?2, delivery_error = ?3 WHERE id = ?1",
@@ -175,7 +160,7 @@ pub fn client_sees_attachment(
     conn: &Conn<'_>,
     conversation_id: Id,
     attachment_id: Id,
-) -> crate::storage::sql::Result<bool> {
+) -> sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND attachment_id = ?2
            AND kind IN ('client', 'operator'))",
@@ -185,7 +170,7 @@ pub fn client_sees_attachment(
 }
 
 /// A client's edit of their message (the search index follows by its trigger).
-pub fn set_text(conn: &Conn<'_>, id: Id, text: &str) -> crate::storage::sql::Result<()> {
+pub fn set_text(conn: &Conn<'_>, id: Id, text: &str) -> sql::Result<()> {
     conn.execute(
         "UPDATE messages SET text = ?2 WHERE id = ?1",
         params![id, text],

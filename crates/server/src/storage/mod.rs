@@ -197,16 +197,15 @@ fn blocking<T: Send>(postgres: bool, work: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-fn the_pool(pool: &Option<postgres::Pool>) -> ApiResult<&postgres::Pool> {
-    pool.as_ref()
-        .ok_or_else(|| ApiError::Internal("the database is closing".into()))
+fn the_pool(pool: Option<&postgres::Pool>) -> ApiResult<&postgres::Pool> {
+    pool.ok_or_else(|| ApiError::Internal("the database is closing".into()))
 }
 
 /// A connection that writes: SQLite's one writer (held for the whole write), or one of the
 /// pool's PostgreSQL connections.
 enum Writer<'a> {
     Sqlite(std::sync::MutexGuard<'a, Connection>),
-    Postgres(r2d2::PooledConnection<postgres::Manager>),
+    Postgres(Box<r2d2::PooledConnection<postgres::Manager>>),
 }
 
 /// A write transaction on a [`Writer`].
@@ -254,9 +253,9 @@ impl Inner {
             Store::Sqlite { writer, .. } => {
                 Writer::Sqlite(writer.lock().unwrap_or_else(PoisonError::into_inner))
             }
-            Store::Postgres { pool, .. } => {
-                Writer::Postgres(the_pool(pool)?.get().map_err(pool_error)?)
-            }
+            Store::Postgres { pool, .. } => Writer::Postgres(Box::new(
+                the_pool(pool.as_ref())?.get().map_err(pool_error)?,
+            )),
         })
     }
 
@@ -465,7 +464,7 @@ impl Db {
                 readers,
             } => (path, writer, readers),
             Store::Postgres { pool, .. } => {
-                let mut client = the_pool(pool)?.get().map_err(pool_error)?;
+                let mut client = the_pool(pool.as_ref())?.get().map_err(pool_error)?;
                 let tx = client.read_transaction()?;
                 let out = f(&tx.conn());
                 // Nothing to keep: ending it ends the snapshot.

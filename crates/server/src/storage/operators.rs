@@ -1,6 +1,6 @@
 //! Queries on `operators` and their group memberships (`operator_groups`).
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{HiddenClientData, Id, Operator, Permissions};
 
 use super::optional;
@@ -33,11 +33,9 @@ const COLUMNS: &str = "o.id, o.name, o.email, o.super_admin, o.role_id, o.active
 const COLUMN_COUNT: usize = 15;
 const FROM: &str = "FROM operators o LEFT JOIN roles r ON r.id = o.role_id";
 
-fn row_to_record(r: &Row<'_>) -> crate::storage::sql::Result<OperatorRecord> {
+fn row_to_record(r: &Row<'_>) -> sql::Result<OperatorRecord> {
     let super_admin: bool = r.get(3)?;
-    let flag = |i: usize| -> crate::storage::sql::Result<bool> {
-        Ok(r.get::<Option<bool>>(i)?.unwrap_or(false))
-    };
+    let flag = |i: usize| -> sql::Result<bool> { Ok(r.get::<Option<bool>>(i)?.unwrap_or(false)) };
     let permissions = if super_admin {
         Permissions::all()
     } else {
@@ -84,10 +82,7 @@ impl OperatorRecord {
 }
 
 /// Completes a record with what depends on its groups.
-fn with_groups(
-    conn: &Conn<'_>,
-    mut rec: OperatorRecord,
-) -> crate::storage::sql::Result<OperatorRecord> {
+fn with_groups(conn: &Conn<'_>, mut rec: OperatorRecord) -> sql::Result<OperatorRecord> {
     rec.operator.group_ids = group_ids(conn, rec.operator.id)?;
     rec.hidden = HiddenClientData::for_operator(
         &super::personal_data::get(conn, rec.company_id)?,
@@ -97,7 +92,7 @@ fn with_groups(
     Ok(rec)
 }
 
-pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> crate::storage::sql::Result<Id> {
+pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO operators (company_id, name, email, password_hash, super_admin, role_id,
             active, created_at)
@@ -115,7 +110,7 @@ pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> crate::storage:
     conn.last_insert_rowid()
 }
 
-pub fn email_exists(conn: &Conn<'_>, email: &str) -> crate::storage::sql::Result<bool> {
+pub fn email_exists(conn: &Conn<'_>, email: &str) -> sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM operators WHERE lower(email) = lower(?1))",
         [email],
@@ -124,11 +119,7 @@ pub fn email_exists(conn: &Conn<'_>, email: &str) -> crate::storage::sql::Result
 }
 
 /// The operator of `company_id` with this id, with groups.
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<OperatorRecord>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<OperatorRecord>> {
     let rec = optional(conn.query_row(
         &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.id = ?2"),
         params![company_id, id],
@@ -138,10 +129,7 @@ pub fn get(
 }
 
 /// Login lookup: the operator with this email (any company) and their password hash.
-pub fn by_email(
-    conn: &Conn<'_>,
-    email: &str,
-) -> crate::storage::sql::Result<Option<(OperatorRecord, String)>> {
+pub fn by_email(conn: &Conn<'_>, email: &str) -> sql::Result<Option<(OperatorRecord, String)>> {
     let found = optional(conn.query_row(
         &format!("SELECT {COLUMNS}, o.password_hash {FROM} WHERE lower(o.email) = lower(?1)"),
         [email],
@@ -154,10 +142,7 @@ pub fn by_email(
 }
 
 /// The company's first super-admin: the "Admin" the seed API defaults `operator_id` to.
-pub fn first_super_admin(
-    conn: &Conn<'_>,
-    company_id: Id,
-) -> crate::storage::sql::Result<Option<OperatorRecord>> {
+pub fn first_super_admin(conn: &Conn<'_>, company_id: Id) -> sql::Result<Option<OperatorRecord>> {
     let rec = optional(conn.query_row(
         &format!("SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 AND o.super_admin = TRUE ORDER BY o.id LIMIT 1"),
         [company_id],
@@ -166,13 +151,13 @@ pub fn first_super_admin(
     rec.map(|r| with_groups(conn, r)).transpose()
 }
 
-pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Operator>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<Operator>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} {FROM} WHERE o.company_id = ?1 ORDER BY o.id"
     ))?;
     let recs = stmt
         .query_map([company_id], row_to_record)?
-        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
+        .collect::<sql::Result<Vec<_>>>()?;
     let mut memberships = conn.prepare(
         "SELECT og.operator_id, og.group_id FROM operator_groups og
          JOIN operators o ON o.id = og.operator_id WHERE o.company_id = ?1
@@ -180,7 +165,7 @@ pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<
     )?;
     let pairs = memberships
         .query_map([company_id], |r| Ok((r.get::<Id>(0)?, r.get::<Id>(1)?)))?
-        .collect::<crate::storage::sql::Result<Vec<_>>>()?;
+        .collect::<sql::Result<Vec<_>>>()?;
     Ok(recs
         .into_iter()
         .map(|rec| {
@@ -195,7 +180,7 @@ pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<
         .collect())
 }
 
-pub fn group_ids(conn: &Conn<'_>, operator_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
+pub fn group_ids(conn: &Conn<'_>, operator_id: Id) -> sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare_cached(
         "SELECT group_id FROM operator_groups WHERE operator_id = ?1 ORDER BY group_id",
     )?;
@@ -203,11 +188,7 @@ pub fn group_ids(conn: &Conn<'_>, operator_id: Id) -> crate::storage::sql::Resul
     rows.collect()
 }
 
-pub fn add_to_group(
-    conn: &Conn<'_>,
-    operator_id: Id,
-    group_id: Id,
-) -> crate::storage::sql::Result<()> {
+pub fn add_to_group(conn: &Conn<'_>, operator_id: Id, group_id: Id) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO operator_groups (operator_id, group_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![operator_id, group_id],
@@ -216,7 +197,7 @@ pub fn add_to_group(
 }
 
 /// Display name of an operator for messages like "already taken by NAME".
-pub fn name_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<String>> {
+pub fn name_of(conn: &Conn<'_>, id: Id) -> sql::Result<Option<String>> {
     optional(
         conn.query_row("SELECT name FROM operators WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -224,7 +205,7 @@ pub fn name_of(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<St
     )
 }
 
-pub fn set_active(conn: &Conn<'_>, id: Id, active: bool) -> crate::storage::sql::Result<()> {
+pub fn set_active(conn: &Conn<'_>, id: Id, active: bool) -> sql::Result<()> {
     conn.execute(
         "UPDATE operators SET active = ?2 WHERE id = ?1",
         params![id, active],
@@ -232,7 +213,7 @@ pub fn set_active(conn: &Conn<'_>, id: Id, active: bool) -> crate::storage::sql:
     Ok(())
 }
 
-pub fn set_name(conn: &Conn<'_>, id: Id, name: &str) -> crate::storage::sql::Result<()> {
+pub fn set_name(conn: &Conn<'_>, id: Id, name: &str) -> sql::Result<()> {
     conn.execute(
         "UPDATE operators SET name = ?2 WHERE id = ?1",
         params![id, name],
@@ -240,7 +221,7 @@ pub fn set_name(conn: &Conn<'_>, id: Id, name: &str) -> crate::storage::sql::Res
     Ok(())
 }
 
-pub fn set_role(conn: &Conn<'_>, id: Id, role_id: Option<Id>) -> crate::storage::sql::Result<()> {
+pub fn set_role(conn: &Conn<'_>, id: Id, role_id: Option<Id>) -> sql::Result<()> {
     conn.execute(
         "UPDATE operators SET role_id = ?2 WHERE id = ?1",
         params![id, role_id],
@@ -248,7 +229,7 @@ pub fn set_role(conn: &Conn<'_>, id: Id, role_id: Option<Id>) -> crate::storage:
     Ok(())
 }
 
-pub fn set_password_hash(conn: &Conn<'_>, id: Id, hash: &str) -> crate::storage::sql::Result<()> {
+pub fn set_password_hash(conn: &Conn<'_>, id: Id, hash: &str) -> sql::Result<()> {
     conn.execute(
         "UPDATE operators SET password_hash = ?2 WHERE id = ?1",
         params![id, hash],
@@ -257,7 +238,7 @@ pub fn set_password_hash(conn: &Conn<'_>, id: Id, hash: &str) -> crate::storage:
 }
 
 /// Replaces the operator's groups.
-pub fn set_groups(conn: &Conn<'_>, id: Id, group_ids: &[Id]) -> crate::storage::sql::Result<()> {
+pub fn set_groups(conn: &Conn<'_>, id: Id, group_ids: &[Id]) -> sql::Result<()> {
     conn.execute("DELETE FROM operator_groups WHERE operator_id = ?1", [id])?;
     for g in group_ids {
         add_to_group(conn, id, *g)?;
@@ -266,14 +247,14 @@ pub fn set_groups(conn: &Conn<'_>, id: Id, group_ids: &[Id]) -> crate::storage::
 }
 
 /// Ids of the operators who have `role_id`.
-pub fn with_role(conn: &Conn<'_>, role_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
+pub fn with_role(conn: &Conn<'_>, role_id: Id) -> sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare("SELECT id FROM operators WHERE role_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([role_id], |r| r.get(0))?;
     rows.collect()
 }
 
 /// Ids of the operators in `group_id`.
-pub fn in_group(conn: &Conn<'_>, group_id: Id) -> crate::storage::sql::Result<Vec<Id>> {
+pub fn in_group(conn: &Conn<'_>, group_id: Id) -> sql::Result<Vec<Id>> {
     let mut stmt = conn.prepare(
         "SELECT operator_id FROM operator_groups WHERE group_id = ?1 ORDER BY operator_id",
     )?;

@@ -1,13 +1,13 @@
 //! Queries on `personal_data_settings` and `personal_data_exempt_groups` (Settings › Advanced
 //! "Hide personal data from operators"; migration 0019).
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::{Id, PersonalDataSettings};
 
 use super::optional;
 
 /// The company's settings; off, with no exempt group, when never set.
-pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<PersonalDataSettings> {
+pub fn get(conn: &Conn<'_>, company_id: Id) -> sql::Result<PersonalDataSettings> {
     let flags = optional(
         conn.prepare_cached(
             "SELECT enabled, hide_avatars FROM personal_data_settings WHERE company_id = ?1",
@@ -23,7 +23,7 @@ pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Perso
              ORDER BY group_id",
         )?
         .query_map([company_id], |r| r.get(0))?
-        .collect::<crate::storage::sql::Result<Vec<Id>>>()?;
+        .collect::<sql::Result<Vec<Id>>>()?;
     Ok(PersonalDataSettings {
         enabled,
         hide_avatars,
@@ -32,11 +32,7 @@ pub fn get(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Perso
 }
 
 /// Replaces the company's settings (exempt groups already checked to be the company's).
-pub fn set(
-    conn: &Conn<'_>,
-    company_id: Id,
-    s: &PersonalDataSettings,
-) -> crate::storage::sql::Result<()> {
+pub fn set(conn: &Conn<'_>, company_id: Id, s: &PersonalDataSettings) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO personal_data_settings (company_id, enabled, hide_avatars) VALUES (?1, ?2, ?3)
          ON CONFLICT (company_id) DO UPDATE SET enabled = excluded.enabled,

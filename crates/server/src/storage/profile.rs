@@ -1,11 +1,11 @@
 //! Queries on `client_notes`, `tags` and `message_tags`.
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{ClientNote, Id, Tag, TagCount};
 
 use super::optional;
 
-fn row_to_note(r: &Row<'_>) -> crate::storage::sql::Result<ClientNote> {
+fn row_to_note(r: &Row<'_>) -> sql::Result<ClientNote> {
     Ok(ClientNote {
         id: r.get(0)?,
         client_id: r.get(1)?,
@@ -29,7 +29,7 @@ pub fn insert_note(
     operator_id: Id,
     text: &str,
     now: i64,
-) -> crate::storage::sql::Result<Option<ClientNote>> {
+) -> sql::Result<Option<ClientNote>> {
     conn.execute(
         "INSERT INTO client_notes (company_id, client_id, operator_id, text, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -38,12 +38,12 @@ pub fn insert_note(
     note(conn, conn.last_insert_rowid()?)
 }
 
-pub fn note(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<ClientNote>> {
+pub fn note(conn: &Conn<'_>, id: Id) -> sql::Result<Option<ClientNote>> {
     optional(conn.query_row(&format!("{NOTE_SELECT} WHERE n.id = ?1"), [id], row_to_note))
 }
 
 /// A client's notes, oldest first.
-pub fn notes_of(conn: &Conn<'_>, client_id: Id) -> crate::storage::sql::Result<Vec<ClientNote>> {
+pub fn notes_of(conn: &Conn<'_>, client_id: Id) -> sql::Result<Vec<ClientNote>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{NOTE_SELECT} WHERE n.client_id = ?1 ORDER BY n.id"
     ))?;
@@ -51,7 +51,7 @@ pub fn notes_of(conn: &Conn<'_>, client_id: Id) -> crate::storage::sql::Result<V
     rows.collect()
 }
 
-pub fn tags(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Tag>> {
+pub fn tags(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<Tag>> {
     let mut stmt = conn
         .prepare_cached("SELECT id, name FROM tags WHERE company_id = ?1 ORDER BY lower(name)")?;
     let rows = stmt.query_map([company_id], |r| {
@@ -70,7 +70,7 @@ pub fn tag_by_name_or_insert(
     name: &str,
     operator_id: Id,
     now: i64,
-) -> crate::storage::sql::Result<(Tag, bool)> {
+) -> sql::Result<(Tag, bool)> {
     let found = optional(conn.query_row(
         "SELECT id, name FROM tags WHERE company_id = ?1 AND lower(name) = lower(?2)",
         params![company_id, name],
@@ -102,7 +102,7 @@ pub fn tag_message(
     tag_id: Id,
     operator_id: Id,
     now: i64,
-) -> crate::storage::sql::Result<bool> {
+) -> sql::Result<bool> {
     let n = conn.execute(
         "INSERT INTO message_tags (message_id, tag_id, operator_id, created_at)
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -112,10 +112,7 @@ pub fn tag_message(
 }
 
 /// Tag names of one message, alphabetical.
-pub fn tags_of_message(
-    conn: &Conn<'_>,
-    message_id: Id,
-) -> crate::storage::sql::Result<Vec<String>> {
+pub fn tags_of_message(conn: &Conn<'_>, message_id: Id) -> sql::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.name FROM message_tags mt JOIN tags t ON t.id = mt.tag_id
          WHERE mt.message_id = ?1 ORDER BY lower(t.name)",
@@ -125,7 +122,7 @@ pub fn tags_of_message(
 }
 
 /// Tagged messages per tag (tags never used count 0), most used first.
-pub fn tag_counts(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<TagCount>> {
+pub fn tag_counts(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<TagCount>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.name, COUNT(mt.message_id) AS n FROM tags t
          LEFT JOIN message_tags mt ON mt.tag_id = t.id

@@ -1,15 +1,11 @@
 //! Queries on `read_states` (each operator's read position per conversation).
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::{Id, ReadState};
 
 use super::{id_list, optional};
 
-pub fn get(
-    conn: &Conn<'_>,
-    operator_id: Id,
-    conversation_id: Id,
-) -> crate::storage::sql::Result<Option<Id>> {
+pub fn get(conn: &Conn<'_>, operator_id: Id, conversation_id: Id) -> sql::Result<Option<Id>> {
     optional(conn.query_row(
         "SELECT last_read_message_id FROM read_states WHERE operator_id = ?1 AND conversation_id = ?2",
         params![operator_id, conversation_id],
@@ -17,7 +13,7 @@ pub fn get(
     ))
 }
 
-pub fn upsert(conn: &Conn<'_>, s: &ReadState) -> crate::storage::sql::Result<()> {
+pub fn upsert(conn: &Conn<'_>, s: &ReadState) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO read_states (operator_id, conversation_id, last_read_message_id)
          VALUES (?1, ?2, ?3)
@@ -31,7 +27,7 @@ pub fn list_for(
     conn: &Conn<'_>,
     operator_id: Id,
     conversation_ids: &[Id],
-) -> crate::storage::sql::Result<Vec<ReadState>> {
+) -> sql::Result<Vec<ReadState>> {
     if conversation_ids.is_empty() {
         return Ok(Vec::new());
     }

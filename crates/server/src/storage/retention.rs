@@ -2,17 +2,17 @@
 //! per-company watermark (`changes_pruned`) that tells `/sync` and `/events` which positions
 //! can no longer be served.
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::Id;
 
 /// Deletes every change record of each company except its newest `keep`, and raises the
 /// company's watermark to the newest deleted seq. Returns how many records were deleted.
-pub fn prune(conn: &Conn<'_>, keep: u64) -> crate::storage::sql::Result<usize> {
+pub fn prune(conn: &Conn<'_>, keep: u64) -> sql::Result<usize> {
     let keep = i64::try_from(keep.max(1)).unwrap_or(i64::MAX);
     let companies: Vec<Id> = conn
         .prepare("SELECT DISTINCT company_id FROM changes")?
         .query_map((), |r| r.get(0))?
-        .collect::<crate::storage::sql::Result<_>>()?;
+        .collect::<sql::Result<_>>()?;
     let mut deleted = 0;
     for company_id in companies {
         // The newest seq to delete: the (keep+1)-th newest record, if there is one.
@@ -38,7 +38,7 @@ pub fn prune(conn: &Conn<'_>, keep: u64) -> crate::storage::sql::Result<usize> {
 }
 
 /// The newest seq of the company that was pruned (0 when nothing was).
-pub fn pruned_through(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<i64> {
+pub fn pruned_through(conn: &Conn<'_>, company_id: Id) -> sql::Result<i64> {
     Ok(super::optional(conn.query_row(
         "SELECT pruned_through FROM changes_pruned WHERE company_id = ?1",
         [company_id],
@@ -72,7 +72,7 @@ mod tests {
             .expect("stmt")
             .query_map((), |r| r.get(0))
             .expect("query")
-            .collect::<crate::storage::sql::Result<_>>()
+            .collect::<sql::Result<_>>()
             .expect("rows");
         assert_eq!(left, vec![7, 8, 9, 10]);
         assert_eq!(pruned_through(&conn, 1).expect("w"), 5);

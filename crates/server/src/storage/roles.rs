@@ -1,6 +1,6 @@
 //! Queries on `roles` (named permission sets).
 
-use crate::storage::sql::{params, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Id, Permissions, Role};
 
 use super::optional;
@@ -8,7 +8,7 @@ use super::optional;
 const COLUMNS: &str = "id, name, conversations_management, show_all_tab, manage_operators,
     manage_settings, view_analytics, outgoing_whatsapp, view_action_log, download_conversations";
 
-fn row_to_role(r: &Row<'_>) -> crate::storage::sql::Result<Role> {
+fn row_to_role(r: &Row<'_>) -> sql::Result<Role> {
     Ok(Role {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -25,12 +25,7 @@ fn row_to_role(r: &Row<'_>) -> crate::storage::sql::Result<Role> {
     })
 }
 
-pub fn insert(
-    conn: &Conn<'_>,
-    company_id: Id,
-    name: &str,
-    p: &Permissions,
-) -> crate::storage::sql::Result<Id> {
+pub fn insert(conn: &Conn<'_>, company_id: Id, name: &str, p: &Permissions) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO roles (company_id, name, conversations_management, show_all_tab,
             manage_operators, manage_settings, view_analytics, outgoing_whatsapp,
@@ -52,7 +47,7 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Result<Option<Role>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Role>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM roles WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],
@@ -60,7 +55,7 @@ pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> crate::storage::sql::Resu
     ))
 }
 
-pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<Role>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<Role>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM roles WHERE company_id = ?1 ORDER BY id"
     ))?;
@@ -68,7 +63,7 @@ pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<
     rows.collect()
 }
 
-pub fn update(conn: &Conn<'_>, role: &Role) -> crate::storage::sql::Result<()> {
+pub fn update(conn: &Conn<'_>, role: &Role) -> sql::Result<()> {
     let p = &role.permissions;
     conn.execute(
         "UPDATE roles SET name = ?2, conversations_management = ?3, show_all_tab = ?4,
@@ -91,7 +86,7 @@ pub fn update(conn: &Conn<'_>, role: &Role) -> crate::storage::sql::Result<()> {
     Ok(())
 }
 
-pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> sql::Result<()> {
     conn.execute("DELETE FROM roles WHERE id = ?1", [id])?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! how they keep FTS5's word rules). The rules of what is found and who may see it are the
 //! same on both; only the matching differs.
 
-use crate::storage::sql::{params, Backend, Conn, OptionalExtension};
+use crate::storage::sql::{self, params, Backend, Conn, OptionalExtension};
 use switchboard_protocol::Id;
 
 use super::conversations::visibility_sql;
@@ -53,7 +53,7 @@ pub fn find(
     v: &Viewer,
     terms: &Terms,
     limit: i64,
-) -> crate::storage::sql::Result<Vec<Hit>> {
+) -> sql::Result<Vec<Hit>> {
     // CROSS JOIN fixes the join order and `+` keeps the company index out, so SQLite starts
     // from the FTS hits even without statistics (otherwise it scans the company's rows).
     // PostgreSQL plans from its statistics and the GIN indexes.
@@ -104,7 +104,7 @@ pub fn find(
 }
 
 /// The text of message `message_id` (a hit's), for its snippet.
-pub fn text(conn: &Conn<'_>, message_id: Id) -> crate::storage::sql::Result<Option<String>> {
+pub fn text(conn: &Conn<'_>, message_id: Id) -> sql::Result<Option<String>> {
     conn.prepare_cached("SELECT text FROM messages WHERE id = ?1")?
         .query_row([message_id], |r| r.get(0))
         .optional()

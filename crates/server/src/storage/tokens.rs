@@ -1,7 +1,7 @@
 //! Queries on `api_tokens` (seed API integrations) and `sessions` (app logins). Only sha256
 //! hashes of tokens are stored.
 
-use crate::storage::sql::{params, Conn};
+use crate::storage::sql::{self, params, Conn};
 use switchboard_protocol::Id;
 
 use super::optional;
@@ -12,7 +12,7 @@ pub fn insert_api_token(
     name: &str,
     hash: &str,
     now: i64,
-) -> crate::storage::sql::Result<Id> {
+) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO api_tokens (company_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![company_id, name, hash, now],
@@ -21,10 +21,7 @@ pub fn insert_api_token(
 }
 
 /// `(token id, company id)` of a live API token.
-pub fn find_api_token(
-    conn: &Conn<'_>,
-    hash: &str,
-) -> crate::storage::sql::Result<Option<(Id, Id)>> {
+pub fn find_api_token(conn: &Conn<'_>, hash: &str) -> sql::Result<Option<(Id, Id)>> {
     optional(conn.query_row(
         "SELECT id, company_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
         [hash],
@@ -32,12 +29,7 @@ pub fn find_api_token(
     ))
 }
 
-pub fn insert_session(
-    conn: &Conn<'_>,
-    operator_id: Id,
-    hash: &str,
-    now: i64,
-) -> crate::storage::sql::Result<()> {
+pub fn insert_session(conn: &Conn<'_>, operator_id: Id, hash: &str, now: i64) -> sql::Result<()> {
     conn.execute(
         "INSERT INTO sessions (token_hash, operator_id, created_at, last_used_at)
          VALUES (?1, ?2, ?3, ?3)",
@@ -61,7 +53,7 @@ pub fn find_session(
     hash: &str,
     created_after: i64,
     used_after: i64,
-) -> crate::storage::sql::Result<Option<LiveSession>> {
+) -> sql::Result<Option<LiveSession>> {
     optional(conn.query_row(
         "SELECT s.operator_id, o.company_id, COALESCE(s.last_used_at, s.created_at)
          FROM sessions s JOIN operators o ON o.id = s.operator_id
@@ -79,7 +71,7 @@ pub fn find_session(
 }
 
 /// Slides the session's idle window: it was used at `now`.
-pub fn touch_session(conn: &Conn<'_>, hash: &str, now: i64) -> crate::storage::sql::Result<()> {
+pub fn touch_session(conn: &Conn<'_>, hash: &str, now: i64) -> sql::Result<()> {
     conn.execute(
         "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1 AND last_used_at < ?2",
         params![hash, now],
@@ -87,7 +79,7 @@ pub fn touch_session(conn: &Conn<'_>, hash: &str, now: i64) -> crate::storage::s
     Ok(())
 }
 
-pub fn revoke_session(conn: &Conn<'_>, hash: &str, now: i64) -> crate::storage::sql::Result<()> {
+pub fn revoke_session(conn: &Conn<'_>, hash: &str, now: i64) -> sql::Result<()> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
         params![hash, now],
@@ -96,7 +88,7 @@ pub fn revoke_session(conn: &Conn<'_>, hash: &str, now: i64) -> crate::storage::
 }
 
 /// Whether the API token with this id is still live.
-pub fn api_token_live(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<bool> {
+pub fn api_token_live(conn: &Conn<'_>, id: Id) -> sql::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ?1 AND revoked_at IS NULL)",
         [id],
@@ -114,7 +106,7 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<i64>,
 }
 
-pub fn list_api_tokens(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<ApiTokenRow>> {
+pub fn list_api_tokens(conn: &Conn<'_>) -> sql::Result<Vec<ApiTokenRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, company_id, name, created_at, revoked_at FROM api_tokens ORDER BY id",
     )?;
@@ -131,7 +123,7 @@ pub fn list_api_tokens(conn: &Conn<'_>) -> crate::storage::sql::Result<Vec<ApiTo
 }
 
 /// Revokes an API token; false if there is no live one with this id.
-pub fn revoke_api_token(conn: &Conn<'_>, id: Id, now: i64) -> crate::storage::sql::Result<bool> {
+pub fn revoke_api_token(conn: &Conn<'_>, id: Id, now: i64) -> sql::Result<bool> {
     Ok(conn.execute(
         "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, now],
@@ -156,7 +148,7 @@ pub fn list_live_sessions(
     conn: &Conn<'_>,
     created_after: i64,
     used_after: i64,
-) -> crate::storage::sql::Result<Vec<SessionRow>> {
+) -> sql::Result<Vec<SessionRow>> {
     let mut stmt = conn.prepare(
         "SELECT substr(s.token_hash, 1, CAST(CAST(?3 AS BIGINT) AS INTEGER)), o.email, s.created_at,
                 COALESCE(s.last_used_at, s.created_at)
@@ -178,11 +170,7 @@ pub fn list_live_sessions(
 
 /// Revokes the live sessions whose hash starts with `prefix` (hex digits only); returns how
 /// many there were, without revoking any when there is more than one.
-pub fn revoke_session_by_prefix(
-    conn: &Conn<'_>,
-    prefix: &str,
-    now: i64,
-) -> crate::storage::sql::Result<usize> {
+pub fn revoke_session_by_prefix(conn: &Conn<'_>, prefix: &str, now: i64) -> sql::Result<usize> {
     let pattern = format!("{prefix}%");
     let matching: i64 = conn.query_row(
         "SELECT COUNT(*) FROM sessions WHERE token_hash LIKE ?1 AND revoked_at IS NULL",
@@ -199,11 +187,7 @@ pub fn revoke_session_by_prefix(
 }
 
 /// Revokes every live session of an operator (found by email); returns how many.
-pub fn revoke_sessions_of(
-    conn: &Conn<'_>,
-    email: &str,
-    now: i64,
-) -> crate::storage::sql::Result<usize> {
+pub fn revoke_sessions_of(conn: &Conn<'_>, email: &str, now: i64) -> sql::Result<usize> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?2
          WHERE revoked_at IS NULL
@@ -218,7 +202,7 @@ pub fn revoke_other_sessions(
     operator_id: Id,
     keep: &str,
     now: i64,
-) -> crate::storage::sql::Result<usize> {
+) -> sql::Result<usize> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?3
          WHERE revoked_at IS NULL AND operator_id = ?1 AND token_hash <> ?2",
@@ -228,7 +212,7 @@ pub fn revoke_other_sessions(
 
 /// Whether the session `hash` (live or not) belongs to a deactivated operator: the refusal
 /// then says why, so the app can tell its operator.
-pub fn of_deactivated_operator(conn: &Conn<'_>, hash: &str) -> crate::storage::sql::Result<bool> {
+pub fn of_deactivated_operator(conn: &Conn<'_>, hash: &str) -> sql::Result<bool> {
     Ok(optional(conn.query_row(
         "SELECT o.active FROM sessions s JOIN operators o ON o.id = s.operator_id
          WHERE s.token_hash = ?1",

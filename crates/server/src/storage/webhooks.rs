@@ -1,7 +1,7 @@
 //! Queries on `webhooks` (subscriptions), `webhook_outbox` (events waiting for their
 //! receiver) and `webhook_attempts` (the delivery log).
 
-use crate::storage::sql::{params, Backend, Conn, Row};
+use crate::storage::sql::{self, params, Backend, Conn, Row};
 use switchboard_protocol::{Id, Webhook, WebhookAttempt, WebhookOutcome};
 
 use super::optional;
@@ -17,7 +17,7 @@ pub struct StoredWebhook {
     pub secret: String,
 }
 
-fn row_to_webhook(r: &Row<'_>) -> crate::storage::sql::Result<StoredWebhook> {
+fn row_to_webhook(r: &Row<'_>) -> sql::Result<StoredWebhook> {
     let events: String = r.get(3)?;
     Ok(StoredWebhook {
         webhook: Webhook {
@@ -35,8 +35,8 @@ fn row_to_webhook(r: &Row<'_>) -> crate::storage::sql::Result<StoredWebhook> {
 
 const COLUMNS: &str = "id, company_id, url, events, active, secret, created_at, updated_at";
 
-fn events_json(events: &[String]) -> crate::storage::sql::Result<String> {
-    serde_json::to_string(events).map_err(|e| crate::storage::sql::Error::encode(e))
+fn events_json(events: &[String]) -> sql::Result<String> {
+    serde_json::to_string(events).map_err(sql::Error::encode)
 }
 
 pub fn insert(
@@ -47,7 +47,7 @@ pub fn insert(
     active: bool,
     secret: &str,
     now: i64,
-) -> crate::storage::sql::Result<Id> {
+) -> sql::Result<Id> {
     conn.execute(
         "INSERT INTO webhooks (company_id, url, events, active, secret, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -56,11 +56,7 @@ pub fn insert(
     conn.last_insert_rowid()
 }
 
-pub fn get(
-    conn: &Conn<'_>,
-    company_id: Id,
-    id: Id,
-) -> crate::storage::sql::Result<Option<StoredWebhook>> {
+pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<StoredWebhook>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM webhooks WHERE company_id = ?1 AND id = ?2"),
         params![company_id, id],
@@ -69,7 +65,7 @@ pub fn get(
 }
 
 /// Any company's webhook (the delivery worker).
-pub fn get_any(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<StoredWebhook>> {
+pub fn get_any(conn: &Conn<'_>, id: Id) -> sql::Result<Option<StoredWebhook>> {
     optional(conn.query_row(
         &format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?1"),
         [id],
@@ -77,7 +73,7 @@ pub fn get_any(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<Option<St
     ))
 }
 
-pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<StoredWebhook>> {
+pub fn list(conn: &Conn<'_>, company_id: Id) -> sql::Result<Vec<StoredWebhook>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhooks WHERE company_id = ?1 ORDER BY id"
     ))?;
@@ -85,7 +81,7 @@ pub fn list(conn: &Conn<'_>, company_id: Id) -> crate::storage::sql::Result<Vec<
     rows.collect()
 }
 
-pub fn update(conn: &Conn<'_>, w: &Webhook, now: i64) -> crate::storage::sql::Result<()> {
+pub fn update(conn: &Conn<'_>, w: &Webhook, now: i64) -> sql::Result<()> {
     conn.execute(
         "UPDATE webhooks SET url = ?2, events = ?3, active = ?4, updated_at = ?5 WHERE id = ?1",
         params![w.id, w.url, events_json(&w.events)?, w.active, now],
@@ -93,12 +89,7 @@ pub fn update(conn: &Conn<'_>, w: &Webhook, now: i64) -> crate::storage::sql::Re
     Ok(())
 }
 
-pub fn set_secret(
-    conn: &Conn<'_>,
-    id: Id,
-    secret: &str,
-    now: i64,
-) -> crate::storage::sql::Result<()> {
+pub fn set_secret(conn: &Conn<'_>, id: Id, secret: &str, now: i64) -> sql::Result<()> {
     conn.execute(
         "UPDATE webhooks SET secret = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, secret, now],
@@ -107,7 +98,7 @@ pub fn set_secret(
 }
 
 /// Deletes the webhook, its queue and its log.
-pub fn delete(conn: &Conn<'_>, id: Id) -> crate::storage::sql::Result<()> {
+pub fn delete(conn: &Conn<'_>, id: Id) -> sql::Result<()> {
     conn.execute("DELETE FROM webhook_outbox WHERE webhook_id = ?1", [id])?;
     conn.execute("DELETE FROM webhook_attempts WHERE webhook_id = ?1", [id])?;
     conn.execute("DELETE FROM webhooks WHERE id = ?1", [id])?;
@@ -132,12 +123,7 @@ pub struct NewEvent<'a> {
     pub body: &'a str,
 }
 
-pub fn enqueue(
-    conn: &Conn<'_>,
-    webhook_id: Id,
-    e: &NewEvent<'_>,
-    now: i64,
-) -> crate::storage::sql::Result<()> {
+pub fn enqueue(conn: &Conn<'_>, webhook_id: Id, e: &NewEvent<'_>, now: i64) -> sql::Result<()> {
     conn.prepare_cached(
         "INSERT INTO webhook_outbox (webhook_id, event_id, event, order_key, body,
             next_attempt_at, created_at)
@@ -156,12 +142,12 @@ pub fn enqueue(
 
 /// When the earliest queued event is due (`None`: nothing queued).
 /// How many events wait for their receiver, over every webhook.
-pub fn outbox_len(conn: &Conn<'_>) -> crate::storage::sql::Result<i64> {
+pub fn outbox_len(conn: &Conn<'_>) -> sql::Result<i64> {
     conn.prepare_cached("SELECT COUNT(*) FROM webhook_outbox")?
         .query_row((), |r| r.get(0))
 }
 
-pub fn next_due(conn: &Conn<'_>) -> crate::storage::sql::Result<Option<i64>> {
+pub fn next_due(conn: &Conn<'_>) -> sql::Result<Option<i64>> {
     // Events a live instance is sending are not due for anyone else.
     conn.query_row(
         &format!(
@@ -183,7 +169,7 @@ pub fn claim_heads(
     now: i64,
     claimant: Option<i64>,
     limit: u32,
-) -> crate::storage::sql::Result<Vec<Queued>> {
+) -> sql::Result<Vec<Queued>> {
     let lock = match conn.backend() {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -208,7 +194,7 @@ pub fn claim_heads(
             attempts: r.get(5)?,
         })
     })?;
-    let mut claimed = rows.collect::<crate::storage::sql::Result<Vec<_>>>()?;
+    let mut claimed = rows.collect::<sql::Result<Vec<_>>>()?;
     claimed.sort_by_key(|q| q.id);
     Ok(claimed)
 }
@@ -246,7 +232,7 @@ pub fn record_attempt(
     q: &Queued,
     result: &AttemptResult,
     now: i64,
-) -> crate::storage::sql::Result<()> {
+) -> sql::Result<()> {
     let attempt = q.attempts + 1;
     // A finished event leaves the queue; its attempts stay in the log.
     let updated = match result.outcome {
@@ -294,7 +280,7 @@ pub fn attempts(
     webhook_id: Id,
     before: Option<Id>,
     limit: u32,
-) -> crate::storage::sql::Result<Vec<WebhookAttempt>> {
+) -> sql::Result<Vec<WebhookAttempt>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, event, event_id, attempt, status_code, error, outcome, created_at
          FROM webhook_attempts WHERE webhook_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",

@@ -4,7 +4,7 @@
 //! `In-Reply-To`, `References` and `Subject: Re: …`, so the client's mail program threads
 //! them.
 
-use crate::storage::sql::Conn;
+use crate::storage::sql::{self, Conn};
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::Id;
 
@@ -47,21 +47,12 @@ fn key(address: &str) -> String {
     format!("thread:{}", address.to_lowercase())
 }
 
-pub fn load(
-    conn: &Conn<'_>,
-    channel_id: Id,
-    address: &str,
-) -> crate::storage::sql::Result<Option<Thread>> {
+pub fn load(conn: &Conn<'_>, channel_id: Id, address: &str) -> sql::Result<Option<Thread>> {
     Ok(channel_cursors::get(conn, channel_id, &key(address))?
         .and_then(|v| serde_json::from_str(&v).ok()))
 }
 
-pub fn save(
-    conn: &Conn<'_>,
-    channel_id: Id,
-    address: &str,
-    thread: &Thread,
-) -> crate::storage::sql::Result<()> {
+pub fn save(conn: &Conn<'_>, channel_id: Id, address: &str, thread: &Thread) -> sql::Result<()> {
     let value = serde_json::to_string(thread)
         .unwrap_or_else(|_| unreachable!("a Thread always serializes"));
     channel_cursors::set(conn, channel_id, &key(address), &value)
