@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Performance budgets of DESIGN.md, each against a baseline measured in the same run.
 # Release builds: debug numbers say nothing about what operators get.
+# --postgres: also ingest and fan-out on a throwaway PostgreSQL, one and two instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/desk.sh
@@ -12,4 +13,16 @@ if bench_runs_desk "$@"; then
   [ -f ui/dist/index.html ] || { echo "bench: ui/dist is missing: run ./dev.sh bench (or cd ui && npm run build)" >&2; exit 1; }
   cargo build --quiet --release --features tauri/custom-protocol -p switchboard -p switchboard-blank-window
 fi
-exec "$CARGO_TARGET_DIR/release/switchboard-bench" "$@"
+args=()
+for a in "$@"; do
+  if [ "$a" = --postgres ]; then
+    # shellcheck source=tests/postgres/cluster.sh
+    . tests/postgres/cluster.sh
+    trap pg_cluster_stop EXIT
+    pg_cluster_start
+    args+=(--postgres "$PG_CLUSTER_URL")
+  else
+    args+=("$a")
+  fi
+done
+"$CARGO_TARGET_DIR/release/switchboard-bench" "${args[@]}"

@@ -57,7 +57,13 @@ pub async fn run(
     let indices: Vec<usize> = (0..CHANGES)
         .map(|k| data.messages() + (k * stride) % data.conversations)
         .collect();
-    let sent = post_all(server, data, Arc::new(indices), &mut phase).await?;
+    let sent = post_all(
+        std::slice::from_ref(server),
+        data,
+        Arc::new(indices),
+        &mut phase,
+    )
+    .await?;
     anyhow::ensure!(
         sent as usize == CHANGES,
         "only {sent} of {CHANGES} changes were posted in time"

@@ -4,6 +4,8 @@
 //! in one transaction.
 
 use std::path::Path;
+
+use anyhow::Context;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,23 +38,26 @@ impl Slice {
     }
 }
 
-/// Posts `indices` of the dataset from [`SENDERS`] concurrent senders until done or
-/// `deadline`; returns how many were accepted.
+/// Posts `indices` of the dataset from [`SENDERS`] concurrent senders, spread over
+/// `servers` (instances of one database), until done or `deadline`; returns how many were
+/// accepted.
 pub async fn post_all(
-    server: &Server,
+    servers: &[Server],
     data: Data,
     indices: Arc<Vec<usize>>,
     phase: &mut Phase,
 ) -> anyhow::Result<u64> {
+    let first = servers.first().context("no server to post to")?;
     let http = reqwest::Client::new();
-    let url = Arc::new(server.inbound_url());
-    let secret = Arc::new(server.demo.custom_secret.clone());
+    let urls: Vec<Arc<String>> = servers.iter().map(|s| Arc::new(s.inbound_url())).collect();
+    let secret = Arc::new(first.demo.custom_secret.clone());
     let sent = Arc::new(AtomicU64::new(0));
     let next = Arc::new(AtomicU64::new(0));
     let deadline = phase.deadline();
     let mut tasks = Vec::new();
-    for _ in 0..SENDERS {
-        let (http, url, secret) = (http.clone(), url.clone(), secret.clone());
+    for k in 0..SENDERS {
+        let url = urls[k % urls.len()].clone();
+        let (http, secret) = (http.clone(), secret.clone());
         let (sent, next, indices) = (sent.clone(), next.clone(), indices.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
@@ -80,18 +85,44 @@ pub async fn post_all(
     Ok(sent.load(Ordering::Relaxed))
 }
 
+/// How fast the slice went in over HTTP.
+pub struct Ingested {
+    pub sent: usize,
+    pub per_sec: f64,
+    pub reached: Reached,
+}
+
+/// Posts the slice through `servers` and measures the rate.
+pub async fn measure(
+    name: &'static str,
+    servers: &[Server],
+    slice: Slice,
+    bound: Duration,
+) -> anyhow::Result<(Ingested, Arc<Vec<usize>>)> {
+    let mut phase = Phase::start(name, slice.len() as u64, bound);
+    let indices: Arc<Vec<usize>> = Arc::new((0..slice.len()).map(|j| slice.index(j)).collect());
+    let sent = post_all(servers, slice.data, indices.clone(), &mut phase).await?;
+    let reached = phase.finish(sent);
+    let per_sec = sent as f64 / reached.seconds;
+    Ok((
+        Ingested {
+            sent: sent as usize,
+            per_sec,
+            reached,
+        },
+        indices,
+    ))
+}
+
 pub async fn run(
     server: &Server,
     slice: Slice,
     pristine: &Path,
     bound: Duration,
     report: &mut Report,
-) -> anyhow::Result<usize> {
-    let mut phase = Phase::start("ingest", slice.len() as u64, bound);
-    let indices: Arc<Vec<usize>> = Arc::new((0..slice.len()).map(|j| slice.index(j)).collect());
-    let sent = post_all(server, slice.data, indices.clone(), &mut phase).await?;
-    let reached = phase.finish(sent);
-    let per_sec = sent as f64 / reached.seconds;
+) -> anyhow::Result<Ingested> {
+    let (ingested, indices) = measure("ingest", std::slice::from_ref(server), slice, bound).await?;
+    let (sent, per_sec) = (ingested.sent as u64, ingested.per_sec);
     let sent_indices: Vec<usize> = indices.iter().take(sent as usize).copied().collect();
     let (data, pristine, channel) = (
         slice.data,
@@ -102,8 +133,8 @@ pub async fn run(
         raw_server_insert(&pristine, data, channel, &sent_indices)
     })
     .await??;
-    report.add(ingest_row(&reached, per_sec, raw));
-    Ok(sent as usize)
+    report.add(ingest_row(&ingested.reached, per_sec, raw));
+    Ok(ingested)
 }
 
 fn ingest_row(reached: &Reached, per_sec: f64, raw: f64) -> Row {

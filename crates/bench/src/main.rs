@@ -13,6 +13,7 @@ mod desk;
 mod fanout;
 mod ingest;
 mod phase;
+mod postgres;
 mod proxy;
 mod release_app;
 mod report;
@@ -37,7 +38,7 @@ use crate::server::{Demo, Server};
 const USAGE: &str =
     "usage: switchboard-bench [--quick] [--desk | --desk-only] [--seed N] [--conversations N] [--messages N]
   [--apps N] [--ingest-conversations N] [--phase-limit SECONDS] [--json PATH] [--docs PATH]
-  [--bundle-dir DIR]";
+  [--bundle-dir DIR] [--postgres postgres://user@host:port]";
 
 struct Options {
     quick: bool,
@@ -55,6 +56,9 @@ struct Options {
     docs: PathBuf,
     /// Where `./dev.sh bundle` left the installers (default: the target dir's release/bundle).
     bundle_dir: Option<PathBuf>,
+    /// A PostgreSQL server (no database) to run ingest and fan-out on too (`bench/run.sh
+    /// --postgres` starts a throwaway one).
+    postgres: Option<String>,
 }
 
 fn parse_options() -> anyhow::Result<Options> {
@@ -83,6 +87,7 @@ fn parse_options() -> anyhow::Result<Options> {
         }),
         docs: PathBuf::from("docs/BENCHMARKS.md"),
         bundle_dir: None,
+        postgres: None,
     };
     let mut rest = args
         .iter()
@@ -106,6 +111,7 @@ fn parse_options() -> anyhow::Result<Options> {
             "--json" => o.json = PathBuf::from(value),
             "--docs" => o.docs = PathBuf::from(value),
             "--bundle-dir" => o.bundle_dir = Some(PathBuf::from(value)),
+            "--postgres" => o.postgres = Some(value.clone()),
             other => anyhow::bail!("unknown flag {other}\n{USAGE}"),
         }
     }
@@ -124,7 +130,7 @@ impl Options {
 /// write into copies of it.
 fn pristine_copy(demo: &Demo, dir: &Path) -> anyhow::Result<PathBuf> {
     let copy = dir.join("pristine.db");
-    let conn = rusqlite::Connection::open(&demo.db)?;
+    let conn = rusqlite::Connection::open(demo.sqlite()?)?;
     conn.execute("VACUUM INTO ?1", [copy.to_string_lossy()])?;
     Ok(copy)
 }
@@ -164,13 +170,14 @@ async fn main() -> anyhow::Result<()> {
         data: o.data,
         conversations: o.ingest_conversations,
     };
-    let sent = match ingest::run(&server, slice, &pristine, o.bound(600), &mut report).await {
-        Ok(sent) => sent,
+    let ingested = match ingest::run(&server, slice, &pristine, o.bound(600), &mut report).await {
+        Ok(ingested) => Some(ingested),
         Err(e) => {
             report.failed(4, ingest::MEASURE, ingest::BUDGET, &e);
-            0
+            None
         }
     };
+    let sent = ingested.as_ref().map_or(0, |i| i.sent);
     // Whatever did not go over HTTP (the other conversations, and the slice's messages left
     // when ingest ran out of time) is bulk-loaded, so that the later phases see the whole
     // dataset.
@@ -221,8 +228,29 @@ async fn main() -> anyhow::Result<()> {
     }
     drop(proxy);
 
-    if let Err(e) = fanout::run(&server, o.apps, o.bound(300), &mut report).await {
-        report.failed(5, fanout::MEASURE, fanout::BUDGET, &e);
+    let fanned = match fanout::run(&server, o.apps, o.bound(300), &mut report).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            report.failed(5, fanout::MEASURE, fanout::BUDGET, &e);
+            None
+        }
+    };
+    // The PostgreSQL runs and the desk measures need the cores to themselves.
+    server.stop().await?;
+    if let Some(url) = &o.postgres {
+        let sqlite = postgres::Sqlite {
+            ingest: ingested.as_ref().map(|i| i.per_sec),
+            fanout: fanned.as_ref().map(|f| f.p99),
+        };
+        let runs = postgres::Runs {
+            base: url,
+            dir: dir.path(),
+            slice,
+            apps: o.apps,
+            ingest_bound: o.bound(600),
+            fanout_bound: o.bound(300),
+        };
+        postgres::run(&runs, &sqlite, &mut report).await;
     }
     if o.desk {
         release_app::run(o.data.seed, dir.path(), &target, o.bound(900), &mut report).await;
@@ -253,7 +281,6 @@ async fn main() -> anyhow::Result<()> {
         o.json.display(),
         o.docs.display()
     );
-    server.stop().await?;
     Ok(())
 }
 

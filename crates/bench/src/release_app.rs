@@ -97,7 +97,7 @@ async fn long_thread(demo: &Demo) -> anyhow::Result<i64> {
     let bin = crate::server::binary()?;
     let out = Command::new(&bin)
         .arg("--db")
-        .arg(&demo.db)
+        .arg(crate::server::db_arg(&demo.db))
         .args(["demo", "--long-history", &LONG_THREAD.to_string()])
         .output()
         .await

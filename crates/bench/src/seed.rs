@@ -24,7 +24,7 @@ pub fn load(
     indices: &[usize],
     bound: Duration,
 ) -> anyhow::Result<Reached> {
-    let db = Db::open(&demo.db)?;
+    let db = Db::open_at(&demo.db)?;
     let channel = db
         .read_blocking(|c| Ok(channels::get_any(c, demo.custom_channel)?))?
         .context("the demo's Custom app channel is missing")?;

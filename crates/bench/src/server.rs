@@ -1,7 +1,10 @@
 //! The real server binary (release build) on a temp demo database, killed on drop.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+
+use switchboard_server::storage::Location;
 
 use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -10,7 +13,9 @@ use tokio::process::{Child, Command};
 /// A demo database ready to serve.
 #[derive(Clone)]
 pub struct Demo {
-    pub db: PathBuf,
+    /// The SQLite file, or a PostgreSQL database (which `serve` gives an attachment folder).
+    pub db: Location,
+    pub files: Option<PathBuf>,
     /// The demo's Custom app channel and its secret (random per database), as `demo` prints
     /// them.
     pub custom_channel: i64,
@@ -37,6 +42,24 @@ fn custom_channel(printed: &str) -> anyhow::Result<(i64, String)> {
     }
 }
 
+/// `--db`'s value for `db`.
+pub fn db_arg(db: &Location) -> OsString {
+    match db {
+        Location::Sqlite(path) => path.clone().into_os_string(),
+        Location::Postgres(url) => url.into(),
+    }
+}
+
+impl Demo {
+    /// The SQLite file (the measures that read or write the file itself need one).
+    pub fn sqlite(&self) -> anyhow::Result<&Path> {
+        match &self.db {
+            Location::Sqlite(path) => Ok(path),
+            Location::Postgres(_) => anyhow::bail!("this measure needs the SQLite demo"),
+        }
+    }
+}
+
 pub fn binary() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("SWITCHBOARD_SERVER_BIN") {
         return Ok(path.into());
@@ -48,11 +71,15 @@ pub fn binary() -> anyhow::Result<PathBuf> {
 impl Demo {
     /// `switchboard-server demo` into a fresh database in `dir`.
     pub async fn create(dir: &Path) -> anyhow::Result<Demo> {
+        Self::create_at(Location::Sqlite(dir.join("server.db")), None).await
+    }
+
+    /// `switchboard-server demo` into the (empty) database `db`.
+    pub async fn create_at(db: Location, files: Option<PathBuf>) -> anyhow::Result<Demo> {
         let bin = binary()?;
-        let db = dir.join("server.db");
         let demo = Command::new(&bin)
             .arg("--db")
-            .arg(&db)
+            .arg(db_arg(&db))
             .arg("demo")
             .output()
             .await
@@ -62,6 +89,7 @@ impl Demo {
             custom_channel(&String::from_utf8_lossy(&demo.stdout))?;
         Ok(Demo {
             db,
+            files,
             custom_channel,
             custom_secret,
         })
@@ -70,10 +98,15 @@ impl Demo {
 
 impl Server {
     pub async fn serve(demo: &Demo) -> anyhow::Result<Server> {
-        let mut child = Command::new(binary()?)
+        let mut command = Command::new(binary()?);
+        command
             .arg("--db")
-            .arg(&demo.db)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .arg(db_arg(&demo.db))
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        if let Some(files) = &demo.files {
+            command.arg("--files").arg(files);
+        }
+        let mut child = command
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .kill_on_drop(true)

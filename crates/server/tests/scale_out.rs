@@ -158,6 +158,46 @@ async fn two_instances_deliver_every_change_once_in_order_and_survive_a_kill() {
         apps.push((token, seen));
     }
 
+    // A desk that polls `/sync?after=N` all along (on the first instance): with writers on
+    // both instances, a record that commits after a later-numbered one would be skipped for
+    // good if seq were not in commit order.
+    let polled = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let polling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let poller = {
+        let (http, base, token) = (fx.http.clone(), urls[0].clone(), tokens[0].clone());
+        let (polled, polling) = (polled.clone(), polling.clone());
+        tokio::spawn(async move {
+            let mut after = start;
+            // One last pass after the writers stopped.
+            let mut last_pass = false;
+            loop {
+                let page: Value = http
+                    .get(format!("{base}/api/v1/sync?after={after}&limit=100"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("sync")
+                    .json()
+                    .await
+                    .expect("json");
+                for c in page["changes"].as_array().expect("changes") {
+                    polled
+                        .lock()
+                        .expect("polled")
+                        .push(c["seq"].as_i64().expect("seq"));
+                }
+                after = page["next"].as_i64().expect("next");
+                if page["has_more"] == true {
+                    continue;
+                }
+                if last_pass {
+                    return;
+                }
+                last_pass = !polling.load(std::sync::atomic::Ordering::SeqCst);
+            }
+        })
+    };
+
     // 10 writers, half through each instance, racing; the second instance is killed with
     // SIGKILL once half the messages are in.
     let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -183,6 +223,8 @@ async fn two_instances_deliver_every_change_once_in_order_and_survive_a_kill() {
     for w in writers {
         w.await.expect("writer");
     }
+    polling.store(false, std::sync::atomic::Ordering::SeqCst);
+    poller.await.expect("poller");
 
     // What each kind of operator may see, as the surviving instance's sync API says.
     let mut wanted = std::collections::HashMap::new();
@@ -196,6 +238,11 @@ async fn two_instances_deliver_every_change_once_in_order_and_survive_a_kill() {
         wanted[&tokens[0]].len() >= total,
         "the admin's log holds every message: {}",
         wanted[&tokens[0]].len()
+    );
+    assert_eq!(
+        *polled.lock().expect("polled"),
+        wanted[&tokens[0]],
+        "polling /sync while writers raced skipped or repeated records"
     );
     until("every app has every record it may see", || async {
         apps.iter()

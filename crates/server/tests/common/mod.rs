@@ -271,6 +271,8 @@ pub struct Fx {
     /// Another company's conversation and its admin's session token.
     pub other_conv: Id,
     pub other_admin_token: String,
+    /// The test's own handle on the database, opened once (on PostgreSQL a pool).
+    db: OnceLock<Db>,
 }
 
 /// Session token of an operator in the fixture (inserted directly, to spare argon2 logins).
@@ -620,6 +622,7 @@ impl Fx {
             blacklisted_conv: ids.blacklisted_conv,
             other_conv: ids.other_conv,
             other_admin_token: session(ids.other_admin),
+            db: OnceLock::new(),
         }
     }
 
@@ -629,7 +632,7 @@ impl Fx {
 
     /// Opens the database beside the running server (WAL allows concurrent readers).
     pub fn db(&self) -> Db {
-        open_db(&self.db_path)
+        self.db.get_or_init(|| open_db(&self.db_path)).clone()
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
