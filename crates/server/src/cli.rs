@@ -463,9 +463,6 @@ fn parse_metrics_token(value: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
-/// Login attempts per email and IP allowed in [`LOGIN_WINDOW`] (a success clears them).
-const LOGIN_MAX_ATTEMPTS: usize = 5;
-const LOGIN_WINDOW: Duration = Duration::from_secs(60);
 /// Wrong channel secrets per channel and IP allowed in [`INBOUND_WINDOW`].
 const INBOUND_MAX_FAILURES: usize = 20;
 const INBOUND_WINDOW: Duration = Duration::from_secs(60);
@@ -874,11 +871,6 @@ async fn serve(
     let state = AppState {
         db,
         hub,
-        logins: Arc::new(AttemptLimiter::new(
-            LOGIN_MAX_ATTEMPTS,
-            LOGIN_WINDOW,
-            LIMITER_CAPACITY,
-        )),
         passwords: PasswordGate::per_core(),
         inbound_failures: Arc::new(AttemptLimiter::new(
             INBOUND_MAX_FAILURES,

@@ -1,5 +1,7 @@
 //! Bounded in-memory limits for unauthenticated routes: attempts per key in a sliding window
-//! (failed logins per email and IP, wrong channel secrets per channel and IP).
+//! (wrong channel secrets per channel and IP, the chat widget's limits), per server instance.
+//! Failed sign-ins are counted in the database instead (`storage::login_attempts`), so that
+//! every instance behind a load balancer shares their count.
 //!
 //! Keys are SHA-256 digests of their parts, so a caller who sends a megabyte of "email" costs
 //! 32 bytes here; the number of keys is capped too.

@@ -19,6 +19,7 @@ use switchboard_server::storage::Db;
 const PG_SCHEMA: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_delivery_claims.sql"),
+    include_str!("../migrations/postgres/0003_login_attempts.sql"),
 ];
 
 #[derive(Debug)]

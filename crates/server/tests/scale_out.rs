@@ -266,3 +266,31 @@ async fn two_instances_deliver_every_change_once_in_order_and_survive_a_kill() {
     }
     assert_eq!(moved, APPS / 2);
 }
+
+/// Failed sign-ins are counted across instances: five wrong passwords spread over both
+/// instances use up the email's attempts on both.
+#[tokio::test]
+async fn failed_sign_ins_are_counted_across_instances() {
+    if !on_postgres() {
+        eprintln!("needs PostgreSQL: tests/postgres/run.sh (part of ./dev.sh test) runs it");
+        return;
+    }
+    let fx = Fx::new();
+    let second = Server::start(&fx.db_path);
+    let urls = [fx.server.url.clone(), second.url.clone()];
+    let login = |base: &str, password: &str| {
+        fx.http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": "boss@acme.test", "password": password}))
+            .send()
+    };
+    for attempt in 0..5 {
+        let resp = login(&urls[attempt % 2], "wrong").await.expect("login");
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    for base in &urls {
+        let resp = login(base, common::PASSWORD).await.expect("login");
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "{base}");
+        assert!(resp.headers().contains_key("retry-after"));
+    }
+}

@@ -105,13 +105,16 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let ip = ip.unwrap_or_else(|| "unknown".into());
-    let limits = admin::LoginLimits {
-        attempts: &st.logins,
-        passwords: &st.passwords,
-    };
-    admin::login(&st.db, limits, st.sessions, req.email, req.password, ip)
-        .await
-        .map(Json)
+    admin::login(
+        &st.db,
+        &st.passwords,
+        st.sessions,
+        req.email,
+        req.password,
+        ip,
+    )
+    .await
+    .map(Json)
 }
 
 /// Revoke the caller's session token.

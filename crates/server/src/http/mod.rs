@@ -49,8 +49,6 @@ use crate::throttle::AttemptLimiter;
 pub struct AppState {
     pub db: Db,
     pub hub: Hub,
-    /// Login attempts per email and IP.
-    pub logins: Arc<AttemptLimiter>,
     /// Bounds concurrent argon2 work (logins).
     pub passwords: PasswordGate,
     /// Wrong channel secrets per channel and IP.

@@ -16,8 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::storage::changes::{self, Audience};
 use crate::storage::channels::{self, ChannelRecord};
 use crate::storage::operators::NewOperator;
-use crate::storage::{companies, groups, operators, tokens, Db, WriteCtx};
-use crate::throttle::{self, AttemptLimiter};
+use crate::storage::{companies, groups, login_attempts, operators, tokens, Db, WriteCtx};
+use crate::throttle;
 
 pub fn emit_operator(
     ctx: &mut WriteCtx<'_>,
@@ -147,11 +147,10 @@ pub fn create_api_token(db: &Db, name: &str, company_id: Option<Id>) -> ApiResul
 }
 
 /// What a login checks against, besides the database.
-pub struct LoginLimits<'a> {
-    /// Attempts per email and IP.
-    pub attempts: &'a AttemptLimiter,
-    pub passwords: &'a PasswordGate,
-}
+/// Sign-in attempts allowed per email and address in [`LOGIN_WINDOW_MS`]; a success clears
+/// them. Counted in the database, so all server instances share the count.
+pub const LOGIN_MAX_ATTEMPTS: i64 = 5;
+pub const LOGIN_WINDOW_MS: i64 = 60_000;
 
 /// Checks email and password; issues a session token. Wrong email and wrong password get the
 /// same answer. Input too long for any account is refused before any work; past the attempts
@@ -159,7 +158,7 @@ pub struct LoginLimits<'a> {
 /// password checks it can, 503 at once.
 pub async fn login(
     db: &Db,
-    limits: LoginLimits<'_>,
+    passwords: &PasswordGate,
     lifetime: SessionLifetime,
     email: String,
     password: String,
@@ -176,17 +175,27 @@ pub async fn login(
             "The password is longer than {MAX_PASSWORD_BYTES} bytes."
         )));
     }
-    let admitted = limits.passwords.admit().map_err(|_| {
+    let admitted = passwords.admit().map_err(|_| {
         ApiError::Busy("The server is busy checking other logins; try again in a second.".into())
     })?;
     let key = throttle::key(&[&email.to_lowercase(), &ip]);
-    limits
-        .attempts
-        .attempt(&key)
-        .map_err(|blocked| ApiError::RateLimited {
+    let counted = db
+        .write(move |ctx| {
+            Ok(login_attempts::attempt(
+                ctx.tx,
+                &key,
+                now_ms(),
+                LOGIN_WINDOW_MS,
+                LOGIN_MAX_ATTEMPTS,
+            )?)
+        })
+        .await?;
+    if let Err(wait_ms) = counted {
+        return Err(ApiError::RateLimited {
             message: "Too many login attempts for this email; wait a minute and try again.".into(),
-            retry_after: blocked.retry_after,
-        })?;
+            retry_after: std::time::Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
+        });
+    }
     let db2 = db.clone();
     let verified = admitted
         .run(move |scratch| -> ApiResult<Option<(Id, Id)>> {
@@ -209,8 +218,8 @@ pub async fn login(
     let Some((operator_id, company_id)) = verified else {
         return Err(ApiError::Unauthorized("Wrong email or password.".into()));
     };
-    limits.attempts.clear(&key);
     db.write(move |ctx| {
+        login_attempts::clear(ctx.tx, &key)?;
         // After the password check: only who knows the password learns of the whitelist.
         ip_whitelist::admit_operator(ctx.tx, company_id, Some(&ip))?;
         let token = new_token(SESSION_PREFIX);

@@ -22,6 +22,7 @@ pub mod groups;
 pub mod iframe;
 pub mod inbound_refs;
 pub mod ip_whitelist;
+pub mod login_attempts;
 pub mod message_tags;
 pub mod messages;
 pub mod operators;
@@ -72,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0020_channel_tags.sql"),
     include_str!("../../migrations/0021_role_permissions.sql"),
     include_str!("../../migrations/0022_delivery_claims.sql"),
+    include_str!("../../migrations/0023_login_attempts.sql"),
 ];
 
 /// Readers kept open for reuse; more may be opened under load and are then dropped.

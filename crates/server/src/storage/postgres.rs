@@ -27,6 +27,7 @@ use super::{changes, StorageError, StoredChange};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_delivery_claims.sql"),
+    include_str!("../../migrations/postgres/0003_login_attempts.sql"),
 ];
 
 /// The channel the change notifications use.
