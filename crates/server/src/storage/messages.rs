@@ -42,24 +42,24 @@ pub fn insert(conn: &Conn<'_>, m: &Message, attachment_url: Option<&str>) -> sql
     let mut stmt = conn.prepare_cached(
         "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
             client_msg_id, attachment_url, attachment_id, delivery_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
     )?;
-    stmt.execute(params![
-        m.conversation_id,
-        m.kind.as_str(),
-        m.text,
-        m.operator_id,
-        m.created_at,
-        m.delivery.as_str(),
-        m.client_msg_id,
-        attachment_url,
-        m.attachment.as_ref().map(|a| a.id),
-        m.delivery_error,
-    ])?;
-    Ok(Message {
-        id: conn.last_insert_rowid()?,
-        ..m.clone()
-    })
+    let id: Id = stmt.query_row(
+        params![
+            m.conversation_id,
+            m.kind.as_str(),
+            m.text,
+            m.operator_id,
+            m.created_at,
+            m.delivery.as_str(),
+            m.client_msg_id,
+            attachment_url,
+            m.attachment.as_ref().map(|a| a.id),
+            m.delivery_error,
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(Message { id, ..m.clone() })
 }
 
 pub fn get(conn: &Conn<'_>, conversation_id: Id, id: Id) -> sql::Result<Option<Message>> {

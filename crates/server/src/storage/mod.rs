@@ -222,7 +222,12 @@ impl Writer<'_> {
             Writer::Sqlite(c) => {
                 WriteTx::Sqlite(c.transaction_with_behavior(TransactionBehavior::Immediate)?)
             }
-            Writer::Postgres(c) => WriteTx::Postgres(c.transaction()?),
+            Writer::Postgres(c) => {
+                let tx = c.transaction()?;
+                tx.conn()
+                    .execute("SELECT pg_advisory_xact_lock(?1)", [postgres::WRITE_LOCK])?;
+                WriteTx::Postgres(tx)
+            }
         })
     }
 }

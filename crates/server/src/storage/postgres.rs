@@ -4,9 +4,10 @@
 //! Why the feed reads the table instead of publishing what a write appended: with several
 //! writers (threads here, other instances elsewhere) "after commit" comes in no fixed order,
 //! while a reader at `after=N` must get every later record in `seq` order. So:
-//! - a transaction that appends records for a company first takes that company's advisory
-//!   lock (held until commit), so a company's records commit in `seq` order;
-//! - it `NOTIFY`s the company's id, which PostgreSQL delivers at commit to every listener;
+//! - every write transaction first takes the database's write lock ([`WRITE_LOCK`], held until
+//!   commit), so records commit in `seq` order;
+//! - a transaction that appends records of a company `NOTIFY`s the company's id, which
+//!   PostgreSQL delivers at commit to every listener;
 //! - each instance's feed keeps the last `seq` it published per company and, woken by a
 //!   notification, reads that company's records after it, in order.
 //!
@@ -98,6 +99,9 @@ pub fn open(url: &str) -> Result<(Pool, postgres::Config), StorageError> {
     let pool = r2d2::Pool::builder()
         .max_size(POOL_SIZE)
         .min_idle(Some(1))
+        // A broken connection shows in `has_broken` and in the statement that meets it; a
+        // round trip to test every checkout would cost each request one more.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .error_handler(Box::new(r2d2::LoggingErrorHandler))
         .build(Manager {
@@ -171,12 +175,17 @@ pub(crate) fn unclaimed(conn: &sql::Conn<'_>, table: &str) -> String {
     }
 }
 
-/// Statements a transaction runs before it appends its first record of `company_id`: the
-/// company's lock (records commit in `seq` order) and the notification (sent at commit).
-pub(super) const ORDER_CHANGES: [&str; 2] = [
-    "SELECT pg_advisory_xact_lock(?1)",
-    "SELECT pg_notify('switchboard_changes', CAST(?1 AS BIGINT)::text)",
-];
+/// What a transaction runs before it appends its first record of a company (`?1`): the
+/// notification, which PostgreSQL sends at commit to every instance's feed.
+pub(super) const NOTIFY_CHANGES: [&str; 1] =
+    ["SELECT pg_notify('switchboard_changes', CAST(?1 AS BIGINT)::text)"];
+
+/// The database's write lock, which every write transaction of every instance takes first,
+/// as SQLite's `BEGIN IMMEDIATE` takes its file's: writes commit one after the other, so
+/// change records commit in `seq` order (a reader at `after=N` never skips one that commits
+/// later with a smaller number), and two writers can never deadlock on each other's rows.
+/// Reads, sockets, HTTP and password checks are what more instances spread.
+pub(super) const WRITE_LOCK: i64 = -2;
 
 /// Starts the feed thread for the life of the process; it reconnects (after a pause)
 /// whenever its connection fails. Its connection also holds the instance's lock.
