@@ -202,3 +202,76 @@ async fn readiness_fails_while_postgres_is_down_and_liveness_does_not() {
     let (st, body) = probe("/healthz").await;
     assert_eq!(st, StatusCode::OK, "{body}");
 }
+
+/// A PostgreSQL that asks for TLS (`sslmode=require`): reached with the CA that signed its
+/// certificate (`SWITCHBOARD_DB_CA_FILE`), every connection of the server encrypted; refused
+/// without it, saying why.
+#[tokio::test]
+async fn a_database_reached_over_tls_is_checked_against_its_ca() {
+    let (pg, ca) = postgres_server::TestPg::start_tls();
+    let url = format!(
+        "postgres://sb@localhost:{}/postgres?sslmode=require",
+        pg.port()
+    );
+    let init = |ca: Option<&std::path::Path>| {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "--db",
+            &url,
+            "init",
+            "--company",
+            "Acme",
+            "--email",
+            "a@acme.test",
+        ])
+        .args(["--password", "pw"])
+        .env("RUST_LOG", "warn")
+        .env_remove("SWITCHBOARD_DB_CA_FILE");
+        if let Some(ca) = ca {
+            cmd.env("SWITCHBOARD_DB_CA_FILE", ca);
+        }
+        cmd.output().expect("run switchboard-server")
+    };
+    let refused = init(None);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "connected without the CA");
+    assert!(
+        stderr.contains("cannot connect to PostgreSQL") && stderr.contains("certificate"),
+        "{stderr}"
+    );
+    let made = init(Some(&ca));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start_on(
+        std::ffi::OsStr::new(&url),
+        &dir.path().join("server.log"),
+        &["--files".into(), dir.path().join("files").into()],
+        &[("SWITCHBOARD_DB_CA_FILE", ca.to_str().expect("utf-8 path"))],
+    );
+    let ready = reqwest::get(format!("{}/readyz", server.url))
+        .await
+        .expect("probe");
+    assert_eq!(ready.status(), StatusCode::OK);
+    let (plain, encrypted) = tokio::task::spawn_blocking(move || {
+        let mut admin =
+            postgres::Client::connect(&pg.url(), postgres::NoTls).expect("connect plainly");
+        let row = admin
+            .query_one(
+                "SELECT COUNT(*) FILTER (WHERE NOT s.ssl), COUNT(*) FILTER (WHERE s.ssl)
+                 FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                 WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()",
+                &[],
+            )
+            .expect("connections");
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    })
+    .await
+    .expect("query");
+    assert_eq!(plain, 0, "a plain connection of the server");
+    assert!(encrypted >= 1, "the server's connections");
+}

@@ -72,7 +72,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
-        Ok(PgClient::new(self.config.connect(NoTls)?))
+        Ok(PgClient::new(connect(&self.config)?))
     }
 
     fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
@@ -86,6 +86,61 @@ impl r2d2::ManageConnection for Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// PEM file of the certificate authorities that sign the PostgreSQL server's certificate,
+/// besides the public ones (a managed database's own CA).
+pub const CA_FILE_ENV: &str = "SWITCHBOARD_DB_CA_FILE";
+
+/// Opens a connection: encrypted with TLS when the URL asks for it (`sslmode=require`), the
+/// server's certificate checked against the public roots and [`CA_FILE_ENV`]'s; plain
+/// otherwise (`disable`, and `prefer`, the default, which would otherwise fail on a server
+/// with a certificate nobody here can check instead of falling back).
+pub fn connect(config: &postgres::Config) -> Result<postgres::Client, postgres::Error> {
+    if config.get_ssl_mode() != postgres::config::SslMode::Require {
+        return config.connect(NoTls);
+    }
+    match tls_config() {
+        Ok(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
+        // Read at start (`open`), so it changed since: the public roots alone, which refuse
+        // a private CA's certificate with an error that says so.
+        Err(why) => {
+            tracing::error!(%why, "cannot read the database CA file");
+            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(
+                public_roots_only(),
+            ))
+        }
+    }
+}
+
+fn public_roots_only() -> tokio_rustls::rustls::ClientConfig {
+    let roots = tokio_rustls::rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    tokio_rustls::rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+fn tls_config() -> Result<tokio_rustls::rustls::ClientConfig, String> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    let mut roots = tokio_rustls::rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(file) = std::env::var_os(CA_FILE_ENV) {
+        let certs = CertificateDer::pem_file_iter(&file)
+            .map_err(|e| format!("{}: {e}", file.to_string_lossy()))?;
+        for cert in certs {
+            let cert = cert.map_err(|e| format!("{}: {e}", file.to_string_lossy()))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("{}: {e}", file.to_string_lossy()))?;
+        }
+    }
+    Ok(tokio_rustls::rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 /// The connection settings of `url` (`postgres://user:pass@host:port/db`), as the driver
 /// reads them; the error says what is wrong without repeating the password.
 pub fn config(url: &str) -> Result<postgres::Config, StorageError> {
@@ -96,6 +151,13 @@ pub fn config(url: &str) -> Result<postgres::Config, StorageError> {
 /// Connects the pool and brings the schema up to date.
 pub fn open(url: &str) -> Result<(Pool, postgres::Config), StorageError> {
     let config = config(url)?;
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        // A CA file that cannot be read is said now, not at every connection.
+        tls_config().map_err(|why| StorageError::Connect(format!("{CA_FILE_ENV}: {why}")))?;
+    }
+    // One connection first: a wrong address, password or certificate is said at once and
+    // whole (the pool would retry it for its timeout and keep only the last line).
+    connect(&config).map_err(|e| StorageError::Connect(sql::Error::from(e).to_string()))?;
     let pool = r2d2::Pool::builder()
         .max_size(POOL_SIZE)
         .min_idle(Some(1))
@@ -220,7 +282,7 @@ fn listen(
     last: &mut Option<HashMap<i64, i64>>,
     publish: &dyn Fn(Vec<StoredChange>),
 ) -> sql::Result<()> {
-    let mut client = PgClient::new(config.connect(NoTls)?);
+    let mut client = PgClient::new(connect(config)?);
     let locked: bool = client
         .client
         .query_one(

@@ -16,7 +16,6 @@ use std::path::Path;
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
-use postgres::NoTls;
 use rusqlite::types::ValueRef;
 use sha2::{Digest, Sha256};
 
@@ -134,7 +133,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str) -> Result<Vec<Copied>, Transfer
     drop(Db::connect(to)?);
     let source =
         rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut target = pg::config(to)?.connect(NoTls)?;
+    let mut target = pg::connect(&pg::config(to)?)?;
     let companies: i64 = target
         .query_one("SELECT COUNT(*) FROM companies", &[])?
         .get(0);

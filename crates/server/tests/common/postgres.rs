@@ -2,6 +2,8 @@
 //! port with its socket in that folder, stopped (immediately) and removed when dropped. Debian's
 //! `postgresql` package (dev.sh installs it) provides the binaries; initdb refuses to run as
 //! root, so as root the cluster belongs to the `postgres` user the package made.
+// Each test binary that includes this file uses part of it.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -61,6 +63,101 @@ fn run(bin: &Path, tool: &str, args: &[&str]) {
 
 impl TestPg {
     pub fn start() -> Self {
+        Self::start_with(|_| String::new())
+    }
+
+    /// A cluster that speaks TLS with a certificate for `localhost` and 127.0.0.1, signed by
+    /// a CA made for it; returns it and the CA's PEM file.
+    pub fn start_tls() -> (Self, PathBuf) {
+        let mut ca = PathBuf::new();
+        let pg = Self::start_with(|dir| {
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .current_dir(dir)
+                    .args(args)
+                    .output()
+                    .expect("run openssl");
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Switchboard test CA",
+            ]);
+            openssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ]);
+            std::fs::write(
+                dir.join("ext.cnf"),
+                "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+                 keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+            )
+            .expect("extensions");
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "ext.cnf",
+            ]);
+            // PostgreSQL refuses a key others can read, and runs as its own user.
+            let key = dir.join("server.key");
+            std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .expect("chmod the key");
+            if is_root() {
+                let st = Command::new("chown")
+                    .arg("postgres")
+                    .arg(&key)
+                    .arg(dir.join("server.pem"))
+                    .status()
+                    .expect("chown");
+                assert!(st.success(), "chown the key");
+            }
+            ca = dir.join("ca.pem");
+            format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                dir.join("server.pem").display(),
+                key.display()
+            )
+        });
+        (pg, ca)
+    }
+
+    /// Starts a cluster; `setup` may write files into its folder and returns more options.
+    fn start_with(setup: impl FnOnce(&Path) -> String) -> Self {
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("tmp");
         if is_root() {
@@ -92,8 +189,9 @@ impl TestPg {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        let more = setup(dir.path());
         let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off{more}",
             dir.path().display()
         );
         let log = dir.path().join("log").to_string_lossy().into_owned();
@@ -103,6 +201,10 @@ impl TestPg {
             &["-D", &data_s, "-l", &log, "-o", &opts, "-w", "start"],
         );
         Self { dir, bin, port }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// A connection string to the `postgres` database.
