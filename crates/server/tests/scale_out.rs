@@ -79,20 +79,30 @@ async fn app(
     }
 }
 
+/// One `/sync` page of `base` for `token`.
+async fn sync_page(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    after: i64,
+    limit: u32,
+) -> Value {
+    http.get(format!("{base}/api/v1/sync?after={after}&limit={limit}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sync")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Every record after `after` that `token` may see, as the sync API of `base` lists them.
 async fn expected(http: &reqwest::Client, base: &str, token: &str, after: i64) -> Vec<i64> {
     let mut out = Vec::new();
     let mut next = after;
     loop {
-        let page: Value = http
-            .get(format!("{base}/api/v1/sync?after={next}&limit=500"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("sync")
-            .json()
-            .await
-            .expect("json");
+        let page = sync_page(http, base, token, next, 500).await;
         out.extend(
             page["changes"]
                 .as_array()
@@ -171,15 +181,7 @@ async fn two_instances_deliver_every_change_once_in_order_and_survive_a_kill() {
             // One last pass after the writers stopped.
             let mut last_pass = false;
             loop {
-                let page: Value = http
-                    .get(format!("{base}/api/v1/sync?after={after}&limit=100"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .expect("sync")
-                    .json()
-                    .await
-                    .expect("json");
+                let page = sync_page(&http, &base, &token, after, 100).await;
                 for c in page["changes"].as_array().expect("changes") {
                     polled
                         .lock()

@@ -1,6 +1,6 @@
 //! Queries on `deliveries`, the persistent queue of operator messages to deliver.
 
-use crate::storage::sql::{self, params, Backend, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::Id;
 
 use super::optional;
@@ -170,10 +170,7 @@ pub fn claim_due(
     claimant: Option<i64>,
     limit: u32,
 ) -> sql::Result<Vec<Delivery>> {
-    let lock = match conn.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
+    let lock = crate::storage::postgres::skip_locked(conn);
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE {HEADS} AND next_attempt_at <= ?1 ORDER BY message_id LIMIT ?2{lock}"
     ))?;

@@ -222,6 +222,15 @@ fn migrate(client: &mut postgres::Client) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// The locking clause of a queue's claim: a row another instance is claiming right now is
+/// skipped (PostgreSQL); nothing on SQLite, whose one writer claims alone.
+pub(crate) fn skip_locked(conn: &sql::Conn<'_>) -> &'static str {
+    match conn.backend() {
+        sql::Backend::Sqlite => "",
+        sql::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    }
+}
+
 /// SQL condition: the row of `table` is no live instance's (`claimed_by` names none, or an
 /// instance whose lock no session holds any more: it died). Always true on SQLite, whose one
 /// server claims nothing that outlives its own run.

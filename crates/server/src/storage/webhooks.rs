@@ -1,7 +1,7 @@
 //! Queries on `webhooks` (subscriptions), `webhook_outbox` (events waiting for their
 //! receiver) and `webhook_attempts` (the delivery log).
 
-use crate::storage::sql::{self, params, Backend, Conn, Row};
+use crate::storage::sql::{self, params, Conn, Row};
 use switchboard_protocol::{Id, Webhook, WebhookAttempt, WebhookOutcome};
 
 use super::optional;
@@ -170,10 +170,7 @@ pub fn claim_heads(
     claimant: Option<i64>,
     limit: u32,
 ) -> sql::Result<Vec<Queued>> {
-    let lock = match conn.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
+    let lock = crate::storage::postgres::skip_locked(conn);
     let mut stmt = conn.prepare_cached(&format!(
         "UPDATE webhook_outbox SET claimed_by = ?3 WHERE id IN (
              SELECT e.id FROM webhook_outbox e

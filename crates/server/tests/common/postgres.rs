@@ -41,18 +41,23 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// `tool` as the cluster's owner: the `postgres` user when the tests run as root.
+fn as_owner(tool: &Path) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(tool);
+        cmd
+    } else {
+        Command::new(tool)
+    }
+}
+
 fn run(bin: &Path, tool: &str, args: &[&str]) {
     let tool = bin.join(tool);
-    let out = if is_root() {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(&tool)
-            .args(args)
-            .output()
-    } else {
-        Command::new(&tool).args(args).output()
-    }
-    .unwrap_or_else(|e| panic!("run {}: {e}", tool.display()));
+    let out = as_owner(&tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", tool.display()));
     assert!(
         out.status.success(),
         "{} {args:?}: {}",
@@ -216,18 +221,12 @@ impl TestPg {
 impl TestPg {
     /// Stops the cluster now (as a crash would: `immediate`); dropping it later is harmless.
     pub fn stop(&self) {
-        let data = self.dir.path().join("data").to_string_lossy().into_owned();
-        let tool = self.bin.join("pg_ctl");
-        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-        let _ = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&tool)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&tool).args(args).output()
-        };
+        let data = self.dir.path().join("data");
+        let _ = as_owner(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(data)
+            .args(["-m", "immediate", "stop"])
+            .output();
     }
 }
 
