@@ -6,7 +6,7 @@
 mod postgres_server;
 
 use postgres_server::TestPg;
-use switchboard_server::storage::sql::{optional, params, PgClient};
+use switchboard_server::storage::sql::{optional, params, PgClient, STATEMENT_CACHE};
 
 #[test]
 fn the_same_statements_run_on_postgres() {
@@ -62,6 +62,25 @@ fn the_same_statements_run_on_postgres() {
         )
         .expect("select");
         assert_eq!(none, None);
+
+        // SQL built at run time does not pile up in the connection: the cache of kept
+        // statements is bounded, and `prepare` keeps none.
+        for i in 0..3 * STATEMENT_CACHE as i64 {
+            let sql = format!("SELECT id FROM t WHERE id = ?1 AND {i} = {i}");
+            conn.query_row(&sql, [1_i64], |r| r.get::<i64>(0))
+                .expect("cached");
+            conn.prepare(&format!("SELECT id FROM t WHERE {i} <> -1 AND id = ?1"))
+                .expect("prepare")
+                .query_row([1_i64], |r| r.get::<i64>(0))
+                .expect("uncached");
+        }
+        let kept: i64 = conn
+            .query_row("SELECT COUNT(*) FROM pg_prepared_statements", (), |r| r.get(0))
+            .expect("prepared statements");
+        assert!(
+            kept <= STATEMENT_CACHE as i64 + 1,
+            "{kept} statements kept on the connection"
+        );
     }
     tx.commit().expect("commit");
 }

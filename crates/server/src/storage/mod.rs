@@ -543,7 +543,7 @@ fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // Hot write paths reuse their prepared statements (the default cache holds 16).
-    conn.set_prepared_statement_cache_capacity(128);
+    conn.set_prepared_statement_cache_capacity(sql::STATEMENT_CACHE);
     // Plans that do not depend on the values bound. Without this SQLite marks a statement
     // whose planner peeked at a bound value (`x = ?` left as a filter, `LIMIT ?`) to be
     // prepared again whenever its bindings are cleared, which the statement cache does on

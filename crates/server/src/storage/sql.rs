@@ -23,6 +23,11 @@ use std::collections::{HashMap, HashSet};
 
 use postgres::fallible_iterator::FallibleIterator;
 
+/// Statements a connection keeps prepared, on either backend (SQLite's LRU cache; on
+/// PostgreSQL the cache starts over when full): SQL built at run time (`IN (…)` lists, a
+/// viewer's visibility filter) must not pile up for the connection's whole life.
+pub const STATEMENT_CACHE: usize = 128;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -54,24 +59,6 @@ impl Error {
 
     pub fn encode(why: impl std::fmt::Display) -> Self {
         Self::Encode(why.to_string())
-    }
-
-    /// A UNIQUE or PRIMARY KEY constraint refused the write.
-    pub fn is_unique_violation(&self) -> bool {
-        match self {
-            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-            }
-            Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
-            _ => false,
-        }
-    }
-
-    /// The database file itself is damaged (SQLite's own report).
-    pub fn is_corrupt(&self) -> bool {
-        matches!(self, Error::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::DatabaseCorrupt)
     }
 }
 
@@ -215,18 +202,6 @@ pub trait Params {
 impl<T: Param, const N: usize> Params for [T; N] {
     fn list(&self) -> Vec<&dyn Param> {
         self.iter().map(|p| p as &dyn Param).collect()
-    }
-}
-
-impl Params for &[&dyn Param] {
-    fn list(&self) -> Vec<&dyn Param> {
-        self.to_vec()
-    }
-}
-
-impl Params for Vec<&dyn Param> {
-    fn list(&self) -> Vec<&dyn Param> {
-        self.clone()
     }
 }
 
@@ -415,48 +390,65 @@ impl PgTx<'_> {
 
 /// What [`Conn`] runs on PostgreSQL; a trait object so that `Conn` needs one lifetime only
 /// (a transaction's own lifetime is invariant).
+/// `cached`: keep the prepared statement for the connection (see [`STATEMENT_CACHE`]).
 pub trait PgExec {
-    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>>;
-    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64>;
+    fn query(&self, sql: &str, cached: bool, params: &[&dyn Param]) -> Result<Vec<postgres::Row>>;
+    fn execute(&self, sql: &str, cached: bool, params: &[&dyn Param]) -> Result<u64>;
     /// The first row, without reading the others (like SQLite's).
-    fn first(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<postgres::Row>>;
+    fn first(
+        &self,
+        sql: &str,
+        cached: bool,
+        params: &[&dyn Param],
+    ) -> Result<Option<postgres::Row>>;
     fn batch(&self, sql: &str) -> Result<()>;
     /// Runs `statements` with the company's id, once per transaction and company.
     fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()>;
 }
 
 impl PgTx<'_> {
-    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
+    fn statement(&self, sql: &str, cached: bool) -> Result<postgres::Statement> {
+        if cached {
+            if let Some(s) = self.statements.borrow().get(sql) {
+                return Ok(s.clone());
+            }
         }
         let prepared = self.tx.borrow_mut().prepare(&dollar_placeholders(sql))?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_owned(), prepared.clone());
+        if cached {
+            let mut statements = self.statements.borrow_mut();
+            if statements.len() >= STATEMENT_CACHE {
+                statements.clear();
+            }
+            statements.insert(sql.to_owned(), prepared.clone());
+        }
         Ok(prepared)
     }
 }
 
 impl PgExec for PgTx<'_> {
-    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
-        let st = self.statement(sql)?;
+    fn query(&self, sql: &str, cached: bool, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
+        let st = self.statement(sql, cached)?;
         Ok(self
             .tx
             .borrow_mut()
             .query(&st, &pg_refs(&pg_params(params)))?)
     }
 
-    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
-        let st = self.statement(sql)?;
+    fn execute(&self, sql: &str, cached: bool, params: &[&dyn Param]) -> Result<u64> {
+        let st = self.statement(sql, cached)?;
         Ok(self
             .tx
             .borrow_mut()
             .execute(&st, &pg_refs(&pg_params(params)))?)
     }
 
-    fn first(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<postgres::Row>> {
-        let st = self.statement(sql)?;
+    fn first(
+        &self,
+        sql: &str,
+        cached: bool,
+        params: &[&dyn Param],
+    ) -> Result<Option<postgres::Row>> {
+        let st = self.statement(sql, cached)?;
         let mut tx = self.tx.borrow_mut();
         let mut rows = tx.query_raw(&st, pg_params(params))?;
         Ok(rows.next()?)
@@ -471,7 +463,7 @@ impl PgExec for PgTx<'_> {
             return Ok(());
         }
         for sql in statements {
-            self.query(sql, &[&company_id])?;
+            self.query(sql, true, &[&company_id])?;
         }
         self.ordered.borrow_mut().insert(company_id);
         Ok(())
@@ -507,17 +499,9 @@ impl<'a> Conn<'a> {
         }
     }
 
-    /// Runs a statement; the number of rows it changed.
+    /// Runs a statement (kept prepared); the number of rows it changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
-        let params = params.list();
-        match self {
-            Conn::Sqlite(c) => Ok(c
-                .prepare_cached(sql)?
-                .execute(sqlite_params(&params).as_slice())?),
-            Conn::Postgres(tx) => {
-                Ok(usize::try_from(tx.execute(sql, &params)?).unwrap_or(usize::MAX))
-            }
-        }
+        self.prepare_cached(sql)?.execute(params)
     }
 
     /// Runs statements separated by `;` without parameters (set-up, tests).
@@ -528,28 +512,15 @@ impl<'a> Conn<'a> {
         }
     }
 
-    /// The first row of a query mapped by `f`; [`Error::NoRow`] when there is none.
+    /// The first row of a query (kept prepared) mapped by `f`; [`Error::NoRow`] when there
+    /// is none.
     pub fn query_row<T>(
         &self,
         sql: &str,
         params: impl Params,
         f: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<T> {
-        let params = params.list();
-        match self {
-            Conn::Sqlite(c) => {
-                let mut st = c.prepare_cached(sql)?;
-                let mut rows = st.query(sqlite_params(&params).as_slice())?;
-                match rows.next()? {
-                    Some(r) => f(&Row::Sqlite(r)),
-                    None => Err(Error::NoRow),
-                }
-            }
-            Conn::Postgres(tx) => match tx.first(sql, &params)? {
-                Some(r) => f(&Row::Postgres(&r)),
-                None => Err(Error::NoRow),
-            },
-        }
+        self.prepare_cached(sql)?.query_row(params, f)
     }
 
     /// A statement kept in the connection's cache (hot paths).
@@ -567,7 +538,11 @@ impl<'a> Conn<'a> {
         Ok(match *self {
             Conn::Sqlite(c) if cached => Statement::SqliteCached(c.prepare_cached(sql)?),
             Conn::Sqlite(c) => Statement::Sqlite(c.prepare(sql)?),
-            Conn::Postgres(tx) => Statement::Postgres(tx, sql.to_owned()),
+            Conn::Postgres(tx) => Statement::Postgres {
+                tx,
+                sql: sql.to_owned(),
+                cached,
+            },
         })
     }
 
@@ -586,7 +561,7 @@ impl<'a> Conn<'a> {
         match self {
             Conn::Sqlite(c) => Ok(c.last_insert_rowid()),
             Conn::Postgres(tx) => tx
-                .first("SELECT lastval()", &[])?
+                .first("SELECT lastval()", true, &[])?
                 .ok_or(Error::NoRow)
                 .and_then(|r| i64::from_pg(&r, 0)),
         }
@@ -597,15 +572,25 @@ impl<'a> Conn<'a> {
 pub enum Statement<'a> {
     SqliteCached(rusqlite::CachedStatement<'a>),
     Sqlite(rusqlite::Statement<'a>),
-    Postgres(&'a dyn PgExec, String),
+    Postgres {
+        tx: &'a dyn PgExec,
+        sql: String,
+        cached: bool,
+    },
+}
+
+/// Where a [`Statement`] runs.
+enum Target<'s, 'a> {
+    Sqlite(&'s mut rusqlite::Statement<'a>),
+    Postgres(&'a dyn PgExec, &'s str, bool),
 }
 
 impl<'a> Statement<'a> {
-    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'a>> {
+    fn target(&mut self) -> Target<'_, 'a> {
         match self {
-            Statement::SqliteCached(s) => Some(s),
-            Statement::Sqlite(s) => Some(s),
-            Statement::Postgres(..) => None,
+            Statement::SqliteCached(s) => Target::Sqlite(s),
+            Statement::Sqlite(s) => Target::Sqlite(s),
+            Statement::Postgres { tx, sql, cached } => Target::Postgres(*tx, sql, *cached),
         }
     }
 
@@ -616,23 +601,22 @@ impl<'a> Statement<'a> {
         mut f: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<std::vec::IntoIter<Result<T>>> {
         let params = params.list();
-        if let Statement::Postgres(tx, sql) = self {
-            let rows = tx.query(sql, &params)?;
-            return Ok(rows
+        let mapped: Vec<Result<T>> = match self.target() {
+            Target::Postgres(tx, sql, cached) => tx
+                .query(sql, cached, &params)?
                 .iter()
                 .map(|r| f(&Row::Postgres(r)))
-                .collect::<Vec<_>>()
-                .into_iter());
-        }
-        let Some(st) = self.sqlite() else {
-            return Ok(Vec::new().into_iter());
+                .collect(),
+            Target::Sqlite(st) => {
+                let mut rows = st.query(sqlite_params(&params).as_slice())?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    out.push(f(&Row::Sqlite(r)));
+                }
+                out
+            }
         };
-        let mut rows = st.query(sqlite_params(&params).as_slice())?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(f(&Row::Sqlite(r)));
-        }
-        Ok(out.into_iter())
+        Ok(mapped.into_iter())
     }
 
     /// The first row mapped by `f`; [`Error::NoRow`] when there is none.
@@ -642,31 +626,29 @@ impl<'a> Statement<'a> {
         f: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<T> {
         let params = params.list();
-        if let Statement::Postgres(tx, sql) = self {
-            return match tx.first(sql, &params)? {
+        match self.target() {
+            Target::Postgres(tx, sql, cached) => match tx.first(sql, cached, &params)? {
                 Some(r) => f(&Row::Postgres(&r)),
                 None => Err(Error::NoRow),
-            };
-        }
-        let Some(st) = self.sqlite() else {
-            return Err(Error::NoRow);
-        };
-        let mut rows = st.query(sqlite_params(&params).as_slice())?;
-        match rows.next()? {
-            Some(r) => f(&Row::Sqlite(r)),
-            None => Err(Error::NoRow),
+            },
+            Target::Sqlite(st) => {
+                let mut rows = st.query(sqlite_params(&params).as_slice())?;
+                match rows.next()? {
+                    Some(r) => f(&Row::Sqlite(r)),
+                    None => Err(Error::NoRow),
+                }
+            }
         }
     }
 
     /// Runs the statement; the number of rows it changed.
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
         let params = params.list();
-        if let Statement::Postgres(tx, sql) = self {
-            return Ok(usize::try_from(tx.execute(sql, &params)?).unwrap_or(usize::MAX));
-        }
-        match self.sqlite() {
-            Some(st) => Ok(st.execute(sqlite_params(&params).as_slice())?),
-            None => Ok(0),
+        match self.target() {
+            Target::Postgres(tx, sql, cached) => {
+                Ok(usize::try_from(tx.execute(sql, cached, &params)?).unwrap_or(usize::MAX))
+            }
+            Target::Sqlite(st) => Ok(st.execute(sqlite_params(&params).as_slice())?),
         }
     }
 }
