@@ -75,7 +75,9 @@ fn the_same_statements_run_on_postgres() {
                 .expect("uncached");
         }
         let kept: i64 = conn
-            .query_row("SELECT COUNT(*) FROM pg_prepared_statements", (), |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM pg_prepared_statements", (), |r| {
+                r.get(0)
+            })
             .expect("prepared statements");
         assert!(
             kept <= STATEMENT_CACHE as i64 + 1,

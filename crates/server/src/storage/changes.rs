@@ -95,7 +95,7 @@ pub fn append(
     };
     let status = |s: Option<&Scope>| s.map(|s| s.status.as_str());
     ctx.tx
-        .once_per_company(company_id, &crate::storage::postgres::NOTIFY_CHANGES)?;
+        .once_on_postgres(crate::storage::postgres::NOTIFY_CHANGES)?;
     let seq: i64 = ctx.tx.prepare_cached(
         "INSERT INTO changes (company_id, entity, entity_id, op, data, conversation_id,
             before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
@@ -153,22 +153,47 @@ pub fn exists_after(conn: &Conn<'_>, company_id: Id, seq: i64) -> sql::Result<bo
     )
 }
 
-/// Up to `limit` records after `seq`, oldest first.
+/// The columns [`row_to_change`] reads.
+macro_rules! change_columns {
+    () => {
+        "SELECT seq, company_id, entity, entity_id, op, data, conversation_id,
+            before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
+            after_status, after_operator_id, after_group_id, after_closed_by, after_blacklisted,
+            only_operator_id
+         FROM changes"
+    };
+}
+
+/// Up to `limit` records of the company after `seq`, oldest first.
 pub fn list_after(
     conn: &Conn<'_>,
     company_id: Id,
     seq: i64,
     limit: i64,
 ) -> sql::Result<Vec<StoredChange>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, company_id, entity, entity_id, op, data, conversation_id,
-            before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
-            after_status, after_operator_id, after_group_id, after_closed_by, after_blacklisted,
-            only_operator_id
-         FROM changes WHERE company_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(concat!(
+        change_columns!(),
+        " WHERE company_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+    ))?;
     let rows = stmt.query_map(params![company_id, seq, limit], row_to_change)?;
     rows.collect()
+}
+
+/// Up to `limit` records of every company after `seq`, oldest first (PostgreSQL's feed).
+pub fn all_after(conn: &Conn<'_>, seq: i64, limit: i64) -> sql::Result<Vec<StoredChange>> {
+    let mut stmt = conn.prepare_cached(concat!(
+        change_columns!(),
+        " WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![seq, limit], row_to_change)?;
+    rows.collect()
+}
+
+/// The newest seq of all companies (0 when there is none).
+pub fn newest(conn: &Conn<'_>) -> sql::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", (), |r| {
+        r.get(0)
+    })
 }
 
 fn scope_at(r: &Row<'_>, first: usize) -> sql::Result<Option<Scope>> {

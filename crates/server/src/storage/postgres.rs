@@ -1,21 +1,18 @@
 //! The PostgreSQL backend (issue 13): a pool of connections, the schema's migrations, and the
 //! feed that carries change records committed by ANY server instance to this one's live feed.
 //!
-//! Why the feed reads the table instead of publishing what a write appended: with several
-//! writers (threads here, other instances elsewhere) "after commit" comes in no fixed order,
-//! while a reader at `after=N` must get every later record in `seq` order. So:
+//! Why the feed reads the table instead of publishing what a write appended: the records of
+//! every instance must reach every instance's apps, in `seq` order. So:
 //! - every write transaction first takes the database's write lock ([`WRITE_LOCK`], held until
 //!   commit), so records commit in `seq` order;
-//! - a transaction that appends records of a company `NOTIFY`s the company's id, which
-//!   PostgreSQL delivers at commit to every listener;
-//! - each instance's feed keeps the last `seq` it published per company and, woken by a
-//!   notification, reads that company's records after it, in order.
+//! - a transaction that appends records sends a notification, which PostgreSQL delivers at
+//!   commit to every listener;
+//! - each instance's feed keeps the last `seq` it published and, woken by a notification,
+//!   reads the records after it, in order.
 //!
-//! Nothing is lost when the listening connection drops: on reconnect every known company is
-//! read after its last `seq`, and a company first heard of is read from its beginning (it did
-//! not exist when this instance started, or it had no records then).
+//! Nothing is lost when the listening connection drops: on reconnect the feed reads on from
+//! its last `seq`.
 
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
@@ -32,7 +29,11 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The channel the change notifications use.
-const CHANNEL: &str = "switchboard_changes";
+macro_rules! channel {
+    () => {
+        "switchboard_changes"
+    };
+}
 /// Advisory lock key of the migrations (companies lock their own ids, which are positive).
 const MIGRATION_LOCK: i64 = -1;
 /// Connections per instance: the blocking pool's requests wait for one beyond this.
@@ -246,10 +247,9 @@ pub(crate) fn unclaimed(conn: &sql::Conn<'_>, table: &str) -> String {
     }
 }
 
-/// What a transaction runs before it appends its first record of a company (`?1`): the
-/// notification, which PostgreSQL sends at commit to every instance's feed.
-pub(super) const NOTIFY_CHANGES: [&str; 1] =
-    ["SELECT pg_notify('switchboard_changes', CAST(?1 AS BIGINT)::text)"];
+/// What a transaction that appends records runs once: the notification, which PostgreSQL
+/// sends at commit to every instance's feed.
+pub(super) const NOTIFY_CHANGES: &str = concat!("SELECT pg_notify('", channel!(), "', '')");
 
 /// The database's write lock, which every write transaction of every instance takes first,
 /// as SQLite's `BEGIN IMMEDIATE` takes its file's: writes commit one after the other, so
@@ -268,7 +268,7 @@ pub(super) fn start_feed(
     let spawned = std::thread::Builder::new()
         .name("pg-change-feed".into())
         .spawn(move || {
-            let mut last: Option<HashMap<i64, i64>> = None;
+            let mut last: Option<i64> = None;
             loop {
                 if let Err(e) = listen(&config, &instance, &mut last, &publish) {
                     tracing::warn!(error = %e, "the change feed lost PostgreSQL; reconnecting");
@@ -288,7 +288,7 @@ pub(super) fn start_feed(
 fn listen(
     config: &postgres::Config,
     instance: &Instance,
-    last: &mut Option<HashMap<i64, i64>>,
+    last: &mut Option<i64>,
     publish: &dyn Fn(Vec<StoredChange>),
 ) -> sql::Result<()> {
     let mut client = PgClient::new(connect(config)?);
@@ -309,69 +309,51 @@ fn listen(
     instance
         .held
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    client.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-    let known = match last {
-        // First connection: what exists now is history, not news.
-        None => last.insert(newest_per_company(&mut client)?),
+    client
+        .client
+        .batch_execute(concat!("LISTEN ", channel!()))?;
+    let last = match last {
         // Again: everything committed while we were away.
-        Some(known) => known,
-    };
-    let companies: Vec<i64> = known.keys().copied().collect();
-    for company in companies {
-        catch_up(&mut client, known, company, publish)?;
-    }
-    loop {
-        let mut woken = HashSet::new();
-        {
-            let mut notes = client.client.notifications();
-            let first = notes.timeout_iter(Duration::from_secs(5)).next()?;
-            if let Some(first) = first {
-                woken.insert(first.payload().to_owned());
-                // Whatever else arrived with it.
-                let mut more = notes.iter();
-                while let Some(n) = more.next()? {
-                    woken.insert(n.payload().to_owned());
-                }
-            }
+        Some(last) => last,
+        // First connection: what exists now is history, not news.
+        None => {
+            let tx = client.transaction()?;
+            let newest = changes::newest(&tx.conn())?;
+            tx.commit()?;
+            last.insert(newest)
         }
-        if woken.is_empty() {
+    };
+    loop {
+        catch_up(&mut client, last, publish)?;
+        let woken = {
+            let mut notes = client.client.notifications();
+            let woken = notes.timeout_iter(Duration::from_secs(5)).next()?.is_some();
+            // Whatever else arrived with it: one read covers them all.
+            while notes.iter().next()?.is_some() {}
+            woken
+        };
+        if !woken {
             // A quiet connection: check that it is alive.
             client.client.simple_query("")?;
         }
-        for company in woken.iter().filter_map(|p| p.parse::<i64>().ok()) {
-            catch_up(&mut client, known, company, publish)?;
-        }
     }
 }
 
-fn newest_per_company(client: &mut PgClient) -> sql::Result<HashMap<i64, i64>> {
-    let tx = client.transaction()?;
-    let rows = tx
-        .conn()
-        .prepare("SELECT id, COALESCE((SELECT MAX(seq) FROM changes WHERE company_id = c.id), 0) FROM companies c")?
-        .query_map((), |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))?
-        .collect::<sql::Result<HashMap<_, _>>>()?;
-    tx.commit()?;
-    Ok(rows)
-}
-
-/// Publishes the company's records after the last one published, oldest first.
+/// Publishes the records after the last one published, oldest first.
 fn catch_up(
     client: &mut PgClient,
-    known: &mut HashMap<i64, i64>,
-    company: i64,
+    last: &mut i64,
     publish: &dyn Fn(Vec<StoredChange>),
 ) -> sql::Result<()> {
     loop {
-        let after = known.get(&company).copied().unwrap_or(0);
         let tx = client.transaction()?;
-        let page = changes::list_after(&tx.conn(), company, after, FEED_PAGE)?;
+        let page = changes::all_after(&tx.conn(), *last, FEED_PAGE)?;
         tx.commit()?;
         let Some(newest) = page.last().map(|c| c.seq) else {
             return Ok(());
         };
         let full = page.len() as i64 == FEED_PAGE;
-        known.insert(company, newest);
+        *last = newest;
         publish(page);
         if !full {
             return Ok(());

@@ -14,7 +14,7 @@
 //! - `?N` is rewritten to `$N` for PostgreSQL once per statement text, and the prepared
 //!   statement is kept per connection, like rusqlite's statement cache.
 //! - Dialect differences stay in the few modules that have them (search: FTS5 against
-//!   `tsvector`; the order of change records; the queue's `FOR UPDATE SKIP LOCKED`), behind
+//!   `tsvector`; the queues' claims; the write lock and the change notification), behind
 //!   [`Conn::backend`].
 
 use std::borrow::Cow;
@@ -361,8 +361,8 @@ impl PgClient {
 pub struct PgTx<'c> {
     tx: RefCell<postgres::Transaction<'c>>,
     statements: RefCell<&'c mut HashMap<String, postgres::Statement>>,
-    /// Companies whose change records this transaction has ordered (see [`Conn::order_changes`]).
-    ordered: RefCell<HashSet<i64>>,
+    /// Statements this transaction ran through [`Conn::once_on_postgres`].
+    once: RefCell<HashSet<&'static str>>,
 }
 
 impl<'c> PgTx<'c> {
@@ -373,7 +373,7 @@ impl<'c> PgTx<'c> {
         Self {
             tx: RefCell::new(tx),
             statements: RefCell::new(statements),
-            ordered: RefCell::new(HashSet::new()),
+            once: RefCell::new(HashSet::new()),
         }
     }
 }
@@ -402,8 +402,8 @@ pub trait PgExec {
         params: &[&dyn Param],
     ) -> Result<Option<postgres::Row>>;
     fn batch(&self, sql: &str) -> Result<()>;
-    /// Runs `statements` with the company's id, once per transaction and company.
-    fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()>;
+    /// Runs `sql` the first time this transaction asks for it.
+    fn once(&self, sql: &'static str) -> Result<()>;
 }
 
 impl PgTx<'_> {
@@ -458,14 +458,10 @@ impl PgExec for PgTx<'_> {
         Ok(self.tx.borrow_mut().batch_execute(sql)?)
     }
 
-    fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()> {
-        if self.ordered.borrow().contains(&company_id) {
-            return Ok(());
+    fn once(&self, sql: &'static str) -> Result<()> {
+        if self.once.borrow_mut().insert(sql) {
+            self.query(sql, true, &[])?;
         }
-        for sql in statements {
-            self.query(sql, true, &[&company_id])?;
-        }
-        self.ordered.borrow_mut().insert(company_id);
         Ok(())
     }
 }
@@ -546,13 +542,13 @@ impl<'a> Conn<'a> {
         })
     }
 
-    /// Runs `statements` (with the company id as `?1`) before this transaction appends its
-    /// first change record of the company; nothing on SQLite, whose single writer already
-    /// commits records in `seq` order. On PostgreSQL: the company's lock and notification.
-    pub fn once_per_company(&self, company_id: i64, statements: &[&str]) -> Result<()> {
+    /// Runs `sql` once per transaction on PostgreSQL (the change notification of a
+    /// transaction that appends records); nothing on SQLite, whose one server publishes what
+    /// it commits itself.
+    pub fn once_on_postgres(&self, sql: &'static str) -> Result<()> {
         match self {
             Conn::Sqlite(_) => Ok(()),
-            Conn::Postgres(tx) => tx.once_per_company(company_id, statements),
+            Conn::Postgres(tx) => tx.once(sql),
         }
     }
 
