@@ -167,7 +167,7 @@ enum Store {
     Postgres {
         /// Taken only when the handle is dropped (see `Drop for Inner`).
         pool: Option<postgres::Pool>,
-        config: ::postgres::Config,
+        connector: postgres::Connector,
         instance: Arc<postgres::Instance>,
     },
 }
@@ -318,10 +318,10 @@ impl Db {
 
     /// Connects to PostgreSQL and applies its migrations.
     pub fn connect(url: &str) -> Result<Self, StorageError> {
-        let (pool, config) = blocking(true, || postgres::open(url))?;
+        let (pool, connector) = blocking(true, || postgres::open(url))?;
         Ok(Self::from_store(Store::Postgres {
             pool: Some(pool),
-            config,
+            connector,
             instance: Arc::new(postgres::Instance::new()),
         }))
     }
@@ -407,11 +407,13 @@ impl Db {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 if let Store::Postgres {
-                    config, instance, ..
+                    connector,
+                    instance,
+                    ..
                 } = &inner.store
                 {
                     let feed = publisher.clone();
-                    postgres::start_feed(config.clone(), instance.clone(), move |changes| {
+                    postgres::start_feed(connector.clone(), instance.clone(), move |changes| {
                         publish_to(Some(&feed), changes);
                     });
                 }

@@ -63,9 +63,8 @@ impl Instance {
 }
 
 /// Opens connections for the pool.
-#[derive(Debug)]
 pub struct Manager {
-    config: postgres::Config,
+    connector: Connector,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -73,7 +72,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
-        Ok(PgClient::new(connect(&self.config)?))
+        Ok(PgClient::new(self.connector.connect()?))
     }
 
     fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
@@ -91,36 +90,39 @@ pub type Pool = r2d2::Pool<Manager>;
 /// besides the public ones (a managed database's own CA).
 pub const CA_FILE_ENV: &str = "SWITCHBOARD_DB_CA_FILE";
 
-/// Opens a connection: encrypted with TLS when the URL asks for it (`sslmode=require`), the
-/// server's certificate checked against the public roots and [`CA_FILE_ENV`]'s; plain
-/// otherwise (`disable`, and `prefer`, the default, which would otherwise fail on a server
-/// with a certificate nobody here can check instead of falling back).
-pub fn connect(config: &postgres::Config) -> Result<postgres::Client, postgres::Error> {
-    if config.get_ssl_mode() != postgres::config::SslMode::Require {
-        return config.connect(NoTls);
+/// How this instance opens connections: the settings of `--db` and, when the URL asks for
+/// TLS (`sslmode=require`), the certificates that may sign the server's, read once at start.
+/// Without `require` connections are plain (`disable`, and `prefer`, the default, which
+/// would otherwise fail on a server with a certificate nobody here can check instead of
+/// falling back).
+#[derive(Clone)]
+pub struct Connector {
+    config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+}
+
+impl Connector {
+    pub fn new(url: &str) -> Result<Self, StorageError> {
+        let config = config(url)?;
+        let tls = if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            let roots = tls_config()
+                .map_err(|why| StorageError::Connect(format!("{CA_FILE_ENV}: {why}")))?;
+            Some(tokio_postgres_rustls::MakeRustlsConnect::new(roots))
+        } else {
+            None
+        };
+        Ok(Self { config, tls })
     }
-    match tls_config() {
-        Ok(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
-        // Read at start (`open`), so it changed since: the public roots alone, which refuse
-        // a private CA's certificate with an error that says so.
-        Err(why) => {
-            tracing::error!(%why, "cannot read the database CA file");
-            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(
-                public_roots_only(),
-            ))
+
+    pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
         }
     }
 }
 
-fn public_roots_only() -> tokio_rustls::rustls::ClientConfig {
-    let roots = tokio_rustls::rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    tokio_rustls::rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-}
-
+/// The public roots and [`CA_FILE_ENV`]'s.
 fn tls_config() -> Result<tokio_rustls::rustls::ClientConfig, String> {
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::CertificateDer;
@@ -150,15 +152,13 @@ pub fn config(url: &str) -> Result<postgres::Config, StorageError> {
 }
 
 /// Connects the pool and brings the schema up to date.
-pub fn open(url: &str) -> Result<(Pool, postgres::Config), StorageError> {
-    let config = config(url)?;
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        // A CA file that cannot be read is said now, not at every connection.
-        tls_config().map_err(|why| StorageError::Connect(format!("{CA_FILE_ENV}: {why}")))?;
-    }
+pub fn open(url: &str) -> Result<(Pool, Connector), StorageError> {
+    let connector = Connector::new(url)?;
     // One connection first: a wrong address, password or certificate is said at once and
     // whole (the pool would retry it for its timeout and keep only the last line).
-    connect(&config).map_err(|e| StorageError::Connect(sql::Error::from(e).to_string()))?;
+    connector
+        .connect()
+        .map_err(|e| StorageError::Connect(sql::Error::from(e).to_string()))?;
     let pool = r2d2::Pool::builder()
         .max_size(POOL_SIZE)
         .min_idle(Some(1))
@@ -168,14 +168,14 @@ pub fn open(url: &str) -> Result<(Pool, postgres::Config), StorageError> {
         .connection_timeout(Duration::from_secs(10))
         .error_handler(Box::new(r2d2::LoggingErrorHandler))
         .build(Manager {
-            config: config.clone(),
+            connector: connector.clone(),
         })
         .map_err(|e| StorageError::Connect(e.to_string()))?;
     let mut conn = pool
         .get()
         .map_err(|e| StorageError::Connect(e.to_string()))?;
     migrate(&mut conn.client)?;
-    Ok((pool, config))
+    Ok((pool, connector))
 }
 
 fn migrate(client: &mut postgres::Client) -> Result<(), StorageError> {
@@ -261,7 +261,7 @@ pub(super) const WRITE_LOCK: i64 = -2;
 /// Starts the feed thread for the life of the process; it reconnects (after a pause)
 /// whenever its connection fails. Its connection also holds the instance's lock.
 pub(super) fn start_feed(
-    config: postgres::Config,
+    connector: Connector,
     instance: std::sync::Arc<Instance>,
     publish: impl Fn(Vec<StoredChange>) + Send + 'static,
 ) {
@@ -270,7 +270,7 @@ pub(super) fn start_feed(
         .spawn(move || {
             let mut last: Option<i64> = None;
             loop {
-                if let Err(e) = listen(&config, &instance, &mut last, &publish) {
+                if let Err(e) = listen(&connector, &instance, &mut last, &publish) {
                     tracing::warn!(error = %e, "the change feed lost PostgreSQL; reconnecting");
                 }
                 instance
@@ -286,12 +286,12 @@ pub(super) fn start_feed(
 
 /// One connection's life: listen, catch up, then follow notifications until it fails.
 fn listen(
-    config: &postgres::Config,
+    connector: &Connector,
     instance: &Instance,
     last: &mut Option<i64>,
     publish: &dyn Fn(Vec<StoredChange>),
 ) -> sql::Result<()> {
-    let mut client = PgClient::new(connect(config)?);
+    let mut client = PgClient::new(connector.connect()?);
     let locked: bool = client
         .client
         .query_one(

@@ -133,7 +133,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str) -> Result<Vec<Copied>, Transfer
     drop(Db::connect(to)?);
     let source =
         rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut target = pg::connect(&pg::config(to)?)?;
+    let mut target = pg::Connector::new(to)?.connect()?;
     let companies: i64 = target
         .query_one("SELECT COUNT(*) FROM companies", &[])?
         .get(0);
