@@ -249,12 +249,6 @@ impl WriteTx<'_> {
 }
 
 impl Inner {
-    /// Sends committed change records to the live feed. On SQLite call it while holding the
-    /// writer lock (that is what keeps them in `seq` order); PostgreSQL's feed thread calls it.
-    fn publish(&self, changes: Vec<StoredChange>) {
-        publish_to(self.publisher.as_ref(), changes);
-    }
-
     fn writer(&self) -> ApiResult<Writer<'_>> {
         Ok(match &self.store {
             Store::Sqlite { writer, .. } => {
@@ -266,15 +260,17 @@ impl Inner {
         })
     }
 
-    /// Publishes what a committed write appended, where the writer is the publisher (SQLite);
-    /// on PostgreSQL the feed reads the records back from the table in commit order.
+    /// Publishes what a committed write appended, where the writer is the publisher (SQLite:
+    /// call it while holding the writer lock, which keeps the records in `seq` order); on
+    /// PostgreSQL the feed reads the records back from the table in commit order.
     fn committed(&self, changes: Vec<StoredChange>) {
         if matches!(self.store, Store::Sqlite { .. }) {
-            self.publish(changes);
+            publish_to(self.publisher.as_ref(), changes);
         }
     }
 }
 
+/// Sends committed change records to the live feed (and counts them).
 fn publish_to(
     publisher: Option<&broadcast::Sender<Arc<StoredChange>>>,
     changes: Vec<StoredChange>,
