@@ -162,14 +162,21 @@ pub fn get(conn: &Connection, id: Id) -> Result<Option<Conversation>> {
         .optional()?)
 }
 
-/// Conversations whose newest cached message is older than what the server says their last
-/// message is (or that have no messages cached): their history must be fetched.
+/// A conversation is behind when the server says its last message is newer than its newest
+/// cached one (or none is cached): its history must be fetched. The newest cached message by
+/// id is one index seek per conversation; `max(created_at)` read every cached message (a
+/// third of a second at each connect with 200k cached). A newer id never has an older time
+/// than the one before it, and if it had, the conversation would be fetched once more, never
+/// skipped.
+const BEHIND: &str = "c.last_message_at > COALESCE(
+        (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id
+         ORDER BY m.id DESC LIMIT 1), -1)";
+
+/// Which of `ids` are behind (see [`BEHIND`]).
 pub fn needing_backfill(conn: &Connection, ids: &[Id]) -> Result<Vec<Id>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.last_message_at > COALESCE(
-                    (SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = c.id), -1)
-         FROM conversations c WHERE c.id = ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {BEHIND} FROM conversations c WHERE c.id = ?1"
+    ))?;
     let mut out = Vec::new();
     for &id in ids {
         let behind: Option<bool> = stmt.query_row([id], |r| r.get(0)).optional()?;
@@ -180,15 +187,12 @@ pub fn needing_backfill(conn: &Connection, ids: &[Id]) -> Result<Vec<Id>> {
     Ok(out)
 }
 
-/// Every cached conversation that is behind (see [`needing_backfill`]); checked on connect so
-/// a backfill lost to a disconnect is done later.
+/// Every cached conversation that is behind (see [`BEHIND`]), newest first; checked on
+/// connect so a backfill lost to a disconnect is done later.
 pub fn all_needing_backfill(conn: &Connection, limit: i64) -> Result<Vec<Id>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.id FROM conversations c
-         WHERE c.last_message_at > COALESCE(
-                (SELECT max(m.created_at) FROM messages m WHERE m.conversation_id = c.id), -1)
-         ORDER BY c.last_message_at DESC LIMIT ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.id FROM conversations c WHERE {BEHIND} ORDER BY c.last_message_at DESC LIMIT ?1"
+    ))?;
     let ids = stmt
         .query_map([limit], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<Id>>>()?;
