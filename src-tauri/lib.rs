@@ -135,6 +135,36 @@ pub fn typescript_bindings() -> Result<String, specta_typescript::ExportError> {
     specta_builder().export_str(ts)
 }
 
+/// A session manager ends the desk with SIGTERM at logout or shutdown (SIGHUP when its
+/// terminal goes, SIGINT from a terminal): exit the way Quit does, so the session closes
+/// cleanly (`session::close_at_exit`).
+fn exit_on_signals(app: &tauri::AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
+            ) else {
+                tracing::warn!("cannot listen for exit signals; they end the app uncleanly");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+                _ = hup.recv() => {}
+            }
+            tracing::info!("signalled to exit");
+            app.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -183,16 +213,25 @@ pub fn run() {
             tracing::info!(data_dir = %data_dir.display(), "starting");
             app.manage(state::AppState::new(data_dir));
             app.manage(notify::Notifier::start(app.handle().clone()));
+            commands::session::begin_start(app.handle());
+            exit_on_signals(app.handle());
             if let Err(err) = tray::build(app.handle()) {
                 // No tray on this desktop: the app still works, closing just hides the window.
                 tracing::warn!(%err, "no tray icon");
             }
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(err) = result {
-        tracing::error!(%err, "the app failed to start");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                session::close_at_exit(app);
+            }
+        }),
+        Err(err) => {
+            tracing::error!(%err, "the app failed to start");
+            std::process::exit(1);
+        }
     }
 }
 

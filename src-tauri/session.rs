@@ -135,6 +135,37 @@ async fn end_session(
     forgot_token.and(forgot_account)
 }
 
+/// Closes the session as the app exits (Quit, the session manager's SIGTERM at logout, an
+/// update's restart): its tasks stop and its cache closes cleanly, so the next start trusts
+/// the file instead of reading it whole to check it (`cache/clean_close.rs`). Bounded: an
+/// exit never hangs on a stuck task.
+pub fn close_at_exit(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    tauri::async_runtime::block_on(async {
+        let Some(mut session) = state.session.write().await.take() else {
+            return;
+        };
+        let closed = tokio::time::timeout(EXIT_GRACE, async {
+            // A command still running holds the session (and the cache): let it finish, so
+            // the cache closes last.
+            let session = loop {
+                match Arc::try_unwrap(session) {
+                    Ok(session) => break session,
+                    Err(held) => session = held,
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            };
+            session.desk.shutdown().await;
+        })
+        .await;
+        if closed.is_err() {
+            tracing::warn!("the session did not close in time; the next start checks its cache");
+        }
+    });
+}
+
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Stops a session's sync and outbox; a command still holding it lets the last drop stop it.
 async fn close(session: Arc<Session>) {
     if let Ok(session) = Arc::try_unwrap(session) {

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use switchboard_core::{Desk, SessionInfo};
-use tokio::sync::RwLock;
+use tauri::async_runtime::JoinHandle;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::UiError;
 
 pub struct Session {
     pub desk: Desk,
@@ -13,9 +16,14 @@ pub struct Session {
     pub token: String,
 }
 
+/// The session the app began opening at process start (`lib.rs` setup), before the page
+/// asked: the keychain read and the cache's opening overlap the webview's start.
+pub type Starting = JoinHandle<Result<Option<SessionInfo>, UiError>>;
+
 pub struct AppState {
     pub data_dir: PathBuf,
     pub session: RwLock<Option<Arc<Session>>>,
+    pub starting: Mutex<Option<Starting>>,
 }
 
 impl Session {
@@ -35,15 +43,16 @@ impl AppState {
         Self {
             data_dir,
             session: RwLock::new(None),
+            starting: Mutex::new(None),
         }
     }
 
     /// The current session, or the error that sends the UI back to sign-in.
-    pub async fn current(&self) -> Result<Arc<Session>, crate::UiError> {
+    pub async fn current(&self) -> Result<Arc<Session>, UiError> {
         self.session
             .read()
             .await
             .clone()
-            .ok_or_else(crate::UiError::not_signed_in)
+            .ok_or_else(UiError::not_signed_in)
     }
 }

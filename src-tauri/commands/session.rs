@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use switchboard_core::{DeskEvents, SessionInfo};
-use tauri::{AppHandle, State};
+use switchboard_core::{DeskEvents, ErrorKind, SessionInfo};
+use tauri::{AppHandle, Manager, State};
 
 use crate::creds::{self, KeychainStatus};
 use crate::events::TauriEvents;
@@ -16,17 +16,49 @@ fn events(app: &AppHandle) -> Arc<dyn DeskEvents> {
 }
 
 /// Opens the remembered session (token from the keychain), works offline. With nothing
-/// remembered, `./dev.sh run` may ask for a sign-in through the environment.
+/// remembered, `./dev.sh run` may ask for a sign-in through the environment. The app began
+/// this at process start ([`begin_start`]); the page waits for that instead of starting over.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_session(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Option<SessionInfo>, UiError> {
+    let begun = state.starting.lock().await.take();
+    let had_begun = begun.is_some();
+    if let Some(begun) = begun {
+        begun.await.map_err(|err| {
+            UiError::new(
+                ErrorKind::InvalidState,
+                format!("Opening the saved session failed: {err}"),
+            )
+        })??;
+    }
+    // Who the operator is now (a page reload, or the server changed their role meanwhile);
+    // a session the server refused in between is gone, and sign-in shows.
     if let Some(session) = state.session.read().await.clone() {
         return Ok(Some(session.live_info()));
     }
-    if let Some(info) = session::restore(&state, events(&app)).await? {
+    if had_begun {
+        return Ok(None);
+    }
+    start(&app, &state).await
+}
+
+/// Begins opening the saved session in the background as the process starts.
+pub fn begin_start(app: &AppHandle) {
+    let handle = app.clone();
+    let begun = tauri::async_runtime::spawn(async move {
+        let state = handle.state::<AppState>();
+        start(&handle, &state).await
+    });
+    if let Ok(mut slot) = app.state::<AppState>().starting.try_lock() {
+        *slot = Some(begun);
+    }
+}
+
+async fn start(app: &AppHandle, state: &AppState) -> Result<Option<SessionInfo>, UiError> {
+    if let Some(info) = session::restore(state, events(app)).await? {
         return Ok(Some(info));
     }
     if let (Ok(url), Ok(email), Ok(password)) = (
@@ -35,7 +67,7 @@ pub async fn restore_session(
         std::env::var("SWITCHBOARD_SIGN_IN_PASSWORD"),
     ) {
         let remember = creds::probe().await.available;
-        return session::sign_in(&state, events(&app), &url, &email, &password, remember)
+        return session::sign_in(state, events(app), &url, &email, &password, remember)
             .await
             .map(Some);
     }

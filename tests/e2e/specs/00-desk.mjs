@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { attr, bodyText, click, count, ctrlEnter, Driver, exists, invoke, openRow, screenshot, selectTab, threadMessages, typeInto, visible } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
-import { assert, env, filesContaining, listFiles, log, logsDir, run, waitFor } from "../harness/util.mjs";
+import { assert, env, filesContaining, listFiles, log, logsDir, pidAlive, run, waitFor } from "../harness/util.mjs";
 
 const ADMIN = { email: "admin@demo.test", password: "demo" };
 const KEYCHAIN_SERVICE = "dev.switchboard.desk";
@@ -171,6 +171,12 @@ export default {
       async run(ctx) {
         assert(ctx.signedIn, "needs the sign-in of the first case");
         const oldPid = ctx.driver.appPid();
+        // A session manager ends the desk with SIGTERM at logout: the desk closes its cache
+        // cleanly, so the next start trusts the file instead of reading it whole to check it.
+        process.kill(oldPid, "SIGTERM");
+        await waitFor(`app pid ${oldPid} to exit on SIGTERM`, () => !pidAlive(oldPid), { timeout: 10000, interval: 50 });
+        const stamps = listFiles(ctx.dataDir).filter((f) => f.endsWith("cache.sqlite3.clean"));
+        assert(stamps.length === 1, `no clean-close stamp after SIGTERM: ${listFiles(ctx.dataDir).join(", ")}`);
         await ctx.driver.quit(ctx.browser);
         ctx.browser = null;
         log(`app pid ${oldPid} ended; starting it again`);
