@@ -2,7 +2,7 @@
 //! the outbox. The conversation log comes from the server.
 
 use switchboard_core::{
-    ConnState, ConversationRow, ConversationView, ListQuery, TabCounts, ThreadMessage,
+    ConnState, ConversationView, ListPage, ListQuery, TabCounts, ThreadMessage,
 };
 use switchboard_protocol::{ConversationAction, Id, LogEntry};
 use tauri::State;
@@ -12,11 +12,13 @@ use crate::UiError;
 
 #[tauri::command]
 #[specta::specta]
+/// A list's first `limit` rows (all of them without one) and its length.
 pub async fn list_conversations(
     state: State<'_, AppState>,
     query: ListQuery,
-) -> Result<Vec<ConversationRow>, UiError> {
-    Ok(state.current().await?.desk.list(&query).await?)
+    limit: Option<u32>,
+) -> Result<ListPage, UiError> {
+    Ok(state.current().await?.desk.list_page(&query, limit).await?)
 }
 
 #[tauri::command]

@@ -1,7 +1,7 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
-import { commands, fire, ok, resetFakes } from "./test/fake-bindings";
+import { commands, fire, listed, ok, resetFakes } from "./test/fake-bindings";
 import { makeMe, makeSession } from "./test/fixtures";
 
 vi.mock("./lib/bindings", () => import("./test/fake-bindings"));
@@ -42,7 +42,7 @@ describe("App", () => {
 
   it("follows a role change without a restart: tabs and Administration appear in the same desk", async () => {
     commands.restoreSession.mockImplementation(() => ok(makeSession()));
-    commands.listConversations.mockImplementation(() => ok([]));
+    commands.listConversations.mockImplementation(() => listed([]));
     render(App);
     await waitFor(() => expect(document.querySelector("[data-tab='inbox']")).not.toBeNull());
     expect(document.querySelector("[data-tab='all']")).toBeNull();

@@ -22,7 +22,7 @@ use crate::events::DeskEvents;
 use crate::shared::{blocking, Shared};
 use crate::time::now_millis;
 use crate::view::{
-    Capabilities, ConnState, ConversationRow, ConversationView, ListQuery, OutboxState,
+    Capabilities, ConnState, ConversationRow, ConversationView, ListPage, ListQuery, OutboxState,
     PendingAction, TabCounts, ThreadMessage,
 };
 
@@ -122,9 +122,14 @@ impl Desk {
     }
 
     pub async fn list(&self, query: &ListQuery) -> Result<Vec<ConversationRow>> {
+        Ok(self.list_page(query, None).await?.rows)
+    }
+
+    /// The first `limit` rows of a list and its length (see [`list::page`]).
+    pub async fn list_page(&self, query: &ListQuery, limit: Option<u32>) -> Result<ListPage> {
         let (viewer, query) = (self.viewer(), query.clone());
         self.shared
-            .read(move |c| list::list(c, &viewer, &query))
+            .read(move |c| list::page(c, &viewer, &query, limit))
             .await
     }
 

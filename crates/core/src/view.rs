@@ -47,6 +47,14 @@ pub struct ConversationRow {
     pub blacklisted: bool,
 }
 
+/// A list's first rows and how many rows the whole list holds (what the scrollbar covers
+/// while the rest is read).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ListPage {
+    pub rows: Vec<ConversationRow>,
+    pub total: i64,
+}
+
 /// Counters for the tab bar: #9 (My inbox count) and #10 (unread anywhere).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct TabCounts {

@@ -241,6 +241,7 @@ export default {
           timeout: 30000,
         });
         const start = await browser.execute(() => ({
+          timeOrigin: performance.timeOrigin,
           domContentLoaded: Math.round(performance.getEntriesByType("navigation")[0]?.domContentLoadedEventEnd ?? 0),
           marks: performance
             .getEntriesByType("mark")

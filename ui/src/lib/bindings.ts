@@ -8,7 +8,8 @@
 export const commands = {
 /**
  * Opens the remembered session (token from the keychain), works offline. With nothing
- * remembered, `./dev.sh run` may ask for a sign-in through the environment.
+ * remembered, `./dev.sh run` may ask for a sign-in through the environment. The app began
+ * this at process start ([`begin_start`]); the page waits for that instead of starting over.
  */
 async restoreSession() : Promise<Result<SessionInfo | null, UiError>> {
     try {
@@ -212,9 +213,12 @@ async changePassword(currentPassword: string, newPassword: string) : Promise<Res
     else return { status: "error", error: e  as any };
 }
 },
-async listConversations(query: ListQuery) : Promise<Result<ConversationRow[], UiError>> {
+/**
+ * A list's first `limit` rows (all of them without one) and its length.
+ */
+async listConversations(query: ListQuery, limit: number | null) : Promise<Result<ListPage, UiError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_conversations", { query }) };
+    return { status: "ok", data: await TAURI_INVOKE("list_conversations", { query, limit }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1313,6 +1317,11 @@ confirm_lockout?: boolean }
  * Whether tokens can be remembered on this machine, with the reason when not.
  */
 export type KeychainStatus = { available: boolean; detail: string }
+/**
+ * A list's first rows and how many rows the whole list holds (what the scrollbar covers
+ * while the rest is read).
+ */
+export type ListPage = { rows: ConversationRow[]; total: number }
 /**
  * A list query: a tab, an optional search (≥ 3 characters, word-prefix) and filters.
  */

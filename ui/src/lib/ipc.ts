@@ -30,7 +30,6 @@ import type {
   ClientTyping,
   ConnState,
   ConversationAction,
-  ConversationRow,
   ConversationView,
   EmailConversationRequest,
   EmailSent,
@@ -44,6 +43,7 @@ import type {
   IpWhitelistUpdate,
   KeychainStatus,
   PersonalDataSettings,
+  ListPage,
   ListQuery,
   LogEntry,
   OutgoingWhatsappRequest,
@@ -126,6 +126,7 @@ export type {
   Delivery,
   ErrorKind,
   KeychainStatus,
+  ListPage,
   ListQuery,
   Me,
   MessageKind,
@@ -187,8 +188,9 @@ export const api = {
   signIn: (serverUrl: string, email: string, password: string, remember: boolean) =>
     unwrap<SessionInfo>(() => commands.signIn(serverUrl, email, password, remember)),
   signOut: (): Promise<null> => unwrap(() => commands.signOut()),
-  listConversations: (query: ListQuery): Promise<ConversationRow[]> =>
-    unwrap(() => commands.listConversations(query)),
+  /** The list's first `limit` rows (all of them with null) and its length. */
+  listConversations: (query: ListQuery, limit: number | null = null): Promise<ListPage> =>
+    unwrap(() => commands.listConversations(query, limit)),
   tabCounts: (): Promise<TabCounts> => unwrap(() => commands.tabCounts()),
   openConversation: (id: number): Promise<ConversationView> =>
     unwrap(() => commands.openConversation(id)),

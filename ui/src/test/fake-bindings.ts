@@ -9,6 +9,10 @@ import type { ErrorKind } from "../lib/ipc";
 type Result = { status: "ok"; data: unknown } | { status: "error"; error: { kind: ErrorKind; message: string } };
 
 export const ok = (data: unknown): Promise<Result> => Promise.resolve({ status: "ok", data });
+/** What `listConversations` answers for a list of `rows`: its first `limit` rows and its
+ * length, as the shell does. */
+export const listed = (rows: unknown[], limit: number | null = null): Promise<Result> =>
+  ok({ rows: limit === null ? rows : rows.slice(0, limit), total: rows.length });
 export const fail = (kind: ErrorKind, message: string): Promise<Result> =>
   Promise.resolve({ status: "error", error: { kind, message } });
 
@@ -17,7 +21,7 @@ const defaults = {
   keychainStatus: () => ok({ available: true, detail: "Secret Service" }),
   signIn: () => fail("server", "not mocked"),
   signOut: () => ok(null),
-  listConversations: () => ok([]),
+  listConversations: () => listed([]),
   tabCounts: () => ok({ unassigned: 0, inbox: 0, inbox_unread: 0, closed: 0, unread_total: 0 }),
   openConversation: () => fail("not_found", "not mocked"),
   olderMessages: () => ok([]),

@@ -10,7 +10,7 @@ use switchboard_protocol::{ChannelKind, ConversationStatus, Id};
 
 use crate::cache::search;
 use crate::error::Result;
-use crate::view::{ConversationRow, IncomingMessage, ListQuery, Tab, TabCounts};
+use crate::view::{ConversationRow, IncomingMessage, ListPage, ListQuery, Tab, TabCounts};
 
 /// A list never returns more rows than this; narrower tabs, filters or search find the rest.
 pub const MAX_ROWS: i64 = 10_000;
@@ -120,8 +120,15 @@ fn tab_condition(tab: Option<Tab>, v: &Viewer) -> Option<String> {
 
 /// Rows of one tab, filtered and searched, newest first by the tab's rule.
 pub fn list(conn: &Connection, v: &Viewer, q: &ListQuery) -> Result<Vec<ConversationRow>> {
+    Ok(page(conn, v, q, None)?.rows)
+}
+
+/// The first `limit` rows of [`list`] (all of them without a limit) and how many it holds: a
+/// start paints the rows in view at once instead of waiting for a whole 10,000-row tab. A
+/// search answers whole (it is capped at [`SEARCH_MAX_ROWS`]).
+pub fn page(conn: &Connection, v: &Viewer, q: &ListQuery, limit: Option<u32>) -> Result<ListPage> {
     let Some(cond) = tab_condition(q.tab, v) else {
-        return Ok(Vec::new());
+        return Ok(ListPage::default());
     };
     let mut filter = cond;
     let mut args: Vec<Value> = Vec::new();
@@ -162,18 +169,40 @@ pub fn list(conn: &Connection, v: &Viewer, q: &ListQuery) -> Result<Vec<Conversa
             (sql, vec![Value::Text(ids)])
         }
         None => {
-            let sql = format!(
-                "{} WHERE {filter} ORDER BY {order} LIMIT {MAX_ROWS}",
-                select()
-            );
-            (sql, args)
+            let limit = limit.map_or(MAX_ROWS, |l| i64::from(l).min(MAX_ROWS));
+            let sql = format!("{} WHERE {filter} ORDER BY {order} LIMIT {limit}", select());
+            let rows = query_rows(conn, &sql, &args, rule)?;
+            let total = if (rows.len() as i64) < limit {
+                rows.len() as i64
+            } else {
+                // Only the filter's own columns: no joins, no row building.
+                let sql = format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM conversations c WHERE {filter} \
+                     LIMIT {MAX_ROWS})"
+                );
+                conn.prepare_cached(&sql)?
+                    .query_row(params_from_iter(&args), |r| r.get(0))?
+            };
+            return Ok(ListPage { rows, total });
         }
     };
-    let rows = conn
-        .prepare_cached(&sql)?
+    let rows = query_rows(conn, &sql, &args, rule)?;
+    Ok(ListPage {
+        total: rows.len() as i64,
+        rows,
+    })
+}
+
+fn query_rows(
+    conn: &Connection,
+    sql: &str,
+    args: &[Value],
+    rule: TimeRule,
+) -> Result<Vec<ConversationRow>> {
+    Ok(conn
+        .prepare_cached(sql)?
         .query_map(params_from_iter(args), |r| row_from(r, rule))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+        .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// One conversation's row, its time by its own status.
@@ -456,6 +485,29 @@ mod tests {
             ..tab(Tab::All)
         };
         assert_eq!(ids(&cache, MANAGER, q), vec![4]);
+    }
+
+    /// A first page is the head of the whole list, in its order, and says how long the whole
+    /// list is, filters included; a page as long as the list or longer is the whole list.
+    #[test]
+    fn a_first_page_is_the_head_of_the_list_with_its_length() {
+        let cache = fixture();
+        let whole = ids(&cache, MANAGER, tab(Tab::All));
+        let first = page(&cache.reader(), MANAGER, &tab(Tab::All), Some(2)).expect("page");
+        let first_ids: Vec<Id> = first.rows.iter().map(|r| r.id).collect();
+        assert_eq!(first_ids, whole[..2]);
+        assert_eq!(first.total, whole.len() as i64);
+        let closed = ListQuery {
+            status: Some(ConversationStatus::Closed),
+            ..tab(Tab::All)
+        };
+        let filtered = page(&cache.reader(), MANAGER, &closed, Some(1)).expect("page");
+        assert_eq!((filtered.rows.len(), filtered.total), (1, 2));
+        let all = page(&cache.reader(), MANAGER, &tab(Tab::All), Some(50)).expect("page");
+        assert_eq!(all.rows.len() as i64, all.total);
+        assert_eq!(all.total, whole.len() as i64);
+        let none = page(&cache.reader(), OPERATOR, &tab(Tab::All), Some(2)).expect("page");
+        assert_eq!(none, ListPage::default(), "a tab the viewer does not have");
     }
 
     #[test]

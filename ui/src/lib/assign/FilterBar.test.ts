@@ -1,7 +1,7 @@
 import { fireEvent, render, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, ok, resetFakes } from "../../test/fake-bindings";
-import { ConversationList, filtersFor } from "../state/conversations.svelte";
+import { ConversationList, filtersFor, FIRST_PAGE } from "../state/conversations.svelte";
 import FilterBar from "./FilterBar.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
@@ -42,7 +42,7 @@ describe("FilterBar", () => {
         group_id: 2,
         status: "closed",
         operator_id: null,
-      }),
+      }, FIRST_PAGE),
     );
   });
 });

@@ -1,9 +1,10 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, fire, ok, resetFakes } from "../../test/fake-bindings";
+import { commands, fire, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
 import type { ConversationRow } from "../ipc";
+import { FIRST_PAGE } from "../state/conversations.svelte";
 import Desk from "./Desk.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
@@ -23,7 +24,7 @@ function viewOf(id: number) {
 }
 
 async function renderDesk() {
-  commands.listConversations.mockImplementation(() => ok(rows));
+  commands.listConversations.mockImplementation((_q: unknown, limit: number | null) => listed(rows, limit));
   commands.tabCounts.mockImplementation(() => ok({ unassigned: 5, inbox: 3, inbox_unread: 1, closed: 9, unread_total: 2 }));
   commands.openConversation.mockImplementation((id: number) => ok(viewOf(id)));
   render(Desk, { info: makeSession(), onsignout: () => {} });
@@ -41,7 +42,7 @@ describe("Desk", () => {
       group_id: null,
       status: null,
       operator_id: null,
-    });
+    }, FIRST_PAGE);
     expect(document.querySelector("#inbox-count")).toHaveTextContent("3");
 
     await fireEvent.click(document.querySelector('.conversation-row[data-id="2"]') as Element);
@@ -74,7 +75,7 @@ describe("Desk", () => {
     expect(screen.getByText("Type at least 3 characters to search")).toBeInTheDocument();
     await user.type(search, "i");
     await waitFor(() =>
-      expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ search: "oli" })),
+      expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ search: "oli" }), null),
     );
   });
 
@@ -155,8 +156,8 @@ describe("Desk", () => {
     await fireEvent.click(document.querySelector('.conversation-row[data-id="1"]') as Element);
     const composer = (await waitFor(() => document.querySelector("#composer"))) as HTMLElement;
     composer.focus();
-    commands.listConversations.mockImplementation((q: { search: string | null }) =>
-      ok(q.search ? rows.filter((r) => r.client_name.toLowerCase().includes(q.search!.toLowerCase())) : rows),
+    commands.listConversations.mockImplementation((q: { search: string | null }, limit: number | null) =>
+      listed(q.search ? rows.filter((r) => r.client_name.toLowerCase().includes(q.search!.toLowerCase())) : rows, limit),
     );
     await fireEvent.keyDown(composer, { key: "k", ctrlKey: true });
     // The filter bar's <select>s are comboboxes too: find the switcher by its name.
@@ -166,7 +167,7 @@ describe("Desk", () => {
     expect(screen.getByText("Type at least 3 characters")).toBeInTheDocument();
     await fireEvent.input(input, { target: { value: "emm" } });
     await waitFor(() =>
-      expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ tab: null, search: "emm" })),
+      expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ tab: null, search: "emm" }), null),
     );
     await waitFor(() => expect(document.querySelector("#switcher-results")?.textContent).toContain("Emma Müller"));
     expect(document.querySelector("#switcher-3")).toHaveAttribute("aria-selected", "true");

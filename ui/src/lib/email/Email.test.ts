@@ -1,7 +1,7 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, fail, fire, ok, resetFakes } from "../../test/fake-bindings";
+import { commands, fail, fire, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMe, makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
 import App from "../../App.svelte";
 import Desk from "../desk/Desk.svelte";
@@ -23,7 +23,7 @@ const view = makeView({
 });
 
 function mockConversation() {
-  commands.listConversations.mockImplementation(() => ok([row]));
+  commands.listConversations.mockImplementation((_q: unknown, limit: number | null) => listed([row], limit));
   commands.openConversation.mockImplementation(() => ok(view));
   commands.assignMenu.mockImplementation(() =>
     ok({

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it } from "vitest";
 import { vi } from "vitest";
-import { commands, fire, resetFakes } from "../../test/fake-bindings";
+import { commands, fire, listed, resetFakes } from "../../test/fake-bindings";
 import { makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
 
@@ -10,7 +10,7 @@ vi.mock("../bindings", () => import("../../test/fake-bindings"));
 const row = makeRow({ id: 4, client_name: "Olivia Smith" });
 
 async function renderDesk(onsignout = () => {}) {
-  commands.listConversations.mockImplementation(() => Promise.resolve({ status: "ok", data: [row] }));
+  commands.listConversations.mockImplementation((_q: unknown, limit: number | null) => listed([row], limit));
   commands.openConversation.mockImplementation(() =>
     Promise.resolve({ status: "ok", data: makeView({ row, messages: [makeMessage({ id: 40, text: "Hi" })] }) }),
   );

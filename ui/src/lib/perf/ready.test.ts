@@ -1,8 +1,9 @@
 import { render, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, resetFakes } from "../../test/fake-bindings";
+import { commands, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeRow, makeSession } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
+import { FIRST_PAGE } from "../state/conversations.svelte";
 import { READY_MARK, resetReady } from "./ready";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
@@ -17,7 +18,7 @@ describe("the start's inbox-rendered mark", () => {
   });
 
   it("is reported once, after the landed tab's rows are listed, with their number", async () => {
-    commands.listConversations.mockImplementation(() => Promise.resolve({ status: "ok", data: rows }));
+    commands.listConversations.mockImplementation(() => listed(rows));
     render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(commands.uiReady).toHaveBeenCalledWith(3));
     expect(document.querySelectorAll(".conversation-row")).toHaveLength(3);
@@ -38,8 +39,34 @@ describe("the start's inbox-rendered mark", () => {
     await waitFor(() => expect(commands.listConversations).toHaveBeenCalled());
     await new Promise((r) => setTimeout(r, 50));
     expect(commands.uiReady).not.toHaveBeenCalled();
-    commands.listConversations.mockImplementation(() => Promise.resolve({ status: "ok", data: rows.slice(0, 1) }));
-    for (const answer of waiting) answer({ status: "ok", data: rows.slice(0, 1) } as Answer);
+    commands.listConversations.mockImplementation(() => listed(rows.slice(0, 1)));
+    for (const answer of waiting) answer({ status: "ok", data: { rows: rows.slice(0, 1), total: 1 } } as Answer);
     await waitFor(() => expect(commands.uiReady).toHaveBeenCalledWith(1));
+  });
+
+  it("comes with the first screen of a long tab, which then fills in with the rest", async () => {
+    const many = Array.from({ length: FIRST_PAGE * 3 }, (_, i) => makeRow({ id: i + 1, client_name: `Client ${i + 1}` }));
+    type Answer = Awaited<ReturnType<typeof commands.listConversations>>;
+    let rest: ((v: Answer) => void) | null = null;
+    commands.listConversations.mockImplementation((_q: unknown, limit: number | null) =>
+      limit === null ? new Promise<Answer>((r) => (rest = r)) : listed(many, limit),
+    );
+    // My inbox holds them: the desk stays on it (an empty one would send it to Unassigned).
+    commands.tabCounts.mockImplementation(() => ok({ unassigned: 0, inbox: many.length, inbox_unread: 0, closed: 0, unread_total: 0 }));
+    render(Desk, { info: makeSession(), onsignout: () => {} });
+    // The first page is painted and reported with the list's whole length, while the rest is
+    // still being read.
+    await waitFor(() => expect(commands.uiReady).toHaveBeenCalledWith(many.length));
+    expect(commands.listConversations).toHaveBeenCalledWith(expect.anything(), FIRST_PAGE);
+    expect(rest).not.toBeNull();
+    expect(document.querySelector(".list-pane .total")).toHaveTextContent(String(many.length));
+    expect(document.querySelector('.conversation-row[data-id="1"]')).toBeInTheDocument();
+    // The scrollbar covers the whole list already.
+    expect(document.querySelector(".scroller .sizer")).toHaveStyle(`height: ${many.length * 80}px`);
+    rest!({ status: "ok", data: { rows: many, total: many.length } } as Answer);
+    await waitFor(() => expect(commands.listConversations).toHaveBeenCalledTimes(2));
+    expect(commands.listConversations).toHaveBeenLastCalledWith(expect.anything(), null);
+    expect(document.querySelector('.conversation-row[data-id="1"]')).toBeInTheDocument();
+    expect(commands.uiReady).toHaveBeenCalledTimes(1);
   });
 });

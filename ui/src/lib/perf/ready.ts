@@ -14,22 +14,25 @@ export function markStep(name: string, detail?: unknown): void {
   performance.mark(`switchboard:${name}`, { detail });
 }
 
+/** Resolves after the next paint. Effects run after Svelte updated the DOM; the frame
+ * callback runs before the paint, and a task queued from it runs after that paint. */
+export function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+}
+
 let reported = false;
 
 /** Reports the first call of the page; later calls do nothing. */
 export function reportReady(rows: number): void {
   if (reported) return;
   reported = true;
-  // Effects run after Svelte updated the DOM; the frame callback runs before the paint, and a
-  // task queued from it runs after that paint: the rows are on screen, their handlers attached.
-  requestAnimationFrame(() =>
-    setTimeout(() => {
-      performance.mark(READY_MARK, { detail: { rows } });
-      api.uiReady(rows).catch(() => {
-        // A mark for measurement only: nothing to tell the operator.
-      });
-    }),
-  );
+  // The rows are on screen, their handlers attached.
+  void afterPaint().then(() => {
+    performance.mark(READY_MARK, { detail: { rows } });
+    api.uiReady(rows).catch(() => {
+      // A mark for measurement only: nothing to tell the operator.
+    });
+  });
 }
 
 /** Tests: a fresh page. */

@@ -1,13 +1,17 @@
 /** The conversation list of the active tab and search, the tab counters and the selection.
  * Reloaded from the cache (through the shell) whenever the desk reports changes. */
 import { errorText } from "../errors";
-import { api, type ConversationRow, type ListQuery, type Tab, type TabCounts } from "../ipc";
-import { markStep } from "../perf/ready";
+import { api, type ConversationRow, type ListPage, type ListQuery, type Tab, type TabCounts } from "../ipc";
+import { afterPaint, markStep } from "../perf/ready";
 import { Serial } from "./serial";
 
 /** The seed: search needs at least 3 characters and matches from the start of words. */
 export const SEARCH_MIN = 3;
 const SEARCH_DELAY_MS = 150;
+/** A list shown afresh (a start, another tab) paints this many rows first, more than a tall
+ * window shows, and reads the rest after: a tab of 10,000 conversations takes a third of a
+ * second to read and hand over whole. */
+export const FIRST_PAGE = 50;
 
 export type ListFilters = Pick<ListQuery, "group_id" | "status" | "operator_id">;
 
@@ -24,6 +28,8 @@ export class ConversationList {
   tab = $state<Tab>("inbox");
   search = $state("");
   rows = $state.raw<ConversationRow[]>([]);
+  /** How many rows the list holds; more than `rows` while the rest is being read. */
+  total = $state(0);
   counts = $state.raw<TabCounts | null>(null);
   selectedId = $state<number | null>(null);
   /** Filter bar (seed "Filters"): groups in every tab, status in All, operators in All and
@@ -62,6 +68,7 @@ export class ConversationList {
     if (tab === this.tab) return;
     this.tab = tab;
     this.rows = [];
+    this.total = 0;
     this.loading = true;
     void this.reload();
   }
@@ -103,17 +110,34 @@ export class ConversationList {
   async #loadRows(): Promise<void> {
     const query = this.query();
     const key = JSON.stringify(query);
+    const moved = () => key !== JSON.stringify(this.query()); // the tab or search moved on
     try {
-      markStep("list-asked", query.tab);
-      const rows = await api.listConversations(query);
-      markStep("list-answered", { tab: query.tab, rows: rows.length });
-      if (key !== JSON.stringify(this.query())) return; // the tab or search moved on
-      this.rows = rows;
-      this.error = null;
+      if (this.rows.length === 0 && query.search === null) {
+        markStep("list-asked", query.tab);
+        const first = await api.listConversations(query, FIRST_PAGE);
+        markStep("list-answered", { tab: query.tab, rows: first.rows.length, total: first.total });
+        if (moved()) return;
+        this.#show(first);
+        if (first.rows.length >= first.total) return;
+        // The rest once the first screen is on it: thousands of rows arriving first would
+        // hold the paint back.
+        await afterPaint();
+        if (moved()) return;
+      }
+      const all = await api.listConversations(query);
+      if (moved()) return;
+      this.#show(all);
     } catch (e) {
-      if (key !== JSON.stringify(this.query())) return;
+      if (moved()) return;
       this.error = errorText(e);
+      if (this.#searchTimer === null) this.loading = false;
     }
+  }
+
+  #show(page: ListPage): void {
+    this.rows = page.rows;
+    this.total = page.total;
+    this.error = null;
     if (this.#searchTimer === null) this.loading = false;
   }
 

@@ -1,9 +1,10 @@
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, fire, ok, resetFakes } from "../../test/fake-bindings";
+import { commands, fire, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeRow, makeSession } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
 import type { ConnState, TabCounts } from "../ipc";
+import { FIRST_PAGE } from "./conversations.svelte";
 import { landingTab, lastTabKey, rememberedTab, rememberTab } from "./landing";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
@@ -51,7 +52,7 @@ describe("the desk's landing", () => {
   it("opens Unassigned when My inbox is empty, once the first sync is done", async () => {
     commands.connState.mockImplementation(() => ok({ state: "syncing", done: 0, total: 10 }));
     commands.tabCounts.mockImplementation(() => ok(counts(0)));
-    commands.listConversations.mockImplementation(() => ok([makeRow({ id: 1 })]));
+    commands.listConversations.mockImplementation(() => listed([makeRow({ id: 1 })]));
     render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(commands.tabCounts).toHaveBeenCalled());
     expect(activeTab()).toBe("inbox");
@@ -71,6 +72,6 @@ describe("the desk's landing", () => {
     await waitFor(() => expect(activeTab()).toBe("closed"));
     // Work waiting in My inbox does not override the operator's choice.
     fire("connStateChanged", { state: { state: "online" } });
-    await waitFor(() => expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ tab: "closed" })));
+    await waitFor(() => expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ tab: "closed" }), FIRST_PAGE));
   });
 });

@@ -1,7 +1,7 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, ok, resetFakes } from "../../test/fake-bindings";
+import { commands, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
 
@@ -18,7 +18,7 @@ const view = makeView({
 });
 
 async function openConversation() {
-  commands.listConversations.mockImplementation(() => ok([row]));
+  commands.listConversations.mockImplementation(() => listed([row]));
   commands.openConversation.mockImplementation(() => ok(view));
   render(Desk, { info: makeSession(), onsignout: () => {} });
   const user = userEvent.setup();
