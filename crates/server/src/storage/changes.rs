@@ -96,15 +96,14 @@ pub fn append(
     let status = |s: Option<&Scope>| s.map(|s| s.status.as_str());
     ctx.tx
         .once_on_postgres(crate::storage::postgres::NOTIFY_CHANGES)?;
-    let seq: i64 = ctx.tx.prepare_cached(
+    let seq = ctx.tx.insert(
         "INSERT INTO changes (company_id, entity, entity_id, op, data, conversation_id,
             before_status, before_operator_id, before_group_id, before_closed_by, before_blacklisted,
             after_status, after_operator_id, after_group_id, after_closed_by, after_blacklisted,
             only_operator_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         RETURNING seq",
-    )?
-    .query_row(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        "seq",
+        params![
             company_id,
             entity.as_str(),
             entity_id,
@@ -123,7 +122,8 @@ pub fn append(
             after.map(|s| s.blacklisted),
             only,
             now,
-        ], |r| r.get(0))?;
+        ],
+    )?;
 
     ctx.push_change(StoredChange {
         seq,

@@ -39,12 +39,11 @@ fn row_to_message(r: &Row<'_>) -> sql::Result<Message> {
 
 /// Inserts `m` (its `id` is ignored) and returns the stored message.
 pub fn insert(conn: &Conn<'_>, m: &Message, attachment_url: Option<&str>) -> sql::Result<Message> {
-    let mut stmt = conn.prepare_cached(
+    let id = conn.insert(
         "INSERT INTO messages (conversation_id, kind, text, operator_id, created_at, delivery,
             client_msg_id, attachment_url, attachment_id, delivery_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-    )?;
-    let id: Id = stmt.query_row(
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "id",
         params![
             m.conversation_id,
             m.kind.as_str(),
@@ -57,7 +56,6 @@ pub fn insert(conn: &Conn<'_>, m: &Message, attachment_url: Option<&str>) -> sql
             m.attachment.as_ref().map(|a| a.id),
             m.delivery_error,
         ],
-        |r| r.get(0),
     )?;
     Ok(Message { id, ..m.clone() })
 }

@@ -12,6 +12,7 @@ pub mod canned;
 pub mod changes;
 pub mod channel_cursors;
 pub mod channels;
+mod checkpoint;
 pub mod clients;
 pub mod companies;
 pub mod conversations;
@@ -330,13 +331,14 @@ impl Db {
                 source,
             })?;
         }
-        let conn = open_conn(path).map_err(|source| StorageError::Open {
+        let mut conn = open_conn(path).map_err(|source| StorageError::Open {
             path: path.to_path_buf(),
             source,
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(StorageError::Migrate)?;
         tune_writer(&conn).map_err(StorageError::Migrate)?;
+        checkpoint::start(&mut conn, path).map_err(StorageError::Migrate)?;
         migrate(&conn)?;
         Ok(Self::from_writer(conn, Some(path.to_path_buf())))
     }

@@ -519,6 +519,24 @@ impl<'a> Conn<'a> {
         self.prepare_cached(sql)?.query_row(params, f)
     }
 
+    /// Runs an `INSERT` (kept prepared) and returns the id it gave its row, the `id` column:
+    /// on PostgreSQL through `RETURNING id`, on SQLite the connection's last rowid. SQLite
+    /// runs `RETURNING` through a temporary table opened and closed for every run, and a
+    /// statement with it takes a statement journal, where FTS5 writes out the terms still
+    /// pending in the transaction as a new segment: on the ingest path that was the most
+    /// expensive statement of a message.
+    pub fn insert(&self, sql: &str, id: &str, params: impl Params) -> Result<i64> {
+        match self {
+            Conn::Sqlite(c) => {
+                self.prepare_cached(sql)?.execute(params)?;
+                Ok(c.last_insert_rowid())
+            }
+            Conn::Postgres(_) => self
+                .prepare_cached(&format!("{sql} RETURNING {id}"))?
+                .query_row(params, |r| r.get(0)),
+        }
+    }
+
     /// A statement kept in the connection's cache (hot paths).
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'a>> {
         self.statement(sql, true)
