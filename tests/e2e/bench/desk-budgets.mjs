@@ -278,7 +278,11 @@ export default {
           let maxNodes = thread.querySelectorAll("*").length;
           let last = 0;
           let start = 0;
+          // The frame's script before its callbacks: the scroll events of the frame and the
+          // DOM updates they caused (layout and paint come after the callbacks).
+          const scripts = [];
           const frame = (now) => {
+            scripts.push(performance.now() - now);
             gaps.push(now - last);
             last = now;
             maxNodes = Math.max(maxNodes, thread.querySelectorAll("*").length);
@@ -286,7 +290,7 @@ export default {
             if (now - start < durationMs) requestAnimationFrame(frame);
             else {
               observer?.disconnect();
-              done({ longtask, longtasks, gaps, idleGaps, maxNodes, from, to: number(), types });
+              done({ longtask, longtasks, gaps, scripts, idleGaps, maxNodes, from, to: number(), types });
             }
           };
           // First a second of frames with nothing to do: what this display gives at best.
@@ -305,6 +309,40 @@ export default {
           let idleGaps = [];
           requestAnimationFrame(idleFrame);
         }, 15000, 120);
+        // The same scroll over the same pixels with none of our code: the thread's rendered
+        // messages copied as static HTML, 2,000 of them in normal flow, in a box of the
+        // thread's size and style over it. What this display and WebKit's software
+        // rendering cost per frame at 120 px a frame, whatever the page does.
+        const still = await browser.executeAsync((durationMs, step, done) => {
+          const thread = document.querySelector(".thread");
+          const box = thread.getBoundingClientRect();
+          const copy = document.createElement("div");
+          copy.className = thread.className;
+          Object.assign(copy.style, {
+            position: "fixed", left: `${box.left}px`, top: `${box.top}px`, width: `${box.width}px`,
+            height: `${box.height}px`, zIndex: "1000", overflowY: "auto", display: "block",
+          });
+          const slots = [...thread.querySelectorAll(".slot")].map((s) => s.innerHTML);
+          copy.innerHTML = Array.from({ length: 2000 }, (_, i) => `<div style="padding: 0 24px">${slots[i % slots.length]}</div>`).join("");
+          document.body.appendChild(copy);
+          copy.scrollTop = copy.scrollHeight;
+          const gaps = [];
+          let last = 0;
+          let start = 0;
+          const frame = (now) => {
+            if (last) gaps.push(now - last);
+            else start = now;
+            last = now;
+            copy.scrollTop = Math.max(0, copy.scrollTop - step);
+            if (now - start < durationMs) requestAnimationFrame(frame);
+            else {
+              copy.remove();
+              done({ gaps });
+            }
+          };
+          requestAnimationFrame(frame);
+        }, 5000, 120);
+        const stillSorted = [...still.gaps].sort((a, b) => a - b);
         const sorted = [...scroll.gaps].sort((a, b) => a - b);
         const idle = [...scroll.idleGaps].sort((a, b) => a - b);
         const summary = {
@@ -314,6 +352,12 @@ export default {
           max_gap_ms: sorted.at(-1),
           p99_gap_ms: sorted[Math.floor((sorted.length - 1) * 0.99)],
           gaps_over_50ms: scroll.gaps.filter((g) => g > 50).length,
+          static_frames: still.gaps.length,
+          static_median_gap_ms: stillSorted[Math.floor(stillSorted.length / 2)],
+          static_max_gap_ms: stillSorted.at(-1),
+          static_gaps_over_50ms: still.gaps.filter((g) => g > 50).length,
+          max_script_before_frame_ms: Math.max(...scroll.scripts),
+          p99_script_before_frame_ms: [...scroll.scripts].sort((a, b) => a - b)[Math.floor((scroll.scripts.length - 1) * 0.99)],
           max_nodes: scroll.maxNodes,
           longtask_supported: scroll.longtask,
           longtasks_ms: scroll.longtasks,

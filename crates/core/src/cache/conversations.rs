@@ -256,6 +256,31 @@ pub(crate) mod tests {
         assert!(!remove(&c, 1).expect("remove again"));
     }
 
+    /// Behind: the server's last message is newer than the newest cached one, or none is
+    /// cached. Listed newest first.
+    #[test]
+    fn conversations_behind_their_last_message_need_backfill() {
+        use crate::cache::messages::{self, tests::sample as msg};
+        use switchboard_protocol::MessageKind;
+        let cache = Cache::open_in_memory().expect("cache");
+        let c = cache.writer();
+        // Message n is created at n * 10.
+        let with_last = |id: Id, at: i64| {
+            let mut conv = sample(id, "x");
+            conv.last_message_at = at;
+            upsert(&c, &conv, 0).expect("upsert");
+        };
+        with_last(1, 30); // cached up to its last message
+        with_last(2, 90); // its newest cached message is older
+        with_last(3, 50); // nothing cached
+        for (id, conv) in [(1, 1), (3, 1), (2, 2), (4, 2)] {
+            messages::upsert(&c, &msg(id, conv, MessageKind::Client, "hi")).expect("message");
+        }
+        assert_eq!(all_needing_backfill(&c, 10).expect("behind"), vec![2, 3]);
+        assert_eq!(all_needing_backfill(&c, 1).expect("behind"), vec![2]);
+        assert_eq!(needing_backfill(&c, &[1, 2, 3, 9]).expect("behind"), vec![2, 3]);
+    }
+
     #[test]
     fn sweep_keeps_current_generation() {
         let cache = Cache::open_in_memory().expect("cache");
