@@ -46,11 +46,13 @@ async function showRow(browser, row) {
   await waitFor(`row ${row.id} found by searching "${row.client_name}"`, () => exists(browser, sel), { timeout: 20000 });
 }
 
-/** The cached list of a tab, as the UI reads it. */
-function listTab(browser, tab, extra = {}) {
-  return invoke(browser, "list_conversations", {
+/** The cached list of a tab, as the UI reads it: all its rows. */
+async function listTab(browser, tab, extra = {}) {
+  const page = await invoke(browser, "list_conversations", {
     query: { tab, search: null, group_id: null, status: null, operator_id: null, ...extra },
+    limit: null,
   });
+  return page.rows;
 }
 
 const get = (server, id) => server.seed("GET", "get", { conversation_id: id }).then((b) => b.data);

@@ -278,7 +278,10 @@ pub(crate) mod tests {
         }
         assert_eq!(all_needing_backfill(&c, 10).expect("behind"), vec![2, 3]);
         assert_eq!(all_needing_backfill(&c, 1).expect("behind"), vec![2]);
-        assert_eq!(needing_backfill(&c, &[1, 2, 3, 9]).expect("behind"), vec![2, 3]);
+        assert_eq!(
+            needing_backfill(&c, &[1, 2, 3, 9]).expect("behind"),
+            vec![2, 3]
+        );
     }
 
     #[test]
