@@ -52,18 +52,25 @@ fn as_owner(tool: &Path) -> Command {
     }
 }
 
-fn run(bin: &Path, tool: &str, args: &[&str]) {
-    let tool = bin.join(tool);
-    let out = as_owner(&tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", tool.display()));
+/// Runs `cmd` and fails the test, with its stderr, unless it succeeds.
+fn succeed(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
-        "{} {args:?}: {}",
-        tool.display(),
+        "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn run(bin: &Path, tool: &str, args: &[&str]) {
+    succeed(as_owner(&bin.join(tool)).args(args));
+}
+
+/// Hands `paths` to the `postgres` user the cluster runs as, when the tests run as root.
+fn give_to_owner(paths: &[&Path]) {
+    if is_root() {
+        succeed(Command::new("chown").arg("postgres").args(paths));
+    }
 }
 
 impl TestPg {
@@ -77,16 +84,7 @@ impl TestPg {
         let mut ca = PathBuf::new();
         let pg = Self::start_with(|dir| {
             let openssl = |args: &[&str]| {
-                let out = Command::new("openssl")
-                    .current_dir(dir)
-                    .args(args)
-                    .output()
-                    .expect("run openssl");
-                assert!(
-                    out.status.success(),
-                    "openssl {args:?}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                succeed(Command::new("openssl").current_dir(dir).args(args));
             };
             openssl(&[
                 "req",
@@ -142,15 +140,7 @@ impl TestPg {
             let key = dir.join("server.key");
             std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
                 .expect("chmod the key");
-            if is_root() {
-                let st = Command::new("chown")
-                    .arg("postgres")
-                    .arg(&key)
-                    .arg(dir.join("server.pem"))
-                    .status()
-                    .expect("chown");
-                assert!(st.success(), "chown the key");
-            }
+            give_to_owner(&[&key, &dir.join("server.pem")]);
             ca = dir.join("ca.pem");
             format!(
                 " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
@@ -165,14 +155,7 @@ impl TestPg {
     fn start_with(setup: impl FnOnce(&Path) -> String) -> Self {
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("tmp");
-        if is_root() {
-            let st = Command::new("chown")
-                .args(["postgres"])
-                .arg(dir.path())
-                .status()
-                .expect("chown");
-            assert!(st.success(), "chown the cluster's folder");
-        }
+        give_to_owner(&[dir.path()]);
         let data = dir.path().join("data");
         let data_s = data.to_string_lossy().into_owned();
         run(
