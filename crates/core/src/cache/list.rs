@@ -118,14 +118,10 @@ fn tab_condition(tab: Option<Tab>, v: &Viewer) -> Option<String> {
     })
 }
 
-/// Rows of one tab, filtered and searched, newest first by the tab's rule.
-pub fn list(conn: &Connection, v: &Viewer, q: &ListQuery) -> Result<Vec<ConversationRow>> {
-    Ok(page(conn, v, q, None)?.rows)
-}
-
-/// The first `limit` rows of [`list`] (all of them without a limit) and how many it holds: a
-/// start paints the rows in view at once instead of waiting for a whole 10,000-row tab. A
-/// search answers whole (it is capped at [`SEARCH_MAX_ROWS`]).
+/// Rows of one tab, filtered and searched, newest first by the tab's rule: the first `limit`
+/// of them (all without a limit) and how many the list holds. A start paints the rows in view
+/// at once instead of waiting for a whole 10,000-row tab. A search answers whole (it is capped
+/// at [`SEARCH_MAX_ROWS`]).
 pub fn page(conn: &Connection, v: &Viewer, q: &ListQuery, limit: Option<u32>) -> Result<ListPage> {
     let Some(cond) = tab_condition(q.tab, v) else {
         return Ok(ListPage::default());
@@ -371,8 +367,13 @@ mod tests {
         cache
     }
 
+    /// Every row of a list.
+    fn whole(conn: &Connection, v: &Viewer, q: &ListQuery) -> Result<Vec<ConversationRow>> {
+        Ok(page(conn, v, q, None)?.rows)
+    }
+
     fn ids(cache: &Cache, v: &Viewer, q: ListQuery) -> Vec<Id> {
-        list(&cache.reader(), v, &q)
+        whole(&cache.reader(), v, &q)
             .expect("list")
             .iter()
             .map(|r| r.id)
@@ -416,31 +417,31 @@ mod tests {
     #[test]
     fn row_time_follows_the_tab_rule_and_names_are_joined() {
         let cache = fixture();
-        let un = list(&cache.reader(), OPERATOR, &tab(Tab::Unassigned)).expect("list");
+        let un = whole(&cache.reader(), OPERATOR, &tab(Tab::Unassigned)).expect("list");
         let alice = un.iter().find(|r| r.id == 1).expect("alice");
         assert_eq!(alice.time, 100, "unassigned shows when the status was set");
         assert_eq!(alice.group_name.as_deref(), Some("Sales"));
         assert_eq!(alice.channel_kind, ChannelKind::Telegram);
-        let all = list(&cache.reader(), MANAGER, &tab(Tab::All)).expect("list");
+        let all = whole(&cache.reader(), MANAGER, &tab(Tab::All)).expect("list");
         assert_eq!(all.iter().find(|r| r.id == 1).map(|r| r.time), Some(900));
-        let inbox = list(&cache.reader(), OPERATOR, &tab(Tab::Inbox)).expect("list");
+        let inbox = whole(&cache.reader(), OPERATOR, &tab(Tab::Inbox)).expect("list");
         assert_eq!(inbox[0].operator_name.as_deref(), Some("Me"));
     }
 
     #[test]
     fn unread_compares_last_client_message_with_read_state() {
         let cache = fixture();
-        let all = list(&cache.reader(), MANAGER, &tab(Tab::All)).expect("list");
+        let all = whole(&cache.reader(), MANAGER, &tab(Tab::All)).expect("list");
         let unread: Vec<Id> = all.iter().filter(|r| r.unread).map(|r| r.id).collect();
         // 2: client message, no read state; 3: read up to it; 1: no client message.
         assert_eq!(unread, vec![2, 4]);
         read_states::advance(&cache.writer(), 2, 20).expect("older read");
-        assert!(list(&cache.reader(), OPERATOR, &tab(Tab::Unassigned))
+        assert!(whole(&cache.reader(), OPERATOR, &tab(Tab::Unassigned))
             .expect("list")
             .iter()
             .any(|r| r.id == 2 && r.unread));
         read_states::advance(&cache.writer(), 2, 21).expect("read");
-        assert!(list(&cache.reader(), OPERATOR, &tab(Tab::Unassigned))
+        assert!(whole(&cache.reader(), OPERATOR, &tab(Tab::Unassigned))
             .expect("list")
             .iter()
             .all(|r| !r.unread));
