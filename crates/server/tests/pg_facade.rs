@@ -1,5 +1,5 @@
 //! The storage layer's SQL facade (`storage::sql`) on a real PostgreSQL started by the test:
-//! the same statement text (`?N` placeholders, `TRUE`, narrow integers, `last_insert_rowid`)
+//! the same statement text (`?N` placeholders, `TRUE`, narrow integers, `insert` with its id)
 //! binds and decodes as on SQLite.
 
 #[path = "common/postgres.rs"]
@@ -25,12 +25,14 @@ fn the_same_statements_run_on_postgres() {
         let conn = tx.conn();
         let (name, flag, n) = ("Ada".to_string(), true, 7_u32);
         for expected in 1..=2 {
-            conn.execute(
-                "INSERT INTO t (name, flag, n) VALUES (?1, ?2, ?3)",
-                params![name, flag, n],
-            )
-            .expect("insert");
-            assert_eq!(conn.last_insert_rowid().expect("id"), expected);
+            let id = conn
+                .insert(
+                    "INSERT INTO t (name, flag, n) VALUES (?1, ?2, ?3)",
+                    "id",
+                    params![name, flag, n],
+                )
+                .expect("insert");
+            assert_eq!(id, expected);
         }
         let got = conn
             .query_row(

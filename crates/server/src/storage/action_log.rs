@@ -40,23 +40,23 @@ pub fn insert(conn: &Conn<'_>, e: &Entry<'_>) -> sql::Result<Id> {
         .then(|| serde_json::to_string(e.details))
         .transpose()
         .map_err(sql::Error::encode)?;
-    let mut stmt = conn.prepare_cached(
+    conn.insert(
         "INSERT INTO action_log (company_id, actor_operator_id, actor_token_id, target_type,
             target_id, action, ip, details, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    stmt.execute(params![
-        e.company_id,
-        e.actor_operator_id,
-        e.actor_token_id,
-        e.target.as_str(),
-        e.target_id,
-        e.action.as_str(),
-        e.ip,
-        details,
-        e.created_at
-    ])?;
-    conn.last_insert_rowid()
+        "id",
+        params![
+            e.company_id,
+            e.actor_operator_id,
+            e.actor_token_id,
+            e.target.as_str(),
+            e.target_id,
+            e.action.as_str(),
+            e.ip,
+            details,
+            e.created_at
+        ],
+    )
 }
 
 /// A row as stored; names this version does not know and unreadable details are logged and

@@ -29,23 +29,24 @@ pub struct NewAttachment<'a> {
 }
 
 pub fn insert(conn: &Conn<'_>, a: &NewAttachment<'_>) -> sql::Result<AttachmentRef> {
-    conn.prepare_cached(
+    let id = conn.insert(
         "INSERT INTO attachments (company_id, conversation_id, sha256, size, content_type,
             file_name, created_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        a.company_id,
-        a.conversation_id,
-        a.sha256,
-        a.size,
-        a.content_type,
-        a.file_name,
-        a.created_by,
-        a.created_at
-    ])?;
+        "id",
+        params![
+            a.company_id,
+            a.conversation_id,
+            a.sha256,
+            a.size,
+            a.content_type,
+            a.file_name,
+            a.created_by,
+            a.created_at
+        ],
+    )?;
     Ok(AttachmentRef {
-        id: conn.last_insert_rowid()?,
+        id,
         name: a.file_name.to_string(),
         size: a.size,
         content_type: a.content_type.to_string(),

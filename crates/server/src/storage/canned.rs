@@ -27,13 +27,13 @@ pub fn insert(
     text: &str,
     now: i64,
 ) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO canned_responses (company_id, operator_id, global, title, text, created_at,
             updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "id",
         params![company_id, operator_id, global, title, text, now],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<CannedResponse>> {

@@ -51,12 +51,12 @@ pub fn insert(
     secret: Option<&str>,
     now: i64,
 ) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO channel_accounts (company_id, kind, name, group_id, secret, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "id",
         params![company_id, kind.as_str(), name, group_id, secret, now],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn set_config(conn: &Conn<'_>, id: Id, config: &serde_json::Value) -> sql::Result<()> {

@@ -40,19 +40,13 @@ pub fn insert(
     now: i64,
 ) -> sql::Result<Id> {
     // Cached, like the lookups: every new client of a channel comes in this way.
-    conn.prepare_cached(
+    conn.insert(
         "INSERT INTO clients (company_id, channel_account_id, external_id, original_name,
             display_name, created_at)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-    )?
-    .execute(params![
-        company_id,
-        channel_account_id,
-        external_id,
-        name,
-        now
-    ])?;
-    conn.last_insert_rowid()
+        "id",
+        params![company_id, channel_account_id, external_id, name, now],
+    )
 }
 
 pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Client>> {

@@ -6,11 +6,11 @@ use switchboard_protocol::{Company, Id};
 use super::optional;
 
 pub fn insert(conn: &Conn<'_>, name: &str, now: i64) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO companies (name, created_at) VALUES (?1, ?2)",
+        "id",
         params![name, now],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn get(conn: &Conn<'_>, id: Id) -> sql::Result<Option<Company>> {

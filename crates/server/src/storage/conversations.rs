@@ -40,30 +40,30 @@ fn row_to_conversation(r: &Row<'_>) -> sql::Result<Conversation> {
 
 /// Inserts a conversation for `c.client` (whose id must exist) and returns its id.
 pub fn insert(conn: &Conn<'_>, company_id: Id, c: &Conversation) -> sql::Result<Id> {
-    conn.prepare_cached(
+    conn.insert(
         "INSERT INTO conversations (company_id, channel_account_id, client_id, status,
             operator_id, group_id, status_changed_at, closed_by, last_message_at,
             last_message_from_operator, last_message_preview, last_client_message_id,
             created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        company_id,
-        c.channel_account_id,
-        c.client.id,
-        c.status.as_str(),
-        c.operator_id,
-        c.group_id,
-        c.status_changed_at,
-        c.closed_by,
-        c.last_message_at,
-        c.last_message_from_operator,
-        c.last_message_preview,
-        c.last_client_message_id,
-        c.created_at,
-        c.updated_at
-    ])?;
-    conn.last_insert_rowid()
+        "id",
+        params![
+            company_id,
+            c.channel_account_id,
+            c.client.id,
+            c.status.as_str(),
+            c.operator_id,
+            c.group_id,
+            c.status_changed_at,
+            c.closed_by,
+            c.last_message_at,
+            c.last_message_from_operator,
+            c.last_message_preview,
+            c.last_client_message_id,
+            c.created_at,
+            c.updated_at
+        ],
+    )
 }
 
 /// Writes every mutable field of `c` (the client is stored separately).

@@ -14,11 +14,11 @@ fn row_to_group(r: &Row<'_>) -> sql::Result<Group> {
 }
 
 pub fn insert(conn: &Conn<'_>, company_id: Id, name: &str, color: &str) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO company_groups (company_id, name, color) VALUES (?1, ?2, ?3)",
+        "id",
         params![company_id, name, color],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Group>> {

@@ -93,10 +93,11 @@ fn with_groups(conn: &Conn<'_>, mut rec: OperatorRecord) -> sql::Result<Operator
 }
 
 pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO operators (company_id, name, email, password_hash, super_admin, role_id,
             active, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, TRUE, ?7)",
+        "id",
         params![
             o.company_id,
             o.name,
@@ -106,8 +107,7 @@ pub fn insert(conn: &Conn<'_>, o: &NewOperator<'_>, now: i64) -> sql::Result<Id>
             o.role_id,
             now
         ],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn email_exists(conn: &Conn<'_>, email: &str) -> sql::Result<bool> {

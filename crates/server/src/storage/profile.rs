@@ -30,12 +30,13 @@ pub fn insert_note(
     text: &str,
     now: i64,
 ) -> sql::Result<Option<ClientNote>> {
-    conn.execute(
+    let id = conn.insert(
         "INSERT INTO client_notes (company_id, client_id, operator_id, text, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
+        "id",
         params![company_id, client_id, operator_id, text, now],
     )?;
-    note(conn, conn.last_insert_rowid()?)
+    note(conn, id)
 }
 
 pub fn note(conn: &Conn<'_>, id: Id) -> sql::Result<Option<ClientNote>> {
@@ -84,12 +85,13 @@ pub fn tag_by_name_or_insert(
     if let Some(tag) = found {
         return Ok((tag, false));
     }
-    conn.execute(
+    let id = conn.insert(
         "INSERT INTO tags (company_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "id",
         params![company_id, name, operator_id, now],
     )?;
     let tag = Tag {
-        id: conn.last_insert_rowid()?,
+        id,
         name: name.to_string(),
     };
     Ok((tag, true))

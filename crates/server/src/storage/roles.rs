@@ -26,11 +26,12 @@ fn row_to_role(r: &Row<'_>) -> sql::Result<Role> {
 }
 
 pub fn insert(conn: &Conn<'_>, company_id: Id, name: &str, p: &Permissions) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO roles (company_id, name, conversations_management, show_all_tab,
             manage_operators, manage_settings, view_analytics, outgoing_whatsapp,
             view_action_log, download_conversations)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "id",
         params![
             company_id,
             name,
@@ -43,8 +44,7 @@ pub fn insert(conn: &Conn<'_>, company_id: Id, name: &str, p: &Permissions) -> s
             p.view_action_log,
             p.download_conversations
         ],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<Role>> {

@@ -4,7 +4,8 @@
 //!
 //! Why this shape:
 //! - The surface is rusqlite's own (`execute`, `query_row`, `prepare_cached` + `query_map`,
-//!   `last_insert_rowid`, `optional`), so the storage code reads as it did on SQLite alone.
+//!   `optional`, and `insert` for the id an `INSERT` gave its row), so the storage code reads as
+//!   it did on SQLite alone.
 //! - Parameters are [`Param`]s and columns are read as [`Decode`]s: the types both drivers bind
 //!   and decode the same way (i64, f64, bool, text, bytes and their `Option`s). The `postgres`
 //!   driver is strict (an `i32` never binds to a BIGINT column), so a type outside that list is
@@ -569,17 +570,6 @@ impl<'a> Conn<'a> {
             Conn::Postgres(tx) => tx.once(sql),
         }
     }
-
-    /// The id the last `INSERT` on this connection gave its row.
-    pub fn last_insert_rowid(&self) -> Result<i64> {
-        match self {
-            Conn::Sqlite(c) => Ok(c.last_insert_rowid()),
-            Conn::Postgres(tx) => tx
-                .first("SELECT lastval()", true, &[])?
-                .ok_or(Error::NoRow)
-                .and_then(|r| i64::from_pg(&r, 0)),
-        }
-    }
 }
 
 /// A prepared statement.
@@ -707,8 +697,11 @@ mod tests {
     fn sqlite_binds_and_decodes_through_the_facade() {
         let c = rusqlite::Connection::open_in_memory().expect("db");
         let conn = Conn::Sqlite(&c);
-        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, flag INTEGER)")
-            .expect("schema");
+        conn.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, flag INTEGER);
+             CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT);",
+        )
+        .expect("schema");
         let (name, flag) = ("Ada".to_string(), true);
         assert_eq!(
             conn.execute(
@@ -718,7 +711,12 @@ mod tests {
             .expect("insert"),
             1
         );
-        assert_eq!(conn.last_insert_rowid().expect("id"), 1);
+        for expected in 1..=2 {
+            let id = conn
+                .insert("INSERT INTO u (name) VALUES (?1)", "id", params![name])
+                .expect("insert with its id");
+            assert_eq!(id, expected);
+        }
         let got = conn
             .query_row("SELECT id, name, flag FROM t WHERE flag = TRUE", (), |r| {
                 Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<bool>(2)?))

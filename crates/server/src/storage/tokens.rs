@@ -13,11 +13,11 @@ pub fn insert_api_token(
     hash: &str,
     now: i64,
 ) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO api_tokens (company_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "id",
         params![company_id, name, hash, now],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 /// `(token id, company id)` of a live API token.

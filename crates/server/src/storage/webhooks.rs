@@ -48,12 +48,12 @@ pub fn insert(
     secret: &str,
     now: i64,
 ) -> sql::Result<Id> {
-    conn.execute(
+    conn.insert(
         "INSERT INTO webhooks (company_id, url, events, active, secret, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "id",
         params![company_id, url, events_json(events)?, active, secret, now],
-    )?;
-    conn.last_insert_rowid()
+    )
 }
 
 pub fn get(conn: &Conn<'_>, company_id: Id, id: Id) -> sql::Result<Option<StoredWebhook>> {
