@@ -75,6 +75,8 @@ async function main() {
     }
   }
   const passed = results.filter((r) => r.ok).length;
+  // Again at the end: CI keeps only the tail of the output, where the cases' own lines are gone.
+  for (const r of results.filter((r) => !r.ok)) log(`failed: ${r.name}\n       ${r.detail}`);
   log(`e2e results: ${passed} of ${results.length} cases passed`);
   return results.length - passed;
 }
