@@ -53,6 +53,11 @@ describe("the start's inbox-rendered mark", () => {
     );
     // My inbox holds them: the desk stays on it (an empty one would send it to Unassigned).
     commands.tabCounts.mockImplementation(() => ok({ unassigned: 0, inbox: many.length, inbox_unread: 0, closed: 0, unread_total: 0 }));
+    let rowsAtReady = 0;
+    commands.uiReady.mockImplementation(() => {
+      rowsAtReady = document.querySelectorAll(".conversation-row").length;
+      return ok(null);
+    });
     render(Desk, { info: makeSession(), onsignout: () => {} });
     // The first page is painted and reported with the list's whole length, while the rest is
     // still being read.
@@ -61,6 +66,9 @@ describe("the start's inbox-rendered mark", () => {
     expect(rest).not.toBeNull();
     expect(document.querySelector(".list-pane .total")).toHaveTextContent(String(many.length));
     expect(document.querySelector('.conversation-row[data-id="1"]')).toBeInTheDocument();
+    // Only the rows in view make that first screen; the margin past them comes after it.
+    expect(rowsAtReady).toBeGreaterThan(0);
+    await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(rowsAtReady + 8));
     // The scrollbar covers the whole list already.
     expect(document.querySelector(".scroller .sizer")).toHaveStyle(`height: ${many.length * 80}px`);
     rest!({ status: "ok", data: { rows: many, total: many.length } } as Answer);
