@@ -258,6 +258,30 @@ export default {
           timeout: 30000,
         });
         await browser.setTimeout({ script: 120000 });
+        // Long tasks without the API: a chain of zero-delay timeouts (4 ms apart once nested)
+        // runs whenever the page's thread is free, so a gap in it is a task, or a rendering
+        // update (style, layout, paint), that held the thread; the wait for the next frame,
+        // which widens a frame gap, leaves the chain running. `stop()` gives the gaps.
+        await browser.execute(() => {
+          globalThis.sbTaskProbe = () => {
+            const gaps = [];
+            let running = true;
+            let tick = performance.now();
+            const next = () => {
+              const t = performance.now();
+              gaps.push(t - tick);
+              tick = t;
+              if (running) setTimeout(next, 0);
+            };
+            setTimeout(next, 0);
+            return {
+              stop() {
+                running = false;
+                return gaps;
+              },
+            };
+          };
+        });
         const scroll = await browser.executeAsync((durationMs, step, done) => {
           const thread = document.querySelector(".thread");
           const types = globalThis.PerformanceObserver?.supportedEntryTypes ?? [];
@@ -274,6 +298,7 @@ export default {
             return Number(first?.textContent?.match(/#(\d+) of/)?.[1] ?? NaN);
           };
           const from = number();
+          let probe = null;
           const gaps = [];
           let maxNodes = thread.querySelectorAll("*").length;
           let last = 0;
@@ -290,7 +315,7 @@ export default {
             if (now - start < durationMs) requestAnimationFrame(frame);
             else {
               observer?.disconnect();
-              done({ longtask, longtasks, gaps, scripts, idleGaps, maxNodes, from, to: number(), types });
+              done({ longtask, longtasks, gaps, scripts, idleGaps, maxNodes, from, to: number(), types, tasks: probe.stop() });
             }
           };
           // First a second of frames with nothing to do: what this display gives at best.
@@ -303,6 +328,7 @@ export default {
             else {
               last = start = now;
               idleGaps = idle;
+              probe = globalThis.sbTaskProbe();
               requestAnimationFrame(frame);
             }
           };
@@ -327,17 +353,21 @@ export default {
           document.body.appendChild(copy);
           copy.scrollTop = copy.scrollHeight;
           const gaps = [];
+          let probe = null;
           let last = 0;
           let start = 0;
           const frame = (now) => {
             if (last) gaps.push(now - last);
-            else start = now;
+            else {
+              start = now;
+              probe = globalThis.sbTaskProbe();
+            }
             last = now;
             copy.scrollTop = Math.max(0, copy.scrollTop - step);
             if (now - start < durationMs) requestAnimationFrame(frame);
             else {
               copy.remove();
-              done({ gaps });
+              done({ gaps, tasks: probe.stop() });
             }
           };
           requestAnimationFrame(frame);
@@ -356,6 +386,10 @@ export default {
           static_median_gap_ms: stillSorted[Math.floor(stillSorted.length / 2)],
           static_max_gap_ms: stillSorted.at(-1),
           static_gaps_over_50ms: still.gaps.filter((g) => g > 50).length,
+          static_longest_task_ms: Math.round(Math.max(...still.tasks)),
+          longest_task_ms: Math.round(Math.max(...scroll.tasks)),
+          tasks_over_50ms: scroll.tasks.filter((t) => t > 50).length,
+          task_probes: scroll.tasks.length,
           max_script_before_frame_ms: Math.max(...scroll.scripts),
           p99_script_before_frame_ms: [...scroll.scripts].sort((a, b) => a - b)[Math.floor((scroll.scripts.length - 1) * 0.99)],
           max_nodes: scroll.maxNodes,
