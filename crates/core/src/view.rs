@@ -53,6 +53,9 @@ pub struct ConversationRow {
 pub struct ListPage {
     pub rows: Vec<ConversationRow>,
     pub total: i64,
+    /// How many conversations match: more than `total` when the list stops at its cap (the
+    /// newest 10,000 of a tab; a search's 200).
+    pub matching: i64,
 }
 
 /// Counters for the tab bar: #9 (My inbox count) and #10 (unread anywhere).

@@ -1321,7 +1321,12 @@ export type KeychainStatus = { available: boolean; detail: string }
  * A list's first rows and how many rows the whole list holds (what the scrollbar covers
  * while the rest is read).
  */
-export type ListPage = { rows: ConversationRow[]; total: number }
+export type ListPage = { rows: ConversationRow[]; total: number; 
+/**
+ * How many conversations match: more than `total` when the list stops at its cap (the
+ * newest 10,000 of a tab; a search's 200).
+ */
+matching: number }
 /**
  * A list query: a tab, an optional search (≥ 3 characters, word-prefix) and filters.
  */

@@ -12,7 +12,7 @@ export const ok = (data: unknown): Promise<Result> => Promise.resolve({ status: 
 /** What `listConversations` answers for a list of `rows`: its first `limit` rows and its
  * length, as the shell does. */
 export const listed = (rows: unknown[], limit: number | null = null): Promise<Result> =>
-  ok({ rows: limit === null ? rows : rows.slice(0, limit), total: rows.length });
+  ok({ rows: limit === null ? rows : rows.slice(0, limit), total: rows.length, matching: rows.length });
 export const fail = (kind: ErrorKind, message: string): Promise<Result> =>
   Promise.resolve({ status: "error", error: { kind, message } });
 

@@ -119,10 +119,21 @@ fn tab_condition(tab: Option<Tab>, v: &Viewer) -> Option<String> {
 }
 
 /// Rows of one tab, filtered and searched, newest first by the tab's rule: the first `limit`
-/// of them (all without a limit) and how many the list holds. A start paints the rows in view
-/// at once instead of waiting for a whole 10,000-row tab. A search answers whole (it is capped
-/// at [`SEARCH_MAX_ROWS`]).
+/// of them (all without a limit), how many the list holds (at most [`MAX_ROWS`]) and how many
+/// match. A start paints the rows in view at once instead of waiting for a whole 10,000-row
+/// tab. A search answers whole (it is capped at [`SEARCH_MAX_ROWS`]).
 pub fn page(conn: &Connection, v: &Viewer, q: &ListQuery, limit: Option<u32>) -> Result<ListPage> {
+    capped_page(conn, v, q, limit, MAX_ROWS)
+}
+
+/// [`page`] with the list's cap given (the tests' lists are short).
+fn capped_page(
+    conn: &Connection,
+    v: &Viewer,
+    q: &ListQuery,
+    limit: Option<u32>,
+    cap: i64,
+) -> Result<ListPage> {
     let Some(cond) = tab_condition(q.tab, v) else {
         return Ok(ListPage::default());
     };
@@ -165,27 +176,30 @@ pub fn page(conn: &Connection, v: &Viewer, q: &ListQuery, limit: Option<u32>) ->
             (sql, vec![Value::Text(ids)])
         }
         None => {
-            let limit = limit.map_or(MAX_ROWS, |l| i64::from(l).min(MAX_ROWS));
+            let limit = limit.map_or(cap, |l| i64::from(l).min(cap));
             let sql = format!("{} WHERE {filter} ORDER BY {order} LIMIT {limit}", select());
             let rows = query_rows(conn, &sql, &args, rule)?;
-            let total = if (rows.len() as i64) < limit {
+            let matching = if (rows.len() as i64) < limit {
                 rows.len() as i64
             } else {
                 // Only the filter's own columns: no joins, no row building.
-                let sql = format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM conversations c WHERE {filter} \
-                     LIMIT {MAX_ROWS})"
-                );
+                let sql = format!("SELECT count(*) FROM conversations c WHERE {filter}");
                 conn.prepare_cached(&sql)?
                     .query_row(params_from_iter(&args), |r| r.get(0))?
             };
-            return Ok(ListPage { rows, total });
+            return Ok(ListPage {
+                rows,
+                total: matching.min(cap),
+                matching,
+            });
         }
     };
     let rows = query_rows(conn, &sql, &args, rule)?;
+    let total = rows.len() as i64;
     Ok(ListPage {
-        total: rows.len() as i64,
         rows,
+        total,
+        matching: total,
     })
 }
 
@@ -498,6 +512,7 @@ mod tests {
         let first_ids: Vec<Id> = first.rows.iter().map(|r| r.id).collect();
         assert_eq!(first_ids, whole[..2]);
         assert_eq!(first.total, whole.len() as i64);
+        assert_eq!(first.matching, first.total);
         let closed = ListQuery {
             status: Some(ConversationStatus::Closed),
             ..tab(Tab::All)
@@ -509,6 +524,28 @@ mod tests {
         assert_eq!(all.total, whole.len() as i64);
         let none = page(&cache.reader(), OPERATOR, &tab(Tab::All), Some(2)).expect("page");
         assert_eq!(none, ListPage::default(), "a tab the viewer does not have");
+    }
+
+    /// A tab longer than the list's cap lists its newest rows up to the cap, and says how many
+    /// match beyond it, for the first page as for the whole list.
+    #[test]
+    fn a_list_past_its_cap_says_how_many_match() {
+        let cache = fixture();
+        let whole = ids(&cache, MANAGER, tab(Tab::All));
+        let cap = 3;
+        assert!(whole.len() > 3, "the fixture needs more rows than the cap");
+        let all = capped_page(&cache.reader(), MANAGER, &tab(Tab::All), None, cap).expect("page");
+        let all_ids: Vec<Id> = all.rows.iter().map(|r| r.id).collect();
+        assert_eq!(all_ids, whole[..3]);
+        assert_eq!((all.total, all.matching), (cap, whole.len() as i64));
+        let first =
+            capped_page(&cache.reader(), MANAGER, &tab(Tab::All), Some(2), cap).expect("page");
+        assert_eq!(
+            (first.rows.len(), first.total, first.matching),
+            (2, cap, whole.len() as i64)
+        );
+        let under = capped_page(&cache.reader(), MANAGER, &tab(Tab::All), None, 100).expect("page");
+        assert_eq!(under.total, under.matching);
     }
 
     #[test]

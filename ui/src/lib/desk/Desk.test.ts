@@ -34,6 +34,20 @@ async function renderDesk() {
 describe("Desk", () => {
   beforeEach(resetFakes);
 
+  it("counts every match of a tab past the list's cap and says the list stops at the newest", async () => {
+    commands.listConversations.mockImplementation(() => ok({ rows, total: rows.length, matching: 10_440 }));
+    render(Desk, { info: makeSession(), onsignout: () => {} });
+    await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(3));
+    expect(document.querySelector(".list-pane .total")).toHaveTextContent("10,440");
+    expect(screen.getByRole("note")).toHaveTextContent("The newest 3 of 10,440 are listed: search or filter to find the others.");
+  });
+
+  it("has no such note when the list holds every match", async () => {
+    await renderDesk();
+    expect(document.querySelector(".list-pane .total")).toHaveTextContent("3");
+    expect(screen.queryByRole("note")).toBeNull();
+  });
+
   it("loads My inbox with counts and opens a conversation on click", async () => {
     await renderDesk();
     expect(commands.listConversations).toHaveBeenCalledWith({

@@ -40,7 +40,7 @@ describe("the start's inbox-rendered mark", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(commands.uiReady).not.toHaveBeenCalled();
     commands.listConversations.mockImplementation(() => listed(rows.slice(0, 1)));
-    for (const answer of waiting) answer({ status: "ok", data: { rows: rows.slice(0, 1), total: 1 } } as Answer);
+    for (const answer of waiting) answer({ status: "ok", data: { rows: rows.slice(0, 1), total: 1, matching: 1 } } as Answer);
     await waitFor(() => expect(commands.uiReady).toHaveBeenCalledWith(1));
   });
 
@@ -71,7 +71,7 @@ describe("the start's inbox-rendered mark", () => {
     await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(rowsAtReady + 8));
     // The scrollbar covers the whole list already.
     expect(document.querySelector(".scroller .sizer")).toHaveStyle(`height: ${many.length * 80}px`);
-    rest!({ status: "ok", data: { rows: many, total: many.length } } as Answer);
+    rest!({ status: "ok", data: { rows: many, total: many.length, matching: many.length } } as Answer);
     await waitFor(() => expect(commands.listConversations).toHaveBeenCalledTimes(2));
     expect(commands.listConversations).toHaveBeenLastCalledWith(expect.anything(), null);
     expect(document.querySelector('.conversation-row[data-id="1"]')).toBeInTheDocument();

@@ -30,6 +30,8 @@ export class ConversationList {
   rows = $state.raw<ConversationRow[]>([]);
   /** How many rows the list holds; more than `rows` while the rest is being read. */
   total = $state(0);
+  /** How many conversations match: more than `total` past the list's cap. */
+  matching = $state(0);
   counts = $state.raw<TabCounts | null>(null);
   selectedId = $state<number | null>(null);
   /** Filter bar (seed "Filters"): groups in every tab, status in All, operators in All and
@@ -69,6 +71,7 @@ export class ConversationList {
     this.tab = tab;
     this.rows = [];
     this.total = 0;
+    this.matching = 0;
     this.loading = true;
     void this.reload();
   }
@@ -137,6 +140,7 @@ export class ConversationList {
   #show(page: ListPage): void {
     this.rows = page.rows;
     this.total = page.total;
+    this.matching = page.matching;
     this.error = null;
     if (this.#searchTimer === null) this.loading = false;
   }
