@@ -108,10 +108,16 @@ function launch(name, bin) {
   return { proc, t0, readyAt };
 }
 
+/** A copy of `xs` in ascending order. */
+const ascending = (xs) => [...xs].sort((a, b) => a - b);
+
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = ascending(xs);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
 };
+
+/** The 99th percentile of the ascending `s` (the nearest rank below). */
+const p99 = (s) => s[Math.floor((s.length - 1) * 0.99)];
 
 async function post(i, text) {
   const res = await fetch(`${cfg.url}/api/v1/channels/${cfg.channelId}/inbound`, {
@@ -372,15 +378,13 @@ export default {
           };
           requestAnimationFrame(frame);
         }, 5000, 120);
-        const stillSorted = [...still.gaps].sort((a, b) => a - b);
-        const sorted = [...scroll.gaps].sort((a, b) => a - b);
-        const idle = [...scroll.idleGaps].sort((a, b) => a - b);
+        const [stillSorted, sorted, idle] = [still.gaps, scroll.gaps, scroll.idleGaps].map(ascending);
         const summary = {
           idle_median_gap_ms: idle[Math.floor(idle.length / 2)],
           idle_max_gap_ms: idle.at(-1),
           frames: scroll.gaps.length,
           max_gap_ms: sorted.at(-1),
-          p99_gap_ms: sorted[Math.floor((sorted.length - 1) * 0.99)],
+          p99_gap_ms: p99(sorted),
           gaps_over_50ms: scroll.gaps.filter((g) => g > 50).length,
           static_frames: still.gaps.length,
           static_median_gap_ms: stillSorted[Math.floor(stillSorted.length / 2)],
@@ -391,7 +395,7 @@ export default {
           tasks_over_50ms: scroll.tasks.filter((t) => t > 50).length,
           task_probes: scroll.tasks.length,
           max_script_before_frame_ms: Math.max(...scroll.scripts),
-          p99_script_before_frame_ms: [...scroll.scripts].sort((a, b) => a - b)[Math.floor((scroll.scripts.length - 1) * 0.99)],
+          p99_script_before_frame_ms: p99(ascending(scroll.scripts)),
           max_nodes: scroll.maxNodes,
           longtask_supported: scroll.longtask,
           longtasks_ms: scroll.longtasks,
