@@ -75,13 +75,18 @@ pub async fn post_all(
             anyhow::Ok(())
         }));
     }
-    while !tasks.iter().all(tokio::task::JoinHandle::is_finished) {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        phase.progress(sent.load(Ordering::Relaxed));
-    }
-    for task in tasks {
-        task.await??;
-    }
+    // The phase ends when the last sender does, not at the next progress tick: polling for
+    // the end rounded a 3 s run up by as much as 200 ms (7 %).
+    let all = futures_util::future::try_join_all(tasks);
+    tokio::pin!(all);
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let results = loop {
+        tokio::select! {
+            results = &mut all => break results?,
+            _ = tick.tick() => phase.progress(sent.load(Ordering::Relaxed)),
+        }
+    };
+    results.into_iter().collect::<anyhow::Result<()>>()?;
     Ok(sent.load(Ordering::Relaxed))
 }
 

@@ -82,9 +82,12 @@ pub async fn run(
             () = tokio::time::sleep(pause) => {}
             // Any committed change may have queued an event; a closed feed just waits.
             _ = wake.recv() => {
-                // One look at the outbox covers every change already published: a batch of
-                // inbound messages publishes dozens at once, and a look per change was two
-                // reads per message.
+                // One look at the outbox covers every change published until then: a batch of
+                // inbound messages publishes dozens at once, and a busy writer commits a
+                // batch every millisecond. Gathering the wake-ups of MIN_PAUSE into one look
+                // costs an event at most that much latency; a look per commit was 7 % of the
+                // HTTP side's CPU in the ingest bench (docs/BENCHMARKS.md, budget 4).
+                tokio::time::sleep(MIN_PAUSE).await;
                 while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = wake.try_recv() {}
             }
         }
