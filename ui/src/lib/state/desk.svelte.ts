@@ -7,6 +7,10 @@ import { ConversationList } from "./conversations.svelte";
 import { ChangeBatcher } from "./serial";
 import { landingTab, lastTabKey, rememberedTab, rememberTab } from "./landing";
 
+/** The longest a start holds the desk back for its first rows (see `DeskState.shown`); the
+ * first page of a local list takes ~10 ms. */
+const HOLD_AT_MOST_MS = 1000;
+
 export class DeskState {
   /** Who is signed in, kept current by `follow` (a role or group change on the server). */
   me = $state.raw<Me>() as Me;
@@ -21,11 +25,24 @@ export class DeskState {
   readonly #lastTabKey: string | null;
   /** The first tab was chosen (by the landing rule, the operator or a notification). */
   #landed = $state(false);
+  /** The start landed on a remembered tab and its first rows are on their way: the desk is
+   * held back until they are there (see `shown`). */
+  #holding = $state(false);
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(me: Me, tabs: Tab[], serverUrl: string | null = null) {
     this.me = me;
     this.tabs = tabs;
     this.#lastTabKey = serverUrl === null ? null : lastTabKey(serverUrl, me.operator.id);
+  }
+
+  /** Whether the desk is drawn yet. A start that lands on a remembered tab draws it once, with
+   * that tab's first rows: drawn at once, the desk's frame was laid out and painted on its own
+   * before the rows came, a second full frame that held the start back (budget 6,
+   * docs/BENCHMARKS.md). A start that must wait for counts or the first sync draws at once,
+   * so the sync's progress shows. */
+  get shown(): boolean {
+    return !this.#holding || !this.list.loading || this.list.error !== null;
   }
 
   /** The desk shows its first tab (the start's "inbox rendered" mark waits for it). */
@@ -48,6 +65,9 @@ export class DeskState {
     // (with 10k conversations each list query is a large part of a cold start).
     const first = this.list.tab;
     this.#land();
+    this.#holding = this.#landed;
+    // Never held longer than this: a list that does not answer must not hide the desk.
+    if (this.#holding) this.#holdTimer = setTimeout(() => (this.#holding = false), HOLD_AT_MOST_MS);
     if (this.list.tab === first) void this.list.reload();
     void this.conn.load().then(() => this.#land());
     void this.list.reloadCounts().then(() => this.#land());
@@ -81,6 +101,7 @@ export class DeskState {
   }
 
   stop(): void {
+    clearTimeout(this.#holdTimer);
     this.#stop?.();
     this.#stop = null;
     this.#batch.cancel();
