@@ -877,6 +877,7 @@ async fn serve(
             INBOUND_WINDOW,
             LIMITER_CAPACITY,
         )),
+        inbound_opened: Arc::default(),
         sessions,
         files,
         mailer,

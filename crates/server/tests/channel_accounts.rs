@@ -57,7 +57,8 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     assert_eq!(st, StatusCode::OK, "{first}");
     let conv = first["conversation_id"].as_i64().expect("conversation");
 
-    // Rotating: the old secret stops at once, the new one works.
+    // Rotating: the old secret stops at once (though it opened the channel a moment ago), the
+    // new one works.
     let (st, rotated) = fx
         .call(
             &admin,
@@ -70,7 +71,9 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
     let new_secret = rotated["secret"].as_str().expect("secret").to_string();
     assert_ne!(new_secret, secret);
     assert_eq!(
-        fx.inbound(id, &secret, "cli-1", "old").await.0,
+        fx.inbound(id, &secret, "cli-1", "sent with the old secret")
+            .await
+            .0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -103,6 +106,7 @@ async fn the_admin_adds_a_custom_channel_rotates_its_secret_and_disables_it() {
         .await;
     assert_eq!(st, StatusCode::OK, "{msgs}");
     assert!(!msgs.to_string().contains("while off"));
+    assert!(!msgs.to_string().contains("sent with the old secret"));
     assert!(msgs.to_string().contains("Hello"));
 
     // Enabled again, it takes messages.

@@ -66,6 +66,7 @@ async fn admitted(
     let admitted = ingest::admit(
         &st.db,
         &st.inbound_failures,
+        &st.inbound_opened,
         channel_id,
         secret.as_deref(),
         &ip,

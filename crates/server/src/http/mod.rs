@@ -53,6 +53,8 @@ pub struct AppState {
     pub passwords: PasswordGate,
     /// Wrong channel secrets per channel and IP.
     pub inbound_failures: Arc<AttemptLimiter>,
+    /// Channel secrets confirmed lately (`ingest::admit`).
+    pub inbound_opened: Arc<crate::service::ingest::OpenedChannels>,
     /// `serve --session-idle` and `--session-max`.
     pub sessions: SessionLifetime,
     pub files: FileStore,

@@ -2,6 +2,10 @@
 //! store the message, and route the conversation (Unassigned of the channel's group, or the
 //! inbox of the operator the client is pinned to).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use crate::storage::sql::Conn;
 use switchboard_protocol::{
     Client, ClientContact, Conversation, ConversationStatus, Delivery, Id, InboundAccepted,
@@ -56,12 +60,48 @@ fn opened_channel(
     Ok(channel)
 }
 
+/// How long a secret the database confirmed opens its channel without another look.
+const OPENED_FOR: Duration = Duration::from_secs(2);
+/// Channels remembered at most; only confirmed secrets are, so strangers cannot fill it.
+const MAX_OPENED: usize = 10_000;
+
+/// The secrets that opened their channel in the last [`OPENED_FOR`], so a stream of inbound
+/// messages is let in without a database read per request: that read was about a tenth of the
+/// HTTP side's CPU under ingest (docs/BENCHMARKS.md, budget 4). It is only the door: the write
+/// transaction checks the channel again ([`ingest_with_file_in`]), so a secret changed or a
+/// channel removed meanwhile, on this instance or another, is still refused there.
+#[derive(Default)]
+pub struct OpenedChannels {
+    opened: Mutex<HashMap<Id, (String, Instant)>>,
+}
+
+impl OpenedChannels {
+    fn lets_in(&self, channel_id: Id, secret: &str, now: Instant) -> bool {
+        let opened = self.opened.lock().unwrap_or_else(PoisonError::into_inner);
+        opened.get(&channel_id).is_some_and(|(known, at)| {
+            now.saturating_duration_since(*at) < OPENED_FOR && secrets_equal(known, secret)
+        })
+    }
+
+    fn remember(&self, channel_id: Id, secret: &str, now: Instant) {
+        let mut opened = self.opened.lock().unwrap_or_else(PoisonError::into_inner);
+        if opened.len() >= MAX_OPENED {
+            opened.retain(|_, (_, at)| now.saturating_duration_since(*at) < OPENED_FOR);
+            if opened.len() >= MAX_OPENED {
+                opened.clear();
+            }
+        }
+        opened.insert(channel_id, (secret.to_string(), now));
+    }
+}
+
 /// Lets a request through to a channel before anything of its body is read or stored: the
 /// secret must open the channel, and a caller (IP) that failed too often on this channel
 /// within the window gets 429 without a look at the database.
 pub fn admit(
     db: &Db,
     failures: &AttemptLimiter,
+    opened: &OpenedChannels,
     channel_id: Id,
     secret: Option<&str>,
     ip: &str,
@@ -74,14 +114,22 @@ pub fn admit(
     }
     };
     failures.check(&key).map_err(limited)?;
+    let now = Instant::now();
+    if secret.is_some_and(|s| opened.lets_in(channel_id, s, now)) {
+        return Ok(());
+    }
     // On this task, not the blocking pool: one indexed read on a pooled WAL reader (which no
     // writer blocks) takes microseconds, less than the hop to a blocking thread and back that
     // every inbound request paid.
-    let opened = db.read_blocking(|conn| opened_channel(conn, channel_id, secret).map(|_| ()));
-    if let Err(ApiError::Unauthorized(_) | ApiError::NotFound(_)) = &opened {
-        failures.attempt(&key).map_err(limited)?;
+    let checked = db.read_blocking(|conn| opened_channel(conn, channel_id, secret).map(|_| ()));
+    match (&checked, secret) {
+        (Ok(()), Some(secret)) => opened.remember(channel_id, secret, now),
+        (Err(ApiError::Unauthorized(_) | ApiError::NotFound(_)), _) => {
+            failures.attempt(&key).map_err(limited)?;
+        }
+        _ => {}
     }
-    opened
+    checked
 }
 
 /// Stores one inbound message inside the caller's transaction.
@@ -390,4 +438,46 @@ pub fn edit_client_message_in(
         emit_conversation(ctx, company_id, Some(before), &conv, now)?;
     }
     emit_message(ctx, company_id, &conv, &Message { text, ..msg }, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OpenedChannels, MAX_OPENED, OPENED_FOR};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_confirmed_secret_opens_its_channel_for_a_while_and_only_that_secret() {
+        let opened = OpenedChannels::default();
+        let now = Instant::now();
+        assert!(!opened.lets_in(7, "s3cret", now), "nothing confirmed yet");
+        opened.remember(7, "s3cret", now);
+        assert!(opened.lets_in(7, "s3cret", now + Duration::from_millis(500)));
+        assert!(
+            !opened.lets_in(7, "wrong", now),
+            "another secret is looked up"
+        );
+        assert!(
+            !opened.lets_in(8, "s3cret", now),
+            "another channel is looked up"
+        );
+        assert!(
+            !opened.lets_in(7, "s3cret", now + OPENED_FOR),
+            "looked up again once the while is over"
+        );
+    }
+
+    #[test]
+    fn the_memory_is_bounded() {
+        let opened = OpenedChannels::default();
+        let now = Instant::now();
+        for id in 0..(MAX_OPENED as i64 + 5) {
+            opened.remember(id, "s", now);
+        }
+        let held = opened.opened.lock().unwrap().len();
+        assert!(held <= MAX_OPENED, "{held} channels held");
+        assert!(
+            opened.lets_in(MAX_OPENED as i64 + 4, "s", now),
+            "the newest is kept"
+        );
+    }
 }
