@@ -53,9 +53,10 @@ pub struct ConversationRow {
 pub struct ListPage {
     pub rows: Vec<ConversationRow>,
     pub total: i64,
-    /// How many conversations match: more than `total` when the list stops at its cap (the
-    /// newest 10,000 of a tab; a search's 200).
-    pub matching: i64,
+    /// How many conversations match: more than `total` when a tab stops at its cap (its newest
+    /// 10,000). `None`: a search that matches more than its cap (200), which it does not
+    /// count (counting every match of a common word would cost what the cap saves).
+    pub matching: Option<i64>,
 }
 
 /// Counters for the tab bar: #9 (My inbox count) and #10 (unread anywhere).

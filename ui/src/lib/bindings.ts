@@ -1323,10 +1323,11 @@ export type KeychainStatus = { available: boolean; detail: string }
  */
 export type ListPage = { rows: ConversationRow[]; total: number; 
 /**
- * How many conversations match: more than `total` when the list stops at its cap (the
- * newest 10,000 of a tab; a search's 200).
+ * How many conversations match: more than `total` when a tab stops at its cap (its newest
+ * 10,000). `None`: a search that matches more than its cap (200), which it does not
+ * count (counting every match of a common word would cost what the cap saves).
  */
-matching: number }
+matching: number | null }
 /**
  * A list query: a tab, an optional search (≥ 3 characters, word-prefix) and filters.
  */

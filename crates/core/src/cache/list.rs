@@ -121,7 +121,7 @@ fn tab_condition(tab: Option<Tab>, v: &Viewer) -> Option<String> {
 /// Rows of one tab, filtered and searched, newest first by the tab's rule: the first `limit`
 /// of them (all without a limit), how many the list holds (at most [`MAX_ROWS`]) and how many
 /// match. A start paints the rows in view at once instead of waiting for a whole 10,000-row
-/// tab. A search answers whole (it is capped at [`SEARCH_MAX_ROWS`]).
+/// tab. A search answers whole (it is capped at [`SEARCH_MAX_ROWS`], and says when more match).
 pub fn page(conn: &Connection, v: &Viewer, q: &ListQuery, limit: Option<u32>) -> Result<ListPage> {
     capped_page(conn, v, q, limit, MAX_ROWS)
 }
@@ -159,21 +159,24 @@ fn capped_page(
         TimeRule::StatusChanged => "c.status_changed_at DESC, c.id DESC",
         _ => "c.last_message_at DESC, c.id DESC",
     };
-    let (sql, args) = match q.search.as_deref().and_then(search::fts_query) {
+    let (sql, args, more) = match q.search.as_deref().and_then(search::fts_query) {
         Some(fts) => {
+            // One past the cap: whether more match than the list shows.
             let page = search::Page {
                 filter: &filter,
                 args: &args,
                 order,
-                limit: SEARCH_MAX_ROWS,
+                limit: SEARCH_MAX_ROWS + 1,
             };
             // The page's ids first; rows (joins, outbox count) are built only for those.
-            let ids = search::json_array(&page.ids(conn, &fts)?);
+            let mut ids = page.ids(conn, &fts)?;
+            let more = ids.len() as i64 > SEARCH_MAX_ROWS;
+            ids.truncate(SEARCH_MAX_ROWS as usize);
             let sql = format!(
                 "{} WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY {order}",
                 select()
             );
-            (sql, vec![Value::Text(ids)])
+            (sql, vec![Value::Text(search::json_array(&ids))], more)
         }
         None => {
             let limit = limit.map_or(cap, |l| i64::from(l).min(cap));
@@ -190,7 +193,7 @@ fn capped_page(
             return Ok(ListPage {
                 rows,
                 total: matching.min(cap),
-                matching,
+                matching: Some(matching),
             });
         }
     };
@@ -199,7 +202,7 @@ fn capped_page(
     Ok(ListPage {
         rows,
         total,
-        matching: total,
+        matching: (!more).then_some(total),
     })
 }
 
@@ -512,7 +515,7 @@ mod tests {
         let first_ids: Vec<Id> = first.rows.iter().map(|r| r.id).collect();
         assert_eq!(first_ids, whole[..2]);
         assert_eq!(first.total, whole.len() as i64);
-        assert_eq!(first.matching, first.total);
+        assert_eq!(first.matching, Some(first.total));
         let closed = ListQuery {
             status: Some(ConversationStatus::Closed),
             ..tab(Tab::All)
@@ -537,15 +540,15 @@ mod tests {
         let all = capped_page(&cache.reader(), MANAGER, &tab(Tab::All), None, cap).expect("page");
         let all_ids: Vec<Id> = all.rows.iter().map(|r| r.id).collect();
         assert_eq!(all_ids, whole[..3]);
-        assert_eq!((all.total, all.matching), (cap, whole.len() as i64));
+        assert_eq!((all.total, all.matching), (cap, Some(whole.len() as i64)));
         let first =
             capped_page(&cache.reader(), MANAGER, &tab(Tab::All), Some(2), cap).expect("page");
         assert_eq!(
             (first.rows.len(), first.total, first.matching),
-            (2, cap, whole.len() as i64)
+            (2, cap, Some(whole.len() as i64))
         );
         let under = capped_page(&cache.reader(), MANAGER, &tab(Tab::All), None, 100).expect("page");
-        assert_eq!(under.total, under.matching);
+        assert_eq!(Some(under.total), under.matching);
     }
 
     #[test]
@@ -563,10 +566,21 @@ mod tests {
             search: Some("zed".into()),
             ..tab(Tab::All)
         };
-        let found = ids(&cache, MANAGER, q);
+        let found = ids(&cache, MANAGER, q.clone());
         assert_eq!(found.len() as i64, SEARCH_MAX_ROWS);
         assert_eq!(found[0], 100 + SEARCH_MAX_ROWS + 49, "newest first");
         assert!(found.windows(2).all(|w| w[0] > w[1]));
+        // It says that more match, without counting them.
+        let listed = page(&cache.reader(), MANAGER, &q, None).expect("page");
+        assert_eq!((listed.total, listed.matching), (SEARCH_MAX_ROWS, None));
+        // Exactly the cap: nothing more to say.
+        let exact = ListQuery {
+            search: Some("zed 1".into()),
+            ..tab(Tab::All)
+        };
+        let matched = page(&cache.reader(), MANAGER, &exact, None).expect("page");
+        assert!(matched.total > 0 && matched.total < SEARCH_MAX_ROWS);
+        assert_eq!(matched.matching, Some(matched.total));
     }
 
     /// More hits than a page: the search walks the list from the top. Hits crowded into one

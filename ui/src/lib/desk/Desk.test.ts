@@ -42,6 +42,17 @@ describe("Desk", () => {
     expect(screen.getByRole("note")).toHaveTextContent("The newest 3 of 10,440 are listed: search or filter to find the others.");
   });
 
+  it("says when a search matches more than it lists, without a count it does not have", async () => {
+    await renderDesk();
+    commands.listConversations.mockImplementation((q: { search: string | null }) =>
+      q.search === null ? listed(rows, null) : ok({ rows, total: rows.length, matching: null }),
+    );
+    const user = userEvent.setup();
+    await user.type(document.querySelector("#search") as HTMLInputElement, "olivia");
+    await waitFor(() => expect(screen.getByRole("note")).toHaveTextContent("The newest 3 matches are listed: add words to the search to narrow it."));
+    expect(document.querySelector(".list-pane .total")).toHaveTextContent("3+");
+  });
+
   it("has no such note when the list holds every match", async () => {
     await renderDesk();
     expect(document.querySelector(".list-pane .total")).toHaveTextContent("3");

@@ -1,6 +1,7 @@
 /** The conversation list of the active tab and search, the tab counters and the selection.
  * Reloaded from the cache (through the shell) whenever the desk reports changes. */
 import { errorText } from "../errors";
+import { formatCount } from "../format";
 import { api, type ConversationRow, type ListPage, type ListQuery, type Tab, type TabCounts } from "../ipc";
 import { afterPaint, markStep } from "../perf/ready";
 import { Serial } from "./serial";
@@ -30,8 +31,9 @@ export class ConversationList {
   rows = $state.raw<ConversationRow[]>([]);
   /** How many rows the list holds; more than `rows` while the rest is being read. */
   total = $state(0);
-  /** How many conversations match: more than `total` past the list's cap. */
-  matching = $state(0);
+  /** How many conversations match: more than `total` past a tab's cap; `null` when a search
+   * matches more than it lists (it does not count them). */
+  matching = $state<number | null>(0);
   counts = $state.raw<TabCounts | null>(null);
   selectedId = $state<number | null>(null);
   /** Filter bar (seed "Filters"): groups in every tab, status in All, operators in All and
@@ -44,6 +46,22 @@ export class ConversationList {
   #rows = new Serial(() => this.#loadRows());
   #counts = new Serial(() => this.#loadCounts());
   #searchTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The count in the list's header. */
+  get countLabel(): string {
+    return this.matching === null ? `${formatCount(this.total)}+` : formatCount(this.matching);
+  }
+
+  /** What the list says under its rows when it does not hold every match. */
+  get capNote(): string | null {
+    if (this.matching === null) {
+      return `The newest ${formatCount(this.total)} matches are listed: add words to the search to narrow it.`;
+    }
+    if (this.matching > this.total) {
+      return `The newest ${formatCount(this.total)} of ${formatCount(this.matching)} are listed: search or filter to find the others.`;
+    }
+    return null;
+  }
 
   /** The search text sent to the shell, or null while it is too short. */
   get activeSearch(): string | null {
