@@ -5,7 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attr, bodyText, click, count, ctrlEnter, Driver, exists, invoke, openRow, screenshot, selectTab, threadMessages, typeInto, visible } from "../harness/app.mjs";
+import { attr, bodyText, click, count, ctrlEnter, Driver, exists, invoke, openRow, screenshot, selectTab, text, threadMessages, typeInto, visible } from "../harness/app.mjs";
 import { TestServer } from "../harness/server.mjs";
 import { assert, env, filesContaining, listFiles, log, logsDir, pidAlive, run, waitFor } from "../harness/util.mjs";
 
@@ -162,6 +162,34 @@ export default {
         const { hits, scanned } = filesContaining([ctx.dataDir, process.env.HOME, ...logFiles], token);
         log(`scanned ${scanned} files for the token`);
         assert(hits.length === 0, `the token is in plain text in: ${hits.join(", ")}`);
+      },
+    },
+
+    {
+      name: "a search that matches more than it lists says so",
+      timeout: 60000,
+      async run(ctx) {
+        assert(ctx.signedIn, "needs the sign-in of the first case");
+        const { browser } = ctx;
+        // Of the demo's 2,000 conversations, 846 have a word starting "you": more than a search
+        // lists (200).
+        await selectTab(browser, "all");
+        await typeInto(browser, "#search", "you");
+        await waitFor("the note under the search's rows", async () => /matches are listed/.test((await text(browser, ".capped")) ?? ""), {
+          timeout: 15000,
+        });
+        const note = await text(browser, ".capped");
+        assert(note === "The newest 200 matches are listed: add words to the search to narrow it.", `note: ${note}`);
+        assert((await text(browser, ".list-pane .total")) === "200+", `header count: ${await text(browser, ".list-pane .total")}`);
+        await screenshot(browser, "search-past-its-cap");
+        // A narrower search (the reply the first case sent) lists every match and says nothing.
+        await typeInto(browser, "#search", ctx.sentText);
+        await waitFor("the note to go", async () => !(await exists(browser, ".capped")), { timeout: 15000 });
+        assert(!((await text(browser, ".list-pane .total")) ?? "").endsWith("+"), "a whole search has a plain count");
+        // Back to where the first case left the desk: the next case restarts on the remembered tab.
+        await click(browser, '.search button[aria-label="Clear search"]');
+        await waitFor("the search cleared", async () => (await browser.$("#search").getValue()) === "");
+        await selectTab(browser, "inbox");
       },
     },
 
