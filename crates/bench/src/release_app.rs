@@ -346,24 +346,27 @@ fn rows(results: &Value, report: &mut Report) {
             // zero-delay timeouts that runs while the thread is free (desk-budgets.mjs
             // `sbTaskProbe`); a frame gap would also count the wait for the display's next
             // frame. An older result without the probe falls back to the frame gaps.
-            let probed = scroll["longest_task_ms"].as_f64();
-            let worst = match (supported, probed) {
-                (true, _) => longest_task.max(gap),
-                (false, Some(task)) => task,
-                (false, None) => gap,
-            };
-            let how = match (supported, probed) {
-                (true, _) => format!(
-                    "{} long tasks (longest {longest_task:.0} ms); ",
-                    longtasks.len()
+            let (worst, how) = match (supported, scroll["longest_task_ms"].as_f64()) {
+                (true, _) => (
+                    longest_task.max(gap),
+                    format!(
+                        "{} long tasks (longest {longest_task:.0} ms); ",
+                        longtasks.len()
+                    ),
                 ),
-                (false, Some(task)) => format!(
-                    "no Long Tasks API in this WebView, so a chain of timeouts: longest task {task:.0} ms, {} of {} over 50 ms (static copy: longest {:.0} ms); frame gaps: ",
-                    scroll["tasks_over_50ms"],
-                    scroll["task_probes"],
-                    scroll["static_longest_task_ms"].as_f64().unwrap_or(0.0),
+                (false, Some(task)) => (
+                    task,
+                    format!(
+                        "no Long Tasks API in this WebView, so a chain of timeouts: longest task {task:.0} ms, {} of {} over 50 ms (static copy: longest {:.0} ms); frame gaps: ",
+                        scroll["tasks_over_50ms"],
+                        scroll["task_probes"],
+                        scroll["static_longest_task_ms"].as_f64().unwrap_or(0.0),
+                    ),
                 ),
-                (false, None) => "no Long Tasks API in this WebView, so frame gaps: ".into(),
+                (false, None) => (
+                    gap,
+                    "no Long Tasks API in this WebView, so frame gaps: ".into(),
+                ),
             };
             report.add(Row {
                 number: 9,
