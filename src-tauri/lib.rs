@@ -30,6 +30,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             session::default_server_url,
             session::sign_in,
             session::sign_out,
+            session::remember_tab,
             admin::admin_operators,
             admin::admin_create_operator,
             admin::admin_update_operator,
@@ -125,6 +126,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             crate::notify::NotifySettingsChanged,
             tray::SignOutRequested,
         ])
+        .constant("FIRST_PAGE", switchboard_core::FIRST_PAGE)
 }
 
 /// The TypeScript the UI imports; a test keeps the committed file equal to it.

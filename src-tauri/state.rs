@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use switchboard_core::{Desk, SessionInfo};
+use switchboard_core::{Desk, FirstScreen, SessionInfo};
 use tauri::async_runtime::JoinHandle;
 use tokio::sync::{Mutex, RwLock};
 
@@ -17,8 +17,9 @@ pub struct Session {
 }
 
 /// The session the app began opening at process start (`lib.rs` setup), before the page
-/// asked: the keychain read and the cache's opening overlap the webview's start.
-pub type Starting = JoinHandle<Result<Option<SessionInfo>, UiError>>;
+/// asked: the keychain read, the cache's opening and the first screen's rows overlap the
+/// webview's start. `None`: no session, or no remembered tab.
+pub type Starting = JoinHandle<Result<Option<FirstScreen>, UiError>>;
 
 pub struct AppState {
     pub data_dir: PathBuf,

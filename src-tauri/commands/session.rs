@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use switchboard_core::{DeskEvents, ErrorKind, SessionInfo};
+use switchboard_core::{DeskEvents, ErrorKind, FirstScreen, Opened, SessionInfo, Tab};
 use tauri::{AppHandle, Manager, State};
 
 use crate::creds::{self, KeychainStatus};
@@ -17,17 +17,19 @@ fn events(app: &AppHandle) -> Arc<dyn DeskEvents> {
 
 /// Opens the remembered session (token from the keychain), works offline. With nothing
 /// remembered, `./dev.sh run` may ask for a sign-in through the environment. The app began
-/// this at process start ([`begin_start`]); the page waits for that instead of starting over.
+/// this at process start ([`begin_start`]), the first screen's rows included; the page waits
+/// for that instead of starting over.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_session(
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Result<Option<SessionInfo>, UiError> {
+) -> Result<Option<Opened>, UiError> {
     let begun = state.starting.lock().await.take();
     let had_begun = begun.is_some();
+    let mut first_screen = None;
     if let Some(begun) = begun {
-        begun.await.map_err(|err| {
+        first_screen = begun.await.map_err(|err| {
             UiError::new(
                 ErrorKind::InvalidState,
                 format!("Opening the saved session failed: {err}"),
@@ -37,20 +39,30 @@ pub async fn restore_session(
     // Who the operator is now (a page reload, or the server changed their role meanwhile);
     // a session the server refused in between is gone, and sign-in shows.
     if let Some(session) = state.session.read().await.clone() {
-        return Ok(Some(session.live_info()));
+        if first_screen.is_none() {
+            first_screen = read_first_screen(&state).await;
+        }
+        return Ok(Some(Opened {
+            session: session.live_info(),
+            first_screen,
+        }));
     }
-    if had_begun {
+    if had_begun || start(&app, &state).await?.is_none() {
         return Ok(None);
     }
-    start(&app, &state).await
+    opened(&state).await.map(Some)
 }
 
-/// Begins opening the saved session in the background as the process starts.
+/// Begins opening the saved session in the background as the process starts, and reads the
+/// first screen's rows while the window opens (budget 6, docs/BENCHMARKS.md).
 pub fn begin_start(app: &AppHandle) {
     let handle = app.clone();
     let begun = tauri::async_runtime::spawn(async move {
         let state = handle.state::<AppState>();
-        start(&handle, &state).await
+        if start(&handle, &state).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(read_first_screen(&state).await)
     });
     if let Ok(mut slot) = app.state::<AppState>().starting.try_lock() {
         *slot = Some(begun);
@@ -72,6 +84,35 @@ async fn start(app: &AppHandle, state: &AppState) -> Result<Option<SessionInfo>,
             .map(Some);
     }
     Ok(None)
+}
+
+/// The current session with its first screen.
+async fn opened(state: &AppState) -> Result<Opened, UiError> {
+    let session = state.current().await?;
+    Ok(Opened {
+        session: session.live_info(),
+        first_screen: read_first_screen(state).await,
+    })
+}
+
+/// The remembered tab's first rows; a cache that cannot say is logged and the desk lands the
+/// way it would with nothing remembered.
+async fn read_first_screen(state: &AppState) -> Option<FirstScreen> {
+    let session = state.current().await.ok()?;
+    session
+        .desk
+        .first_screen()
+        .await
+        .inspect_err(|err| tracing::warn!(%err, "no first screen; landing where work waits"))
+        .ok()
+        .flatten()
+}
+
+/// The operator chose a tab: the next start lands on it.
+#[tauri::command]
+#[specta::specta]
+pub async fn remember_tab(state: State<'_, AppState>, tab: Tab) -> Result<(), UiError> {
+    Ok(state.current().await?.desk.remember_tab(tab).await?)
 }
 
 /// Whether tokens can be remembered on this machine (the keychain's D-Bus call runs on the
@@ -100,7 +141,7 @@ pub async fn sign_in(
     email: String,
     password: String,
     remember: bool,
-) -> Result<SessionInfo, UiError> {
+) -> Result<Opened, UiError> {
     session::sign_in(
         &state,
         events(&app),
@@ -109,7 +150,8 @@ pub async fn sign_in(
         &password,
         remember,
     )
-    .await
+    .await?;
+    opened(&state).await
 }
 
 #[tauri::command]

@@ -2,7 +2,7 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { commands, fire, listed, ok, resetFakes } from "./test/fake-bindings";
-import { makeMe, makeSession } from "./test/fixtures";
+import { makeMe, makeOpened, makeSession } from "./test/fixtures";
 
 vi.mock("./lib/bindings", () => import("./test/fake-bindings"));
 
@@ -16,7 +16,7 @@ describe("App", () => {
   });
 
   it("opens the desk for a restored session and returns to sign-in with the reason on signedOut", async () => {
-    commands.restoreSession.mockImplementation(() => ok(makeSession()));
+    commands.restoreSession.mockImplementation(() => ok(makeOpened()));
     render(App);
     await waitFor(() => expect(document.querySelector("#sign-out")).not.toBeNull());
     expect(document.querySelector("[data-tab='inbox']")).not.toBeNull();
@@ -28,7 +28,7 @@ describe("App", () => {
   });
 
   it("signs out from the status bar", async () => {
-    commands.restoreSession.mockImplementation(() => ok(makeSession()));
+    commands.restoreSession.mockImplementation(() => ok(makeOpened()));
     render(App);
     const button = await waitFor(() => {
       const el = document.querySelector("#sign-out");
@@ -41,7 +41,7 @@ describe("App", () => {
   });
 
   it("follows a role change without a restart: tabs and Administration appear in the same desk", async () => {
-    commands.restoreSession.mockImplementation(() => ok(makeSession()));
+    commands.restoreSession.mockImplementation(() => ok(makeOpened()));
     commands.listConversations.mockImplementation(() => listed([]));
     render(App);
     await waitFor(() => expect(document.querySelector("[data-tab='inbox']")).not.toBeNull());
@@ -69,7 +69,7 @@ describe("App", () => {
   });
 
   it("shows the deactivation sentence on the sign-in screen", async () => {
-    commands.restoreSession.mockImplementation(() => ok(makeSession()));
+    commands.restoreSession.mockImplementation(() => ok(makeOpened()));
     render(App);
     await waitFor(() => expect(document.querySelector("#sign-out")).not.toBeNull());
     fire("signedOut", { reason: "Your account was deactivated by an admin." });

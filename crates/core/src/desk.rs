@@ -34,6 +34,7 @@ mod canned;
 mod conversation_log;
 mod edits;
 mod email;
+mod landing;
 mod notices;
 mod profile;
 mod settings;
@@ -41,6 +42,7 @@ mod typing;
 mod webhooks;
 
 pub use assign::{AssignMenu, Choice, FilterOptions, PinDisplay};
+pub use landing::FIRST_PAGE;
 pub use notices::cache_rebuilt_message;
 
 /// How to open a desk for one (server, operator).
@@ -507,7 +509,7 @@ mod tests {
     use crate::cache::conversations::tests::sample as conv;
     use crate::cache::messages::tests::sample as msg;
     use std::sync::Mutex;
-    use switchboard_protocol::{Company, Operator, Permissions};
+    use switchboard_protocol::{Company, Operator, Permissions, Tab};
 
     #[derive(Default)]
     struct Recorder {
@@ -592,6 +594,42 @@ mod tests {
             assert!(tokio::time::Instant::now() < deadline, "never went offline");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The tab chosen last is what the next start lands on, read with its first rows; a tab
+    /// the operator lost (a role change) or a damaged value lands where work waits.
+    #[tokio::test]
+    async fn a_start_lands_on_the_tab_chosen_last_with_its_first_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (desk, _) = offline_desk(dir.path()).await;
+        assert_eq!(desk.first_screen().await.expect("first screen"), None);
+        desk.remember_tab(Tab::Inbox).await.expect("remember");
+        desk.shutdown().await;
+
+        let (desk, _) = offline_desk(dir.path()).await;
+        let first = desk
+            .first_screen()
+            .await
+            .expect("first screen")
+            .expect("remembered");
+        assert_eq!(first.tab, Tab::Inbox);
+        assert_eq!(
+            first.page.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [2]
+        );
+        assert_eq!(first.page.total, 1);
+
+        desk.remember_tab(Tab::All).await.expect("remember");
+        assert_eq!(
+            desk.first_screen().await.expect("first screen"),
+            None,
+            "Anna's role has no All tab"
+        );
+        desk.shared
+            .write(|c| cache::meta::set_text(c, "last_tab", "nonsense"))
+            .await
+            .expect("damage");
+        assert_eq!(desk.first_screen().await.expect("first screen"), None);
     }
 
     #[test]

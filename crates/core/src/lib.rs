@@ -24,5 +24,6 @@ pub use account::RememberedAccount;
 pub use api::ApiClient;
 pub use desk::{
     login, logout, whoami, AssignMenu, Choice, Desk, DeskConfig, FilterOptions, PinDisplay,
+    FIRST_PAGE,
 };
 pub use events::DeskEvents;

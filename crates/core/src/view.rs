@@ -182,6 +182,22 @@ impl SessionInfo {
     }
 }
 
+/// What a start shows first: the tab the operator used last and its first rows, read by the
+/// shell while the window opens (`Desk::first_screen`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct FirstScreen {
+    pub tab: Tab,
+    pub page: ListPage,
+}
+
+/// A session opened (restored at start or signed in), with what its desk shows first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Opened {
+    pub session: SessionInfo,
+    /// `None`: no tab remembered for this account (the desk lands where work waits).
+    pub first_screen: Option<FirstScreen>,
+}
+
 /// A client message that just arrived through sync, for a native notification (the shell
 /// groups them per conversation and applies mute / do-not-disturb).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

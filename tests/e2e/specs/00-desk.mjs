@@ -114,7 +114,7 @@ export default {
         await waitFor("the composer to be cleared after sending", async () => (await browser.$("#composer").getValue()) === "");
         await screenshot(browser, "message-sent");
 
-        const session = await invoke(browser, "restore_session");
+        const session = (await invoke(browser, "restore_session"))?.session;
         const adminId = session?.me?.operator?.id;
         assert(Number.isInteger(adminId), `restore_session gave no operator id: ${JSON.stringify(session)}`);
         ctx.adminId = adminId;
@@ -222,7 +222,7 @@ export default {
         ).catch((err) => {
           throw new Error(`${err.message}${sawSignIn ? "; the sign-in form was shown" : ""}`);
         });
-        const session = await invoke(browser, "restore_session");
+        const session = (await invoke(browser, "restore_session"))?.session;
         assert(session?.remembered === true, `session not marked remembered: ${JSON.stringify(session)}`);
         assert(session?.me?.operator?.email === ADMIN.email, `signed in as ${session?.me?.operator?.email}`);
         await waitFor("rows in the list after restart", async () => (await count(browser, ".conversation-row")) > 0, {

@@ -51,7 +51,7 @@ export default {
           },
           { timeout: 60000 },
         );
-        const me = (await invoke(browser, "restore_session"))?.me?.operator;
+        const me = (await invoke(browser, "restore_session"))?.session?.me?.operator;
         assert(Number.isInteger(me?.id), `no operator in the session: ${JSON.stringify(me)}`);
 
         // A client of his own: a fresh conversation in the 1st line's Unassigned.
@@ -125,7 +125,7 @@ export default {
       timeout: 120000,
       async run(ctx) {
         const { browser, server } = ctx;
-        const me = (await invoke(browser, "restore_session"))?.me?.operator;
+        const me = (await invoke(browser, "restore_session"))?.session?.me?.operator;
         assert(Number.isInteger(me?.id), "needs Boris signed in (first case)");
         const client = { external_id: `moves-${Date.now()}`, name: "Umberto Moves", text: "Where is my parcel?" };
         const { conversation_id: id } = await server.inbound(client);

@@ -64,7 +64,7 @@ export default {
         await waitFor("rows in Unassigned", async () => (await count(browser, ".conversation-row")) > 0, { timeout: 30000 });
         await screenshot(browser, "no-keychain-desk");
 
-        const session = await invoke(browser, "restore_session");
+        const session = (await invoke(browser, "restore_session"))?.session;
         assert(session?.remembered === false, `the session should not be remembered: ${JSON.stringify(session)}`);
         const files = listFiles(ctx.dataDir).map((f) => path.relative(ctx.dataDir, f));
         assert(!files.includes("account.json"), `account.json written for a session-only sign-in (files: ${files.join(", ")})`);

@@ -9,9 +9,10 @@ export const commands = {
 /**
  * Opens the remembered session (token from the keychain), works offline. With nothing
  * remembered, `./dev.sh run` may ask for a sign-in through the environment. The app began
- * this at process start ([`begin_start`]); the page waits for that instead of starting over.
+ * this at process start ([`begin_start`]), the first screen's rows included; the page waits
+ * for that instead of starting over.
  */
-async restoreSession() : Promise<Result<SessionInfo | null, UiError>> {
+async restoreSession() : Promise<Result<Opened | null, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("restore_session") };
 } catch (e) {
@@ -46,7 +47,7 @@ async defaultServerUrl() : Promise<Result<string, UiError>> {
  * Signs in; with `remember` the token goes to the OS keychain (a keychain failure is
  * returned as kind `keychain` so the UI can offer a session-only sign-in).
  */
-async signIn(serverUrl: string, email: string, password: string, remember: boolean) : Promise<Result<SessionInfo, UiError>> {
+async signIn(serverUrl: string, email: string, password: string, remember: boolean) : Promise<Result<Opened, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_in", { serverUrl, email, password, remember }) };
 } catch (e) {
@@ -57,6 +58,17 @@ async signIn(serverUrl: string, email: string, password: string, remember: boole
 async signOut() : Promise<Result<null, UiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_out") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The operator chose a tab: the next start lands on it.
+ */
+async rememberTab(tab: Tab) : Promise<Result<null, UiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remember_tab", { tab }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -801,7 +813,7 @@ uploadProgressChanged: "upload-progress-changed"
 
 /** user-defined constants **/
 
-
+export const FIRST_PAGE = 50 as const;
 
 /** user-defined types **/
 
@@ -1235,6 +1247,11 @@ export type FilterOptions = { groups: Choice[];
  * Limited to operators of my groups when I am in groups (seed: Filters).
  */
 operators: Choice[] }
+/**
+ * What a start shows first: the tab the operator used last and its first rows, read by the
+ * shell while the window opens (`Desk::first_screen`).
+ */
+export type FirstScreen = { tab: Tab; page: ListPage }
 export type Group = { id: number; name: string; 
 /**
  * CSS colour of the group's button in the conversation header, e.g. `#3b82f6`.
@@ -1622,6 +1639,14 @@ export type NotifySettingsChanged = { settings: NotifySettings }
  * Open this conversation (the operator clicked its notification).
  */
 export type OpenConversation = { id: number }
+/**
+ * A session opened (restored at start or signed in), with what its desk shows first.
+ */
+export type Opened = { session: SessionInfo; 
+/**
+ * `None`: no tab remembered for this account (the desk lands where work waits).
+ */
+first_screen: FirstScreen | null }
 export type Operator = { id: number; name: string; email: string; super_admin: boolean; role_id: number | null; 
 /**
  * Empty: the operator is in no group and sees every group's Unassigned.

@@ -4,6 +4,8 @@
  * callback. Components and state import from here, never from `bindings.ts`.
  */
 import { commands, events } from "./bindings";
+/** How many rows a list shown afresh reads first (the core's rule; the rest after a paint). */
+export { FIRST_PAGE } from "./bindings";
 import type {
   ActionLogFilter,
   ActionLogPage,
@@ -50,6 +52,8 @@ import type {
   NotifyFailed,
   NotifySettings,
   SessionInfo,
+  Opened,
+  Tab,
   TabCounts,
   ThreadMessage,
   UiError,
@@ -135,6 +139,8 @@ export type {
   OutboxState,
   PendingAction,
   Permissions,
+  FirstScreen,
+  Opened,
   SessionInfo,
   Tab,
   TabCounts,
@@ -183,11 +189,14 @@ async function unwrap<T>(call: () => Promise<Result<T>>): Promise<T> {
 }
 
 export const api = {
-  restoreSession: (): Promise<SessionInfo | null> => unwrap(() => commands.restoreSession()),
+  /** The session the shell began opening at process start, with its first screen. */
+  restoreSession: (): Promise<Opened | null> => unwrap(() => commands.restoreSession()),
   keychainStatus: (): Promise<KeychainStatus> => unwrap(() => commands.keychainStatus()),
   signIn: (serverUrl: string, email: string, password: string, remember: boolean) =>
-    unwrap<SessionInfo>(() => commands.signIn(serverUrl, email, password, remember)),
+    unwrap<Opened>(() => commands.signIn(serverUrl, email, password, remember)),
   signOut: (): Promise<null> => unwrap(() => commands.signOut()),
+  /** The next start lands on `tab`. */
+  rememberTab: (tab: Tab): Promise<null> => unwrap(() => commands.rememberTab(tab)),
   /** The list's first `limit` rows (all of them with null) and its length. */
   listConversations: (query: ListQuery, limit: number | null = null): Promise<ListPage> =>
     unwrap(() => commands.listConversations(query, limit)),

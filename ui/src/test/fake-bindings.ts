@@ -8,6 +8,9 @@ import type { ErrorKind } from "../lib/ipc";
 
 type Result = { status: "ok"; data: unknown } | { status: "error"; error: { kind: ErrorKind; message: string } };
 
+// The real constants: they are the shell's rules, not something to stand in for.
+export const { FIRST_PAGE } = await vi.importActual<typeof import("../lib/bindings")>("../lib/bindings");
+
 export const ok = (data: unknown): Promise<Result> => Promise.resolve({ status: "ok", data });
 /** What `listConversations` answers for a list of `rows`: its first `limit` rows and its
  * length, as the shell does. */
@@ -21,6 +24,7 @@ const defaults = {
   keychainStatus: () => ok({ available: true, detail: "Secret Service" }),
   signIn: () => fail("server", "not mocked"),
   signOut: () => ok(null),
+  rememberTab: () => ok(null),
   listConversations: () => listed([]),
   tabCounts: () => ok({ unassigned: 0, inbox: 0, inbox_unread: 0, closed: 0, unread_total: 0 }),
   openConversation: () => fail("not_found", "not mocked"),

@@ -3,7 +3,9 @@ import type {
   ClientNote,
   ConversationRow,
   ConversationView,
+  FirstScreen,
   Me,
+  Opened,
   Permissions,
   SessionInfo,
   ThreadMessage,
@@ -44,6 +46,12 @@ export function makeSession(over: Partial<SessionInfo> = {}): SessionInfo {
     tabs: ["unassigned", "inbox", "closed"],
     ...over,
   };
+}
+
+/** What the shell answers a restore or a sign-in with: the session, and no first screen
+ * unless given. */
+export function makeOpened(session: SessionInfo = makeSession(), first_screen: FirstScreen | null = null): Opened {
+  return { session, first_screen };
 }
 
 export function makeRow(over: Partial<ConversationRow> = {}): ConversationRow {

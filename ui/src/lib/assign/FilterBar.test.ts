@@ -1,7 +1,8 @@
 import { fireEvent, render, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, ok, resetFakes } from "../../test/fake-bindings";
-import { ConversationList, filtersFor, FIRST_PAGE } from "../state/conversations.svelte";
+import { FIRST_PAGE } from "../ipc";
+import { ConversationList, filtersFor } from "../state/conversations.svelte";
 import FilterBar from "./FilterBar.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));

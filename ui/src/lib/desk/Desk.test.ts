@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, fire, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
 import type { ConversationRow } from "../ipc";
-import { FIRST_PAGE } from "../state/conversations.svelte";
+import { FIRST_PAGE } from "../ipc";
 import Desk from "./Desk.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));

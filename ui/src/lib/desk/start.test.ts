@@ -2,13 +2,13 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, listed, resetFakes } from "../../test/fake-bindings";
 import { makeRow, makeSession } from "../../test/fixtures";
-import { lastTabKey, rememberTab } from "../state/landing";
+import type { FirstScreen } from "../ipc";
 import Desk from "./Desk.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
 type Answer = Awaited<ReturnType<typeof commands.listConversations>>;
-const rows = [makeRow({ id: 1 }), makeRow({ id: 2 })];
+const rows = [1, 2, 3, 4, 5].map((id) => makeRow({ id, client_name: `Client ${id}` }));
 
 /** The list's answers wait until the test lets them through. */
 function holdLists(): () => void {
@@ -23,49 +23,46 @@ function holdLists(): () => void {
 }
 
 const tabsShown = () => document.querySelectorAll("[data-tab]").length;
+const rowsShown = () => document.querySelectorAll(".conversation-row").length;
+/** What the shell hands over with a restored session: the tab chosen last, its first rows. */
+const firstScreen = (n: number): FirstScreen => ({ tab: "closed", page: { rows: rows.slice(0, n), total: rows.length, matching: rows.length } });
 
 describe("the desk's first frame", () => {
   beforeEach(resetFakes);
 
-  it("is drawn with the remembered tab's rows, the splash staying until they are there", async () => {
-    const info = makeSession();
-    rememberTab(lastTabKey(info.server_url, info.me.operator.id), "closed");
-    const release = holdLists();
-    render(Desk, { info, onsignout: () => {} });
-    await waitFor(() => expect(commands.listConversations).toHaveBeenCalled());
-    expect(screen.getByRole("status")).toHaveTextContent("Opening Switchboard…");
-    expect(tabsShown()).toBe(0);
-
+  it("is drawn with the first screen's rows, asking the shell for no list first", async () => {
     // Every element of the desk that appears comes with the rows: no frame without them.
     let shellWithoutRows = false;
     const watch = new MutationObserver(() => {
-      if (tabsShown() > 0 && document.querySelectorAll(".conversation-row").length === 0) shellWithoutRows = true;
+      if (tabsShown() > 0 && rowsShown() === 0) shellWithoutRows = true;
     });
     watch.observe(document.body, { childList: true, subtree: true });
-    release();
-    await waitFor(() => expect(document.querySelectorAll(".conversation-row")).toHaveLength(2));
+    const release = holdLists();
+    render(Desk, { info: makeSession(), first: firstScreen(2), onsignout: () => {} });
+    expect(rowsShown()).toBe(2);
+    expect(document.querySelector('[data-tab="closed"]')).toHaveAttribute("aria-current", "page");
+    expect(commands.listConversations).not.toHaveBeenCalled();
     watch.disconnect();
     expect(shellWithoutRows).toBe(false);
-    expect(document.querySelector('[data-tab="closed"]')).toHaveAttribute("aria-current", "page");
-    expect(screen.queryByText("Opening Switchboard…")).not.toBeInTheDocument();
+
+    // The rest of the list is read once those rows are painted.
+    await waitFor(() => expect(commands.listConversations).toHaveBeenCalledWith(expect.objectContaining({ tab: "closed" }), null));
+    release();
+    await waitFor(() => expect(rowsShown()).toBe(5));
+  });
+
+  it("reads nothing more when the first screen holds the whole list", async () => {
+    render(Desk, { info: makeSession(), first: firstScreen(5), onsignout: () => {} });
+    expect(rowsShown()).toBe(5);
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
+    expect(commands.listConversations).not.toHaveBeenCalled();
   });
 
   it("is drawn at once when no tab is remembered: the landing waits for counts and the sync", async () => {
     holdLists();
     render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(tabsShown()).toBeGreaterThan(0));
-    expect(document.querySelectorAll(".conversation-row")).toHaveLength(0);
-    expect(screen.queryByText("Opening Switchboard…")).not.toBeInTheDocument();
-  });
-
-  it("is not held for a list that does not answer", async () => {
-    const info = makeSession();
-    rememberTab(lastTabKey(info.server_url, info.me.operator.id), "unassigned");
-    holdLists();
-    render(Desk, { info, onsignout: () => {} });
-    expect(screen.getByText("Opening Switchboard…")).toBeInTheDocument();
-    // The hold ends by itself (DeskState's HOLD_AT_MOST_MS, one second).
-    await waitFor(() => expect(tabsShown()).toBeGreaterThan(0), { timeout: 5000 });
+    expect(rowsShown()).toBe(0);
     expect(screen.queryByText("Opening Switchboard…")).not.toBeInTheDocument();
   });
 });

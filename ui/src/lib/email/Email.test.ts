@@ -2,7 +2,7 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, fail, fire, listed, ok, resetFakes } from "../../test/fake-bindings";
-import { makeMe, makeMessage, makeRow, makeSession, makeView } from "../../test/fixtures";
+import { makeMe, makeMessage, makeOpened, makeRow, makeSession, makeView } from "../../test/fixtures";
 import App from "../../App.svelte";
 import Desk from "../desk/Desk.svelte";
 import EmailDialog from "./EmailDialog.svelte";
@@ -145,7 +145,7 @@ describe("the Send to Email dialog", () => {
     "follows a role change live: the button comes with download conversations and goes with it",
     async () => {
       mockConversation();
-      commands.restoreSession.mockImplementation(() => ok(makeSession()));
+      commands.restoreSession.mockImplementation(() => ok(makeOpened()));
       render(App);
       await openOlivia();
       expect(document.querySelector("#email-conversation")).toBeNull();

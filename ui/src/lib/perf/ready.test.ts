@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeRow, makeSession } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
-import { FIRST_PAGE } from "../state/conversations.svelte";
+import { FIRST_PAGE } from "../ipc";
 import { READY_MARK, resetReady } from "./ready";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));

@@ -2,7 +2,7 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, fail, ok, resetFakes } from "../../test/fake-bindings";
-import { makeSession } from "../../test/fixtures";
+import { makeOpened, makeSession } from "../../test/fixtures";
 import { Session } from "../state/session.svelte";
 import SignIn from "./SignIn.svelte";
 
@@ -21,7 +21,7 @@ describe("SignIn", () => {
 
   it("prefills the server address and signs in, remembering the token when the keychain works", async () => {
     const info = makeSession();
-    commands.signIn.mockImplementation(() => ok(info));
+    commands.signIn.mockImplementation(() => ok(makeOpened(info)));
     const session = new Session();
     render(SignIn, { session });
 
@@ -69,7 +69,7 @@ describe("SignIn", () => {
 
   it("explains a missing keychain and signs in for this session only", async () => {
     commands.keychainStatus.mockImplementation(() => ok({ available: false, detail: "no Secret Service on the session bus" }));
-    commands.signIn.mockImplementation(() => ok(makeSession({ remembered: false })));
+    commands.signIn.mockImplementation(() => ok(makeOpened(makeSession({ remembered: false }))));
     render(SignIn, { session: new Session() });
 
     const notice = await screen.findByText(/Your system keychain is not available/);
@@ -86,7 +86,7 @@ describe("SignIn", () => {
   it("falls back to a session-only sign-in when the keychain refuses the token", async () => {
     commands.signIn
       .mockImplementationOnce(() => fail("keychain", "the collection is locked"))
-      .mockImplementationOnce(() => ok(makeSession({ remembered: false })));
+      .mockImplementationOnce(() => ok(makeOpened(makeSession({ remembered: false }))));
     const session = new Session();
     render(SignIn, { session });
 

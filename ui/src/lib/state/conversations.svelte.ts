@@ -2,17 +2,13 @@
  * Reloaded from the cache (through the shell) whenever the desk reports changes. */
 import { errorText } from "../errors";
 import { formatCount } from "../format";
-import { api, type ConversationRow, type ListPage, type ListQuery, type Tab, type TabCounts } from "../ipc";
+import { api, FIRST_PAGE, type ConversationRow, type FirstScreen, type ListPage, type ListQuery, type Tab, type TabCounts } from "../ipc";
 import { afterPaint, markStep } from "../perf/ready";
 import { Serial } from "./serial";
 
 /** The seed: search needs at least 3 characters and matches from the start of words. */
 export const SEARCH_MIN = 3;
 const SEARCH_DELAY_MS = 150;
-/** A list shown afresh (a start, another tab) paints this many rows first, more than a tall
- * window shows, and reads the rest after: a tab of 10,000 conversations takes a third of a
- * second to read and hand over whole. */
-export const FIRST_PAGE = 50;
 
 export type ListFilters = Pick<ListQuery, "group_id" | "status" | "operator_id">;
 
@@ -104,6 +100,14 @@ export class ConversationList {
       this.#searchTimer = null;
       void this.reload();
     }, SEARCH_DELAY_MS);
+  }
+
+  /** A start's first screen, read by the shell while the window opened: shown as it is, the
+   * rest of the list read once it is painted. */
+  showFirst(first: FirstScreen): void {
+    this.tab = first.tab;
+    this.#show(first.page);
+    if (first.page.rows.length < first.page.total) void afterPaint().then(() => this.reload());
   }
 
   reload(): Promise<void> {

@@ -1,15 +1,11 @@
 /** The signed-in desk: list, open conversation and connection, kept fresh by the shell's
  * events (never by polling). */
-import { listenAll, on, type ConnState, type Me, type Tab, type Unlisten } from "../ipc";
+import { api, listenAll, on, type ConnState, type FirstScreen, type Me, type Tab, type Unlisten } from "../ipc";
 import { Connection } from "./connection.svelte";
 import { OpenConversation } from "./conversation.svelte";
 import { ConversationList } from "./conversations.svelte";
 import { ChangeBatcher } from "./serial";
-import { landingTab, lastTabKey, rememberedTab, rememberTab } from "./landing";
-
-/** The longest a start holds the desk back for its first rows (see `DeskState.shown`); the
- * first page of a local list takes ~10 ms. */
-const HOLD_AT_MOST_MS = 1000;
+import { landingTab } from "./landing";
 
 export class DeskState {
   /** Who is signed in, kept current by `follow` (a role or group change on the server). */
@@ -21,28 +17,16 @@ export class DeskState {
   readonly conn = new Connection();
   #batch = new ChangeBatcher((ids, all) => this.#changed(ids, all));
   #stop: Unlisten | null = null;
-  /** Where the last tab is remembered (null: not remembered, e.g. in tests). */
-  readonly #lastTabKey: string | null;
+  /** The tab chosen last with its first rows, as the shell read them when the session opened
+   * (null: nothing remembered). */
+  readonly #first: FirstScreen | null;
   /** The first tab was chosen (by the landing rule, the operator or a notification). */
   #landed = $state(false);
-  /** The start landed on a remembered tab and its first rows are on their way: the desk is
-   * held back until they are there (see `shown`). */
-  #holding = $state(false);
-  #holdTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(me: Me, tabs: Tab[], serverUrl: string | null = null) {
+  constructor(me: Me, tabs: Tab[], first: FirstScreen | null = null) {
     this.me = me;
     this.tabs = tabs;
-    this.#lastTabKey = serverUrl === null ? null : lastTabKey(serverUrl, me.operator.id);
-  }
-
-  /** Whether the desk is drawn yet. A start that lands on a remembered tab draws it once, with
-   * that tab's first rows: drawn at once, the desk's frame was laid out and painted on its own
-   * before the rows came, a second full frame that held the start back (budget 6,
-   * docs/BENCHMARKS.md). A start that must wait for counts or the first sync draws at once,
-   * so the sync's progress shows. */
-  get shown(): boolean {
-    return !this.#holding || !this.list.loading || this.list.error !== null;
+    this.#first = first;
   }
 
   /** The desk shows its first tab (the start's "inbox rendered" mark waits for it). */
@@ -60,15 +44,16 @@ export class DeskState {
         if (!this.#landed) void this.list.reloadCounts().then(() => this.#land(state));
       }),
     ]);
-    // A remembered tab is decided without counts or the connection: land on it at once, so
-    // the start's first list query is the tab the desk shows, not My inbox's and then this one
-    // (with 10k conversations each list query is a large part of a cold start).
-    const first = this.list.tab;
-    this.#land();
-    this.#holding = this.#landed;
-    // Never held longer than this: a list that does not answer must not hide the desk.
-    if (this.#holding) this.#holdTimer = setTimeout(() => (this.#holding = false), HOLD_AT_MOST_MS);
-    if (this.list.tab === first) void this.list.reload();
+    // The tab chosen last comes with its first rows: the desk is drawn once, with them, and
+    // asks no list of its own (budget 6, docs/BENCHMARKS.md). Without one, the landing waits
+    // for counts or the first sync, and the desk is drawn at once so the sync's progress shows.
+    const first = this.#first;
+    if (first !== null) {
+      this.#landed = true;
+      this.list.showFirst(first);
+    } else {
+      void this.list.reload();
+    }
     void this.conn.load().then(() => this.#land());
     void this.list.reloadCounts().then(() => this.#land());
   }
@@ -86,22 +71,22 @@ export class DeskState {
   chooseTab(tab: Tab): void {
     this.#landed = true;
     this.list.setTab(tab);
-    if (this.#lastTabKey !== null) rememberTab(this.#lastTabKey, tab);
+    api.rememberTab(tab).catch(() => {
+      // Not remembered (the session just ended): the next start lands where work waits.
+    });
   }
 
-  /** Lands on the first tab once it can be decided (see `landingTab`); never after a tab was
+  /** Lands where work waits once it can be decided (see `landingTab`); never after a tab was
    * chosen. */
   #land(conn: ConnState = this.conn.state): void {
     if (this.#landed) return;
-    const remembered = this.#lastTabKey === null ? null : rememberedTab(this.#lastTabKey);
-    const tab = landingTab(remembered, this.list.counts, conn, this.tabs);
+    const tab = landingTab(this.list.counts, conn);
     if (tab === null) return;
     this.#landed = true;
     this.list.setTab(tab);
   }
 
   stop(): void {
-    clearTimeout(this.#holdTimer);
     this.#stop?.();
     this.#stop = null;
     this.#batch.cancel();

@@ -4,43 +4,24 @@ import { commands, fire, listed, ok, resetFakes } from "../../test/fake-bindings
 import { makeRow, makeSession } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
 import type { ConnState, TabCounts } from "../ipc";
-import { FIRST_PAGE } from "./conversations.svelte";
-import { landingTab, lastTabKey, rememberedTab, rememberTab } from "./landing";
+import { landingTab } from "./landing";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
 const counts = (inbox: number, unassigned = 4): TabCounts => ({ unassigned, inbox, inbox_unread: 0, closed: 2, unread_total: 0 });
 const online: ConnState = { state: "online" };
-const BASIC = ["unassigned", "inbox", "closed"] as const;
 
-describe("the first tab", () => {
+describe("where work waits", () => {
   it("is My inbox when work waits there, else Unassigned", () => {
-    expect(landingTab(null, counts(3), online, BASIC)).toBe("inbox");
-    expect(landingTab(null, counts(0), online, BASIC)).toBe("unassigned");
-    expect(landingTab(null, counts(0, 0), { state: "offline", since: 1, reason: "down" }, BASIC)).toBe("unassigned");
+    expect(landingTab(counts(3), online)).toBe("inbox");
+    expect(landingTab(counts(0), online)).toBe("unassigned");
+    expect(landingTab(counts(0, 0), { state: "offline", since: 1, reason: "down" })).toBe("unassigned");
   });
 
   it("waits for the counts and the end of the first sync", () => {
-    expect(landingTab(null, null, online, BASIC)).toBeNull();
-    expect(landingTab(null, counts(0), { state: "connecting" }, BASIC)).toBeNull();
-    expect(landingTab(null, counts(0), { state: "syncing", done: 1, total: 9 }, BASIC)).toBeNull();
-  });
-
-  it("is the remembered tab when the operator still has it", () => {
-    expect(landingTab("closed", counts(3), online, BASIC)).toBe("closed");
-    expect(landingTab("closed", null, { state: "connecting" }, BASIC)).toBe("closed");
-    // All is gone with the role that gave it: back to where work waits.
-    expect(landingTab("all", counts(3), online, BASIC)).toBe("inbox");
-  });
-
-  it("is remembered per server and operator", () => {
-    const anna = lastTabKey("https://a.example.com", 7);
-    rememberTab(anna, "closed");
-    expect(rememberedTab(anna)).toBe("closed");
-    expect(rememberedTab(lastTabKey("https://a.example.com", 8))).toBeNull();
-    expect(rememberedTab(lastTabKey("https://b.example.com", 7))).toBeNull();
-    localStorage.setItem(anna, "nonsense");
-    expect(rememberedTab(anna)).toBeNull();
+    expect(landingTab(null, online)).toBeNull();
+    expect(landingTab(counts(0), { state: "connecting" })).toBeNull();
+    expect(landingTab(counts(0), { state: "syncing", done: 1, total: 9 })).toBeNull();
   });
 });
 
@@ -60,18 +41,25 @@ describe("the desk's landing", () => {
     await waitFor(() => expect(activeTab()).toBe("unassigned"));
   });
 
-  it("restores the tab the operator picked last", async () => {
+  it("remembers the tab the operator picks, and lands on the tab the shell hands over", async () => {
     commands.tabCounts.mockImplementation(() => ok(counts(3)));
     render(Desk, { info: makeSession(), onsignout: () => {} });
     await waitFor(() => expect(activeTab()).toBe("inbox"));
     await fireEvent.click(document.querySelector('[data-tab="closed"]') as Element);
     await waitFor(() => expect(activeTab()).toBe("closed"));
+    expect(commands.rememberTab).toHaveBeenLastCalledWith("closed");
     cleanup();
 
-    render(Desk, { info: makeSession(), onsignout: () => {} });
+    commands.listConversations.mockClear();
+    const closed = [makeRow({ id: 5, status: "closed" })];
+    render(Desk, { info: makeSession(), first: { tab: "closed", page: { rows: closed, total: 1, matching: 1 } }, onsignout: () => {} });
     await waitFor(() => expect(activeTab()).toBe("closed"));
+    expect(document.querySelectorAll(".conversation-row")).toHaveLength(1);
     // Work waiting in My inbox does not override the operator's choice.
     fire("connStateChanged", { state: { state: "online" } });
-    await waitFor(() => expect(commands.listConversations).toHaveBeenLastCalledWith(expect.objectContaining({ tab: "closed" }), FIRST_PAGE));
+    await waitFor(() => expect(commands.tabCounts).toHaveBeenCalled());
+    expect(activeTab()).toBe("closed");
+    // The rows came with the session: the desk asked for none.
+    expect(commands.listConversations).not.toHaveBeenCalled();
   });
 });

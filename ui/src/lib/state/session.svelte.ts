@@ -1,7 +1,7 @@
 /** Who is signed in: restores the remembered session at start, signs in and out, and returns
  * to the sign-in screen when the shell reports `signedOut`. */
 import { errorText } from "../errors";
-import { api, listenAll, on, type SessionInfo, type Unlisten } from "../ipc";
+import { api, listenAll, on, type FirstScreen, type Opened, type SessionInfo, type Unlisten } from "../ipc";
 import { markStep } from "../perf/ready";
 
 export type SessionPhase = "loading" | "signed_out" | "signed_in";
@@ -9,15 +9,19 @@ export type SessionPhase = "loading" | "signed_out" | "signed_in";
 export class Session {
   phase = $state<SessionPhase>("loading");
   info = $state.raw<SessionInfo | null>(null);
+  /** What the desk shows first (the tab chosen last and its rows), as the shell read it when
+   * the session opened; `null`: nothing remembered. */
+  firstScreen = $state.raw<FirstScreen | null>(null);
   /** Why the sign-in screen is shown (signed out by the server, restore failed). */
   notice = $state<string | null>(null);
 
-  async restore(): Promise<void> {
+  /** `restoring`: the restore the page asked for first thing (main.ts), so the answer is on
+   * its way while the page's code is still being set up. */
+  async restore(restoring: Promise<Opened | null> = api.restoreSession()): Promise<void> {
     try {
-      markStep("restore-asked");
-      const info = await api.restoreSession();
+      const opened = await restoring;
       markStep("restore-answered");
-      if (info) this.#enter(info);
+      if (opened) this.#enter(opened);
       else this.phase = "signed_out";
     } catch (e) {
       this.end(`Your saved session could not be restored: ${errorText(e)}`);
@@ -59,8 +63,9 @@ export class Session {
     );
   }
 
-  #enter(info: SessionInfo): void {
-    this.info = info;
+  #enter({ session, first_screen }: Opened): void {
+    this.info = session;
+    this.firstScreen = first_screen;
     this.notice = null;
     this.phase = "signed_in";
   }
