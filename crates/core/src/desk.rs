@@ -618,6 +618,7 @@ mod tests {
             [2]
         );
         assert_eq!(first.page.total, 1);
+        assert_eq!((first.counts.unassigned, first.counts.inbox), (1, 1));
 
         desk.remember_tab(Tab::All).await.expect("remember");
         assert_eq!(

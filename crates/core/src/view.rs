@@ -182,12 +182,13 @@ impl SessionInfo {
     }
 }
 
-/// What a start shows first: the tab the operator used last and its first rows, read by the
-/// shell while the window opens (`Desk::first_screen`).
+/// What a start shows first: the tab the operator used last, its first rows and the tab
+/// counters beside them, read by the shell while the window opens (`Desk::first_screen`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct FirstScreen {
     pub tab: Tab,
     pub page: ListPage,
+    pub counts: TabCounts,
 }
 
 /// A session opened (restored at start or signed in), with what its desk shows first.

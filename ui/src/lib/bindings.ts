@@ -1248,10 +1248,10 @@ export type FilterOptions = { groups: Choice[];
  */
 operators: Choice[] }
 /**
- * What a start shows first: the tab the operator used last and its first rows, read by the
- * shell while the window opens (`Desk::first_screen`).
+ * What a start shows first: the tab the operator used last, its first rows and the tab
+ * counters beside them, read by the shell while the window opens (`Desk::first_screen`).
  */
-export type FirstScreen = { tab: Tab; page: ListPage }
+export type FirstScreen = { tab: Tab; page: ListPage; counts: TabCounts }
 export type Group = { id: number; name: string; 
 /**
  * CSS colour of the group's button in the conversation header, e.g. `#3b82f6`.

@@ -8,6 +8,7 @@ import type {
   Opened,
   Permissions,
   SessionInfo,
+  Tab,
   ThreadMessage,
 } from "../lib/ipc";
 
@@ -52,6 +53,15 @@ export function makeSession(over: Partial<SessionInfo> = {}): SessionInfo {
  * unless given. */
 export function makeOpened(session: SessionInfo = makeSession(), first_screen: FirstScreen | null = null): Opened {
   return { session, first_screen };
+}
+
+/** A start's first screen: `tab` with `rows` (a list `total` long) and counters. */
+export function makeFirstScreen(tab: Tab, rows: ConversationRow[], total = rows.length): FirstScreen {
+  return {
+    tab,
+    page: { rows, total, matching: total },
+    counts: { unassigned: 4, inbox: 3, inbox_unread: 0, closed: total, unread_total: 0 },
+  };
 }
 
 export function makeRow(over: Partial<ConversationRow> = {}): ConversationRow {

@@ -29,8 +29,8 @@ impl Desk {
             .await
     }
 
-    /// The tab the operator used last, when they still have it, with its first rows; `None`
-    /// when nothing is remembered (the desk then lands where work waits).
+    /// The tab the operator used last, when they still have it, with its first rows and the
+    /// tab counters; `None` when nothing is remembered (the desk then lands where work waits).
     pub async fn first_screen(&self) -> Result<Option<FirstScreen>> {
         let viewer = self.viewer();
         self.shared
@@ -50,7 +50,8 @@ impl Desk {
                     ..ListQuery::default()
                 };
                 let page = list::page(c, &viewer, &query, Some(FIRST_PAGE))?;
-                Ok(Some(FirstScreen { tab, page }))
+                let counts = list::counts(c, &viewer)?;
+                Ok(Some(FirstScreen { tab, page, counts }))
             })
             .await
     }

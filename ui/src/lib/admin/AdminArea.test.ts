@@ -38,12 +38,12 @@ describe("the Administration area", () => {
   });
 
   it("is built from its registry: a new section is one entry, and gets `me` and the server", async () => {
-    const extra: AdminSection = { id: "probe", label: "Probe", group: "Settings", allowed: () => true, component: Probe };
+    const extra: AdminSection = { id: "probe", label: "Probe", group: "Settings", allowed: () => true, load: async () => ({ default: Probe }) };
     render(AdminArea, { me: makeMe(), server: "https://desk.example.com", onclose: () => {}, sections: [...SECTIONS, extra] });
     // A plain operator sees only the section everyone may open.
     expect(screen.queryByRole("button", { name: "Operators" })).toBeNull();
     await userEvent.setup().click(screen.getByRole("button", { name: "Probe" }));
-    expect(screen.getByText("Probe for Anna Petrova on https://desk.example.com")).toBeInTheDocument();
+    expect(await screen.findByText("Probe for Anna Petrova on https://desk.example.com")).toBeInTheDocument();
   });
 
   it("closes when a role change takes every section away", async () => {

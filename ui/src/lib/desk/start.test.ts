@@ -1,8 +1,7 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, listed, resetFakes } from "../../test/fake-bindings";
-import { makeRow, makeSession } from "../../test/fixtures";
-import type { FirstScreen } from "../ipc";
+import { makeFirstScreen, makeRow, makeSession } from "../../test/fixtures";
 import Desk from "./Desk.svelte";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
@@ -25,7 +24,7 @@ function holdLists(): () => void {
 const tabsShown = () => document.querySelectorAll("[data-tab]").length;
 const rowsShown = () => document.querySelectorAll(".conversation-row").length;
 /** What the shell hands over with a restored session: the tab chosen last, its first rows. */
-const firstScreen = (n: number): FirstScreen => ({ tab: "closed", page: { rows: rows.slice(0, n), total: rows.length, matching: rows.length } });
+const firstScreen = (n: number) => makeFirstScreen("closed", rows.slice(0, n), rows.length);
 
 describe("the desk's first frame", () => {
   beforeEach(resetFakes);
@@ -42,6 +41,8 @@ describe("the desk's first frame", () => {
     expect(rowsShown()).toBe(2);
     expect(document.querySelector('[data-tab="closed"]')).toHaveAttribute("aria-current", "page");
     expect(commands.listConversations).not.toHaveBeenCalled();
+    expect(commands.tabCounts).not.toHaveBeenCalled();
+    expect(document.querySelector('[data-tab="inbox"]')).toHaveTextContent("3");
     watch.disconnect();
     expect(shellWithoutRows).toBe(false);
 
@@ -51,11 +52,13 @@ describe("the desk's first frame", () => {
     await waitFor(() => expect(rowsShown()).toBe(5));
   });
 
-  it("reads nothing more when the first screen holds the whole list", async () => {
+  it("is read again once painted: sync may have changed it before the desk listened", async () => {
+    const changed = [makeRow({ id: 9, client_name: "Arrived Meanwhile" }), ...rows];
+    commands.listConversations.mockImplementation((_q: unknown, limit: number | null) => listed(changed, limit));
     render(Desk, { info: makeSession(), first: firstScreen(5), onsignout: () => {} });
     expect(rowsShown()).toBe(5);
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
-    expect(commands.listConversations).not.toHaveBeenCalled();
+    await waitFor(() => expect(screen.getByText("Arrived Meanwhile")).toBeInTheDocument());
+    expect(commands.tabCounts).toHaveBeenCalled();
   });
 
   it("is drawn at once when no tab is remembered: the landing waits for counts and the sync", async () => {

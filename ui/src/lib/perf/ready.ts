@@ -20,6 +20,23 @@ export function afterPaint(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
 }
 
+/**
+ * Runs `setup` once the frame being built is painted, and returns what undoes it (or, before
+ * then, cancels it): for what the first screen does not show — a component's loads and
+ * subscriptions that would otherwise hold its first paint back (budget 6).
+ */
+export function onPainted(setup: () => (() => void) | void): () => void {
+  let cancelled = false;
+  let undo: (() => void) | void;
+  void afterPaint().then(() => {
+    if (!cancelled) undo = setup();
+  });
+  return () => {
+    cancelled = true;
+    undo?.();
+  };
+}
+
 let reported = false;
 
 /** Reports the first call of the page; later calls do nothing. */

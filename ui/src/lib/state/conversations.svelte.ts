@@ -102,12 +102,17 @@ export class ConversationList {
     }, SEARCH_DELAY_MS);
   }
 
-  /** A start's first screen, read by the shell while the window opened: shown as it is, the
-   * rest of the list read once it is painted. */
+  /** A start's first screen, read by the shell while the window opened: shown as it is, then
+   * read again once it is painted — the whole list, and whatever sync changed before the desk
+   * was listening. */
   showFirst(first: FirstScreen): void {
     this.tab = first.tab;
+    this.counts = first.counts;
     this.#show(first.page);
-    if (first.page.rows.length < first.page.total) void afterPaint().then(() => this.reload());
+    void afterPaint().then(() => {
+      void this.reload();
+      void this.reloadCounts();
+    });
   }
 
   reload(): Promise<void> {

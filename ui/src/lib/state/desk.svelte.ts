@@ -5,6 +5,7 @@ import { Connection } from "./connection.svelte";
 import { OpenConversation } from "./conversation.svelte";
 import { ConversationList } from "./conversations.svelte";
 import { ChangeBatcher } from "./serial";
+import { afterPaint } from "../perf/ready";
 import { landingTab } from "./landing";
 
 export class DeskState {
@@ -51,9 +52,10 @@ export class DeskState {
     if (first !== null) {
       this.#landed = true;
       this.list.showFirst(first);
-    } else {
-      void this.list.reload();
+      void afterPaint().then(() => this.conn.load());
+      return;
     }
+    void this.list.reload();
     void this.conn.load().then(() => this.#land());
     void this.list.reloadCounts().then(() => this.#land());
   }
