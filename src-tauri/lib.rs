@@ -225,10 +225,12 @@ pub fn run() {
         })
         .build(tauri::generate_context!());
     match result {
-        Ok(app) => app.run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
-                session::close_at_exit(app);
+        Ok(app) => app.run(|app, event| match event {
+            tauri::RunEvent::ExitRequested { api, code, .. } => {
+                session::exit_requested(app, &api, code);
             }
+            tauri::RunEvent::Exit => session::close_at_exit(app),
+            _ => {}
         }),
         Err(err) => {
             tracing::error!(%err, "the app failed to start");

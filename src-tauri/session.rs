@@ -135,33 +135,61 @@ async fn end_session(
     forgot_token.and(forgot_account)
 }
 
-/// Closes the session as the app exits (Quit, the session manager's SIGTERM at logout, an
-/// update's restart): its tasks stop and its cache closes cleanly, so the next start trusts
-/// the file instead of reading it whole to check it (`cache/clean_close.rs`). Bounded: an
-/// exit never hangs on a stuck task.
-pub fn close_at_exit(app: &AppHandle) {
+/// An exit was asked for (Quit, the session manager's SIGTERM at logout): the exit waits while
+/// the session closes, with the event loop still running — a command that holds the session
+/// may need the main thread to finish — and is asked again once it is closed. An update's
+/// restart cannot wait: [`close_at_exit`] closes it then.
+pub fn exit_requested(app: &AppHandle, api: &tauri::ExitRequestApi, code: Option<i32>) {
+    if code == Some(tauri::RESTART_EXIT_CODE) {
+        return;
+    }
     let state = app.state::<AppState>();
-    tauri::async_runtime::block_on(async {
-        let Some(mut session) = state.session.write().await.take() else {
-            return;
-        };
-        let closed = tokio::time::timeout(EXIT_GRACE, async {
-            // A command still running holds the session (and the cache): let it finish, so
-            // the cache closes last.
-            let session = loop {
-                match Arc::try_unwrap(session) {
-                    Ok(session) => break session,
-                    Err(held) => session = held,
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            };
-            session.desk.shutdown().await;
-        })
-        .await;
-        if closed.is_err() {
-            tracing::warn!("the session did not close in time; the next start checks its cache");
-        }
+    // The second request is the one made below, once the session is closed (or one more made
+    // meanwhile): it goes through.
+    if state
+        .exiting
+        .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        return;
+    }
+    api.prevent_exit();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        close_session(&app.state::<AppState>()).await;
+        app.exit(code.unwrap_or(0));
     });
+}
+
+/// Closes what is still open as the app exits (an update's restart, or an exit that did not
+/// wait for [`exit_requested`]), blocking the main thread: the last chance before the process
+/// ends.
+pub fn close_at_exit(app: &AppHandle) {
+    tauri::async_runtime::block_on(close_session(&app.state::<AppState>()));
+}
+
+/// Closes the session for an exit: its tasks stop and its cache closes cleanly, so the next
+/// start trusts the file instead of reading it whole to check it (`cache/clean_close.rs`).
+/// Bounded: an exit never hangs on a stuck task.
+async fn close_session(state: &AppState) {
+    let Some(mut session) = state.session.write().await.take() else {
+        return;
+    };
+    let closed = tokio::time::timeout(EXIT_GRACE, async {
+        // A command still running holds the session (and the cache): let it finish, so
+        // the cache closes last.
+        let session = loop {
+            match Arc::try_unwrap(session) {
+                Ok(session) => break session,
+                Err(held) => session = held,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        };
+        session.desk.shutdown().await;
+    })
+    .await;
+    if closed.is_err() {
+        tracing::warn!("the session did not close in time; the next start checks its cache");
+    }
 }
 
 const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(3);

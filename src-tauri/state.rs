@@ -25,6 +25,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub session: RwLock<Option<Arc<Session>>>,
     pub starting: Mutex<Option<Starting>>,
+    /// An exit is under way (`session::exit_requested`).
+    pub exiting: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
@@ -45,6 +47,7 @@ impl AppState {
             data_dir,
             session: RwLock::new(None),
             starting: Mutex::new(None),
+            exiting: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
