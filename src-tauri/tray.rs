@@ -64,10 +64,10 @@ fn toggle_dnd(app: &AppHandle) {
 
 /// Shows `unread` in the window title, the badge and the tray. Posted to the main thread, never
 /// waited for there: those calls block the caller until the main thread runs them, and a
-/// runtime worker blocked so cannot run the command futures that hold the session — at exit
-/// the main thread waits for those (`session::close_at_exit`), and the two waited on each
-/// other until the grace ran out, leaving the cache unstamped for a full check at the next
-/// start.
+/// runtime worker blocked so cannot run the command futures that hold the session. An
+/// update's restart closes the session on the main thread (`session::close_at_exit`), waiting
+/// for those: the two would wait on each other until the grace ran out, leaving the cache
+/// unstamped for a full check at the next start.
 pub fn show_unread(app: &AppHandle, unread: i64) {
     let handle = app.clone();
     if let Err(err) = app.run_on_main_thread(move || paint_unread(&handle, unread)) {

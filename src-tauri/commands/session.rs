@@ -39,7 +39,8 @@ pub async fn restore_session(
     // Who the operator is now (a page reload, or the server changed their role meanwhile);
     // a session the server refused in between is gone, and sign-in shows.
     if let Some(session) = state.session.read().await.clone() {
-        if first_screen.is_none() {
+        // The start read it already (None: nothing remembered); a page reload reads it now.
+        if !had_begun {
             first_screen = read_first_screen(&state).await;
         }
         return Ok(Some(Opened {
