@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_core::cache::{apply, meta, Cache};
@@ -16,7 +15,7 @@ use switchboard_protocol::ChangeRecord;
 
 use crate::data::Data;
 use crate::desk::start_online;
-use crate::ingest::post_all;
+use crate::ingest::{bodies, post_all};
 use crate::phase::Phase;
 use crate::proxy::Proxy;
 use crate::report::{Report, Row, Status};
@@ -59,8 +58,7 @@ pub async fn run(
         .collect();
     let sent = post_all(
         std::slice::from_ref(server),
-        data,
-        Arc::new(indices),
+        bodies(data, &indices)?,
         &mut phase,
     )
     .await?;
