@@ -173,8 +173,8 @@ pub async fn measure(
     servers: &[Server],
     slice: Slice,
     bound: Duration,
-) -> anyhow::Result<(Ingested, Arc<Vec<usize>>)> {
-    let indices: Arc<Vec<usize>> = Arc::new((0..slice.len()).map(|j| slice.index(j)).collect());
+) -> anyhow::Result<(Ingested, Vec<usize>)> {
+    let indices: Vec<usize> = (0..slice.len()).map(|j| slice.index(j)).collect();
     let bodies = bodies(slice.data, &indices)?;
     let mut phase = Phase::start(name, slice.len() as u64, bound);
     let sent = post_all(servers, bodies, &mut phase).await?;
@@ -197,9 +197,10 @@ pub async fn run(
     bound: Duration,
     report: &mut Report,
 ) -> anyhow::Result<Ingested> {
-    let (ingested, indices) = measure("ingest", std::slice::from_ref(server), slice, bound).await?;
-    let (sent, per_sec) = (ingested.sent as u64, ingested.per_sec);
-    let sent_indices: Vec<usize> = indices.iter().take(sent as usize).copied().collect();
+    let (ingested, mut sent_indices) =
+        measure("ingest", std::slice::from_ref(server), slice, bound).await?;
+    let per_sec = ingested.per_sec;
+    sent_indices.truncate(ingested.sent);
     let (data, pristine, channel) = (
         slice.data,
         pristine.to_path_buf(),
