@@ -24,5 +24,10 @@ describe("other formats", () => {
     expect(formatDay(new Date(2026, 10, 19, 23).getTime(), now)).toBe("Yesterday");
     expect(formatDay(new Date(2024, 1, 29).getTime(), now)).toBe("29 Feb 2024");
     expect(formatCount(1200)).toBe("1,200");
+    expect(formatCount(0)).toBe("0");
+    expect(formatCount(999)).toBe("999");
+    expect(formatCount(1000)).toBe("1,000");
+    expect(formatCount(1234567.4)).toBe("1,234,567");
+    expect(formatCount(-12345)).toBe("-12,345");
   });
 });

@@ -53,7 +53,10 @@ export function formatFull(ms: number): string {
   return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}, ${formatClock(ms)}`;
 }
 
-/** "1,200". */
+/** "1,200". Grouped here rather than by `toLocaleString`: WebKit's first Intl number format
+ * loads ICU's number data, ~10 ms of a cold start on the tab counters (budget 6). */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  const rounded = Math.round(n);
+  const digits = String(Math.abs(rounded)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return rounded < 0 ? `-${digits}` : digits;
 }

@@ -4,7 +4,7 @@ import { commands, listed, ok, resetFakes } from "../../test/fake-bindings";
 import { makeRow, makeSession } from "../../test/fixtures";
 import Desk from "../desk/Desk.svelte";
 import { FIRST_PAGE } from "../ipc";
-import { READY_MARK, resetReady } from "./ready";
+import { READY_MARK, onPainted, reportReady, resetReady } from "./ready";
 
 vi.mock("../bindings", () => import("../../test/fake-bindings"));
 
@@ -76,5 +76,20 @@ describe("the start's inbox-rendered mark", () => {
     expect(commands.listConversations).toHaveBeenLastCalledWith(expect.anything(), null);
     expect(document.querySelector('.conversation-row[data-id="1"]')).toBeInTheDocument();
     expect(commands.uiReady).toHaveBeenCalledTimes(1);
+  });
+
+  it("goes first after its paint: what waited for that paint to begin runs after the report", async () => {
+    const order: string[] = [];
+    commands.uiReady.mockImplementation(() => {
+      order.push("report");
+      return ok(null);
+    });
+    // Asked for earlier in the same frame, as the desk's deferred loads are.
+    onPainted(() => {
+      order.push("deferred");
+    });
+    reportReady(5);
+    await waitFor(() => expect(order).toEqual(["report", "deferred"]));
+    expect(commands.uiReady).toHaveBeenCalledWith(5);
   });
 });

@@ -14,10 +14,30 @@ export function markStep(name: string, detail?: unknown): void {
   performance.mark(`switchboard:${name}`, { detail });
 }
 
+/** The next paint, until its frame callback has run: every wait for it shares one frame
+ * callback and one task after the paint. */
+let nextPaint: Promise<void> | null = null;
+/** The start's report, when the frame being built is the first screen. */
+let readyReport: (() => void) | null = null;
+
 /** Resolves after the next paint. Effects run after Svelte updated the DOM; the frame
- * callback runs before the paint, and a task queued from it runs after that paint. */
+ * callback runs before the paint, and a task queued from it runs after that paint. In that
+ * task the start's report goes first: what waited for the paint to begin (loads, subscriptions)
+ * runs after it, so the report says when the first screen was painted. */
 export function afterPaint(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  nextPaint ??= new Promise((resolve) =>
+    requestAnimationFrame(() => {
+      // Whoever asks from now on waits for the paint after this one.
+      nextPaint = null;
+      const report = readyReport;
+      readyReport = null;
+      setTimeout(() => {
+        report?.();
+        resolve();
+      });
+    }),
+  );
+  return nextPaint;
 }
 
 /**
@@ -43,13 +63,14 @@ let reported = false;
 export function reportReady(rows: number): void {
   if (reported) return;
   reported = true;
-  // The rows are on screen, their handlers attached.
-  void afterPaint().then(() => {
+  // Once the rows are on screen, their handlers attached.
+  readyReport = () => {
     performance.mark(READY_MARK, { detail: { rows } });
     api.uiReady(rows).catch(() => {
       // A mark for measurement only: nothing to tell the operator.
     });
-  });
+  };
+  void afterPaint();
 }
 
 /** Tests: a fresh page. */
