@@ -123,6 +123,8 @@ pub async fn post_all(
 struct Target {
     addr: String,
     uri: Uri,
+    /// The headers every request repeats, built once.
+    host: HeaderValue,
     secret: HeaderValue,
 }
 
@@ -134,6 +136,7 @@ impl Target {
             .context("no host in the inbound URL")?
             .to_string();
         Ok(Target {
+            host: HeaderValue::from_str(&addr)?,
             addr,
             uri,
             secret: HeaderValue::from_str(secret)?,
@@ -153,7 +156,7 @@ impl Target {
 
     fn request(&self, body: Bytes) -> anyhow::Result<Request<Full<Bytes>>> {
         Ok(Request::post(self.uri.clone())
-            .header(HOST, &self.addr)
+            .header(HOST, self.host.clone())
             .header("X-Channel-Secret", self.secret.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(Full::new(body))?)

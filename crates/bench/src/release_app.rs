@@ -34,8 +34,10 @@ const CONVERSATIONS: usize = 10_000;
 const MESSAGES_PER_CONVERSATION: usize = 10;
 /// The thread of budget 9.
 const LONG_THREAD: u32 = 100_000;
-/// Counted cold starts of each binary (after one uncounted pair).
-const RUNS: u32 = 5;
+/// Counted cold starts of each binary (after one uncounted pair). A start takes well under a
+/// second, and one start of either varies by ±15 %: the median of 15 moves far less than the
+/// median of 5 did from run to run.
+const RUNS: u32 = 15;
 const NOTIFICATIONS: u32 = 100;
 const IDLE: Duration = Duration::from_secs(30);
 /// Where run.sh leaves screenshots, logs and the measures.
