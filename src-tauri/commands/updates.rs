@@ -24,11 +24,13 @@ fn failed(what: &str, e: &tauri_plugin_updater::Error) -> UiError {
     UiError::new(ErrorKind::Server, format!("{what}: {e}"))
 }
 
-/// Asks the signed-in server for a newer release of this app.
+/// Asks the signed-in server for a newer release of this app, for how it was installed: a desk
+/// installed from a `.deb` gets a `.deb` (which the updater installs with `dpkg`), not the
+/// AppImage.
 async fn find(app: &AppHandle, state: &AppState) -> Result<Option<Update>, UiError> {
     let server = state.current().await?.info.server_url.clone();
     let endpoint = format!(
-        "{}/updates/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}",
+        "{}/updates/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}?bundle_type={{{{bundle_type}}}}",
         server.trim_end_matches('/')
     );
     let url = endpoint

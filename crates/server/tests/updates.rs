@@ -20,6 +20,7 @@ fn release(dir: &std::path::Path) {
         "pub_date": "2026-11-29T08:00:00Z",
         "platforms": {
             "linux-x86_64": {"url": "Switchboard_0.2.0_amd64.AppImage", "signature": "untrusted comment: sig\nRWQ…"},
+            "linux-x86_64-deb": {"url": "Switchboard_0.2.0_amd64.deb", "signature": "SIG-D"},
             "darwin-aarch64": {"url": "https://cdn.example/Switchboard_0.2.0_aarch64.app.tar.gz", "signature": "SIG-M"}
         }
     });
@@ -70,6 +71,27 @@ async fn a_desk_is_offered_a_newer_release_and_downloads_it_from_this_server() {
         b"the new desk"
     );
 
+    // A desk installed from a .deb is offered the .deb (the app says how it was installed, as
+    // Tauri's `{{bundle_type}}`); one that says nothing, or has no entry of its own, the plain one.
+    let deb: Value = get("/updates/linux/x86_64/0.1.0?bundle_type=deb")
+        .await
+        .expect("check")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        deb["url"],
+        format!("{}/updates/files/Switchboard_0.2.0_amd64.deb", server.url)
+    );
+    assert_eq!(deb["signature"], "SIG-D");
+    let appimage: Value = get("/updates/linux/x86_64/0.1.0?bundle_type=appimage")
+        .await
+        .expect("check")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(appimage["url"], offer["url"]);
+
     // Another platform's bundle lives elsewhere: its address as the manifest says.
     let mac: Value = get("/updates/darwin/aarch64/0.1.0")
         .await
@@ -92,6 +114,10 @@ async fn a_desk_is_offered_a_newer_release_and_downloads_it_from_this_server() {
         assert_eq!(resp.status(), StatusCode::NO_CONTENT, "{path}");
     }
     // Bad input: a clear 400; files outside the directory or not named by it: 404.
+    let resp = get("/updates/linux/x86_64/0.1.0?bundle_type=exe")
+        .await
+        .expect("check");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let resp = get("/updates/linux/x86_64/latest").await.expect("check");
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.expect("json");

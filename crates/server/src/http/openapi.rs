@@ -152,6 +152,8 @@ impl Modify for CommonResponses {
         switchboard_protocol::ConversationAssignedGroupEvent,
         switchboard_protocol::ClientUpdatedEvent, switchboard_protocol::TagAddedEvent,
         switchboard_protocol::WebhookTestEvent,
+        // The update check's `bundle_type` (a query parameter, which utoipa does not collect).
+        crate::service::updates::BundleType,
     )),
     tags(
         (name = "seed", description = "The seed Conversation API (exact paths and parameters)"),

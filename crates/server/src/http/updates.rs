@@ -7,12 +7,23 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use switchboard_protocol::ErrorBody;
+use utoipa::IntoParams;
 
-use super::extract::Path;
+use super::extract::{Path, Query};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::service::updates::{self as svc, Offer};
+use crate::service::updates::{self as svc, BundleType, Offer};
+
+/// The query of an update check.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CheckQuery {
+    /// How the asking desk was installed (Tauri's `{{bundle_type}}`): its own platform entry
+    /// (`linux-x86_64-deb`…) is offered before the plain one.
+    #[param(value_type = Option<BundleType>)]
+    pub bundle_type: Option<BundleType>,
+}
 
 /// Where this server's update files are, as the asking app reached it (its `Host`; https when
 /// a proxy says so).
@@ -40,17 +51,19 @@ fn files_base(headers: &HeaderMap) -> String {
         ("arch" = String, Path, description = "x86_64, aarch64 …"),
         ("current_version" = String, Path, description = "The asking app's version, e.g. 0.1.0",
             // Semantic versions (semver.org's grammar, numbers of at most 9 digits).
-            pattern = r"^v?(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")),
+            pattern = r"^v?(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"), CheckQuery),
     responses((status = 200, body = Offer, description = "A newer release: the app checks its signature before installing"),
         (status = 204, description = "Nothing newer for this platform (or this server serves no updates)"),
-        (status = 400, description = "`current_version` is not a version", body = ErrorBody)))]
+        (status = 400, description = "`current_version` is not a version, or `bundle_type` is not one of Tauri's", body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
     Path((target, arch, current)): Path<(String, String, String)>,
+    Query(q): Query<CheckQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let base = files_base(&headers);
-    match svc::offer(st.updates_dir.as_deref(), &target, &arch, &current, &base).await? {
+    let dir = st.updates_dir.as_deref();
+    match svc::offer(dir, &target, &arch, &current, q.bundle_type, &base).await? {
         Some(offer) => Ok(axum::Json(offer).into_response()),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }

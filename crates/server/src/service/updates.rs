@@ -40,6 +40,38 @@ struct Platform {
     signature: String,
 }
 
+/// How the asking desk was installed, as Tauri's updater names it (`{{bundle_type}}`): a
+/// desk installed from a `.deb` can only install a `.deb`, so the manifest's platform entry for
+/// its installer (`linux-x86_64-deb`, as Tauri's bundler names it) comes before the plain one
+/// (`linux-x86_64`, the AppImage), the order Tauri's own static manifests are read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BundleType {
+    Appimage,
+    Deb,
+    Rpm,
+    Msi,
+    Nsis,
+    App,
+    /// A desk not run from an installer (a development build).
+    Unknown,
+}
+
+impl BundleType {
+    /// The suffix of its platform entries in the manifest, if it has its own.
+    fn suffix(self) -> Option<&'static str> {
+        match self {
+            BundleType::Appimage => Some("appimage"),
+            BundleType::Deb => Some("deb"),
+            BundleType::Rpm => Some("rpm"),
+            BundleType::Msi => Some("msi"),
+            BundleType::Nsis => Some("nsis"),
+            BundleType::App => Some("app"),
+            BundleType::Unknown => None,
+        }
+    }
+}
+
 /// The answer for one app: Tauri's dynamic update format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Offer {
@@ -63,15 +95,17 @@ fn version(raw: &str) -> Option<Version> {
     Version::parse(raw.trim().trim_start_matches('v')).ok()
 }
 
-/// What to offer an app of `target`/`arch` at `current`, if anything: nothing when the server
-/// serves no updates (every desk asks at start; a server without `--updates-dir` just has
-/// nothing newer, not an error to log). `files_base` is the absolute address of
-/// `GET /updates/files/` on this server, for bundles the manifest names by a bare file name.
+/// What to offer an app of `target`/`arch` at `current`, installed as `bundle`, if anything:
+/// nothing when the server serves no updates (every desk asks at start; a server without
+/// `--updates-dir` just has nothing newer, not an error to log). `files_base` is the absolute
+/// address of `GET /updates/files/` on this server, for bundles the manifest names by a bare
+/// file name.
 pub async fn offer(
     dir: Option<&Path>,
     target: &str,
     arch: &str,
     current: &str,
+    bundle: Option<BundleType>,
     files_base: &str,
 ) -> ApiResult<Option<Offer>> {
     let current = version(current).ok_or_else(|| {
@@ -100,7 +134,11 @@ pub async fn offer(
     if latest <= current {
         return Ok(None);
     }
-    let Some(platform) = manifest.platforms.get(&format!("{target}-{arch}")) else {
+    let plain = format!("{target}-{arch}");
+    let own = bundle
+        .and_then(BundleType::suffix)
+        .and_then(|suffix| manifest.platforms.get(&format!("{plain}-{suffix}")));
+    let Some(platform) = own.or_else(|| manifest.platforms.get(&plain)) else {
         return Ok(None);
     };
     let url = if is_file_name(&platform.url) {
@@ -187,20 +225,20 @@ mod tests {
     async fn newer_versions_are_offered_for_the_app_s_platform() {
         let dir = tempfile::tempdir().expect("dir");
         write(dir.path(), &manifest("v0.2.0"));
-        let got = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", BASE)
+        let got = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", None, BASE)
             .await
             .expect("offer")
             .expect("an update");
         assert_eq!(got.version, "0.2.0");
         assert_eq!(got.url, format!("{BASE}Switchboard_0.2.0_amd64.AppImage"));
         assert_eq!(got.signature, "SIG-L");
-        let win = offer(Some(dir.path()), "windows", "x86_64", "0.1.0", BASE)
+        let win = offer(Some(dir.path()), "windows", "x86_64", "0.1.0", None, BASE)
             .await
             .expect("offer")
             .expect("an update");
         assert_eq!(win.url, "https://cdn.example/Switchboard_0.2.0_x64.msi");
         for (target, current) in [("linux", "0.2.0"), ("linux", "v0.3.0"), ("darwin", "0.1.0")] {
-            let none = offer(Some(dir.path()), target, "x86_64", current, BASE)
+            let none = offer(Some(dir.path()), target, "x86_64", current, None, BASE)
                 .await
                 .expect("offer");
             assert_eq!(none, None, "{target} {current}");
@@ -208,19 +246,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_desk_gets_the_bundle_for_how_it_was_installed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut with_deb = manifest("0.2.0");
+        with_deb["platforms"]["linux-x86_64-deb"] =
+            serde_json::json!({"url": "Switchboard_0.2.0_amd64.deb", "signature": "SIG-D"});
+        write(dir.path(), &with_deb);
+        let ask = |bundle| offer(Some(dir.path()), "linux", "x86_64", "0.1.0", bundle, BASE);
+        let deb = ask(Some(BundleType::Deb))
+            .await
+            .expect("offer")
+            .expect("an update");
+        assert_eq!(deb.url, format!("{BASE}Switchboard_0.2.0_amd64.deb"));
+        assert_eq!(deb.signature, "SIG-D");
+        // No entry of its own: the plain one, as Tauri reads its static manifests.
+        for bundle in [None, Some(BundleType::Appimage), Some(BundleType::Unknown)] {
+            let got = ask(bundle).await.expect("offer").expect("an update");
+            assert_eq!(got.signature, "SIG-L", "{bundle:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn a_missing_or_broken_manifest_offers_nothing_and_bad_input_is_refused() {
         let dir = tempfile::tempdir().expect("dir");
-        let none = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", BASE).await;
+        let none = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", None, BASE).await;
         assert_eq!(none.expect("no manifest"), None);
         std::fs::write(dir.path().join(MANIFEST), "{not json").expect("write");
-        let none = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", BASE).await;
+        let none = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", None, BASE).await;
         assert_eq!(none.expect("broken manifest"), None);
         write(dir.path(), &manifest("soon"));
-        let none = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", BASE).await;
+        let none = offer(Some(dir.path()), "linux", "x86_64", "0.1.0", None, BASE).await;
         assert_eq!(none.expect("bad version"), None);
-        let bad = offer(Some(dir.path()), "linux", "x86_64", "latest", BASE).await;
+        let bad = offer(Some(dir.path()), "linux", "x86_64", "latest", None, BASE).await;
         assert!(matches!(bad, Err(ApiError::BadRequest(_))), "{bad:?}");
-        let off = offer(None, "linux", "x86_64", "0.1.0", BASE).await;
+        let off = offer(None, "linux", "x86_64", "0.1.0", None, BASE).await;
         assert_eq!(off.expect("no updates dir"), None);
     }
 
