@@ -49,6 +49,15 @@ async fn a_desk_is_offered_a_newer_release_and_downloads_it_from_this_server() {
     let server = Server::start_with(&db, &["--updates-dir", updates.to_str().expect("utf-8")]);
     let http = reqwest::Client::new();
     let get = |path: &str| http.get(format!("{}{path}", server.url)).send();
+    // An update check that offers something: the offer.
+    let offer_at = |path: &str| {
+        let sent = get(path);
+        async move {
+            let resp = sent.await.expect("check");
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.json::<Value>().await.expect("json")
+        }
+    };
 
     let resp = get("/updates/linux/x86_64/0.1.0").await.expect("check");
     assert_eq!(resp.status(), StatusCode::OK);
@@ -73,32 +82,17 @@ async fn a_desk_is_offered_a_newer_release_and_downloads_it_from_this_server() {
 
     // A desk installed from a .deb is offered the .deb (the app says how it was installed, as
     // Tauri's `{{bundle_type}}`); one that says nothing, or has no entry of its own, the plain one.
-    let deb: Value = get("/updates/linux/x86_64/0.1.0?bundle_type=deb")
-        .await
-        .expect("check")
-        .json()
-        .await
-        .expect("json");
+    let deb = offer_at("/updates/linux/x86_64/0.1.0?bundle_type=deb").await;
     assert_eq!(
         deb["url"],
         format!("{}/updates/files/Switchboard_0.2.0_amd64.deb", server.url)
     );
     assert_eq!(deb["signature"], "SIG-D");
-    let appimage: Value = get("/updates/linux/x86_64/0.1.0?bundle_type=appimage")
-        .await
-        .expect("check")
-        .json()
-        .await
-        .expect("json");
+    let appimage = offer_at("/updates/linux/x86_64/0.1.0?bundle_type=appimage").await;
     assert_eq!(appimage["url"], offer["url"]);
 
     // Another platform's bundle lives elsewhere: its address as the manifest says.
-    let mac: Value = get("/updates/darwin/aarch64/0.1.0")
-        .await
-        .expect("check")
-        .json()
-        .await
-        .expect("json");
+    let mac = offer_at("/updates/darwin/aarch64/0.1.0").await;
     assert_eq!(
         mac["url"],
         "https://cdn.example/Switchboard_0.2.0_aarch64.app.tar.gz"
