@@ -1,6 +1,6 @@
-// The desk's type scale is kept small on purpose: WebKitGTK resolves every distinct font
-// (family, size, weight, style, numeric variant) the page uses through fontconfig, ~1 ms each,
-// before the first screen can be laid out (budget 6, docs/BENCHMARKS.md). These checks keep a
+// The desk's type scale is kept small on purpose: WebKitGTK sets up every distinct font
+// (family, size, weight, style, numeric variant) the page uses, ~1 ms each, before the first
+// screen can be laid out (budget 6, docs/BENCHMARKS.md). These checks keep a
 // new component from quietly adding another weight or variant.
 import { describe, expect, it } from "vitest";
 
@@ -10,7 +10,7 @@ const files = Object.entries(import.meta.glob<string>("../../**/*.svelte", { que
   ([path, text]) => ({ path: path.replace(/^(\.\.\/)+/, ""), text }),
 );
 
-/** `property: value` declarations of every style file, with where they are. */
+/** `property: value` declarations of every component's styles, with where they are. */
 function declarations(property: string): { file: string; value: string }[] {
   const pattern = new RegExp(`(?<![\\w-])${property}:\\s*([^;}]+)`, "g");
   return files.flatMap(({ path, text }) => [...text.matchAll(pattern)].map((m) => ({ file: path, value: (m[1] ?? "").trim() })));
